@@ -1,0 +1,113 @@
+/**
+ * A CLI command declared once as a table: its options make both the parser configuration and the
+ * help text (the way vitest's `cli-config` does). Commands hold no logic: they parse, call the
+ * programmatic API, print, and return an exit code.
+ */
+import { parseArgs } from 'node:util';
+import { UsageError } from '../errors.ts';
+
+export interface OptionSpec {
+  type: 'string' | 'boolean';
+  /** One letter alias. */
+  short?: string;
+  multiple?: boolean;
+  /** Placeholder shown in help for string options, e.g. `N` or `DIR`. */
+  arg?: string;
+  description: string;
+  default?: string | boolean;
+}
+
+export interface CommandIo {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  stdin: NodeJS.ReadableStream;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}
+
+export type ParsedValues = Record<string, string | boolean | (string | boolean)[] | undefined>;
+
+export interface Command {
+  name: string;
+  summary: string;
+  /** Positional arguments as shown in help, e.g. `<source...>`. */
+  positionals?: string;
+  /** Extra paragraphs for `pinbench help <command>`. */
+  details?: string;
+  options: Record<string, OptionSpec>;
+  run(values: ParsedValues, positionals: string[], io: CommandIo): Promise<number>;
+}
+
+export function parseCommandArgs(
+  cmd: Command,
+  argv: string[],
+): { values: ParsedValues; positionals: string[] } {
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = {
+    help: { type: 'boolean', short: 'h' },
+  };
+  for (const [name, spec] of Object.entries(cmd.options)) {
+    options[name] = {
+      type: spec.type,
+      ...(spec.short ? { short: spec.short } : {}),
+      ...(spec.multiple ? { multiple: true } : {}),
+    };
+  }
+  try {
+    const parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+    const values: ParsedValues = { ...parsed.values };
+    for (const [name, spec] of Object.entries(cmd.options)) {
+      if (values[name] === undefined && spec.default !== undefined) values[name] = spec.default;
+    }
+    return { values, positionals: parsed.positionals };
+  } catch (e) {
+    throw new UsageError(`${cmd.name}: ${(e as Error).message}`);
+  }
+}
+
+export function commandHelp(cmd: Command): string {
+  const lines = [
+    `Usage: pinbench ${cmd.name} [options]${cmd.positionals ? ` ${cmd.positionals}` : ''}`,
+    '',
+    cmd.summary,
+  ];
+  if (cmd.details) lines.push('', cmd.details.trim());
+  lines.push('', 'Options:');
+  const rows: [string, string][] = [];
+  for (const [name, spec] of Object.entries(cmd.options)) {
+    const flag = `${spec.short ? `-${spec.short}, ` : '    '}--${name}${spec.type === 'string' ? ` ${spec.arg ?? 'VALUE'}` : ''}`;
+    const extra = [
+      spec.multiple ? 'repeatable' : '',
+      spec.default !== undefined ? `default: ${spec.default}` : '',
+    ]
+      .filter(Boolean)
+      .join('; ');
+    rows.push([flag, `${spec.description}${extra ? ` (${extra})` : ''}`]);
+  }
+  rows.push(['-h, --help', 'Show this help']);
+  const width = Math.max(...rows.map(([f]) => f.length)) + 2;
+  for (const [f, d] of rows) lines.push(`  ${f.padEnd(width)}${d}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** Typed accessors so commands do not cast by hand. */
+export function str(values: ParsedValues, name: string): string | undefined {
+  const v = values[name];
+  return typeof v === 'string' ? v : undefined;
+}
+export function bool(values: ParsedValues, name: string): boolean {
+  return values[name] === true;
+}
+export function strs(values: ParsedValues, name: string): string[] {
+  const v = values[name];
+  return Array.isArray(v)
+    ? v.filter((x): x is string => typeof x === 'string')
+    : typeof v === 'string'
+      ? [v]
+      : [];
+}
+export function int(values: ParsedValues, name: string): number | undefined {
+  const v = str(values, name);
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v)) throw new UsageError(`--${name} takes a whole number, got '${v}'`);
+  return Number(v);
+}

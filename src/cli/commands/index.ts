@@ -1,0 +1,4 @@
+/** The command registry: one line per command module, in the order `--help` lists them. */
+import type { Command } from '../command.ts';
+
+export const COMMANDS: readonly Command[] = [];
