@@ -1,0 +1,150 @@
+/**
+ * The policy registry: releases composed from family versions, `pre-<commit>` / `post-<commit>`
+ * aliases for every commit a family version names, unreleased variants, and user modules built
+ * on any of them.
+ */
+import { PolicyError } from '../src/errors.ts';
+import {
+  composeKernel,
+  FAMILIES,
+  type Family,
+  type FamilyVersion,
+  type Kernel,
+  type Policy,
+} from '../src/model/kernel.ts';
+import type { PolicyModule } from './define-policy.ts';
+import { GUP_FAMILY_VERSIONS, GUP_VARIANTS } from './gup/index.ts';
+import { PTE_FAMILY_VERSIONS, PTE_VARIANTS } from './pte/index.ts';
+import { RELEASE_IDS, releaseKey, versionsAt } from './releases.ts';
+import type { VariantSpec } from './variant.ts';
+
+export { RELEASE_IDS } from './releases.ts';
+export const FAMILY_VERSIONS: readonly FamilyVersion[] = [...GUP_FAMILY_VERSIONS, ...PTE_FAMILY_VERSIONS];
+export const VARIANTS: readonly VariantSpec[] = [...GUP_VARIANTS, ...PTE_VARIANTS];
+
+function build(
+  id: string,
+  kind: Policy['kind'],
+  title: string,
+  scopeRelease: string,
+  versions: Record<Family, FamilyVersion>,
+  extra: Partial<Policy> = {},
+  overrides: Partial<Kernel> = {},
+): Policy {
+  const ordered = FAMILIES.map((f) => versions[f]);
+  return Object.freeze({
+    id,
+    kind,
+    title,
+    scopeRelease,
+    versions: Object.freeze({ ...versions }),
+    overrides: Object.keys(overrides),
+    ...extra,
+    ops: composeKernel(ordered, overrides),
+  });
+}
+
+const cache = new Map<string, Policy>();
+
+function releasePolicy(id: string): Policy {
+  return build(id, 'release', `Linux ${id}`, id, versionsAt(id, FAMILY_VERSIONS));
+}
+
+/** The release just before `release` in RELEASE_IDS (the base of pre-<commit>). */
+function previousRelease(release: string): string | undefined {
+  const key = releaseKey(release);
+  let prev: string | undefined;
+  for (const r of RELEASE_IDS) if (releaseKey(r) < key) prev = r;
+  return prev;
+}
+
+function aliasPolicies(): Policy[] {
+  const out: Policy[] = [];
+  for (const v of FAMILY_VERSIONS) {
+    if (!v.commit || v.release === null) continue;
+    const before = previousRelease(v.release);
+    if (!before) continue;
+    const pre = versionsAt(before, FAMILY_VERSIONS);
+    const meta = {
+      commit: v.commit,
+      subject: v.subject,
+      summary: v.summary,
+      ...(v.link ? { link: v.link } : {}),
+    };
+    out.push(build(`pre-${v.commit}`, 'alias', `${before} (just before ${v.commit})`, before, pre, meta));
+    out.push(
+      build(
+        `post-${v.commit}`,
+        'alias',
+        `${before} + ${v.commit} ${v.subject}`,
+        v.release,
+        { ...pre, [v.family]: v },
+        meta,
+      ),
+    );
+  }
+  return out;
+}
+
+function variantPolicy(spec: VariantSpec): Policy {
+  const versions = { ...versionsAt(spec.base, FAMILY_VERSIONS) };
+  for (const v of spec.replace) versions[v.family] = v;
+  return build(spec.id, 'variant', spec.title, spec.base, versions, {
+    summary: spec.summary,
+    ...(spec.commit ? { commit: spec.commit } : {}),
+  });
+}
+
+function ensureLoaded(): void {
+  if (cache.size > 0) return;
+  for (const id of RELEASE_IDS) cache.set(id, releasePolicy(id));
+  for (const p of aliasPolicies()) if (!cache.has(p.id)) cache.set(p.id, p);
+  // Variants win over derived aliases of the same id (pre-10d83d7781a8 is v6.12 minus that commit).
+  for (const spec of VARIANTS) cache.set(spec.id, variantPolicy(spec));
+}
+
+/** Release policies, in release order: what a run replays by default. */
+export function releases(): Policy[] {
+  ensureLoaded();
+  return RELEASE_IDS.map((id) => cache.get(id)!);
+}
+
+/** Every known policy: releases, then aliases and variants. */
+export function allPolicies(): Policy[] {
+  ensureLoaded();
+  return [...cache.values()];
+}
+
+export function getPolicy(id: string): Policy {
+  ensureLoaded();
+  const p = cache.get(id);
+  if (p) return p;
+  const near = [...cache.keys()].filter((k) => k.includes(id) || id.includes(k)).slice(0, 5);
+  throw new PolicyError(
+    'PB_POLICY',
+    `unknown policy '${id}'${near.length ? ` (did you mean ${near.join(', ')}?)` : ''}; 'pinbench policies' lists them`,
+  );
+}
+
+/** Builds a user's policy module onto the release or alias it names. */
+export function policyFromModule(mod: PolicyModule, source?: string, moduleHash?: string): Policy {
+  const base = getPolicy(mod.base);
+  for (const name of Object.keys(mod.override)) {
+    if (!(name in base.ops))
+      throw new PolicyError('PB_POLICY', `${mod.id}: override '${name}' is not a kernel function`);
+  }
+  const extra: Partial<Policy> = {};
+  if (mod.commit) extra.commit = mod.commit;
+  if (mod.subject) extra.subject = mod.subject;
+  if (mod.summary) extra.summary = mod.summary;
+  if (source) extra.source = source;
+  if (moduleHash) extra.moduleHash = moduleHash;
+  const versions = base.versions as Record<Family, FamilyVersion>;
+  const baseOverrides: Partial<Kernel> = {};
+  // A user module built on another user-like policy keeps that policy's overrides under its own.
+  for (const n of base.overrides) (baseOverrides as Record<string, unknown>)[n] = base.ops[n as keyof Kernel];
+  return build(mod.id, 'user', mod.title ?? `${mod.base} + ${mod.id}`, base.scopeRelease, versions, extra, {
+    ...baseOverrides,
+    ...mod.override,
+  });
+}

@@ -1,0 +1,41 @@
+/**
+ * Kernel release strings as traces and policies spell them (`6.1`, `v6.18`, `6.1.0-56-amd64`,
+ * `v6.0-rc1`), reduced to a comparable number. A trace's `kernel=` is read as major.minor (the
+ * spec says so: stable updates do not renumber flags); policy ids keep their -rcN.
+ */
+import { ConfigError } from '../errors.ts';
+
+export interface KernelVersion {
+  major: number;
+  minor: number;
+  /** 0 for a final release; N for -rcN (which sorts before the final release). */
+  rc: number;
+  text: string;
+}
+
+const VERSION_RE = /^v?(\d+)\.(\d+)(?:-rc(\d+))?(?:[.\-+~].*)?$/;
+
+export function parseKernelVersion(text: string): KernelVersion {
+  const m = VERSION_RE.exec(text.trim());
+  if (!m)
+    throw new ConfigError(
+      'PB_CONFIG',
+      `kernel: '${text}' is not a kernel release (expected e.g. 6.1, v6.18, v6.0-rc1)`,
+    );
+  return { major: Number(m[1]), minor: Number(m[2]), rc: m[3] === undefined ? 0 : Number(m[3]), text };
+}
+
+/** A sortable key: rc releases come before the final release of the same major.minor. */
+export function versionKey(v: KernelVersion): number {
+  return v.major * 1_000_000 + v.minor * 1_000 + (v.rc === 0 ? 999 : v.rc);
+}
+
+export function compareVersions(a: KernelVersion, b: KernelVersion): number {
+  return versionKey(a) - versionKey(b);
+}
+
+/** `atLeast(v, '6.3')`: true for 6.3-rc1 and later. */
+export function atLeast(v: KernelVersion, release: string): boolean {
+  const r = parseKernelVersion(release);
+  return versionKey(v) >= versionKey({ ...r, rc: r.rc === 0 ? 1 : r.rc });
+}

@@ -1,0 +1,130 @@
+/**
+ * A kernel, as pinbench models it: a late-bound table of functions. Every function takes the
+ * table itself (`k`) first and calls other functions only through it, so replacing one entry
+ * (a family version, or a user's patch) changes every path that reaches it, as a patched kernel
+ * would. Family versions provide parts of the table; a release is the composition of the newest
+ * version of each family at or before it (see policies/).
+ */
+import type {
+  ForkArgs,
+  GupArgs,
+  GupCallName,
+  InsertPageArgs,
+  InsertPageCallName,
+  InsertPfnArgs,
+  InsertPfnCallName,
+  IoUringArgs,
+  LookupArgs,
+  LookupCallName,
+  MunmapArgs,
+  ReleaseArgs,
+  ReleaseCallName,
+  VfioArgs,
+} from './events.ts';
+import type { GupOps } from './ops/gup-ops.ts';
+import type { PteOps } from './ops/pte-ops.ts';
+import type { CallResult } from './outcome.ts';
+import type { State } from './state.ts';
+
+/** The API entry points: one per call group of the vocabulary. */
+export interface EntryOps {
+  gup(k: Kernel, st: State, name: GupCallName, a: GupArgs): CallResult;
+  release(k: Kernel, st: State, name: ReleaseCallName, a: ReleaseArgs): CallResult;
+  vfioMapDma(k: Kernel, st: State, a: VfioArgs): CallResult;
+  vfioUnmapDma(k: Kernel, st: State, a: VfioArgs): CallResult;
+  ioUringRegister(k: Kernel, st: State, a: IoUringArgs): CallResult;
+  ioUringUnregister(k: Kernel, st: State, a: IoUringArgs): CallResult;
+  insertPage(k: Kernel, st: State, name: InsertPageCallName, a: InsertPageArgs): CallResult;
+  insertPfn(k: Kernel, st: State, name: InsertPfnCallName, a: InsertPfnArgs): CallResult;
+  lookup(k: Kernel, st: State, name: LookupCallName, a: LookupArgs): CallResult;
+  munmap(k: Kernel, st: State, a: MunmapArgs): CallResult;
+  fork(k: Kernel, st: State, a: ForkArgs): CallResult;
+}
+
+export const ENTRY_POINTS = [
+  'gup',
+  'release',
+  'vfioMapDma',
+  'vfioUnmapDma',
+  'ioUringRegister',
+  'ioUringUnregister',
+  'insertPage',
+  'insertPfn',
+  'lookup',
+  'munmap',
+  'fork',
+] as const satisfies readonly (keyof EntryOps)[];
+
+export type Kernel = EntryOps & GupOps & PteOps;
+export type KernelFn = keyof Kernel;
+
+export const FAMILIES = [
+  'gup-core',
+  'gup-args',
+  'vma-checks',
+  'unshare',
+  'pin-accounting',
+  'pinnable',
+  'longterm-migrate',
+  'vfio-type1',
+  'io-uring-buffers',
+  'mm-core',
+  'zeropage-insert',
+  'normal-page',
+  'remap-pfn',
+  'folio-walk',
+] as const;
+export type Family = (typeof FAMILIES)[number];
+
+/** One version of one family: the functions it provides and the commit it encodes. */
+export interface FamilyVersion {
+  family: Family;
+  /** Short id: the 12-hex commit, or a label (`v5.4`, `none`, `v1-posting`, `pre-10d83d7781a8`). */
+  id: string;
+  commit?: string;
+  subject: string;
+  /** First mainline release id carrying it (`v6.0-rc3`), or null for versions that never shipped. */
+  release: string | null;
+  /** What changed from the previous version, in a sentence or two. */
+  summary: string;
+  link?: string;
+  ops: Partial<Kernel>;
+}
+
+export const POLICY_KINDS = ['release', 'alias', 'variant', 'user'] as const;
+export type PolicyKind = (typeof POLICY_KINDS)[number];
+
+/** A composed, runnable policy: a release, a pre-/post- alias, an unreleased variant, or a user's patch. */
+export interface Policy {
+  id: string;
+  kind: PolicyKind;
+  title: string;
+  /** The release whose expectations (`scope=`) apply: itself for releases, the base for the rest. */
+  scopeRelease: string;
+  /** The family version each family uses. */
+  versions: Readonly<Record<Family, FamilyVersion>>;
+  /** Functions replaced on top of `versions` (user policies). */
+  overrides: readonly string[];
+  commit?: string;
+  subject?: string;
+  summary?: string;
+  link?: string;
+  /** Module path and content hash, for user policies (triage expires when it changes). */
+  source?: string;
+  moduleHash?: string;
+  ops: Readonly<Kernel>;
+}
+
+/** Composes family versions (later ones win) plus overrides into a frozen kernel table. */
+export function composeKernel(
+  versions: readonly FamilyVersion[],
+  overrides: Partial<Kernel> = {},
+): Readonly<Kernel> {
+  const table: Partial<Kernel> = {};
+  for (const v of versions) Object.assign(table, v.ops);
+  Object.assign(table, overrides);
+  for (const name of ENTRY_POINTS) {
+    if (typeof table[name] !== 'function') throw new Error(`kernel table lacks entry point ${name}`);
+  }
+  return Object.freeze(table as Kernel);
+}

@@ -1,0 +1,109 @@
+/**
+ * A call's outcome per policy, exactly the `outcome` record of model.md's NDJSON contract, and
+ * the end-of-scenario `final` checks.
+ */
+import type { Journal, State } from './state.ts';
+
+/** Non-numeric returns: the call never returns, a BUG_ON fired, a fault result, a page lookup's NULL. */
+export const SYMBOLIC_RETS = ['livelock', 'BUG', 'SIGBUS', 'NOPAGE', 'NULL', 'unsupported'] as const;
+export type SymbolicRet = (typeof SYMBOLIC_RETS)[number];
+/** A count, 0, -errno, a symbolic result, or a page name (`0x1000`, `zero`, `new1`) for lookups. */
+export type RetValue = number | SymbolicRet | (string & {});
+
+export interface Outcome {
+  ret: RetValue;
+  /** Pages the call returned or left pinned, by name. */
+  pages: string[];
+  /** Refcount change this call caused, per page. */
+  refs: Record<string, number>;
+  /** `_pincount` change of large folios. */
+  pins: Record<string, number>;
+  /** locked_vm change (pages). */
+  lockedVm: number;
+  /** The entry was installed as a special mapping: no reference, rmap or rss. */
+  special: boolean;
+  /** WARN / BUG / Bad page map kinds, in order. */
+  warn: string[];
+  /** The decision path. */
+  why: string[];
+}
+
+/** What a policy function returns for a call; the journal supplies the rest. */
+export interface CallResult {
+  ret: RetValue;
+  /** Pfns returned, pinned or looked up. */
+  pfns?: number[];
+}
+
+export const LIVELOCK: CallResult = Object.freeze({ ret: 'livelock' as const });
+export const UNSUPPORTED: CallResult = Object.freeze({ ret: 'unsupported' as const });
+
+function sorted(m: Map<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const k of [...m.keys()].sort()) {
+    const v = m.get(k)!;
+    if (v !== 0) out[k] = v;
+  }
+  return out;
+}
+
+export function makeOutcome(st: State, result: CallResult, journal: Journal): Outcome {
+  return {
+    ret: result.ret,
+    pages: (result.pfns ?? []).map((p) => st.pageName(p)),
+    refs: sorted(journal.refs),
+    pins: sorted(journal.pins),
+    lockedVm: st.totalLockedVm() - journal.lockedVmBefore,
+    special: journal.special,
+    warn: journal.warn,
+    why: journal.why,
+  };
+}
+
+export interface FinalChecks {
+  /** Refcount not explained by live mappings, per page (non-zero only). */
+  leaks: Record<string, number>;
+  pinsAcquired: number;
+  pinsReleased: number;
+  /** locked_vm at the end (it starts at 0). */
+  lockedVm: number;
+  bugs: number;
+  warnings: number;
+  badPageMaps: number;
+  /** Long-term pins left on ZONE_MOVABLE or CMA pages (the zero page excepted). */
+  longtermUnpinnable: number;
+}
+
+/**
+ * A leak is a refcount that moved by more than the page's live non-special mappings did: held
+ * pins, vfio mappings still in place at the end, or a reference taken at insert and never
+ * dropped at unmap (the fs-dax case without pte_special).
+ */
+export function finalChecks(st: State): FinalChecks {
+  const live = st.liveMappings();
+  const leaks: Record<string, number> = {};
+  const folios = [...st.data.folios.values()].sort((a, b) =>
+    a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+  );
+  for (const f of folios) {
+    const delta = f.refcount - f.baseRefcount - ((live.get(f.name) ?? 0) - f.baseMappings);
+    if (delta !== 0) leaks[f.name] = delta;
+  }
+  let longtermUnpinnable = 0;
+  for (const pfn of st.data.longterm.keys()) {
+    const f = st.folioOf(pfn);
+    if (!f || f.kind === 'zero') continue;
+    if (f.zone === 'Movable' || f.mt === 'CMA') longtermUnpinnable++;
+  }
+  const c = st.data.counters;
+  return {
+    leaks,
+    pinsAcquired: c.pinsAcquired,
+    pinsReleased: c.pinsReleased,
+    lockedVm: st.totalLockedVm(),
+    bugs: c.bugs,
+    warnings: c.warnings,
+    badPageMaps: c.badPageMaps,
+    longtermUnpinnable,
+  };
+}

@@ -1,0 +1,545 @@
+/**
+ * The simulated kernel state of model.md: folios by pfn, address spaces with VMAs and PTE/PMD/PUD
+ * entries, vfio containers, io_uring buffer tables, pin/WARN/BUG counters and a deterministic
+ * allocator. One instance per policy per scenario; every policy applies the same declarations to
+ * its own instance and then evolves it, so a leak stays a leak for the rest of the scenario.
+ *
+ * State is plain data (`StateData`) so `clone()` is one structuredClone, which keeps shared
+ * references (a folio reached from several pfns) shared in the copy.
+ */
+import {
+  type Backing,
+  DEFAULT_CONFIG,
+  type Filesystem,
+  type Level,
+  type Migratetype,
+  type PageEvent,
+  type PageFlag,
+  type PageKind,
+  type PfnRef,
+  type PteEvent,
+  type TraceConfig,
+  type VmaEvent,
+  type VmaOp,
+  type Zone,
+} from './events.ts';
+import type { FollFlag, VmFlag } from './flags.ts';
+
+export const PAGE_SIZE = 0x1000;
+export const PMD_SIZE = 0x200000;
+export const PUD_SIZE = 0x40000000;
+export const LEVEL_SIZE: Record<Level, number> = { pte: PAGE_SIZE, pmd: PMD_SIZE, pud: PUD_SIZE };
+/** GUP_PIN_COUNTING_BIAS (v5.7+). */
+export const GUP_PIN_COUNTING_BIAS = 1024;
+/** First pfn of pages the model allocates (COW, unshare, migration targets). */
+export const ALLOC_PFN_BASE = 0x7000000;
+const INT32_MAX = 2 ** 31 - 1;
+const INT32_MIN = -(2 ** 31);
+
+export interface Folio {
+  /** `zero`, `0x<head pfn>` for declared pages, `newN` for allocated ones. */
+  name: string;
+  pfn: number;
+  order: number;
+  zone: Zone;
+  mt: Migratetype;
+  kind: PageKind;
+  /** Signed 32-bit, as the kernel's `_refcount`: adding wraps. */
+  refcount: number;
+  mapcount: number;
+  /** `_pincount` of large folios. */
+  pincount: number;
+  flags: PageFlag[];
+  isolatable: boolean;
+  migrate: 'ok' | 'fail';
+  /** False for pfns with no struct page (`kind=mmio`, above highest_memmap_pfn). */
+  valid: boolean;
+  /** Refcount and non-special mappings when declared/allocated: the baseline for leak checks. */
+  baseRefcount: number;
+  baseMappings: number;
+  allocated: boolean;
+}
+
+export interface Vma {
+  start: number;
+  end: number;
+  flags: VmFlag[];
+  pgoff: number;
+  backing: Backing;
+  fs?: Filesystem;
+  ops: VmaOp[];
+  remapped: boolean;
+}
+
+export interface Entry {
+  pfn: number;
+  level: Level;
+  special: boolean;
+  write: boolean;
+  dirty: boolean;
+}
+
+export interface Mm {
+  id: number;
+  vmas: Vma[];
+  /** Entries by level, keyed by the level-aligned address. */
+  pte: Map<number, Entry>;
+  pmd: Map<number, Entry>;
+  pud: Map<number, Entry>;
+  /** Pages accounted in locked_vm (vfio, io_uring charge to the user/mm). */
+  lockedVm: number;
+  rss: { file: number; anon: number; shmem: number };
+}
+
+export interface DmaMapping {
+  iova: number;
+  size: number;
+  vaddr: number;
+  mm: number;
+  write: boolean;
+  /** Pfns the mapping holds, in iova order. */
+  pfns: number[];
+  /** Pages this mapping charged to locked_vm. */
+  accounted: number;
+}
+
+export interface RegisteredBuffer {
+  mm: number;
+  addr: number;
+  len: number;
+  /** Pfns holding a pin (one per bvec). */
+  pfns: number[];
+  accounted: number;
+}
+
+/** What a finished call left behind, for `unpin_user_pages of=<seq>`. */
+export interface CallRecord {
+  pfns: number[];
+  pin: boolean;
+  released: boolean;
+}
+
+export interface Counters {
+  pinsAcquired: number;
+  pinsReleased: number;
+  warnings: number;
+  bugs: number;
+  badPageMaps: number;
+}
+
+export interface StateData {
+  config: TraceConfig;
+  folios: Map<string, Folio>;
+  /** pfn -> folio name (every pfn of a large folio points at the head's folio). */
+  pfns: Map<number, string>;
+  mms: Map<number, Mm>;
+  containers: Map<number, DmaMapping[]>;
+  ioUring: Map<number, RegisteredBuffer[]>;
+  calls: Map<number, CallRecord>;
+  /** Outstanding FOLL_LONGTERM pins per pfn (for the long-term-pins-on-movable final check). */
+  longterm: Map<number, number>;
+  counters: Counters;
+  nextAlloc: number;
+}
+
+/** Per-call journal: the outcome's why path, warnings and ref/pin deltas. */
+export interface Journal {
+  why: string[];
+  warn: string[];
+  refs: Map<string, number>;
+  pins: Map<string, number>;
+  lockedVmBefore: number;
+  special: boolean;
+}
+
+function emptyMm(id: number): Mm {
+  return {
+    id,
+    vmas: [],
+    pte: new Map(),
+    pmd: new Map(),
+    pud: new Map(),
+    lockedVm: 0,
+    rss: { file: 0, anon: 0, shmem: 0 },
+  };
+}
+
+export class State {
+  readonly data: StateData;
+  private journal: Journal | null = null;
+
+  constructor(config: TraceConfig = { ...DEFAULT_CONFIG }, data?: StateData) {
+    this.data = data ?? {
+      config: { ...config },
+      folios: new Map(),
+      pfns: new Map(),
+      mms: new Map(),
+      containers: new Map(),
+      ioUring: new Map(),
+      calls: new Map(),
+      longterm: new Map(),
+      counters: { pinsAcquired: 0, pinsReleased: 0, warnings: 0, bugs: 0, badPageMaps: 0 },
+      nextAlloc: 1,
+    };
+    if (!data) this.ensureZeroPage();
+  }
+
+  clone(): State {
+    return new State(this.data.config, structuredClone(this.data));
+  }
+
+  get config(): TraceConfig {
+    return this.data.config;
+  }
+
+  /** Later `pinbench_config` lines override fields; the zero page follows `zero_pfn`. */
+  setConfig(partial: Partial<TraceConfig>): void {
+    Object.assign(this.data.config, partial);
+    this.ensureZeroPage();
+  }
+
+  private ensureZeroPage(): void {
+    const pfn = this.data.config.zero_pfn;
+    const existing = this.data.folios.get('zero');
+    if (existing && existing.pfn === pfn) return;
+    if (existing) this.data.pfns.delete(existing.pfn);
+    const zero: Folio = existing ?? {
+      name: 'zero',
+      pfn,
+      order: 0,
+      zone: 'Normal',
+      mt: 'Unmovable',
+      kind: 'zero',
+      refcount: 1,
+      mapcount: 0,
+      pincount: 0,
+      flags: ['reserved'],
+      isolatable: false,
+      migrate: 'fail',
+      valid: true,
+      baseRefcount: 1,
+      baseMappings: 0,
+      allocated: false,
+    };
+    zero.pfn = pfn;
+    this.data.folios.set('zero', zero);
+    this.data.pfns.set(pfn, 'zero');
+  }
+
+  resolvePfn(ref: PfnRef): number {
+    return ref === 'zero' ? this.data.config.zero_pfn : ref;
+  }
+
+  isZeroPfn(pfn: number): boolean {
+    return pfn === this.data.config.zero_pfn;
+  }
+
+  /** The folio of a pfn, or undefined for a pfn with no declared page. */
+  folioOf(pfn: number): Folio | undefined {
+    const name = this.data.pfns.get(pfn);
+    return name === undefined ? undefined : this.data.folios.get(name);
+  }
+
+  folio(name: string): Folio | undefined {
+    return this.data.folios.get(name);
+  }
+
+  /** pfn_valid(): declared pages and any pfn up to highest_memmap_pfn have a struct page, mmio does not. */
+  pfnValid(pfn: number): boolean {
+    const f = this.folioOf(pfn);
+    if (f) return f.valid;
+    return pfn <= this.data.config.highest_memmap_pfn;
+  }
+
+  /** Display name of a pfn: `zero`, the folio's name for its head, `0x<pfn>` otherwise. */
+  pageName(pfn: number): string {
+    const f = this.folioOf(pfn);
+    if (f && f.pfn === pfn) return f.name;
+    if (f?.allocated) return `${f.name}+${pfn - f.pfn}`;
+    return `0x${pfn.toString(16)}`;
+  }
+
+  // ---- declarations ---------------------------------------------------------------------------
+
+  declarePage(ev: PageEvent): void {
+    const head = this.resolvePfn(ev.pfn);
+    const order = ev.order ?? (ev.kind === 'thp' ? 9 : 0);
+    const perFolio = 2 ** order;
+    const isZero = ev.pfn === 'zero' || this.isZeroPfn(head);
+    for (let i = 0; i < ev.nr; i += perFolio) {
+      const pfn = head + i;
+      const name = isZero ? 'zero' : `0x${pfn.toString(16)}`;
+      const kind = ev.kind ?? (isZero ? 'zero' : 'anon');
+      const flags =
+        ev.flags ??
+        (isZero
+          ? ['reserved']
+          : kind === 'anon' || kind === 'file' || kind === 'shmem' || kind === 'thp'
+            ? ['lru']
+            : []);
+      const refcount = ev.refcount ?? 1;
+      const folio: Folio = {
+        name,
+        pfn,
+        order,
+        zone: ev.zone ?? (kind === 'device_coherent' || kind === 'device_private' ? 'Device' : 'Normal'),
+        mt:
+          ev.mt ??
+          (kind === 'anon' || kind === 'thp' || kind === 'file' || kind === 'shmem'
+            ? 'Movable'
+            : 'Unmovable'),
+        kind,
+        refcount,
+        mapcount: ev.mapcount ?? 0,
+        pincount: ev.pincount ?? 0,
+        flags,
+        isolatable: ev.isolatable ?? (flags.includes('lru') || kind === 'hugetlb'),
+        migrate: ev.migrate ?? 'ok',
+        valid: kind !== 'mmio',
+        baseRefcount: refcount,
+        baseMappings: 0,
+        allocated: false,
+      };
+      this.data.folios.set(name, folio);
+      for (let j = 0; j < perFolio && i + j < ev.nr; j++) this.data.pfns.set(pfn + j, name);
+    }
+  }
+
+  mm(id: number): Mm {
+    let mm = this.data.mms.get(id);
+    if (!mm) {
+      mm = emptyMm(id);
+      this.data.mms.set(id, mm);
+    }
+    return mm;
+  }
+
+  declareVma(ev: VmaEvent): void {
+    const mm = this.mm(ev.mm);
+    const vma: Vma = {
+      start: ev.start,
+      end: ev.end,
+      flags: [...ev.flags],
+      pgoff: ev.pgoff ?? 0,
+      backing:
+        ev.backing ??
+        (ev.flags.has('VM_PFNMAP') ? 'pfnmap' : ev.flags.has('VM_MIXEDMAP') ? 'mixedmap' : 'anon'),
+      ops: [...ev.ops],
+      remapped: ev.remapped,
+    };
+    if (ev.fs !== undefined) vma.fs = ev.fs;
+    mm.vmas = mm.vmas.filter((v) => v.end <= vma.start || v.start >= vma.end);
+    mm.vmas.push(vma);
+    mm.vmas.sort((a, b) => a.start - b.start);
+  }
+
+  declarePte(ev: PteEvent): void {
+    const pfn = this.resolvePfn(ev.pfn);
+    this.setEntry(ev.mm, ev.addr, {
+      pfn,
+      level: ev.level,
+      special: ev.special,
+      write: ev.write,
+      dirty: ev.dirty,
+    });
+    const f = this.folioOf(pfn);
+    // A declared non-special entry is already part of the declared refcount and mapcount.
+    if (f && !ev.special) f.baseMappings++;
+  }
+
+  // ---- page tables -----------------------------------------------------------------------------
+
+  findVma(mmId: number, addr: number): Vma | undefined {
+    return this.data.mms.get(mmId)?.vmas.find((v) => addr >= v.start && addr < v.end);
+  }
+
+  /** The entry mapping `addr`, looking at PUD, then PMD, then PTE level. */
+  entryAt(mmId: number, addr: number): Entry | undefined {
+    const mm = this.data.mms.get(mmId);
+    if (!mm) return undefined;
+    return (
+      mm.pud.get(addr - (addr % PUD_SIZE)) ??
+      mm.pmd.get(addr - (addr % PMD_SIZE)) ??
+      mm.pte.get(addr - (addr % PAGE_SIZE))
+    );
+  }
+
+  /** The pfn that `addr` maps to through a huge entry's offset. */
+  pfnAt(mmId: number, addr: number): number | undefined {
+    const e = this.entryAt(mmId, addr);
+    if (!e) return undefined;
+    const size = LEVEL_SIZE[e.level];
+    return e.pfn + Math.floor((addr % size) / PAGE_SIZE);
+  }
+
+  setEntry(mmId: number, addr: number, entry: Entry): void {
+    const size = LEVEL_SIZE[entry.level];
+    this.mm(mmId)[entry.level].set(addr - (addr % size), entry);
+  }
+
+  clearEntry(mmId: number, addr: number, level: Level): Entry | undefined {
+    const map = this.mm(mmId)[level];
+    const key = addr - (addr % LEVEL_SIZE[level]);
+    const e = map.get(key);
+    map.delete(key);
+    return e;
+  }
+
+  /** Every entry of an mm inside [start, end), with its address. */
+  entriesIn(mmId: number, start: number, end: number): { addr: number; entry: Entry }[] {
+    const mm = this.data.mms.get(mmId);
+    if (!mm) return [];
+    const out: { addr: number; entry: Entry }[] = [];
+    for (const level of ['pud', 'pmd', 'pte'] as const) {
+      for (const [addr, entry] of mm[level]) if (addr >= start && addr < end) out.push({ addr, entry });
+    }
+    return out.sort((a, b) => a.addr - b.addr);
+  }
+
+  // ---- the allocator ---------------------------------------------------------------------------
+
+  /** A fresh page (COW, unshare, migration target), named new1, new2... in allocation order. */
+  allocPage(init: { kind: PageKind; zone?: Zone; mt?: Migratetype; order?: number }): Folio {
+    const n = this.data.nextAlloc++;
+    const order = init.order ?? 0;
+    const pfn = ALLOC_PFN_BASE + (n - 1) * 512;
+    const folio: Folio = {
+      name: `new${n}`,
+      pfn,
+      order,
+      zone: init.zone ?? 'Normal',
+      mt: init.mt ?? (init.kind === 'anon' ? 'Movable' : 'Unmovable'),
+      kind: init.kind,
+      refcount: 0,
+      mapcount: 0,
+      pincount: 0,
+      flags: ['lru'],
+      isolatable: true,
+      migrate: 'ok',
+      valid: true,
+      baseRefcount: 0,
+      baseMappings: 0,
+      allocated: true,
+    };
+    this.data.folios.set(folio.name, folio);
+    for (let j = 0; j < 2 ** order; j++) this.data.pfns.set(pfn + j, folio.name);
+    return folio;
+  }
+
+  // ---- reference counting, journaled per call --------------------------------------------------
+
+  /**
+   * Adds to `_refcount` with 32-bit wrap-around, as atomic_add does; the overflow checks that
+   * precede an add are the caller's (they differ per version).
+   */
+  addRef(folio: Folio, delta: number): void {
+    let v = folio.refcount + delta;
+    if (v > INT32_MAX) v -= 2 ** 32;
+    else if (v < INT32_MIN) v += 2 ** 32;
+    folio.refcount = v;
+    if (this.journal) this.journal.refs.set(folio.name, (this.journal.refs.get(folio.name) ?? 0) + delta);
+  }
+
+  addPincount(folio: Folio, delta: number): void {
+    folio.pincount += delta;
+    if (this.journal) this.journal.pins.set(folio.name, (this.journal.pins.get(folio.name) ?? 0) + delta);
+  }
+
+  addLockedVm(mmId: number, pages: number): void {
+    this.mm(mmId).lockedVm += pages;
+  }
+
+  // ---- journal and counters --------------------------------------------------------------------
+
+  beginCall(): void {
+    this.journal = {
+      why: [],
+      warn: [],
+      refs: new Map(),
+      pins: new Map(),
+      lockedVmBefore: this.totalLockedVm(),
+      special: false,
+    };
+  }
+
+  /** Ends the call's journal; the caller turns it into an Outcome. */
+  endCall(): Journal {
+    const j = this.journal;
+    this.journal = null;
+    if (!j) throw new Error('endCall without beginCall');
+    return j;
+  }
+
+  /** A step of the decision path, in words a kernel developer recognises. */
+  why(step: string): void {
+    this.journal?.why.push(step);
+  }
+
+  /** A WARN/WARN_ON_ONCE firing; `kind` names the check, not the message text. */
+  warn(kind: string): void {
+    this.data.counters.warnings++;
+    this.journal?.warn.push(`WARN ${kind}`);
+  }
+
+  /** A BUG_ON firing (the call then returns `BUG`). */
+  bug(kind: string): void {
+    this.data.counters.bugs++;
+    this.journal?.warn.push(`BUG ${kind}`);
+  }
+
+  /** "Bad page map" / print_bad_pte reports. */
+  badPageMap(kind: string): void {
+    this.data.counters.badPageMaps++;
+    this.journal?.warn.push(`Bad page map ${kind}`);
+  }
+
+  markSpecial(): void {
+    if (this.journal) this.journal.special = true;
+  }
+
+  pinAcquired(n = 1): void {
+    this.data.counters.pinsAcquired += n;
+  }
+
+  pinReleased(n = 1): void {
+    this.data.counters.pinsReleased += n;
+  }
+
+  /** Records a FOLL_LONGTERM pin taken (+1) or dropped (-1) on a pfn. */
+  noteLongterm(pfn: number, delta: 1 | -1): void {
+    const n = (this.data.longterm.get(pfn) ?? 0) + delta;
+    if (n <= 0) this.data.longterm.delete(pfn);
+    else this.data.longterm.set(pfn, n);
+  }
+
+  totalLockedVm(): number {
+    let n = 0;
+    for (const mm of this.data.mms.values()) n += mm.lockedVm;
+    return n;
+  }
+
+  recordCall(seq: number, rec: CallRecord): void {
+    this.data.calls.set(seq, rec);
+  }
+
+  callRecord(seq: number): CallRecord | undefined {
+    return this.data.calls.get(seq);
+  }
+
+  /** Non-special entries mapping each folio now (for leak checks). */
+  liveMappings(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const mm of this.data.mms.values()) {
+      for (const level of ['pte', 'pmd', 'pud'] as const) {
+        for (const e of mm[level].values()) {
+          if (e.special) continue;
+          const f = this.folioOf(e.pfn);
+          if (f) out.set(f.name, (out.get(f.name) ?? 0) + 1);
+        }
+      }
+    }
+    return out;
+  }
+}
+
+export type { FollFlag };
