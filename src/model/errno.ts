@@ -1,0 +1,31 @@
+/** Linux errno values the models return (x86_64 / asm-generic numbering). */
+export const ERRNO = {
+  EPERM: 1,
+  ENOENT: 2,
+  EINTR: 4,
+  EIO: 5,
+  EAGAIN: 11,
+  ENOMEM: 12,
+  EACCES: 13,
+  EFAULT: 14,
+  EBUSY: 16,
+  EEXIST: 17,
+  EINVAL: 22,
+  ENOSPC: 28,
+  ERANGE: 34,
+  EOVERFLOW: 75,
+  EOPNOTSUPP: 95,
+  EREMOTEIO: 121,
+  EHWPOISON: 133,
+} as const;
+export type ErrnoName = keyof typeof ERRNO;
+
+/** `-ERRNO.EFAULT` reads better in policies as `err('EFAULT')`. */
+export function err(name: ErrnoName): number {
+  return -ERRNO[name];
+}
+
+export function errnoName(ret: number): ErrnoName | undefined {
+  for (const [name, v] of Object.entries(ERRNO)) if (-v === ret) return name as ErrnoName;
+  return undefined;
+}

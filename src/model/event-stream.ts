@@ -1,0 +1,198 @@
+/**
+ * Records -> model events, grouped into scenarios. This is where the vocabulary's scoping rules
+ * live (spec/trace-format.md "Scope and numbering"):
+ * - `pinbench_config` holds from its line until the next one (later fields override earlier);
+ * - `pinbench_scenario` starts a scenario with fresh state, the config carrying over; events
+ *   before the first one form a scenario named after the file;
+ * - `seq` numbers the call events of a scenario from 0;
+ * - `tracing_mark_write: pinbench: <event> <fields>` equals the event line `<event>: <fields>`;
+ * - a `<call>_ret:` record from the same task gives the observed return of its latest call.
+ * Probe records (kprobe/kretprobe payloads) never become model events by themselves.
+ */
+import { basename } from 'node:path';
+import type { EventRecord, IntegrityRecord, TraceRecord } from '../ingest/trace-record.ts';
+import { type CallEvent, type ModelEvent, type TraceConfig, VOCABULARY } from './events.ts';
+import { type KernelVersion, parseKernelVersion } from './kernel-version.ts';
+import { parseModelEvent } from './parse-event.ts';
+
+export interface Gap {
+  line: number;
+  /** The CPU the gap is on; undefined when it concerns the whole trace (overwritten header). */
+  cpu?: number;
+  kind: IntegrityRecord['integrity'];
+}
+
+export interface Scenario {
+  /** The trace's name for it (file stem for the implicit first scenario). */
+  name: string;
+  title?: string;
+  /** Index of this scenario in its trace (0-based), for stable ordering. */
+  index: number;
+  line: number;
+  /** Config in force when the scenario starts (overrides applied). */
+  config: Partial<TraceConfig>;
+  events: ModelEvent[];
+  /** Integrity gaps seen while this scenario was current (and trace-wide ones before it). */
+  gaps: Gap[];
+  /** CPUs its call events ran on. */
+  cpus: Set<number>;
+}
+
+export interface EventStreamStats {
+  modelEvents: number;
+  calls: number;
+  /** Records that are not vocabulary events, by event name (kept as context, never dropped silently). */
+  generic: Map<string, number>;
+  /** `pinbench:` markers whose first word is not a vocabulary event. */
+  foreignMarkers: number;
+  observedReturns: number;
+}
+
+const MARKER_PREFIX = 'pinbench: ';
+const PROBE_RE = /^\(([^)]*?)(?:\+0x[0-9a-f]+\/0x[0-9a-f]+)?(?: <- [^)]*)?\)/;
+
+/** The event name and payload a record stands for, or null when it is not vocabulary. */
+export function vocabularyOf(
+  rec: EventRecord,
+): { event: string; payload: string; payloadCol: number } | null {
+  let event = rec.event;
+  let payload = rec.payload;
+  let col = rec.payloadCol;
+  // trace-cmd prints markers as `print: tracing_mark_write: ...`
+  if (event === 'print' && payload.startsWith('tracing_mark_write: ')) {
+    event = 'tracing_mark_write';
+    payload = payload.slice(20);
+    col += 20;
+  }
+  if (event === 'tracing_mark_write') {
+    if (!payload.startsWith(MARKER_PREFIX)) return null;
+    const rest = payload.slice(MARKER_PREFIX.length);
+    const sp = rest.indexOf(' ');
+    const word = sp < 0 ? rest : rest.slice(0, sp);
+    if (!VOCABULARY.has(word)) return null;
+    const inner = sp < 0 ? '' : rest.slice(sp + 1);
+    return {
+      event: word,
+      payload: inner,
+      payloadCol: col + MARKER_PREFIX.length + (sp < 0 ? rest.length : sp + 1),
+    };
+  }
+  if (!VOCABULARY.has(event)) return null;
+  if (PROBE_RE.test(payload)) return null;
+  return { event, payload, payloadCol: col };
+}
+
+export class EventStream {
+  readonly stats: EventStreamStats = {
+    modelEvents: 0,
+    calls: 0,
+    generic: new Map(),
+    foreignMarkers: 0,
+    observedReturns: 0,
+  };
+  private readonly file: string;
+  private readonly overrides: Partial<TraceConfig>;
+  private config: Partial<TraceConfig>;
+  private kernel: KernelVersion | null = null;
+  private current: Scenario;
+  private scenarioCount = 0;
+  private seq = 0;
+  private traceGaps: Gap[] = [];
+  /** Latest call per pid and name, for `<call>_ret:` records. */
+  private lastCall = new Map<string, CallEvent>();
+
+  constructor(file: string, overrides: Partial<TraceConfig> = {}) {
+    this.file = file;
+    this.overrides = overrides;
+    this.config = { ...overrides };
+    if (overrides.kernel) this.kernel = parseKernelVersion(overrides.kernel);
+    this.current = this.newScenario(basename(file).replace(/\.(trace|txt)(\.gz)?$/, ''), undefined, 1);
+  }
+
+  private newScenario(name: string, title: string | undefined, line: number): Scenario {
+    const s: Scenario = {
+      name,
+      index: this.scenarioCount++,
+      line,
+      config: { ...this.config },
+      events: [],
+      gaps: [...this.traceGaps],
+      cpus: new Set(),
+    };
+    if (title !== undefined) s.title = title;
+    this.seq = 0;
+    this.lastCall.clear();
+    return s;
+  }
+
+  /** Feeds one record; returns the scenario it completed, if any. Throws EventError on bad fields. */
+  push(rec: TraceRecord): Scenario | null {
+    if (rec.kind === 'integrity') {
+      const gap: Gap = { line: rec.line, kind: rec.integrity };
+      if (rec.cpu !== undefined) gap.cpu = rec.cpu;
+      if (rec.integrity === 'overwritten') this.traceGaps.push(gap);
+      this.current.gaps.push(gap);
+      return null;
+    }
+    const vocab = vocabularyOf(rec);
+    if (!vocab) {
+      this.noteGeneric(rec);
+      return null;
+    }
+    const ev = parseModelEvent(vocab.event, vocab.payload, {
+      file: this.file,
+      line: rec.line,
+      text: rec.text,
+      payloadCol: vocab.payloadCol,
+      kernel: this.kernel,
+      seq: this.seq,
+      cpu: rec.cpu,
+      pid: rec.pid,
+    });
+    this.stats.modelEvents++;
+    if (ev.type === 'config') {
+      Object.assign(ev.config, this.overrides);
+      Object.assign(this.config, ev.config);
+      if (this.config.kernel) this.kernel = parseKernelVersion(this.config.kernel);
+    }
+    if (ev.type === 'scenario') {
+      const done = this.current;
+      this.current = this.newScenario(ev.name, ev.title, ev.line);
+      // The implicit scenario before the first pinbench_scenario exists only if it has events.
+      return done.events.length > 0 ? done : null;
+    }
+    if (ev.type === 'call') {
+      this.seq++;
+      this.stats.calls++;
+      this.current.cpus.add(ev.cpu);
+      this.lastCall.set(`${rec.pid}:${ev.name}`, ev);
+    }
+    this.current.events.push(ev);
+    return null;
+  }
+
+  private noteGeneric(rec: EventRecord): void {
+    // `<call>_ret: ret=N` (or a kretprobe-style record) from the same task: the observed return.
+    if (rec.event.endsWith('_ret')) {
+      const call = this.lastCall.get(`${rec.pid}:${rec.event.slice(0, -4)}`);
+      const m = /(?:^|\s)ret=(-?(?:0x[0-9a-fA-F]+|\d+)|[A-Za-z]+)/.exec(rec.payload);
+      if (call && m && !call.observed) {
+        const v = m[1]!;
+        const ret = /^-?(0x[0-9a-fA-F]+|\d+)$/.test(v)
+          ? (v.startsWith('-') ? -1 : 1) * Number(v.replace(/^-/, ''))
+          : v;
+        call.observed = { ret, line: rec.line };
+        this.stats.observedReturns++;
+        return;
+      }
+    }
+    if (rec.event === 'tracing_mark_write' && rec.payload.startsWith(MARKER_PREFIX))
+      this.stats.foreignMarkers++;
+    this.stats.generic.set(rec.event, (this.stats.generic.get(rec.event) ?? 0) + 1);
+  }
+
+  /** Ends the stream; returns the last scenario if it has events. */
+  end(): Scenario | null {
+    return this.current.events.length > 0 ? this.current : null;
+  }
+}

@@ -1,0 +1,305 @@
+/**
+ * Replays one scenario against every policy in lockstep: each event goes to every policy's own
+ * state before the next event is read; call outcomes are compared on the spot. Pure: no I/O.
+ */
+import { createHash } from 'node:crypto';
+import { applyDeclaration, callPolicy } from '../model/dispatch.ts';
+import type { Scenario } from '../model/event-stream.ts';
+import { type Assertion, type CallEvent, DEFAULT_CONFIG, type TraceConfig } from '../model/events.ts';
+import type { Policy } from '../model/kernel.ts';
+import { parseKernelVersion } from '../model/kernel-version.ts';
+import { type FinalChecks, finalChecks, type Outcome } from '../model/outcome.ts';
+import { State } from '../model/state.ts';
+import { classify, type OutcomeClass, outcomeKey } from './compare.ts';
+import { type Coverage, coveredCalls } from './coverage.ts';
+import { callSubject, checkAssertion, finalSubject, scopeMatches } from './expectations.ts';
+import type {
+  DivergenceRecord,
+  FidelityRecord,
+  FinalRecord,
+  OutcomeRecord,
+  Verdict,
+  VerdictRecord,
+} from './results.ts';
+
+export const OBSERVED = 'observed';
+
+export interface ScenarioReplayOptions {
+  /** Identifies the trace content in divergence signatures (its SHA-256). */
+  traceHash: string;
+  /** Path shown in records. */
+  trace: string;
+  /** Emit every outcome record (the NDJSON `outcome` lines); off for summaries. */
+  outcomes: boolean;
+  /** `--config` overrides, applied over every pinbench_config. */
+  configOverrides?: Partial<TraceConfig>;
+  /** An error that made the scenario invalid (a bad field): every policy gets `error`. */
+  error?: string;
+}
+
+export interface ScenarioResult {
+  scenario: string;
+  outcomes: OutcomeRecord[];
+  divergences: DivergenceRecord[];
+  finals: FinalRecord[];
+  verdicts: VerdictRecord[];
+  fidelity: FidelityRecord[];
+  calls: number;
+  coverage: Coverage;
+}
+
+interface PolicyRun {
+  policy: Policy;
+  scopeIds: string[];
+  state: State;
+  failures: { text: string; line: number }[];
+  deferred: number;
+  unsupported: boolean;
+  error?: string;
+  final?: FinalChecks;
+}
+
+function shortHash(parts: string[]): string {
+  const h = createHash('sha256');
+  for (const p of parts) h.update(p).update('\0');
+  return h.digest('hex').slice(0, 16);
+}
+
+/** The release a trace's `kernel=` names (6.1.0-56-amd64 -> v6.1), for fidelity checks. */
+function recordingRelease(kernel: string | null | undefined): string | null {
+  if (!kernel) return null;
+  try {
+    const v = parseKernelVersion(kernel);
+    return `v${v.major}.${v.minor}`;
+  } catch {
+    return null;
+  }
+}
+
+function stripWhy(o: Outcome): Omit<Outcome, 'why'> {
+  const { why: _why, ...rest } = o;
+  return rest;
+}
+
+export function replayScenario(
+  sc: Scenario,
+  policies: readonly Policy[],
+  opts: ScenarioReplayOptions,
+): ScenarioResult {
+  const result: ScenarioResult = {
+    scenario: sc.name,
+    outcomes: [],
+    divergences: [],
+    finals: [],
+    verdicts: [],
+    fidelity: [],
+    calls: 0,
+    coverage: coveredCalls(sc),
+  };
+  const config: TraceConfig = { ...DEFAULT_CONFIG, ...sc.config, ...opts.configOverrides };
+  const runs: PolicyRun[] = policies.map((policy) => ({
+    policy,
+    scopeIds: [policy.id, policy.scopeRelease],
+    state: new State(config),
+    failures: [],
+    deferred: 0,
+    unsupported: false,
+  }));
+  const gaps = sc.gaps.filter((g) => g.cpu === undefined || sc.cpus.has(g.cpu));
+  const firstGapLine = gaps.length ? Math.min(...gaps.map((g) => g.line)) : Number.POSITIVE_INFINITY;
+  const seenPartitions = new Set<string>();
+  // `final.*` assertions are collected while stepping and evaluated at the end.
+  const finalsPending: { a: Assertion; scope: string | undefined }[] = [];
+  let lastCall: { ev: CallEvent; outcomes: Map<string, Outcome> } | null = null;
+  let kernel = config.kernel;
+
+  for (const ev of sc.events) {
+    if (opts.error) break;
+    if (ev.type === 'call') {
+      result.calls++;
+      const outcomes = new Map<string, Outcome>();
+      for (const run of runs) {
+        if (run.error) continue;
+        try {
+          const o = callPolicy(run.policy.ops, run.state, ev);
+          outcomes.set(run.policy.id, o);
+          if (o.ret === 'unsupported') run.unsupported = true;
+        } catch (e) {
+          run.error = `${run.policy.id} threw on ${ev.name} (line ${ev.line}): ${(e as Error).message}`;
+        }
+      }
+      if (opts.outcomes) {
+        for (const [policy, o] of outcomes) {
+          result.outcomes.push({
+            type: 'outcome',
+            trace: opts.trace,
+            scenario: sc.name,
+            seq: ev.seq,
+            line: ev.line,
+            event: ev.name,
+            policy,
+            ...o,
+          });
+        }
+      }
+      compareCall(sc, ev, outcomes, opts, seenPartitions, result, recordingRelease(kernel));
+      lastCall = { ev, outcomes };
+      continue;
+    }
+    if (ev.type === 'expect') {
+      for (const run of runs) {
+        if (run.error || !scopeMatches(ev.scope, run.scopeIds)) continue;
+        for (const a of ev.assertions) {
+          if (a.final) continue;
+          const o = lastCall?.outcomes.get(run.policy.id);
+          if (!o) {
+            if (!lastCall) run.failures.push({ text: `${a.text} (no call before it)`, line: ev.line });
+            continue;
+          }
+          if (o.ret === 'unsupported') continue;
+          const fail = checkAssertion(a, callSubject(a.subject, o));
+          if (ev.line > firstGapLine) run.deferred++;
+          else if (fail) run.failures.push({ text: fail, line: ev.line });
+        }
+      }
+      // Final assertions are evaluated at the end; remember them per run.
+      for (const a of ev.assertions.filter((x) => x.final)) finalsPending.push({ a, scope: ev.scope });
+      continue;
+    }
+    if (ev.type === 'config' && ev.config.kernel) kernel = ev.config.kernel;
+    for (const run of runs) {
+      if (ev.type === 'config') run.state.setConfig({ ...ev.config, ...opts.configOverrides });
+      else applyDeclaration(run.state, ev);
+    }
+  }
+
+  for (const run of runs) {
+    if (run.error || opts.error) continue;
+    run.final = finalChecks(run.state);
+    const f = run.final;
+    result.finals.push({
+      type: 'final',
+      trace: opts.trace,
+      scenario: sc.name,
+      policy: run.policy.id,
+      leaks: f.leaks,
+      pinsAcquired: f.pinsAcquired,
+      pinsReleased: f.pinsReleased,
+      lockedVm: f.lockedVm,
+      bugs: f.bugs,
+      warnings: f.warnings,
+      longtermUnpinnable: f.longtermUnpinnable,
+      badPageMaps: f.badPageMaps,
+    });
+    for (const { a, scope } of finalsPending) {
+      if (!scopeMatches(scope, run.scopeIds)) continue;
+      const fail = checkAssertion(a, finalSubject(a.subject, f));
+      if (Number.isFinite(firstGapLine)) run.deferred++;
+      else if (fail) run.failures.push({ text: fail, line: Number.POSITIVE_INFINITY });
+    }
+  }
+
+  for (const run of runs) {
+    let verdict: Verdict;
+    let reason: string | undefined;
+    if (opts.error || run.error) {
+      verdict = 'error';
+      reason = opts.error ?? run.error;
+    } else if (run.unsupported) verdict = 'unsupported';
+    else if (run.failures.length > 0) verdict = 'fail';
+    else if (run.deferred > 0) {
+      verdict = 'inconclusive';
+      reason = `expectations decided after an integrity gap at line ${firstGapLine}`;
+    } else verdict = 'pass';
+    const rec: VerdictRecord = {
+      type: 'verdict',
+      trace: opts.trace,
+      scenario: sc.name,
+      policy: run.policy.id,
+      verdict,
+      failed: verdict === 'fail' ? run.failures.map((f) => f.text) : [],
+    };
+    if (reason !== undefined) rec.reason = reason;
+    result.verdicts.push(rec);
+  }
+  return result;
+}
+
+function compareCall(
+  sc: Scenario,
+  ev: CallEvent,
+  outcomes: Map<string, Outcome>,
+  opts: ScenarioReplayOptions,
+  seenPartitions: Set<string>,
+  result: ScenarioResult,
+  recording: string | null,
+): void {
+  const supported: { policy: string; outcome: Outcome }[] = [];
+  const unsupported: string[] = [];
+  for (const [policy, outcome] of outcomes) {
+    if (outcome.ret === 'unsupported') unsupported.push(policy);
+    else supported.push({ policy, outcome });
+  }
+  const classes: OutcomeClass[] = classify(supported);
+  if (ev.observed) {
+    const obs = ev.observed;
+    const match = classes.filter((c) => c.outcome.ret === obs.ret);
+    if (match.length === 1) match[0]!.policies.push(OBSERVED);
+    else {
+      const outcome: Outcome = {
+        ret: obs.ret,
+        pages: obs.pages ?? [],
+        refs: {},
+        pins: {},
+        lockedVm: 0,
+        special: false,
+        warn: [],
+        why: [`recorded by the kernel (line ${obs.line})`],
+      };
+      classes.push({ key: outcomeKey(outcome), policies: [OBSERVED], outcome });
+    }
+    if (recording) {
+      for (const { policy, outcome } of supported) {
+        if (policy === recording && outcome.ret !== obs.ret) {
+          result.fidelity.push({
+            type: 'fidelity',
+            trace: opts.trace,
+            scenario: sc.name,
+            seq: ev.seq,
+            line: ev.line,
+            event: ev.name,
+            policy,
+            observed: obs.ret,
+            ret: outcome.ret,
+          });
+        }
+      }
+    }
+  }
+  if (classes.length < 2) return;
+  const partition = classes
+    .map((c) => [...c.policies].sort().join(','))
+    .sort()
+    .join(' | ');
+  const root = !seenPartitions.has(partition);
+  seenPartitions.add(partition);
+  const signature = shortHash([
+    opts.traceHash,
+    sc.name,
+    String(ev.seq),
+    ...classes.map((c) => `${[...c.policies].sort().join(',')}=${c.key}`).sort(),
+  ]);
+  result.divergences.push({
+    type: 'divergence',
+    trace: opts.trace,
+    scenario: sc.name,
+    seq: ev.seq,
+    line: ev.line,
+    event: ev.name,
+    text: ev.text,
+    signature,
+    root,
+    classes: classes.map((c) => ({ policies: c.policies, outcome: stripWhy(c.outcome), why: c.outcome.why })),
+    unsupported,
+  });
+}
