@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 /**
  * A kernel, as pinbench models it: a late-bound table of functions. Every function takes the
  * table itself (`k`) first and calls other functions only through it, so replacing one entry
@@ -113,6 +114,21 @@ export interface Policy {
   source?: string;
   moduleHash?: string;
   ops: Readonly<Kernel>;
+}
+
+/**
+ * A content hash of a kernel table: the source text of every function, by name. It changes
+ * exactly when the logic a policy runs changes, which is when a triage decision must expire.
+ */
+export function kernelHash(ops: Readonly<Kernel>): string {
+  const h = createHash('sha256');
+  for (const name of Object.keys(ops).sort()) {
+    h.update(name)
+      .update('\0')
+      .update(String((ops as Record<string, unknown>)[name]))
+      .update('\0');
+  }
+  return h.digest('hex');
 }
 
 /** Composes family versions (later ones win) plus overrides into a frozen kernel table. */

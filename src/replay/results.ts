@@ -78,3 +78,48 @@ export interface FidelityRecord {
 }
 
 export type ResultRecord = OutcomeRecord | FinalRecord | DivergenceRecord | VerdictRecord | FidelityRecord;
+
+/** Ingest counts of one trace, as `pinbench ingest --json` prints them. */
+export interface TraceIngestSummary {
+  lines: number;
+  records: number;
+  headers: number;
+  integrity: number;
+  blank: number;
+  skipped: Record<string, number>;
+}
+
+/** Integrity events of one trace (gaps), stored with it. */
+export interface IntegrityEvent {
+  line: number;
+  kind: string;
+  cpu?: number;
+  count?: number;
+  text: string;
+}
+
+/** Everything one trace's replay produced: what workers send back and the store writes. */
+export interface TraceReplayResult {
+  /** The source as given (path or URL). */
+  trace: string;
+  sha256: string;
+  bytes: number;
+  layout: string;
+  /** `--matrix` configuration label (`pte_special=0`), empty for the trace's own config. */
+  matrix: string;
+  ingest: TraceIngestSummary;
+  integrity: IntegrityEvent[];
+  scenarios: import('./replay-scenario.ts').ScenarioResult[];
+  /** Vocabulary events, calls, generic records by event name, markers that were not vocabulary. */
+  events: {
+    modelEvents: number;
+    calls: number;
+    generic: Record<string, number>;
+    foreignMarkers: number;
+    observedReturns: number;
+  };
+  /** A trace that could not be replayed at all (unreadable, refused layout): every scenario is lost. */
+  error?: { code: string; message: string };
+  /** Milliseconds spent, for the run's per-stage timing. */
+  ms: number;
+}
