@@ -1,4 +1,5 @@
 /** The command registry: one line per command module, in the order `--help` lists them. */
 import type { Command } from '../command.ts';
+import { policiesCommand } from './policies.ts';
 
-export const COMMANDS: readonly Command[] = [];
+export const COMMANDS: readonly Command[] = [policiesCommand];
