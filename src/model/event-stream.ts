@@ -36,6 +36,20 @@ export interface Scenario {
   gaps: Gap[];
   /** CPUs its call events ran on. */
   cpus: Set<number>;
+  /** A bad field made the scenario invalid: every policy gets the `error` verdict. */
+  error?: string;
+}
+
+/**
+ * Turns records of a real recording (kprobes, ad-hoc markers, tracepoints) into vocabulary
+ * records. `push` returns the records to use instead of `rec` (possibly none), or null to leave
+ * `rec` as it is. Synthetic records keep the original line number and text.
+ */
+export interface RecordAdapter {
+  readonly name: string;
+  push(rec: EventRecord): EventRecord[] | null;
+  /** Records still pending at the end of the trace. */
+  end(): EventRecord[];
 }
 
 export interface EventStreamStats {
@@ -82,6 +96,10 @@ export function vocabularyOf(
   return { event, payload, payloadCol: col };
 }
 
+function hasContent(s: Scenario): boolean {
+  return s.error !== undefined || s.events.some((e) => e.type !== 'config');
+}
+
 export class EventStream {
   readonly stats: EventStreamStats = {
     modelEvents: 0,
@@ -125,6 +143,11 @@ export class EventStream {
     return s;
   }
 
+  /** Marks the scenario being read as invalid (after an EventError in non-strict mode). */
+  markError(message: string): void {
+    if (this.current.error === undefined) this.current.error = message;
+  }
+
   /** Feeds one record; returns the scenario it completed, if any. Throws EventError on bad fields. */
   push(rec: TraceRecord): Scenario | null {
     if (rec.kind === 'integrity') {
@@ -158,8 +181,9 @@ export class EventStream {
     if (ev.type === 'scenario') {
       const done = this.current;
       this.current = this.newScenario(ev.name, ev.title, ev.line);
-      // The implicit scenario before the first pinbench_scenario exists only if it has events.
-      return done.events.length > 0 ? done : null;
+      // The implicit scenario before the first pinbench_scenario exists only if it has events
+      // of its own: a config preamble alone is not a scenario.
+      return hasContent(done) ? done : null;
     }
     if (ev.type === 'call') {
       this.seq++;
@@ -191,8 +215,8 @@ export class EventStream {
     this.stats.generic.set(rec.event, (this.stats.generic.get(rec.event) ?? 0) + 1);
   }
 
-  /** Ends the stream; returns the last scenario if it has events. */
+  /** Ends the stream; returns the last scenario if it has events (or an error). */
   end(): Scenario | null {
-    return this.current.events.length > 0 ? this.current : null;
+    return hasContent(this.current) ? this.current : null;
   }
 }

@@ -47,6 +47,7 @@ export function outcomeKey(o: Outcome): string {
     renameKeys(o.pins, order),
     o.lockedVm,
     o.special,
+    o.left ?? null,
     [...warnCounts].sort((a, b) => (a[0] < b[0] ? -1 : 1)),
   ]);
 }

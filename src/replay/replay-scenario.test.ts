@@ -4,11 +4,11 @@
  * here do not depend on the kernel models).
  */
 import { describe, expect, it } from 'vitest';
+import type { EventRecord } from '../ingest/trace-record.ts';
 import { EventStream, type Scenario } from '../model/event-stream.ts';
-import { ENTRY_POINTS, type Kernel, type Policy, composeKernel } from '../model/kernel.ts';
+import { composeKernel, ENTRY_POINTS, type Kernel, type Policy } from '../model/kernel.ts';
 import type { CallResult } from '../model/outcome.ts';
 import type { State } from '../model/state.ts';
-import type { EventRecord } from '../ingest/trace-record.ts';
 import { replayScenario } from './replay-scenario.ts';
 
 /** A kernel whose pin_user_pages adds `bias` refs to the zero page, or spins when `spin`. */
@@ -34,7 +34,15 @@ function toyKernel(bias: number, spin = false): Kernel {
 }
 
 function policy(id: string, ops: Kernel): Policy {
-  return { id, kind: 'release', title: id, scopeRelease: id, versions: {} as Policy['versions'], overrides: [], ops };
+  return {
+    id,
+    kind: 'release',
+    title: id,
+    scopeRelease: id,
+    versions: {} as Policy['versions'],
+    overrides: [],
+    ops,
+  };
 }
 
 let line = 0;
@@ -108,7 +116,8 @@ describe('replayScenario', () => {
   it('signatures are stable across runs and change with trace content', () => {
     const one = replayScenario(scenario(pinZero), [a, c], opts).divergences[0]!.signature;
     const two = replayScenario(scenario(pinZero), [a, c], opts).divergences[0]!.signature;
-    const other = replayScenario(scenario(pinZero), [a, c], { ...opts, traceHash: 'def' }).divergences[0]!.signature;
+    const other = replayScenario(scenario(pinZero), [a, c], { ...opts, traceHash: 'def' }).divergences[0]!
+      .signature;
     expect(one).toBe(two);
     expect(other).not.toBe(one);
   });
@@ -125,7 +134,14 @@ describe('replayScenario', () => {
     line = 0;
     const s = new EventStream('toy.trace');
     for (const [e, p] of pinZero.slice(0, 3)) s.push(rec(e, p));
-    s.push({ kind: 'integrity', line: ++line, integrity: 'lost-events', cpu: 0, count: 12, text: 'CPU:0 [LOST 12 EVENTS]' });
+    s.push({
+      kind: 'integrity',
+      line: ++line,
+      integrity: 'lost-events',
+      cpu: 0,
+      count: 12,
+      text: 'CPU:0 [LOST 12 EVENTS]',
+    });
     for (const [e, p] of pinZero.slice(3)) s.push(rec(e, p));
     const r = replayScenario(s.end()!, [a, spin], opts);
     expect(r.verdicts.map((x) => [x.policy, x.verdict])).toEqual([
@@ -138,7 +154,13 @@ describe('replayScenario', () => {
     line = 0;
     const s = new EventStream('toy.trace');
     for (const [e, p] of pinZero.slice(0, 3)) s.push(rec(e, p));
-    s.push({ kind: 'integrity', line: ++line, integrity: 'lost-events', cpu: 3, text: 'CPU:3 [LOST EVENTS]' });
+    s.push({
+      kind: 'integrity',
+      line: ++line,
+      integrity: 'lost-events',
+      cpu: 3,
+      text: 'CPU:3 [LOST EVENTS]',
+    });
     for (const [e, p] of pinZero.slice(3)) s.push(rec(e, p));
     expect(replayScenario(s.end()!, [a], opts).verdicts[0]!.verdict).toBe('pass');
   });

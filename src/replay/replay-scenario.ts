@@ -65,6 +65,22 @@ function shortHash(parts: string[]): string {
   return h.digest('hex').slice(0, 16);
 }
 
+/**
+ * Stable across runs: the same trace content, scenario, call and outcome classes give the same
+ * signature (the why paths do not enter it).
+ */
+export function divergenceSignature(
+  traceHash: string,
+  scenario: string,
+  seq: number,
+  classes: readonly { policies: readonly string[]; outcome: Omit<Outcome, 'why'> }[],
+): string {
+  const parts = classes
+    .map((c) => `${[...c.policies].sort().join(',')}=${outcomeKey({ ...c.outcome, why: [] })}`)
+    .sort();
+  return shortHash([traceHash, scenario, String(seq), ...parts]);
+}
+
 /** The release a trace's `kernel=` names (6.1.0-56-amd64 -> v6.1), for fidelity checks. */
 function recordingRelease(kernel: string | null | undefined): string | null {
   if (!kernel) return null;
@@ -283,12 +299,7 @@ function compareCall(
     .join(' | ');
   const root = !seenPartitions.has(partition);
   seenPartitions.add(partition);
-  const signature = shortHash([
-    opts.traceHash,
-    sc.name,
-    String(ev.seq),
-    ...classes.map((c) => `${[...c.policies].sort().join(',')}=${c.key}`).sort(),
-  ]);
+  const signature = divergenceSignature(opts.traceHash, sc.name, ev.seq, classes);
   result.divergences.push({
     type: 'divergence',
     trace: opts.trace,
