@@ -58,29 +58,36 @@ function previousRelease(release: string): string | undefined {
   return prev;
 }
 
+/**
+ * `pre-X` is the release before X's first release; `post-X` is pre-X with every family version
+ * that names commit X applied (a commit may change several families, e.g. fce831c92092 changes
+ * zeropage-insert and normal-page).
+ */
 function aliasPolicies(): Policy[] {
-  const out: Policy[] = [];
+  const byCommit = new Map<string, FamilyVersion[]>();
   for (const v of FAMILY_VERSIONS) {
     if (!v.commit || v.release === null) continue;
-    const before = previousRelease(v.release);
+    const list = byCommit.get(v.commit) ?? [];
+    list.push(v);
+    byCommit.set(v.commit, list);
+  }
+  const out: Policy[] = [];
+  for (const [commit, versions] of byCommit) {
+    const first = versions[0]!;
+    const before = previousRelease(first.release!);
     if (!before) continue;
     const pre = versionsAt(before, FAMILY_VERSIONS);
+    const post = { ...pre };
+    for (const v of versions) post[v.family] = v;
     const meta = {
-      commit: v.commit,
-      subject: v.subject,
-      summary: v.summary,
-      ...(v.link ? { link: v.link } : {}),
+      commit,
+      subject: first.subject,
+      summary: versions.map((v) => v.summary).join(' '),
+      ...(first.link ? { link: first.link } : {}),
     };
-    out.push(build(`pre-${v.commit}`, 'alias', `${before} (just before ${v.commit})`, before, pre, meta));
+    out.push(build(`pre-${commit}`, 'alias', `${before} (just before ${commit})`, before, pre, meta));
     out.push(
-      build(
-        `post-${v.commit}`,
-        'alias',
-        `${before} + ${v.commit} ${v.subject}`,
-        v.release,
-        { ...pre, [v.family]: v },
-        meta,
-      ),
+      build(`post-${commit}`, 'alias', `${before} + ${commit} ${first.subject}`, first.release!, post, meta),
     );
   }
   return out;
