@@ -25,7 +25,7 @@ export interface TraceReplayOptions {
   /** Ingest settings (HTTP, chunk size). */
   ingest?: Omit<IngestOptions, 'onRecord' | 'strict'>;
   /** Adapters for real recordings, tried in order on every record. */
-  adapters?: () => RecordAdapter[];
+  adapters?: (source: string) => RecordAdapter[];
   /** Called with each scenario's result once the trace is read (signatures final). */
   onScenario?: (result: ScenarioResult) => void;
 }
@@ -42,7 +42,7 @@ export async function replayTrace(
   const t0 = performance.now();
   const traceLabel = `${source}${matrixSuffix(opts.matrix)}`;
   const stream = new EventStream(source, opts.configOverrides ?? {});
-  const adapters = opts.adapters?.() ?? [];
+  const adapters = opts.adapters?.(source) ?? [];
   const scenarios: ScenarioResult[] = [];
 
   // Scenarios replay as soon as they are complete; their divergence signatures are finished once
