@@ -11,37 +11,8 @@ import { describe, expect, it } from 'vitest';
 import { getPolicy, RELEASE_IDS } from '../policies/index.ts';
 import { findCorpusFiles } from '../src/ingest/index.ts';
 import { replayTrace } from '../src/replay/replay-trace.ts';
-import { VERDICTS, type Verdict } from '../src/replay/results.ts';
-
-interface Expected {
-  scenario: string;
-  policy: string;
-  verdict: Verdict;
-  line: number;
-}
-
-/** `# Result <scenario>:` blocks of `#   <policy>: <verdict>   -- why` lines. */
-export function readResultBlocks(text: string): Expected[] {
-  const out: Expected[] = [];
-  let scenario: string | null = null;
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const l = lines[i]!;
-    if (!l.startsWith('#')) break;
-    const head = /^# Result(?: ([^:]+))?:\s*$/.exec(l);
-    if (head) {
-      scenario = head[1] ?? '';
-      continue;
-    }
-    const cell = /^#\s+([A-Za-z0-9.+_-]+):\s+(\w+)\b/.exec(l);
-    if (scenario !== null && cell) {
-      const verdict = cell[2] as Verdict;
-      if (!VERDICTS.includes(verdict)) throw new Error(`line ${i + 1}: unknown verdict '${cell[2]}'`);
-      out.push({ scenario, policy: cell[1]!, verdict, line: i + 1 });
-    } else if (!/^#\s*$/.test(l)) scenario = scenario !== null && /^#\s{3,}/.test(l) ? scenario : null;
-  }
-  return out;
-}
+import { readResultBlocks } from '../src/replay/result-header.ts';
+import type { Verdict } from '../src/replay/results.ts';
 
 const files = (await findCorpusFiles('traces')).filter((f) => !f.startsWith(join('traces', 'real')));
 
