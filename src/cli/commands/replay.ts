@@ -1,6 +1,6 @@
 /** `pinbench replay`: traces against policies; a summary, or the NDJSON contract with --json. */
 import { availableParallelism } from 'node:os';
-import { resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { UsageError } from '../../errors.ts';
 import { findCorpusFiles } from '../../ingest/index.ts';
 import { expandMatrix, parseConfigOverrides } from '../../replay/config-overrides.ts';
@@ -44,9 +44,10 @@ export const REPLAY_OPTIONS = {
 /** The traces to replay: the arguments, or the shipped corpus under traces/. */
 export async function corpusSources(positionals: string[], io: CommandIo): Promise<string[]> {
   if (positionals.length) return positionals;
+  // Relative to the working directory, so output names the same files on every machine.
   const files = await findCorpusFiles(resolve(io.cwd, 'traces'));
   if (files.length === 0) throw new UsageError('no traces given and none found under traces/');
-  return files;
+  return files.map((f) => relative(io.cwd, f));
 }
 
 export async function replayFromOptions(
