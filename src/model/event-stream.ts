@@ -11,7 +11,7 @@
  */
 import { basename } from 'node:path';
 import type { EventRecord, IntegrityRecord, TraceRecord } from '../ingest/trace-record.ts';
-import { type CallEvent, type ModelEvent, type TraceConfig, VOCABULARY } from './events.ts';
+import { type CallEvent, type ContextLine, type ModelEvent, type TraceConfig, VOCABULARY } from './events.ts';
 import { type KernelVersion, parseKernelVersion } from './kernel-version.ts';
 import { parseModelEvent } from './parse-event.ts';
 
@@ -63,6 +63,9 @@ export interface EventStreamStats {
 }
 
 const MARKER_PREFIX = 'pinbench: ';
+/** Trace lines kept before and after a call for divergence reports. */
+const CONTEXT_BEFORE = 4;
+const CONTEXT_AFTER = 3;
 const PROBE_RE = /^\(([^)]*?)(?:\+0x[0-9a-f]+\/0x[0-9a-f]+)?(?: <- [^)]*)?\)/;
 
 /** The event name and payload a record stands for, or null when it is not vocabulary. */
@@ -118,6 +121,9 @@ export class EventStream {
   private traceGaps: Gap[] = [];
   /** Latest call per pid and name, for `<call>_ret:` records. */
   private lastCall = new Map<string, CallEvent>();
+  /** The last few lines read, and calls still collecting the lines after them. */
+  private recent: ContextLine[] = [];
+  private awaitingAfter: { ev: CallEvent; left: number }[] = [];
 
   constructor(file: string, overrides: Partial<TraceConfig> = {}) {
     this.file = file;
@@ -150,6 +156,7 @@ export class EventStream {
 
   /** Feeds one record; returns the scenario it completed, if any. Throws EventError on bad fields. */
   push(rec: TraceRecord): Scenario | null {
+    this.noteContext(rec);
     if (rec.kind === 'integrity') {
       const gap: Gap = { line: rec.line, kind: rec.integrity };
       if (rec.cpu !== undefined) gap.cpu = rec.cpu;
@@ -186,6 +193,8 @@ export class EventStream {
       return hasContent(done) ? done : null;
     }
     if (ev.type === 'call') {
+      ev.context = [...this.recent];
+      this.awaitingAfter.push({ ev, left: CONTEXT_AFTER });
       this.seq++;
       this.stats.calls++;
       this.current.cpus.add(ev.cpu);
@@ -193,6 +202,20 @@ export class EventStream {
     }
     this.current.events.push(ev);
     return null;
+  }
+
+  /** Keeps the lines around calls (cheap: the strings already exist). */
+  private noteContext(rec: TraceRecord): void {
+    const line: ContextLine = { line: rec.line, text: rec.text };
+    if (this.awaitingAfter.length > 0) {
+      for (const a of this.awaitingAfter) {
+        a.ev.context!.push(line);
+        a.left--;
+      }
+      this.awaitingAfter = this.awaitingAfter.filter((a) => a.left > 0);
+    }
+    this.recent.push(line);
+    if (this.recent.length > CONTEXT_BEFORE + 1) this.recent.shift();
   }
 
   private noteGeneric(rec: EventRecord): void {

@@ -322,6 +322,13 @@ export interface CallEvent extends EventBase {
   /** The CPU the record came from (integrity gaps are per CPU). */
   cpu: number;
   pid: number;
+  /** The trace lines around the call (itself included), for divergence reports. */
+  context?: ContextLine[];
+}
+
+export interface ContextLine {
+  line: number;
+  text: string;
 }
 
 export type ModelEvent =

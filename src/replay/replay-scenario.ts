@@ -312,5 +312,6 @@ function compareCall(
     root,
     classes: classes.map((c) => ({ policies: c.policies, outcome: stripWhy(c.outcome), why: c.outcome.why })),
     unsupported,
+    context: ev.context ?? [{ line: ev.line, text: ev.text }],
   });
 }

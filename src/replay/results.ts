@@ -51,6 +51,8 @@ export interface DivergenceRecord {
   classes: DivergenceClass[];
   /** Policies whose release lacks the API: listed apart, never in a class. */
   unsupported: string[];
+  /** The trace lines around the call, the call's own line included. */
+  context: { line: number; text: string }[];
 }
 
 export interface VerdictRecord {
