@@ -4,6 +4,7 @@ export const ERRNO = {
   ENOENT: 2,
   EINTR: 4,
   EIO: 5,
+  ENXIO: 6,
   EAGAIN: 11,
   ENOMEM: 12,
   EACCES: 13,

@@ -26,6 +26,8 @@ export interface Outcome {
   warn: string[];
   /** The decision path. */
   why: string[];
+  /** vm_insert_pages(): pages left not inserted (the kernel's `*num` afterwards). */
+  left?: number;
 }
 
 /** What a policy function returns for a call; the journal supplies the rest. */
@@ -33,6 +35,8 @@ export interface CallResult {
   ret: RetValue;
   /** Pfns returned, pinned or looked up. */
   pfns?: number[];
+  /** vm_insert_pages(): pages left not inserted (`*num`). */
+  left?: number;
 }
 
 export const LIVELOCK: CallResult = Object.freeze({ ret: 'livelock' as const });
@@ -48,7 +52,7 @@ function sorted(m: Map<string, number>): Record<string, number> {
 }
 
 export function makeOutcome(st: State, result: CallResult, journal: Journal): Outcome {
-  return {
+  const out: Outcome = {
     ret: result.ret,
     pages: (result.pfns ?? []).map((p) => st.pageName(p)),
     refs: sorted(journal.refs),
@@ -58,6 +62,8 @@ export function makeOutcome(st: State, result: CallResult, journal: Journal): Ou
     warn: journal.warn,
     why: journal.why,
   };
+  if (result.left !== undefined) out.left = result.left;
+  return out;
 }
 
 export interface FinalChecks {

@@ -1,0 +1,22 @@
+/**
+ * folio-walk @ v5.4: folio_walk_start() does not exist yet.
+ *
+ * It was introduced by aa39ca6940f1 "mm/pagewalk: introduce folio_walk_start() +
+ * folio_walk_end()" in the v6.12 merge window (facts/insert-pfnmap.md §3.1); every release before
+ * v6.12 answers the vocabulary call with 'unsupported' (a verdict of its own, not a failure).
+ */
+import type { FamilyVersion } from '../../../src/model/kernel.ts';
+
+export const folioWalkNone: FamilyVersion = {
+  family: 'folio-walk',
+  id: 'none',
+  subject: 'no folio_walk_start() before v6.12',
+  release: 'v5.4',
+  summary: 'folio_walk_start() does not exist: the call is unsupported.',
+  ops: {
+    folioWalkStart(_k, st) {
+      st.why('folio_walk_start() does not exist before v6.12 (aa39ca6940f1)');
+      return 'unsupported';
+    },
+  },
+};

@@ -1,0 +1,39 @@
+/**
+ * normal-page @ c0c6ccd9828c "mm: fix __vm_normal_page() to handle missing support for
+ * pmd_special()/pud_special()" (David Hildenbrand, 2026; Fixes: af38538801c6; reported by Hugh
+ * Dickins and Bibo Mao; Cc stable).
+ *
+ * Not in any release pinbench lists: it went to mm-hotfixes-unstable on 2026-04-30 (facts V5);
+ * the mainline id c0c6ccd9828c comes from its 6.18-stable backport ("[PATCH 6.18 047/377]",
+ * 2026-05-28, "commit c0c6ccd9828c3a1950623b546fa57292a77b5c73 upstream"), found in the code
+ * corpus. The mainline release carrying it is not verified (after v6.19). It is offered as the
+ * variant `vm-normal-page-per-level-fix` (v6.19 + this).
+ *
+ * Kernel function modelled: pgtable_level_has_pxx_special() (levelHasSpecial).
+ *
+ * Changed from af38538801c6: whether the special-bit branch applies is decided per level: PTE by
+ * CONFIG_ARCH_HAS_PTE_SPECIAL, PMD by CONFIG_ARCH_SUPPORTS_PMD_PFNMAP, PUD by
+ * CONFIG_ARCH_SUPPORTS_PUD_PFNMAP. On x86-32 with THP (pte_special, no PMD pfnmap) the huge zero
+ * PMD is not special, so v6.18 returned it as a normal page (VM_WARN, bad rss counters, folio_walk
+ * returning it without FW_ZEROPAGE); with the fix the !special rules apply and it is NULL.
+ */
+import type { FamilyVersion } from '../../../src/model/kernel.ts';
+import { archHasSpecial } from '../page-table.ts';
+import { normalPageAf38538801c6 } from './af38538801c6.ts';
+
+export const normalPageC0c6ccd9828c: FamilyVersion = {
+  family: 'normal-page',
+  id: 'c0c6ccd9828c',
+  commit: 'c0c6ccd9828c',
+  subject: 'mm: fix __vm_normal_page() to handle missing support for pmd_special()/pud_special()',
+  release: null,
+  summary:
+    '__vm_normal_page() takes the special-bit branch only where the level has a special bit (PTE_SPECIAL / PMD_PFNMAP / PUD_PFNMAP).',
+  link: 'https://lore.kernel.org/20260430-pmd_special-v1-1-dbcbcfd72c20@kernel.org',
+  ops: {
+    ...normalPageAf38538801c6.ops,
+    levelHasSpecial(_k, st, level) {
+      return archHasSpecial(st, level);
+    },
+  },
+};

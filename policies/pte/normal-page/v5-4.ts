@@ -1,0 +1,179 @@
+/**
+ * normal-page @ v5.4 (the baseline, unchanged in this respect up to v6.10: V0 of
+ * facts/insert-pfnmap.md §2.2-2.3).
+ *
+ * Kernel functions modelled: vm_normal_page(), vm_normal_page_pmd() (mm/memory.c). There is no
+ * vm_normal_page_pud(): the vocabulary call is 'unsupported', and a PUD entry has no normal page
+ * (zap_huge_pud only clears special-huge PUDs).
+ *
+ * vm_normal_page():
+ *   pte_special arch, special bit set: the vm_ops->find_special_page hook (xen gntdev; the VMA op
+ *   `find_normal_page` stands for it in every version), else PFNMAP/MIXEDMAP -> NULL, zero pfn ->
+ *   NULL, else print_bad_pte + NULL. Special bit clear: pfn > highest_memmap_pfn -> bad + NULL,
+ *   else the page, even the zero pfn.
+ *   !pte_special arch: MIXEDMAP: !pfn_valid -> NULL, else the page (zero page included, and the
+ *   highest_memmap check skipped). PFNMAP: pfn == vm_pgoff + index -> NULL; !COW -> NULL; a COW
+ *   nonlinear pfn is taken for a COWed anon page. Then zero -> NULL, > highest -> bad + NULL, page.
+ * vm_normal_page_pmd(): no special bit; the same PFNMAP/MIXEDMAP rules, then (pmd_devmap), huge
+ *   zero pmd -> NULL, > highest -> NULL silently, page.
+ *
+ * Simplifications: pte_devmap is not a separate bit (devmap PTEs are special on x86, the only
+ * devmap arch family modelled, so the special branch covers them); the hook returns the page the
+ * entry maps.
+ */
+import type { LookupCallName } from '../../../src/model/events.ts';
+import { isCowMapping } from '../../../src/model/flags.ts';
+import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
+import { type CallResult, UNSUPPORTED } from '../../../src/model/outcome.ts';
+import type { Entry, State, Vma } from '../../../src/model/state.ts';
+import { entryAtLevel, hasFlag, hex, isHugeZero, pageIndex, pxxSpecial } from '../page-table.ts';
+
+function cow(vma: Vma): boolean {
+  return isCowMapping(new Set(vma.flags));
+}
+
+/** The PFNMAP/MIXEDMAP rules of an arch without a special bit; 'fallthrough' means keep checking. */
+export function pfnmapRules(
+  st: State,
+  vma: Vma,
+  addr: number,
+  pfn: number,
+  what: string,
+): 'NULL' | 'page' | 'fallthrough' {
+  if (hasFlag(vma, 'VM_MIXEDMAP')) {
+    if (!st.pfnValid(pfn)) {
+      st.why(`${what}: VM_MIXEDMAP, !pfn_valid(${hex(pfn)}) -> NULL`);
+      return 'NULL';
+    }
+    return 'page';
+  }
+  if (hasFlag(vma, 'VM_PFNMAP')) {
+    const idx = pageIndex(vma, addr);
+    if (pfn === vma.pgoff + idx) {
+      st.why(`${what}: VM_PFNMAP, pfn == vm_pgoff+idx (linear) -> NULL`);
+      return 'NULL';
+    }
+    if (!cow(vma)) {
+      st.why(`${what}: VM_PFNMAP, pfn != vm_pgoff+idx, !is_cow_mapping -> NULL`);
+      return 'NULL';
+    }
+    st.why(`${what}: VM_PFNMAP, pfn != vm_pgoff+idx, COW -> taken for a COWed anon page`);
+  }
+  return 'fallthrough';
+}
+
+/** The special-bit branch of vm_normal_page() (pte_special archs). */
+export function specialPteRules(st: State, vma: Vma, pfn: number, what: string): number | null {
+  if (vma.ops.includes('find_normal_page')) {
+    st.why(`${what}: special, vm_ops->find_special_page -> its page`);
+    return pfn;
+  }
+  if (hasFlag(vma, 'VM_PFNMAP') || hasFlag(vma, 'VM_MIXEDMAP')) {
+    st.why(`${what}: pte_special in PFNMAP/MIXEDMAP -> NULL`);
+    return null;
+  }
+  if (st.isZeroPfn(pfn)) {
+    st.why(`${what}: pte_special, zero pfn -> NULL`);
+    return null;
+  }
+  st.why(`${what}: pte_special outside PFNMAP/MIXEDMAP, not zero -> print_bad_pte, NULL`);
+  st.badPageMap('pte');
+  return null;
+}
+
+export function vmNormalPagePteV0(st: State, vma: Vma, addr: number, entry: Entry): number | null {
+  const pfn = entry.pfn;
+  const what = 'vm_normal_page';
+  if (st.config.pte_special) {
+    if (pxxSpecial(st, entry)) return specialPteRules(st, vma, pfn, what);
+    st.why(`${what}: !pte_special on a pte_special arch -> check pfn`);
+  } else {
+    const r = pfnmapRules(st, vma, addr, pfn, what);
+    if (r === 'NULL') return null;
+    if (r === 'page') {
+      st.why(
+        `${what}: !pte_special arch, VM_MIXEDMAP, pfn_valid -> page${st.isZeroPfn(pfn) ? ' (the zero page, refcounted)' : ''}`,
+      );
+      return pfn;
+    }
+    if (st.isZeroPfn(pfn)) {
+      st.why(`${what}: !pte_special arch, zero pfn -> NULL`);
+      return null;
+    }
+  }
+  if (pfn > st.config.highest_memmap_pfn) {
+    st.why(`${what}: pfn ${hex(pfn)} > highest_memmap_pfn -> print_bad_pte, NULL`);
+    st.badPageMap('pte');
+    return null;
+  }
+  st.why(`${what}: -> normal page ${st.pageName(pfn)}`);
+  return pfn;
+}
+
+export function vmNormalPagePmdV0(st: State, vma: Vma, addr: number, entry: Entry): number | null {
+  const pfn = entry.pfn;
+  const what = 'vm_normal_page_pmd';
+  const r = pfnmapRules(st, vma, addr, pfn, what);
+  if (r === 'NULL') return null;
+  if (r === 'page') {
+    st.why(`${what}: VM_MIXEDMAP, pfn_valid -> page`);
+    return pfn;
+  }
+  if (isHugeZero(st, pfn, 'pmd')) {
+    st.why(`${what}: huge zero pmd -> NULL`);
+    return null;
+  }
+  if (pfn > st.config.highest_memmap_pfn) {
+    st.why(`${what}: pfn ${hex(pfn)} > highest_memmap_pfn -> NULL`);
+    return null;
+  }
+  st.why(`${what}: -> normal page ${st.pageName(pfn)}`);
+  return pfn;
+}
+
+/** vm_normal_page* for the lookup calls: the entry at the call's level, then k.vmNormalPage. */
+export function lookupNormalPageWith(
+  k: Kernel,
+  st: State,
+  name: Exclude<LookupCallName, 'folio_walk_start'>,
+  mm: number,
+  addr: number,
+): CallResult {
+  const level = name === 'vm_normal_page' ? 'pte' : name === 'vm_normal_page_pmd' ? 'pmd' : 'pud';
+  const vma = st.findVma(mm, addr);
+  if (!vma) {
+    st.why(`${name}: no VMA at ${hex(addr)} -> NULL`);
+    return { ret: 'NULL' };
+  }
+  const entry = entryAtLevel(st, mm, addr, level);
+  if (!entry) {
+    st.why(`${name}: no ${level} entry at ${hex(addr)} -> NULL`);
+    return { ret: 'NULL' };
+  }
+  const pfn = k.vmNormalPage(k, st, vma, addr, entry, level);
+  return pfn === null ? { ret: 'NULL' } : { ret: st.pageName(pfn), pfns: [pfn] };
+}
+
+export const normalPageV5_4: FamilyVersion = {
+  family: 'normal-page',
+  id: 'v5.4',
+  subject: 'vm_normal_page(), vm_normal_page_pmd() as of v5.4 (unchanged through v6.10)',
+  release: 'v5.4',
+  summary:
+    'Baseline: a non-special zero PTE is a normal page on pte_special archs; without pte_special a MIXEDMAP zero pfn is a normal page; COW PFNMAP nonlinear RAM pfns are taken for anon pages; no vm_normal_page_pud.',
+  ops: {
+    vmNormalPage(_k, st, vma, addr, entry, level) {
+      if (level === 'pte') return vmNormalPagePteV0(st, vma, addr, entry);
+      if (level === 'pmd') return vmNormalPagePmdV0(st, vma, addr, entry);
+      st.why('no vm_normal_page_pud(): a PUD leaf has no normal page -> NULL');
+      return null;
+    },
+    lookupNormalPage(k, st, name, mm, addr) {
+      if (name === 'vm_normal_page_pud') {
+        st.why('vm_normal_page_pud() does not exist before v6.18');
+        return UNSUPPORTED;
+      }
+      return lookupNormalPageWith(k, st, name, mm, addr);
+    },
+  },
+};

@@ -1,0 +1,80 @@
+/**
+ * zeropage-insert @ 8cd3984d81d5 "mm/memory.c: add vm_insert_pages()" (Arjun Roy; first release
+ * v5.7: its locking fix 7f70c2a68a51, "Fixes: 8cd3984d81d5", was queued as "[PATCH 5.7 239/244]"
+ * for 5.7-stable, read in the code corpus). This is the state V0 of facts/insert-pfnmap.md §1.4
+ * (v6.10 and earlier, reconstructed there from the v1/v2 diff context and confirmed by the v1
+ * diff read in the code corpus).
+ *
+ * Kernel functions modelled: vm_insert_pages() / insert_pages() / insert_page_in_batch_locked(),
+ * validate_page_before_insert(), insert_page_into_pte_locked(), insert_page() (the rest as v5.4).
+ *
+ * Changed from v5.4: vm_insert_pages() exists: range check over all pages (-EFAULT), the same
+ * VM_MIXEDMAP/VM_PFNMAP step as vm_insert_page(), then page by page: page_count == 0 -> -EINVAL,
+ * validate, insert; the first failure ends the call with its error and `*num` = pages not
+ * inserted (the failing one included). insert_page() now validates with
+ * validate_page_before_insert(): anon, slab and typed pages -> -EINVAL (v5.4 refused anon only).
+ * The zero page is still an ordinary, refcounted page everywhere.
+ *
+ * Simplification: PTE-table batching (8 PTEs per lock, PMD boundaries) does not change any
+ * outcome and is not modelled.
+ */
+import { err } from '../../../src/model/errno.ts';
+import type { FamilyVersion } from '../../../src/model/kernel.ts';
+import { PAGE_SIZE } from '../../../src/model/state.ts';
+import { hex } from '../page-table.ts';
+import { insertRefcountedPte, pageCount, setMixedmapOrBug, zeropageInsertV5_4 } from './v5-4.ts';
+
+export const zeropageInsert8cd3984d81d5: FamilyVersion = {
+  family: 'zeropage-insert',
+  id: '8cd3984d81d5',
+  commit: '8cd3984d81d5',
+  subject: 'mm/memory.c: add vm_insert_pages()',
+  release: 'v5.7',
+  summary:
+    'vm_insert_pages() added (stops at the first failure, *num = pages left); insert_page() validates: anon, slab and typed pages refused.',
+  ops: {
+    ...zeropageInsertV5_4.ops,
+    vmInsertPages(k, st, mm, vma, addr, pfns) {
+      const n = pfns.length;
+      const endAddr = addr + n * PAGE_SIZE - 1;
+      if (addr < vma.start || endAddr >= vma.end) {
+        st.why(`vm_insert_pages: [${hex(addr)}, ${hex(endAddr + 1)}) not inside the VMA -> -EFAULT`);
+        return { ret: err('EFAULT'), left: n };
+      }
+      if (!setMixedmapOrBug(st, vma, 'vm_insert_pages')) return { ret: 'BUG', left: n };
+      for (let i = 0; i < n; i++) {
+        const ret = k.insertPageInBatchLocked(k, st, mm, vma, addr + i * PAGE_SIZE, pfns[i]!);
+        if (ret !== 0) {
+          st.why(`vm_insert_pages: page ${i} failed (${ret}) -> stop, ${n - i} left`);
+          return { ret, left: n - i };
+        }
+      }
+      return { ret: 0, left: 0 };
+    },
+    insertPageInBatchLocked(k, st, mm, vma, addr, pfn) {
+      if (pageCount(st, pfn) === 0) {
+        st.why(`insert_page_in_batch_locked: page_count(${st.pageName(pfn)}) == 0 -> -EINVAL`);
+        return err('EINVAL');
+      }
+      const ret = k.validatePageBeforeInsert(k, st, mm, vma, pfn);
+      if (ret) return ret;
+      return k.insertPageIntoPteLocked(k, st, mm, vma, addr, pfn, false);
+    },
+    validatePageBeforeInsert(_k, st, _mm, _vma, pfn) {
+      const kind = st.folioOf(pfn)?.kind;
+      if (kind === 'anon' || kind === 'thp' || kind === 'slab' || kind === 'typed') {
+        st.why(`validate_page_before_insert: ${kind} page ${st.pageName(pfn)} -> -EINVAL`);
+        return err('EINVAL');
+      }
+      return 0;
+    },
+    insertPageIntoPteLocked(_k, st, mm, vma, addr, pfn) {
+      return insertRefcountedPte(st, mm, vma, addr, pfn);
+    },
+    insertPageOne(k, st, mm, vma, addr, pfn, mkwrite) {
+      const ret = k.validatePageBeforeInsert(k, st, mm, vma, pfn);
+      if (ret) return ret;
+      return k.insertPageIntoPteLocked(k, st, mm, vma, addr, pfn, mkwrite);
+    },
+  },
+};

@@ -1,0 +1,73 @@
+/**
+ * zeropage-insert @ the pte_devmap / pfn_t removal (Alistair Popple, 2025: the devmap bits and
+ * pfn_t type are removed once fs-dax pages are refcounted like normal pages).
+ *
+ * First release: v6.17, INFERRED, not verified; the facts bound it (pfn_t and pte_devmap are in
+ * the v6.11-v6.14 mm/memory.c read, gone at [C:af38538801c6]) and the removal patches were split
+ * off the fs-dax series after its v6 (January 2025), so it is later than the mkwrite refactor.
+ * v6.16 or v6.17 compose the same here (the next release id is v6.18). No mainline id was
+ * verified: no commit, no alias.
+ *
+ * Kernel functions modelled: vm_mixed_ok(), __vm_insert_mixed() (facts §1.3 V3/V4 column,
+ * [C:af38538801c6]).
+ *
+ * Changed from insert-page-mkwrite: vm_mixed_ok() takes a plain pfn: zero pfn && (mkwrite ||
+ * !allowed) -> no; VM_MIXEDMAP -> yes; zero pfn -> yes; else no (no pfn_t_devmap / pfn_t_special
+ * exceptions, so an fs-dax pfn outside VM_MIXEDMAP is now VM_FAULT_SIGBUS); __vm_insert_mixed()
+ * takes insert_page() for any pfn_valid pfn on an arch without pte_special (no devmap exception).
+ */
+
+import { err } from '../../../src/model/errno.ts';
+import type { FamilyVersion } from '../../../src/model/kernel.ts';
+import type { VmFault } from '../../../src/model/ops/pte-ops.ts';
+import { hasFlag, hex } from '../page-table.ts';
+import { zeropageInsertMkwrite } from './insert-page-mkwrite.ts';
+import { outsideVma } from './v5-4.ts';
+
+export const zeropageInsertPfnTRemoval: FamilyVersion = {
+  family: 'zeropage-insert',
+  id: 'pfn-t-removal',
+  subject: 'mm: remove pfn_t and pte_devmap from vm_mixed_ok() / __vm_insert_mixed()',
+  release: 'v6.17',
+  summary: 'vm_mixed_ok() and __vm_insert_mixed() lose their pfn_t devmap/special exceptions.',
+  ops: {
+    ...zeropageInsertMkwrite.ops,
+    vmMixedOk(k, st, mm, vma, pfn, mkwrite) {
+      if (st.isZeroPfn(pfn)) {
+        if (mkwrite) {
+          st.why('vm_mixed_ok: zero pfn with mkwrite -> not ok');
+          return false;
+        }
+        if (!k.vmMixedZeropageAllowed(k, st, mm, vma)) return false;
+      }
+      if (hasFlag(vma, 'VM_MIXEDMAP')) return true;
+      if (st.isZeroPfn(pfn)) {
+        st.why('vm_mixed_ok: zero pfn outside VM_MIXEDMAP -> ok');
+        return true;
+      }
+      return false;
+    },
+    vmInsertMixed(k, st, mm, vma, addr, pfn, mkwrite): VmFault {
+      if (!k.vmMixedOk(k, st, mm, vma, pfn, mkwrite)) {
+        st.why(`__vm_insert_mixed: !vm_mixed_ok(${st.pageName(pfn)}) -> VM_FAULT_SIGBUS`);
+        return 'SIGBUS';
+      }
+      if (outsideVma(vma, addr)) {
+        st.why(`__vm_insert_mixed: ${hex(addr)} outside the VMA -> VM_FAULT_SIGBUS`);
+        return 'SIGBUS';
+      }
+      if (!st.config.pte_special && st.pfnValid(pfn)) {
+        st.why('__vm_insert_mixed: !pte_special, pfn_valid -> insert_page()');
+        const ret = k.insertPageOne(k, st, mm, vma, addr, pfn, mkwrite);
+        if (ret < 0 && ret !== err('EBUSY')) {
+          st.why(`__vm_insert_mixed: insert_page ${ret} -> VM_FAULT_SIGBUS`);
+          return 'SIGBUS';
+        }
+        return 'NOPAGE';
+      }
+      st.why('__vm_insert_mixed: -> insert_pfn()');
+      const ret = k.insertPfnEntry(k, st, mm, vma, addr, pfn, 'pte', mkwrite);
+      return ret < 0 && ret !== err('EBUSY') ? 'SIGBUS' : 'NOPAGE';
+    },
+  },
+};
