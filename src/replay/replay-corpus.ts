@@ -17,7 +17,7 @@ import type { ReplayJob, WorkerReply } from './worker-protocol.ts';
 
 export interface CorpusOptions {
   /** Policy ids / module paths (resolved in each worker) and the same policies resolved here. */
-  policySpecs: string[];
+  policySpecs: readonly string[];
   policies: readonly Policy[];
   /** Worker threads; 0 replays in this thread (no workers). Default: available cores. */
   jobs?: number;
@@ -86,7 +86,7 @@ export async function replayCorpus(
     for (const c of configs) {
       jobs.push({
         source,
-        policySpecs: opts.policySpecs,
+        policySpecs: [...opts.policySpecs],
         cwd: opts.cwd ?? process.cwd(),
         outcomes: opts.outcomes ?? false,
         strict: opts.strict ?? false,
