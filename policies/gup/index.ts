@@ -1,6 +1,119 @@
-/** Every GUP-side family version (gup-core, gup-args, vma-checks, unshare, pin-accounting, pinnable, longterm-migrate, vfio-type1, io-uring-buffers). */
+/**
+ * Every GUP-side family version (gup-core, gup-args, vma-checks, unshare, pin-accounting,
+ * pinnable, longterm-migrate, vfio-type1, io-uring-buffers), oldest first within each family.
+ * Two versions of one family with the same first release: the later in this list wins in the
+ * release (it builds on the earlier one), e.g. vfio-type1 19fed0dae94d over 3567813eae5e in v5.6.
+ */
 import type { FamilyVersion } from '../../src/model/kernel.ts';
 import type { VariantSpec } from '../variant.ts';
+import { gupArgs447f3e45c18a } from './gup-args/447f3e45c18a.ts';
+import { gupArgsC4237f8b1f4f } from './gup-args/c4237f8b1f4f.ts';
+import { gupArgsD64e2dbc33a1 } from './gup-args/d64e2dbc33a1.ts';
+import { gupArgsD74943a2f3cd } from './gup-args/d74943a2f3cd.ts';
+import { gupArgsV5_4 } from './gup-args/v5-4.ts';
+import { gupArgsV6_2 } from './gup-args/v6-2.ts';
+import { gupArgsV6_6 } from './gup-args/v6-6.ts';
+import { gupCoreV5_4 } from './gup-core/v5-4.ts';
+import { ioUringBuffers3c85cc43c8e7 } from './io-uring-buffers/3c85cc43c8e7.ts';
+import { ioUringBuffers34ed8d0dcd69 } from './io-uring-buffers/34ed8d0dcd69.ts';
+import { ioUringBuffers57bebf807e2a } from './io-uring-buffers/57bebf807e2a.ts';
+import { ioUringBuffers1943f96b3816 } from './io-uring-buffers/1943f96b3816.ts';
+import { ioUringBuffersA8edbb424b13 } from './io-uring-buffers/a8edbb424b13.ts';
+import { ioUringBuffersEdd478269640 } from './io-uring-buffers/edd478269640.ts';
+import { ioUringBuffersPinUserPages } from './io-uring-buffers/pin-user-pages.ts';
+import { ioUringBuffersShmemExempt } from './io-uring-buffers/shmem-exempt.ts';
+import { ioUringBuffersV5_4 } from './io-uring-buffers/v5-4.ts';
+import { longtermMigrate67e139b02d99 } from './longterm-migrate/67e139b02d99.ts';
+import { longtermMigrateD1e153fea2a8 } from './longterm-migrate/d1e153fea2a8.ts';
+import { longtermMigrateV5_4 } from './longterm-migrate/v5-4.ts';
+import { pinAccounting3faa52c03f44 } from './pin-accounting/3faa52c03f44.ts';
+import { pinAccountingC8070b787519 } from './pin-accounting/c8070b787519.ts';
+import { pinAccountingEddb1c228f79 } from './pin-accounting/eddb1c228f79.ts';
+import { pinAccountingNone } from './pin-accounting/none.ts';
+import { pinnable1c563432588d } from './pinnable/1c563432588d.ts';
+import { pinnable8e3560d963d2 } from './pinnable/8e3560d963d2.ts';
+import { pinnable034e5afad921 } from './pinnable/034e5afad921.ts';
+import { pinnableF25cbb7a95a2 } from './pinnable/f25cbb7a95a2.ts';
+import { pinnableFcab34b433e2 } from './pinnable/fcab34b433e2.ts';
+import { pinnableFsdaxV6_15 } from './pinnable/fsdax-v6-15.ts';
+import { pinnableNone } from './pinnable/none.ts';
+import { unshare84209e87c696 } from './unshare/84209e87c696.ts';
+import { unshareA7f226604170 } from './unshare/a7f226604170.ts';
+import { unshareNone } from './unshare/none.ts';
+import { vfioType15b992412776c } from './vfio-type1/5b992412776c.ts';
+import { vfioType119fed0dae94d } from './vfio-type1/19fed0dae94d.ts';
+import { vfioType1873aefb376bb } from './vfio-type1/873aefb376bb.ts';
+import { vfioType13567813eae5e } from './vfio-type1/3567813eae5e.ts';
+import { vfioType1V5_4 } from './vfio-type1/v5-4.ts';
+import { vmaChecks8ac268436e6d } from './vma-checks/8ac268436e6d.ts';
+import { vmaChecks52650c8b466b } from './vma-checks/52650c8b466b.ts';
+import { vmaChecksSecretmem } from './vma-checks/secretmem.ts';
+import { vmaChecksV5_4 } from './vma-checks/v5-4.ts';
 
-export const GUP_FAMILY_VERSIONS: readonly FamilyVersion[] = [];
-export const GUP_VARIANTS: readonly VariantSpec[] = [];
+export const GUP_FAMILY_VERSIONS: readonly FamilyVersion[] = [
+  gupCoreV5_4,
+  gupArgsV5_4,
+  gupArgsC4237f8b1f4f,
+  gupArgs447f3e45c18a,
+  gupArgsV6_2,
+  gupArgsD64e2dbc33a1,
+  gupArgsD74943a2f3cd,
+  gupArgsV6_6,
+  vmaChecksV5_4,
+  vmaChecks52650c8b466b,
+  vmaChecksSecretmem,
+  vmaChecks8ac268436e6d,
+  unshareNone,
+  unshareA7f226604170,
+  unshare84209e87c696,
+  pinAccountingNone,
+  pinAccountingEddb1c228f79,
+  pinAccounting3faa52c03f44,
+  pinAccountingC8070b787519,
+  pinnableNone,
+  pinnable8e3560d963d2,
+  pinnable1c563432588d,
+  pinnable034e5afad921,
+  pinnableF25cbb7a95a2,
+  pinnableFcab34b433e2,
+  pinnableFsdaxV6_15,
+  longtermMigrateV5_4,
+  longtermMigrateD1e153fea2a8,
+  longtermMigrate67e139b02d99,
+  vfioType1V5_4,
+  vfioType13567813eae5e,
+  vfioType119fed0dae94d,
+  vfioType1873aefb376bb,
+  vfioType15b992412776c,
+  ioUringBuffersV5_4,
+  ioUringBuffersPinUserPages,
+  ioUringBuffersShmemExempt,
+  ioUringBuffersEdd478269640,
+  ioUringBuffers57bebf807e2a,
+  ioUringBuffers3c85cc43c8e7,
+  ioUringBuffers34ed8d0dcd69,
+  ioUringBuffers1943f96b3816,
+  ioUringBuffersA8edbb424b13,
+];
+/**
+ * Aliases the pre-/post-<commit> rule cannot derive: pinnable v5.13 encodes two commits of one
+ * series (8e3560d963d2 + 9afaf30f7a1a) and carries only the first as its `commit`.
+ */
+export const GUP_VARIANTS: readonly VariantSpec[] = [
+  {
+    id: 'pre-9afaf30f7a1a',
+    title: 'v5.6 (just before 9afaf30f7a1a)',
+    base: 'v5.6',
+    replace: [],
+    summary: 'The composition before "mm/gup: do not migrate zero page" (no is_pinnable_page() yet).',
+    commit: '9afaf30f7a1a',
+  },
+  {
+    id: 'post-9afaf30f7a1a',
+    title: 'v5.6 + 9afaf30f7a1a mm/gup: do not migrate zero page',
+    base: 'v5.6',
+    replace: [pinnable8e3560d963d2],
+    summary: pinnable8e3560d963d2.summary,
+    commit: '9afaf30f7a1a',
+  },
+];

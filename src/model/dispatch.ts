@@ -35,7 +35,7 @@ function invoke(k: Kernel, st: State, ev: CallEvent): CallResult {
 
 /** Runs one call against one policy's state and returns its outcome. */
 export function callPolicy(k: Kernel, st: State, ev: CallEvent): Outcome {
-  st.beginCall();
+  st.beginCall(ev.seq);
   let result: CallResult;
   try {
     result = invoke(k, st, ev);

@@ -31,8 +31,12 @@ export const PUD_SIZE = 0x40000000;
 export const LEVEL_SIZE: Record<Level, number> = { pte: PAGE_SIZE, pmd: PMD_SIZE, pud: PUD_SIZE };
 /** GUP_PIN_COUNTING_BIAS (v5.7+). */
 export const GUP_PIN_COUNTING_BIAS = 1024;
-/** First pfn of pages the model allocates (COW, unshare, migration targets). */
-export const ALLOC_PFN_BASE = 0x7000000;
+/**
+ * First pfn of pages the model allocates (COW, unshare, migration targets). It sits below the
+ * default highest_memmap_pfn (0x1000000) so that allocated pages have a struct page as far as
+ * vm_normal_page()'s highest_memmap_pfn test is concerned; 8192 allocations of 512 pfns fit.
+ */
+export const ALLOC_PFN_BASE = 0xc00000;
 const INT32_MAX = 2 ** 31 - 1;
 const INT32_MIN = -(2 ** 31);
 
@@ -117,6 +121,8 @@ export interface CallRecord {
   pfns: number[];
   pin: boolean;
   released: boolean;
+  /** The pages were taken with FOLL_LONGTERM (the long-term-pins-on-movable final check). */
+  longterm?: boolean;
 }
 
 export interface Counters {
@@ -150,6 +156,8 @@ export interface Journal {
   pins: Map<string, number>;
   lockedVmBefore: number;
   special: boolean;
+  /** The call's `seq` in its scenario, when the caller knows it (for `st.recordCall`). */
+  seq?: number;
 }
 
 function emptyMm(id: number): Mm {
@@ -451,7 +459,7 @@ export class State {
 
   // ---- journal and counters --------------------------------------------------------------------
 
-  beginCall(): void {
+  beginCall(seq?: number): void {
     this.journal = {
       why: [],
       warn: [],
@@ -460,6 +468,12 @@ export class State {
       lockedVmBefore: this.totalLockedVm(),
       special: false,
     };
+    if (seq !== undefined) this.journal.seq = seq;
+  }
+
+  /** The `seq` of the call in progress (undefined outside a call or when not given). */
+  get callSeq(): number | undefined {
+    return this.journal?.seq;
   }
 
   /** Ends the call's journal; the caller turns it into an Outcome. */

@@ -1,0 +1,113 @@
+/**
+ * gup-args v5.4: which flag and `locked` combinations each exported GUP function accepts, the
+ * internal flags it adds, and where it routes the request (mm/gup.c of v5.4).
+ *
+ * Commit: none (baseline). First release: v5.4. Evidence: [S:5.4] in facts/pinning.md §4.
+ *
+ * Kernel functions modelled:
+ * - get_user_pages(): FOLL_TOUCH, then __gup_longterm_locked();
+ * - get_user_pages_remote(): FOLL_LONGTERM -> WARN, -EINVAL ("no users of this flag in this
+ *   call"); otherwise __get_user_pages_locked() with FOLL_TOUCH|FOLL_REMOTE and the caller's
+ *   `locked` (which must hold 1: BUG_ON(*locked != 1)). The remote path does not go through
+ *   __gup_longterm_locked(), so nothing is migrated out of CMA;
+ * - get_user_pages_fast(): any flag but FOLL_WRITE|FOLL_LONGTERM -> WARN, -EINVAL; FOLL_LONGTERM
+ *   goes to __gup_longterm_locked() under mmap_sem, the rest to get_user_pages_unlocked();
+ * - the pin_user_pages*() family does not exist yet (family pin-accounting says so first).
+ *
+ * Flags: a symbolic flag this release does not define (FOLL_PIN, FOLL_PCI_P2PDMA...) is dropped
+ * with a why step; raw hex flags were decoded with the recording kernel's numbering before they
+ * reach the policy, and the why path says so.
+ */
+import { err } from '../../../src/model/errno.ts';
+import type { GupArgs, GupCallName } from '../../../src/model/events.ts';
+import { type FollFlag, follNumbering } from '../../../src/model/flags.ts';
+import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
+import { parseKernelVersion } from '../../../src/model/kernel-version.ts';
+import type { GupRequest, GupResult } from '../../../src/model/ops/gup-ops.ts';
+import type { State } from '../../../src/model/state.ts';
+import { fmtFlags, hex, withFlags } from '../gup-helpers.ts';
+
+/** Keeps the flags the release's numbering defines; notes the raw decode and what was dropped. */
+export function releaseFlags(st: State, a: GupArgs, release: string): Set<FollFlag> {
+  if (a.rawFlags !== undefined) {
+    st.why(
+      `gup_flags ${hex(a.rawFlags)} decoded with the ${st.config.kernel ?? '?'} numbering = ${fmtFlags(a.gupFlags)}`,
+    );
+  }
+  const known = follNumbering(parseKernelVersion(release));
+  const out = new Set<FollFlag>();
+  for (const f of a.gupFlags) {
+    if (known[f] === undefined) st.why(`${f} does not exist in ${release}: ignored`);
+    else out.add(f);
+  }
+  return out;
+}
+
+export function request(name: GupCallName, a: GupArgs, flags: Set<FollFlag>): GupRequest {
+  return { api: name, mm: a.mm, start: a.start, nrPages: a.nrPages, flags, locked: a.locked, pages: a.pages };
+}
+
+/** WARN_ON_ONCE(...) return -EINVAL. */
+export function warnInvalid(st: State, kind: string, why: string, ret = err('EINVAL')): GupResult {
+  st.warn(kind);
+  st.why(`${why} -> WARN, ${ret === 0 ? 'returns 0' : '-EINVAL'}`);
+  return { ret, pfns: [] };
+}
+
+/** __get_user_pages_locked(): BUG_ON(*locked != 1) when a locked pointer is passed (<= v6.2). */
+export function lockedMustBeOne(st: State, req: GupRequest): GupResult | null {
+  if (req.locked === 0) {
+    st.bug('__get_user_pages_locked *locked != 1');
+    st.why('locked pointer holds 0: BUG_ON(*locked != 1)');
+    return { ret: 'BUG', pfns: [] };
+  }
+  return null;
+}
+
+/** get_user_pages_fast() before v5.6: only FOLL_WRITE and FOLL_LONGTERM are accepted. */
+const FAST_ALLOWED_V5_4: readonly FollFlag[] = ['FOLL_WRITE', 'FOLL_LONGTERM'];
+
+export function fastFlagsOk(st: State, flags: ReadonlySet<FollFlag>, allowed: readonly FollFlag[]): boolean {
+  const bad = [...flags].filter((f) => !allowed.includes(f));
+  if (bad.length === 0) return true;
+  st.warn('gup_fast flags');
+  st.why(`GUP-fast accepts only ${allowed.join('|')}; got ${bad.join('|')} -> WARN, -EINVAL`);
+  return false;
+}
+
+function gupApi(k: Kernel, st: State, name: GupCallName, a: GupArgs): GupResult {
+  const flags = releaseFlags(st, a, 'v5.4');
+  switch (name) {
+    case 'get_user_pages':
+      return k.gupLongtermLocked(k, st, request(name, a, withFlags(flags, 'FOLL_TOUCH')));
+    case 'get_user_pages_remote': {
+      if (flags.has('FOLL_LONGTERM')) {
+        return warnInvalid(st, 'get_user_pages_remote FOLL_LONGTERM', 'get_user_pages_remote: FOLL_LONGTERM');
+      }
+      const req = request(name, a, withFlags(flags, 'FOLL_TOUCH', 'FOLL_REMOTE'));
+      return lockedMustBeOne(st, req) ?? k.getUserPages(k, st, req);
+    }
+    case 'get_user_pages_fast': {
+      if (!fastFlagsOk(st, flags, FAST_ALLOWED_V5_4)) return { ret: err('EINVAL'), pfns: [] };
+      st.why('GUP-fast: modelled by its slow-path fallback');
+      return k.gupLongtermLocked(k, st, request(name, a, withFlags(flags, 'FOLL_TOUCH')));
+    }
+    default:
+      st.why(`${name}() does not exist in v5.4`);
+      return { ret: 'unsupported', pfns: [] };
+  }
+}
+
+/** is_valid_gup_args() arrives in v6.3; before, nothing calls this slot. */
+function isValidGupArgs(): boolean {
+  return true;
+}
+
+export const gupArgsV5_4: FamilyVersion = {
+  family: 'gup-args',
+  id: 'v5.4',
+  subject: 'GUP API argument rules (v5.4)',
+  release: 'v5.4',
+  summary: 'get_user_pages_remote() rejects FOLL_LONGTERM with a WARN and -EINVAL; no pin_user_pages*().',
+  ops: { gupApi, isValidGupArgs },
+};

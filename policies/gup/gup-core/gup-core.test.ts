@@ -1,0 +1,163 @@
+/**
+ * The common GUP machinery: faults (zero page on read, COW/new pages on write, page cache for file
+ * VMAs, hugetlb), the per-page loop and its partial returns, releases by `of=<seq>` and `pfn=`,
+ * and the registry: every release composes, every commit has its aliases.
+ */
+import { describe, expect, it } from 'vitest';
+import { allPolicies, getPolicy, RELEASE_IDS, releases } from '../../index.ts';
+import { A, call, run, VMF, vma } from '../gup-test-kit.ts';
+
+describe('gup-core: faults', () => {
+  it('a read fault on private anon memory maps the zero page (special, no reference)', () => {
+    const r = run('v6.1', `${vma(VMF.privateRw)}\nget_user_pages: start=${A} nr_pages=1 gup_flags=0`);
+    const o = r.outcomes[0]!;
+    expect(o.pages).toEqual(['zero']);
+    expect(o.refs).toEqual({ zero: 1 });
+    expect(r.state.entryAt(1, A)).toMatchObject({ pfn: 0x1000, special: true, write: false });
+  });
+
+  it('mm_forbids_zeropage: the read fault allocates a new page instead', () => {
+    const o = call(
+      'v6.1',
+      `pinbench_config: forbids_zeropage=1\n${vma(VMF.privateRw)}\nget_user_pages: start=${A} nr_pages=1 gup_flags=0`,
+    );
+    expect(o.pages).toEqual(['new1']);
+  });
+
+  it('a write fault on the zero page copies it (COW) into a new writable anon page', () => {
+    const r = run(
+      'v6.1',
+      `${vma(VMF.privateRw)}\npinbench_pte: addr=${A} pfn=zero special=1\nget_user_pages: start=${A} nr_pages=1 gup_flags=FOLL_WRITE`,
+    );
+    expect(r.outcomes[0]!.pages).toEqual(['new1']);
+    expect(r.outcomes[0]!.refs).toEqual({ new1: 2 });
+    expect(r.state.entryAt(1, A)).toMatchObject({ write: true, special: false });
+  });
+
+  it('file VMAs fault in page-cache pages; a write in a private one makes an anon copy', () => {
+    const file = vma(VMF.sharedRw, 1, 'backing=file fs=ext4');
+    const shared = run('v6.1', `${file}\nget_user_pages: start=${A} nr_pages=1 gup_flags=FOLL_WRITE`);
+    expect(shared.state.folio('new1')!.kind).toBe('file');
+    expect(shared.final.leaks).toEqual({ new1: 1 });
+    const priv = run(
+      'v6.1',
+      `${vma(VMF.privateRw, 1, 'backing=file fs=ext4')}\nget_user_pages: start=${A} nr_pages=1 gup_flags=FOLL_WRITE`,
+    );
+    expect(priv.state.folio('new1')!.kind).toBe('anon');
+  });
+
+  it('a hugetlb VMA faults in one PMD-sized folio', () => {
+    const r = run(
+      'v6.1',
+      `pinbench_vma: start=0x200000 end=0x400000 flags=${VMF.privateRw}|VM_HUGETLB backing=hugetlb\nget_user_pages: start=0x201000 nr_pages=2 gup_flags=FOLL_WRITE`,
+    );
+    expect(r.outcomes[0]!.ret).toBe(2);
+    expect(r.state.folio('new1')).toMatchObject({ kind: 'hugetlb', order: 9 });
+    expect(r.outcomes[0]!.refs).toEqual({ new1: 3 });
+  });
+});
+
+describe('gup-core: the per-page loop', () => {
+  it('no VMA at the start -> -EFAULT; a hole after some pages -> the partial count', () => {
+    expect(call('v6.1', `get_user_pages: start=${A} nr_pages=1 gup_flags=0`).ret).toBe(-14);
+    const o = call(
+      'v6.1',
+      `${vma(VMF.privateRw)}\nget_user_pages: start=${A} nr_pages=3 gup_flags=FOLL_WRITE`,
+    );
+    expect(o.ret).toBe(1);
+    expect(o.pages).toEqual(['new1']);
+  });
+
+  it('a second VMA is checked when the walk reaches it (VM_IO after one good page)', () => {
+    const s = `${vma(VMF.privateRw)}
+pinbench_vma: start=${A + 0x1000} end=${A + 0x2000} flags=${VMF.sharedRw}|VM_IO backing=file
+get_user_pages: start=${A} nr_pages=2 gup_flags=FOLL_WRITE`;
+    expect(call('v6.1', s).ret).toBe(1);
+  });
+
+  it('pages=0 faults the range in and grabs nothing', () => {
+    const o = call(
+      'v6.1',
+      `${vma(VMF.privateRw)}\nget_user_pages: start=${A} nr_pages=1 gup_flags=FOLL_WRITE pages=0`,
+    );
+    expect(o.ret).toBe(1);
+    expect(o.pages).toEqual([]);
+    expect(o.refs).toEqual({ new1: 1 });
+  });
+});
+
+describe('gup-core: releases', () => {
+  const PIN = `pinbench_page: pfn=0x5000 nr=2 kind=anon flags=lru,exclusive
+${vma(VMF.privateRw, 2)}
+pinbench_pte: addr=${A} pfn=0x5000 write=1
+pinbench_pte: addr=${A + 0x1000} pfn=0x5001 write=1
+pin_user_pages: start=${A} nr_pages=2 gup_flags=FOLL_WRITE|FOLL_LONGTERM`;
+
+  it('unpin_user_pages of=<seq> drops the pins of that call', () => {
+    const r = run('v6.1', `${PIN}\nunpin_user_pages: of=0`);
+    expect(r.outcomes[1]!.refs).toEqual({ '0x5000': -1024, '0x5001': -1024 });
+    expect(r.final.leaks).toEqual({});
+    expect(r.final.pinsReleased).toBe(2);
+  });
+
+  it('unpin_user_pages_dirty_lock marks the page dirty; unpin_user_page pfn= drops one page', () => {
+    const r = run('v6.1', `${PIN}\nunpin_user_pages_dirty_lock: of=0 make_dirty=1`);
+    expect(r.state.folio('0x5000')!.flags).toContain('dirty');
+    const one = run('v6.1', `${PIN}\nunpin_user_page: pfn=0x5001`);
+    expect(one.final.leaks).toEqual({ '0x5000': 1024 });
+  });
+
+  it('get_user_pages then put_page of=<seq>', () => {
+    const r = run('v5.4', `${PIN.replace('pin_user_pages', 'get_user_pages')}\nput_page: of=0`);
+    expect(r.outcomes[0]!.refs).toEqual({ '0x5000': 1, '0x5001': 1 });
+    expect(r.final.leaks).toEqual({});
+  });
+
+  it('long-term pins left on ZONE_MOVABLE/CMA pages are counted until released', () => {
+    const s = PIN.replace('flags=lru,exclusive', 'mt=CMA flags=lru,exclusive');
+    expect(
+      run('v5.4', s.replace('pin_user_pages', 'get_user_pages_remote').replace('|FOLL_LONGTERM', '')).final
+        .longtermUnpinnable,
+    ).toBe(0);
+    const cheat = run('v5.6', s.replace('flags=lru,exclusive', 'flags=exclusive isolatable=0'));
+    expect(cheat.final.longtermUnpinnable).toBe(2);
+    expect(
+      run(
+        'v5.6',
+        `${s.replace('flags=lru,exclusive', 'flags=exclusive isolatable=0')}\nunpin_user_pages: of=0`,
+      ).final.longtermUnpinnable,
+    ).toBe(0);
+  });
+});
+
+describe('gup-core: the registry composes every release', () => {
+  it('every id in RELEASE_IDS', () => {
+    expect(releases().map((p) => p.id)).toEqual([...RELEASE_IDS]);
+  });
+
+  it('aliases exist for the GUP-side commits', () => {
+    const ids = new Set(allPolicies().map((p) => p.id));
+    for (const c of [
+      'fcab34b433e2',
+      'f25cbb7a95a2',
+      '873aefb376bb',
+      'c4237f8b1f4f',
+      'c8070b787519',
+      '84209e87c696',
+    ]) {
+      expect(ids.has(`pre-${c}`), c).toBe(true);
+      expect(ids.has(`post-${c}`), c).toBe(true);
+    }
+  });
+
+  it('the seed aliases equal releases (policies.md)', () => {
+    const fam = (id: string) => JSON.stringify(Object.values(getPolicy(id).versions).map((v) => v.id));
+    expect(fam('pre-f25cbb7a95a2')).toBe(fam('v5.19'));
+    expect(fam('post-f25cbb7a95a2')).toBe(fam('v6.0-rc1'));
+    expect(fam('pre-fcab34b433e2')).toBe(fam('v6.0-rc1'));
+    expect(fam('pre-873aefb376bb')).toBe(fam('v6.0-rc3'));
+    expect(fam('post-873aefb376bb')).toBe(fam('v6.0-rc5'));
+    expect(fam('pre-c4237f8b1f4f')).toBe(fam('v5.4'));
+    expect(fam('pre-c8070b787519')).toBe(fam('v6.4'));
+  });
+});

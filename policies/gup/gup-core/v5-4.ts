@@ -1,0 +1,450 @@
+/**
+ * gup-core v5.4: the machinery every GUP path runs through, as in mm/gup.c and mm/memory.c of
+ * v5.4 (5.4.214 read for the facts).
+ *
+ * Commit: none (baseline). First release: v5.4.
+ *
+ * Kernel functions modelled:
+ * - the `gup` and `release` entry points: the exported API (through k.gupApi, family gup-args) and
+ *   unpin_user_page(s)/unpin_user_pages_dirty_lock/put_page on the pages an earlier call returned;
+ * - __get_user_pages(): per page, find_extend_vma() + check_vma_flags() when the VMA changes,
+ *   follow_page_mask(), faultin_page() on NULL/-EMLINK, and the "i ? i : ret" partial return;
+ * - follow_page_pte(): can_follow_write_pte(), vm_normal_page() (k.vmNormalPage, the pte side),
+ *   the zero-pfn special case (`if (is_zero_pfn(pte_pfn(pte))) page = pte_page(pte)`),
+ *   follow_pfn_pte()'s -EFAULT, gup_must_unshare() (k.gupMustUnshare, family unshare) on R/O
+ *   entries, try_grab_page() (k.tryGrabPage, family pin-accounting), FOLL_TOUCH dirtying;
+ *   follow_trans_huge_pmd() / follow_huge_pmd() / follow_huge_pud() for huge entries;
+ * - handle_mm_fault(): do_anonymous_page() (read fault maps the shared zero page special, unless
+ *   mm_forbids_zeropage; otherwise a new exclusive anon page), do_read_fault()/do_shared_fault()
+ *   (a page-cache page), do_cow_fault() (an anon copy), hugetlb_fault() (a PMD-sized hugetlb
+ *   page), do_wp_page() (reuse of an exclusive anon page, wp_page_copy() for the zero page, shared
+ *   or page-cache pages, wp_page_shared() for shared mappings) and FAULT_FLAG_UNSHARE.
+ *
+ * What changes in later kernels but is folded here (no observable difference for pinbench):
+ * can_follow_write_pte() is modelled with the v6.0 rule (FOLL_FORCE may write through a R/O PTE
+ * of an exclusive anon page in a private mapping) rather than v5.4's FOLL_COW + pte_dirty; both
+ * let a FOLL_FORCE write proceed after the COW fault, which is all the model needs.
+ *
+ * Simplifications:
+ * - GUP-fast is not walked separately: the fast APIs reach the same slow path (which is what they
+ *   do for every case that matters here: special zero-page PTEs, R/O PTEs under FOLL_WRITE, and
+ *   FOLL_LONGTERM on unpinnable pages all make GUP-fast bail to the slow path);
+ * - the mmap lock, VM_FAULT_RETRY and fatal signals are not modelled (no -EINTR);
+ * - faults allocate order-0 pages at PTE level, except hugetlb VMAs (one PMD-sized hugetlb
+ *   folio); no THP is allocated on fault and a COW of a PMD-mapped THP is not modelled (-EFAULT
+ *   with a why step saying so);
+ * - a page-cache page allocated by a fault holds the page cache's reference as its baseline; a
+ *   COW of a private file mapping allocates only the anon copy (the page-cache page it was
+ *   copied from is not modelled);
+ * - an anon page whose PTE is R/O is reused by a write/unshare fault when it is marked
+ *   `exclusive` or mapped at most once (the kernel's reuse test differs per release);
+ * - a huge zero folio (a PMD entry of the zero pfn) is followed as the zero page itself;
+ * - pages=0 calls grab nothing (the kernel VM_BUG_ONs a FOLL_PIN without pages).
+ */
+import { err } from '../../../src/model/errno.ts';
+import type { FollFlag } from '../../../src/model/flags.ts';
+import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
+import type { FaultRequest, FollowResult, GupRequest, GupResult } from '../../../src/model/ops/gup-ops.ts';
+import { type CallResult, UNSUPPORTED } from '../../../src/model/outcome.ts';
+import {
+  type Entry,
+  type Folio,
+  PAGE_SIZE,
+  PMD_SIZE,
+  type State,
+  type Vma,
+} from '../../../src/model/state.ts';
+import {
+  addFlag,
+  ensureFolio,
+  errText,
+  folioIsAnon,
+  hex,
+  mapFolio,
+  vmaHas,
+  vmaIsAnonymous,
+  vmaIsHugetlb,
+  vmaIsShmem,
+  withFlags,
+} from '../gup-helpers.ts';
+
+/** Follow/fault rounds for one page before the model gives up (the kernel loops until it sticks). */
+export const FOLLOW_ROUNDS = 4;
+
+// ---- entry points ---------------------------------------------------------------------------------
+
+function gup(k: Kernel, st: State, name: Parameters<Kernel['gup']>[2], a: Parameters<Kernel['gup']>[3]) {
+  if (!k.apiSupported(k, st, name)) {
+    st.why(`${name}() does not exist in this release`);
+    return UNSUPPORTED;
+  }
+  const res = k.gupApi(k, st, name, a);
+  const seq = st.callSeq;
+  if (seq !== undefined) {
+    st.recordCall(seq, {
+      pfns: res.pfns,
+      pin: name.startsWith('pin_'),
+      released: false,
+      longterm: a.gupFlags.has('FOLL_LONGTERM') && typeof res.ret === 'number' && res.ret > 0,
+    });
+  }
+  return res.pfns.length > 0 ? { ret: res.ret, pfns: res.pfns } : { ret: res.ret };
+}
+
+function release(
+  k: Kernel,
+  st: State,
+  name: Parameters<Kernel['release']>[2],
+  a: Parameters<Kernel['release']>[3],
+): CallResult {
+  if (!k.apiSupported(k, st, name)) {
+    st.why(`${name}() does not exist in this release`);
+    return UNSUPPORTED;
+  }
+  let pfns: number[];
+  let longterm: boolean | undefined;
+  if (a.of !== undefined) {
+    const rec = st.callRecord(a.of);
+    if (!rec) {
+      st.why(`of=${a.of}: that call returned no pages: nothing to release`);
+      return { ret: 0 };
+    }
+    if (rec.released) st.why(`of=${a.of}: already released once: released again`);
+    rec.released = true;
+    pfns = rec.pfns;
+    longterm = rec.longterm;
+  } else {
+    pfns = [st.resolvePfn(a.pfn ?? 'zero')];
+  }
+  for (const pfn of pfns) {
+    if (name === 'put_page') {
+      const folio = st.folioOf(pfn);
+      if (folio) k.putPage(k, st, folio);
+    } else {
+      k.unpinUserPage(k, st, pfn, name === 'unpin_user_pages_dirty_lock' && a.makeDirty);
+    }
+    if (longterm ?? st.data.longterm.has(pfn)) st.noteLongterm(pfn, -1);
+  }
+  return { ret: 0 };
+}
+
+// ---- __get_user_pages ------------------------------------------------------------------------------
+
+function getUserPages(k: Kernel, st: State, req: GupRequest): GupResult {
+  const flags = new Set(req.flags);
+  // __get_user_pages_locked(): a pages[] array means the caller gets references.
+  if (req.pages && !flags.has('FOLL_PIN')) flags.add('FOLL_GET');
+  if (!req.pages) {
+    flags.delete('FOLL_GET');
+    flags.delete('FOLL_PIN');
+  }
+  const pfns: number[] = [];
+  let done = 0;
+  let ret = 0;
+  let vma: Vma | undefined;
+  for (let i = 0; i < req.nrPages; i++) {
+    const addr = req.start + i * PAGE_SIZE;
+    if (!vma || addr < vma.start || addr >= vma.end) {
+      vma = st.findVma(req.mm, addr);
+      if (!vma) {
+        st.why(`no VMA at ${hex(addr)} -> -EFAULT`);
+        ret = err('EFAULT');
+        break;
+      }
+      const e = k.checkVmaFlags(k, st, vma, flags);
+      if (e < 0) {
+        ret = e;
+        break;
+      }
+    }
+    const r = followOrFault(k, st, req.mm, vma, addr, flags);
+    if (r < 0) {
+      ret = r;
+      break;
+    }
+    if (req.pages && (flags.has('FOLL_GET') || flags.has('FOLL_PIN'))) pfns.push(r);
+    done++;
+  }
+  if (done > 0) {
+    if (ret < 0) st.why(`stopped after ${done} page(s) by ${errText(ret)}: returns ${done}`);
+    return { ret: done, pfns };
+  }
+  return { ret: req.nrPages <= 0 ? 0 : ret, pfns };
+}
+
+/** One page of __get_user_pages(): follow, fault on NULL/-EMLINK, follow again. Pfn or -errno. */
+function followOrFault(
+  k: Kernel,
+  st: State,
+  mm: number,
+  vma: Vma,
+  addr: number,
+  flags: Set<FollFlag>,
+): number {
+  let foll = flags;
+  for (let round = 0; round < FOLLOW_ROUNDS; round++) {
+    const r: FollowResult = k.followPage(k, st, mm, vma, addr, foll);
+    if (r.kind === 'page') return r.pfn;
+    if (r.kind === 'error') return r.ret;
+    if (foll.has('FOLL_NOFAULT')) {
+      st.why('FOLL_NOFAULT: would fault -> -EFAULT');
+      return err('EFAULT');
+    }
+    const fault: FaultRequest = {
+      write: foll.has('FOLL_WRITE') && !r.unshare,
+      unshare: r.unshare,
+      force: foll.has('FOLL_FORCE'),
+    };
+    const fr = k.handleMmFault(k, st, mm, vma, addr, fault);
+    if (fr < 0) return fr;
+    foll = withFlags(foll, 'FOLL_TRIED');
+  }
+  st.why(`${hex(addr)}: still no page after ${FOLLOW_ROUNDS} faults -> -EFAULT (model bound)`);
+  return err('EFAULT');
+}
+
+// ---- follow_page_mask / follow_page_pte ----------------------------------------------------------
+
+function canFollowWrite(
+  _k: Kernel,
+  _st: State,
+  vma: Vma,
+  entry: Entry,
+  folio: Folio | undefined,
+  flags: ReadonlySet<FollFlag>,
+): boolean {
+  if (entry.write) return true;
+  // FOLL_FORCE may write through a R/O entry once COW gave this mapping its own anon page.
+  return (
+    flags.has('FOLL_FORCE') &&
+    !vmaHas(vma, 'VM_SHARED') &&
+    folio !== undefined &&
+    folioIsAnon(folio) &&
+    folio.flags.includes('exclusive')
+  );
+}
+
+function followPage(
+  k: Kernel,
+  st: State,
+  mm: number,
+  vma: Vma,
+  addr: number,
+  flags: ReadonlySet<FollFlag>,
+): FollowResult {
+  const entry = st.entryAt(mm, addr);
+  if (!entry) {
+    // no_page_table(): FOLL_DUMP skips holes that would read as zeroes.
+    if (flags.has('FOLL_DUMP') && vmaIsAnonymous(vma)) return { kind: 'error', ret: err('EFAULT') };
+    st.why(`${hex(addr)}: no entry -> fault in`);
+    return { kind: 'fault', unshare: false };
+  }
+  const write = flags.has('FOLL_WRITE');
+  let pfn: number | null;
+  if (entry.level === 'pte') {
+    if (write && !k.canFollowWrite(k, st, vma, entry, st.folioOf(entry.pfn), flags)) {
+      st.why(`${hex(addr)}: R/O PTE and FOLL_WRITE -> write fault`);
+      return { kind: 'fault', unshare: false };
+    }
+    pfn = k.vmNormalPage(k, st, vma, addr, entry, 'pte');
+    if (pfn === null) {
+      if (flags.has('FOLL_DUMP')) return { kind: 'error', ret: err('EFAULT') };
+      if (st.isZeroPfn(entry.pfn)) {
+        pfn = entry.pfn;
+        st.why('vm_normal_page() NULL, zero pfn -> the zero page');
+      } else {
+        st.why(`vm_normal_page() NULL for pfn ${hex(entry.pfn)} -> follow_pfn_pte: -EFAULT`);
+        return { kind: 'error', ret: err('EFAULT') };
+      }
+    }
+  } else {
+    const folio0 = st.folioOf(entry.pfn);
+    if (write && !k.canFollowWrite(k, st, vma, entry, folio0, flags)) {
+      st.why(`${hex(addr)}: R/O ${entry.level.toUpperCase()} and FOLL_WRITE -> write fault`);
+      return { kind: 'fault', unshare: false };
+    }
+    if (st.isZeroPfn(entry.pfn)) {
+      st.why('huge zero folio: followed as the zero page');
+      pfn = entry.pfn;
+    } else if (entry.special) {
+      st.why(`special ${entry.level.toUpperCase()} entry: no struct page -> -EFAULT`);
+      return { kind: 'error', ret: err('EFAULT') };
+    } else {
+      pfn = st.pfnAt(mm, addr)!;
+    }
+  }
+  const folio = ensureFolio(st, pfn);
+  if (!entry.write && k.gupMustUnshare(k, st, vma, flags, folio)) {
+    st.why(`${st.pageName(pfn)}: must unshare -> -EMLINK, unshare fault`);
+    return { kind: 'fault', unshare: true };
+  }
+  if (flags.has('FOLL_GET') || flags.has('FOLL_PIN')) {
+    const g = k.tryGrabPage(k, st, folio, flags);
+    if (g < 0) return { kind: 'error', ret: g };
+  }
+  if (flags.has('FOLL_TOUCH') && write && !entry.dirty) addFlag(folio, 'dirty');
+  return { kind: 'page', pfn };
+}
+
+// ---- handle_mm_fault -------------------------------------------------------------------------------
+
+function newAnonPage(st: State, order = 0): Folio {
+  const f = st.allocPage({ kind: order > 0 ? 'thp' : 'anon', order });
+  addFlag(f, 'exclusive');
+  addFlag(f, 'swapbacked');
+  return f;
+}
+
+function handleMmFault(
+  k: Kernel,
+  st: State,
+  mm: number,
+  vma: Vma,
+  addr: number,
+  fault: FaultRequest,
+): number {
+  const entry = st.entryAt(mm, addr);
+  if (!entry) return faultMissing(st, mm, vma, addr, fault);
+  if (fault.unshare) return faultUnshare(k, st, mm, vma, addr, entry);
+  if (fault.write) return faultWrite(k, st, mm, vma, addr, entry);
+  return 0;
+}
+
+/** do_anonymous_page() / do_fault() / hugetlb_no_page(): nothing mapped yet. */
+function faultMissing(st: State, mm: number, vma: Vma, addr: number, fault: FaultRequest): number {
+  const writable = vmaHas(vma, 'VM_WRITE');
+  if (vmaIsHugetlb(vma)) {
+    const f = st.allocPage({ kind: 'hugetlb', order: 9, mt: 'Movable' });
+    f.flags = [];
+    if (!vmaHas(vma, 'VM_SHARED')) addFlag(f, 'exclusive');
+    mapFolio(st, mm, addr - (addr % PMD_SIZE), f, 'pmd', { write: fault.write && writable });
+    st.why(`hugetlb fault: new huge page ${f.name} mapped`);
+    return 0;
+  }
+  if (vmaIsAnonymous(vma)) {
+    if (!fault.write && !st.config.forbids_zeropage) {
+      mapFolio(st, mm, addr, st.folio('zero')!, 'pte', { write: false, special: true });
+      st.why('read fault on anon memory: shared zero page mapped (special, no reference)');
+      return 0;
+    }
+    const f = newAnonPage(st);
+    mapFolio(st, mm, addr, f, 'pte', { write: writable });
+    st.why(
+      fault.write
+        ? `write fault on anon memory: new anon page ${f.name}`
+        : `read fault, mm_forbids_zeropage: new anon page ${f.name}`,
+    );
+    return 0;
+  }
+  if (vma.backing === 'pfnmap' || vma.backing === 'mixedmap' || vma.backing === 'fsdax') {
+    st.why(`fault in a ${vma.backing} VMA is not modelled -> VM_FAULT_SIGBUS, -EFAULT`);
+    return err('EFAULT');
+  }
+  if (fault.write && !vmaHas(vma, 'VM_SHARED')) {
+    const f = newAnonPage(st);
+    mapFolio(st, mm, addr, f, 'pte', { write: writable });
+    st.why(`do_cow_fault: private file mapping -> anon copy ${f.name}`);
+    return 0;
+  }
+  const f = st.allocPage({ kind: vmaIsShmem(vma) ? 'shmem' : 'file', mt: 'Movable' });
+  // The page cache holds one reference: that is the page's baseline, not a leak.
+  f.refcount = 1;
+  f.baseRefcount = 1;
+  if (vmaIsShmem(vma)) addFlag(f, 'swapbacked');
+  const write = fault.write && writable;
+  mapFolio(st, mm, addr, f, 'pte', { write, dirty: write });
+  if (write) addFlag(f, 'dirty');
+  st.why(`${write ? 'do_shared_fault' : 'do_read_fault'}: page-cache page ${f.name} mapped`);
+  return 0;
+}
+
+/** wp_page_copy(): a new exclusive anon page replaces whatever was mapped. */
+function copyPage(st: State, mm: number, vma: Vma, addr: number, entry: Entry, write: boolean): Folio {
+  const old = st.folioOf(entry.pfn);
+  const huge = entry.level !== 'pte' && old?.kind === 'hugetlb';
+  const f = huge ? st.allocPage({ kind: 'hugetlb', order: old.order, mt: 'Movable' }) : newAnonPage(st);
+  if (huge) f.flags = ['exclusive'];
+  const level = huge ? entry.level : 'pte';
+  const base = huge ? addr - (addr % PMD_SIZE) : addr;
+  mapFolio(st, mm, base, f, level, { write: write && vmaHas(vma, 'VM_WRITE'), dirty: write });
+  return f;
+}
+
+function describe(st: State, folio: Folio | undefined): string {
+  if (!folio) return 'unknown page';
+  if (st.isZeroPfn(folio.pfn)) return 'zero page';
+  if (folioIsAnon(folio)) return `anon page ${folio.name}`;
+  return `${folio.kind} page ${folio.name}`;
+}
+
+/** Anon page that may be reused in place (PageAnonExclusive, or the only mapping of it). */
+function reusable(st: State, folio: Folio): boolean {
+  if (st.isZeroPfn(folio.pfn)) return false;
+  if (!folioIsAnon(folio) && folio.kind !== 'hugetlb') return false;
+  return folio.flags.includes('exclusive') || folio.mapcount <= 1;
+}
+
+/** do_wp_page() with FAULT_FLAG_UNSHARE. */
+function faultUnshare(_k: Kernel, st: State, mm: number, vma: Vma, addr: number, entry: Entry): number {
+  const folio = st.folioOf(entry.pfn);
+  if (folio && reusable(st, folio)) {
+    addFlag(folio, 'exclusive');
+    st.why(`unshare fault: ${describe(st, folio)} mapped only here -> reused, marked exclusive`);
+    return 0;
+  }
+  if (entry.level !== 'pte' && folio?.kind !== 'hugetlb') {
+    st.why('unshare fault on a PMD-mapped THP is not modelled -> -EFAULT');
+    return err('EFAULT');
+  }
+  const f = copyPage(st, mm, vma, addr, entry, false);
+  st.why(`unshare fault: ${describe(st, folio)} replaced by new anon page ${f.name} (R/O)`);
+  return 0;
+}
+
+/** do_wp_page(): write fault on a present, read-only entry. */
+function faultWrite(_k: Kernel, st: State, mm: number, vma: Vma, addr: number, entry: Entry): number {
+  const folio = st.folioOf(entry.pfn);
+  if (vmaHas(vma, 'VM_SHARED')) {
+    entry.write = vmaHas(vma, 'VM_WRITE');
+    entry.dirty = true;
+    if (folio) addFlag(folio, 'dirty');
+    st.why(`write fault on a shared mapping: page_mkwrite, ${describe(st, folio)} made writable`);
+    return 0;
+  }
+  if (folio && reusable(st, folio)) {
+    entry.write = vmaHas(vma, 'VM_WRITE');
+    entry.dirty = true;
+    addFlag(folio, 'exclusive');
+    st.why(`write fault: ${describe(st, folio)} is exclusive -> reused`);
+    return 0;
+  }
+  if (entry.level !== 'pte' && folio?.kind !== 'hugetlb') {
+    st.why('COW of a PMD-mapped THP is not modelled -> -EFAULT');
+    return err('EFAULT');
+  }
+  const f = copyPage(st, mm, vma, addr, entry, true);
+  st.why(`write fault: COW of the ${describe(st, folio)} -> new anon page ${f.name}`);
+  return 0;
+}
+
+function putPage(_k: Kernel, st: State, folio: Folio): void {
+  st.addRef(folio, -1);
+}
+
+export const gupCoreV5_4: FamilyVersion = {
+  family: 'gup-core',
+  id: 'v5.4',
+  subject: 'get_user_pages() core: page walk, faults, entry points (v5.4)',
+  release: 'v5.4',
+  summary:
+    'Per-page loop of __get_user_pages(): check_vma_flags, follow_page_pte (zero pfn special case), faults (zero page on read, COW/unshare to new anon pages), grab.',
+  ops: {
+    gup,
+    release,
+    getUserPages,
+    followPage,
+    canFollowWrite,
+    handleMmFault,
+    putPage,
+  },
+};

@@ -1,0 +1,162 @@
+/**
+ * longterm-migrate v5.4: what FOLL_LONGTERM does with the pages GUP returned, as in mm/gup.c of
+ * v5.4 and v5.6 (CMA-only migration).
+ *
+ * Commit: none (baseline). First release: v5.4. Evidence: [S:5.4][S:5.6] facts/pinning.md §1.4.
+ *
+ * Kernel functions modelled:
+ * - __gup_longterm_locked(): without FOLL_LONGTERM, plain __get_user_pages_locked(); with it,
+ *   pages[] is required (-EINVAL), GUP runs (FOLL_GET/FOLL_PIN references taken), then
+ *   check_dax_vmas() (k.checkPinnedVmas, family vma-checks: -EOPNOTSUPP after putting every
+ *   page), then check_and_migrate_cma_pages();
+ * - check_and_migrate_cma_pages() (slot checkAndMigrateMovablePages): for each head page in a
+ *   CMA pageblock (k.isLongtermPinnable of pinnable `none`), isolate it (hugetlb:
+ *   isolate_huge_page; else isolate_lru_page, draining the LRU once); isolation failures are
+ *   silently ignored, so a CMA page that cannot be isolated stays pinned in CMA. If something was
+ *   isolated: put every page, migrate_pages(); on failure migrate_allow = false and the
+ *   leftovers are put back; GUP runs again and, if it pinned pages and migration is still
+ *   allowed, the check repeats. A page that fails to migrate ends up pinned in place: success.
+ * - isolate_lru_page()/isolate_huge_page() (slot isolateFolio) and migrate_pages() (slot
+ *   migratePages): a migrated folio's mappings move to a new page outside ZONE_MOVABLE and CMA
+ *   (ZONE_NORMAL, unmovable pageblock), the old page is left with its non-mapping references.
+ *
+ * Simplifications: the v5.4-only quirk (the re-GUP count stored in an unsigned counter, so a
+ * negative error from the re-GUP would be treated as pages) is not modelled; migration does not
+ * move the page cache's own reference; the loop is bounded by LONGTERM_RETRY_ROUNDS like its
+ * successors (it cannot spin: each round either migrates something or stops).
+ */
+import { err } from '../../../src/model/errno.ts';
+import type { FollFlag } from '../../../src/model/flags.ts';
+import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
+import type { GupRequest, GupResult } from '../../../src/model/ops/gup-ops.ts';
+import { type Folio, PAGE_SIZE, type State, type Vma } from '../../../src/model/state.ts';
+import { addFlag, mappingsOf } from '../gup-helpers.ts';
+
+/** Rounds of a FOLL_LONGTERM retry loop before the model calls the call a livelock. */
+export const LONGTERM_RETRY_ROUNDS = 8;
+
+/** Distinct folios of the returned pages, in order (the kernel skips repeats of one head). */
+export function distinctFolios(st: State, pfns: readonly number[]): Folio[] {
+  const out: Folio[] = [];
+  for (const pfn of pfns) {
+    const f = st.folioOf(pfn);
+    if (f && !out.includes(f)) out.push(f);
+  }
+  return out;
+}
+
+/** Drops every reference GUP took for `pfns` (unpin_user_pages() or put_page() per page). */
+export function releaseAll(
+  k: Kernel,
+  st: State,
+  flags: ReadonlySet<FollFlag>,
+  pfns: readonly number[],
+): void {
+  const how = new Set<FollFlag>([flags.has('FOLL_PIN') ? 'FOLL_PIN' : 'FOLL_GET']);
+  for (const pfn of pfns) {
+    const f = st.folioOf(pfn);
+    if (f) k.gupPutFolio(k, st, f, 1, how);
+  }
+}
+
+/** Records the long-term pins a successful FOLL_LONGTERM call leaves (final check). */
+export function noteLongtermPins(st: State, res: GupResult): GupResult {
+  if (typeof res.ret === 'number' && res.ret > 0) for (const pfn of res.pfns) st.noteLongterm(pfn, 1);
+  return res;
+}
+
+/** The VMAs of the pages GUP returned (the vmas[] array of v5.4). */
+export function vmasOf(st: State, req: GupRequest, count: number): Vma[] {
+  const out: Vma[] = [];
+  for (let i = 0; i < count; i++) {
+    const v = st.findVma(req.mm, req.start + i * PAGE_SIZE);
+    if (v && !out.includes(v)) out.push(v);
+  }
+  return out;
+}
+
+function gupLongtermLocked(k: Kernel, st: State, req: GupRequest): GupResult {
+  if (!req.flags.has('FOLL_LONGTERM')) return k.getUserPages(k, st, req);
+  if (!req.pages) {
+    st.why('FOLL_LONGTERM without pages[] -> -EINVAL');
+    return { ret: err('EINVAL'), pfns: [] };
+  }
+  const rc = k.getUserPages(k, st, req);
+  if (typeof rc.ret !== 'number' || rc.ret <= 0) return rc;
+  const dax = k.checkPinnedVmas(k, st, req, vmasOf(st, req, rc.ret));
+  if (dax < 0) {
+    releaseAll(k, st, req.flags, rc.pfns);
+    return { ret: dax, pfns: [] };
+  }
+  return noteLongtermPins(st, k.checkAndMigrateMovablePages(k, st, req, rc));
+}
+
+/** check_and_migrate_cma_pages(). */
+function checkAndMigrateMovablePages(k: Kernel, st: State, req: GupRequest, rc: GupResult): GupResult {
+  let res = rc;
+  let migrateAllow = true;
+  for (let round = 1; round <= LONGTERM_RETRY_ROUNDS; round++) {
+    const isolated: Folio[] = [];
+    for (const folio of distinctFolios(st, res.pfns)) {
+      if (k.isLongtermPinnable(k, st, folio)) continue;
+      if (k.isolateFolio(k, st, folio)) isolated.push(folio);
+      else st.why(`${folio.name}: isolation fails -> ignored, stays pinned in place`);
+    }
+    if (isolated.length === 0) return res;
+    releaseAll(k, st, req.flags, res.pfns);
+    if (k.migratePages(k, st, isolated) > 0) {
+      migrateAllow = false;
+      st.why('migration failed -> putback; re-pin without migrating (migrate_allow = false)');
+    }
+    res = k.getUserPages(k, st, req);
+    if (typeof res.ret !== 'number' || res.ret <= 0 || !migrateAllow) return res;
+  }
+  return res;
+}
+
+function isolateFolio(_k: Kernel, st: State, folio: Folio): boolean {
+  if (folio.isolatable) return true;
+  st.why(
+    `${folio.name}: ${folio.kind === 'hugetlb' ? 'isolate_hugetlb' : 'isolate_lru_page'} fails (not on LRU)`,
+  );
+  return false;
+}
+
+/** migrate_pages() to MIGRATE_SYNC targets outside ZONE_MOVABLE and CMA; returns the failures. */
+function migratePages(_k: Kernel, st: State, folios: readonly Folio[]): number {
+  let failed = 0;
+  for (const old of folios) {
+    if (old.migrate === 'fail') {
+      st.why(`migrate_pages: ${old.name} fails to migrate`);
+      failed++;
+      continue;
+    }
+    // Device memory migrates back to system memory as ordinary anon pages.
+    const kind = old.kind === 'device_coherent' || old.kind === 'device_private' ? 'anon' : old.kind;
+    const nu = st.allocPage({ kind, order: old.order, zone: 'Normal', mt: 'Unmovable' });
+    nu.flags = [...old.flags];
+    if (old.kind === 'hugetlb') nu.flags = nu.flags.filter((f) => f !== 'lru');
+    for (const { entry } of mappingsOf(st, old)) {
+      const offset = entry.pfn - old.pfn;
+      entry.pfn = nu.pfn + offset;
+      if (entry.special) continue;
+      st.addRef(old, -1);
+      old.mapcount = Math.max(0, old.mapcount - 1);
+      st.addRef(nu, 1);
+      nu.mapcount++;
+    }
+    if (old.flags.includes('dirty')) addFlag(nu, 'dirty');
+    st.why(`migrate_pages: ${old.name} -> ${nu.name} (ZONE_NORMAL)`);
+  }
+  return failed;
+}
+
+export const longtermMigrateV5_4: FamilyVersion = {
+  family: 'longterm-migrate',
+  id: 'v5.4',
+  subject: 'FOLL_LONGTERM: check_dax_vmas + check_and_migrate_cma_pages (v5.4)',
+  release: 'v5.4',
+  summary:
+    'Only CMA pages are migrated; isolation failures are ignored and a failed migration re-pins in place (success).',
+  ops: { gupLongtermLocked, checkAndMigrateMovablePages, isolateFolio, migratePages },
+};

@@ -1,0 +1,122 @@
+/**
+ * What FOLL_PIN and FOLL_GET do to refcounts per version (facts/pinning.md §2.3, §3): no pin API
+ * (v5.4), pin = get (v5.6), GUP_PIN_COUNTING_BIAS (v5.7+), the zero page exempt (v6.5+); the
+ * refcount overflow boundary at 2^21 pins; scenario 4 (direct I/O pins the zero page).
+ */
+import { describe, expect, it } from 'vitest';
+import { A, call, run, VMF, vma, ZERO_REFCOUNT_ONE_PIN_LEFT, zeroPtes } from '../gup-test-kit.ts';
+
+/** Direct I/O: FOLL_PIN without FOLL_LONGTERM on a zero-page PTE, then unpin (scenario 4). */
+const DIO = `${vma(VMF.privateRw)}
+${zeroPtes()}
+pin_user_pages_fast: start=${A} nr_pages=1 gup_flags=0
+unpin_user_pages: of=0`;
+
+describe('pin-accounting: scenario 4, direct I/O pins the zero page', () => {
+  const expected: Record<string, number | undefined> = {
+    'v5.6': 1,
+    'v5.13': 1024,
+    'v6.1': 1024,
+    'v6.2': 1024,
+    'v6.4': 1024,
+    'v6.5': undefined,
+    'v6.19': undefined,
+  };
+  for (const [id, refs] of Object.entries(expected)) {
+    it(`${id}: the pin moves the zero page by ${refs ?? 0}, the unpin moves it back`, () => {
+      const r = run(id, DIO);
+      expect(r.outcomes[0]!.pages).toEqual(['zero']);
+      expect(r.outcomes[0]!.refs.zero).toBe(refs);
+      expect(r.outcomes[1]!.refs.zero).toBe(refs === undefined ? undefined : -refs);
+      expect(r.final.leaks).toEqual({});
+      expect(r.final.pinsAcquired).toBe(r.final.pinsReleased);
+    });
+  }
+
+  it('v6.5 says why: a pretend pin (c8070b787519)', () => {
+    expect(run('v6.5', DIO).outcomes[0]!.why).toContain(
+      'FOLL_PIN on the zero page: pretend pin, refcount untouched (c8070b787519)',
+    );
+  });
+
+  it('v5.4 has neither pin_user_pages*() nor unpin_user_pages()', () => {
+    const r = run('v5.4', DIO);
+    expect(r.outcomes.map((o) => o.ret)).toEqual(['unsupported', 'unsupported']);
+  });
+
+  it('pin_user_pages_unlocked() is missing in v5.6 and present by v5.13', () => {
+    const s = `${vma(VMF.privateRw)}\n${zeroPtes()}\npin_user_pages_unlocked: start=${A} nr_pages=1 gup_flags=0`;
+    expect(call('v5.6', s).ret).toBe('unsupported');
+    expect(call('v5.13', s).ret).toBe(1);
+  });
+});
+
+describe('pin-accounting: large folios', () => {
+  const THP = `pinbench_vma: start=0x200000 end=0x400000 flags=${VMF.privateRw}|VM_HUGEPAGE backing=anon
+pinbench_page: pfn=0x40000 nr=512 kind=thp order=9 refcount=1 mapcount=1 flags=lru,exclusive
+pinbench_pte: addr=0x200000 pfn=0x40000 level=pmd write=1 dirty=1
+pin_user_pages: start=0x201000 nr_pages=2 gup_flags=FOLL_WRITE
+unpin_user_pages: of=0`;
+
+  it('v5.13: +1 refcount and +1 pincount per page on a THP; v5.6: +1 refcount, no pincount', () => {
+    const r = run('v5.13', THP);
+    expect(r.outcomes[0]!.pages).toEqual(['0x40001', '0x40002']);
+    expect(r.outcomes[0]!.refs).toEqual({ '0x40000': 2 });
+    expect(r.outcomes[0]!.pins).toEqual({ '0x40000': 2 });
+    expect(r.outcomes[1]!.pins).toEqual({ '0x40000': -2 });
+    const v56 = run('v5.6', THP);
+    expect(v56.outcomes[0]!.refs).toEqual({ '0x40000': 2 });
+    expect(v56.outcomes[0]!.pins).toEqual({});
+  });
+});
+
+describe('pin-accounting: the refcount overflow boundary (2^21 pins of 1024 from refcount 1)', () => {
+  const twoPins = (page: string) => `pinbench_page: ${page}
+${vma(VMF.privateRw)}
+pinbench_pte: addr=${A} pfn=${page.includes('zero') ? 'zero special=1' : '0x5000 write=1'}
+pin_user_pages: start=${A} nr_pages=1 gup_flags=0
+pin_user_pages: start=${A} nr_pages=1 gup_flags=0`;
+
+  it('zero page on v5.13..v6.4: pin #2^21 succeeds (and wraps), the next WARNs with -ENOMEM', () => {
+    const s = twoPins(`pfn=zero refcount=${ZERO_REFCOUNT_ONE_PIN_LEFT} flags=reserved`);
+    for (const id of ['v5.13', 'v6.0-rc3', 'v6.4']) {
+      const r = run(id, s);
+      expect(r.outcomes[0]!.ret, id).toBe(1);
+      expect(r.state.folio('zero')!.refcount, id).toBe(-2147483647);
+      expect(r.outcomes[1]!.ret, id).toBe(-12);
+      expect(r.outcomes[1]!.warn, id).toEqual(['WARN try_grab_page refcount overflow']);
+      expect(r.final.warnings, id).toBe(1);
+    }
+  });
+
+  it('zero page on v6.5+: pinning does not touch it, so no overflow', () => {
+    const r = run('v6.5', twoPins(`pfn=zero refcount=${ZERO_REFCOUNT_ONE_PIN_LEFT} flags=reserved`));
+    expect(r.outcomes.map((o) => o.ret)).toEqual([1, 1]);
+    expect(r.final.warnings).toBe(0);
+  });
+
+  it('an anon page on v6.5 still overflows at the same boundary', () => {
+    const r = run(
+      'v6.5',
+      twoPins(`pfn=0x5000 kind=anon refcount=${ZERO_REFCOUNT_ONE_PIN_LEFT} flags=lru,exclusive`),
+    );
+    expect(r.outcomes.map((o) => o.ret)).toEqual([1, -12]);
+    expect(r.outcomes[1]!.warn).toEqual(['WARN try_grab_page refcount overflow']);
+  });
+
+  it('FOLL_GET: refcount 2^31-1 takes one more get (wrapping), the next WARNs (v5.4 try_get_page)', () => {
+    const s = `pinbench_page: pfn=0x5000 kind=anon refcount=2147483647 flags=lru,exclusive
+${vma(VMF.privateRw)}
+pinbench_pte: addr=${A} pfn=0x5000 write=1
+get_user_pages: start=${A} nr_pages=1 gup_flags=0
+get_user_pages: start=${A} nr_pages=1 gup_flags=0`;
+    for (const id of ['v5.4', 'v6.19']) {
+      const r = run(id, s);
+      expect(
+        r.outcomes.map((o) => o.ret),
+        id,
+      ).toEqual([1, -12]);
+      expect(r.state.folio('0x5000')!.refcount, id).toBe(-2147483648);
+    }
+  });
+});

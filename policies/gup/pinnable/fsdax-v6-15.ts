@@ -1,0 +1,30 @@
+/**
+ * pinnable fsdax (v6.15): "mm/gup: don't allow FOLL_LONGTERM pinning of FS DAX pages" (Alistair
+ * Popple), first release v6.15-rc1 [INF: absent 6.14, present 6.19]. Evidence: [S:6.19] and the
+ * patch (v8/v9 17/20 of "fs/dax: Fix ZONE_DEVICE page reference counts") [L], facts/pinning.md
+ * §1.2-1.3 (P615). Mainline id UNVERIFIED: the linux-next ids seen (fddc9f8e8c4e, cf30b8db4941,
+ * 79e40ab7ec8e, ab70ab7207eb, 0ee009e15830, e5cb23256347, ...) were not confirmed as mainline, so
+ * this version carries no commit and derives no pre-/post- aliases.
+ *
+ * Kernel function modelled: folio_is_longterm_pinnable(folio): as fcab34b433e2's order, plus
+ * folio_is_fsdax() -> false after the device-coherent test and before the ZONE_MOVABLE one.
+ *
+ * What changed from pinnable fcab34b433e2: fs-dax folios are not long-term pinnable (fs-dax pages
+ * became refcounted folios in that series; the VMA-level check_vma_flags() test stays).
+ */
+import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
+import type { Folio, State } from '../../../src/model/state.ts';
+import { orderedPinnable } from './fcab34b433e2.ts';
+
+function isLongtermPinnable(_k: Kernel, st: State, folio: Folio): boolean {
+  return orderedPinnable(st, folio, true);
+}
+
+export const pinnableFsdaxV6_15: FamilyVersion = {
+  family: 'pinnable',
+  id: 'fsdax-v6.15',
+  subject: "mm/gup: don't allow FOLL_LONGTERM pinning of FS DAX pages",
+  release: 'v6.15',
+  summary: 'folio_is_longterm_pinnable(): fs-dax folios are not long-term pinnable.',
+  ops: { isLongtermPinnable },
+};

@@ -1,0 +1,48 @@
+/**
+ * unshare 84209e87c696: "mm/gup: reliable R/O long-term pinning in COW mappings" (David
+ * Hildenbrand), first release v6.2 [INF: gup_must_unshare(flags,page) in 6.1-rc7,
+ * gup_must_unshare(vma,flags,page) in 6.2.12]. Builds on 8d6a0ac09a16 "mm: extend
+ * FAULT_FLAG_UNSHARE support to anything in a COW mapping". Evidence: facts/pinning.md §1.5
+ * [S:6.2.12][S:6.5][S:6.19]; selftest cow.c "R/O longterm GUP pin ... with shared zeropage".
+ *
+ * Kernel function modelled: gup_must_unshare(vma, flags, page): only R/O pins; a page that is
+ * not anon (the shared zero page, a page-cache page) must be unshared when the pin is
+ * FOLL_LONGTERM and the VMA is a COW mapping (is_cow_mapping(): private and may become
+ * writable); anon pages as before (unless PageAnonExclusive).
+ *
+ * What changed from unshare a7f226604170: R/O FOLL_LONGTERM pins in COW mappings no longer pin
+ * the shared zero page or the page cache: the unshare fault maps a new exclusive anon page and
+ * that page is pinned (vfio R/O maps of untouched guest RAM now pin and account new pages).
+ */
+import { type FollFlag, isCowMapping } from '../../../src/model/flags.ts';
+import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
+import type { Folio, State, Vma } from '../../../src/model/state.ts';
+import { isZeroFolio } from '../gup-helpers.ts';
+import { anonMustUnshare, isRoPin, pageIsAnon, unshareA7f226604170 } from './a7f226604170.ts';
+
+function gupMustUnshare(
+  _k: Kernel,
+  st: State,
+  vma: Vma,
+  flags: ReadonlySet<FollFlag>,
+  folio: Folio,
+): boolean {
+  if (!isRoPin(flags)) return false;
+  if (pageIsAnon(st, vma, folio)) return anonMustUnshare(st, folio);
+  if (!flags.has('FOLL_LONGTERM')) return false;
+  if (!isCowMapping(new Set(vma.flags))) return false;
+  const what = isZeroFolio(st, folio) ? 'zero page' : `${folio.kind} page ${folio.name}`;
+  st.why(`${what} in a COW mapping, R/O long-term pin -> must unshare (84209e87c696)`);
+  return true;
+}
+
+export const unshare84209e87c696: FamilyVersion = {
+  family: 'unshare',
+  id: '84209e87c696',
+  commit: '84209e87c696',
+  subject: 'mm/gup: reliable R/O long-term pinning in COW mappings',
+  release: 'v6.2',
+  summary:
+    'R/O long-term pins of anything in a COW mapping (the shared zero page, page cache) unshare to a new anon page first.',
+  ops: { ...unshareA7f226604170.ops, gupMustUnshare },
+};

@@ -1,0 +1,59 @@
+/**
+ * unshare a7f226604170: "mm/gup: trigger FAULT_FLAG_UNSHARE when R/O-pinning a possibly shared
+ * anonymous page" (David Hildenbrand), first release v5.19 [INF: absent 5.17-rc5, present 5.19].
+ * Evidence: facts/pinning.md §1.5 ("v5.19 .. v6.1: same but not anon => false" [S:5.19][S:6.1-rc7]).
+ *
+ * Kernel function modelled: gup_must_unshare(flags, page): only R/O pins ((flags &
+ * (FOLL_WRITE|FOLL_PIN)) == FOLL_PIN); a non-anon page (the zero page, page cache) never;
+ * an anon page unless it is PageAnonExclusive (folio flag `exclusive`). follow_page_pte() asks
+ * only for R/O entries, so a writable PTE never unshares.
+ *
+ * What changed from unshare none: R/O pins of possibly shared anon pages fault with
+ * FAULT_FLAG_UNSHARE first and pin the resulting exclusive page.
+ */
+import type { FollFlag } from '../../../src/model/flags.ts';
+import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
+import type { Folio, State, Vma } from '../../../src/model/state.ts';
+import { folioIsAnon, isZeroFolio, vmaHas } from '../gup-helpers.ts';
+
+/** The R/O-pin test both versions open with. */
+export function isRoPin(flags: ReadonlySet<FollFlag>): boolean {
+  return flags.has('FOLL_PIN') && !flags.has('FOLL_WRITE');
+}
+
+/** The anon half: a possibly shared anon page must be unshared. */
+export function anonMustUnshare(st: State, folio: Folio): boolean {
+  if (folio.flags.includes('exclusive')) return false;
+  st.why(`${folio.name}: anon page not PageAnonExclusive -> must unshare (a7f226604170)`);
+  return true;
+}
+
+/** PageAnon(): anon and THP folios, and hugetlb folios of private mappings. */
+export function pageIsAnon(st: State, vma: Vma, folio: Folio): boolean {
+  if (isZeroFolio(st, folio)) return false;
+  if (folio.kind === 'hugetlb') return !vmaHas(vma, 'VM_SHARED');
+  return folioIsAnon(folio);
+}
+
+function gupMustUnshare(
+  _k: Kernel,
+  st: State,
+  vma: Vma,
+  flags: ReadonlySet<FollFlag>,
+  folio: Folio,
+): boolean {
+  if (!isRoPin(flags)) return false;
+  if (!pageIsAnon(st, vma, folio)) return false;
+  return anonMustUnshare(st, folio);
+}
+
+export const unshareA7f226604170: FamilyVersion = {
+  family: 'unshare',
+  id: 'a7f226604170',
+  commit: 'a7f226604170',
+  subject: 'mm/gup: trigger FAULT_FLAG_UNSHARE when R/O-pinning a possibly shared anonymous page',
+  release: 'v5.19',
+  summary:
+    'R/O pins of anon pages that are not PageAnonExclusive unshare first; the zero page is not unshared.',
+  ops: { gupMustUnshare },
+};

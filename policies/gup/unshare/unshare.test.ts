@@ -1,0 +1,64 @@
+/**
+ * R/O pins that must unshare first (facts/pinning.md §1.5; scenario 5): none before v5.19; anon
+ * pages that are not PageAnonExclusive from v5.19 (a7f226604170); anything in a COW mapping for
+ * long-term pins from v6.2 (84209e87c696).
+ */
+import { describe, expect, it } from 'vitest';
+import { A, call, VMF, vma, zeroPtes } from '../gup-test-kit.ts';
+
+/** A R/O pin of an anon page mapped R/O by two processes (not exclusive). */
+const SHARED_ANON = `pinbench_page: pfn=0x5000 kind=anon mapcount=2 refcount=2 flags=lru
+${vma(VMF.privateRw)}
+pinbench_pte: addr=${A} pfn=0x5000 write=0
+pin_user_pages: start=${A} nr_pages=1 gup_flags=0`;
+
+describe('unshare: anon pages (a7f226604170, v5.19)', () => {
+  it('v5.18 pins the possibly shared page; v5.19+ unshares to a new exclusive page', () => {
+    expect(call('v5.18', SHARED_ANON).pages).toEqual(['0x5000']);
+    for (const id of ['v5.19', 'v6.1', 'v6.19']) {
+      const o = call(id, SHARED_ANON);
+      expect(o.pages, id).toEqual(['new1']);
+      expect(o.why, id).toContain('0x5000: anon page not PageAnonExclusive -> must unshare (a7f226604170)');
+    }
+  });
+
+  it('an exclusive anon page is pinned as it is; a writable PTE is never unshared', () => {
+    const excl = SHARED_ANON.replace('mapcount=2 refcount=2 flags=lru', 'flags=lru,exclusive');
+    expect(call('v6.1', excl).pages).toEqual(['0x5000']);
+    expect(call('v6.1', SHARED_ANON.replace('write=0', 'write=1')).pages).toEqual(['0x5000']);
+  });
+
+  it('a non-exclusive anon page mapped only here is reused in place, marked exclusive', () => {
+    const single = SHARED_ANON.replace('mapcount=2 refcount=2 flags=lru', 'mapcount=1 flags=lru');
+    const o = call('v5.19', single);
+    expect(o.pages).toEqual(['0x5000']);
+    expect(o.why).toContain('unshare fault: anon page 0x5000 mapped only here -> reused, marked exclusive');
+  });
+});
+
+describe('unshare: the zero page and page cache in COW mappings (84209e87c696, v6.2; scenario 5)', () => {
+  const zero = (gupFlags: string, flags: string = VMF.privateRw) => `${vma(flags)}
+${zeroPtes()}
+pin_user_pages: start=${A} nr_pages=1 gup_flags=${gupFlags}`;
+
+  it('a R/O long-term pin of the zero page: the zero page on v6.1, a new anon page from v6.2', () => {
+    expect(call('v6.1', zero('FOLL_LONGTERM')).pages).toEqual(['zero']);
+    const o = call('v6.2', zero('FOLL_LONGTERM'));
+    expect(o.pages).toEqual(['new1']);
+    expect(o.why).toContain('zero page in a COW mapping, R/O long-term pin -> must unshare (84209e87c696)');
+  });
+
+  it('not for short-term pins, and not outside COW mappings', () => {
+    expect(call('v6.2', zero('0')).pages).toEqual(['zero']);
+    expect(call('v6.2', zero('FOLL_LONGTERM', VMF.privateNeverWritable)).pages).toEqual(['zero']);
+  });
+
+  it('a page-cache page in a private file mapping is unshared to an anon copy', () => {
+    const s = `pinbench_page: pfn=0x5000 kind=file refcount=2 flags=lru
+${vma(VMF.privateRw, 1, 'backing=file fs=ext4')}
+pinbench_pte: addr=${A} pfn=0x5000 write=0
+pin_user_pages: start=${A} nr_pages=1 gup_flags=FOLL_LONGTERM`;
+    expect(call('v6.1', s).pages).toEqual(['0x5000']);
+    expect(call('v6.2', s).pages).toEqual(['new1']);
+  });
+});

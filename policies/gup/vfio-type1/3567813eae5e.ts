@@ -1,0 +1,38 @@
+/**
+ * vfio-type1 3567813eae5e: "vfio: fix FOLL_LONGTERM use, simplify get_user_pages_remote() call"
+ * (John Hubbard), first release v5.6 [INF: absent 5.4.214, present 5.6.4]. Evidence: the patch
+ * text [L], [S:5.6] facts/pinning.md §4.
+ *
+ * Kernel function modelled: vaddr_get_pfn(): one call
+ * get_user_pages_remote(NULL, mm, vaddr, 1, [FOLL_WRITE]|FOLL_LONGTERM, page, NULL, NULL) for
+ * local and remote maps alike, under mmap_sem; the fs-dax test is GUP's (c4237f8b1f4f routes a
+ * FOLL_LONGTERM remote call through __gup_longterm_locked()); then the VM_PFNMAP fallback.
+ *
+ * What changed from vfio-type1 v5.4: the remote branch now passes FOLL_LONGTERM ("the VFIO
+ * caller is logically a FOLL_LONGTERM user"), so CMA pages are migrated for mdev pinning too;
+ * vfio's own fs-dax test is gone. Needs gup-args c4237f8b1f4f (v5.4's get_user_pages_remote()
+ * refuses FOLL_LONGTERM with -EINVAL).
+ */
+import type { FollFlag } from '../../../src/model/flags.ts';
+import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
+import type { VfioPfnResult } from '../../../src/model/ops/gup-ops.ts';
+import type { State } from '../../../src/model/state.ts';
+import { gupOnePage, pfnmapFallback, vfioType1V5_4 } from './v5-4.ts';
+
+function vfioVaddrGetPfn(k: Kernel, st: State, mm: number, vaddr: number, write: boolean): VfioPfnResult {
+  const flags: FollFlag[] = write ? ['FOLL_WRITE', 'FOLL_LONGTERM'] : ['FOLL_LONGTERM'];
+  const r = gupOnePage(k, st, 'get_user_pages_remote', mm, vaddr, flags);
+  if (r.ret === 1) return { ret: 0, pfn: r.pfns[0]!, pinned: true };
+  if (r.ret === 'livelock' || r.ret === 'BUG') return { ret: r.ret };
+  return pfnmapFallback(k, st, mm, vaddr, r.ret);
+}
+
+export const vfioType13567813eae5e: FamilyVersion = {
+  family: 'vfio-type1',
+  id: '3567813eae5e',
+  commit: '3567813eae5e',
+  subject: 'vfio: fix FOLL_LONGTERM use, simplify get_user_pages_remote() call',
+  release: 'v5.6',
+  summary: 'One get_user_pages_remote(FOLL_LONGTERM, locked=NULL) for local and remote maps.',
+  ops: { ...vfioType1V5_4.ops, vfioVaddrGetPfn },
+};

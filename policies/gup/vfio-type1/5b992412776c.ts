@@ -1,0 +1,26 @@
+/**
+ * vfio-type1 5b992412776c: 'Revert "vfio/type1: Unpin zero pages"' (Alex Williamson), "VFIO
+ * updates for v6.9-rc1" -> first release v6.9. Evidence: [S:6.14][S:6.19] facts/pinning.md §2.2;
+ * the rationale [L]: c8070b787519 (v6.5) made unpinning the zero page a no-op and 84209e87c696
+ * (v6.2) stopped R/O long-term pins in COW mappings from reaching the zero page at all.
+ *
+ * What changed from vfio-type1 873aefb376bb: the unpin loop is gone (back to 19fed0dae94d's
+ * vaddr_get_pfn()). On a kernel with c8070b787519 the "pin" of a zero page moves nothing, so
+ * there is still no leak; combined with an older pin-accounting (a user policy) the leak returns.
+ *
+ * Not modelled: 6.19 turns a 0 return of pin_user_pages_remote() into -EFAULT (a case the
+ * model's GUP never produces for one page).
+ */
+import type { FamilyVersion } from '../../../src/model/kernel.ts';
+import { vfioType119fed0dae94d } from './19fed0dae94d.ts';
+import { vfioType1873aefb376bb } from './873aefb376bb.ts';
+
+export const vfioType15b992412776c: FamilyVersion = {
+  family: 'vfio-type1',
+  id: '5b992412776c',
+  commit: '5b992412776c',
+  subject: 'Revert "vfio/type1: Unpin zero pages"',
+  release: 'v6.9',
+  summary: 'The zero-page unpin loop is reverted (pinning the zero page is a no-op since v6.5).',
+  ops: { ...vfioType1873aefb376bb.ops, vfioVaddrGetPfn: vfioType119fed0dae94d.ops.vfioVaddrGetPfn! },
+};

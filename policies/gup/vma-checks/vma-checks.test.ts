@@ -1,0 +1,122 @@
+/**
+ * The VMA tests of GUP per version (facts/pinning.md §4, §6; facts/io-uring.md §2): VM_IO and
+ * VM_PFNMAP, FOLL_WRITE on a read-only VMA, fs-dax after pinning (<= v5.10) and before (v5.11+),
+ * secretmem (v5.14+), writable long-term pins of shared file mappings (v6.5+, 8ac268436e6d).
+ */
+import { describe, expect, it } from 'vitest';
+import { A, call, run, VMF, vma } from '../gup-test-kit.ts';
+
+function pin(
+  vmaFlags: string,
+  extra: string,
+  gupFlags: string,
+  api = 'pin_user_pages',
+  page = 'kind=file',
+): string {
+  return `pinbench_page: pfn=0x5000 ${page}
+${vma(vmaFlags, 1, extra)}
+pinbench_pte: addr=${A} pfn=0x5000 write=1
+${api}: start=${A} nr_pages=1 gup_flags=${gupFlags}`;
+}
+
+describe('vma-checks: check_vma_flags in every version', () => {
+  it('VM_IO and VM_PFNMAP -> -EFAULT', () => {
+    for (const id of ['v5.4', 'v5.13', 'v6.19']) {
+      expect(call(id, pin(`${VMF.sharedRw}|VM_IO`, 'backing=file', '0', 'get_user_pages')).ret, id).toBe(-14);
+      expect(
+        call(id, pin(`${VMF.sharedRw}|VM_PFNMAP`, 'backing=pfnmap', '0', 'get_user_pages')).ret,
+        id,
+      ).toBe(-14);
+    }
+  });
+
+  it('FOLL_WRITE on a read-only VMA -> -EFAULT; FOLL_FORCE in a COW mapping -> COW copy', () => {
+    const ro = `pinbench_page: pfn=0x5000 kind=anon flags=lru
+${vma(VMF.privateRo)}
+pinbench_pte: addr=${A} pfn=0x5000 write=0
+pinbench_page: pfn=0x6000 kind=anon mapcount=2 flags=lru
+get_user_pages: start=${A} nr_pages=1 gup_flags=FOLL_WRITE`;
+    const o = call('v6.1', ro);
+    expect(o.ret).toBe(-14);
+    expect(o.why).toContain(
+      `check_vma_flags: FOLL_WRITE on read-only VMA ${'0x7f0000000000'}-0x7f0000001000 -> -EFAULT`,
+    );
+    const shared = `pinbench_page: pfn=0x5000 kind=anon mapcount=2 flags=lru
+${vma(VMF.privateRo)}
+pinbench_pte: addr=${A} pfn=0x5000 write=0
+get_user_pages: start=${A} nr_pages=1 gup_flags=FOLL_WRITE|FOLL_FORCE`;
+    expect(call('v6.1', shared).pages).toEqual(['new1']);
+  });
+});
+
+describe('vma-checks: fs-dax and FOLL_LONGTERM', () => {
+  const dax = (id: string) =>
+    run(
+      id,
+      pin(
+        VMF.sharedRw,
+        'backing=fsdax fs=xfs',
+        'FOLL_WRITE|FOLL_LONGTERM',
+        id === 'v5.4' ? 'get_user_pages' : 'pin_user_pages',
+        'kind=fsdax',
+      ),
+    );
+
+  it('v5.4/v5.6: checked after pinning: -EOPNOTSUPP, every page put again', () => {
+    for (const id of ['v5.4', 'v5.6']) {
+      const r = dax(id);
+      expect(r.outcomes[0]!.ret, id).toBe(-95);
+      expect(r.outcomes[0]!.why, id).toContain(
+        'check_dax_vmas: FOLL_LONGTERM on an fs-dax VMA -> put all pages, -EOPNOTSUPP',
+      );
+      expect(r.final.leaks, id).toEqual({});
+    }
+  });
+
+  it('from v5.11 (52650c8b466b): check_vma_flags refuses before pinning', () => {
+    for (const id of ['v5.13', 'v6.19']) {
+      const r = dax(id);
+      expect(r.outcomes[0]!.ret, id).toBe(-95);
+      expect(r.outcomes[0]!.refs, id).toEqual({});
+      expect(r.outcomes[0]!.why.at(-1), id).toBe(
+        'check_vma_flags: FOLL_LONGTERM on an fs-dax VMA -> -EOPNOTSUPP (nothing pinned)',
+      );
+    }
+  });
+});
+
+describe('vma-checks: secretmem', () => {
+  it('-EFAULT from v5.14 (checked on v5.18)', () => {
+    const s = pin(VMF.sharedRw, 'backing=secretmem', 'FOLL_WRITE', 'pin_user_pages', 'kind=anon');
+    expect(call('v5.18', s).ret).toBe(-14);
+    expect(call('v5.13', s).ret).toBe(1);
+  });
+});
+
+describe('vma-checks: writable long-term pins of shared file mappings (8ac268436e6d, v6.5)', () => {
+  const cases: [string, string, string, number, number][] = [
+    // label, vma extra, page, v6.4, v6.5
+    ['ext4 shared', 'backing=file fs=ext4', 'kind=file', 1, -14],
+    ['xfs shared', 'backing=file fs=xfs', 'kind=file', 1, -14],
+    ['ramfs shared (generic_file_vm_ops has page_mkwrite)', 'backing=file fs=ramfs', 'kind=file', 1, -14],
+    ['tmpfs shared', 'backing=shmem fs=tmpfs', 'kind=shmem', 1, 1],
+    ['memfd (shmem)', 'backing=shmem', 'kind=shmem', 1, 1],
+    ['hugetlbfs shared', 'backing=hugetlb fs=hugetlbfs', 'kind=file', 1, 1],
+  ];
+  for (const [label, extra, page, v64, v65] of cases) {
+    it(label, () => {
+      const s = pin(VMF.sharedRw, extra, 'FOLL_WRITE|FOLL_LONGTERM', 'pin_user_pages', page);
+      expect(call('v6.4', s).ret).toBe(v64);
+      expect(call('v6.5', s).ret).toBe(v65);
+    });
+  }
+
+  it('only FOLL_PIN|FOLL_LONGTERM with FOLL_WRITE is refused', () => {
+    const ext4 = 'backing=file fs=ext4';
+    expect(call('v6.5', pin(VMF.sharedRw, ext4, 'FOLL_WRITE')).ret).toBe(1);
+    expect(call('v6.5', pin(VMF.sharedRw, ext4, 'FOLL_LONGTERM')).ret).toBe(1);
+    expect(call('v6.5', pin(VMF.sharedRw, `${ext4} ops=page_mkwrite`, 'FOLL_WRITE|FOLL_LONGTERM')).ret).toBe(
+      -14,
+    );
+  });
+});
