@@ -51,6 +51,39 @@ function sorted(m: Map<string, number>): Record<string, number> {
   return out;
 }
 
+/**
+ * Collapses a block of steps repeated back to back (a retry loop going round) into one copy and
+ * a count, so a livelock's why path reads as the loop it is rather than eight copies of it.
+ */
+export function collapseRepeats(steps: readonly string[]): string[] {
+  const out: string[] = [];
+  let i = 0;
+  while (i < steps.length) {
+    let best = { len: 0, times: 1 };
+    for (let len = 1; len <= 24 && i + 2 * len <= steps.length; len++) {
+      let times = 1;
+      while (i + (times + 1) * len <= steps.length && sameBlock(steps, i, i + times * len, len)) times++;
+      if (times >= 3 && times * len > best.times * best.len) best = { len, times };
+    }
+    if (best.len > 0) {
+      out.push(...steps.slice(i, i + best.len));
+      out.push(`(the ${best.len === 1 ? 'step' : `${best.len} steps`} above repeated ${best.times} times)`);
+      i += best.len * best.times;
+    } else {
+      out.push(steps[i]!);
+      i++;
+    }
+  }
+  return out;
+}
+
+/** Steps equal but for a round counter (`retry #3`) count as the same step. */
+function sameBlock(steps: readonly string[], a: number, b: number, len: number): boolean {
+  for (let k = 0; k < len; k++)
+    if (steps[a + k]!.replace(/#\d+/g, '#') !== steps[b + k]!.replace(/#\d+/g, '#')) return false;
+  return true;
+}
+
 export function makeOutcome(st: State, result: CallResult, journal: Journal): Outcome {
   const out: Outcome = {
     ret: result.ret,
@@ -60,7 +93,7 @@ export function makeOutcome(st: State, result: CallResult, journal: Journal): Ou
     lockedVm: st.totalLockedVm() - journal.lockedVmBefore,
     special: journal.special,
     warn: journal.warn,
-    why: journal.why,
+    why: collapseRepeats(journal.why),
   };
   if (result.left !== undefined) out.left = result.left;
   return out;
