@@ -1,0 +1,48 @@
+/** `pinbench accept`: triage: accept a divergence signature with a note (until a policy involved changes). */
+import { UsageError } from '../../errors.ts';
+import type { TriageEntry } from '../../store/store.ts';
+import { bool, type Command, str } from '../command.ts';
+import { DB_OPTION, withStore } from './store-options.ts';
+
+function formatEntry(t: TriageEntry): string {
+  const state = t.expired ? `EXPIRED (${t.changed.join(', ')} changed)` : 'accepted';
+  return `${t.signature}  ${state}  ${t.acceptedAt.toISOString().slice(0, 10)}  ${t.note}\n`;
+}
+
+export const acceptCommand: Command = {
+  name: 'accept',
+  summary: 'Accept a divergence signature with a note; it expires when a policy involved changes',
+  positionals: '<signature>',
+  details:
+    'The acceptance records the module hash of every policy in the divergence. Nightly runs and\n' +
+    'reports leave accepted divergences out until one of those policies changes; then the\n' +
+    'acceptance expires and the divergence shows again. `--list` shows every acceptance.',
+  options: {
+    db: DB_OPTION,
+    note: { type: 'string', arg: 'TEXT', description: 'Why the divergence is expected (required)' },
+    list: { type: 'boolean', description: 'List acceptances instead, with whether each expired' },
+    json: { type: 'boolean', description: 'With --list: one JSON object per acceptance (NDJSON)' },
+  },
+  async run(values, positionals, io) {
+    if (bool(values, 'list')) {
+      return withStore(values, io, async (store) => {
+        const all = await store.triage();
+        for (const t of all)
+          io.stdout.write(bool(values, 'json') ? `${JSON.stringify(t)}\n` : formatEntry(t));
+        if (!all.length && !bool(values, 'json')) io.stdout.write('no accepted divergences\n');
+        return 0;
+      });
+    }
+    const [signature, ...rest] = positionals;
+    if (!signature || rest.length) throw new UsageError('accept takes one divergence signature');
+    const note = str(values, 'note');
+    if (!note?.trim()) throw new UsageError('accept needs --note "why this divergence is expected"');
+    return withStore(values, io, async (store) => {
+      const t = await store.accept(signature, note);
+      io.stdout.write(
+        `accepted ${t.signature} until one of ${Object.keys(t.moduleHashes).sort().join(', ')} changes\n`,
+      );
+      return 0;
+    });
+  },
+};

@@ -1,0 +1,146 @@
+/**
+ * What changed between two runs: divergences by signature (new in B, fixed since A, unchanged)
+ * and verdicts by (trace content, matrix, scenario, policy). Traces are matched by content, so a
+ * trace that moved keeps its history; a signature already hashes trace content, scenario, call
+ * and the outcome classes.
+ */
+import { type Kysely, sql } from 'kysely';
+import type { Verdict } from '../replay/results.ts';
+import type { StoreSchema } from './store-schema.ts';
+
+export interface DivergenceSummary {
+  signature: string;
+  trace: string;
+  matrix: string;
+  scenario: string;
+  seq: number;
+  line: number;
+  event: string;
+  root: boolean;
+  /** The classes' policy lists, e.g. [["v5.19","v6.0-rc3"],["v6.0-rc1"]]. */
+  classes: string[][];
+}
+
+export interface VerdictChange {
+  trace: string;
+  sha256: string;
+  matrix: string;
+  scenario: string;
+  policy: string;
+  /** null: the scenario x policy was not in that run. */
+  before: Verdict | null;
+  after: Verdict | null;
+}
+
+export interface RunDiff {
+  a: number;
+  b: number;
+  new: DivergenceSummary[];
+  fixed: DivergenceSummary[];
+  unchanged: DivergenceSummary[];
+  /** Verdicts that differ, including scenario x policy pairs present in one run only. */
+  verdictChanges: VerdictChange[];
+}
+
+/** Signatures of run `of`, each once (its first occurrence), split by presence in run `other`. */
+async function signatures(
+  db: Kysely<StoreSchema>,
+  of: number,
+  other: number,
+  inOther: boolean,
+): Promise<DivergenceSummary[]> {
+  const rows = await sql<{
+    signature: string;
+    source: string;
+    matrix: string;
+    name: string;
+    seq: number;
+    line: number;
+    event: string;
+    root: boolean;
+    classes: { policies: string[] }[];
+  }>`
+    select distinct on (d.signature) d.signature, rt.source, d.matrix, s.name, d.seq, d.line, d.event, d.root, d.classes
+    from divergences d
+    join run_traces rt on rt.run_id = d.run_id and rt.trace_id = d.trace_id and rt.matrix = d.matrix
+    join scenarios s on s.run_id = d.run_id and s.trace_id = d.trace_id and s.matrix = d.matrix and s.sidx = d.sidx
+    where d.run_id = ${of}
+      and ${sql.raw(inOther ? '' : 'not')} exists (
+        select 1 from divergences o where o.run_id = ${other} and o.signature = d.signature)
+    order by d.signature, rt.source, d.matrix, d.sidx, d.seq`.execute(db);
+  return rows.rows
+    .map((r) => ({
+      signature: r.signature,
+      trace: r.source,
+      matrix: r.matrix,
+      scenario: r.name,
+      seq: r.seq,
+      line: r.line,
+      event: r.event,
+      root: r.root,
+      classes: r.classes.map((c) => c.policies),
+    }))
+    .sort(
+      (x, y) =>
+        cmp(x.trace, y.trace) || cmp(x.matrix, y.matrix) || cmp(x.scenario, y.scenario) || x.seq - y.seq,
+    );
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+export async function diffRuns(db: Kysely<StoreSchema>, a: number, b: number): Promise<RunDiff> {
+  const added = await signatures(db, b, a, false);
+  const fixed = await signatures(db, a, b, false);
+  const unchanged = await signatures(db, b, a, true);
+  const changes = await sql<{
+    source_a: string | null;
+    source_b: string | null;
+    sha256: string;
+    matrix: string;
+    name_a: string | null;
+    name_b: string | null;
+    policy: string;
+    before: Verdict | null;
+    after: Verdict | null;
+  }>`
+    with va as (
+      select v.trace_id, v.matrix, v.sidx, v.policy, v.verdict, rt.source, s.name
+      from scenario_results v
+      join run_traces rt on rt.run_id = v.run_id and rt.trace_id = v.trace_id and rt.matrix = v.matrix
+      join scenarios s on s.run_id = v.run_id and s.trace_id = v.trace_id and s.matrix = v.matrix and s.sidx = v.sidx
+      where v.run_id = ${a}
+    ), vb as (
+      select v.trace_id, v.matrix, v.sidx, v.policy, v.verdict, rt.source, s.name
+      from scenario_results v
+      join run_traces rt on rt.run_id = v.run_id and rt.trace_id = v.trace_id and rt.matrix = v.matrix
+      join scenarios s on s.run_id = v.run_id and s.trace_id = v.trace_id and s.matrix = v.matrix and s.sidx = v.sidx
+      where v.run_id = ${b}
+    )
+    select va.source as source_a, vb.source as source_b, t.sha256,
+           coalesce(va.matrix, vb.matrix) as matrix, va.name as name_a, vb.name as name_b,
+           coalesce(va.policy, vb.policy) as policy, va.verdict as before, vb.verdict as after
+    from va full join vb
+      on va.trace_id = vb.trace_id and va.matrix = vb.matrix and va.sidx = vb.sidx and va.policy = vb.policy
+    join traces t on t.id = coalesce(va.trace_id, vb.trace_id)
+    where va.verdict is distinct from vb.verdict
+    order by coalesce(vb.source, va.source), coalesce(va.matrix, vb.matrix),
+             coalesce(va.sidx, vb.sidx), coalesce(va.policy, vb.policy)`.execute(db);
+  return {
+    a,
+    b,
+    new: added,
+    fixed,
+    unchanged,
+    verdictChanges: changes.rows.map((r) => ({
+      trace: r.source_b ?? r.source_a ?? '',
+      sha256: r.sha256,
+      matrix: r.matrix,
+      scenario: r.name_b ?? r.name_a ?? '',
+      policy: r.policy,
+      before: r.before,
+      after: r.after,
+    })),
+  };
+}

@@ -1,0 +1,184 @@
+/**
+ * The tables as kysely sees them. The SQL that creates them is in `store-migrations.ts`; keep the
+ * two in step. Every per-trace table is keyed by (run_id, trace_id, matrix, ...) and references
+ * its `run_traces` row, which is written last-but-atomically with them in one transaction per
+ * trace result: a `run_traces` row means "this trace's results are complete for this run".
+ *
+ * Scenarios are numbered within a trace (`sidx`, their position in the trace), not keyed by
+ * name: a trace may reuse a scenario name. Policies carry `pord` (their position in the run's
+ * policy list) so exports list them in the order the replay did.
+ */
+import type { ColumnType, Generated } from 'kysely';
+
+/** A timestamptz column: written by the database's now(), read as a Date. */
+type Timestamp = ColumnType<Date, never, never>;
+/** jsonb: written as JSON text, read as the parsed value. */
+type Json<T> = ColumnType<T, string, string>;
+/** Record keys without a column of their own (added to the contract after this schema). */
+type Extra = ColumnType<Record<string, unknown> | null, string | null, string | null>;
+/** bigint: pg returns a string, PGlite a number; read through Number(). */
+type Int8 = ColumnType<string | number | bigint, number, number>;
+
+export const RUN_STATUSES = ['running', 'complete', 'incomplete', 'partial'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+export interface RunsTable {
+  id: Generated<number>;
+  started_at: Timestamp;
+  ended_at: ColumnType<Date | null, never, Date | null>;
+  status: RunStatus;
+  config_name: string | null;
+  git_revision: string | null;
+  git_dirty: boolean | null;
+  options: Json<Record<string, unknown>>;
+  counts: ColumnType<Record<string, unknown> | null, string | undefined, string>;
+  store_outcomes: boolean;
+  owner_pid: number | null;
+  owner_host: string | null;
+  pinbench_version: string | null;
+}
+
+export interface TracesTable {
+  id: Generated<number>;
+  sha256: string;
+  bytes: Int8;
+  layout: string;
+  /** Where the content was first seen; each run's own path is in run_traces.source. */
+  source: string;
+  ingest: Json<unknown>;
+  first_seen_at: Timestamp;
+}
+
+export interface IntegrityEventsTable {
+  trace_id: number;
+  ord: number;
+  line: number;
+  kind: string;
+  cpu: number | null;
+  count: number | null;
+  text: string;
+}
+
+export interface RunTracesTable {
+  run_id: number;
+  trace_id: number;
+  matrix: string;
+  source: string;
+  error_code: string | null;
+  error_message: string | null;
+  scenarios: number;
+  divergences: number;
+  ms: number;
+  events: Json<unknown>;
+  stored_at: Timestamp;
+}
+
+export interface PoliciesTable {
+  run_id: number;
+  id: string;
+  ord: number;
+  kind: string;
+  title: string;
+  scope_release: string;
+  /** kernelHash(ops): changes exactly when the logic changes (triage expiry). */
+  module_hash: string;
+  /** SHA-256 of a user module's file, where there is one. */
+  source_hash: string | null;
+  source: string | null;
+  commit: string | null;
+  subject: string | null;
+  summary: string | null;
+  link: string | null;
+  families: Json<Record<string, { id: string; commit: string | null; release: string | null }>>;
+  overrides: Json<string[]>;
+}
+
+/** Where a per-scenario row belongs: a scenario (by position) of a trace under a matrix label in a run. */
+interface ScenarioKey {
+  run_id: number;
+  trace_id: number;
+  matrix: string;
+  sidx: number;
+}
+
+export interface ScenariosTable extends ScenarioKey {
+  name: string;
+  calls: number;
+  coverage: Json<{ seqs: number[]; finals: boolean }>;
+}
+
+export interface ScenarioResultsTable extends ScenarioKey {
+  policy: string;
+  pord: number;
+  verdict: string;
+  failed: Json<string[]>;
+  reason: string | null;
+  extra: Extra;
+}
+
+export interface FinalsTable extends ScenarioKey {
+  policy: string;
+  pord: number;
+  leaks: Json<Record<string, number>>;
+  pins_acquired: number;
+  pins_released: number;
+  locked_vm: Int8;
+  bugs: number;
+  warnings: number;
+  longterm_unpinnable: number;
+  bad_page_maps: number;
+  extra: Extra;
+}
+
+export interface DivergencesTable extends ScenarioKey {
+  seq: number;
+  signature: string;
+  line: number;
+  event: string;
+  text: string;
+  root: boolean;
+  classes: Json<unknown[]>;
+  unsupported: Json<string[]>;
+  context: Json<{ line: number; text: string }[]>;
+  extra: Extra;
+}
+
+export interface FidelityTable extends ScenarioKey {
+  seq: number;
+  policy: string;
+  line: number;
+  event: string;
+  observed: Json<number | string>;
+  ret: Json<number | string>;
+}
+
+export interface OutcomesTable extends ScenarioKey {
+  seq: number;
+  policy: string;
+  line: number;
+  event: string;
+  outcome: Json<Record<string, unknown>>;
+}
+
+export interface TriageTable {
+  signature: string;
+  note: string;
+  accepted_at: ColumnType<Date, never, Date>;
+  /** Policy id -> module hash at acceptance; the acceptance expires when any of them changes. */
+  module_hashes: Json<Record<string, string>>;
+}
+
+export interface StoreSchema {
+  runs: RunsTable;
+  traces: TracesTable;
+  integrity_events: IntegrityEventsTable;
+  run_traces: RunTracesTable;
+  policies: PoliciesTable;
+  scenarios: ScenariosTable;
+  scenario_results: ScenarioResultsTable;
+  finals: FinalsTable;
+  divergences: DivergencesTable;
+  fidelity: FidelityTable;
+  outcomes: OutcomesTable;
+  triage: TriageTable;
+}

@@ -1,0 +1,471 @@
+/**
+ * The results store: the only code that talks to a database. `openStore` picks the backend
+ * (PGlite directory or PostgreSQL URL), applies migrations, and returns a Store whose API covers
+ * the run lifecycle the `run` command drives (startRun / recordPolicies / writeTraceResult /
+ * finishRun, and resumeRun after an interruption) and every read the report stage and the
+ * `runs`, `diff`, `accept` and `export` commands need.
+ */
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { type Kysely, sql } from 'kysely';
+import { StoreError } from '../errors.ts';
+import { FAMILIES, kernelHash, type Policy } from '../model/kernel.ts';
+import type { TraceReplayResult } from '../replay/results.ts';
+import { diffRuns, type RunDiff } from './diff-runs.ts';
+import { type ExportOptions, exportNdjson, type NdjsonWrite } from './export-ndjson.ts';
+import { PgliteBackend } from './pglite-backend.ts';
+import { PostgresBackend } from './postgres-backend.ts';
+import { pgJson, pgText } from './recordset-insert.ts';
+import {
+  type DivergenceFilter,
+  divergenceBySignature,
+  listDivergences,
+  listFinals,
+  listPolicies,
+  listTraces,
+  type Page,
+  type PageRequest,
+  type PolicyInfo,
+  type PolicyVerdicts,
+  type RunTotals,
+  runTotals,
+  type StoredDivergence,
+  type StoredFinal,
+  type StoredVerdict,
+  scenarioVerdicts,
+  type TraceInfo,
+  type VerdictFilter,
+  verdictMatrix,
+} from './result-queries.ts';
+import { type RunInfo, type RunMeta, toRunInfo } from './run-info.ts';
+import type { BackendKind, StoreBackend } from './store-backend.ts';
+import { resolveStoreLocation, type StoreLocationInput } from './store-location.ts';
+import { migrateStore } from './store-migrations.ts';
+import type { RunStatus, StoreSchema } from './store-schema.ts';
+import { acceptSignature, listTriage, type TriageEntry } from './triage.ts';
+import { writeTraceResult } from './write-trace-result.ts';
+
+export type { DivergenceSummary, RunDiff, VerdictChange } from './diff-runs.ts';
+export type { ExportOptions, NdjsonWrite } from './export-ndjson.ts';
+export type {
+  DivergenceFilter,
+  Page,
+  PageRequest,
+  PolicyInfo,
+  PolicyVerdicts,
+  RunTotals,
+  StoredDivergence,
+  StoredFinal,
+  StoredVerdict,
+  TraceInfo,
+  VerdictFilter,
+} from './result-queries.ts';
+export type { RunInfo, RunMeta } from './run-info.ts';
+export type { RunStatus } from './store-schema.ts';
+export type { TriageEntry } from './triage.ts';
+export { traceKey } from './write-trace-result.ts';
+
+export interface OpenStoreOptions extends StoreLocationInput {
+  /** PGlite only: a `dumpDataDir()` tarball a new directory starts from instead of initdb. */
+  pgliteTemplate?: Blob | undefined;
+}
+
+/** A trace whose results a run already has: resume skips it. */
+export interface DoneTrace {
+  trace: string;
+  sha256: string;
+  matrix: string;
+}
+
+export type FinalStatus = Exclude<RunStatus, 'running'>;
+
+let version: string | null = null;
+function pinbenchVersion(): string | null {
+  if (version === null) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+        version?: string;
+      };
+      version = pkg.version ?? '';
+    } catch {
+      version = '';
+    }
+  }
+  return version || null;
+}
+
+export async function openStore(opts: OpenStoreOptions = {}): Promise<Store> {
+  const where = resolveStoreLocation(opts);
+  const backend: StoreBackend =
+    where.kind === 'pglite'
+      ? await PgliteBackend.open({ dir: where.dir, template: opts.pgliteTemplate })
+      : await PostgresBackend.open({ url: where.url, display: where.display });
+  try {
+    await migrateStore(backend.db, backend.location);
+  } catch (e) {
+    await backend.close().catch(() => {});
+    throw e;
+  }
+  return new Store(backend);
+}
+
+/** The `policies` rows of a run: metadata, family versions and the module hash (kernelHash). */
+export function policyRows(runId: number, policies: readonly Policy[]) {
+  return policies.map((p, ord) => ({
+    run_id: runId,
+    id: p.id,
+    ord,
+    kind: p.kind,
+    title: pgText(p.title),
+    scope_release: p.scopeRelease,
+    module_hash: kernelHash(p.ops),
+    source_hash: p.moduleHash ?? null,
+    source: p.source ?? null,
+    commit: p.commit ?? null,
+    subject: p.subject !== undefined ? pgText(p.subject) : null,
+    summary: p.summary !== undefined ? pgText(p.summary) : null,
+    link: p.link ?? null,
+    families: pgJson(
+      Object.fromEntries(
+        FAMILIES.filter((f) => p.versions[f]).map((f) => {
+          const v = p.versions[f];
+          return [f, { id: v.id, commit: v.commit ?? null, release: v.release }];
+        }),
+      ),
+    ),
+    overrides: pgJson(p.overrides),
+  }));
+}
+
+export class Store {
+  readonly kind: BackendKind;
+  /** Directory or URL without password. */
+  readonly location: string;
+  private readonly backend: StoreBackend;
+  /** Runs this process is writing, and whether each keeps outcome records. */
+  private readonly own = new Map<number, { outcomes: boolean }>();
+  private closed = false;
+
+  constructor(backend: StoreBackend) {
+    this.backend = backend;
+    this.kind = backend.kind;
+    this.location = backend.location;
+  }
+
+  /** The kysely instance, for tests and benchmarks; callers outside src/store use the methods. */
+  get db(): Kysely<StoreSchema> {
+    return this.backend.db;
+  }
+
+  // ---- run lifecycle ------------------------------------------------------------------------
+
+  async startRun(meta: RunMeta = {}): Promise<number> {
+    this.assertOpen();
+    const row = await this.db
+      .insertInto('runs')
+      .values({
+        status: 'running',
+        config_name: meta.configName ?? null,
+        git_revision: meta.gitRevision ?? null,
+        git_dirty: meta.gitDirty ?? null,
+        options: pgJson(meta.options ?? {}),
+        store_outcomes: meta.outcomes === true,
+        owner_pid: process.pid,
+        owner_host: hostname(),
+        pinbench_version: meta.pinbenchVersion ?? pinbenchVersion(),
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await this.backend.claimRun(row.id);
+    this.own.set(row.id, { outcomes: meta.outcomes === true });
+    return row.id;
+  }
+
+  /**
+   * Takes over an incomplete run (its writer died or was stopped) for writing, and says which
+   * traces it already has. Fails for unknown, finished, or still-running runs.
+   */
+  async resumeRun(runId: number): Promise<{ run: RunInfo; done: DoneTrace[] }> {
+    this.assertOpen();
+    const run = await this.getRun(runId);
+    if (!this.own.has(runId)) {
+      if (run.status === 'running') throw this.runningElsewhere(run);
+      if (run.status !== 'incomplete') {
+        throw new StoreError(
+          'PB_STORE',
+          `run ${runId} is ${run.status}: only an incomplete run can be resumed`,
+        );
+      }
+      if (!(await this.backend.claimRun(runId))) throw this.runningElsewhere(run);
+      await this.db
+        .updateTable('runs')
+        .set({ status: 'running', owner_pid: process.pid, owner_host: hostname(), ended_at: null })
+        .where('id', '=', runId)
+        .execute();
+      this.own.set(runId, { outcomes: run.outcomes });
+    }
+    return { run: await this.getRun(runId), done: await this.tracesDone(runId) };
+  }
+
+  private runningElsewhere(run: RunInfo): StoreError {
+    const who = run.owner ? ` by pid ${run.owner.pid} on ${run.owner.host}` : '';
+    return new StoreError(
+      'PB_STORE',
+      `run ${run.id} is still being written${who}: wait for it, or resume it once that process is gone`,
+    );
+  }
+
+  /** Records the run's policies (id, kind, module hash, commit, subject, family versions). */
+  async recordPolicies(runId: number, policies: readonly Policy[]): Promise<void> {
+    this.assertWriting(runId);
+    if (policies.length === 0) return;
+    // A resumed run keeps the policies it started with.
+    await this.db
+      .insertInto('policies')
+      .values(policyRows(runId, policies))
+      .onConflict((oc) => oc.columns(['run_id', 'id']).doNothing())
+      .execute();
+  }
+
+  /**
+   * Stores one trace's results in one transaction. Returns false when the run already has this
+   * trace content under this matrix label (a resumed run, or the same file given twice).
+   */
+  async writeTraceResult(runId: number, result: TraceReplayResult): Promise<boolean> {
+    const run = this.assertWriting(runId);
+    return writeTraceResult(this.db, runId, result, { outcomes: run.outcomes });
+  }
+
+  async finishRun(runId: number, status: FinalStatus, counts: Record<string, unknown> = {}): Promise<void> {
+    this.assertWriting(runId);
+    if (!['complete', 'incomplete', 'partial'].includes(status)) {
+      throw new StoreError('PB_STORE', `finishRun: '${status}' is not a final status`);
+    }
+    await this.db
+      .updateTable('runs')
+      .set({ status, ended_at: sql<Date>`now()`, counts: pgJson(counts) })
+      .where('id', '=', runId)
+      .execute();
+    this.own.delete(runId);
+    await this.backend.releaseRun(runId);
+  }
+
+  /** The traces a run has stored (each completely): what resume skips. */
+  async tracesDone(runId: number): Promise<DoneTrace[]> {
+    const rows = await this.db
+      .selectFrom('run_traces as rt')
+      .innerJoin('traces as t', 't.id', 'rt.trace_id')
+      .where('rt.run_id', '=', runId)
+      .select(['rt.source', 't.sha256', 'rt.matrix'])
+      .orderBy('rt.source')
+      .orderBy('rt.matrix')
+      .execute();
+    return rows.map((r) => ({ trace: r.source, sha256: r.sha256, matrix: r.matrix }));
+  }
+
+  // ---- runs ---------------------------------------------------------------------------------
+
+  private runsQuery() {
+    return this.db
+      .selectFrom('runs as r')
+      .selectAll('r')
+      .select((eb) => [
+        eb
+          .selectFrom('run_traces as rt')
+          .whereRef('rt.run_id', '=', 'r.id')
+          .select(sql<number>`count(*)::int`.as('n'))
+          .as('traces'),
+        eb
+          .selectFrom('run_traces as rt')
+          .whereRef('rt.run_id', '=', 'r.id')
+          .select(sql<number>`coalesce(sum(rt.divergences), 0)::int`.as('n'))
+          .as('divergences'),
+        eb
+          .selectFrom('scenario_results as v')
+          .whereRef('v.run_id', '=', 'r.id')
+          .where('v.verdict', '=', 'fail')
+          .select(sql<number>`count(*)::int`.as('n'))
+          .as('failures'),
+      ]);
+  }
+
+  private async toRuns(
+    rows: Awaited<ReturnType<ReturnType<Store['runsQuery']>['execute']>>,
+  ): Promise<RunInfo[]> {
+    const unknown = rows.filter((r) => r.status === 'running' && !this.own.has(r.id)).map((r) => r.id);
+    const elsewhere = await this.backend.claimedElsewhere(unknown);
+    return rows.map((r) =>
+      toRunInfo(
+        { ...r, traces: r.traces ?? 0, divergences: r.divergences ?? 0, failures: r.failures ?? 0 },
+        this.own.has(r.id) || elsewhere.has(r.id),
+      ),
+    );
+  }
+
+  /** Run history, newest first. */
+  async listRuns(opts: { limit?: number; configName?: string } = {}): Promise<RunInfo[]> {
+    let q = this.runsQuery().orderBy('r.id', 'desc');
+    if (opts.configName !== undefined) q = q.where('r.config_name', '=', opts.configName);
+    if (opts.limit !== undefined) q = q.limit(opts.limit);
+    return this.toRuns(await q.execute());
+  }
+
+  /** A run by id; StoreError (exit 2) naming the id when there is none. */
+  async getRun(runId: number): Promise<RunInfo> {
+    const rows = await this.runsQuery().where('r.id', '=', runId).execute();
+    const [run] = await this.toRuns(rows);
+    if (!run) {
+      throw new StoreError(
+        'PB_STORE',
+        `no run ${runId} in ${this.location}: \`pinbench runs\` lists the runs`,
+      );
+    }
+    return run;
+  }
+
+  /** A run named on the command line: its id, or `latest`. */
+  async resolveRun(ref: string | number): Promise<RunInfo> {
+    if (typeof ref === 'number') return this.getRun(ref);
+    if (ref === 'latest') {
+      const [run] = await this.listRuns({ limit: 1 });
+      if (!run)
+        throw new StoreError('PB_STORE', `no runs in ${this.location} yet: \`pinbench run\` makes one`);
+      return run;
+    }
+    if (!/^\d+$/.test(ref)) {
+      throw new StoreError(
+        'PB_STORE',
+        `'${ref}' is not a run id: give a number from \`pinbench runs\`, or latest`,
+      );
+    }
+    return this.getRun(Number(ref));
+  }
+
+  /**
+   * The newest complete run before `runId` with the same config name (or with `configName`
+   * when given): the baseline a nightly compares against. Null when there is none.
+   */
+  async previousCompletedRun(runId: number, configName?: string | null): Promise<RunInfo | null> {
+    const config = configName !== undefined ? configName : (await this.getRun(runId)).configName;
+    const rows = await this.runsQuery()
+      .where('r.id', '<', runId)
+      .where('r.status', '=', 'complete')
+      .where(sql<boolean>`r.config_name is not distinct from ${config}`)
+      .orderBy('r.id', 'desc')
+      .limit(1)
+      .execute();
+    const [run] = await this.toRuns(rows);
+    return run ?? null;
+  }
+
+  async diffRuns(a: number, b: number): Promise<RunDiff> {
+    await this.getRun(a);
+    await this.getRun(b);
+    return diffRuns(this.db, a, b);
+  }
+
+  // ---- triage -------------------------------------------------------------------------------
+
+  /**
+   * Accepts a divergence signature with a note. Without `moduleHashes`, the hashes of the
+   * policies it involves are taken from the newest run that has it.
+   */
+  async accept(signature: string, note: string, moduleHashes?: Record<string, string>): Promise<TriageEntry> {
+    return acceptSignature(this.db, signature, note, moduleHashes);
+  }
+
+  /** Every acceptance, with whether it expired against `current` (default: newest hashes). */
+  async triage(current?: Record<string, string>): Promise<TriageEntry[]> {
+    return listTriage(this.db, current);
+  }
+
+  /** Acceptances still in force. */
+  async acceptedSignatures(current?: Record<string, string>): Promise<TriageEntry[]> {
+    return (await listTriage(this.db, current)).filter((t) => !t.expired);
+  }
+
+  // ---- results ------------------------------------------------------------------------------
+
+  async exportNdjson(runId: number, write: NdjsonWrite, opts: ExportOptions = {}): Promise<number> {
+    await this.getRun(runId);
+    return exportNdjson(this.db, runId, write, opts);
+  }
+
+  runTotals(runId: number): Promise<RunTotals> {
+    return runTotals(this.db, runId);
+  }
+
+  verdictMatrix(runId: number): Promise<PolicyVerdicts[]> {
+    return verdictMatrix(this.db, runId);
+  }
+
+  scenarioVerdicts(runId: number, filter?: VerdictFilter, page?: PageRequest): Promise<Page<StoredVerdict>> {
+    return scenarioVerdicts(this.db, runId, filter, page);
+  }
+
+  async divergences(
+    runId: number,
+    filter: DivergenceFilter = {},
+    page: PageRequest = {},
+  ): Promise<Page<StoredDivergence>> {
+    const accepted = filter.unacceptedOnly ? (await this.acceptedSignatures()).map((t) => t.signature) : [];
+    return listDivergences(this.db, runId, filter, page, accepted);
+  }
+
+  divergence(
+    signature: string,
+    runId?: number,
+  ): Promise<{ runId: number; occurrences: StoredDivergence[] } | null> {
+    return divergenceBySignature(this.db, signature, runId);
+  }
+
+  finals(runId: number, filter?: { trace?: string; policy?: string }): Promise<StoredFinal[]> {
+    return listFinals(this.db, runId, filter);
+  }
+
+  traces(runId: number): Promise<TraceInfo[]> {
+    return listTraces(this.db, runId);
+  }
+
+  policies(runId: number): Promise<PolicyInfo[]> {
+    return listPolicies(this.db, runId);
+  }
+
+  // ---- lifecycle ----------------------------------------------------------------------------
+
+  /** Closes the database. Runs this process was still writing are marked incomplete. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      const open = [...this.own.keys()];
+      if (open.length > 0) {
+        await this.db
+          .updateTable('runs')
+          .set({ status: 'incomplete', ended_at: sql<Date>`now()` })
+          .where('id', 'in', open)
+          .where('status', '=', 'running')
+          .execute();
+      }
+      this.own.clear();
+    } finally {
+      await this.backend.close();
+    }
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new StoreError('PB_STORE', 'the store is closed');
+  }
+
+  private assertWriting(runId: number): { outcomes: boolean } {
+    this.assertOpen();
+    const run = this.own.get(runId);
+    if (!run) {
+      throw new StoreError(
+        'PB_STORE',
+        `run ${runId} is not open for writing in this process: startRun() or resumeRun() it first`,
+      );
+    }
+    return run;
+  }
+}
