@@ -1,0 +1,267 @@
+/**
+ * The main job: ingest -> replay against every release -> store -> report. `pinbench run` and
+ * `npm start` are this function; `pinbench nightly` builds on it. Each trace's results are stored
+ * in one transaction as soon as it is replayed, so a run killed at any point leaves a consistent
+ * database with the run marked incomplete, and `resume` finishes it without duplicating rows.
+ */
+import { performance } from 'node:perf_hooks';
+import type { TraceConfig } from '../model/events.ts';
+import type { Policy } from '../model/kernel.ts';
+import { replayCorpus } from '../replay/replay-corpus.ts';
+import type { TraceReplayResult } from '../replay/results.ts';
+import { finishShard, withShardRun, writeShardTraceResult } from '../store/shard-runs.ts';
+import type { RunDiff, RunInfo, Store } from '../store/store.ts';
+import { policiesRevision } from './git-revision.ts';
+import { type ShardSpec, selectShard, sourcesHash } from './shard.ts';
+
+export interface RunJobOptions {
+  store: Store;
+  sources: string[];
+  policySpecs: string[];
+  policies: readonly Policy[];
+  jobs: number;
+  cwd: string;
+  configs?: { label: string; overrides: Partial<TraceConfig> }[];
+  strict?: boolean;
+  adapters?: boolean;
+  /** Keep every outcome record in the database (large). */
+  outcomes?: boolean;
+  /** Nightly config name: previous-run comparison looks at runs of the same name. */
+  configName?: string | null;
+  /** Resume this incomplete run instead of starting one. */
+  resume?: number;
+  /** Mark the run partial (e.g. a nightly source failed to download). */
+  partial?: boolean;
+  /** The same run id across shards (`--run-id`): the run is created by whoever comes first. */
+  runId?: number;
+  /** With `runId`: replay only this deterministic slice of `sources` (default 1/1). */
+  shard?: ShardSpec;
+  /**
+   * How a source is named in stored results, where that is not its path (nightly: a manifest
+   * trace by its name instead of its cache file). Divergence signatures hash content, not names.
+   */
+  displayNames?: ReadonlyMap<string, string>;
+  progress?: (message: string) => void;
+}
+
+export interface ShardOutcome {
+  index: number;
+  count: number;
+  /** Shards of the run done so far, this one included. */
+  done: number;
+  /** This shard finished the run (it was the last): the run is complete or partial. */
+  finishedRun: boolean;
+  /** This shard created the run (it was the first). */
+  created: boolean;
+}
+
+export interface RunJobResult {
+  run: RunInfo;
+  results: TraceReplayResult[];
+  /** Traces the resumed run already had. */
+  skipped: number;
+  previous: RunInfo | null;
+  diff: RunDiff | null;
+  /** Milliseconds per stage. */
+  timings: { replay: number; store: number; total: number };
+  /** For a shard (`runId` given): where the run stands. */
+  shard?: ShardOutcome;
+}
+
+/** The result as if the trace had been replayed under `name` (records keep their matrix suffix). */
+export function renameTrace(result: TraceReplayResult, source: string, name: string): TraceReplayResult {
+  if (source === name || !result.trace.startsWith(source)) return result;
+  const trace = name + result.trace.slice(source.length);
+  const re = <T extends { trace: string }>(r: T): T => ({ ...r, trace });
+  return {
+    ...result,
+    trace,
+    scenarios: result.scenarios.map((s) => ({
+      ...s,
+      outcomes: s.outcomes.map(re),
+      divergences: s.divergences.map(re),
+      finals: s.finals.map(re),
+      verdicts: s.verdicts.map(re),
+      fidelity: s.fidelity.map(re),
+    })),
+  };
+}
+
+function stored(
+  opts: RunJobOptions,
+  result: TraceReplayResult,
+  source: string | undefined,
+): TraceReplayResult {
+  const name = source !== undefined ? opts.displayNames?.get(source) : undefined;
+  return name !== undefined && source !== undefined ? renameTrace(result, source, name) : result;
+}
+
+/** The source of replayCorpus's `i`-th result (one per source per configuration). */
+function sourceOf(sources: readonly string[], opts: RunJobOptions, i: number): string | undefined {
+  return sources[Math.floor(i / matrixLabels(opts).length)];
+}
+
+function runCounts(results: readonly TraceReplayResult[], skipped: number) {
+  return {
+    traces: results.length + skipped,
+    scenarios: results.reduce((n, r) => n + r.scenarios.length, 0),
+    divergences: results.reduce((n, r) => n + r.scenarios.reduce((m, s) => m + s.divergences.length, 0), 0),
+    traceErrors: results.filter((r) => r.error).length,
+  };
+}
+
+/** The configuration labels each source is replayed under ('' for the trace's own). */
+function matrixLabels(opts: RunJobOptions): string[] {
+  return (opts.configs?.length ? opts.configs : [{ label: '' }]).map((c) => c.label);
+}
+
+export async function runJob(opts: RunJobOptions): Promise<RunJobResult> {
+  if (opts.runId !== undefined) return runShard(opts, opts.runId);
+  const t0 = performance.now();
+  const { store } = opts;
+  const say = opts.progress ?? (() => {});
+  let runId: number;
+  let sources = opts.sources;
+  let skipped = 0;
+  if (opts.resume !== undefined) {
+    const { run, done } = await store.resumeRun(opts.resume);
+    runId = run.id;
+    const have = new Set(done.map((d) => `${d.trace}\0${d.matrix}`));
+    const labels = matrixLabels(opts);
+    const named = (s: string) => opts.displayNames?.get(s) ?? s;
+    sources = sources.filter((s) => !labels.every((l) => have.has(`${named(s)}${l ? ` [${l}]` : ''}\0${l}`)));
+    skipped = opts.sources.length - sources.length;
+    say(`resuming run ${runId}: ${skipped} trace(s) already stored, ${sources.length} to go`);
+  } else {
+    const rev = await policiesRevision(opts.cwd);
+    runId = await store.startRun({
+      ...rev,
+      configName: opts.configName ?? null,
+      outcomes: opts.outcomes === true,
+      options: {
+        sources: opts.sources,
+        policies: opts.policySpecs,
+        configs: opts.configs ?? [],
+        strict: opts.strict === true,
+      },
+    });
+    say(`run ${runId}: ${sources.length} trace(s) x ${opts.policies.length} policies`);
+  }
+  await store.recordPolicies(runId, opts.policies);
+
+  let storeMs = 0;
+  const tReplay = performance.now();
+  const replayed = await replayCorpus(sources, {
+    policySpecs: opts.policySpecs,
+    policies: opts.policies,
+    jobs: opts.jobs,
+    outcomes: opts.outcomes === true,
+    strict: opts.strict === true,
+    ...(opts.configs ? { configs: opts.configs } : {}),
+    adapters: opts.adapters ?? true,
+    cwd: opts.cwd,
+    onResult: async (result, i) => {
+      const t = performance.now();
+      await store.writeTraceResult(runId, stored(opts, result, sourceOf(sources, opts, i)));
+      storeMs += performance.now() - t;
+    },
+    onProgress: (done, total) => say(`replayed ${done}/${total}`),
+  });
+  const replayMs = performance.now() - tReplay - storeMs;
+  const results = replayed.map((r, i) => stored(opts, r, sourceOf(sources, opts, i)));
+  const counts = runCounts(results, skipped);
+  await store.finishRun(runId, opts.partial || counts.traceErrors > 0 ? 'partial' : 'complete', counts);
+  const run = await store.getRun(runId);
+  const previous = await store.previousCompletedRun(runId, opts.configName ?? null);
+  const diff = previous ? await store.diffRuns(previous.id, runId) : null;
+  return {
+    run,
+    results,
+    skipped,
+    previous,
+    diff,
+    timings: { replay: replayMs, store: storeMs, total: performance.now() - t0 },
+  };
+}
+
+/**
+ * One shard of a sharded run: join run `runId` (creating it if this shard is first), replay this
+ * shard's slice minus what the run already has, and finish the shard; the last shard to finish
+ * completes the run and, like an unsharded run, compares it with the previous complete run.
+ */
+async function runShard(opts: RunJobOptions, runId: number): Promise<RunJobResult> {
+  const t0 = performance.now();
+  const { store } = opts;
+  const say = opts.progress ?? (() => {});
+  const shard = opts.shard ?? { index: 1, count: 1 };
+  if (opts.resume !== undefined) throw new Error('runJob: resume and runId exclude each other');
+  const rev = await policiesRevision(opts.cwd);
+  const meta = {
+    ...rev,
+    configName: opts.configName ?? null,
+    outcomes: opts.outcomes === true,
+    sourcesHash: sourcesHash(opts.sources),
+    options: {
+      sources: opts.sources,
+      policies: opts.policySpecs,
+      configs: opts.configs ?? [],
+      strict: opts.strict === true,
+    },
+  };
+  return withShardRun(store, { runId, shard, meta, policies: opts.policies }, async (joined) => {
+    const mine = selectShard(opts.sources, shard);
+    const labels = matrixLabels(opts);
+    const have = new Set(joined.done.map((d) => `${d.trace}\0${d.matrix}`));
+    const named = (s: string) => opts.displayNames?.get(s) ?? s;
+    const sources = mine.filter(
+      (s) => !labels.every((l) => have.has(`${named(s)}${l ? ` [${l}]` : ''}\0${l}`)),
+    );
+    const skipped = mine.length - sources.length;
+    say(
+      `run ${runId} shard ${shard.index}/${shard.count}${joined.created ? ' (created the run)' : ''}: ` +
+        `${sources.length} of ${opts.sources.length} trace(s) x ${opts.policies.length} policies` +
+        (skipped ? `, ${skipped} already stored` : ''),
+    );
+    let storeMs = 0;
+    const tReplay = performance.now();
+    const replayed = await replayCorpus(sources, {
+      policySpecs: opts.policySpecs,
+      policies: opts.policies,
+      jobs: opts.jobs,
+      outcomes: joined.run.outcomes,
+      strict: opts.strict === true,
+      ...(opts.configs ? { configs: opts.configs } : {}),
+      adapters: opts.adapters ?? true,
+      cwd: opts.cwd,
+      onResult: async (result, i) => {
+        const t = performance.now();
+        await writeShardTraceResult(store, runId, stored(opts, result, sourceOf(sources, opts, i)), {
+          outcomes: joined.run.outcomes,
+        });
+        storeMs += performance.now() - t;
+      },
+      onProgress: (done, total) => say(`replayed ${done}/${total}`),
+    });
+    const replayMs = performance.now() - tReplay - storeMs;
+    const results = replayed.map((r, i) => stored(opts, r, sourceOf(sources, opts, i)));
+    const counts = runCounts(results, skipped);
+    const fin = await finishShard(store, runId, shard, {
+      partial: opts.partial === true || counts.traceErrors > 0,
+      counts,
+    });
+    const run = await store.getRun(runId);
+    const previous = fin.finishedRun
+      ? await store.previousCompletedRun(runId, opts.configName ?? null)
+      : null;
+    const diff = previous ? await store.diffRuns(previous.id, runId) : null;
+    return {
+      run,
+      results,
+      skipped,
+      previous,
+      diff,
+      timings: { replay: replayMs, store: storeMs, total: performance.now() - t0 },
+      shard: { ...shard, done: fin.done, finishedRun: fin.finishedRun, created: joined.created },
+    };
+  });
+}

@@ -1,0 +1,151 @@
+/**
+ * `pinbench run`: the main job (what `npm start` runs): the shipped corpus (or the given traces)
+ * against every release, stored in the embedded database (or PostgreSQL), then the summary and
+ * the HTML report.
+ */
+import { policiesRevision } from '../../api/git-revision.ts';
+import { runJob } from '../../api/run-job.ts';
+import { formatShard, parseRunId, parseShard, type ShardSpec, sourcesHash } from '../../api/shard.ts';
+import { UsageError } from '../../errors.ts';
+import { expandMatrix, parseConfigOverrides } from '../../replay/config-overrides.ts';
+import { resolvePolicies } from '../../replay/load-policies.ts';
+import { formatSummary } from '../../replay/summary.ts';
+import { createShardedRun } from '../../store/shard-runs.ts';
+import { openStore } from '../../store/store.ts';
+import { bool, type Command, int, str, strs } from '../command.ts';
+import { corpusSources, REPLAY_OPTIONS } from './replay.ts';
+
+export const runCommand: Command = {
+  name: 'run',
+  summary: 'The main job: replay the corpus against every release, store the results, write the report',
+  positionals: '[trace...]',
+  details:
+    'Without traces, runs the shipped corpus under traces/. Results go to the embedded database in\n' +
+    '.pinbench/db (or --db DIR, PINBENCH_DB, or a postgres:// URL). A run killed part-way is marked\n' +
+    'incomplete; `pinbench run --resume ID` finishes it.\n\n' +
+    'Several machines can share the work on one PostgreSQL server: each runs `--shard I/N --run-id R`\n' +
+    '(a deterministic slice of the sorted trace list, all writing into run R, created by whichever\n' +
+    'shard comes first); the last shard to finish marks the run complete. `--create-run` makes R\n' +
+    'beforehand and prints it. A shard that failed is run again with the same options.',
+  options: {
+    ...REPLAY_OPTIONS,
+    db: {
+      type: 'string',
+      arg: 'DIR|URL',
+      description: 'Results database: a PGlite directory or postgres://...',
+    },
+    resume: { type: 'string', arg: 'RUN', description: 'Finish an incomplete run (its id, or "latest")' },
+    outcomes: { type: 'boolean', description: 'Also store every outcome record (large)' },
+    json: { type: 'boolean', description: 'Print the run as JSON instead of the summary' },
+    shard: {
+      type: 'string',
+      arg: 'I/N',
+      description: 'Replay the I-th of N slices of the corpus into --run-id (I from 1)',
+    },
+    'run-id': { type: 'string', arg: 'R', description: 'Write into run R, creating it if no shard has yet' },
+    'create-run': { type: 'boolean', description: 'Create a run for shards to join, print its id, and exit' },
+  },
+  async run(values, positionals, io) {
+    const resumeRef = str(values, 'resume');
+    const shardArg = str(values, 'shard');
+    const runIdArg = str(values, 'run-id');
+    const createRun = bool(values, 'create-run');
+    if (resumeRef !== undefined && (shardArg !== undefined || runIdArg !== undefined || createRun)) {
+      throw new UsageError(
+        '--resume finishes a single-writer run; a shard is re-run with --run-id R --shard I/N',
+      );
+    }
+    if (createRun && (shardArg !== undefined || runIdArg !== undefined)) {
+      throw new UsageError(
+        '--create-run makes a new run and prints its id; shards then take --run-id R --shard I/N',
+      );
+    }
+    if (shardArg !== undefined && runIdArg === undefined) {
+      throw new UsageError(
+        '--shard needs --run-id R: the run every shard writes into (`pinbench run --create-run` makes one)',
+      );
+    }
+    const shard: ShardSpec | undefined = shardArg !== undefined ? parseShard(shardArg) : undefined;
+    const runId = runIdArg !== undefined ? parseRunId(runIdArg) : undefined;
+    const store = await openStore({ db: str(values, 'db'), cwd: io.cwd, env: io.env });
+    try {
+      const specs = strs(values, 'policy');
+      const policies = await resolvePolicies(specs, io.cwd);
+      const overrides = parseConfigOverrides(strs(values, 'config'));
+      const matrix = strs(values, 'matrix');
+      const configs = matrix.length
+        ? expandMatrix(matrix).map((c) => ({ label: c.label, overrides: { ...overrides, ...c.overrides } }))
+        : Object.keys(overrides).length
+          ? [{ label: '', overrides }]
+          : undefined;
+      let resume: number | undefined;
+      let sources: string[];
+      if (resumeRef !== undefined) {
+        const run = await store.resolveRun(resumeRef);
+        if (run.options.sharded === true) {
+          throw new UsageError(
+            `run ${run.id} is sharded: run its unfinished shards again with --run-id ${run.id} --shard I/${String(run.options.shards ?? 'N')}`,
+          );
+        }
+        resume = run.id;
+        const opt = run.options as { sources?: string[] };
+        if (positionals.length)
+          throw new UsageError('--resume takes the traces of the run it resumes; give none');
+        sources = opt.sources ?? [];
+      } else sources = await corpusSources(positionals, io);
+      if (createRun) {
+        const id = await createShardedRun(store, {
+          ...(await policiesRevision(io.cwd)),
+          outcomes: bool(values, 'outcomes'),
+          sourcesHash: sourcesHash(sources),
+          options: { sources, policies: specs, configs: configs ?? [], strict: bool(values, 'strict') },
+        });
+        io.stdout.write(bool(values, 'json') ? `${JSON.stringify({ id })}\n` : `${id}\n`);
+        return 0;
+      }
+      const tty = (io.stderr as NodeJS.WriteStream).isTTY === true;
+      const result = await runJob({
+        store,
+        sources,
+        policySpecs: specs,
+        policies,
+        jobs: int(values, 'jobs') ?? 2,
+        cwd: io.cwd,
+        ...(configs ? { configs } : {}),
+        strict: bool(values, 'strict'),
+        adapters: !bool(values, 'no-adapters'),
+        outcomes: bool(values, 'outcomes'),
+        ...(resume !== undefined ? { resume } : {}),
+        ...(runId !== undefined ? { runId, ...(shard ? { shard } : {}) } : {}),
+        progress: (m) => {
+          if (tty || !m.startsWith('replayed')) io.stderr.write(`${m}\n`);
+        },
+      });
+      if (bool(values, 'json')) {
+        const { results: _results, ...rest } = result;
+        io.stdout.write(`${JSON.stringify(rest)}\n`);
+      } else {
+        io.stdout.write(formatSummary(result.results, { policies: policies.map((p) => p.id) }));
+        const sh = result.shard;
+        if (sh) {
+          io.stdout.write(
+            `\nshard ${formatShard(sh)} of run ${result.run.id} done (${sh.done}/${sh.count} shards): run ${result.run.id} ` +
+              `${sh.finishedRun ? result.run.status : `waits for ${sh.count - sh.done} more shard(s)`} in ${store.location}`,
+          );
+        } else io.stdout.write(`\nrun ${result.run.id} ${result.run.status} in ${store.location}`);
+        io.stdout.write(
+          ` (replay ${(result.timings.replay / 1000).toFixed(1)} s, store ${(result.timings.store / 1000).toFixed(1)} s)\n`,
+        );
+        if (result.diff && result.previous) {
+          const d = result.diff;
+          io.stdout.write(
+            `since run ${result.previous.id}: ${d.new.length} new, ${d.fixed.length} fixed divergence(s), ${d.verdictChanges.length} verdict change(s)\n`,
+          );
+        }
+      }
+      return result.results.some((r) => r.error) ? 2 : 0;
+    } finally {
+      await store.close();
+    }
+  },
+};
