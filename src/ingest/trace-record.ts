@@ -65,3 +65,72 @@ export type TraceRecord = EventRecord | IntegrityRecord;
 
 export const LAYOUTS = ['tracefs', 'trace-pipe', 'trace-cmd-report'] as const;
 export type Layout = (typeof LAYOUTS)[number];
+
+/** Which timestamps a trace carries: `mixed` when both kinds occur, `none` when there are no records. */
+export type TraceClock = Timestamp['clock'] | 'mixed' | 'none';
+
+/**
+ * Why a line was skipped. Stable strings: they appear in `ingest --json` output and in stored
+ * runs, so add reasons freely but never rename one.
+ */
+export const SKIP_REASONS = [
+  'no-cpu-field', // no `[NNN]` cpu bracket (and no trace-cmd `-l` cpu+flags column)
+  'no-pid', // the `[NNN]` bracket is not preceded by `-<pid>`
+  'bad-tgid', // `(tgid)` group that is neither digits nor dashes
+  'bad-flags', // the flags column is not 1-8 characters of [.a-zA-Z0-9]
+  'bad-timestamp', // no `<sec>.<usec>:` or `<count>:` after the cpu/flags columns
+  'no-event', // nothing after the timestamp that names an event
+  'line-too-long', // longer than the tokenizer's line limit (bytes are discarded, not buffered)
+] as const;
+export type SkipReason = (typeof SKIP_REASONS)[number];
+
+/** A skipped line kept for reports (the first few per reason). */
+export interface SkippedLine {
+  line: number;
+  /** 1-based column where reading failed. */
+  col: number;
+  /** The line text (cut to a few hundred characters). */
+  text: string;
+}
+
+/** What the header lines said, where the trace has any. */
+export interface TraceHeader {
+  /** `# tracer: <name>`. */
+  tracer?: string;
+  /** `# entries-in-buffer/entries-written: <in>/<written>   #P:<cpus>`. */
+  entriesInBuffer?: number;
+  entriesWritten?: number;
+  /** `#P:<n>` in tracefs, `cpus=<n>` in trace-cmd report. */
+  cpus?: number;
+  /** The column legend shows a flags column (`|||||`): irq-info is on. */
+  irqInfo?: boolean;
+  /** Number of flag columns in the legend (4 on older kernels, 5 on current ones). */
+  flagsWidth?: number;
+  /** The column legend has a TGID column (record-tgid). */
+  tgid?: boolean;
+  /** trace-cmd report `version = <n>`. */
+  version?: number;
+  /** trace-cmd report `CPU <n> is empty`. */
+  emptyCpus?: number[];
+}
+
+/**
+ * Every line of a source counted exactly once:
+ * `lines = records + headers + integrity + blank + sum(skipped)`.
+ */
+export interface IngestStats {
+  /** Bytes of trace text tokenized (after decompression). */
+  textBytes: number;
+  lines: number;
+  /** Lines that became event records. */
+  records: number;
+  /** Header and comment lines (`#...`, trace-cmd `cpus=`/`version =`/`CPU n is empty`). */
+  headers: number;
+  /** Lines that are integrity markers (a header showing overwrite counts as a header). */
+  integrity: number;
+  blank: number;
+  /** Reason -> count, only reasons that occurred. */
+  skipped: Partial<Record<SkipReason, number>>;
+  /** The first few skipped lines per reason. */
+  skippedExamples: Partial<Record<SkipReason, SkippedLine[]>>;
+}

@@ -1,0 +1,86 @@
+/**
+ * `npm run bench` (node bench/main.ts [--size-mib N] [--only NAME]): runs the registered
+ * benchmarks in sequence and prints what each measured. Add a benchmark by adding one entry to
+ * BENCHMARKS. Benchmarks are measurements, not tests: nothing here passes or fails.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { benchIngest } from './ingest-bench.ts';
+import { replayBenchmark } from './replay-bench.ts';
+import { benchReport } from './report-bench.ts';
+import { benchStore } from './store-bench.ts';
+
+export interface BenchOptions {
+  /** Input size for benchmarks that generate data. */
+  sizeMiB: number;
+  /** A scratch directory, removed afterwards. */
+  dir: string;
+}
+
+export interface Benchmark {
+  name: string;
+  run(opts: BenchOptions): Promise<Record<string, number | string>>;
+}
+
+export const BENCHMARKS: Benchmark[] = [
+  { name: 'ingest', run: benchIngest },
+  { name: 'report', run: benchReport },
+  {
+    name: 'store',
+    // PINBENCH_BENCH_PG=postgres://... measures a server of your own (else a throwaway local one).
+    run: ({ dir }) =>
+      benchStore({
+        rows: 50_000,
+        dir,
+        ...(process.env.PINBENCH_BENCH_PG ? { pgUrl: process.env.PINBENCH_BENCH_PG } : {}),
+      }),
+  },
+  // Without --size-mib: 16 MiB (see replay-bench.ts), about two minutes on 2 cores.
+  { name: 'replay', run: replayBenchmark },
+];
+
+function table(name: string, result: Record<string, number | string>): string {
+  const rows = Object.entries(result).map(([k, v]) => [
+    k,
+    typeof v === 'number' ? v.toLocaleString('en-US') : v,
+  ]);
+  const w = Math.max(...rows.map(([k]) => k!.length));
+  return [`${name}`, ...rows.map(([k, v]) => `  ${k!.padEnd(w)}  ${v}`)].join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { 'size-mib': { type: 'string', default: '512' }, only: { type: 'string' } },
+  });
+  const sizeMiB = Number(values['size-mib']);
+  if (!Number.isInteger(sizeMiB) || sizeMiB < 1) {
+    process.stderr.write(`--size-mib takes a whole number of MiB, got '${values['size-mib']}'\n`);
+    return 2;
+  }
+  const selected = values.only ? BENCHMARKS.filter((b) => b.name === values.only) : BENCHMARKS;
+  if (selected.length === 0) {
+    process.stderr.write(
+      `no benchmark named '${values.only}' (have: ${BENCHMARKS.map((b) => b.name).join(', ')})\n`,
+    );
+    return 2;
+  }
+  process.stdout.write(`node ${process.version}, ${process.arch}, size ${sizeMiB} MiB\n\n`);
+  for (const b of selected) {
+    const dir = await mkdtemp(join(tmpdir(), `pinbench-bench-${b.name}-`));
+    try {
+      const t0 = performance.now();
+      const result = await b.run({ sizeMiB, dir });
+      process.stdout.write(
+        `${table(b.name, result)}\n  (${((performance.now() - t0) / 1000).toFixed(1)} s)\n\n`,
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+  return 0;
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,269 @@
+/**
+ * Fetches an `http(s)://` trace into a temporary file with undici, hashing as the bytes arrive.
+ * Ingest starts only once the download is complete and checked, so a download that fails part way
+ * never hands a single record to anyone.
+ *
+ * Timeouts are our own timers (`AbortController` + `setTimeout`), not undici's: stack.md measured
+ * undici's short built-in timeouts firing late (500 ms at ~1 s). `headersTimeoutMs` runs from the
+ * request to the response headers (it covers connecting); `bodyTimeoutMs` is the longest wait for
+ * the next piece of body. Connection failures and 5xx answers are retried with exponential
+ * backoff; 4xx, timeouts, size overruns and redirect loops are not.
+ */
+import { createHash } from 'node:crypto';
+import { mkdtemp, open, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Agent, request } from 'undici';
+import { HttpError } from '../errors.ts';
+
+export interface HttpOptions {
+  /** Response headers must arrive within this (connecting included). Default 30 s. */
+  headersTimeoutMs?: number;
+  /** Longest silence between two pieces of body. Default 30 s. */
+  bodyTimeoutMs?: number;
+  /** TCP/TLS connect limit given to undici (coarse; `headersTimeoutMs` is the exact bound). Default 10 s. */
+  connectTimeoutMs?: number;
+  /** Largest body accepted, in bytes. Default 4 GiB. */
+  maxBytes?: number;
+  /** Retries after the first attempt, on connection errors and 5xx. Default 3. */
+  retries?: number;
+  /** First backoff delay; doubles per retry (with jitter). Default 250 ms. */
+  retryBaseMs?: number;
+  /** Redirects followed before giving up. Default 5. */
+  maxRedirects?: number;
+  /** Where the temporary directory goes. Default `os.tmpdir()`. */
+  tmpDir?: string;
+  /** When given, a download whose SHA-256 differs fails. */
+  expectedSha256?: string;
+  /** Aborts the download. */
+  signal?: AbortSignal;
+}
+
+export interface Download {
+  /** The temporary file holding the body. */
+  path: string;
+  bytes: number;
+  sha256: string;
+  /** The URL that answered 200, after redirects. */
+  finalUrl: string;
+  redirects: number;
+  attempts: number;
+  /** Deletes the temporary file and its directory. */
+  cleanup(): Promise<void>;
+}
+
+/** Why an attempt failed, and whether another attempt may help. */
+class AttemptError extends Error {
+  readonly retryable: boolean;
+  constructor(message: string, retryable: boolean, cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause });
+    this.retryable = retryable;
+  }
+}
+
+const RETRYABLE_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+
+function errorCode(e: unknown): string | undefined {
+  let cur: unknown = e;
+  for (let depth = 0; depth < 4 && cur instanceof Error; depth++) {
+    const code = (cur as { code?: unknown }).code;
+    if (typeof code === 'string' && RETRYABLE_CODES.has(code)) return code;
+    cur = cur.cause;
+  }
+  const code = (e as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+function describe(e: unknown): string {
+  const code = errorCode(e);
+  const msg = e instanceof Error ? e.message : String(e);
+  return code && !msg.includes(code) ? `${msg} (${code})` : msg;
+}
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t);
+        reject(signal.reason);
+      },
+      { once: true },
+    );
+  });
+
+export async function downloadToTemp(url: string, options: HttpOptions = {}): Promise<Download> {
+  const opts = {
+    headersTimeoutMs: options.headersTimeoutMs ?? 30_000,
+    bodyTimeoutMs: options.bodyTimeoutMs ?? 30_000,
+    connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
+    maxBytes: options.maxBytes ?? 4 * 1024 ** 3,
+    retries: options.retries ?? 3,
+    retryBaseMs: options.retryBaseMs ?? 250,
+    maxRedirects: options.maxRedirects ?? 5,
+    signal: options.signal,
+  };
+  let start: URL;
+  try {
+    start = new URL(url);
+  } catch {
+    throw new HttpError('PB_HTTP', 'not a valid URL', { location: { file: url } });
+  }
+  if (start.protocol !== 'http:' && start.protocol !== 'https:') {
+    throw new HttpError('PB_HTTP', `unsupported protocol '${start.protocol}'`, { location: { file: url } });
+  }
+  const dir = await mkdtemp(join(options.tmpDir ?? tmpdir(), 'pinbench-dl-'));
+  const path = join(dir, 'body');
+  const cleanup = () => rm(dir, { recursive: true, force: true });
+  const agent = new Agent({ connect: { timeout: opts.connectTimeoutMs }, headersTimeout: 0, bodyTimeout: 0 });
+  let attempts = 0;
+  try {
+    for (;;) {
+      attempts++;
+      try {
+        const got = await attempt(agent, start, path, opts);
+        if (options.expectedSha256 && got.sha256 !== options.expectedSha256.toLowerCase()) {
+          throw new AttemptError(
+            `SHA-256 ${got.sha256} differs from the expected ${options.expectedSha256}`,
+            false,
+          );
+        }
+        return { path, ...got, attempts, cleanup };
+      } catch (e) {
+        if (opts.signal?.aborted) throw new AttemptError(`aborted: ${describe(opts.signal.reason)}`, false);
+        const retryable = e instanceof AttemptError ? e.retryable : RETRYABLE_CODES.has(errorCode(e) ?? '');
+        if (!retryable || attempts > opts.retries) {
+          const reason = e instanceof AttemptError ? e.message : describe(e);
+          const tries = attempts > 1 ? ` (after ${attempts} attempts)` : '';
+          throw new AttemptError(`${reason}${tries}`, false, e);
+        }
+        const delay = opts.retryBaseMs * 2 ** (attempts - 1);
+        await sleep(delay / 2 + Math.random() * (delay / 2), opts.signal);
+      }
+    }
+  } catch (e) {
+    await cleanup();
+    const reason = e instanceof AttemptError ? e.message : describe(e);
+    throw new HttpError('PB_HTTP', reason, { location: { file: url }, cause: e });
+  } finally {
+    await agent.destroy().catch(() => {});
+  }
+}
+
+interface AttemptOptions {
+  headersTimeoutMs: number;
+  bodyTimeoutMs: number;
+  maxBytes: number;
+  maxRedirects: number;
+  signal: AbortSignal | undefined;
+}
+
+/** One attempt: follow redirects to a 200, then stream the body into `path`. */
+async function attempt(
+  agent: Agent,
+  start: URL,
+  path: string,
+  opts: AttemptOptions,
+): Promise<{ bytes: number; sha256: string; finalUrl: string; redirects: number }> {
+  let current = start;
+  let redirects = 0;
+  for (;;) {
+    const ac = new AbortController();
+    const signal = opts.signal ? AbortSignal.any([ac.signal, opts.signal]) : ac.signal;
+    const headersTimeout = new AttemptError(`no response headers within ${opts.headersTimeoutMs} ms`, false);
+    const timer = setTimeout(() => ac.abort(headersTimeout), opts.headersTimeoutMs);
+    let res: Awaited<ReturnType<typeof request>>;
+    try {
+      res = await request(current, { dispatcher: agent, method: 'GET', signal });
+    } catch (e) {
+      if (ac.signal.aborted) throw headersTimeout;
+      throw e;
+    } finally {
+      clearTimeout(timer);
+    }
+    const status = res.statusCode;
+    const location = res.headers.location;
+    if (status >= 300 && status < 400 && location !== undefined) {
+      await res.body.dump();
+      redirects++;
+      if (redirects > opts.maxRedirects) {
+        throw new AttemptError(
+          `too many redirects (more than ${opts.maxRedirects}), last to ${location}`,
+          false,
+        );
+      }
+      current = new URL(Array.isArray(location) ? location[0]! : location, current);
+      if (current.protocol !== 'http:' && current.protocol !== 'https:') {
+        throw new AttemptError(`redirect to unsupported protocol '${current.protocol}'`, false);
+      }
+      continue;
+    }
+    if (status !== 200) {
+      await res.body.dump().catch(() => {});
+      throw new AttemptError(
+        `HTTP ${status}${current !== start ? ` from ${current.href}` : ''}`,
+        status >= 500,
+      );
+    }
+    const lengthHeader = res.headers['content-length'];
+    const declared = typeof lengthHeader === 'string' ? Number(lengthHeader) : undefined;
+    if (declared !== undefined && declared > opts.maxBytes) {
+      res.body.on('error', () => {}); // destroying is the point; undici reports it as an abort
+      res.body.destroy();
+      throw new AttemptError(`Content-Length ${declared} exceeds the limit of ${opts.maxBytes} bytes`, false);
+    }
+    const body = await readBody(res.body, ac, path, opts);
+    if (declared !== undefined && body.bytes !== declared) {
+      throw new AttemptError(`body ended after ${body.bytes} of ${declared} bytes`, true);
+    }
+    return { ...body, finalUrl: current.href, redirects };
+  }
+}
+
+async function readBody(
+  body: AsyncIterable<Buffer> & { destroy(error?: Error): unknown },
+  ac: AbortController,
+  path: string,
+  opts: AttemptOptions,
+): Promise<{ bytes: number; sha256: string }> {
+  const bodyTimeout = new AttemptError(`no body data for ${opts.bodyTimeoutMs} ms (body timeout)`, false);
+  const idle = setTimeout(() => {
+    ac.abort(bodyTimeout);
+    body.destroy(bodyTimeout);
+  }, opts.bodyTimeoutMs);
+  const file = await open(path, 'w');
+  const hash = createHash('sha256');
+  let bytes = 0;
+  try {
+    for await (const chunk of body) {
+      idle.refresh();
+      bytes += chunk.length;
+      if (bytes > opts.maxBytes) {
+        throw new AttemptError(`body exceeds the limit of ${opts.maxBytes} bytes`, false);
+      }
+      hash.update(chunk);
+      await file.write(chunk);
+    }
+  } catch (e) {
+    if (ac.signal.reason === bodyTimeout) throw bodyTimeout;
+    if (e instanceof AttemptError) throw e;
+    throw new AttemptError(`connection failed after ${bytes} body bytes: ${describe(e)}`, true, e);
+  } finally {
+    clearTimeout(idle);
+    await file.close();
+  }
+  return { bytes, sha256: hash.digest('hex') };
+}
