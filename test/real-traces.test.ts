@@ -14,12 +14,7 @@ import type { CallEvent } from '../src/model/events.ts';
 import { defaultAdapters, recordingInfo } from '../src/replay/adapters.ts';
 import { replayTrace } from '../src/replay/replay-trace.ts';
 
-/** Sidecars beside a recording that are not traces (probe definitions, guest description). */
-function isSidecar(file: string): boolean {
-  return /\.(probes|guest-info)\.txt$/.test(file);
-}
-
-const files = (await findCorpusFiles('traces/real')).filter((f) => !isSidecar(f));
+const files = await findCorpusFiles('traces/real');
 const RELEASES = ['v6.1', 'v6.18'] as const;
 const policies = RELEASES.map((id) => getPolicy(id));
 
