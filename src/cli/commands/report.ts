@@ -1,0 +1,99 @@
+/**
+ * `pinbench report`: a stored run as a report, regenerated from the database alone: the static
+ * HTML report (reports/<run-id>/, and reports/latest/ pointing at it), JSON, or terminal text.
+ */
+import { createWriteStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join, relative, resolve } from 'node:path';
+import { finished } from 'node:stream/promises';
+import { UsageError } from '../../errors.ts';
+import { formatBytes } from '../../report/pages/page-layout.ts';
+import { runReporters } from '../../report/reporter.ts';
+import { createReporter, isReporterName, REPORTER_NAMES } from '../../report/reporter-registry.ts';
+import { writeHtmlReport, writeRunReport } from '../../report/write-html-report.ts';
+import { openStore } from '../../store/store.ts';
+import { type Command, int, str } from '../command.ts';
+
+export const reportCommand: Command = {
+  name: 'report',
+  summary: 'Write the report of a stored run: static HTML (default), JSON or terminal text',
+  positionals: '[run-id|latest]',
+  details:
+    'Reads the database only. HTML goes to reports/<run-id>/index.html (and reports/latest/ points at\n' +
+    'it) unless --out names a directory; JSON and terminal text go to standard output unless --out is\n' +
+    'given (then DIR/report.json or DIR/report.txt). The run defaults to the latest.',
+  options: {
+    format: {
+      type: 'string',
+      short: 'f',
+      arg: 'NAME',
+      description: `Reporter: ${REPORTER_NAMES.join(', ')}`,
+      default: 'html',
+    },
+    out: { type: 'string', short: 'o', arg: 'DIR', description: 'Output directory' },
+    against: {
+      type: 'string',
+      arg: 'RUN',
+      description: 'Compare with this run instead of the previous complete run of the same config',
+    },
+    'max-divergences': {
+      type: 'string',
+      arg: 'N',
+      description: 'Root divergences the terminal report shows with their why paths',
+      default: '10',
+    },
+    db: {
+      type: 'string',
+      arg: 'DIR|URL',
+      description: 'Results database: a PGlite directory or postgres://...',
+    },
+  },
+  async run(values, positionals, io) {
+    if (positionals.length > 1) throw new UsageError('give one run (an id, or latest)');
+    const format = str(values, 'format') ?? 'html';
+    if (!isReporterName(format)) {
+      throw new UsageError(`--format: '${format}' is not a reporter (have: ${REPORTER_NAMES.join(', ')})`);
+    }
+    const out = str(values, 'out');
+    const against = str(values, 'against');
+    if (against !== undefined && !/^\d+$/.test(against))
+      throw new UsageError(`--against takes a run id, got '${against}'`);
+    const store = await openStore({ db: str(values, 'db'), cwd: io.cwd, env: io.env });
+    try {
+      const run = await store.resolveRun(positionals[0] ?? 'latest');
+      const opts = against !== undefined ? { previousRunId: (await store.getRun(Number(against))).id } : {};
+      if (format === 'html') {
+        const r = out
+          ? await writeHtmlReport(store, run.id, resolve(io.cwd, out), opts)
+          : await writeRunReport(store, run.id, { ...opts, cwd: io.cwd });
+        io.stdout.write(
+          `report of run ${run.id}: ${relative(io.cwd, r.path) || r.path} (${r.pages} pages, ${formatBytes(r.bytes)}, ${r.divergences} divergences)\n`,
+        );
+        return 0;
+      }
+      let stream: NodeJS.WritableStream = io.stdout;
+      let file: ReturnType<typeof createWriteStream> | null = null;
+      if (out) {
+        const dir = resolve(io.cwd, out);
+        await mkdir(dir, { recursive: true });
+        file = createWriteStream(join(dir, format === 'json' ? 'report.json' : 'report.txt'));
+        stream = file;
+      }
+      const reporter = createReporter(format, {
+        store,
+        out: stream,
+        outDir: out ?? '',
+        maxDivergences: int(values, 'max-divergences') ?? 10,
+      });
+      await runReporters(store, run.id, [reporter], opts);
+      if (file) {
+        file.end();
+        await finished(file);
+        io.stderr.write(`report of run ${run.id}: ${relative(io.cwd, file.path.toString())}\n`);
+      }
+      return 0;
+    } finally {
+      await store.close();
+    }
+  },
+};

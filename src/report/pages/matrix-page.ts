@@ -1,0 +1,138 @@
+/**
+ * The scenario x policy matrix: one row per scenario (grouped under its trace), one column per
+ * policy, each cell a verdict shown by colour and symbol. Columns come grouped by verdict vector
+ * (policies that agree on every scenario side by side under one group header) or in run order.
+ * Large runs are split into pages of MATRIX_ROWS_PER_PAGE scenarios.
+ */
+import { html, type SafeHtml } from '../html.ts';
+import type { ReportContext, ScenarioRow } from '../report-context.ts';
+import { MATRIX_ROWS_PER_PAGE, matrixPath, policyPath, relativeUrl } from '../report-paths.ts';
+import { divergenceListHref, pager } from './fragments.ts';
+import type { PageEnv } from './page-env.ts';
+import { formatCount, renderPage, VERDICT_MARKS, verdictLegend } from './page-layout.ts';
+
+export type MatrixOrder = 'grouped' | 'release';
+
+export function matrixPageCount(ctx: ReportContext): number {
+  return Math.max(1, Math.ceil(ctx.scenarios.length / MATRIX_ROWS_PER_PAGE));
+}
+
+interface Column {
+  policy: string;
+  index: number;
+  group: string;
+  /** First column of its group (draws the group separator). */
+  first: boolean;
+}
+
+function columns(ctx: ReportContext, order: MatrixOrder): Column[] {
+  const idx = new Map(ctx.policyIds.map((id, i) => [id, i]));
+  if (order === 'release') {
+    return ctx.policyIds.map((p, i) => ({
+      policy: p,
+      index: i,
+      group: ctx.groupOf.get(p)?.label ?? '',
+      first: false,
+    }));
+  }
+  const out: Column[] = [];
+  for (const g of ctx.groups) {
+    g.policies.forEach((p, i) => {
+      out.push({ policy: p, index: idx.get(p)!, group: g.label, first: i === 0 });
+    });
+  }
+  return out;
+}
+
+function cell(here: string, row: ScenarioRow, col: Column): SafeHtml {
+  const v = row.verdicts[col.index];
+  const cls = col.first ? ' gstart' : '';
+  if (!v) {
+    return html`<td class="v v-none${cls}" data-policy="${col.policy}" data-verdict="none" title="${col.policy}: no verdict"><span class="sym">·</span></td>`;
+  }
+  const m = VERDICT_MARKS[v];
+  const failed = row.failed[col.index] ?? [];
+  const reason = row.reasons[col.index];
+  const title = `${row.name} on ${col.policy}: ${m.label}${failed.length ? ` (${failed.join('; ')})` : ''}${reason ? ` (${reason})` : ''}`;
+  const content = html`<span class="sym" aria-hidden="true">${m.symbol}</span><span class="sr">${m.label}</span>`;
+  const linked =
+    v !== 'pass' && row.divergences > 0
+      ? html`<a href="${divergenceListHref(here, { scenario: row.name, trace: row.trace, policy: col.policy })}">${content}</a>`
+      : content;
+  return html`<td class="v v-${v}${cls}" data-policy="${col.policy}" data-verdict="${v}" title="${title}">${linked}</td>`;
+}
+
+export function renderMatrixPage(
+  ctx: ReportContext,
+  env: PageEnv,
+  page = 1,
+  order: MatrixOrder = 'grouped',
+): string {
+  const here = matrixPath(page, order);
+  const pages = matrixPageCount(ctx);
+  const rows = ctx.scenarios.slice((page - 1) * MATRIX_ROWS_PER_PAGE, page * MATRIX_ROWS_PER_PAGE);
+  const cols = columns(ctx, order);
+  const groupHeads: SafeHtml[] = [];
+  if (order === 'grouped') {
+    for (const g of ctx.groups) {
+      groupHeads.push(
+        html`<th scope="colgroup" colspan="${g.policies.length}" class="ghead gstart" title="${g.policies.join(', ')}">${g.label}</th>`,
+      );
+    }
+  }
+  const body: SafeHtml[] = [];
+  let lastTrace: string | null = null;
+  for (const r of rows) {
+    const traceKey = `${r.trace}\0${r.matrix}`;
+    if (traceKey !== lastTrace) {
+      lastTrace = traceKey;
+      body.push(
+        html`<tr class="trace-row"><th scope="rowgroup" colspan="${cols.length + 2}"><code>${r.trace}</code>${r.matrix ? html` <span class="muted">[${r.matrix}]</span>` : ''}</th></tr>`,
+      );
+    }
+    body.push(
+      html`<tr data-scenario="${r.name}" data-trace="${r.trace}"><th scope="row" class="sname"><a href="${divergenceListHref(here, { scenario: r.name, trace: r.trace })}">${r.name}</a></th><td class="dcount num">${
+        r.divergences
+          ? html`<a href="${divergenceListHref(here, { scenario: r.name, trace: r.trace })}" title="${r.roots} root">${formatCount(r.divergences)}</a>`
+          : ''
+      }</td>${cols.map((c) => cell(here, r, c))}</tr>`,
+    );
+  }
+  const other = order === 'grouped' ? 'release' : 'grouped';
+  const content = html`
+<h1>Scenario × policy matrix</h1>
+<p class="lead">${formatCount(ctx.scenarios.length)} scenarios × ${ctx.policies.length} policies.
+${
+  order === 'grouped'
+    ? html`Columns are grouped by verdict vector: the ${ctx.groups.length} groups (A, B, …) hold policies that agree on every scenario. <a href="${relativeUrl(here, matrixPath(page, other))}">Show run order</a>.`
+    : html`Columns in run order. <a href="${relativeUrl(here, matrixPath(page, other))}">Group by verdicts</a>.`
+}</p>
+<p class="legend-line">Legend: ${verdictLegend()} <span class="muted">· the number after a scenario is its divergence count; a cell links to its divergences.</span></p>
+${pager(page, pages, (n) => relativeUrl(here, matrixPath(n, order)), 'Matrix pages')}
+<div class="matrix-wrap" tabindex="0" role="region" aria-label="verdict matrix">
+<table class="matrix" id="matrix">
+<thead>
+${order === 'grouped' ? html`<tr class="groups"><th></th><th></th>${groupHeads}</tr>` : ''}
+<tr class="pols"><th scope="col" class="corner">scenario</th><th scope="col" class="dcount" title="divergences">div</th>${cols.map(
+    (c) =>
+      html`<th scope="col" class="pol${c.first ? ' gstart' : ''}" data-policy="${c.policy}"><a href="${relativeUrl(here, policyPath(c.policy))}"><span>${c.policy}</span></a></th>`,
+  )}</tr>
+</thead>
+<tbody>
+${body}
+</tbody>
+</table>
+</div>
+${pager(page, pages, (n) => relativeUrl(here, matrixPath(n, order)), 'Matrix pages')}
+`;
+  return renderPage({
+    path: here,
+    title: 'Matrix',
+    nav: 'matrix',
+    body: content,
+    run: ctx.run,
+    site: env.site,
+    generatedAt: ctx.generatedAt,
+    pinbenchVersion: env.pinbenchVersion ?? ctx.run.pinbenchVersion,
+  });
+}

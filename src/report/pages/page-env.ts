@@ -1,0 +1,16 @@
+/** What a page needs beyond the run's data: how it is delivered (static files or `serve`). */
+import type { SiteLinks } from './page-layout.ts';
+
+export interface PageEnv {
+  /** Links to serve's pages about several runs; null for a static report. */
+  site: SiteLinks | null;
+  /** The URL of another run's report (serve), or null when reports do not link to each other. */
+  runUrl(runId: number): string | null;
+  pinbenchVersion: string | null;
+}
+
+export const STATIC_ENV: PageEnv = {
+  site: null,
+  runUrl: () => null,
+  pinbenchVersion: null,
+};

@@ -1,0 +1,270 @@
+/**
+ * The static HTML report: writes every page of the report layout (report-paths.ts) into a
+ * directory, self-contained (relative links, its own CSS and scripts, no network). Divergence
+ * pages and list pages are written as the divergences stream by, so memory holds one page of
+ * rows plus the compact index, whatever the run's size. The report is built in a sibling
+ * temporary directory and swapped in at the end: a reader never sees half a report, and a
+ * failed generation leaves the previous one in place.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { PinbenchError } from '../../errors.ts';
+import type { Store, StoredDivergence } from '../../store/store.ts';
+import { DivergenceIndexBuilder, type ListRow } from '../divergence-index.ts';
+import { divergenceListPageCount, renderDivergenceListPage } from '../pages/divergence-list-page.ts';
+import {
+  type Neighbours,
+  partitionKey,
+  type RootRef,
+  renderDivergencePage,
+} from '../pages/divergence-page.ts';
+import { matrixPageCount, renderMatrixPage } from '../pages/matrix-page.ts';
+import { type PageEnv, STATIC_ENV } from '../pages/page-env.ts';
+import { renderPolicyListPage, renderPolicyPage } from '../pages/policy-pages.ts';
+import { renderSummaryPage } from '../pages/summary-page.ts';
+import { ASSET_NAMES, loadAssets } from '../report-assets.ts';
+import type { ReportContext } from '../report-context.ts';
+import {
+  assetPath,
+  DIVERGENCE_INDEX_DATA,
+  DIVERGENCE_TEXT_DATA,
+  DIVERGENCES_PER_PAGE,
+  divergenceListPath,
+  divergencePath,
+  matrixPath,
+  POLICIES_PATH,
+  policyPath,
+  REPORT_MARKER,
+  SUMMARY_PATH,
+} from '../report-paths.ts';
+import type { Reporter } from '../reporter.ts';
+
+export interface HtmlReportResult {
+  /** The summary page (`<dir>/index.html`). */
+  path: string;
+  dir: string;
+  /** HTML pages written. */
+  pages: number;
+  /** Bytes of every file written (pages, assets, data). */
+  bytes: number;
+  divergences: number;
+}
+
+export interface HtmlReporterOptions {
+  store: Store;
+  outDir: string;
+  env?: PageEnv;
+  /** Files written concurrently (default 32). */
+  concurrency?: number;
+}
+
+/** Writes files with bounded concurrency, creating directories once. */
+class FileSink {
+  readonly root: string;
+  pages = 0;
+  bytes = 0;
+  private readonly dirs = new Set<string>();
+  private readonly inflight = new Set<Promise<void>>();
+  private readonly limit: number;
+
+  constructor(root: string, limit: number) {
+    this.root = root;
+    this.limit = limit;
+  }
+
+  async write(path: string, data: string | Buffer): Promise<void> {
+    const abs = join(this.root, path);
+    const dir = dirname(abs);
+    if (!this.dirs.has(dir)) {
+      await mkdir(dir, { recursive: true });
+      this.dirs.add(dir);
+    }
+    const buf = typeof data === 'string' ? Buffer.from(data) : data;
+    this.bytes += buf.length;
+    if (path.endsWith('.html')) this.pages++;
+    const p: Promise<void> = writeFile(abs, buf).finally(() => this.inflight.delete(p));
+    this.inflight.add(p);
+    if (this.inflight.size >= this.limit) await Promise.race(this.inflight);
+  }
+
+  async flush(): Promise<void> {
+    await Promise.all(this.inflight);
+  }
+}
+
+async function isEmptyDir(dir: string): Promise<boolean | null> {
+  try {
+    return (await readdir(dir)).length === 0;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw e;
+  }
+}
+
+/** Refuses to replace a directory that is neither empty nor a pinbench report. */
+async function checkReplaceable(dir: string): Promise<void> {
+  const empty = await isEmptyDir(dir);
+  if (empty === null || empty) return;
+  try {
+    await readFile(join(dir, REPORT_MARKER));
+  } catch {
+    throw new PinbenchError(
+      'PB_IO',
+      `${dir} exists and is not a pinbench report: give an empty or new directory with --out`,
+    );
+  }
+}
+
+export class HtmlReporter implements Reporter {
+  readonly name = 'html';
+  result: HtmlReportResult | null = null;
+  private readonly store: Store;
+  private readonly outDir: string;
+  private readonly env: PageEnv;
+  private readonly concurrency: number;
+  private sink: FileSink | null = null;
+  private tmpDir = '';
+  private index: DivergenceIndexBuilder | null = null;
+  private listRows: ListRow[] = [];
+  private listPage = 1;
+  private listPages = 1;
+  private pending: { d: StoredDivergence; root: RootRef | null } | null = null;
+  private prevSig: string | null = null;
+  /** The scenario being streamed (divergences come scenario by scenario) and its roots by partition. */
+  private scenarioKey = '';
+  private roots = new Map<string, RootRef>();
+  private readonly written = new Map<string, Neighbours>();
+  private readonly dupes = new Set<string>();
+  private streamed = 0;
+
+  constructor(opts: HtmlReporterOptions) {
+    this.store = opts.store;
+    this.outDir = resolve(opts.outDir);
+    this.env = opts.env ?? STATIC_ENV;
+    this.concurrency = opts.concurrency ?? 32;
+  }
+
+  async onRunStart(ctx: ReportContext): Promise<void> {
+    await checkReplaceable(this.outDir);
+    await mkdir(dirname(this.outDir), { recursive: true });
+    this.tmpDir = join(
+      dirname(this.outDir),
+      `.${basename(this.outDir)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`,
+    );
+    const sink = new FileSink(this.tmpDir, this.concurrency);
+    this.sink = sink;
+    this.index = new DivergenceIndexBuilder(ctx);
+    this.listPages = divergenceListPageCount(ctx.totals.divergences);
+    const assets = await loadAssets();
+    for (const name of ASSET_NAMES) await sink.write(assetPath(name), assets.get(name)!);
+    await sink.write(SUMMARY_PATH, renderSummaryPage(ctx, this.env));
+    for (let page = 1; page <= matrixPageCount(ctx); page++) {
+      await sink.write(matrixPath(page, 'grouped'), renderMatrixPage(ctx, this.env, page, 'grouped'));
+      await sink.write(matrixPath(page, 'release'), renderMatrixPage(ctx, this.env, page, 'release'));
+    }
+    await sink.write(POLICIES_PATH, renderPolicyListPage(ctx, this.env));
+    for (const p of ctx.policies) await sink.write(policyPath(p.id), renderPolicyPage(ctx, this.env, p));
+  }
+
+  async onDivergences(rows: readonly StoredDivergence[], ctx: ReportContext): Promise<void> {
+    for (const d of rows) {
+      this.streamed++;
+      const row: ListRow = { ...d, classes: d.classes.map((c) => c.policies) };
+      this.index!.add(row);
+      this.listRows.push(row);
+      if (this.listRows.length === DIVERGENCES_PER_PAGE) await this.flushListPage(ctx);
+      const scenarioKey = `${d.trace}\0${d.matrix}\0${d.scenario}`;
+      if (scenarioKey !== this.scenarioKey) {
+        this.scenarioKey = scenarioKey;
+        this.roots = new Map();
+      }
+      const partition = partitionKey(d.classes);
+      if (d.root) this.roots.set(partition, { signature: d.signature, seq: d.seq, line: d.line });
+      const root = d.root ? null : (this.roots.get(partition) ?? null);
+      if (this.written.has(d.signature) || this.pending?.d.signature === d.signature) {
+        this.dupes.add(d.signature);
+        continue;
+      }
+      // One divergence behind: a page is written once the next one is known (its `next` link).
+      if (this.pending) {
+        await this.writeDivergence(ctx, [this.pending.d], {
+          prev: this.prevSig,
+          next: d.signature,
+          root: this.pending.root,
+        });
+        this.prevSig = this.pending.d.signature;
+      }
+      this.pending = { d, root };
+    }
+  }
+
+  private async writeDivergence(ctx: ReportContext, occ: StoredDivergence[], nb: Neighbours): Promise<void> {
+    const sig = occ[0]!.signature;
+    this.written.set(sig, nb);
+    await this.sink!.write(divergencePath(sig), renderDivergencePage(ctx, this.env, occ, nb));
+  }
+
+  private async flushListPage(ctx: ReportContext): Promise<void> {
+    const total = Math.max(ctx.totals.divergences, this.streamed);
+    this.listPages = Math.max(this.listPages, divergenceListPageCount(total));
+    await this.sink!.write(
+      divergenceListPath(this.listPage),
+      renderDivergenceListPage(ctx, this.env, this.listPage, total, this.listRows),
+    );
+    this.listPage++;
+    this.listRows = [];
+  }
+
+  async onRunEnd(ctx: ReportContext): Promise<void> {
+    const sink = this.sink!;
+    if (this.pending) {
+      await this.writeDivergence(ctx, [this.pending.d], {
+        prev: this.prevSig,
+        next: null,
+        root: this.pending.root,
+      });
+    }
+    if (this.listRows.length > 0 || this.listPage === 1) await this.flushListPage(ctx);
+    for (const sig of this.dupes) {
+      const all = await this.store.divergence(sig, ctx.run.id);
+      if (all)
+        await this.writeDivergence(ctx, all.occurrences, this.written.get(sig) ?? { prev: null, next: null });
+    }
+    await sink.write(DIVERGENCE_INDEX_DATA, this.index!.toScript());
+    await sink.write(DIVERGENCE_TEXT_DATA, this.index!.toTextScript());
+    await sink.write(
+      REPORT_MARKER,
+      `${JSON.stringify({ run: ctx.run.id, generatedAt: ctx.generatedAt.toISOString(), divergences: this.streamed })}\n`,
+    );
+    await sink.flush();
+    await swapIn(this.tmpDir, this.outDir);
+    this.result = {
+      path: join(this.outDir, SUMMARY_PATH),
+      dir: this.outDir,
+      pages: sink.pages,
+      bytes: sink.bytes,
+      divergences: this.streamed,
+    };
+  }
+
+  /** Removes the temporary directory after a failure. */
+  async abort(): Promise<void> {
+    if (this.tmpDir) await rm(this.tmpDir, { recursive: true, force: true });
+  }
+}
+
+/** Replaces `dir` by `tmp`: the old report is moved aside, the new one renamed in, the old removed. */
+async function swapIn(tmp: string, dir: string): Promise<void> {
+  const old = `${tmp}.old`;
+  let moved = false;
+  try {
+    await rename(dir, old);
+    moved = true;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT') throw e;
+  }
+  await rename(tmp, dir);
+  if (moved) await rm(old, { recursive: true, force: true });
+}

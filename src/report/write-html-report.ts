@@ -1,0 +1,87 @@
+/**
+ * The programmatic API for static reports. `pinbench run` calls `writeRunReport` after a run
+ * (reports/<run-id>/ plus reports/latest/), `pinbench report` either of them.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { Store } from '../store/store.ts';
+import { html } from './html.ts';
+import { REPORT_CSP } from './pages/page-layout.ts';
+import { REPORT_MARKER, SUMMARY_PATH } from './report-paths.ts';
+import { type RunReportersOptions, runReporters } from './reporter.ts';
+import { HtmlReporter, type HtmlReportResult } from './reporters/html-reporter.ts';
+
+export type { HtmlReportResult } from './reporters/html-reporter.ts';
+
+/**
+ * Writes the static HTML report of run `runId` into `outDir` (its summary is
+ * `<outDir>/index.html`), replacing an earlier report there. Reads the store only.
+ */
+export async function writeHtmlReport(
+  store: Store,
+  runId: number,
+  outDir: string,
+  opts: RunReportersOptions = {},
+): Promise<HtmlReportResult> {
+  const reporter = new HtmlReporter({ store, outDir });
+  try {
+    await runReporters(store, runId, [reporter], opts);
+  } catch (e) {
+    await reporter.abort();
+    throw e;
+  }
+  return reporter.result!;
+}
+
+export interface RunReportOptions extends RunReportersOptions {
+  /** The reports directory (default `reports` under the working directory). */
+  reportsDir?: string;
+  cwd?: string;
+}
+
+export interface RunReportResult extends HtmlReportResult {
+  /** `<reportsDir>/latest/index.html`, which redirects to this run's report. */
+  latest: string;
+}
+
+/**
+ * `reports/<run-id>/index.html` for the run, and `reports/latest/index.html` pointing at it (a
+ * small redirect page, so no symlinks and nothing copied twice).
+ */
+export async function writeRunReport(
+  store: Store,
+  runId: number,
+  opts: RunReportOptions = {},
+): Promise<RunReportResult> {
+  const reportsDir = resolve(opts.cwd ?? process.cwd(), opts.reportsDir ?? 'reports');
+  const result = await writeHtmlReport(store, runId, join(reportsDir, String(runId)), opts);
+  const latest = await writeLatestRedirect(reportsDir, runId);
+  return { ...result, latest };
+}
+
+/** Points `<reportsDir>/latest/` at run `runId`'s report (written atomically). */
+export async function writeLatestRedirect(reportsDir: string, runId: number): Promise<string> {
+  const dir = join(reportsDir, 'latest');
+  await mkdir(dir, { recursive: true });
+  const target = `../${runId}/${SUMMARY_PATH}`;
+  const page = html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${REPORT_CSP}">
+<meta http-equiv="refresh" content="0; url=${target}">
+<title>pinbench: latest report (run ${runId})</title>
+</head>
+<body>
+<p>The latest report is <a href="${target}">run ${runId}</a>.</p>
+</body>
+</html>
+`;
+  const file = join(dir, SUMMARY_PATH);
+  const tmp = `${file}.tmp-${randomBytes(4).toString('hex')}`;
+  await writeFile(tmp, page.value);
+  await rename(tmp, file);
+  await writeFile(join(dir, REPORT_MARKER), `${JSON.stringify({ latest: runId })}\n`);
+  return file;
+}

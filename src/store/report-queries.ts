@@ -1,0 +1,291 @@
+/**
+ * Reads only the report stage needs, beside `result-queries.ts` (whose listings it reuses):
+ * scenarios with their divergence counts and every verdict keyed by scenario position (the
+ * matrix), a divergence page by offset (`pinbench serve` answers "page N" without walking
+ * cursors), and a slim divergence listing for the list page's client-side index (no why paths,
+ * no context: the columns a filter needs).
+ */
+import { type Kysely, sql } from 'kysely';
+import type { Verdict } from '../replay/results.ts';
+import { type StoredDivergence, toDivergence } from './result-queries.ts';
+import type { Store } from './store.ts';
+import type { StoreSchema } from './store-schema.ts';
+
+export interface ReportScenario {
+  /** Position of the scenario in the run: (trace, matrix, sidx) order. */
+  traceId: number;
+  trace: string;
+  sha256: string;
+  matrix: string;
+  sidx: number;
+  name: string;
+  calls: number;
+  divergences: number;
+  roots: number;
+}
+
+export interface ReportVerdict {
+  traceId: number;
+  matrix: string;
+  sidx: number;
+  policy: string;
+  verdict: Verdict;
+  failed: string[];
+  reason: string | null;
+}
+
+/** The run's scenarios in (trace, matrix, sidx) order, with divergence and root counts. */
+export async function reportScenarios(db: Kysely<StoreSchema>, runId: number): Promise<ReportScenario[]> {
+  const rows = await sql<{
+    trace_id: number;
+    source: string;
+    sha256: string;
+    matrix: string;
+    sidx: number;
+    name: string;
+    calls: number;
+    divergences: number;
+    roots: number;
+  }>`
+    select s.trace_id, rt.source, t.sha256, s.matrix, s.sidx, s.name, s.calls,
+           coalesce(d.n, 0)::int as divergences, coalesce(d.roots, 0)::int as roots
+    from scenarios s
+    join run_traces rt on rt.run_id = s.run_id and rt.trace_id = s.trace_id and rt.matrix = s.matrix
+    join traces t on t.id = s.trace_id
+    left join (
+      select trace_id, matrix, sidx, count(*) as n, count(*) filter (where root) as roots
+      from divergences where run_id = ${runId}
+      group by trace_id, matrix, sidx
+    ) d on d.trace_id = s.trace_id and d.matrix = s.matrix and d.sidx = s.sidx
+    where s.run_id = ${runId}
+    order by rt.source, s.matrix, s.sidx`.execute(db);
+  return rows.rows.map((r) => ({
+    traceId: r.trace_id,
+    trace: r.source,
+    sha256: r.sha256,
+    matrix: r.matrix,
+    sidx: r.sidx,
+    name: r.name,
+    calls: r.calls,
+    divergences: Number(r.divergences),
+    roots: Number(r.roots),
+  }));
+}
+
+/** Every verdict of the run, keyed by scenario position, policies in run order. */
+export async function reportVerdicts(db: Kysely<StoreSchema>, runId: number): Promise<ReportVerdict[]> {
+  const rows = await db
+    .selectFrom('scenario_results')
+    .where('run_id', '=', runId)
+    .select(['trace_id', 'matrix', 'sidx', 'policy', 'verdict', 'failed', 'reason'])
+    .orderBy('trace_id')
+    .orderBy('matrix')
+    .orderBy('sidx')
+    .orderBy('pord')
+    .execute();
+  return rows.map((r) => ({
+    traceId: r.trace_id,
+    matrix: r.matrix,
+    sidx: r.sidx,
+    policy: r.policy,
+    verdict: r.verdict as Verdict,
+    failed: r.failed,
+    reason: r.reason,
+  }));
+}
+
+/** A run's scenarios with divergences, in list order (trace id, matrix, sidx) as the database sorts them. */
+async function divergentScenarioKeys(
+  db: Kysely<StoreSchema>,
+  runId: number,
+): Promise<{ trace_id: number; matrix: string; sidx: number; n: number }[]> {
+  const rows = await sql<{ trace_id: number; matrix: string; sidx: number; n: number }>`
+    select trace_id, matrix, sidx, count(*)::int as n from divergences where run_id = ${runId}
+    group by trace_id, matrix, sidx order by trace_id, matrix, sidx`.execute(db);
+  return rows.rows.map((r) => ({ ...r, n: Number(r.n) }));
+}
+
+/**
+ * Batches of whole scenarios holding about `target` divergences, in list order. Reading a batch
+ * by its scenario keys never asks the database to sort the run: without statistics (a run just
+ * written), the planner answers a keyset page with a bitmap scan and a sort of every remaining
+ * row, which makes reading a run in pages quadratic.
+ */
+async function scenarioBatches(db: Kysely<StoreSchema>, runId: number, target: number) {
+  const keys = await divergentScenarioKeys(db, runId);
+  const batches: (typeof keys)[] = [];
+  let cur: typeof keys = [];
+  let n = 0;
+  for (const k of keys) {
+    if (cur.length && n + k.n > target) {
+      batches.push(cur);
+      cur = [];
+      n = 0;
+    }
+    cur.push(k);
+    n += k.n;
+  }
+  if (cur.length) batches.push(cur);
+  return batches;
+}
+
+function batchFilter(batch: readonly { trace_id: number; matrix: string; sidx: number }[]) {
+  return sql<boolean>`(d.trace_id, d.matrix, d.sidx) in (${sql.join(
+    batch.map((k) => sql`(${k.trace_id}, ${k.matrix}, ${k.sidx})`),
+  )})`;
+}
+
+/** Sorts rows of one batch into list order: the batch's scenario order, then seq. */
+function inBatchOrder<R extends { trace_id: number; matrix: string; sidx: number; seq: number }>(
+  rows: R[],
+  batch: readonly { trace_id: number; matrix: string; sidx: number }[],
+): R[] {
+  const pos = new Map(batch.map((k, i) => [`${k.trace_id}\0${k.matrix}\0${k.sidx}`, i]));
+  const at = (r: R) => pos.get(`${r.trace_id}\0${r.matrix}\0${r.sidx}`) ?? 0;
+  return rows.sort((a, b) => at(a) - at(b) || a.seq - b.seq);
+}
+
+/**
+ * Every divergence of a run in list order (that of `listDivergences`: trace id, matrix,
+ * scenario, seq), in batches of whole scenarios of about `pageSize` divergences: O(n) for the
+ * whole run. Trace paths, hashes and scenario names come from one read of the run's scenarios.
+ */
+export async function* streamDivergences(
+  db: Kysely<StoreSchema>,
+  runId: number,
+  pageSize = 5000,
+): AsyncGenerator<StoredDivergence[]> {
+  const names = new Map<string, ReportScenario>();
+  for (const s of await reportScenarios(db, runId)) names.set(`${s.traceId}\0${s.matrix}\0${s.sidx}`, s);
+  for (const batch of await scenarioBatches(db, runId, pageSize)) {
+    const rows = await db
+      .selectFrom('divergences as d')
+      .where('d.run_id', '=', runId)
+      .where(batchFilter(batch))
+      .selectAll('d')
+      .execute();
+    yield inBatchOrder(rows, batch).map((r) => {
+      const s = names.get(`${r.trace_id}\0${r.matrix}\0${r.sidx}`);
+      return toDivergence({ ...r, source: s?.trace ?? '', sha256: s?.sha256 ?? '', name: s?.name ?? '' });
+    });
+  }
+}
+
+/**
+ * `limit` divergences from position `offset` in list order (a list page): only the scenarios
+ * that hold them are read, found from the per-scenario counts, so page 500 costs what page 1 does.
+ */
+export async function divergencesAt(
+  db: Kysely<StoreSchema>,
+  runId: number,
+  offset: number,
+  limit: number,
+): Promise<StoredDivergence[]> {
+  const from = Math.max(0, Math.floor(offset));
+  const to = from + Math.max(1, Math.floor(limit));
+  const batch: { trace_id: number; matrix: string; sidx: number; n: number }[] = [];
+  let start = 0;
+  let skipped = 0;
+  for (const k of await divergentScenarioKeys(db, runId)) {
+    if (start + k.n > from && start < to) {
+      if (batch.length === 0) skipped = start;
+      batch.push(k);
+    }
+    start += k.n;
+    if (start >= to) break;
+  }
+  if (batch.length === 0) return [];
+  const names = new Map<string, ReportScenario>();
+  for (const s of await reportScenarios(db, runId)) names.set(`${s.traceId}\0${s.matrix}\0${s.sidx}`, s);
+  const rows = await db
+    .selectFrom('divergences as d')
+    .where('d.run_id', '=', runId)
+    .where(batchFilter(batch))
+    .selectAll('d')
+    .execute();
+  return inBatchOrder(rows, batch)
+    .slice(from - skipped, to - skipped)
+    .map((r) => {
+      const s = names.get(`${r.trace_id}\0${r.matrix}\0${r.sidx}`);
+      return toDivergence({ ...r, source: s?.trace ?? '', sha256: s?.sha256 ?? '', name: s?.name ?? '' });
+    });
+}
+
+/** Every divergence of a run as the list's index needs it, in list order, batch by batch. */
+export async function* streamDivergenceIndexRows(
+  db: Kysely<StoreSchema>,
+  runId: number,
+  pageSize = 20_000,
+): AsyncGenerator<DivergenceIndexRow[]> {
+  const names = new Map<string, ReportScenario>();
+  for (const s of await reportScenarios(db, runId)) names.set(`${s.traceId}\0${s.matrix}\0${s.sidx}`, s);
+  for (const batch of await scenarioBatches(db, runId, pageSize)) {
+    const rows = await db
+      .selectFrom('divergences as d')
+      .where('d.run_id', '=', runId)
+      .where(batchFilter(batch))
+      .select([
+        'd.trace_id',
+        'd.matrix',
+        'd.sidx',
+        'd.seq',
+        'd.signature',
+        'd.line',
+        'd.event',
+        'd.root',
+        sql<string>`left(d.text, 240)`.as('text'),
+        sql<string[][] | string>`jsonb_path_query_array(d.classes::jsonb, '$[*].policies')`.as('classes'),
+      ])
+      .execute();
+    yield inBatchOrder(rows, batch).map((r) => {
+      const s = names.get(`${r.trace_id}\0${r.matrix}\0${r.sidx}`);
+      return {
+        signature: r.signature,
+        trace: s?.trace ?? '',
+        matrix: r.matrix,
+        scenario: s?.name ?? '',
+        seq: r.seq,
+        line: r.line,
+        event: r.event,
+        root: r.root,
+        text: r.text,
+        classes: typeof r.classes === 'string' ? (JSON.parse(r.classes) as string[][]) : r.classes,
+      };
+    });
+  }
+}
+
+/** A divergence as the list page's index needs it: no outcomes, why paths or context. */
+export interface DivergenceIndexRow {
+  signature: string;
+  trace: string;
+  matrix: string;
+  scenario: string;
+  seq: number;
+  line: number;
+  event: string;
+  root: boolean;
+  /** The original line, cut to 240 characters. */
+  text: string;
+  /** Each class's policies. */
+  classes: string[][];
+}
+
+/** The report's extra reads bound to a store (the kysely instance stays inside src/store). */
+export interface ReportReads {
+  scenarios(runId: number): Promise<ReportScenario[]>;
+  verdicts(runId: number): Promise<ReportVerdict[]>;
+  divergencesAt(runId: number, offset: number, limit: number): Promise<StoredDivergence[]>;
+  streamDivergences(runId: number, pageSize?: number): AsyncGenerator<StoredDivergence[]>;
+  streamDivergenceIndexRows(runId: number, pageSize?: number): AsyncGenerator<DivergenceIndexRow[]>;
+}
+
+export function reportReads(store: Store): ReportReads {
+  return {
+    scenarios: (runId) => reportScenarios(store.db, runId),
+    verdicts: (runId) => reportVerdicts(store.db, runId),
+    divergencesAt: (runId, offset, limit) => divergencesAt(store.db, runId, offset, limit),
+    streamDivergences: (runId, pageSize) => streamDivergences(store.db, runId, pageSize),
+    streamDivergenceIndexRows: (runId, pageSize) => streamDivergenceIndexRows(store.db, runId, pageSize),
+  };
+}
