@@ -10,10 +10,12 @@ import { UsageError } from '../../errors.ts';
 import { expandMatrix, parseConfigOverrides } from '../../replay/config-overrides.ts';
 import { resolvePolicies } from '../../replay/load-policies.ts';
 import { formatSummary } from '../../replay/summary.ts';
+import { writeRunReport } from '../../report/write-html-report.ts';
 import { createShardedRun } from '../../store/shard-runs.ts';
 import { openStore } from '../../store/store.ts';
 import { bool, type Command, int, str, strs } from '../command.ts';
 import { corpusSources, REPLAY_OPTIONS } from './replay.ts';
+import { DB_OPTION } from './store-options.ts';
 
 export const runCommand: Command = {
   name: 'run',
@@ -29,10 +31,10 @@ export const runCommand: Command = {
     'beforehand and prints it. A shard that failed is run again with the same options.',
   options: {
     ...REPLAY_OPTIONS,
-    db: {
-      type: 'string',
-      arg: 'DIR|URL',
-      description: 'Results database: a PGlite directory or postgres://...',
+    db: DB_OPTION,
+    'no-report': {
+      type: 'boolean',
+      description: 'Do not write the HTML report (reports/<run>/, reports/latest/)',
     },
     resume: { type: 'string', arg: 'RUN', description: 'Finish an incomplete run (its id, or "latest")' },
     outcomes: { type: 'boolean', description: 'Also store every outcome record (large)' },
@@ -121,9 +123,14 @@ export const runCommand: Command = {
           if (tty || !m.startsWith('replayed')) io.stderr.write(`${m}\n`);
         },
       });
+      // The report covers the whole run: a shard writes it only when it finished the run.
+      const report =
+        bool(values, 'no-report') || (result.shard && !result.shard.finishedRun)
+          ? undefined
+          : await writeRunReport(store, result.run.id, { cwd: io.cwd });
       if (bool(values, 'json')) {
         const { results: _results, ...rest } = result;
-        io.stdout.write(`${JSON.stringify(rest)}\n`);
+        io.stdout.write(`${JSON.stringify({ ...rest, ...(report ? { report: report.path } : {}) })}\n`);
       } else {
         io.stdout.write(formatSummary(result.results, { policies: policies.map((p) => p.id) }));
         const sh = result.shard;
@@ -142,6 +149,7 @@ export const runCommand: Command = {
             `since run ${result.previous.id}: ${d.new.length} new, ${d.fixed.length} fixed divergence(s), ${d.verdictChanges.length} verdict change(s)\n`,
           );
         }
+        if (report) io.stdout.write(`report: ${report.path} (${report.pages} pages)\n`);
       }
       return result.results.some((r) => r.error) ? 2 : 0;
     } finally {
