@@ -26,7 +26,9 @@ describe('FOLL flag numbering (facts/pinning.md §5.1)', () => {
     // v6.5: 0xD1101 (+HONOR_NUMA_FAULT)
     expect(decodeGupFlags(0xd1101, v('6.5')).flags.has('FOLL_HONOR_NUMA_FAULT')).toBe(true);
     // v5.4 local: WRITE|TOUCH|GET|LONGTERM = 0x10007
-    expect(encodeGupFlags(new Set(['FOLL_WRITE', 'FOLL_TOUCH', 'FOLL_GET', 'FOLL_LONGTERM']), v('5.4'))).toBe(0x10007);
+    expect(encodeGupFlags(new Set(['FOLL_WRITE', 'FOLL_TOUCH', 'FOLL_GET', 'FOLL_LONGTERM']), v('5.4'))).toBe(
+      0x10007,
+    );
   });
   it('0x100 is HWPOISON up to 6.2 and LONGTERM from 6.3', () => {
     expect([...decodeGupFlags(0x100, v('6.2')).flags]).toEqual(['FOLL_HWPOISON']);

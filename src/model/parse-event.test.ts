@@ -4,7 +4,16 @@ import { parseKernelVersion } from './kernel-version.ts';
 import { type ParseContext, parseModelEvent } from './parse-event.ts';
 
 function ctx(text: string, payloadCol: number, kernel: string | null = null): ParseContext {
-  return { file: 't.trace', line: 7, text, payloadCol, kernel: kernel ? parseKernelVersion(kernel) : null, seq: 3, cpu: 1, pid: 42 };
+  return {
+    file: 't.trace',
+    line: 7,
+    text,
+    payloadCol,
+    kernel: kernel ? parseKernelVersion(kernel) : null,
+    seq: 3,
+    cpu: 1,
+    pid: 42,
+  };
 }
 
 function parse(event: string, payload: string, kernel: string | null = null) {
@@ -14,8 +23,18 @@ function parse(event: string, payload: string, kernel: string | null = null) {
 
 describe('parseModelEvent', () => {
   it('parses a VMA with symbolic flags, backing and ops', () => {
-    const ev = parse('pinbench_vma', 'mm=2 start=0x1000 end=0x3000 flags=VM_READ|VM_SHARED backing=fsdax ops=pfn_mkwrite');
-    expect(ev).toMatchObject({ type: 'vma', mm: 2, start: 0x1000, end: 0x3000, backing: 'fsdax', ops: ['pfn_mkwrite'] });
+    const ev = parse(
+      'pinbench_vma',
+      'mm=2 start=0x1000 end=0x3000 flags=VM_READ|VM_SHARED backing=fsdax ops=pfn_mkwrite',
+    );
+    expect(ev).toMatchObject({
+      type: 'vma',
+      mm: 2,
+      start: 0x1000,
+      end: 0x3000,
+      backing: 'fsdax',
+      ops: ['pfn_mkwrite'],
+    });
     if (ev.type !== 'vma') throw new Error('type');
     expect([...ev.flags].sort()).toEqual(['VM_READ', 'VM_SHARED']);
   });
@@ -36,14 +55,17 @@ describe('parseModelEvent', () => {
     } catch (e) {
       expect(e).toBeInstanceOf(EventError);
       // payload starts at col 15 ("pinbench_vma: " is 14 chars); the flags value at offset 30.
-      expect((e as EventError).message).toBe('t.trace:7:45: pinbench_vma: flags: unknown flag VM_FOO [PB_EVENT_FIELD]');
+      expect((e as EventError).message).toBe(
+        't.trace:7:45: pinbench_vma: flags: unknown flag VM_FOO [PB_EVENT_FIELD]',
+      );
     }
   });
 
   it('decodes raw gup_flags with the recording kernel: 0x10000 is LONGTERM on 6.1, TOUCH on 6.3', () => {
     const old = parse('pin_user_pages', 'start=0x1000 nr_pages=1 gup_flags=0x10001', '6.1');
     const neu = parse('pin_user_pages', 'start=0x1000 nr_pages=1 gup_flags=0x10001', '6.3');
-    if (old.type !== 'call' || old.args.kind !== 'gup' || neu.type !== 'call' || neu.args.kind !== 'gup') throw new Error();
+    if (old.type !== 'call' || old.args.kind !== 'gup' || neu.type !== 'call' || neu.args.kind !== 'gup')
+      throw new Error();
     expect([...old.args.gupFlags].sort()).toEqual(['FOLL_LONGTERM', 'FOLL_WRITE']);
     expect([...neu.args.gupFlags].sort()).toEqual(['FOLL_TOUCH', 'FOLL_WRITE']);
     expect(old.args.rawFlags).toBe(0x10001);
@@ -53,16 +75,30 @@ describe('parseModelEvent', () => {
     const ok = parse('get_user_pages', 'start=0 nr_pages=1 gup_flags=0x1101', '6.5');
     if (ok.type !== 'call' || ok.args.kind !== 'gup') throw new Error();
     expect([...ok.args.gupFlags].sort()).toEqual(['FOLL_HONOR_NUMA_FAULT', 'FOLL_LONGTERM', 'FOLL_WRITE']);
-    expect(() => parse('get_user_pages', 'start=0 nr_pages=1 gup_flags=0x1101', '6.4')).toThrow(/bits 0x1000 are not FOLL_\* flags in 6.4/);
+    expect(() => parse('get_user_pages', 'start=0 nr_pages=1 gup_flags=0x1101', '6.4')).toThrow(
+      /bits 0x1000 are not FOLL_\* flags in 6.4/,
+    );
   });
 
   it('refuses raw gup_flags when the recording kernel is unknown', () => {
-    expect(() => parse('pin_user_pages', 'start=0x1000 nr_pages=1 gup_flags=0x10001')).toThrow(/need the recording kernel/);
+    expect(() => parse('pin_user_pages', 'start=0x1000 nr_pages=1 gup_flags=0x10001')).toThrow(
+      /need the recording kernel/,
+    );
   });
 
   it('reads a call with observed ret, default mm and locked=null', () => {
-    const ev = parse('pin_user_pages_remote', 'start=0x7f00 nr_pages=2 gup_flags=FOLL_LONGTERM locked=null ret=-22');
-    expect(ev).toMatchObject({ type: 'call', name: 'pin_user_pages_remote', seq: 3, cpu: 1, pid: 42, observed: { ret: -22, line: 7 } });
+    const ev = parse(
+      'pin_user_pages_remote',
+      'start=0x7f00 nr_pages=2 gup_flags=FOLL_LONGTERM locked=null ret=-22',
+    );
+    expect(ev).toMatchObject({
+      type: 'call',
+      name: 'pin_user_pages_remote',
+      seq: 3,
+      cpu: 1,
+      pid: 42,
+      observed: { ret: -22, line: 7 },
+    });
     if (ev.type !== 'call' || ev.args.kind !== 'gup') throw new Error();
     expect(ev.args).toMatchObject({ mm: 1, start: 0x7f00, nrPages: 2, locked: null, pages: true });
   });
