@@ -28,8 +28,8 @@ import { err } from '../../../src/model/errno.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { GupRequest, GupResult } from '../../../src/model/ops/gup-ops.ts';
 import type { Folio, State } from '../../../src/model/state.ts';
-import { longtermMigrateD1e153fea2a8, longtermRetryLoop, migrateDeviceCoherent } from './d1e153fea2a8.ts';
-import { distinctFolios, releaseAll } from './v5-4.ts';
+import { longtermMigrateD1e153fea2a8, longtermRetryLoop, migrateCollected } from './d1e153fea2a8.ts';
+import { distinctFolios } from './v5-4.ts';
 
 const EAGAIN = err('EAGAIN');
 
@@ -58,34 +58,8 @@ function checkAndMigrateMovablePages(k: Kernel, st: State, req: GupRequest, rc: 
   if (collected.length === 0) return { ret: 0, pfns: [] };
   // migrate_longterm_unpinnable_pages()
   const coherent = collected.filter((f) => f.kind === 'device_coherent');
-  for (const folio of coherent) {
-    releaseAll(
-      k,
-      st,
-      req.flags,
-      rc.pfns.filter((p) => st.folioOf(p) === folio),
-    );
-    const e = migrateDeviceCoherent(k, st, folio);
-    if (e < 0) {
-      releaseAll(
-        k,
-        st,
-        req.flags,
-        rc.pfns.filter((p) => st.folioOf(p)?.kind !== 'device_coherent'),
-      );
-      return { ret: e, pfns: [] };
-    }
-  }
-  releaseAll(
-    k,
-    st,
-    req.flags,
-    rc.pfns.filter((p) => !coherent.includes(st.folioOf(p)!)),
-  );
-  if (list.length > 0 && k.migratePages(k, st, list) > 0) {
-    st.why('migrate_pages failed -> putback, -ENOMEM');
-    return { ret: err('ENOMEM'), pfns: [] };
-  }
+  const failed = migrateCollected(k, st, req, rc, coherent, list, 'migrate_pages failed -> putback, -ENOMEM');
+  if (failed) return failed;
   st.why(list.length > 0 ? 'unpinned all, migrated -> -EAGAIN' : 'nothing isolated: unpinned all -> -EAGAIN');
   return { ret: EAGAIN, pfns: [] };
 }

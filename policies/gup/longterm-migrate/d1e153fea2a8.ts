@@ -104,9 +104,38 @@ function checkAndMigrateMovablePages(k: Kernel, st: State, req: GupRequest, rc: 
     }
   }
   if (list.length === 0 && isolationErrors === 0 && coherent.length === 0) return rc;
+  const failed = migrateCollected(k, st, req, rc, coherent, list, 'migrate_pages failed -> -ENOMEM');
+  if (failed) return failed;
+  st.why(
+    list.length > 0 || coherent.length > 0
+      ? 'unpinned all, migrated -> return 0 = retry'
+      : 'isolation fails -> unpinned all, return 0 = retry',
+  );
+  return { ret: 0, pfns: [] };
+}
+
+/**
+ * The migrate step both "retry" versions share: device-coherent folios are dropped from the
+ * array and migrated (a failure unpins the rest and is the call's error, -EBUSY), every other
+ * page is unpinned, then the isolated list goes to migrate_pages() (pages it cannot move ->
+ * -ENOMEM). Returns the error result, or null when the caller should retry.
+ */
+export function migrateCollected(
+  k: Kernel,
+  st: State,
+  req: GupRequest,
+  rc: GupResult,
+  coherent: readonly Folio[],
+  list: readonly Folio[],
+  enomemWhy: string,
+): GupResult | null {
   for (const folio of coherent) {
-    const pfns = rc.pfns.filter((p) => st.folioOf(p) === folio);
-    releaseAll(k, st, req.flags, pfns);
+    releaseAll(
+      k,
+      st,
+      req.flags,
+      rc.pfns.filter((p) => st.folioOf(p) === folio),
+    );
     const e = migrateDeviceCoherent(k, st, folio);
     if (e < 0) {
       releaseAll(
@@ -124,16 +153,11 @@ function checkAndMigrateMovablePages(k: Kernel, st: State, req: GupRequest, rc: 
     req.flags,
     rc.pfns.filter((p) => !coherent.includes(st.folioOf(p)!)),
   );
-  if (list.length > 0 && k.migratePages(k, st, list) > 0) {
-    st.why('migrate_pages failed -> -ENOMEM');
+  if (list.length > 0 && k.migratePages(k, st, [...list]) > 0) {
+    st.why(enomemWhy);
     return { ret: err('ENOMEM'), pfns: [] };
   }
-  st.why(
-    list.length > 0 || coherent.length > 0
-      ? 'unpinned all, migrated -> return 0 = retry'
-      : 'isolation fails -> unpinned all, return 0 = retry',
-  );
-  return { ret: 0, pfns: [] };
+  return null;
 }
 
 export const longtermMigrateD1e153fea2a8: FamilyVersion = {
