@@ -19,10 +19,10 @@
 import { hostname } from 'node:os';
 import { type ColumnType, type Kysely, sql } from 'kysely';
 import { StoreError } from '../errors.ts';
-import { FAMILIES, kernelHash, type Policy } from '../model/kernel.ts';
+import { kernelHash, type Policy } from '../model/kernel.ts';
 import type { TraceReplayResult } from '../replay/results.ts';
-import { pgJson, pgText } from './recordset-insert.ts';
-import type { DoneTrace, RunInfo, Store } from './store.ts';
+import { pgJson } from './recordset-insert.ts';
+import { type DoneTrace, policyRows, type RunInfo, type Store } from './store.ts';
 import type { StoreSchema } from './store-schema.ts';
 import { writeTraceResult } from './write-trace-result.ts';
 
@@ -127,34 +127,6 @@ async function ensureRun(store: Store, runId: number, meta: ShardRunMeta, shards
     store.db,
   );
   return true;
-}
-
-function policyRows(runId: number, policies: readonly Policy[]) {
-  // The same rows as Store.recordPolicies (which needs the run to be this process's own).
-  return policies.map((p, ord) => ({
-    run_id: runId,
-    id: p.id,
-    ord,
-    kind: p.kind,
-    title: pgText(p.title),
-    scope_release: p.scopeRelease,
-    module_hash: kernelHash(p.ops),
-    source_hash: p.moduleHash ?? null,
-    source: p.source ?? null,
-    commit: p.commit ?? null,
-    subject: p.subject !== undefined ? pgText(p.subject) : null,
-    summary: p.summary !== undefined ? pgText(p.summary) : null,
-    link: p.link ?? null,
-    families: pgJson(
-      Object.fromEntries(
-        FAMILIES.filter((f) => p.versions[f]).map((f) => {
-          const v = p.versions[f];
-          return [f, { id: v.id, commit: v.commit ?? null, release: v.release }];
-        }),
-      ),
-    ),
-    overrides: pgJson(p.overrides),
-  }));
 }
 
 /**
