@@ -286,6 +286,8 @@ export class State {
             ? ['lru']
             : []);
       const refcount = ev.refcount ?? 1;
+      // Each folio gets its own flags array: policies set and clear flags in place, and the
+      // event's array is shared by every policy's state (and every folio of an `nr=` run).
       const folio: Folio = {
         name,
         pfn,
@@ -300,7 +302,7 @@ export class State {
         refcount,
         mapcount: ev.mapcount ?? 0,
         pincount: ev.pincount ?? 0,
-        flags,
+        flags: [...flags],
         isolatable: ev.isolatable ?? (flags.includes('lru') || kind === 'hugetlb'),
         migrate: ev.migrate ?? 'ok',
         valid: kind !== 'mmio',

@@ -76,10 +76,19 @@ export function divergenceSignature(
   classes: readonly { policies: readonly string[]; outcome: Omit<Outcome, 'why'> }[],
 ): string {
   const parts = classes
-    .map((c) => `${[...c.policies].sort().join(',')}=${outcomeKey({ ...c.outcome, why: [] })}`)
+    .map(
+      (c) =>
+        `${[...c.policies].sort().join(',')}=${classKeys.get(c.outcome) ?? outcomeKey({ ...c.outcome, why: [] })}`,
+    )
     .sort();
   return shortHash([traceHash, scenario, String(seq), ...parts]);
 }
+
+/**
+ * The outcome key of each class outcome a divergence record holds, computed once when the
+ * classes were formed (replayTrace signs every divergence again once the trace's hash is known).
+ */
+const classKeys = new WeakMap<object, string>();
 
 /** The release a trace's `kernel=` names (6.1.0-56-amd64 -> v6.1), for fidelity checks. */
 function recordingRelease(kernel: string | null | undefined): string | null {
@@ -128,6 +137,7 @@ export function replayScenario(
   const finalsPending: { a: Assertion; scope: string | undefined }[] = [];
   let lastCall: { ev: CallEvent; outcomes: Map<string, Outcome> } | null = null;
   let kernel = config.kernel;
+  let recording = recordingRelease(kernel);
 
   for (const ev of sc.events) {
     if (opts.error) break;
@@ -158,7 +168,7 @@ export function replayScenario(
           });
         }
       }
-      compareCall(sc, ev, outcomes, opts, seenPartitions, result, recordingRelease(kernel));
+      compareCall(sc, ev, outcomes, opts, seenPartitions, result, recording);
       lastCall = { ev, outcomes };
       continue;
     }
@@ -182,7 +192,10 @@ export function replayScenario(
       for (const a of ev.assertions.filter((x) => x.final)) finalsPending.push({ a, scope: ev.scope });
       continue;
     }
-    if (ev.type === 'config' && ev.config.kernel) kernel = ev.config.kernel;
+    if (ev.type === 'config' && ev.config.kernel) {
+      kernel = ev.config.kernel;
+      recording = recordingRelease(kernel);
+    }
     for (const run of runs) {
       if (ev.type === 'config') run.state.setConfig({ ...ev.config, ...opts.configOverrides });
       else applyDeclaration(run.state, ev);
@@ -299,7 +312,12 @@ function compareCall(
     .join(' | ');
   const root = !seenPartitions.has(partition);
   seenPartitions.add(partition);
-  const signature = divergenceSignature(opts.traceHash, sc.name, ev.seq, classes);
+  const recordClasses = classes.map((c) => {
+    const outcome = stripWhy(c.outcome);
+    classKeys.set(outcome, c.key);
+    return { policies: c.policies, outcome, why: c.outcome.why };
+  });
+  const signature = divergenceSignature(opts.traceHash, sc.name, ev.seq, recordClasses);
   result.divergences.push({
     type: 'divergence',
     trace: opts.trace,
@@ -310,7 +328,7 @@ function compareCall(
     text: ev.text,
     signature,
     root,
-    classes: classes.map((c) => ({ policies: c.policies, outcome: stripWhy(c.outcome), why: c.outcome.why })),
+    classes: recordClasses,
     unsupported,
     context: ev.context ?? [{ line: ev.line, text: ev.text }],
   });
