@@ -15,7 +15,18 @@ export interface KernelVersion {
 
 const VERSION_RE = /^v?(\d+)\.(\d+)(?:-rc(\d+))?(?:[.\-+~].*)?$/;
 
+// Parsed once per distinct text: policies decode release ids on hot paths.
+const parsed = new Map<string, Readonly<KernelVersion>>();
+
 export function parseKernelVersion(text: string): KernelVersion {
+  const hit = parsed.get(text);
+  if (hit) return hit;
+  const v = Object.freeze(parseUncached(text));
+  parsed.set(text, v);
+  return v;
+}
+
+function parseUncached(text: string): KernelVersion {
   const m = VERSION_RE.exec(text.trim());
   if (!m)
     throw new ConfigError(
@@ -34,8 +45,16 @@ export function compareVersions(a: KernelVersion, b: KernelVersion): number {
   return versionKey(a) - versionKey(b);
 }
 
+// Policies ask `atLeast(v, '6.3')` on every call: parse each threshold once.
+const thresholds = new Map<string, number>();
+
 /** `atLeast(v, '6.3')`: true for 6.3-rc1 and later. */
 export function atLeast(v: KernelVersion, release: string): boolean {
-  const r = parseKernelVersion(release);
-  return versionKey(v) >= versionKey({ ...r, rc: r.rc === 0 ? 1 : r.rc });
+  let key = thresholds.get(release);
+  if (key === undefined) {
+    const r = parseKernelVersion(release);
+    key = versionKey({ ...r, rc: r.rc === 0 ? 1 : r.rc });
+    thresholds.set(release, key);
+  }
+  return versionKey(v) >= key;
 }

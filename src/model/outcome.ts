@@ -56,13 +56,16 @@ function sorted(m: Map<string, number>): Record<string, number> {
  * a count, so a livelock's why path reads as the loop it is rather than eight copies of it.
  */
 export function collapseRepeats(steps: readonly string[]): string[] {
+  if (steps.length < 3) return [...steps];
+  // Steps equal but for a round counter (`retry #3`) count as the same step; normalise once.
+  const norm = steps.map((w) => (w.includes('#') ? w.replace(/#\d+/g, '#') : w));
   const out: string[] = [];
   let i = 0;
   while (i < steps.length) {
     let best = { len: 0, times: 1 };
     for (let len = 1; len <= 24 && i + 2 * len <= steps.length; len++) {
       let times = 1;
-      while (i + (times + 1) * len <= steps.length && sameBlock(steps, i, i + times * len, len)) times++;
+      while (i + (times + 1) * len <= steps.length && sameBlock(norm, i, i + times * len, len)) times++;
       if (times >= 3 && times * len > best.times * best.len) best = { len, times };
     }
     if (best.len > 0) {
@@ -77,10 +80,8 @@ export function collapseRepeats(steps: readonly string[]): string[] {
   return out;
 }
 
-/** Steps equal but for a round counter (`retry #3`) count as the same step. */
-function sameBlock(steps: readonly string[], a: number, b: number, len: number): boolean {
-  for (let k = 0; k < len; k++)
-    if (steps[a + k]!.replace(/#\d+/g, '#') !== steps[b + k]!.replace(/#\d+/g, '#')) return false;
+function sameBlock(norm: readonly string[], a: number, b: number, len: number): boolean {
+  for (let k = 0; k < len; k++) if (norm[a + k] !== norm[b + k]) return false;
   return true;
 }
 
