@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { benchIngest } from './ingest-bench.ts';
-import { replayBenchmark } from './replay-bench.ts';
+import { benchReplay, REPLAY_DEFAULT_MIB } from './replay-bench.ts';
 import { benchReport } from './report-bench.ts';
 import { benchStore } from './store-bench.ts';
 
@@ -21,6 +21,8 @@ export interface BenchOptions {
 
 export interface Benchmark {
   name: string;
+  /** Its size without `--size-mib` (default 512). */
+  defaultSizeMiB?: number;
   run(opts: BenchOptions): Promise<Record<string, number | string>>;
 }
 
@@ -37,8 +39,7 @@ export const BENCHMARKS: Benchmark[] = [
         ...(process.env.PINBENCH_BENCH_PG ? { pgUrl: process.env.PINBENCH_BENCH_PG } : {}),
       }),
   },
-  // Without --size-mib: 16 MiB (see replay-bench.ts), about two minutes on 2 cores.
-  { name: 'replay', run: replayBenchmark },
+  { name: 'replay', defaultSizeMiB: REPLAY_DEFAULT_MIB, run: benchReplay },
 ];
 
 function table(name: string, result: Record<string, number | string>): string {
@@ -53,10 +54,10 @@ function table(name: string, result: Record<string, number | string>): string {
 async function main(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { 'size-mib': { type: 'string', default: '512' }, only: { type: 'string' } },
+    options: { 'size-mib': { type: 'string' }, only: { type: 'string' } },
   });
-  const sizeMiB = Number(values['size-mib']);
-  if (!Number.isInteger(sizeMiB) || sizeMiB < 1) {
+  const given = values['size-mib'] === undefined ? undefined : Number(values['size-mib']);
+  if (given !== undefined && (!Number.isInteger(given) || given < 1)) {
     process.stderr.write(`--size-mib takes a whole number of MiB, got '${values['size-mib']}'\n`);
     return 2;
   }
@@ -67,14 +68,15 @@ async function main(argv: string[]): Promise<number> {
     );
     return 2;
   }
-  process.stdout.write(`node ${process.version}, ${process.arch}, size ${sizeMiB} MiB\n\n`);
+  process.stdout.write(`node ${process.version}, ${process.arch}\n\n`);
   for (const b of selected) {
+    const sizeMiB = given ?? b.defaultSizeMiB ?? 512;
     const dir = await mkdtemp(join(tmpdir(), `pinbench-bench-${b.name}-`));
     try {
       const t0 = performance.now();
       const result = await b.run({ sizeMiB, dir });
       process.stdout.write(
-        `${table(b.name, result)}\n  (${((performance.now() - t0) / 1000).toFixed(1)} s)\n\n`,
+        `${table(`${b.name} (${sizeMiB} MiB)`, result)}\n  (${((performance.now() - t0) / 1000).toFixed(1)} s)\n\n`,
       );
     } finally {
       await rm(dir, { recursive: true, force: true });

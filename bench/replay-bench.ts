@@ -28,7 +28,7 @@ import { type SynthOptions, type SynthStats, synthesize } from '../src/model/syn
 import { replayCorpus } from '../src/replay/replay-corpus.ts';
 import { replayTrace } from '../src/replay/replay-trace.ts';
 
-/** Used when `--size-mib` is not on the command line. */
+/** The size `npm run bench` uses without `--size-mib` (about a minute on 2 cores). */
 export const REPLAY_DEFAULT_MIB = 16;
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 
@@ -149,13 +149,4 @@ export async function benchReplay(opts: {
     '(d) check s (min, max)': `${round(checkRuns[0]! / 1000, 2)}, ${round(checkRuns[2]! / 1000, 2)}`,
     '(d) check exit code': checkExit ?? 'signal',
   };
-}
-
-/** The registry entry: `--size-mib` when given on the command line, else REPLAY_DEFAULT_MIB. */
-export function replayBenchmark(opts: {
-  sizeMiB: number;
-  dir: string;
-}): Promise<Record<string, number | string>> {
-  const given = process.argv.some((a) => a === '--size-mib' || a.startsWith('--size-mib='));
-  return benchReplay({ ...opts, sizeMiB: given ? opts.sizeMiB : REPLAY_DEFAULT_MIB });
 }
