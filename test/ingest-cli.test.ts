@@ -10,8 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { CommandIo } from '../src/cli/command.ts';
 import { main } from '../src/cli/main.ts';
+import { captureIo } from './support/cli-io.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const FIX = 'test/fixtures/real-traces/tracefs-6.18';
@@ -19,18 +19,7 @@ const tmp = mkdtempSync(join(tmpdir(), 'pinbench-cli-test-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 function capture(cwd = ROOT, stdin = new PassThrough()) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let o = '';
-  let e = '';
-  stdout.on('data', (d) => {
-    o += d;
-  });
-  stderr.on('data', (d) => {
-    e += d;
-  });
-  const io: CommandIo = { stdout, stderr, stdin, env: {}, cwd };
-  return { io, out: () => o, err: () => e };
+  return captureIo({ cwd, stdin });
 }
 
 const CONTRACT_KEYS = [

@@ -9,11 +9,10 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CommandIo } from '../src/cli/command.ts';
 import { main } from '../src/cli/main.ts';
 import { openStore } from '../src/store/store.ts';
+import { captureIo } from './support/cli-io.ts';
 import { REPO } from './support/corpus-run.ts';
 import { pgliteTemplate } from './support/store-backends.ts';
 import { FIXTURE_POLICIES, fixturePolicy, makeTraceResult } from './support/trace-results.ts';
@@ -23,18 +22,7 @@ const db = join(tmp, 'db');
 let divergences = 0;
 
 function capture(cwd = tmp) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let o = '';
-  let e = '';
-  stdout.on('data', (d) => {
-    o += d;
-  });
-  stderr.on('data', (d) => {
-    e += d;
-  });
-  const io: CommandIo = { stdout, stderr, stdin: new PassThrough(), env: {}, cwd };
-  return { io, out: () => o, err: () => e };
+  return captureIo({ cwd });
 }
 
 beforeAll(async () => {

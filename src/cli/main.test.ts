@@ -1,25 +1,11 @@
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { captureIo } from '../../test/support/cli-io.ts';
 import { UsageError } from '../errors.ts';
-import type { Command, CommandIo } from './command.ts';
+import type { Command } from './command.ts';
 import { main } from './main.ts';
 
-function capture(): { io: CommandIo; out: () => string; err: () => string } {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let o = '';
-  let e = '';
-  stdout.on('data', (d) => {
-    o += d;
-  });
-  stderr.on('data', (d) => {
-    e += d;
-  });
-  return {
-    io: { stdout, stderr, stdin: new PassThrough(), env: {}, cwd: process.cwd() },
-    out: () => o,
-    err: () => e,
-  };
+function capture() {
+  return captureIo();
 }
 
 const echo: Command = {

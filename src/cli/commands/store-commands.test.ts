@@ -1,10 +1,5 @@
-/**
- * End-to-end through the CLI's top level: `runs`, `diff`, `accept`, `export` on a real PGlite
- * database (runs stored through the store API), plus `--db postgres://...` against a real server
- * and an unreachable one.
- */
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { captureIo } from '../../../test/support/cli-io.ts';
 import { backendSkip, useStoreBackend } from '../../../test/support/store-backends.ts';
 import {
   exportedRecords,
@@ -14,22 +9,10 @@ import {
 } from '../../../test/support/trace-results.ts';
 import type { TraceReplayResult } from '../../replay/results.ts';
 import type { Store } from '../../store/store.ts';
-import type { CommandIo } from '../command.ts';
 import { main } from '../main.ts';
 
 function capture(env: NodeJS.ProcessEnv = {}) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let o = '';
-  let e = '';
-  stdout.on('data', (d) => {
-    o += d;
-  });
-  stderr.on('data', (d) => {
-    e += d;
-  });
-  const io: CommandIo = { stdout, stderr, stdin: new PassThrough(), env, cwd: process.cwd() };
-  return { io, out: () => o, err: () => e };
+  return captureIo({ env });
 }
 
 async function cli(args: string[], env: NodeJS.ProcessEnv = {}) {

@@ -7,24 +7,13 @@ import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CommandIo } from '../command.ts';
+import { captureIo } from '../../../test/support/cli-io.ts';
 import { main } from '../main.ts';
 import { parseByteSize } from './synth.ts';
 
-function capture(cwd = process.cwd()): { io: CommandIo; out: () => string; err: () => string } {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let o = '';
-  let e = '';
-  stdout.on('data', (d) => {
-    o += d;
-  });
-  stderr.on('data', (d) => {
-    e += d;
-  });
-  return { io: { stdout, stderr, stdin: new PassThrough(), env: {}, cwd }, out: () => o, err: () => e };
+function capture(cwd = process.cwd()) {
+  return captureIo({ cwd });
 }
 
 describe('pinbench synth', () => {
