@@ -58,7 +58,7 @@ export function formatSummary(results: readonly TraceReplayResult[], opts: Summa
   const totals: Record<Verdict, number> = { pass: 0, fail: 0, inconclusive: 0, unsupported: 0, error: 0 };
   const errors: string[] = [];
   for (const t of results) {
-    if (t.error) errors.push(`${t.trace}: ${t.error.message}`);
+    if (t.error) errors.push(t.error.message);
     for (const s of t.scenarios) {
       calls += s.calls;
       divergences += s.divergences.length;
