@@ -102,6 +102,19 @@ export function formatSummary(results: readonly TraceReplayResult[], opts: Summa
     for (const v of failed.slice(0, 40)) out.push(`  ${v.scenario} ${v.policy}: ${v.failed.join('; ')}`);
     if (failed.length > 40) out.push(`  ... ${failed.length - 40} more`);
   }
+  // An invalid scenario gives every policy the same `error` with the same reason: say it once.
+  const invalid = new Map<string, string>();
+  for (const t of results) {
+    for (const s of t.scenarios) {
+      for (const v of s.verdicts)
+        if (v.verdict === 'error' && v.reason) invalid.set(`${t.trace} ${s.scenario}`, v.reason);
+    }
+  }
+  if (invalid.size) {
+    out.push('');
+    out.push('scenarios with errors:');
+    for (const [where, reason] of invalid) out.push(`  ${where}: ${reason}`);
+  }
   const fidelity = results.flatMap((t) => t.scenarios.flatMap((s) => s.fidelity));
   if (fidelity.length) {
     out.push('');
@@ -148,4 +161,11 @@ export function formatCheck(report: CheckReport): string {
       : `no regressions${report.fixes.length ? ` (${report.fixes.length} fix(es))` : ''}`,
   );
   return `${out.join('\n')}\n`;
+}
+
+/** A trace that could not be read or a scenario that is invalid: the command exits 2. */
+export function hasInputErrors(results: readonly TraceReplayResult[]): boolean {
+  return results.some(
+    (t) => t.error || t.scenarios.some((s) => s.verdicts.some((v) => v.verdict === 'error')),
+  );
 }

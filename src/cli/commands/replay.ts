@@ -7,7 +7,7 @@ import { expandMatrix, parseConfigOverrides } from '../../replay/config-override
 import { resolvePolicies } from '../../replay/load-policies.ts';
 import { writeNdjson } from '../../replay/ndjson.ts';
 import { replayCorpus } from '../../replay/replay-corpus.ts';
-import { formatSummary } from '../../replay/summary.ts';
+import { formatSummary, hasInputErrors } from '../../replay/summary.ts';
 import { bool, type Command, type CommandIo, int, type ParsedValues, strs } from '../command.ts';
 
 export const REPLAY_OPTIONS = {
@@ -112,10 +112,7 @@ export const replayCommand: Command = {
         }),
       );
     const failedTrace = results.find((r) => r.error);
-    if (failedTrace) {
-      io.stderr.write(`pinbench replay: ${failedTrace.error!.message}\n`);
-      return 2;
-    }
-    return 0;
+    if (failedTrace) io.stderr.write(`pinbench replay: ${failedTrace.error!.message}\n`);
+    return hasInputErrors(results) ? 2 : 0;
   },
 };
