@@ -22,24 +22,30 @@ interface LockOwner {
   since: string;
 }
 
-function processStart(pid: number): string | null {
+/** Fields 3.. of /proc/<pid>/stat (state, ppid, ...), or null where there is no /proc. */
+function procStat(pid: number): string[] | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name (field 2) is in parentheses and may contain spaces: count after the last ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return fields[19] ?? null;
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
     return null;
   }
 }
 
+function processStart(pid: number): string | null {
+  return procStat(pid)?.[19] ?? null;
+}
+
 function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
+  // A process killed with -9 whose parent has not reaped it yet is a zombie: it answers signal 0
+  // but will never write again, so its lock is stale.
+  return procStat(pid)?.[0] !== 'Z';
 }
 
 /** Whether the lock's owner still runs: same host, pid alive, and (where known) same start time. */
