@@ -17,12 +17,11 @@
  * takes insert_page() for any pfn_valid pfn on an arch without pte_special (no devmap exception).
  */
 
-import { err } from '../../../src/model/errno.ts';
 import type { FamilyVersion } from '../../../src/model/kernel.ts';
 import type { VmFault } from '../../../src/model/ops/pte-ops.ts';
-import { hasFlag, hex } from '../page-table.ts';
+import { hasFlag } from '../page-table.ts';
 import { zeropageInsertMkwrite } from './insert-page-mkwrite.ts';
-import { outsideVma } from './v5-4.ts';
+import { insertMixedAfterOk } from './v5-4.ts';
 
 export const zeropageInsertPfnTRemoval: FamilyVersion = {
   family: 'zeropage-insert',
@@ -52,22 +51,8 @@ export const zeropageInsertPfnTRemoval: FamilyVersion = {
         st.why(`__vm_insert_mixed: !vm_mixed_ok(${st.pageName(pfn)}) -> VM_FAULT_SIGBUS`);
         return 'SIGBUS';
       }
-      if (outsideVma(vma, addr)) {
-        st.why(`__vm_insert_mixed: ${hex(addr)} outside the VMA -> VM_FAULT_SIGBUS`);
-        return 'SIGBUS';
-      }
-      if (!st.config.pte_special && st.pfnValid(pfn)) {
-        st.why('__vm_insert_mixed: !pte_special, pfn_valid -> insert_page()');
-        const ret = k.insertPageOne(k, st, mm, vma, addr, pfn, mkwrite);
-        if (ret < 0 && ret !== err('EBUSY')) {
-          st.why(`__vm_insert_mixed: insert_page ${ret} -> VM_FAULT_SIGBUS`);
-          return 'SIGBUS';
-        }
-        return 'NOPAGE';
-      }
-      st.why('__vm_insert_mixed: -> insert_pfn()');
-      const ret = k.insertPfnEntry(k, st, mm, vma, addr, pfn, 'pte', mkwrite);
-      return ret < 0 && ret !== err('EBUSY') ? 'SIGBUS' : 'NOPAGE';
+      // pfn_t and devmap are gone: only pte_special and pfn_valid choose insert_page().
+      return insertMixedAfterOk(k, st, mm, vma, addr, pfn, mkwrite, false);
     },
   },
 };

@@ -141,7 +141,10 @@ export const zeropageInsertV5_4: FamilyVersion = {
   },
 };
 
-/** __vm_insert_mixed() after the vm_mixed_ok() check (the same in every version up to the pfn_t removal). */
+/**
+ * __vm_insert_mixed() after the vm_mixed_ok() check. The same in every version; until the pfn_t
+ * removal a devmap pfn_t also went to insert_pfn() (`pfnT`), afterwards only pte_special decides.
+ */
 export function insertMixedAfterOk(
   k: Kernel,
   st: State,
@@ -150,13 +153,14 @@ export function insertMixedAfterOk(
   addr: number,
   pfn: number,
   mkwrite: boolean,
+  pfnT = true,
 ): VmFault {
   if (outsideVma(vma, addr)) {
     st.why(`__vm_insert_mixed: ${hex(addr)} outside the VMA -> VM_FAULT_SIGBUS`);
     return 'SIGBUS';
   }
-  if (!st.config.pte_special && !pfnTDevmap(st, pfn) && st.pfnValid(pfn)) {
-    st.why('__vm_insert_mixed: !pte_special, pfn_valid -> insert_page() (refcounted scheme)');
+  if (!st.config.pte_special && !(pfnT && pfnTDevmap(st, pfn)) && st.pfnValid(pfn)) {
+    st.why('__vm_insert_mixed: !pte_special, pfn_valid -> insert_page()');
     const ret = k.insertPageOne(k, st, mm, vma, addr, pfn, mkwrite);
     if (ret < 0 && ret !== err('EBUSY')) {
       st.why(`__vm_insert_mixed: insert_page ${ret} -> VM_FAULT_SIGBUS`);
