@@ -171,17 +171,25 @@ export async function runJob(opts: RunJobOptions): Promise<RunJobResult> {
   const results = replayed.map((r, i) => stored(opts, r, sourceOf(sources, opts, i)));
   const counts = runCounts(results, skipped);
   await store.finishRun(runId, opts.partial || counts.traceErrors > 0 ? 'partial' : 'complete', counts);
-  const run = await store.getRun(runId);
-  const previous = await store.previousCompletedRun(runId, opts.configName ?? null);
-  const diff = previous ? await store.diffRuns(previous.id, runId) : null;
   return {
-    run,
+    ...(await sinceLastRun(store, runId, opts.configName ?? null, true)),
     results,
     skipped,
-    previous,
-    diff,
     timings: { replay: replayMs, store: storeMs, total: performance.now() - t0 },
   };
+}
+
+/** The finished run and, when it is complete, how it differs from the previous complete run of its config. */
+async function sinceLastRun(
+  store: Store,
+  runId: number,
+  configName: string | null,
+  finished: boolean,
+): Promise<Pick<RunJobResult, 'run' | 'previous' | 'diff'>> {
+  const run = await store.getRun(runId);
+  const previous = finished ? await store.previousCompletedRun(runId, configName) : null;
+  const diff = previous ? await store.diffRuns(previous.id, runId) : null;
+  return { run, previous, diff };
 }
 
 /**
@@ -249,17 +257,10 @@ async function runShard(opts: RunJobOptions, runId: number): Promise<RunJobResul
       partial: opts.partial === true || counts.traceErrors > 0,
       counts,
     });
-    const run = await store.getRun(runId);
-    const previous = fin.finishedRun
-      ? await store.previousCompletedRun(runId, opts.configName ?? null)
-      : null;
-    const diff = previous ? await store.diffRuns(previous.id, runId) : null;
     return {
-      run,
+      ...(await sinceLastRun(store, runId, opts.configName ?? null, fin.finishedRun)),
       results,
       skipped,
-      previous,
-      diff,
       timings: { replay: replayMs, store: storeMs, total: performance.now() - t0 },
       shard: { ...shard, done: fin.done, finishedRun: fin.finishedRun, created: joined.created },
     };
