@@ -200,4 +200,30 @@ describe('replayScenario', () => {
       ['C', 'fail'],
     ]);
   });
+
+  it('policies made of the same functions (v6.0-rc5 and v6.0) replay once and report alike', () => {
+    let calls = 0;
+    const counting = toyKernel(1024);
+    const ops = composeKernel([], {
+      ...counting,
+      gup: (k, st, name, a) => {
+        calls++;
+        return counting.gup(k, st, name, a);
+      },
+    });
+    const r = replayScenario(scenario(pinZero), [policy('P', ops), policy('Q', ops), c], opts);
+    expect(calls).toBe(1);
+    expect(r.outcomes.filter((o) => o.seq === 0).map((o) => [o.policy, o.refs])).toEqual([
+      ['P', { zero: 1024 }],
+      ['Q', { zero: 1024 }],
+      ['C', { zero: 1 }],
+    ]);
+    expect(r.verdicts.map((v) => [v.policy, v.verdict])).toEqual([
+      ['P', 'pass'],
+      ['Q', 'pass'],
+      ['C', 'pass'],
+    ]);
+    expect(r.finals.map((f) => f.policy)).toEqual(['P', 'Q', 'C']);
+    expect(r.divergences[0]!.classes.map((k) => k.policies)).toEqual([['P', 'Q'], ['C']]);
+  });
 });

@@ -50,6 +50,8 @@ export interface ScenarioResult {
 
 interface PolicyRun {
   policy: Policy;
+  /** A policy made of the very same functions replays once; its twins copy the outcomes. */
+  twinOf?: PolicyRun;
   scopeIds: string[];
   state: State;
   failures: { text: string; line: number }[];
@@ -101,6 +103,30 @@ function recordingRelease(kernel: string | null | undefined): string | null {
   }
 }
 
+// Numbers for function objects, so a kernel table's identity is a short string.
+const functionIds = new WeakMap<object, number>();
+let nextFunctionId = 1;
+
+const tableIds = new WeakMap<object, string>();
+
+/** Equal exactly when two tables hold the very same function objects under the same names. */
+function tableIdentity(ops: Readonly<Record<string, unknown>>): string {
+  const known = tableIds.get(ops);
+  if (known !== undefined) return known;
+  let id = '';
+  for (const name of Object.keys(ops).sort()) {
+    const fn = ops[name] as object;
+    let n = functionIds.get(fn);
+    if (n === undefined) {
+      n = nextFunctionId++;
+      functionIds.set(fn, n);
+    }
+    id += `${name}=${n};`;
+  }
+  tableIds.set(ops, id);
+  return id;
+}
+
 function stripWhy(o: Outcome): Omit<Outcome, 'why'> {
   const { why: _why, ...rest } = o;
   return rest;
@@ -122,14 +148,23 @@ export function replayScenario(
     coverage: coveredCalls(sc),
   };
   const config: TraceConfig = { ...DEFAULT_CONFIG, ...sc.config, ...opts.configOverrides };
-  const runs: PolicyRun[] = policies.map((policy) => ({
-    policy,
-    scopeIds: [policy.id, policy.scopeRelease],
-    state: new State(config),
-    failures: [],
-    deferred: 0,
-    unsupported: false,
-  }));
+  const byTable = new Map<string, PolicyRun>();
+  const runs: PolicyRun[] = policies.map((policy) => {
+    const table = tableIdentity(policy.ops);
+    const twinOf = byTable.get(table);
+    const run: PolicyRun = {
+      policy,
+      scopeIds: [policy.id, policy.scopeRelease],
+      // A twin never steps its own state: it reads its original's.
+      state: twinOf ? twinOf.state : new State(config),
+      failures: [],
+      deferred: 0,
+      unsupported: false,
+    };
+    if (twinOf) run.twinOf = twinOf;
+    else byTable.set(table, run);
+    return run;
+  });
   const gaps = sc.gaps.filter((g) => g.cpu === undefined || sc.cpus.has(g.cpu));
   const firstGapLine = gaps.length ? Math.min(...gaps.map((g) => g.line)) : Number.POSITIVE_INFINITY;
   const seenPartitions = new Set<string>();
@@ -145,6 +180,14 @@ export function replayScenario(
       result.calls++;
       const outcomes = new Map<string, Outcome>();
       for (const run of runs) {
+        if (run.twinOf) {
+          const o = outcomes.get(run.twinOf.policy.id);
+          if (run.twinOf.error !== undefined)
+            run.error = run.twinOf.error.replace(run.twinOf.policy.id, run.policy.id);
+          else if (o) outcomes.set(run.policy.id, o);
+          run.unsupported = run.twinOf.unsupported;
+          continue;
+        }
         if (run.error) continue;
         try {
           const o = callPolicy(run.policy.ops, run.state, ev);
@@ -197,6 +240,7 @@ export function replayScenario(
       recording = recordingRelease(kernel);
     }
     for (const run of runs) {
+      if (run.twinOf) continue;
       if (ev.type === 'config') run.state.setConfig({ ...ev.config, ...opts.configOverrides });
       else applyDeclaration(run.state, ev);
     }
@@ -204,7 +248,7 @@ export function replayScenario(
 
   for (const run of runs) {
     if (run.error || opts.error) continue;
-    run.final = finalChecks(run.state);
+    run.final = run.twinOf?.final ?? finalChecks(run.state);
     const f = run.final;
     result.finals.push({
       type: 'final',
