@@ -25,7 +25,7 @@ import { ConfigError, isPinbenchError } from '../errors.ts';
 import type { TraceConfig } from '../model/events.ts';
 import type { Policy } from '../model/kernel.ts';
 import { expandMatrix, parseConfigOverrides } from '../replay/config-overrides.ts';
-import { resolvePolicies } from '../replay/load-policies.ts';
+import { isModulePath, resolvePolicies } from '../replay/load-policies.ts';
 
 export const CONFIG_FILES = ['pinbench.config.json', 'pinbench.config.ts'] as const;
 
@@ -350,9 +350,7 @@ export function validateNightlyConfig(
     }
   }
 
-  const policies = f
-    .strings(top.policies, 'policies')
-    .map((p) => (/\.[mc]?[jt]s$/.test(p) || p.includes('/') ? path(p) : p));
+  const policies = f.strings(top.policies, 'policies').map((p) => (isModulePath(p) ? path(p) : p));
   const seen = new Set<string>();
   f.strings(top.policies, 'policies').forEach((p, i) => {
     if (seen.has(p)) f.fail(`policies[${i}]`, `'${p}' is listed twice`);

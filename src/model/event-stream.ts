@@ -12,6 +12,7 @@
 import { basename } from 'node:path';
 import type { EventRecord, IntegrityRecord, TraceRecord } from '../ingest/trace-record.ts';
 import { type CallEvent, type ContextLine, type ModelEvent, type TraceConfig, VOCABULARY } from './events.ts';
+import { parseIntLiteral } from './int-literal.ts';
 import { type KernelVersion, parseKernelVersion } from './kernel-version.ts';
 import { parseModelEvent } from './parse-event.ts';
 
@@ -225,10 +226,7 @@ export class EventStream {
       const m = /(?:^|\s)ret=(-?(?:0x[0-9a-fA-F]+|\d+)|[A-Za-z]+)/.exec(rec.payload);
       if (call && m && !call.observed) {
         const v = m[1]!;
-        const ret = /^-?(0x[0-9a-fA-F]+|\d+)$/.test(v)
-          ? (v.startsWith('-') ? -1 : 1) * Number(v.replace(/^-/, ''))
-          : v;
-        call.observed = { ret, line: rec.line };
+        call.observed = { ret: parseIntLiteral(v) ?? v, line: rec.line };
         this.stats.observedReturns++;
         return;
       }

@@ -32,6 +32,7 @@ import {
 } from './events.ts';
 import { type ScannedField, scanFields } from './field-scanner.ts';
 import { decodeGupFlags, decodeVmFlags, FOLL_FLAGS, type FollFlag, VM_FLAGS, type VmFlag } from './flags.ts';
+import { parseIntLiteral } from './int-literal.ts';
 import { type KernelVersion, parseKernelVersion } from './kernel-version.ts';
 
 export interface ParseContext {
@@ -104,14 +105,10 @@ class FieldReader {
   }
 
   parseNumber(f: ScannedField, text: string): number {
-    const neg = text.startsWith('-');
-    const body = neg || text.startsWith('+') ? text.slice(1) : text;
-    let v: number;
-    if (/^0x[0-9a-fA-F]+$/.test(body)) v = Number.parseInt(body.slice(2), 16);
-    else if (/^\d+$/.test(body)) v = Number(body);
-    else this.fail(f.col, `${f.key}: '${text}' is not a number`);
-    if (!Number.isSafeInteger(v)) this.fail(f.col, `${f.key}: '${text}' is out of range`);
-    return neg ? -v : v;
+    const v = parseIntLiteral(text);
+    if (v !== undefined) return v;
+    if (/^[+-]?(0x[0-9a-fA-F]+|\d+)$/.test(text)) this.fail(f.col, `${f.key}: '${text}' is out of range`);
+    this.fail(f.col, `${f.key}: '${text}' is not a number`);
   }
 
   bool(key: string): boolean | undefined {

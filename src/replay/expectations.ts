@@ -5,6 +5,7 @@
 
 import { errnoName } from '../model/errno.ts';
 import type { Assertion } from '../model/events.ts';
+import { parseIntLiteral } from '../model/int-literal.ts';
 import type { FinalChecks, Outcome } from '../model/outcome.ts';
 
 type Value = number | string | boolean;
@@ -15,9 +16,7 @@ function compare(actual: Value, op: Assertion['op'], expected: string): boolean 
     const hit = expected.split('|').some((e) => compare(actual, '=', e));
     return op === '=' ? hit : !hit;
   }
-  const num = /^[+-]?(0x[0-9a-fA-F]+|\d+)$/.test(expected)
-    ? (expected.startsWith('-') ? -1 : 1) * Number(expected.replace(/^[+-]/, ''))
-    : undefined;
+  const num = parseIntLiteral(expected);
   if (typeof actual === 'boolean') actual = actual ? 1 : 0;
   if (num !== undefined && typeof actual === 'number') {
     switch (op) {

@@ -12,8 +12,9 @@ import { getPolicy, policyFromModule, releases } from '../../policies/index.ts';
 import { PolicyError } from '../errors.ts';
 import type { Policy } from '../model/kernel.ts';
 
+/** A policy spec naming a module file (`./fix.ts`, `patches/fix.mjs`) rather than a registry id. */
 export function isModulePath(spec: string): boolean {
-  return /\.(ts|mts|js|mjs)$/.test(spec) || spec.includes('/');
+  return /\.[mc]?[jt]s$/.test(spec) || spec.includes('/');
 }
 
 export async function loadPolicyModule(path: string, cwd = process.cwd()): Promise<Policy> {

@@ -4,7 +4,7 @@ import { relative, resolve } from 'node:path';
 import { UsageError } from '../../errors.ts';
 import { findCorpusFiles } from '../../ingest/index.ts';
 import { expandMatrix, parseConfigOverrides } from '../../replay/config-overrides.ts';
-import { resolvePolicies } from '../../replay/load-policies.ts';
+import { isModulePath, resolvePolicies } from '../../replay/load-policies.ts';
 import { writeNdjson } from '../../replay/ndjson.ts';
 import { replayCorpus } from '../../replay/replay-corpus.ts';
 import { formatSummary, hasInputErrors } from '../../replay/summary.ts';
@@ -65,7 +65,7 @@ export async function replayFromOptions(
     : [{ label: '', overrides }];
   const progress = io.stderr as NodeJS.WriteStream;
   const results = await replayCorpus(sources, {
-    policySpecs: specs.map((s) => (s.includes('/') || /\.[mc]?[jt]s$/.test(s) ? resolve(io.cwd, s) : s)),
+    policySpecs: specs.map((s) => (isModulePath(s) ? resolve(io.cwd, s) : s)),
     policies,
     jobs: int(values, 'jobs') ?? availableParallelism(),
     outcomes,
