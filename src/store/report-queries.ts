@@ -135,14 +135,47 @@ function batchFilter(batch: readonly { trace_id: number; matrix: string; sidx: n
   )})`;
 }
 
+type ScenarioKey = { trace_id: number; matrix: string; sidx: number };
+
+function keyOf(k: ScenarioKey): string {
+  return `${k.trace_id}\0${k.matrix}\0${k.sidx}`;
+}
+
 /** Sorts rows of one batch into list order: the batch's scenario order, then seq. */
-function inBatchOrder<R extends { trace_id: number; matrix: string; sidx: number; seq: number }>(
+function inBatchOrder<R extends ScenarioKey & { seq: number }>(
   rows: R[],
-  batch: readonly { trace_id: number; matrix: string; sidx: number }[],
+  batch: readonly ScenarioKey[],
 ): R[] {
-  const pos = new Map(batch.map((k, i) => [`${k.trace_id}\0${k.matrix}\0${k.sidx}`, i]));
-  const at = (r: R) => pos.get(`${r.trace_id}\0${r.matrix}\0${r.sidx}`) ?? 0;
+  const pos = new Map(batch.map((k, i) => [keyOf(k), i]));
+  const at = (r: R) => pos.get(keyOf(r)) ?? 0;
   return rows.sort((a, b) => at(a) - at(b) || a.seq - b.seq);
+}
+
+/** A run's scenarios by (trace, matrix, scenario index): their trace path, hash and name. */
+async function scenariosByKey(db: Kysely<StoreSchema>, runId: number): Promise<Map<string, ReportScenario>> {
+  const names = new Map<string, ReportScenario>();
+  for (const s of await reportScenarios(db, runId))
+    names.set(keyOf({ trace_id: s.traceId, matrix: s.matrix, sidx: s.sidx }), s);
+  return names;
+}
+
+/** The divergences of a batch of whole scenarios, in list order, named from `names`. */
+async function readBatch(
+  db: Kysely<StoreSchema>,
+  runId: number,
+  batch: readonly ScenarioKey[],
+  names: ReadonlyMap<string, ReportScenario>,
+): Promise<StoredDivergence[]> {
+  const rows = await db
+    .selectFrom('divergences as d')
+    .where('d.run_id', '=', runId)
+    .where(batchFilter(batch))
+    .selectAll('d')
+    .execute();
+  return inBatchOrder(rows, batch).map((r) => {
+    const s = names.get(keyOf(r));
+    return toDivergence({ ...r, source: s?.trace ?? '', sha256: s?.sha256 ?? '', name: s?.name ?? '' });
+  });
 }
 
 /**
@@ -155,19 +188,9 @@ export async function* streamDivergences(
   runId: number,
   pageSize = 5000,
 ): AsyncGenerator<StoredDivergence[]> {
-  const names = new Map<string, ReportScenario>();
-  for (const s of await reportScenarios(db, runId)) names.set(`${s.traceId}\0${s.matrix}\0${s.sidx}`, s);
+  const names = await scenariosByKey(db, runId);
   for (const batch of await scenarioBatches(db, runId, pageSize)) {
-    const rows = await db
-      .selectFrom('divergences as d')
-      .where('d.run_id', '=', runId)
-      .where(batchFilter(batch))
-      .selectAll('d')
-      .execute();
-    yield inBatchOrder(rows, batch).map((r) => {
-      const s = names.get(`${r.trace_id}\0${r.matrix}\0${r.sidx}`);
-      return toDivergence({ ...r, source: s?.trace ?? '', sha256: s?.sha256 ?? '', name: s?.name ?? '' });
-    });
+    yield await readBatch(db, runId, batch, names);
   }
 }
 
@@ -195,20 +218,8 @@ export async function divergencesAt(
     if (start >= to) break;
   }
   if (batch.length === 0) return [];
-  const names = new Map<string, ReportScenario>();
-  for (const s of await reportScenarios(db, runId)) names.set(`${s.traceId}\0${s.matrix}\0${s.sidx}`, s);
-  const rows = await db
-    .selectFrom('divergences as d')
-    .where('d.run_id', '=', runId)
-    .where(batchFilter(batch))
-    .selectAll('d')
-    .execute();
-  return inBatchOrder(rows, batch)
-    .slice(from - skipped, to - skipped)
-    .map((r) => {
-      const s = names.get(`${r.trace_id}\0${r.matrix}\0${r.sidx}`);
-      return toDivergence({ ...r, source: s?.trace ?? '', sha256: s?.sha256 ?? '', name: s?.name ?? '' });
-    });
+  const names = await scenariosByKey(db, runId);
+  return (await readBatch(db, runId, batch, names)).slice(from - skipped, to - skipped);
 }
 
 /** Every divergence of a run as the list's index needs it, in list order, batch by batch. */
@@ -217,8 +228,7 @@ export async function* streamDivergenceIndexRows(
   runId: number,
   pageSize = 20_000,
 ): AsyncGenerator<DivergenceIndexRow[]> {
-  const names = new Map<string, ReportScenario>();
-  for (const s of await reportScenarios(db, runId)) names.set(`${s.traceId}\0${s.matrix}\0${s.sidx}`, s);
+  const names = await scenariosByKey(db, runId);
   for (const batch of await scenarioBatches(db, runId, pageSize)) {
     const rows = await db
       .selectFrom('divergences as d')
@@ -238,7 +248,7 @@ export async function* streamDivergenceIndexRows(
       ])
       .execute();
     yield inBatchOrder(rows, batch).map((r) => {
-      const s = names.get(`${r.trace_id}\0${r.matrix}\0${r.sidx}`);
+      const s = names.get(keyOf(r));
       return {
         signature: r.signature,
         trace: s?.trace ?? '',
