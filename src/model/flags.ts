@@ -265,10 +265,6 @@ export function decodeVmFlags(raw: number): { flags: Set<VmFlag>; unknownBits: n
   return { flags, unknownBits: rest };
 }
 
-export function formatVmFlags(flags: VmFlags): string {
-  return flags.size === 0 ? '0' : VM_FLAGS.filter((f) => flags.has(f)).join('|');
-}
-
 /** `is_cow_mapping()`: private and may become writable (same text in every release read). */
 export function isCowMapping(flags: VmFlags): boolean {
   return flags.has('VM_MAYWRITE') && !flags.has('VM_SHARED');

@@ -41,10 +41,6 @@ export function versionKey(v: KernelVersion): number {
   return v.major * 1_000_000 + v.minor * 1_000 + (v.rc === 0 ? 999 : v.rc);
 }
 
-export function compareVersions(a: KernelVersion, b: KernelVersion): number {
-  return versionKey(a) - versionKey(b);
-}
-
 // Policies ask `atLeast(v, '6.3')` on every call: parse each threshold once.
 const thresholds = new Map<string, number>();
 
