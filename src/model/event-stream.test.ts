@@ -112,6 +112,11 @@ describe('EventStream', () => {
     expect(stream.stats.observedReturns).toBe(1);
   });
 
+  it('foreign pinbench markers are counted in the trace-cmd print form too', () => {
+    const { stream } = run([rec('print', 'tracing_mark_write: pinbench: case=zero_ro begin')]);
+    expect(stream.stats.foreignMarkers).toBe(1);
+  });
+
   it('trace-cmd print markers are markers too', () => {
     const r = rec('print', 'tracing_mark_write: pinbench: put_page pfn=0x10');
     expect(vocabularyOf(r)).toEqual({

@@ -10,6 +10,7 @@
  * Probe records (kprobe/kretprobe payloads) never become model events by themselves.
  */
 import { basename } from 'node:path';
+import { markerText } from '../ingest/probe-payload.ts';
 import type { EventRecord, IntegrityRecord, TraceRecord } from '../ingest/trace-record.ts';
 import { type CallEvent, type ContextLine, type ModelEvent, type TraceConfig, VOCABULARY } from './events.ts';
 import { parseIntLiteral } from './int-literal.ts';
@@ -73,31 +74,22 @@ const PROBE_RE = /^\(([^)]*?)(?:\+0x[0-9a-f]+\/0x[0-9a-f]+)?(?: <- [^)]*)?\)/;
 export function vocabularyOf(
   rec: EventRecord,
 ): { event: string; payload: string; payloadCol: number } | null {
-  let event = rec.event;
-  let payload = rec.payload;
-  let col = rec.payloadCol;
-  // trace-cmd prints markers as `print: tracing_mark_write: ...`
-  if (event === 'print' && payload.startsWith('tracing_mark_write: ')) {
-    event = 'tracing_mark_write';
-    payload = payload.slice(20);
-    col += 20;
-  }
-  if (event === 'tracing_mark_write') {
-    if (!payload.startsWith(MARKER_PREFIX)) return null;
-    const rest = payload.slice(MARKER_PREFIX.length);
+  // Markers come as `tracing_mark_write: <text>` (tracefs) or `print: tracing_mark_write: <text>`
+  // (trace-cmd report): the text ends the payload in both, so its column follows from its length.
+  const marker = markerText(rec);
+  if (marker !== undefined) {
+    if (!marker.startsWith(MARKER_PREFIX)) return null;
+    const rest = marker.slice(MARKER_PREFIX.length);
     const sp = rest.indexOf(' ');
     const word = sp < 0 ? rest : rest.slice(0, sp);
     if (!VOCABULARY.has(word)) return null;
     const inner = sp < 0 ? '' : rest.slice(sp + 1);
-    return {
-      event: word,
-      payload: inner,
-      payloadCol: col + MARKER_PREFIX.length + (sp < 0 ? rest.length : sp + 1),
-    };
+    return { event: word, payload: inner, payloadCol: rec.payloadCol + rec.payload.length - inner.length };
   }
+  const { event, payload } = rec;
   if (!VOCABULARY.has(event)) return null;
   if (PROBE_RE.test(payload)) return null;
-  return { event, payload, payloadCol: col };
+  return { event, payload, payloadCol: rec.payloadCol };
 }
 
 function hasContent(s: Scenario): boolean {
@@ -231,8 +223,7 @@ export class EventStream {
         return;
       }
     }
-    if (rec.event === 'tracing_mark_write' && rec.payload.startsWith(MARKER_PREFIX))
-      this.stats.foreignMarkers++;
+    if (markerText(rec)?.startsWith(MARKER_PREFIX)) this.stats.foreignMarkers++;
     this.stats.generic.set(rec.event, (this.stats.generic.get(rec.event) ?? 0) + 1);
   }
 
