@@ -140,3 +140,20 @@ export const EXIT_CODE_HELP = [
   '  3   the environment failed (disk, database, network); a run stays resumable',
   '  70  internal error in pinbench: please report it with the command and its output',
 ].join('\n');
+
+/**
+ * The code for a failed file operation: a path that names nothing usable (`ENOENT`, `ENOTDIR`,
+ * `EISDIR`...) is a wrong argument, `PB_USAGE` (exit 2); anything else (`ENOSPC`, `EIO`, `EACCES`
+ * on a directory the user does not own...) is the environment failing, `PB_IO` (exit 3).
+ */
+export function fileErrorCode(e: unknown): 'PB_USAGE' | 'PB_IO' {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && WRONG_PATH_ERRNOS.has(code) ? 'PB_USAGE' : 'PB_IO';
+}
+const WRONG_PATH_ERRNOS: ReadonlySet<string> = new Set([
+  'ENOENT',
+  'ENOTDIR',
+  'EISDIR',
+  'ENAMETOOLONG',
+  'ELOOP',
+]);

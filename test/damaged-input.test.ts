@@ -99,6 +99,34 @@ describe('damaged input is never a pass', () => {
     expect(new Set(r.verdicts.map((v) => v.verdict))).toEqual(new Set(['inconclusive']));
   });
 
+  it('lines moved out of timestamp order make every scenario inconclusive (tracefs merges by timestamp)', async () => {
+    const lines = readFileSync(TRACE_01, 'latin1').split('\n');
+    // The map and the unmap trade places: each line still reads, the story does not.
+    const map = lines.findIndex((l) => l.includes('vfio_map_dma:'));
+    const unmap = lines.findIndex((l) => l.includes('vfio_unmap_dma:'));
+    [lines[map], lines[unmap]] = [lines[unmap]!, lines[map]!];
+    const r = await replayJson(tempFile('moved.trace', lines.join('\n')), '--policy', 'v6.1');
+    expect(r.code).toBe(0);
+    for (const v of r.verdicts) {
+      expect(v.verdict).toBe('inconclusive');
+      expect(v.reason).toMatch(/timestamps go backwards at line \d+/);
+    }
+  });
+
+  it('a bad pinbench_config line invalidates every scenario it governs, not only the one it is in', async () => {
+    const file = tempFile(
+      'config.trace',
+      editLine('pinbench_config:', (l) => l.replace('memlock_pages=2048', 'memlock_pages=-1')),
+    );
+    const r = await replayJson(file, '--policy', 'v6.1');
+    expect(r.code).toBe(2);
+    const byScenario = new Map(r.verdicts.map((v) => [v.scenario, v]));
+    for (const name of ['vfio-zero-ro', 'vfio-zero-ro-hang']) {
+      expect(byScenario.get(name)?.verdict).toBe('error');
+      expect(byScenario.get(name)?.reason).toMatch(/memlock_pages: '-1' is negative \[PB_EVENT_FIELD\]/);
+    }
+  });
+
   it('a vfio_map_dma without flags= is a bad field: the scenario is error, exit 2', async () => {
     const file = tempFile(
       'noflags.trace',

@@ -9,7 +9,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { PinbenchError, TraceError } from '../errors.ts';
+import { fileErrorCode, PinbenchError, TraceError } from '../errors.ts';
 import { downloadToTemp, type HttpOptions } from './http-download.ts';
 import { HASH_WORKER_MIN_BYTES, type PendingDigest, sha256FileInWorker } from './sha256-file.ts';
 import type { TraceRecord } from './trace-record.ts';
@@ -270,10 +270,7 @@ function ioError(name: string, e: unknown): PinbenchError {
         : err?.code === 'EISDIR'
           ? 'is a directory, not a trace'
           : (err?.message ?? String(e));
-  // A path that names nothing readable is a wrong argument (exit 2); anything else is the
-  // environment failing (exit 3).
-  const wrongPath = ['ENOENT', 'ENOTDIR', 'EISDIR', 'ENAMETOOLONG', 'ELOOP'].includes(err?.code ?? '');
-  return new PinbenchError(wrongPath ? 'PB_USAGE' : 'PB_IO', `cannot read: ${why}`, {
+  return new PinbenchError(fileErrorCode(e), `cannot read: ${why}`, {
     location: { file: name },
     cause: e,
   });

@@ -49,7 +49,8 @@ export type IntegrityKind =
   | 'buffer-started' // ##### CPU n buffer started ####
   | 'overwritten' // header entries-written > entries-in-buffer
   | 'truncated-line' // the last line has no newline: the file was cut (inside this line, maybe)
-  | 'entries-mismatch'; // the header's entries-in-buffer differs from the records read
+  | 'entries-mismatch' // the header's entries-in-buffer differs from the records read
+  | 'out-of-order'; // a tracefs timestamp below the one before it: lines moved or spliced
 
 export interface IntegrityRecord {
   kind: 'integrity';

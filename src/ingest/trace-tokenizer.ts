@@ -126,6 +126,9 @@ export class TraceTokenizer implements LineSink {
   /** Bit 1: a `sec.usec` timestamp was seen; bit 2: a counter timestamp. */
   #clocks = 0;
   readonly #wholeInput: boolean;
+  /** The latest timestamp text of a tracefs record, and whether it was `sec.usec`; null once out of order. */
+  #lastTs: string | null = '';
+  #lastTsDecimal = false;
   /** Line of the `# entries-in-buffer/entries-written:` header, once seen. */
   #entriesLine = 0;
 
@@ -332,6 +335,8 @@ export class TraceTokenizer implements LineSink {
       payloadAt + 1,
       text,
     );
+    if (this.#layout === 'tracefs' && this.#lastTs !== null)
+      this.#checkOrder(text, t.tsStart - p, t.tsEnd - p, t.tsDecimal, lineNo);
     if (t.tgidKind !== 0) rec.tgid = t.tgidKind === 1 ? t.tgid : null;
     if (t.flagsEnd > t.flagsStart) rec.flags = text.substring(t.flagsStart - p, t.flagsEnd - p);
     this.#records++;
@@ -340,6 +345,29 @@ export class TraceTokenizer implements LineSink {
       if (this.#layout === undefined) this.#setLayout('trace-pipe');
     }
     this.#onRecord?.(rec);
+  }
+
+  /**
+   * The tracefs `trace` file merges the CPU buffers in timestamp order, so a timestamp below the
+   * one before it means lines were moved (or two files spliced): an integrity event, once per
+   * trace. Compared as decimal text (longer integer part, else the text), no number built.
+   */
+  #checkOrder(text: string, start: number, end: number, decimal: boolean, lineNo: number): void {
+    const ts = text.substring(start, end);
+    const last = this.#lastTs!;
+    if (last !== '' && decimal === this.#lastTsDecimal && decimalTextLess(ts, last)) {
+      this.#lastTs = null;
+      const what = `timestamp ${ts} is below the ${last} before it`;
+      if (this.#strict) {
+        throw new TraceError('PB_TRACE_SYNTAX', `${what}: lines are out of order`, {
+          location: { file: this.#file, line: lineNo, col: start + 1 },
+        });
+      }
+      this.#addIntegrity({ kind: 'integrity', line: lineNo, integrity: 'out-of-order', text: what }, false);
+      return;
+    }
+    this.#lastTs = ts;
+    this.#lastTsDecimal = decimal;
   }
 
   #hashLine(text: string, lineNo: number): void {
@@ -448,6 +476,15 @@ export class TraceTokenizer implements LineSink {
     const bytes = u.subarray(p, e);
     return isAscii(bytes) || !isUtf8(bytes) ? latin1(u, p, e) : u.toString('utf8', p, e);
   }
+}
+
+/** `a < b` for unsigned decimal texts (`5120.001468`, `88231`) with fractions of equal width. */
+function decimalTextLess(a: string, b: string): boolean {
+  const ia = a.indexOf('.');
+  const ib = b.indexOf('.');
+  const la = ia === -1 ? a.length : ia;
+  const lb = ib === -1 ? b.length : ib;
+  return la !== lb ? la < lb : a < b;
 }
 
 function cut(text: string): string {

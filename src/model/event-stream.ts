@@ -127,6 +127,8 @@ export class EventStream {
   /** The last few lines read, and calls still collecting the lines after them. */
   private recent: ContextLine[] = [];
   private awaitingAfter: { ev: CallEvent; left: number }[] = [];
+  /** A `pinbench_config` line that did not read: every later scenario is invalid. */
+  private configError: string | undefined;
   /** The scenario's latest call, for checking the expectations after it. */
   private lastCallName: CallEvent['name'] | undefined;
 
@@ -149,6 +151,7 @@ export class EventStream {
       cpus: new Set(),
     };
     if (title !== undefined) s.title = title;
+    if (this.configError !== undefined) s.error = this.configError;
     this.seq = 0;
     this.lastCallName = undefined;
     this.lastCall.clear();
@@ -175,7 +178,21 @@ export class EventStream {
       this.noteGeneric(rec);
       return null;
     }
-    const ev = parseModelEvent(vocab.event, vocab.payload, {
+    let ev: ModelEvent;
+    try {
+      ev = this.parse(rec, vocab);
+    } catch (e) {
+      // A config line holds until the end: every scenario it would govern is invalid too.
+      if (vocab.event === 'pinbench_config' && this.configError === undefined)
+        this.configError = (e as Error).message;
+      throw e;
+    }
+    this.stats.modelEvents++;
+    return this.apply(ev);
+  }
+
+  private parse(rec: EventRecord, vocab: { event: string; payload: string; payloadCol: number }): ModelEvent {
+    return parseModelEvent(vocab.event, vocab.payload, {
       file: this.file,
       line: rec.line,
       text: rec.text,
@@ -185,7 +202,9 @@ export class EventStream {
       cpu: rec.cpu,
       pid: rec.pid,
     });
-    this.stats.modelEvents++;
+  }
+
+  private apply(ev: ModelEvent): Scenario | null {
     if (ev.type === 'config') {
       Object.assign(ev.config, this.overrides);
       Object.assign(this.config, ev.config);
@@ -206,7 +225,7 @@ export class EventStream {
       this.seq++;
       this.stats.calls++;
       this.current.cpus.add(ev.cpu);
-      this.lastCall.set(`${rec.pid}:${ev.name}`, ev);
+      this.lastCall.set(`${ev.pid}:${ev.name}`, ev);
     }
     this.current.events.push(ev);
     return null;

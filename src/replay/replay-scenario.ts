@@ -306,17 +306,21 @@ export function replayScenario(
  * Gaps that mean the trace ends inside the scenario (or lines of it are missing): what was read
  * is not the whole scenario, so neither pass nor fail can be trusted (model.md "Verdicts").
  */
-const CUT_KINDS: ReadonlySet<Gap['kind']> = new Set(['truncated-line', 'entries-mismatch']);
+const CUT_KINDS: ReadonlySet<Gap['kind']> = new Set(['truncated-line', 'entries-mismatch', 'out-of-order']);
+
+/** Cuts that concern the whole trace, known only once it is read: see `markCut`. */
+export const TRACE_WIDE_CUTS: ReadonlySet<Gap['kind']> = new Set(['entries-mismatch', 'out-of-order']);
 
 function cutReason(g: Gap): string {
-  return g.kind === 'truncated-line'
-    ? `the trace ends inside this scenario (line ${g.line} is cut off)`
-    : `the trace is incomplete: its header's entries-in-buffer (line ${g.line}) differs from the records read`;
+  if (g.kind === 'truncated-line') return `the trace ends inside this scenario (line ${g.line} is cut off)`;
+  if (g.kind === 'out-of-order')
+    return `the trace is not as recorded: its timestamps go backwards at line ${g.line} (lines moved or spliced)`;
+  return `the trace is incomplete: its header's entries-in-buffer (line ${g.line}) differs from the records read`;
 }
 
 /**
- * A trace-wide cut found only once the whole trace is read (the header's entry count): every
- * pass or fail of the trace becomes `inconclusive`.
+ * A trace-wide cut (the header's entry count, timestamps out of order): lines are missing or
+ * moved somewhere, so every pass or fail of the trace becomes `inconclusive`.
  */
 export function markCut(result: ScenarioResult, gap: Gap): void {
   for (const v of result.verdicts) {

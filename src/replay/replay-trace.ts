@@ -10,7 +10,7 @@ import { EventStream, type RecordAdapter, type Scenario } from '../model/event-s
 import type { TraceConfig } from '../model/events.ts';
 import type { Policy } from '../model/kernel.ts';
 import type { ScenarioResult } from './replay-scenario.ts';
-import { divergenceSignature, markCut, replayScenario } from './replay-scenario.ts';
+import { divergenceSignature, markCut, replayScenario, TRACE_WIDE_CUTS } from './replay-scenario.ts';
 import type { TraceReplayResult } from './results.ts';
 
 export interface TraceReplayOptions {
@@ -120,7 +120,7 @@ export async function replayTrace(
     };
   }
   // Known only at the end: lines are missing somewhere, so no scenario's verdict can be trusted.
-  const mismatch = ingest.integrityEvents.find((r) => r.integrity === 'entries-mismatch');
+  const mismatch = ingest.integrityEvents.find((r) => TRACE_WIDE_CUTS.has(r.integrity));
   if (mismatch) for (const r of scenarios) markCut(r, { line: mismatch.line, kind: mismatch.integrity });
   const traceHash = `${ingest.sha256}${matrixSuffix(opts.matrix)}`;
   for (const r of scenarios) {
