@@ -4,7 +4,7 @@
  * programmatic API, print, and return an exit code.
  */
 import { parseArgs } from 'node:util';
-import { UsageError } from '../errors.ts';
+import { EXIT_CODE_HELP, UsageError } from '../errors.ts';
 
 export interface OptionSpec {
   type: 'string' | 'boolean';
@@ -86,6 +86,7 @@ export function commandHelp(cmd: Command): string {
   rows.push(['-h, --help', 'Show this help']);
   const width = Math.max(...rows.map(([f]) => f.length)) + 2;
   for (const [f, d] of rows) lines.push(`  ${f.padEnd(width)}${d}`);
+  lines.push('', EXIT_CODE_HELP);
   return `${lines.join('\n')}\n`;
 }
 

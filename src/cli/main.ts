@@ -1,9 +1,10 @@
 /**
  * The CLI's top level: dispatches to a command, and is the only place that turns errors into
- * messages and exit codes (0 success, 1 the job found failures, 2 bad input or usage).
+ * messages and exit codes (the table in errors.ts `EXIT`: 0 nothing fails, 1 failures found,
+ * 2 bad input or usage, 3 the environment failed, 70 internal error).
  */
 import { readFileSync } from 'node:fs';
-import { isPinbenchError } from '../errors.ts';
+import { EXIT, EXIT_CODE_HELP, exitCodeOf, isPinbenchError, UsageError } from '../errors.ts';
 import { type Command, type CommandIo, commandHelp, parseCommandArgs } from './command.ts';
 import { COMMANDS } from './commands/index.ts';
 
@@ -28,10 +29,15 @@ function topHelp(commands: readonly Command[]): string {
     '  -h, --help     Show help (also: pinbench <command> --help)',
     '  -V, --version  Print the version',
     '',
-    'Exit codes: 0 success, 1 the job ran and found failures (regressions), 2 bad input or usage.',
+    EXIT_CODE_HELP,
     '',
   ].join('\n');
 }
+
+const ENVIRONMENT_HINT =
+  'The environment failed (exit 3): fix the cause above and run the command again; an interrupted run continues with --resume.\n';
+const REPORT_REQUEST =
+  'This is a bug in pinbench (exit 70). Please report it with the command line and the output above.\n';
 
 export function defaultIo(): CommandIo {
   return {
@@ -71,12 +77,15 @@ export async function main(
     }
     return await cmd.run(values, positionals, io);
   } catch (e) {
-    if (isPinbenchError(e)) {
+    const code = exitCodeOf(e);
+    if (isPinbenchError(e) && code !== EXIT.internal) {
       io.stderr.write(`pinbench ${cmd.name}: ${e.message}\n`);
-      if (e.code === 'PB_USAGE') io.stderr.write(`Run 'pinbench ${cmd.name} --help' for usage.\n`);
-      return e.code === 'PB_INTERNAL' ? 70 : 2;
+      if (e instanceof UsageError) io.stderr.write(`Run 'pinbench ${cmd.name} --help' for usage.\n`);
+      if (code === EXIT.environment) io.stderr.write(ENVIRONMENT_HINT);
+      return code;
     }
-    io.stderr.write(`pinbench ${cmd.name}: internal error: ${(e as Error)?.stack ?? String(e)}\n`);
-    return 70;
+    const what = isPinbenchError(e) ? e.message : ((e as Error)?.stack ?? String(e));
+    io.stderr.write(`pinbench ${cmd.name}: internal error: ${what}\n${REPORT_REQUEST}`);
+    return EXIT.internal;
   }
 }

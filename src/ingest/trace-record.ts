@@ -48,7 +48,9 @@ export type IntegrityKind =
   | 'events-dropped' // trace-cmd: CPU:n [n EVENTS DROPPED]
   | 'buffer-started' // ##### CPU n buffer started ####
   | 'overwritten' // header entries-written > entries-in-buffer
-  | 'truncated-line'; // the last line has no newline and does not parse
+  | 'truncated-line' // the last line has no newline: the file was cut (inside this line, maybe)
+  | 'entries-mismatch' // the header's entries-in-buffer differs from the records read
+  | 'out-of-order'; // a tracefs timestamp below the one before it: lines moved or spliced
 
 export interface IntegrityRecord {
   kind: 'integrity';

@@ -53,6 +53,11 @@ export interface TokenizerOptions {
   maxLineBytes?: number;
   /** Skipped lines kept per reason for reports. Default 3. */
   examplesPerReason?: number;
+  /**
+   * The bytes pushed are the whole input, so a header's `entries-in-buffer` can be checked
+   * against the records read at the end. Default: true when `firstLine` is 1; false for a range.
+   */
+  wholeInput?: boolean;
 }
 
 export interface TokenizeSummary extends IngestStats {
@@ -120,6 +125,12 @@ export class TraceTokenizer implements LineSink {
   readonly #functionEvent: InternedName;
   /** Bit 1: a `sec.usec` timestamp was seen; bit 2: a counter timestamp. */
   #clocks = 0;
+  readonly #wholeInput: boolean;
+  /** The latest timestamp text of a tracefs record, and whether it was `sec.usec`; null once out of order. */
+  #lastTs: string | null = '';
+  #lastTsDecimal = false;
+  /** Line of the `# entries-in-buffer/entries-written:` header, once seen. */
+  #entriesLine = 0;
 
   constructor(options: TokenizerOptions = {}) {
     this.#file = options.file ?? '<input>';
@@ -132,6 +143,7 @@ export class TraceTokenizer implements LineSink {
     this.#nextLine = firstLine;
     this.#atStart = firstLine === 1;
     this.#sniff = this.#atStart ? Buffer.alloc(0) : null;
+    this.#wholeInput = options.wholeInput ?? this.#atStart;
     if (options.layout !== undefined) this.#setLayout(options.layout);
     this.#functionEvent = this.#eventNames.get(Buffer.from('function'), 0, 8);
   }
@@ -159,7 +171,36 @@ export class TraceTokenizer implements LineSink {
       this.#splitter.push(this.#checkMagic(head));
     }
     this.#splitter.end();
+    this.#checkEntries();
     return this.summary();
+  }
+
+  /**
+   * A tracefs header announces how many entries the buffer held; the `trace` file prints each as
+   * one line. Fewer records than announced means lines are missing (a file cut at a line
+   * boundary, lines dropped or unreadable), more means lines were added: either way the trace is
+   * not what the kernel wrote, and no verdict drawn from it can be trusted.
+   */
+  #checkEntries(): void {
+    const announced = this.#header.entriesInBuffer;
+    if (!this.#wholeInput || announced === undefined || this.#layout !== 'tracefs') return;
+    if (announced === this.#records) return;
+    const text = `header announces ${announced} entries, ${this.#records} records read`;
+    if (this.#strict) {
+      throw new TraceError('PB_TRACE_SYNTAX', `${text}: the trace is incomplete or altered`, {
+        location: { file: this.#file, line: this.#entriesLine },
+      });
+    }
+    this.#addIntegrity(
+      {
+        kind: 'integrity',
+        line: this.#entriesLine,
+        integrity: 'entries-mismatch',
+        count: announced - this.#records,
+        text,
+      },
+      false,
+    );
   }
 
   /** The stats so far (complete after `end()`). */
@@ -191,6 +232,10 @@ export class TraceTokenizer implements LineSink {
       this.#blank++;
       return;
     }
+    if (!terminated) {
+      this.#unterminated(u, p, e, knownAscii, lineNo);
+      return;
+    }
     const c = u[p]!;
     if (c === HASH) {
       this.#hashLine(this.#decode(u, p, e, knownAscii), lineNo);
@@ -202,7 +247,7 @@ export class TraceTokenizer implements LineSink {
     const t = this.#tokens;
     const reason = scanEventLine(u, p, e, this.#padded, t);
     if (reason === null) this.#record(u, p, e, knownAscii, lineNo);
-    else this.#unread(u, p, e, knownAscii, terminated, lineNo, reason, t.failAt);
+    else this.#unread(u, p, e, knownAscii, lineNo, reason, t.failAt);
   }
 
   overlong(head: Buffer, byteLength: number, terminated: boolean): void {
@@ -214,13 +259,42 @@ export class TraceTokenizer implements LineSink {
       if (refused !== null) this.#refuse(refused, lineNo);
     }
     if (!terminated) {
-      this.#addIntegrity({ kind: 'integrity', line: lineNo, integrity: 'truncated-line', text }, true);
+      this.#truncated(lineNo, text);
       return;
     }
     this.#skip('line-too-long', lineNo, this.#maxLineBytes + 1, text);
   }
 
   // --- line kinds -------------------------------------------------------------------------
+
+  /**
+   * The last line has no newline. ftrace ends every line with one, so the file was cut, possibly
+   * in the middle of this line (`pinbench_expect: ret=0 ret!=liv`): whatever it would read as,
+   * it is an integrity event, never a record.
+   */
+  #unterminated(u: Buffer, p: number, e: number, knownAscii: boolean, lineNo: number): void {
+    let i = p;
+    while (i < e && (u[i] === 32 || u[i] === 9)) i++;
+    if (i === e) {
+      this.#blank++;
+      return;
+    }
+    const text = this.#decode(u, p, e, knownAscii);
+    if (this.#atStart) {
+      const refused = refusalForBodyLine(u, p, e, text);
+      if (refused !== null) this.#refuse(refused, lineNo);
+    }
+    this.#truncated(lineNo, text);
+  }
+
+  #truncated(lineNo: number, text: string): void {
+    if (this.#strict) {
+      throw new TraceError('PB_TRACE_SYNTAX', `the trace ends inside this line (truncated): '${cut(text)}'`, {
+        location: { file: this.#file, line: lineNo },
+      });
+    }
+    this.#addIntegrity({ kind: 'integrity', line: lineNo, integrity: 'truncated-line', text }, true);
+  }
 
   #record(u: Buffer, p: number, e: number, knownAscii: boolean, lineNo: number): void {
     const t = this.#tokens;
@@ -261,6 +335,8 @@ export class TraceTokenizer implements LineSink {
       payloadAt + 1,
       text,
     );
+    if (this.#layout === 'tracefs' && this.#lastTs !== null)
+      this.#checkOrder(text, t.tsStart - p, t.tsEnd - p, t.tsDecimal, lineNo);
     if (t.tgidKind !== 0) rec.tgid = t.tgidKind === 1 ? t.tgid : null;
     if (t.flagsEnd > t.flagsStart) rec.flags = text.substring(t.flagsStart - p, t.flagsEnd - p);
     this.#records++;
@@ -269,6 +345,29 @@ export class TraceTokenizer implements LineSink {
       if (this.#layout === undefined) this.#setLayout('trace-pipe');
     }
     this.#onRecord?.(rec);
+  }
+
+  /**
+   * The tracefs `trace` file merges the CPU buffers in timestamp order, so a timestamp below the
+   * one before it means lines were moved (or two files spliced): an integrity event, once per
+   * trace. Compared as decimal text (longer integer part, else the text), no number built.
+   */
+  #checkOrder(text: string, start: number, end: number, decimal: boolean, lineNo: number): void {
+    const ts = text.substring(start, end);
+    const last = this.#lastTs!;
+    if (last !== '' && decimal === this.#lastTsDecimal && decimalTextLess(ts, last)) {
+      this.#lastTs = null;
+      const what = `timestamp ${ts} is below the ${last} before it`;
+      if (this.#strict) {
+        throw new TraceError('PB_TRACE_SYNTAX', `${what}: lines are out of order`, {
+          location: { file: this.#file, line: lineNo, col: start + 1 },
+        });
+      }
+      this.#addIntegrity({ kind: 'integrity', line: lineNo, integrity: 'out-of-order', text: what }, false);
+      return;
+    }
+    this.#lastTs = ts;
+    this.#lastTsDecimal = decimal;
   }
 
   #hashLine(text: string, lineNo: number): void {
@@ -283,6 +382,7 @@ export class TraceTokenizer implements LineSink {
     }
     this.#headers++;
     if (h.kind === 'header') {
+      if (h.entries) this.#entriesLine = lineNo;
       if (h.layout !== undefined && this.#layout === undefined) this.#setLayout(h.layout);
       if (h.overwritten !== undefined) {
         // Counted as a header line; the signal it carries is kept with the integrity events.
@@ -310,13 +410,12 @@ export class TraceTokenizer implements LineSink {
     return true;
   }
 
-  /** A line that is not an event: blank, a refused layout, a truncated last line, or a skip. */
+  /** A whole line that is not an event: blank, a refused layout, or a skip. */
   #unread(
     u: Buffer,
     p: number,
     e: number,
     knownAscii: boolean,
-    terminated: boolean,
     lineNo: number,
     reason: SkipReason,
     failAt: number,
@@ -331,10 +430,6 @@ export class TraceTokenizer implements LineSink {
     if (this.#atStart) {
       const refused = refusalForBodyLine(u, p, e, text);
       if (refused !== null) this.#refuse(refused, lineNo);
-    }
-    if (!terminated) {
-      this.#addIntegrity({ kind: 'integrity', line: lineNo, integrity: 'truncated-line', text }, true);
-      return;
     }
     const ascii = knownAscii || isAscii(u.subarray(p, e));
     const col = (ascii || !isUtf8(u.subarray(p, e)) ? failAt - p : utf16Length(u, p, failAt)) + 1;
@@ -383,6 +478,15 @@ export class TraceTokenizer implements LineSink {
   }
 }
 
+/** `a < b` for unsigned decimal texts (`5120.001468`, `88231`) with fractions of equal width. */
+function decimalTextLess(a: string, b: string): boolean {
+  const ia = a.indexOf('.');
+  const ib = b.indexOf('.');
+  const la = ia === -1 ? a.length : ia;
+  const lb = ib === -1 ? b.length : ib;
+  return la !== lb ? la < lb : a < b;
+}
+
 function cut(text: string): string {
   return text.length > EXAMPLE_TEXT_CHARS ? `${text.slice(0, EXAMPLE_TEXT_CHARS)}...` : text;
 }
@@ -403,7 +507,7 @@ export function tokenizeBytes(
   options: TokenizerOptions & { start?: number; end?: number } = {},
 ): TokenizeSummary {
   const { start = 0, end = bytes.length, ...rest } = options;
-  const tok = new TraceTokenizer(rest);
+  const tok = new TraceTokenizer({ wholeInput: start === 0 && end === bytes.length, ...rest });
   tok.push(bytes.subarray(start, end));
   return tok.end();
 }

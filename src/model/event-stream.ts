@@ -10,11 +10,21 @@
  * Probe records (kprobe/kretprobe payloads) never become model events by themselves.
  */
 import { basename } from 'node:path';
+import { EventError } from '../errors.ts';
 import { markerText } from '../ingest/probe-payload.ts';
 import type { EventRecord, IntegrityRecord, TraceRecord } from '../ingest/trace-record.ts';
-import { type CallEvent, type ContextLine, type ModelEvent, type TraceConfig, VOCABULARY } from './events.ts';
+import {
+  type CallEvent,
+  type ContextLine,
+  type ExpectEvent,
+  LOOKUP_CALLS,
+  type ModelEvent,
+  type TraceConfig,
+  VOCABULARY,
+} from './events.ts';
 import { parseIntLiteral } from './int-literal.ts';
 import { type KernelVersion, parseKernelVersion } from './kernel-version.ts';
+import { SYMBOLIC_RETS } from './outcome.ts';
 import { parseModelEvent } from './parse-event.ts';
 
 export interface Gap {
@@ -117,6 +127,10 @@ export class EventStream {
   /** The last few lines read, and calls still collecting the lines after them. */
   private recent: ContextLine[] = [];
   private awaitingAfter: { ev: CallEvent; left: number }[] = [];
+  /** A `pinbench_config` line that did not read: every later scenario is invalid. */
+  private configError: string | undefined;
+  /** The scenario's latest call, for checking the expectations after it. */
+  private lastCallName: CallEvent['name'] | undefined;
 
   constructor(file: string, overrides: Partial<TraceConfig> = {}) {
     this.file = file;
@@ -137,7 +151,9 @@ export class EventStream {
       cpus: new Set(),
     };
     if (title !== undefined) s.title = title;
+    if (this.configError !== undefined) s.error = this.configError;
     this.seq = 0;
+    this.lastCallName = undefined;
     this.lastCall.clear();
     return s;
   }
@@ -162,7 +178,21 @@ export class EventStream {
       this.noteGeneric(rec);
       return null;
     }
-    const ev = parseModelEvent(vocab.event, vocab.payload, {
+    let ev: ModelEvent;
+    try {
+      ev = this.parse(rec, vocab);
+    } catch (e) {
+      // A config line holds until the end: every scenario it would govern is invalid too.
+      if (vocab.event === 'pinbench_config' && this.configError === undefined)
+        this.configError = (e as Error).message;
+      throw e;
+    }
+    this.stats.modelEvents++;
+    return this.apply(ev);
+  }
+
+  private parse(rec: EventRecord, vocab: { event: string; payload: string; payloadCol: number }): ModelEvent {
+    return parseModelEvent(vocab.event, vocab.payload, {
       file: this.file,
       line: rec.line,
       text: rec.text,
@@ -172,7 +202,9 @@ export class EventStream {
       cpu: rec.cpu,
       pid: rec.pid,
     });
-    this.stats.modelEvents++;
+  }
+
+  private apply(ev: ModelEvent): Scenario | null {
     if (ev.type === 'config') {
       Object.assign(ev.config, this.overrides);
       Object.assign(this.config, ev.config);
@@ -185,16 +217,46 @@ export class EventStream {
       // of its own: a config preamble alone is not a scenario.
       return hasContent(done) ? done : null;
     }
+    if (ev.type === 'expect') this.checkExpect(ev);
     if (ev.type === 'call') {
+      this.lastCallName = ev.name;
       ev.context = [...this.recent];
       this.awaitingAfter.push({ ev, left: CONTEXT_AFTER });
       this.seq++;
       this.stats.calls++;
       this.current.cpus.add(ev.cpu);
-      this.lastCall.set(`${rec.pid}:${ev.name}`, ev);
+      this.lastCall.set(`${ev.pid}:${ev.name}`, ev);
     }
     this.current.events.push(ev);
     return null;
+  }
+
+  /**
+   * What an expectation can only be checked against in its place: a call assertion needs a call
+   * before it, and `ret=zero` (a page name) fits only a lookup, which returns a page.
+   */
+  private checkExpect(ev: ExpectEvent): void {
+    const fail = (col: number, message: string): never => {
+      throw new EventError('PB_EVENT_FIELD', `pinbench_expect: ${message}`, {
+        location: { file: this.file, line: ev.line, col },
+      });
+    };
+    for (const a of ev.assertions) {
+      if (a.final) continue;
+      const call = this.lastCallName;
+      if (call === undefined) {
+        fail(a.col, `${a.text}: no call before it in this scenario`);
+        continue;
+      }
+      if (a.subject !== 'ret' || (LOOKUP_CALLS as readonly string[]).includes(call)) continue;
+      const page = a.value.split('|').find((v) => /^(zero|new\d*)$/.test(v));
+      if (page !== undefined) {
+        fail(
+          a.col + a.subject.length + a.op.length,
+          `${a.text}: '${page}' is a page name, but ${call} returns a number or ${SYMBOLIC_RETS.filter((r) => r !== 'unsupported').join('/')}`,
+        );
+      }
+    }
   }
 
   /** Keeps the lines around calls (cheap: the strings already exist). */

@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { applyDeclaration, callPolicy } from '../model/dispatch.ts';
-import type { Scenario } from '../model/event-stream.ts';
+import type { Gap, Scenario } from '../model/event-stream.ts';
 import { type Assertion, type CallEvent, DEFAULT_CONFIG, type TraceConfig } from '../model/events.ts';
 import type { Policy } from '../model/kernel.ts';
 import { parseKernelVersion } from '../model/kernel-version.ts';
@@ -166,6 +166,7 @@ export function replayScenario(
     return run;
   });
   const gaps = sc.gaps.filter((g) => g.cpu === undefined || sc.cpus.has(g.cpu));
+  const cut = sc.gaps.find((g) => CUT_KINDS.has(g.kind));
   const firstGapLine = gaps.length ? Math.min(...gaps.map((g) => g.line)) : Number.POSITIVE_INFINITY;
   const seenPartitions = new Set<string>();
   // `final.*` assertions are collected while stepping and evaluated at the end.
@@ -279,7 +280,10 @@ export function replayScenario(
       verdict = 'error';
       reason = opts.error ?? run.error;
     } else if (run.unsupported) verdict = 'unsupported';
-    else if (run.failures.length > 0) verdict = 'fail';
+    else if (cut !== undefined) {
+      verdict = 'inconclusive';
+      reason = cutReason(cut);
+    } else if (run.failures.length > 0) verdict = 'fail';
     else if (run.deferred > 0) {
       verdict = 'inconclusive';
       reason = `expectations decided after an integrity gap at line ${firstGapLine}`;
@@ -296,6 +300,35 @@ export function replayScenario(
     result.verdicts.push(rec);
   }
   return result;
+}
+
+/**
+ * Gaps that mean the trace ends inside the scenario (or lines of it are missing): what was read
+ * is not the whole scenario, so neither pass nor fail can be trusted (model.md "Verdicts").
+ */
+const CUT_KINDS: ReadonlySet<Gap['kind']> = new Set(['truncated-line', 'entries-mismatch', 'out-of-order']);
+
+/** Cuts that concern the whole trace, known only once it is read: see `markCut`. */
+export const TRACE_WIDE_CUTS: ReadonlySet<Gap['kind']> = new Set(['entries-mismatch', 'out-of-order']);
+
+function cutReason(g: Gap): string {
+  if (g.kind === 'truncated-line') return `the trace ends inside this scenario (line ${g.line} is cut off)`;
+  if (g.kind === 'out-of-order')
+    return `the trace is not as recorded: its timestamps go backwards at line ${g.line} (lines moved or spliced)`;
+  return `the trace is incomplete: its header's entries-in-buffer (line ${g.line}) differs from the records read`;
+}
+
+/**
+ * A trace-wide cut (the header's entry count, timestamps out of order): lines are missing or
+ * moved somewhere, so every pass or fail of the trace becomes `inconclusive`.
+ */
+export function markCut(result: ScenarioResult, gap: Gap): void {
+  for (const v of result.verdicts) {
+    if (v.verdict !== 'pass' && v.verdict !== 'fail') continue;
+    v.verdict = 'inconclusive';
+    v.failed = [];
+    v.reason = cutReason(gap);
+  }
 }
 
 function compareCall(

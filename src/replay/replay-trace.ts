@@ -3,14 +3,14 @@
  * are complete, so memory holds one scenario's events at a time whatever the trace size.
  */
 import { performance } from 'node:perf_hooks';
-import { isPinbenchError } from '../errors.ts';
+import { isPinbenchError, TraceError } from '../errors.ts';
 import { type IngestOptions, ingestSource } from '../ingest/index.ts';
 import type { EventRecord, TraceRecord } from '../ingest/trace-record.ts';
 import { EventStream, type RecordAdapter, type Scenario } from '../model/event-stream.ts';
 import type { TraceConfig } from '../model/events.ts';
 import type { Policy } from '../model/kernel.ts';
 import type { ScenarioResult } from './replay-scenario.ts';
-import { divergenceSignature, replayScenario } from './replay-scenario.ts';
+import { divergenceSignature, markCut, replayScenario, TRACE_WIDE_CUTS } from './replay-scenario.ts';
 import type { TraceReplayResult } from './results.ts';
 
 export interface TraceReplayOptions {
@@ -93,6 +93,16 @@ export async function replayTrace(
   let ingest: Awaited<ReturnType<typeof ingestSource>>;
   try {
     ingest = await ingestSource(source, { ...opts.ingest, strict: opts.strict ?? false, onRecord });
+    // An empty file, or text with no trace line in it, is not a trace that passed.
+    if (ingest.records === 0) {
+      throw new TraceError(
+        'PB_TRACE_SYNTAX',
+        'no trace records (the file is empty or holds no trace lines)',
+        {
+          location: { file: source },
+        },
+      );
+    }
     for (const a of adapters) for (const r of a.end()) feed(r);
     const last = stream.end();
     if (last) finish(last);
@@ -109,6 +119,9 @@ export async function replayTrace(
       ms: performance.now() - t0,
     };
   }
+  // Known only at the end: lines are missing somewhere, so no scenario's verdict can be trusted.
+  const mismatch = ingest.integrityEvents.find((r) => TRACE_WIDE_CUTS.has(r.integrity));
+  if (mismatch) for (const r of scenarios) markCut(r, { line: mismatch.line, kind: mismatch.integrity });
   const traceHash = `${ingest.sha256}${matrixSuffix(opts.matrix)}`;
   for (const r of scenarios) {
     for (const d of r.divergences) d.signature = divergenceSignature(traceHash, d.scenario, d.seq, d.classes);

@@ -3,6 +3,7 @@
  * divergence counts, the first root divergences with each class's why path, and regression
  * reports for `check`. Trace text is printed as it is (a terminal is not HTML).
  */
+import { EXIT, type ExitCode, exitCodeOfCode, worstExit } from '../errors.ts';
 import type { CheckReport } from './check.ts';
 import type { DivergenceRecord, TraceReplayResult, Verdict } from './results.ts';
 
@@ -161,6 +162,20 @@ export function formatCheck(report: CheckReport): string {
       : `no regressions${report.fixes.length ? ` (${report.fixes.length} fix(es))` : ''}`,
   );
   return `${out.join('\n')}\n`;
+}
+
+/**
+ * The exit code replay results give (before any failures the command counts itself): a trace the
+ * environment kept from being read is 3, bad input (a trace that could not be read, a scenario
+ * with verdict `error`) is 2. `inconclusive` never changes it.
+ */
+export function replayExitCode(results: readonly TraceReplayResult[]): ExitCode {
+  const codes: ExitCode[] = [];
+  for (const t of results) {
+    if (t.error) codes.push(exitCodeOfCode(t.error.code));
+    if (t.scenarios.some((s) => s.verdicts.some((v) => v.verdict === 'error'))) codes.push(EXIT.badInput);
+  }
+  return worstExit(...codes);
 }
 
 /** A trace that could not be read or a scenario that is invalid: the command exits 2. */

@@ -7,7 +7,7 @@ import { expandMatrix, parseConfigOverrides } from '../../replay/config-override
 import { isModulePath, resolvePolicies } from '../../replay/load-policies.ts';
 import { writeNdjson } from '../../replay/ndjson.ts';
 import { replayCorpus } from '../../replay/replay-corpus.ts';
-import { formatSummary, hasInputErrors } from '../../replay/summary.ts';
+import { formatSummary, replayExitCode } from '../../replay/summary.ts';
 import { bool, type Command, type CommandIo, int, type ParsedValues, strs } from '../command.ts';
 
 export const REPLAY_OPTIONS = {
@@ -85,7 +85,9 @@ export const replayCommand: Command = {
   summary: 'Replay traces against policies and report verdicts and divergences',
   positionals: '[trace...]',
   details:
-    'Without traces, replays the shipped corpus under traces/. Exit 0 when every trace was read, 2 on bad input.',
+    'Without traces, replays the shipped corpus under traces/. Exit 0 when every trace was read and no\n' +
+    'scenario is an error (failed expectations are reported, not an exit code: see run and check), 2 on bad\n' +
+    'input, 3 when the environment kept a trace from being read.',
   options: {
     ...REPLAY_OPTIONS,
     json: {
@@ -113,6 +115,6 @@ export const replayCommand: Command = {
       );
     const failedTrace = results.find((r) => r.error);
     if (failedTrace) io.stderr.write(`pinbench replay: ${failedTrace.error!.message}\n`);
-    return hasInputErrors(results) ? 2 : 0;
+    return replayExitCode(results);
   },
 };

@@ -9,7 +9,7 @@ import { formatShard, parseRunId, parseShard, type ShardSpec, sourcesHash } from
 import { UsageError } from '../../errors.ts';
 import { expandMatrix, parseConfigOverrides } from '../../replay/config-overrides.ts';
 import { resolvePolicies } from '../../replay/load-policies.ts';
-import { formatSummary, hasInputErrors } from '../../replay/summary.ts';
+import { formatSummary, replayExitCode } from '../../replay/summary.ts';
 import { writeRunReport } from '../../report/write-html-report.ts';
 import { createShardedRun } from '../../store/shard-runs.ts';
 import { openStore } from '../../store/store.ts';
@@ -151,7 +151,7 @@ export const runCommand: Command = {
         }
         if (report) io.stdout.write(`report: ${report.path} (${report.pages} pages)\n`);
       }
-      return hasInputErrors(result.results) ? 2 : 0;
+      return replayExitCode(result.results);
     } finally {
       await store.close();
     }

@@ -6,7 +6,7 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { resolve } from 'node:path';
-import { PinbenchError, UsageError } from '../../errors.ts';
+import { fileErrorCode, PinbenchError, UsageError } from '../../errors.ts';
 import { DEFAULT_SCENARIOS, type SynthLayout, synthesize } from '../../model/synth/index.ts';
 import { bool, type Command, int, str } from '../command.ts';
 
@@ -146,7 +146,13 @@ Exit codes: 0 written; 2 bad options or an output that cannot be written.`,
       // A reader that went away (`pinbench synth ... | head`) is not an error of ours.
       if (outPath === undefined && err.code === 'EPIPE') return 0;
       if (e instanceof PinbenchError) throw e;
-      throw new PinbenchError('PB_IO', `cannot write ${outPath ?? 'standard output'}: ${err.message}`);
+      throw new PinbenchError(
+        fileErrorCode(err),
+        `cannot write ${outPath ?? 'standard output'}: ${err.message}`,
+        {
+          cause: err,
+        },
+      );
     }
   },
 };
