@@ -9,8 +9,9 @@ import type { EventRecord, TraceRecord } from '../ingest/trace-record.ts';
 import { EventStream, type RecordAdapter, type Scenario } from '../model/event-stream.ts';
 import type { TraceConfig } from '../model/events.ts';
 import type { Policy } from '../model/kernel.ts';
+import { traceIdentity, traceLabel } from './divergence-identity.ts';
 import type { ScenarioResult } from './replay-scenario.ts';
-import { divergenceSignature, replayScenario } from './replay-scenario.ts';
+import { replayScenario } from './replay-scenario.ts';
 import type { TraceReplayResult } from './results.ts';
 
 export interface TraceReplayOptions {
@@ -26,12 +27,8 @@ export interface TraceReplayOptions {
   ingest?: Omit<IngestOptions, 'onRecord' | 'strict'>;
   /** Adapters for real recordings, tried in order on every record. */
   adapters?: (source: string) => RecordAdapter[];
-  /** Called with each scenario's result once the trace is read (signatures final). */
+  /** Called with each scenario's result as soon as the scenario is complete (signatures final). */
   onScenario?: (result: ScenarioResult) => void;
-}
-
-function matrixSuffix(matrix: string | undefined): string {
-  return matrix ? ` [${matrix}]` : '';
 }
 
 export async function replayTrace(
@@ -40,22 +37,22 @@ export async function replayTrace(
   opts: TraceReplayOptions,
 ): Promise<TraceReplayResult> {
   const t0 = performance.now();
-  const traceLabel = `${source}${matrixSuffix(opts.matrix)}`;
+  const identity = traceIdentity(source, opts.matrix ?? '');
   const stream = new EventStream(source, opts.configOverrides ?? {});
   const adapters = opts.adapters?.(source) ?? [];
   const scenarios: ScenarioResult[] = [];
 
-  // Scenarios replay as soon as they are complete; their divergence signatures are finished once
-  // the trace's hash is known (at the end of the bytes).
+  // Scenarios replay as soon as they are complete; a divergence's identity needs nothing beyond
+  // its own scenario, so each result is final when it is made.
   const finish = (sc: Scenario): void => {
     const r = replayScenario(sc, policies, {
-      traceHash: '',
-      trace: traceLabel,
+      trace: identity,
       outcomes: opts.outcomes,
       ...(opts.configOverrides ? { configOverrides: opts.configOverrides } : {}),
       ...(sc.error !== undefined ? { error: sc.error } : {}),
     });
     scenarios.push(r);
+    opts.onScenario?.(r);
   };
 
   const feed = (rec: TraceRecord): void => {
@@ -84,8 +81,9 @@ export async function replayTrace(
   };
 
   const base = {
-    trace: traceLabel,
-    matrix: opts.matrix ?? '',
+    trace: traceLabel(identity),
+    identity,
+    matrix: identity.matrix,
     integrity: [],
     scenarios,
     events: { modelEvents: 0, calls: 0, generic: {}, foreignMarkers: 0, observedReturns: 0 },
@@ -108,11 +106,6 @@ export async function replayTrace(
       error: { code: e.code, message: e.message },
       ms: performance.now() - t0,
     };
-  }
-  const traceHash = `${ingest.sha256}${matrixSuffix(opts.matrix)}`;
-  for (const r of scenarios) {
-    for (const d of r.divergences) d.signature = divergenceSignature(traceHash, d.scenario, d.seq, d.classes);
-    opts.onScenario?.(r);
   }
   const st = stream.stats;
   return {
