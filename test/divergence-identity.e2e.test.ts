@@ -144,4 +144,23 @@ describe('divergence identity across runs with and without a candidate', () => {
     expect(triage.out).toContain(kept.signature);
     expect(back.unchanged.some((x) => x.signature === kept.signature)).toBe(true);
   }, 240_000);
+
+  it('run separates known from unexpected failures; only unexpected ones exit 1', async () => {
+    await copyFile(join(REPO, 'traces/01-vfio-zero-ro.trace'), join(work, 'traces/01-vfio-zero-ro.trace'));
+    const args = ['run', '--db', 'db', '--no-report', ...RELEASES.flatMap((p) => ['--policy', p])];
+    const known = await cli([...args, 'traces/01-vfio-zero-ro.trace'], work);
+    expect(known.code, known.err).toBe(0);
+    expect(known.out).toMatch(/^(\d+) failures \(\1 known, 0 unexpected\)$/m);
+    const withCandidate = await cli(
+      [...args, '--policy', './candidate.ts', 'traces/01-vfio-zero-ro.trace'],
+      work,
+    );
+    expect(withCandidate.code, withCandidate.err).toBe(1);
+    // The candidate (base v6.0-rc3) inherits v6.0-rc3's rows: vfio-zero-ro is expected to fail
+    // there (known), vfio-zero-ro-hang to pass (its livelock is unexpected).
+    const m = /^(\d+) failures \((\d+) known, (\d+) unexpected\)$/m.exec(withCandidate.out)!;
+    expect(Number(m[3])).toBe(1);
+    expect(Number(m[1])).toBe(Number(m[2]) + 1);
+    expect(withCandidate.out).toMatch(/^ {2}unexpected vfio-zero-ro-hang nothing-pinnable: /m);
+  }, 120_000);
 });

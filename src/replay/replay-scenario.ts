@@ -19,6 +19,7 @@ import {
   traceLabel,
 } from './divergence-identity.ts';
 import { callSubject, checkAssertion, finalSubject, scopeMatches } from './expectations.ts';
+import { type ExpectedVerdict, expectedVerdict } from './result-header.ts';
 import type {
   DivergenceRecord,
   FidelityRecord,
@@ -39,6 +40,8 @@ export interface ScenarioReplayOptions {
   configOverrides?: Partial<TraceConfig>;
   /** An error that made the scenario invalid (a bad field): every policy gets `error`. */
   error?: string;
+  /** The trace header's `# Result` rows, for each verdict's `expected`. */
+  expected?: readonly ExpectedVerdict[];
 }
 
 export interface ScenarioResult {
@@ -277,6 +280,8 @@ export function replayScenario(
       failed: verdict === 'fail' ? run.failures.map((f) => f.text) : [],
     };
     if (reason !== undefined) rec.reason = reason;
+    const expected = opts.expected ? expectedVerdict(opts.expected, sc.name, run.policy) : undefined;
+    if (expected !== undefined) rec.expected = expected;
     result.verdicts.push(rec);
   }
   return result;

@@ -12,6 +12,7 @@ import type { Policy } from '../model/kernel.ts';
 import { traceIdentity, traceLabel } from './divergence-identity.ts';
 import type { ScenarioResult } from './replay-scenario.ts';
 import { replayScenario } from './replay-scenario.ts';
+import { type ExpectedVerdict, readResultBlocks } from './result-header.ts';
 import type { TraceReplayResult } from './results.ts';
 
 export interface TraceReplayOptions {
@@ -41,6 +42,22 @@ export async function replayTrace(
   const stream = new EventStream(source, opts.configOverrides ?? {});
   const adapters = opts.adapters?.(source) ?? [];
   const scenarios: ScenarioResult[] = [];
+  // The header's `#` lines up to the first record: its `# Result` blocks say what each release
+  // is expected to give, read once when the first scenario is complete.
+  const header: string[] = [];
+  let inHeader = true;
+  let expected: ExpectedVerdict[] | undefined;
+  const expectedRows = (): ExpectedVerdict[] => {
+    if (expected === undefined) {
+      try {
+        expected = readResultBlocks(header.join('\n'));
+      } catch {
+        expected = []; // a malformed block is the corpus test's to report; replay goes on without it
+      }
+      header.length = 0;
+    }
+    return expected;
+  };
 
   // Scenarios replay as soon as they are complete; a divergence's identity needs nothing beyond
   // its own scenario, so each result is final when it is made.
@@ -48,6 +65,7 @@ export async function replayTrace(
     const r = replayScenario(sc, policies, {
       trace: identity,
       outcomes: opts.outcomes,
+      expected: expectedRows(),
       ...(opts.configOverrides ? { configOverrides: opts.configOverrides } : {}),
       ...(sc.error !== undefined ? { error: sc.error } : {}),
     });
@@ -68,6 +86,7 @@ export async function replayTrace(
   };
 
   const onRecord = (rec: TraceRecord): void => {
+    inHeader = false;
     if (rec.kind === 'event' && adapters.length > 0) {
       for (const a of adapters) {
         const out: EventRecord[] | null = a.push(rec);
@@ -90,7 +109,14 @@ export async function replayTrace(
   };
   let ingest: Awaited<ReturnType<typeof ingestSource>>;
   try {
-    ingest = await ingestSource(source, { ...opts.ingest, strict: opts.strict ?? false, onRecord });
+    ingest = await ingestSource(source, {
+      ...opts.ingest,
+      strict: opts.strict ?? false,
+      onRecord,
+      onHashLine: (text) => {
+        if (inHeader) header.push(text);
+      },
+    });
     for (const a of adapters) for (const r of a.end()) feed(r);
     const last = stream.end();
     if (last) finish(last);
