@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { definePolicy } from '../../policies/define-policy.ts';
 import { policyFromModule, releases } from '../../policies/index.ts';
 import { countFailures, failureKind, formatFailureCounts } from './failure-kind.ts';
-import { expectedVerdict, readResultBlocks } from './result-header.ts';
 import { replayTrace } from './replay-trace.ts';
+import { expectedVerdict, readResultBlocks } from './result-header.ts';
 import { formatMatrix } from './summary.ts';
 
 describe('expected vs actual', () => {
@@ -28,9 +28,15 @@ describe('expected vs actual', () => {
 
   it("a policy without a row of its own uses its base release's row; an unnamed block covers every scenario", () => {
     const blocks = readResultBlocks(
-      ['# Result a:', '#   v5.4:   fail  -- why', '#   v6.1:   pass', '#', '# Result:', '#   v5.4:   pass', ''].join(
-        '\n',
-      ),
+      [
+        '# Result a:',
+        '#   v5.4:   fail  -- why',
+        '#   v6.1:   pass',
+        '#',
+        '# Result:',
+        '#   v5.4:   pass',
+        '',
+      ].join('\n'),
     );
     expect(expectedVerdict(blocks, 'a', { id: 'v5.4', scopeRelease: 'v5.4' })).toBe('fail');
     expect(expectedVerdict(blocks, 'a', { id: 'my-fix', scopeRelease: 'v5.4' })).toBe('fail');
