@@ -22,6 +22,8 @@ export interface IngestOptions {
   strict?: boolean;
   /** Called for every record (events and integrity markers) in file order. */
   onRecord?: (record: TraceRecord) => void;
+  /** Called for every `#` line in file order (see TokenizerOptions). */
+  onHashLine?: (text: string, line: number) => void;
   /** Standard input, for the source `-`. Default `process.stdin`. */
   stdin?: NodeJS.ReadableStream;
   /** Download settings for URL sources. */
@@ -167,6 +169,7 @@ async function ingestChunks(
     file: name,
     ...(options.strict !== undefined ? { strict: options.strict } : {}),
     ...(options.onRecord !== undefined ? { onRecord: options.onRecord } : {}),
+    ...(options.onHashLine !== undefined ? { onHashLine: options.onHashLine } : {}),
     ...(options.maxLineBytes !== undefined ? { maxLineBytes: options.maxLineBytes } : {}),
     ...(options.examplesPerReason !== undefined ? { examplesPerReason: options.examplesPerReason } : {}),
   });

@@ -45,6 +45,8 @@ export interface TokenizerOptions {
   strict?: boolean;
   /** Called once per record, in file order, while `push()` runs. */
   onRecord?: (record: TraceRecord) => void;
+  /** Called with every `#` line (the header's comments, e.g. a `# Result` block), in file order. */
+  onHashLine?: (text: string, line: number) => void;
   /** Number of the first line (default 1). Above 1, the input is a range inside a file: no layout sniffing or refusals. */
   firstLine?: number;
   /** The layout when already known (ranges after the first). */
@@ -103,6 +105,7 @@ export class TraceTokenizer implements LineSink {
   readonly #file: string;
   readonly #strict: boolean;
   readonly #onRecord: ((record: TraceRecord) => void) | undefined;
+  readonly #onHashLine: ((text: string, line: number) => void) | undefined;
   readonly #examplesPerReason: number;
   readonly #maxLineBytes: number;
   /** The first bytes, held back until the trace.dat magic can be checked; null once checked. */
@@ -136,6 +139,7 @@ export class TraceTokenizer implements LineSink {
     this.#file = options.file ?? '<input>';
     this.#strict = options.strict ?? false;
     this.#onRecord = options.onRecord;
+    this.#onHashLine = options.onHashLine;
     this.#examplesPerReason = options.examplesPerReason ?? 3;
     this.#maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
     this.#splitter = new LineSplitter(this, this.#maxLineBytes);
@@ -371,6 +375,7 @@ export class TraceTokenizer implements LineSink {
   }
 
   #hashLine(text: string, lineNo: number): void {
+    this.#onHashLine?.(text, lineNo);
     const h: HeaderLine = readHashLine(text, this.#header);
     if (h.kind === 'refused') this.#refuse(h.refused, lineNo);
     if (h.kind === 'buffer-started') {

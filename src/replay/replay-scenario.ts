@@ -2,7 +2,6 @@
  * Replays one scenario against every policy in lockstep: each event goes to every policy's own
  * state before the next event is read; call outcomes are compared on the spot. Pure: no I/O.
  */
-import { createHash } from 'node:crypto';
 import { applyDeclaration, callPolicy } from '../model/dispatch.ts';
 import type { Gap, Scenario } from '../model/event-stream.ts';
 import { type Assertion, type CallEvent, DEFAULT_CONFIG, type TraceConfig } from '../model/events.ts';
@@ -12,7 +11,15 @@ import { type FinalChecks, finalChecks, type Outcome } from '../model/outcome.ts
 import { State } from '../model/state.ts';
 import { classify, type OutcomeClass, outcomeKey } from './compare.ts';
 import { type Coverage, coveredCalls } from './coverage.ts';
+import {
+  divergenceSignature,
+  divergenceTitle,
+  scenarioFingerprint,
+  type TraceIdentity,
+  traceLabel,
+} from './divergence-identity.ts';
 import { callSubject, checkAssertion, finalSubject, scopeMatches } from './expectations.ts';
+import { type ExpectedVerdict, expectedVerdict } from './result-header.ts';
 import type {
   DivergenceRecord,
   FidelityRecord,
@@ -25,16 +32,16 @@ import type {
 export const OBSERVED = 'observed';
 
 export interface ScenarioReplayOptions {
-  /** Identifies the trace content in divergence signatures (its SHA-256). */
-  traceHash: string;
-  /** Path shown in records. */
-  trace: string;
+  /** Which trace (and matrix configuration) the scenario belongs to. */
+  trace: TraceIdentity;
   /** Emit every outcome record (the NDJSON `outcome` lines); off for summaries. */
   outcomes: boolean;
   /** `--config` overrides, applied over every pinbench_config. */
   configOverrides?: Partial<TraceConfig>;
   /** An error that made the scenario invalid (a bad field): every policy gets `error`. */
   error?: string;
+  /** The trace header's `# Result` rows, for each verdict's `expected`. */
+  expected?: readonly ExpectedVerdict[];
 }
 
 export interface ScenarioResult {
@@ -60,37 +67,6 @@ interface PolicyRun {
   error?: string;
   final?: FinalChecks;
 }
-
-function shortHash(parts: string[]): string {
-  const h = createHash('sha256');
-  for (const p of parts) h.update(p).update('\0');
-  return h.digest('hex').slice(0, 16);
-}
-
-/**
- * Stable across runs: the same trace content, scenario, call and outcome classes give the same
- * signature (the why paths do not enter it).
- */
-export function divergenceSignature(
-  traceHash: string,
-  scenario: string,
-  seq: number,
-  classes: readonly { policies: readonly string[]; outcome: Omit<Outcome, 'why'> }[],
-): string {
-  const parts = classes
-    .map(
-      (c) =>
-        `${[...c.policies].sort().join(',')}=${classKeys.get(c.outcome) ?? outcomeKey({ ...c.outcome, why: [] })}`,
-    )
-    .sort();
-  return shortHash([traceHash, scenario, String(seq), ...parts]);
-}
-
-/**
- * The outcome key of each class outcome a divergence record holds, computed once when the
- * classes were formed (replayTrace signs every divergence again once the trace's hash is known).
- */
-const classKeys = new WeakMap<object, string>();
 
 /** The release a trace's `kernel=` names (6.1.0-56-amd64 -> v6.1), for fidelity checks. */
 function recordingRelease(kernel: string | null | undefined): string | null {
@@ -148,6 +124,10 @@ export function replayScenario(
     coverage: coveredCalls(sc),
   };
   const config: TraceConfig = { ...DEFAULT_CONFIG, ...sc.config, ...opts.configOverrides };
+  const label = traceLabel(opts.trace);
+  // The outcome keys of each divergence's classes, parallel to result.divergences: the
+  // signatures are computed once, when the scenario is complete.
+  const classKeys: string[][] = [];
   const byTable = new Map<string, PolicyRun>();
   const runs: PolicyRun[] = policies.map((policy) => {
     const table = tableIdentity(policy.ops);
@@ -202,7 +182,7 @@ export function replayScenario(
         for (const [policy, o] of outcomes) {
           result.outcomes.push({
             type: 'outcome',
-            trace: opts.trace,
+            trace: label,
             scenario: sc.name,
             seq: ev.seq,
             line: ev.line,
@@ -212,7 +192,7 @@ export function replayScenario(
           });
         }
       }
-      compareCall(sc, ev, outcomes, opts, seenPartitions, result, recording);
+      compareCall(sc, ev, outcomes, label, seenPartitions, result, classKeys, recording);
       lastCall = { ev, outcomes };
       continue;
     }
@@ -253,7 +233,7 @@ export function replayScenario(
     const f = run.final;
     result.finals.push({
       type: 'final',
-      trace: opts.trace,
+      trace: label,
       scenario: sc.name,
       policy: run.policy.id,
       leaks: f.leaks,
@@ -273,6 +253,13 @@ export function replayScenario(
     }
   }
 
+  if (result.divergences.length > 0) {
+    const fingerprint = scenarioFingerprint(sc, config, opts.trace.matrix);
+    result.divergences.forEach((d, i) => {
+      d.signature = divergenceSignature(fingerprint, d.seq, classKeys[i]!);
+    });
+  }
+
   for (const run of runs) {
     let verdict: Verdict;
     let reason: string | undefined;
@@ -290,13 +277,15 @@ export function replayScenario(
     } else verdict = 'pass';
     const rec: VerdictRecord = {
       type: 'verdict',
-      trace: opts.trace,
+      trace: label,
       scenario: sc.name,
       policy: run.policy.id,
       verdict,
       failed: verdict === 'fail' ? run.failures.map((f) => f.text) : [],
     };
     if (reason !== undefined) rec.reason = reason;
+    const expected = opts.expected ? expectedVerdict(opts.expected, sc.name, run.policy) : undefined;
+    if (expected !== undefined) rec.expected = expected;
     result.verdicts.push(rec);
   }
   return result;
@@ -335,9 +324,10 @@ function compareCall(
   sc: Scenario,
   ev: CallEvent,
   outcomes: Map<string, Outcome>,
-  opts: ScenarioReplayOptions,
+  label: string,
   seenPartitions: Set<string>,
   result: ScenarioResult,
+  classKeys: string[][],
   recording: string | null,
 ): void {
   const supported: { policy: string; outcome: Outcome }[] = [];
@@ -369,7 +359,7 @@ function compareCall(
         if (policy === recording && outcome.ret !== obs.ret) {
           result.fidelity.push({
             type: 'fidelity',
-            trace: opts.trace,
+            trace: label,
             scenario: sc.name,
             seq: ev.seq,
             line: ev.line,
@@ -389,21 +379,22 @@ function compareCall(
     .join(' | ');
   const root = !seenPartitions.has(partition);
   seenPartitions.add(partition);
-  const recordClasses = classes.map((c) => {
-    const outcome = stripWhy(c.outcome);
-    classKeys.set(outcome, c.key);
-    return { policies: c.policies, outcome, why: c.outcome.why };
-  });
-  const signature = divergenceSignature(opts.traceHash, sc.name, ev.seq, recordClasses);
+  const recordClasses = classes.map((c) => ({
+    policies: c.policies,
+    outcome: stripWhy(c.outcome),
+    why: c.outcome.why,
+  }));
+  classKeys.push(classes.map((c) => c.key));
   result.divergences.push({
     type: 'divergence',
-    trace: opts.trace,
+    trace: label,
     scenario: sc.name,
     seq: ev.seq,
     line: ev.line,
     event: ev.name,
     text: ev.text,
-    signature,
+    signature: '',
+    title: divergenceTitle(sc.name, ev.seq, ev.name, recordClasses),
     root,
     classes: recordClasses,
     unsupported,

@@ -5,7 +5,8 @@
  */
 import { EXIT, type ExitCode, exitCodeOfCode, worstExit } from '../errors.ts';
 import type { CheckReport } from './check.ts';
-import type { DivergenceRecord, TraceReplayResult, Verdict } from './results.ts';
+import { countFailures, failureKind, formatFailureCounts, isUnexpectedPass } from './failure-kind.ts';
+import type { DivergenceRecord, TraceReplayResult, Verdict, VerdictRecord } from './results.ts';
 
 const MARK: Record<Verdict, string> = {
   pass: '.',
@@ -14,6 +15,53 @@ const MARK: Record<Verdict, string> = {
   unsupported: '-',
   error: 'E',
 };
+
+/** One cell: the verdict, told apart from what the header expects where that matters. */
+function mark(v: { verdict: Verdict; expected?: Verdict | undefined } | undefined): string {
+  if (!v) return ' ';
+  if (failureKind(v) === 'known') return 'f';
+  if (isUnexpectedPass(v)) return '!';
+  return MARK[v.verdict];
+}
+
+const LEGEND = [
+  '. pass',
+  'f fail, known (the header expects it)',
+  'F fail, unexpected',
+  '! pass, header expects fail',
+  '? inconclusive',
+  '- unsupported',
+  'E error',
+];
+
+/**
+ * The verdict matrix with the release names written down above their columns (no numbered
+ * header to decode) and the legend beside it.
+ */
+export function formatMatrix(
+  rows: readonly { name: string; verdicts: ReadonlyMap<string, { verdict: Verdict; expected?: Verdict }> }[],
+  ids: readonly string[],
+): string[] {
+  const width = Math.min(60, Math.max(8, ...rows.map((r) => r.name.length)) + 2);
+  const tall = Math.max(0, ...ids.map((id) => id.length));
+  const out: string[] = [];
+  for (let i = 0; i < tall; i++) {
+    // Names bottom-aligned, one character per line, so every column reads top-down.
+    const left = i === tall - 1 ? 'scenario' : '';
+    out.push(`${left.padEnd(width)}${ids.map((id) => id.padStart(tall)[i]).join(' ')}`.trimEnd());
+  }
+  for (const r of rows) {
+    const name = r.name.length > width - 2 ? `${r.name.slice(0, width - 3)}…` : r.name;
+    out.push(`${name.padEnd(width)}${ids.map((id) => mark(r.verdicts.get(id))).join(' ')}`);
+  }
+  // The legend beside the matrix: on the right of its first lines.
+  const col = Math.max(...out.map((l) => l.length)) + 4;
+  LEGEND.forEach((l, i) => {
+    if (i < out.length) out[i] = `${out[i]!.padEnd(col)}${l}`;
+    else out.push(`${''.padEnd(col)}${l}`);
+  });
+  return out;
+}
 
 function describeRet(o: {
   ret: unknown;
@@ -52,7 +100,7 @@ export interface SummaryOptions {
 export function formatSummary(results: readonly TraceReplayResult[], opts: SummaryOptions): string {
   const out: string[] = [];
   const ids = opts.policies;
-  const rows: { name: string; verdicts: Map<string, Verdict> }[] = [];
+  const rows: { name: string; verdicts: Map<string, VerdictRecord> }[] = [];
   let divergences = 0;
   let roots = 0;
   let calls = 0;
@@ -64,9 +112,9 @@ export function formatSummary(results: readonly TraceReplayResult[], opts: Summa
       calls += s.calls;
       divergences += s.divergences.length;
       roots += s.divergences.filter((d) => d.root).length;
-      const verdicts = new Map<string, Verdict>();
+      const verdicts = new Map<string, VerdictRecord>();
       for (const v of s.verdicts) {
-        verdicts.set(v.policy, v.verdict);
+        verdicts.set(v.policy, v);
         totals[v.verdict]++;
       }
       rows.push({ name: `${t.trace.replace(/^.*\//, '')} ${s.scenario}`, verdicts });
@@ -75,32 +123,25 @@ export function formatSummary(results: readonly TraceReplayResult[], opts: Summa
   out.push(
     `${results.length} trace(s), ${rows.length} scenario(s), ${ids.length} polic${ids.length === 1 ? 'y' : 'ies'}, ${calls} call(s)`,
   );
+  const failures = countFailures(results.flatMap((t) => t.scenarios.flatMap((s) => s.verdicts)));
   out.push(
     `verdicts: ${totals.pass} pass, ${totals.fail} fail, ${totals.inconclusive} inconclusive, ${totals.unsupported} unsupported, ${totals.error} error`,
   );
+  out.push(formatFailureCounts(failures));
   out.push(`divergences: ${divergences} (${roots} root)`);
   if (rows.length) {
-    const width = Math.min(60, Math.max(...rows.map((r) => r.name.length)) + 2);
     out.push('');
-    out.push(
-      `${'scenario'.padEnd(width)}verdict per policy (. pass, F fail, ? inconclusive, - unsupported, E error)`,
-    );
-    // Policy ids as a vertical header would be unreadable; number them and give a legend.
-    out.push(`${''.padEnd(width)}${ids.map((_, i) => String(i % 10)).join('')}`);
-    for (const r of rows) {
-      const name = r.name.length > width - 2 ? `${r.name.slice(0, width - 3)}…` : r.name;
-      out.push(`${name.padEnd(width)}${ids.map((id) => MARK[r.verdicts.get(id) ?? 'error']).join('')}`);
-    }
-    out.push('');
-    out.push(`policies: ${ids.map((id, i) => `${i % 10}=${id}`).join(' ')}`);
+    out.push(...formatMatrix(rows, ids));
   }
   const failed = results.flatMap((t) =>
     t.scenarios.flatMap((s) => s.verdicts.filter((v) => v.verdict === 'fail')),
   );
   if (failed.length) {
     out.push('');
-    out.push('failed expectations:');
-    for (const v of failed.slice(0, 40)) out.push(`  ${v.scenario} ${v.policy}: ${v.failed.join('; ')}`);
+    out.push('failed expectations (unexpected first):');
+    failed.sort((a, b) => Number(failureKind(a) === 'known') - Number(failureKind(b) === 'known'));
+    for (const v of failed.slice(0, 40))
+      out.push(`  ${failureKind(v)} ${v.scenario} ${v.policy}: ${v.failed.join('; ')}`);
     if (failed.length > 40) out.push(`  ... ${failed.length - 40} more`);
   }
   // An invalid scenario gives every policy the same `error` with the same reason: say it once.
@@ -178,9 +219,7 @@ export function replayExitCode(results: readonly TraceReplayResult[]): ExitCode 
   return worstExit(...codes);
 }
 
-/** A trace that could not be read or a scenario that is invalid: the command exits 2. */
-export function hasInputErrors(results: readonly TraceReplayResult[]): boolean {
-  return results.some(
-    (t) => t.error || t.scenarios.some((s) => s.verdicts.some((v) => v.verdict === 'error')),
-  );
+/** Failures the trace headers do not expect: `run` exits 1 on them. */
+export function unexpectedFailures(results: readonly TraceReplayResult[]): number {
+  return countFailures(results.flatMap((t) => t.scenarios.flatMap((s) => s.verdicts))).unexpected;
 }

@@ -8,8 +8,9 @@ import { runJob } from '../../api/run-job.ts';
 import { formatShard, parseRunId, parseShard, type ShardSpec, sourcesHash } from '../../api/shard.ts';
 import { UsageError } from '../../errors.ts';
 import { expandMatrix, parseConfigOverrides } from '../../replay/config-overrides.ts';
+import { countFailures } from '../../replay/failure-kind.ts';
 import { resolvePolicies } from '../../replay/load-policies.ts';
-import { formatSummary, replayExitCode } from '../../replay/summary.ts';
+import { formatSummary, replayExitCode, unexpectedFailures } from '../../replay/summary.ts';
 import { writeRunReport } from '../../report/write-html-report.ts';
 import { createShardedRun } from '../../store/shard-runs.ts';
 import { openStore } from '../../store/store.ts';
@@ -130,7 +131,10 @@ export const runCommand: Command = {
           : await writeRunReport(store, result.run.id, { cwd: io.cwd });
       if (bool(values, 'json')) {
         const { results: _results, ...rest } = result;
-        io.stdout.write(`${JSON.stringify({ ...rest, ...(report ? { report: report.path } : {}) })}\n`);
+        const failures = countFailures(result.results.flatMap((t) => t.scenarios.flatMap((s) => s.verdicts)));
+        io.stdout.write(
+          `${JSON.stringify({ ...rest, failures, ...(report ? { report: report.path } : {}) })}\n`,
+        );
       } else {
         io.stdout.write(formatSummary(result.results, { policies: policies.map((p) => p.id) }));
         const sh = result.shard;
@@ -151,7 +155,10 @@ export const runCommand: Command = {
         }
         if (report) io.stdout.write(`report: ${report.path} (${report.pages} pages)\n`);
       }
-      return replayExitCode(result.results);
+      // Bad input (2) or the environment (3) first; failures the trace headers expect (known
+      // historical bugs) do not fail the run, unexpected ones do (1).
+      const inputExit = replayExitCode(result.results);
+      return inputExit !== 0 ? inputExit : unexpectedFailures(result.results) > 0 ? 1 : 0;
     } finally {
       await store.close();
     }

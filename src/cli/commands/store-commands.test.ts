@@ -84,7 +84,7 @@ describe('runs, diff, accept, export on PGlite', () => {
     const diff = await cli(['diff', String(r1), String(r2), '--db', db]);
     expect(diff.code).toBe(0);
     const changed = sigs(second.slice(1));
-    expect(diff.out).toContain(`run ${r1} -> run ${r2}: ${changed.length} new, ${changed.length} fixed`);
+    expect(diff.out).toContain(`run ${r1} -> run ${r2}: ${changed.length} new, ${changed.length} gone`);
     for (const s of changed) expect(diff.out).toContain(s);
     expect(diff.out).toContain('{v5.19,v6.0-rc3} != {v6.0-rc1}');
     const diffJson = JSON.parse((await cli(['diff', String(r2), '--json', '--db', db])).out) as {
