@@ -40,6 +40,12 @@ export const checkCommand: Command = {
       policies[0]!.id,
       results.flatMap((t) => t.scenarios.map((result) => ({ trace: t.trace, result }))),
     );
+    // "no regressions" over nothing would read as a pass: checking no scenario is bad input.
+    if (report.scenarios === 0 && !results.some((r) => r.error)) {
+      throw new UsageError(
+        `no scenarios in ${sources.length === 1 ? sources[0] : `the ${sources.length} traces given`}: nothing was checked`,
+      );
+    }
     if (values.json === true) io.stdout.write(`${JSON.stringify(report)}\n`);
     else io.stdout.write(formatCheck(report));
     const bad = results.find((r) => r.error);
