@@ -16,7 +16,7 @@ export const checkCommand: Command = {
   positionals: '[trace...]',
   details:
     'The candidate is a policy id (v6.0-rc1, post-873aefb376bb, fce831c92092-v1) or the path of your own\n' +
-    'policy module (see README, "Writing a patch policy"). Without traces, the shipped corpus is used.',
+    'policy module (see README, "Checking a patch"). Without traces, the shipped corpus is used.',
   options: {
     candidate: { type: 'string', arg: 'ID|PATH', description: 'The policy under test (required)' },
     baseline: { type: 'string', arg: 'ID', description: 'The policy it must not regress against (required)' },
