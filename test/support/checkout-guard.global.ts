@@ -8,7 +8,14 @@ import { checkoutChanges, checkoutState } from './checkout-state.ts';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 export default function setup(): () => void {
-  const before = checkoutState(ROOT);
+  let before: ReturnType<typeof checkoutState>;
+  try {
+    before = checkoutState(ROOT);
+  } catch (e) {
+    // Not a git checkout (an unpacked tarball) or no git: nothing to compare against.
+    console.warn(`checkout guard off: ${(e as Error).message.split('\n')[0]}`);
+    return () => {};
+  }
   return () => {
     const changes = checkoutChanges(before, checkoutState(ROOT));
     if (changes.length > 0) {

@@ -18,6 +18,7 @@ export const ingestCommand: Command = {
   summary: 'Read traces (files, .gz, - for stdin, http(s) URLs) and report what every line became',
   positionals: '[source...]',
   details: `
+A directory stands for the trace files under it (*.trace, *.txt, *.trace.gz, recursively).
 Each source is streamed through the tokenizer: every line becomes a record, a header line, an
 integrity event (lost/dropped events, buffer started, overwritten buffer, truncated last line),
 a blank line, or is skipped with a reason. With no sources, every *.trace, *.txt and *.trace.gz
