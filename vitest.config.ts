@@ -17,6 +17,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // Fails the run when a test wrote into the checkout (reports/, .pinbench/, stray files).
+    globalSetup: ['test/support/checkout-guard.global.ts'],
     projects: [
       {
         extends: true,

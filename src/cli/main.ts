@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { EXIT, EXIT_CODE_HELP, exitCodeOf, isPinbenchError, UsageError } from '../errors.ts';
 import { type Command, type CommandIo, commandHelp, parseCommandArgs } from './command.ts';
 import { COMMANDS } from './commands/index.ts';
+import { didYouMean } from './suggest.ts';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -66,7 +67,13 @@ export async function main(
   }
   const cmd = commands.find((c) => c.name === first);
   if (!cmd) {
-    io.stderr.write(`pinbench: unknown command '${first}'. Run 'pinbench --help' for the list. [PB_USAGE]\n`);
+    const hint = didYouMean(
+      first,
+      commands.map((c) => c.name),
+    );
+    io.stderr.write(
+      `pinbench: unknown command '${first}'${hint}. Run 'pinbench --help' for the list. [PB_USAGE]\n`,
+    );
     return 2;
   }
   try {

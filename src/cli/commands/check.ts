@@ -16,7 +16,7 @@ export const checkCommand: Command = {
   positionals: '[trace...]',
   details:
     'The candidate is a policy id (v6.0-rc1, post-873aefb376bb, fce831c92092-v1) or the path of your own\n' +
-    'policy module (see README, "Writing a patch policy"). Without traces, the shipped corpus is used.',
+    'policy module (see README, "Checking a patch"). Without traces, the shipped corpus is used.',
   options: {
     candidate: { type: 'string', arg: 'ID|PATH', description: 'The policy under test (required)' },
     baseline: { type: 'string', arg: 'ID', description: 'The policy it must not regress against (required)' },
@@ -40,6 +40,12 @@ export const checkCommand: Command = {
       policies[0]!.id,
       results.flatMap((t) => t.scenarios.map((result) => ({ trace: t.trace, result }))),
     );
+    // "no regressions" over nothing would read as a pass: checking no scenario is bad input.
+    if (report.scenarios === 0 && !results.some((r) => r.error)) {
+      throw new UsageError(
+        `no scenarios in ${sources.length === 1 ? sources[0] : `the ${sources.length} traces given`}: nothing was checked`,
+      );
+    }
     if (values.json === true) io.stdout.write(`${JSON.stringify(report)}\n`);
     else io.stdout.write(formatCheck(report));
     const bad = results.find((r) => r.error);

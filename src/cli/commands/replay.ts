@@ -2,7 +2,7 @@
 import { availableParallelism } from 'node:os';
 import { relative, resolve } from 'node:path';
 import { UsageError } from '../../errors.ts';
-import { findCorpusFiles } from '../../ingest/index.ts';
+import { expandTraceArgs, findCorpusFiles } from '../../ingest/index.ts';
 import { expandMatrix, parseConfigOverrides } from '../../replay/config-overrides.ts';
 import { isModulePath, resolvePolicies } from '../../replay/load-policies.ts';
 import { writeNdjson } from '../../replay/ndjson.ts';
@@ -41,9 +41,12 @@ export const REPLAY_OPTIONS = {
   'no-adapters': { type: 'boolean', description: 'Do not adapt real recordings (io_uring case markers)' },
 } as const satisfies Command['options'];
 
-/** The traces to replay: the arguments, or the shipped corpus under traces/. */
+/**
+ * The traces to replay: the arguments (a directory stands for the trace files under it; every
+ * path must exist), or the shipped corpus under traces/.
+ */
 export async function corpusSources(positionals: string[], io: CommandIo): Promise<string[]> {
-  if (positionals.length) return positionals;
+  if (positionals.length) return expandTraceArgs(positionals, io.cwd);
   // Relative to the working directory, so output names the same files on every machine.
   const files = await findCorpusFiles(resolve(io.cwd, 'traces'));
   if (files.length === 0) throw new UsageError('no traces given and none found under traces/');

@@ -70,6 +70,8 @@ export const runCommand: Command = {
     }
     const shard: ShardSpec | undefined = shardArg !== undefined ? parseShard(shardArg) : undefined;
     const runId = runIdArg !== undefined ? parseRunId(runIdArg) : undefined;
+    // Every trace named must exist before a run is created: a typo stores nothing.
+    const given = resumeRef === undefined ? await corpusSources(positionals, io) : undefined;
     const store = await openStore({ db: str(values, 'db'), cwd: io.cwd, env: io.env });
     try {
       const specs = strs(values, 'policy');
@@ -95,7 +97,7 @@ export const runCommand: Command = {
         if (positionals.length)
           throw new UsageError('--resume takes the traces of the run it resumes; give none');
         sources = opt.sources ?? [];
-      } else sources = await corpusSources(positionals, io);
+      } else sources = given!;
       if (createRun) {
         const id = await createShardedRun(store, {
           ...(await policiesRevision(io.cwd)),
