@@ -9,6 +9,7 @@ import { writeNdjson } from '../../replay/ndjson.ts';
 import { replayCorpus } from '../../replay/replay-corpus.ts';
 import { formatSummary, hasInputErrors } from '../../replay/summary.ts';
 import { bool, type Command, type CommandIo, int, type ParsedValues, strs } from '../command.ts';
+import { rawStream } from '../terminal-stream.ts';
 
 export const REPLAY_OPTIONS = {
   policy: {
@@ -74,7 +75,8 @@ export async function replayFromOptions(
     adapters: !bool(values, 'no-adapters'),
     cwd: io.cwd,
     onProgress: (done, total) => {
-      if (progress.isTTY) progress.write(`\rreplayed ${done}/${total} trace(s)${done === total ? '\n' : ''}`);
+      if (progress.isTTY)
+        rawStream(progress).write(`\rreplayed ${done}/${total} trace(s)${done === total ? '\n' : ''}`);
     },
   });
   return { policies, results };
