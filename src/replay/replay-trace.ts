@@ -9,7 +9,7 @@ import type { EventRecord, TraceRecord } from '../ingest/trace-record.ts';
 import { EventStream, type RecordAdapter, type Scenario } from '../model/event-stream.ts';
 import type { TraceConfig } from '../model/events.ts';
 import type { Policy } from '../model/kernel.ts';
-import type { ScenarioResult } from './replay-scenario.ts';
+import type { PolicyCallGuard, ScenarioResult } from './replay-scenario.ts';
 import { divergenceSignature, replayScenario } from './replay-scenario.ts';
 import type { TraceReplayResult } from './results.ts';
 
@@ -28,6 +28,8 @@ export interface TraceReplayOptions {
   adapters?: (source: string) => RecordAdapter[];
   /** Called with each scenario's result once the trace is read (signatures final). */
   onScenario?: (result: ScenarioResult) => void;
+  /** Watches user policies' calls (replay workers). */
+  guard?: PolicyCallGuard;
 }
 
 function matrixSuffix(matrix: string | undefined): string {
@@ -54,6 +56,7 @@ export async function replayTrace(
       outcomes: opts.outcomes,
       ...(opts.configOverrides ? { configOverrides: opts.configOverrides } : {}),
       ...(sc.error !== undefined ? { error: sc.error } : {}),
+      ...(opts.guard ? { guard: opts.guard } : {}),
     });
     scenarios.push(r);
   };

@@ -5,6 +5,7 @@ import { UsageError } from '../../errors.ts';
 import { findCorpusFiles } from '../../ingest/index.ts';
 import { expandMatrix, parseConfigOverrides } from '../../replay/config-overrides.ts';
 import { isModulePath, resolvePolicies } from '../../replay/load-policies.ts';
+import { DEFAULT_POLICY_TIMEOUT_MS } from '../../replay/module-probe.ts';
 import { writeNdjson } from '../../replay/ndjson.ts';
 import { replayCorpus } from '../../replay/replay-corpus.ts';
 import { formatSummary, hasInputErrors } from '../../replay/summary.ts';
@@ -40,6 +41,13 @@ export const REPLAY_OPTIONS = {
   },
   strict: { type: 'boolean', description: 'Bad lines and bad fields are errors, not skips' },
   'no-adapters': { type: 'boolean', description: 'Do not adapt real recordings (io_uring case markers)' },
+  'policy-timeout-ms': {
+    type: 'string',
+    arg: 'MS',
+    description:
+      "How long a policy module's own code may run per scenario (then that policy is `error` there) and at load (then exit 2)",
+    default: String(DEFAULT_POLICY_TIMEOUT_MS),
+  },
 } as const satisfies Command['options'];
 
 /** The traces to replay: the arguments, or the shipped corpus under traces/. */
@@ -51,6 +59,13 @@ export async function corpusSources(positionals: string[], io: CommandIo): Promi
   return files.map((f) => relative(io.cwd, f));
 }
 
+/** `--policy-timeout-ms`: a positive whole number of milliseconds. */
+export function policyTimeout(values: ParsedValues): number {
+  const ms = int(values, 'policy-timeout-ms') ?? DEFAULT_POLICY_TIMEOUT_MS;
+  if (ms < 1) throw new UsageError('--policy-timeout-ms must be at least 1');
+  return ms;
+}
+
 export async function replayFromOptions(
   values: ParsedValues,
   sources: string[],
@@ -58,7 +73,8 @@ export async function replayFromOptions(
   outcomes: boolean,
 ) {
   const specs = strs(values, 'policy');
-  const policies = await resolvePolicies(specs, io.cwd);
+  const policyTimeoutMs = policyTimeout(values);
+  const policies = await resolvePolicies(specs, io.cwd, { timeoutMs: policyTimeoutMs });
   const overrides = parseConfigOverrides(strs(values, 'config'));
   const matrix = strs(values, 'matrix');
   const configs = matrix.length
@@ -74,6 +90,7 @@ export async function replayFromOptions(
     configs,
     adapters: !bool(values, 'no-adapters'),
     cwd: io.cwd,
+    policyTimeoutMs,
     onProgress: (done, total) => {
       if (progress.isTTY)
         rawStream(progress).write(`\rreplayed ${done}/${total} trace(s)${done === total ? '\n' : ''}`);
