@@ -10,11 +10,13 @@
  * Probe records (kprobe/kretprobe payloads) never become model events by themselves.
  */
 import { basename } from 'node:path';
+import { EventError } from '../errors.ts';
 import { markerText } from '../ingest/probe-payload.ts';
 import type { EventRecord, IntegrityRecord, TraceRecord } from '../ingest/trace-record.ts';
 import { type CallEvent, type ContextLine, type ModelEvent, type TraceConfig, VOCABULARY } from './events.ts';
 import { parseIntLiteral } from './int-literal.ts';
 import { type KernelVersion, parseKernelVersion } from './kernel-version.ts';
+import { MAX_DECLARED_PAGES_PER_SCENARIO } from './limits.ts';
 import { parseModelEvent } from './parse-event.ts';
 
 export interface Gap {
@@ -111,6 +113,8 @@ export class EventStream {
   private current: Scenario;
   private scenarioCount = 0;
   private seq = 0;
+  /** Pages the current scenario's pinbench_page lines declared (bounded, see limits.ts). */
+  private declaredPages = 0;
   private traceGaps: Gap[] = [];
   /** Latest call per pid and name, for `<call>_ret:` records. */
   private lastCall = new Map<string, CallEvent>();
@@ -138,6 +142,7 @@ export class EventStream {
     };
     if (title !== undefined) s.title = title;
     this.seq = 0;
+    this.declaredPages = 0;
     this.lastCall.clear();
     return s;
   }
@@ -173,6 +178,16 @@ export class EventStream {
       pid: rec.pid,
     });
     this.stats.modelEvents++;
+    if (ev.type === 'page') {
+      this.declaredPages += ev.nr;
+      if (this.declaredPages > MAX_DECLARED_PAGES_PER_SCENARIO) {
+        throw new EventError(
+          'PB_EVENT_FIELD',
+          `${vocab.event}: the scenario declares more than ${MAX_DECLARED_PAGES_PER_SCENARIO} pages (src/model/limits.ts)`,
+          { location: { file: this.file, line: rec.line, col: vocab.payloadCol } },
+        );
+      }
+    }
     if (ev.type === 'config') {
       Object.assign(ev.config, this.overrides);
       Object.assign(this.config, ev.config);
