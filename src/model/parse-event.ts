@@ -34,7 +34,7 @@ import { type ScannedField, scanFields } from './field-scanner.ts';
 import { decodeGupFlags, decodeVmFlags, FOLL_FLAGS, type FollFlag, VM_FLAGS, type VmFlag } from './flags.ts';
 import { parseIntLiteral } from './int-literal.ts';
 import { type KernelVersion, parseKernelVersion } from './kernel-version.ts';
-import { IO_URING_MAX_BUFFER, MAX_BYTES_PER_LINE, MAX_FOLIO_ORDER, MAX_PAGES_PER_LINE } from './limits.ts';
+import { MAX_BYTES_PER_LINE, MAX_FOLIO_ORDER, MAX_PAGES_PER_LINE } from './limits.ts';
 
 export interface ParseContext {
   file: string;
@@ -288,17 +288,6 @@ function parseExpect(
   return scope === undefined ? { assertions } : { assertions, scope };
 }
 
-/** io_uring `len=`: bounded, except past the 1 GiB the kernel refuses before any work. */
-function ioUringLen(r: FieldReader, key: string): number | undefined {
-  const f = r.has(key) ? r.peek(key) : undefined;
-  const v = r.number(key);
-  if (v === undefined || f === undefined || v <= MAX_BYTES_PER_LINE || v > IO_URING_MAX_BUFFER) return v;
-  r.fail(
-    f.col,
-    `${key}: ${f.value} is more than the ${MAX_BYTES_PER_LINE} bytes one line may hold (src/model/limits.ts; over ${IO_URING_MAX_BUFFER} the kernel refuses it without work and the model accepts it)`,
-  );
-}
-
 function parseCall(name: CallName, r: FieldReader): CallArgs {
   const mm = r.number('mm') ?? 1;
   if ((GUP_CALLS as readonly string[]).includes(name)) {
@@ -353,7 +342,7 @@ function parseCall(name: CallName, r: FieldReader): CallArgs {
       kind: 'io_uring',
       mm,
       addr: unregister ? (r.number('addr') ?? 0) : r.required('addr', r.number),
-      len: unregister ? (r.number('len') ?? 0) : r.required('len', (k) => ioUringLen(r, k)),
+      len: unregister ? (r.number('len') ?? 0) : r.required('len', r.number),
     };
   }
   if ((INSERT_PAGE_CALLS as readonly string[]).includes(name)) {

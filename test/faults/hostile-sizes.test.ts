@@ -45,7 +45,6 @@ async function replay(file: string) {
 
 const VFIO = 'traces/01-vfio-zero-ro.trace';
 const GUP = 'traces/02-zero-movable.trace';
-const IO_URING = 'traces/11-io-uring-fixed-buffers.trace';
 
 describe('declared sizes are bounded', { timeout: 30_000 }, () => {
   const cases: [string, string, string, string, string][] = [
@@ -101,7 +100,7 @@ describe('declared sizes are bounded', { timeout: 30_000 }, () => {
     });
   }
 
-  it('the limits hold what real recordings need, and io_uring lengths past 1 GiB stay allowed', async () => {
+  it('the limits hold what real recordings need, and many lines cannot add up past a scenario budget', async () => {
     expect(MAX_PAGES_PER_LINE).toBeGreaterThanOrEqual(512);
     const ok = mutate(VFIO, 'kind=zero refcount=1', `nr=${MAX_PAGES_PER_LINE} kind=zero refcount=1`);
     expect((await replay(ok.file)).verdicts.every((v) => v.verdict !== 'error')).toBe(true);
@@ -125,13 +124,5 @@ describe('declared sizes are bounded', { timeout: 30_000 }, () => {
         String(v.reason).includes(`declares more than ${MAX_DECLARED_PAGES_PER_SCENARIO} pages`),
       ),
     ).toBe(true);
-    const len = 'io_uring_register_buffers mm=1 addr=0x7f8cb9a38000 len=0x4000';
-    const big = mutate(IO_URING, len, len.replace('0x4000', '0x80000000'));
-    const r = await replay(big.file);
-    expect(r.verdicts.every((v) => !String(v.reason ?? '').includes('len:'))).toBe(true);
-    const mid = mutate(IO_URING, len, len.replace('0x4000', '0x20000000'));
-    const m = await replay(mid.file);
-    expect(m.code).toBe(2);
-    expect(m.verdicts.some((v) => String(v.reason).includes('len: 0x20000000 is more than'))).toBe(true);
   });
 });
