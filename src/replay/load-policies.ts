@@ -40,7 +40,7 @@ export async function loadPolicyModule(
   const url = pathToFileURL(abs).href;
   // The main thread imports a module only once a watched worker has loaded it; replay workers
   // are themselves watched (replay-corpus.ts).
-  if (isMainThread) await probePolicyModule(url, path, opts.timeoutMs ?? DEFAULT_POLICY_TIMEOUT_MS);
+  if (isMainThread) await probePolicyModule(path, cwd, opts.timeoutMs ?? DEFAULT_POLICY_TIMEOUT_MS);
   let mod: { default?: unknown };
   const snap = snapshotPrototypes();
   try {

@@ -1,27 +1,28 @@
 /**
- * Imports one user policy module in a thread of its own, watched by module-probe.ts: a module
- * that loops at load, exits the process or changes the shared prototypes is found here, before
- * the main thread imports it.
+ * Loads one user policy module in a thread of its own, watched by module-probe.ts, exactly as the
+ * main thread will (import, checks, override guards, composition): a module that loops at load,
+ * exits the process or changes the shared prototypes is found here, before the main thread
+ * runs any of its code.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { restorePrototypes, snapshotPrototypes } from './policy-guard.ts';
+import { isPinbenchError } from '../errors.ts';
+import { loadPolicyModule } from './load-policies.ts';
 
-const { url } = workerData as { url: string };
-const snap = snapshotPrototypes();
+const { path, cwd } = workerData as { path: string; cwd: string };
 parentPort?.postMessage({ type: 'importing' });
-let reply: { type: 'done'; error?: string };
+let reply: { type: 'done'; error?: { code: string; detail: string } };
 try {
-  const mod = (await import(url)) as { default?: { kind?: unknown } };
-  const changes = restorePrototypes(snap);
-  if (changes.length)
-    reply = { type: 'done', error: `changes shared prototypes at load: ${changes.join(', ')}` };
-  else if (mod.default?.kind !== 'pinbench-policy')
-    reply = {
-      type: 'done',
-      error: 'the default export must be definePolicy({...}) from policies/define-policy.ts',
-    };
-  else reply = { type: 'done' };
+  await loadPolicyModule(path, cwd);
+  reply = { type: 'done' };
 } catch (e) {
-  reply = { type: 'done', error: `cannot load: ${(e as Error)?.message ?? String(e)}` };
+  reply = {
+    type: 'done',
+    error: isPinbenchError(e)
+      ? { code: e.code, detail: e.detail }
+      : {
+          code: 'PB_POLICY_LOAD',
+          detail: `policy module ${path}: cannot load: ${(e as Error)?.message ?? String(e)}`,
+        },
+  };
 }
 parentPort?.postMessage(reply);
