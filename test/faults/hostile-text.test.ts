@@ -10,7 +10,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.ts';
 import { escapeTerminal, escapeTerminalBlock } from '../../src/terminal-text.ts';
+import { captureIo } from '../support/cli-io.ts';
 
 const exec = promisify(execFile);
 const BIN = resolve('bin/pinbench.js');
@@ -28,6 +30,13 @@ function hostileTrace(dir: string): string {
   const file = join(dir, 'hostile.trace');
   writeFileSync(file, text);
   return file;
+}
+
+/** The CLI in this process (the same output layer as bin/pinbench.js, which the check test spawns). */
+async function inProcess(cwd: string, ...args: string[]) {
+  const c = captureIo({ cwd });
+  const code = await main(args, c.io);
+  return { code, stdout: c.out(), stderr: c.err() };
 }
 
 async function pinbench(cwd: string, ...args: string[]) {
@@ -58,7 +67,7 @@ describe('escapeTerminal', () => {
   });
 });
 
-describe('hostile trace text through the CLI', { timeout: 60_000 }, () => {
+describe('hostile trace text through the CLI', { timeout: 90_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'pinbench-hostile-text-'));
   const trace = hostileTrace(dir);
 
@@ -94,11 +103,11 @@ describe('hostile trace text through the CLI', { timeout: 60_000 }, () => {
   });
 
   it('replay, replay --json, run, report and diff print nothing a terminal acts on', async () => {
-    const replay = await pinbench(dir, 'replay', '-j', '1', trace);
+    const replay = await inProcess(dir, 'replay', '-j', '0', trace);
     expect(replay.code).toBe(0);
     expectInert(replay);
     expect(replay.stdout).toContain('hostile\\u001b[1A');
-    const ndjson = await pinbench(dir, 'replay', '--json', '--policy', 'v5.19', trace);
+    const ndjson = await inProcess(dir, 'replay', '--json', '--policy', 'v5.19', trace);
     expectInert(ndjson);
     const verdict = ndjson.stdout
       .trim()
@@ -123,13 +132,13 @@ describe('hostile trace text through the CLI', { timeout: 60_000 }, () => {
     );
     expect(run1.code).toBe(0);
     expectInert(run1);
-    const run2 = await pinbench(dir, 'run', '--db', db, '-j', '0', '--policy', 'v5.19', trace);
+    const run2 = await inProcess(dir, 'run', '--db', db, '-j', '0', '--policy', 'v5.19', trace);
     expectInert(run2);
-    const diff = await pinbench(dir, 'diff', '--db', db, '1', '2');
+    const diff = await inProcess(dir, 'diff', '--db', db, '1', '2');
     expect(diff.code).toBe(0);
     expectInert(diff);
     expect(diff.stdout).toContain(escapeTerminal(NAME));
-    const report = await pinbench(dir, 'report', '--db', db, '--format', 'terminal');
+    const report = await inProcess(dir, 'report', '--db', db, '--format', 'terminal');
     expectInert(report);
   });
 });
