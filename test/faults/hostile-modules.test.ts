@@ -14,7 +14,7 @@ import { captureIo } from '../support/cli-io.ts';
 
 const DIR = mkdtempSync(join(tmpdir(), 'pinbench-hostile-modules-'));
 const TRACE = 'traces/01-vfio-zero-ro.trace';
-const BUDGET = '400';
+const BUDGET = '1000';
 
 /** A policy module built on v6.0-rc3 with `body` before it and `override` as its overrides. */
 function module(id: string, override: string, body = ''): string {
