@@ -12,6 +12,7 @@ import type { PolicyModule } from '../../policies/define-policy.ts';
 import { getPolicy, policyFromModule, releases } from '../../policies/index.ts';
 import { PolicyError } from '../errors.ts';
 import type { Policy } from '../model/kernel.ts';
+import { escapeTerminal } from '../terminal-text.ts';
 import { DEFAULT_POLICY_TIMEOUT_MS, probePolicyModule } from './module-probe.ts';
 import { guardOverrides, restorePrototypes, snapshotPrototypes } from './policy-guard.ts';
 
@@ -48,7 +49,7 @@ export async function loadPolicyModule(
   } catch (e) {
     throw new PolicyError(
       'PB_POLICY_LOAD',
-      `cannot load policy module ${path}: ${e instanceof Error ? e.message : String(e)}`,
+      `cannot load policy module ${path}: ${escapeTerminal(e instanceof Error ? e.message : String(e))}`,
     );
   }
   const changes = restorePrototypes(snap);

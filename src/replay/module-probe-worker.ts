@@ -6,6 +6,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { isPinbenchError } from '../errors.ts';
+import { escapeTerminal } from '../terminal-text.ts';
 import { loadPolicyModule } from './load-policies.ts';
 
 const { path, cwd } = workerData as { path: string; cwd: string };
@@ -21,7 +22,7 @@ try {
       ? { code: e.code, detail: e.detail }
       : {
           code: 'PB_POLICY_LOAD',
-          detail: `policy module ${path}: cannot load: ${(e as Error)?.message ?? String(e)}`,
+          detail: `policy module ${path}: cannot load: ${escapeTerminal((e as Error)?.message ?? String(e))}`,
         },
   };
 }

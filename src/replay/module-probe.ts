@@ -5,6 +5,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { type ErrorCode, PolicyError } from '../errors.ts';
+import { escapeTerminal } from '../terminal-text.ts';
 
 /** How long a module's own code may run at load, and per scenario during replay (ms). */
 export const DEFAULT_POLICY_TIMEOUT_MS = 5000;
@@ -25,7 +26,9 @@ export async function probePolicyModule(path: string, cwd: string, timeoutMs: nu
           );
         else resolve(m.error);
       });
-      w.on('error', (e) => fail(`failed while loading: ${(e as Error)?.message ?? String(e)}`));
+      w.on('error', (e) =>
+        fail(`failed while loading: ${escapeTerminal((e as Error)?.message ?? String(e))}`),
+      );
       w.on('exit', (code) => fail(`ended the process while loading (exit code ${code})`));
     });
     if (error !== undefined) throw new PolicyError(error.code as ErrorCode, error.detail);

@@ -11,6 +11,7 @@ import PQueue from 'p-queue';
 import { PinbenchError } from '../errors.ts';
 import type { TraceConfig } from '../model/events.ts';
 import type { Policy } from '../model/kernel.ts';
+import { escapeTerminal } from '../terminal-text.ts';
 import { defaultAdapters } from './adapters.ts';
 import { isModulePath } from './load-policies.ts';
 import { DEFAULT_POLICY_TIMEOUT_MS } from './module-probe.ts';
@@ -89,7 +90,8 @@ class WorkerPool {
       this.idle.push(slot);
     });
     worker.on('error', (e) => {
-      slot.crash = (e as Error)?.message ?? String(e);
+      // The module's own text: one line, nothing a terminal acts on.
+      slot.crash = escapeTerminal((e as Error)?.message ?? String(e));
     });
     worker.on('exit', (code) => {
       this.all.delete(slot);
