@@ -19,6 +19,8 @@ export const ERROR_CODES = [
   'PB_STORE',
   'PB_STORE_LOCKED',
   'PB_STORE_SCHEMA',
+  /** A path pinbench will not write or replace through (a symlink, a directory it did not write). */
+  'PB_UNSAFE_PATH',
   'PB_INTERNAL',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -42,6 +42,8 @@ export interface RunJobOptions {
    */
   displayNames?: ReadonlyMap<string, string>;
   progress?: (message: string) => void;
+  /** Budget of a user policy module's code per scenario and at load (ms). */
+  policyTimeoutMs?: number;
 }
 
 export interface ShardOutcome {
@@ -160,6 +162,7 @@ export async function runJob(opts: RunJobOptions): Promise<RunJobResult> {
     ...(opts.configs ? { configs: opts.configs } : {}),
     adapters: opts.adapters ?? true,
     cwd: opts.cwd,
+    ...(opts.policyTimeoutMs !== undefined ? { policyTimeoutMs: opts.policyTimeoutMs } : {}),
     onResult: async (result, i) => {
       const t = performance.now();
       await store.writeTraceResult(runId, stored(opts, result, sourceOf(sources, opts, i)));
@@ -241,6 +244,7 @@ async function runShard(opts: RunJobOptions, runId: number): Promise<RunJobResul
       ...(opts.configs ? { configs: opts.configs } : {}),
       adapters: opts.adapters ?? true,
       cwd: opts.cwd,
+      ...(opts.policyTimeoutMs !== undefined ? { policyTimeoutMs: opts.policyTimeoutMs } : {}),
       onResult: async (result, i) => {
         const t = performance.now();
         await writeShardTraceResult(store, runId, stored(opts, result, sourceOf(sources, opts, i)), {

@@ -8,6 +8,7 @@ import { EXIT, EXIT_CODE_HELP, exitCodeOf, isPinbenchError, UsageError } from '.
 import { type Command, type CommandIo, commandHelp, parseCommandArgs } from './command.ts';
 import { COMMANDS } from './commands/index.ts';
 import { didYouMean } from './suggest.ts';
+import { escapingIo } from './terminal-stream.ts';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -52,9 +53,11 @@ export function defaultIo(): CommandIo {
 
 export async function main(
   argv: string[],
-  io: CommandIo = defaultIo(),
+  rawIo: CommandIo = defaultIo(),
   commands: readonly Command[] = COMMANDS,
 ): Promise<number> {
+  // Whatever a command prints, no control character from a trace or a module reaches the terminal.
+  const io = escapingIo(rawIo);
   const [first, ...rest] = argv;
   if (first === undefined || first === '-h' || first === '--help' || first === 'help') {
     const target = first === 'help' ? commands.find((c) => c.name === rest[0]) : undefined;

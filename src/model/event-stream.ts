@@ -24,6 +24,7 @@ import {
 } from './events.ts';
 import { parseIntLiteral } from './int-literal.ts';
 import { type KernelVersion, parseKernelVersion } from './kernel-version.ts';
+import { MAX_DECLARED_PAGES_PER_SCENARIO } from './limits.ts';
 import { SYMBOLIC_RETS } from './outcome.ts';
 import { parseModelEvent } from './parse-event.ts';
 
@@ -121,6 +122,8 @@ export class EventStream {
   private current: Scenario;
   private scenarioCount = 0;
   private seq = 0;
+  /** Pages the current scenario's pinbench_page lines declared (bounded, see limits.ts). */
+  private declaredPages = 0;
   private traceGaps: Gap[] = [];
   /** Latest call per pid and name, for `<call>_ret:` records. */
   private lastCall = new Map<string, CallEvent>();
@@ -154,6 +157,7 @@ export class EventStream {
     if (this.configError !== undefined) s.error = this.configError;
     this.seq = 0;
     this.lastCallName = undefined;
+    this.declaredPages = 0;
     this.lastCall.clear();
     return s;
   }
@@ -188,6 +192,16 @@ export class EventStream {
       throw e;
     }
     this.stats.modelEvents++;
+    if (ev.type === 'page') {
+      this.declaredPages += ev.nr;
+      if (this.declaredPages > MAX_DECLARED_PAGES_PER_SCENARIO) {
+        throw new EventError(
+          'PB_EVENT_FIELD',
+          `${vocab.event}: the scenario declares more than ${MAX_DECLARED_PAGES_PER_SCENARIO} pages (src/model/limits.ts)`,
+          { location: { file: this.file, line: rec.line, col: vocab.payloadCol } },
+        );
+      }
+    }
     return this.apply(ev);
   }
 

@@ -35,6 +35,7 @@ import { type ScannedField, scanFields } from './field-scanner.ts';
 import { decodeGupFlags, decodeVmFlags, FOLL_FLAGS, type FollFlag, VM_FLAGS, type VmFlag } from './flags.ts';
 import { parseIntLiteral } from './int-literal.ts';
 import { type KernelVersion, parseKernelVersion } from './kernel-version.ts';
+import { MAX_BYTES_PER_LINE, MAX_FOLIO_ORDER, MAX_PAGES_PER_LINE } from './limits.ts';
 import { SYMBOLIC_RETS } from './outcome.ts';
 
 export interface ParseContext {
@@ -88,6 +89,11 @@ class FieldReader {
     return this.byKey.has(key);
   }
 
+  /** A field without consuming it (for its column and text). */
+  peek(key: string): ScannedField | undefined {
+    return this.byKey.get(key);
+  }
+
   raw(key: string): ScannedField | undefined {
     return this.take(key);
   }
@@ -118,6 +124,23 @@ class FieldReader {
     if (v !== undefined) return v;
     if (/^[+-]?(0x[0-9a-fA-F]+|\d+)$/.test(text)) this.fail(f.col, `${f.key}: '${text}' is out of range`);
     this.fail(f.col, `${f.key}: '${text}' is not a number`);
+  }
+
+  /**
+   * A count that makes the model loop or allocate (see limits.ts): at most `max`, and at
+   * least `min` when given. `what` names the unit in the message.
+   */
+  bounded(key: string, max: number, what: string, min?: number): number | undefined {
+    const f = this.peek(key);
+    const v = this.number(key);
+    if (v === undefined || f === undefined) return v;
+    if (v > max)
+      this.fail(
+        f.col,
+        `${key}: ${f.value} is more than the ${max} ${what} one line may hold (src/model/limits.ts)`,
+      );
+    if (min !== undefined && v < min) this.fail(f.col, `${key}: ${f.value} is less than ${min}`);
+    return v;
   }
 
   bool(key: string): boolean | undefined {
@@ -342,7 +365,7 @@ function parseCall(name: CallName, r: FieldReader): CallArgs {
       kind: 'gup',
       mm,
       start: r.required('start', r.number),
-      nrPages: r.required('nr_pages', r.number),
+      nrPages: r.required('nr_pages', (k) => r.bounded(k, MAX_PAGES_PER_LINE, 'pages')),
       gupFlags: flags.flags,
       locked,
       pages: r.bool('pages') ?? true,
@@ -373,7 +396,7 @@ function parseCall(name: CallName, r: FieldReader): CallArgs {
       mm,
       iova: r.required('iova', r.number),
       vaddr: name === 'vfio_map_dma' ? r.required('vaddr', r.number) : (r.number('vaddr') ?? 0),
-      size: r.required('size', r.number),
+      size: r.required('size', (k) => r.bounded(k, MAX_BYTES_PER_LINE, 'bytes')),
       read: flags.includes('READ'),
       write: flags.includes('WRITE'),
     };
@@ -398,7 +421,7 @@ function parseCall(name: CallName, r: FieldReader): CallArgs {
       mm,
       addr: r.required('addr', r.number),
       pfn: r.required('pfn', r.pfn),
-      size: r.number('size') ?? 0x1000,
+      size: r.bounded('size', MAX_BYTES_PER_LINE, 'bytes') ?? 0x1000,
     };
   }
   if ((LOOKUP_CALLS as readonly string[]).includes(name)) {
@@ -442,7 +465,7 @@ export function parseModelEvent(event: string, payload: string, ctx: ParseContex
       const ev: ModelEvent = {
         type: 'page',
         pfn: r.required('pfn', r.pfn),
-        nr: r.number('nr') ?? 1,
+        nr: r.bounded('nr', MAX_PAGES_PER_LINE, 'pages', 1) ?? 1,
         ...base,
       };
       const zone = r.oneOf('zone', ZONES);
@@ -451,7 +474,7 @@ export function parseModelEvent(event: string, payload: string, ctx: ParseContex
       const refcount = r.number('refcount');
       const mapcount = r.number('mapcount');
       const pincount = r.number('pincount');
-      const order = r.number('order');
+      const order = r.bounded('order', MAX_FOLIO_ORDER, 'as folio order', 0);
       const flags = r.listOf('flags', PAGE_FLAGS, /[,|]/);
       const isolatable = r.bool('isolatable');
       const migrate = r.oneOf('migrate', ['ok', 'fail'] as const);

@@ -42,6 +42,18 @@ export interface ScenarioReplayOptions {
   error?: string;
   /** The trace header's `# Result` rows, for each verdict's `expected`. */
   expected?: readonly ExpectedVerdict[];
+  /** Watches user policies' calls (replay workers, see worker.ts). */
+  guard?: PolicyCallGuard;
+}
+
+/**
+ * How a replay worker watches the user's code: each call of a user policy (one with a module
+ * `source`) runs through `call`, and a policy that overran its budget in an earlier attempt at
+ * this scenario is not run again (`beginScenario` gives the reasons, by index in `policies`).
+ */
+export interface PolicyCallGuard {
+  beginScenario(): ReadonlyMap<number, string> | undefined;
+  call<T>(index: number, fn: () => T): T;
 }
 
 export interface ScenarioResult {
@@ -66,6 +78,8 @@ interface PolicyRun {
   unsupported: boolean;
   error?: string;
   final?: FinalChecks;
+  /** Index in `policies` of a user policy, whose calls go through the guard. */
+  index?: number;
 }
 
 /** The release a trace's `kernel=` names (6.1.0-56-amd64 -> v6.1), for fidelity checks. */
@@ -129,7 +143,8 @@ export function replayScenario(
   // signatures are computed once, when the scenario is complete.
   const classKeys: string[][] = [];
   const byTable = new Map<string, PolicyRun>();
-  const runs: PolicyRun[] = policies.map((policy) => {
+  const skipped = opts.guard?.beginScenario();
+  const runs: PolicyRun[] = policies.map((policy, index) => {
     const table = tableIdentity(policy.ops);
     const twinOf = byTable.get(table);
     const run: PolicyRun = {
@@ -143,6 +158,9 @@ export function replayScenario(
     };
     if (twinOf) run.twinOf = twinOf;
     else byTable.set(table, run);
+    if (policy.source !== undefined) run.index = index;
+    const skip = skipped?.get(index);
+    if (skip !== undefined) run.error = skip;
     return run;
   });
   const gaps = sc.gaps.filter((g) => g.cpu === undefined || sc.cpus.has(g.cpu));
@@ -171,7 +189,10 @@ export function replayScenario(
         }
         if (run.error) continue;
         try {
-          const o = callPolicy(run.policy.ops, run.state, ev);
+          const o =
+            opts.guard && run.index !== undefined
+              ? opts.guard.call(run.index, () => callPolicy(run.policy.ops, run.state, ev))
+              : callPolicy(run.policy.ops, run.state, ev);
           outcomes.set(run.policy.id, o);
           if (o.ret === 'unsupported') run.unsupported = true;
         } catch (e) {

@@ -10,7 +10,7 @@ import { EventStream, type RecordAdapter, type Scenario } from '../model/event-s
 import type { TraceConfig } from '../model/events.ts';
 import type { Policy } from '../model/kernel.ts';
 import { traceIdentity, traceLabel } from './divergence-identity.ts';
-import type { ScenarioResult } from './replay-scenario.ts';
+import type { PolicyCallGuard, ScenarioResult } from './replay-scenario.ts';
 import { markCut, replayScenario, TRACE_WIDE_CUTS } from './replay-scenario.ts';
 import { type ExpectedVerdict, readResultBlocks } from './result-header.ts';
 import type { TraceReplayResult } from './results.ts';
@@ -33,6 +33,8 @@ export interface TraceReplayOptions {
    * records do not reach cuts every scenario, and that is known only at the end.
    */
   onScenario?: (result: ScenarioResult) => void;
+  /** Watches user policies' calls (replay workers). */
+  guard?: PolicyCallGuard;
 }
 
 export async function replayTrace(
@@ -71,6 +73,7 @@ export async function replayTrace(
       expected: expectedRows(),
       ...(opts.configOverrides ? { configOverrides: opts.configOverrides } : {}),
       ...(sc.error !== undefined ? { error: sc.error } : {}),
+      ...(opts.guard ? { guard: opts.guard } : {}),
     });
     scenarios.push(r);
   };

@@ -1,9 +1,11 @@
 /**
  * Plain-text views of replay results for the terminal: the scenario x policy verdict matrix,
  * divergence counts, the first root divergences with each class's why path, and regression
- * reports for `check`. Trace text is printed as it is (a terminal is not HTML).
+ * reports for `check`. Every field that comes from a trace or a policy module goes through
+ * escapeTerminal (`t` below): a trace must not be able to erase or fake a line of its own report.
  */
 import { EXIT, type ExitCode, exitCodeOfCode, worstExit } from '../errors.ts';
+import { escapeTerminal as t } from '../terminal-text.ts';
 import type { CheckReport } from './check.ts';
 import { countFailures, failureKind, formatFailureCounts, isUnexpectedPass } from './failure-kind.ts';
 import type { DivergenceRecord, TraceReplayResult, Verdict, VerdictRecord } from './results.ts';
@@ -43,12 +45,14 @@ export function formatMatrix(
   ids: readonly string[],
 ): string[] {
   const width = Math.min(60, Math.max(8, ...rows.map((r) => r.name.length)) + 2);
-  const tall = Math.max(0, ...ids.map((id) => id.length));
+  // A user's module names its own id: escaped like any other untrusted text.
+  const shown = ids.map((id) => t(id));
+  const tall = Math.max(0, ...shown.map((id) => id.length));
   const out: string[] = [];
   for (let i = 0; i < tall; i++) {
     // Names bottom-aligned, one character per line, so every column reads top-down.
     const left = i === tall - 1 ? 'scenario' : '';
-    out.push(`${left.padEnd(width)}${ids.map((id) => id.padStart(tall)[i]).join(' ')}`.trimEnd());
+    out.push(`${left.padEnd(width)}${shown.map((id) => id.padStart(tall)[i]).join(' ')}`.trimEnd());
   }
   for (const r of rows) {
     const name = r.name.length > width - 2 ? `${r.name.slice(0, width - 3)}…` : r.name;
@@ -81,13 +85,13 @@ function describeRet(o: {
 
 export function formatDivergence(d: DivergenceRecord, indent = '  '): string {
   const lines = [
-    `${indent}${d.trace}:${d.line} ${d.scenario} #${d.seq} ${d.event}${d.root ? '' : ' (cascade)'}  [${d.signature}]`,
+    `${indent}${t(d.trace)}:${d.line} ${t(d.scenario)} #${d.seq} ${t(d.event)}${d.root ? '' : ' (cascade)'}  [${d.signature}]`,
   ];
   for (const c of d.classes) {
-    lines.push(`${indent}  {${c.policies.join(',')}}: ${describeRet(c.outcome)}`);
-    for (const w of c.why) lines.push(`${indent}      ${w}`);
+    lines.push(`${indent}  {${t(c.policies.join(','))}}: ${t(describeRet(c.outcome))}`);
+    for (const w of c.why) lines.push(`${indent}      ${t(w)}`);
   }
-  if (d.unsupported.length) lines.push(`${indent}  unsupported: ${d.unsupported.join(',')}`);
+  if (d.unsupported.length) lines.push(`${indent}  unsupported: ${t(d.unsupported.join(','))}`);
   return lines.join('\n');
 }
 
@@ -106,9 +110,9 @@ export function formatSummary(results: readonly TraceReplayResult[], opts: Summa
   let calls = 0;
   const totals: Record<Verdict, number> = { pass: 0, fail: 0, inconclusive: 0, unsupported: 0, error: 0 };
   const errors: string[] = [];
-  for (const t of results) {
-    if (t.error) errors.push(t.error.message);
-    for (const s of t.scenarios) {
+  for (const t_ of results) {
+    if (t_.error) errors.push(t_.error.message);
+    for (const s of t_.scenarios) {
       calls += s.calls;
       divergences += s.divergences.length;
       roots += s.divergences.filter((d) => d.root).length;
@@ -117,7 +121,7 @@ export function formatSummary(results: readonly TraceReplayResult[], opts: Summa
         verdicts.set(v.policy, v);
         totals[v.verdict]++;
       }
-      rows.push({ name: `${t.trace.replace(/^.*\//, '')} ${s.scenario}`, verdicts });
+      rows.push({ name: t(`${t_.trace.replace(/^.*\//, '')} ${s.scenario}`), verdicts });
     }
   }
   out.push(
@@ -133,40 +137,40 @@ export function formatSummary(results: readonly TraceReplayResult[], opts: Summa
     out.push('');
     out.push(...formatMatrix(rows, ids));
   }
-  const failed = results.flatMap((t) =>
-    t.scenarios.flatMap((s) => s.verdicts.filter((v) => v.verdict === 'fail')),
+  const failed = results.flatMap((tr) =>
+    tr.scenarios.flatMap((s) => s.verdicts.filter((v) => v.verdict === 'fail')),
   );
   if (failed.length) {
     out.push('');
     out.push('failed expectations (unexpected first):');
     failed.sort((a, b) => Number(failureKind(a) === 'known') - Number(failureKind(b) === 'known'));
     for (const v of failed.slice(0, 40))
-      out.push(`  ${failureKind(v)} ${v.scenario} ${v.policy}: ${v.failed.join('; ')}`);
+      out.push(`  ${failureKind(v)} ${t(v.scenario)} ${t(v.policy)}: ${t(v.failed.join('; '))}`);
     if (failed.length > 40) out.push(`  ... ${failed.length - 40} more`);
   }
   // An invalid scenario gives every policy the same `error` with the same reason: say it once.
   const invalid = new Map<string, string>();
-  for (const t of results) {
-    for (const s of t.scenarios) {
+  for (const tr of results) {
+    for (const s of tr.scenarios) {
       for (const v of s.verdicts)
-        if (v.verdict === 'error' && v.reason) invalid.set(`${t.trace} ${s.scenario}`, v.reason);
+        if (v.verdict === 'error' && v.reason) invalid.set(`${tr.trace} ${s.scenario}`, v.reason);
     }
   }
   if (invalid.size) {
     out.push('');
     out.push('scenarios with errors:');
-    for (const [where, reason] of invalid) out.push(`  ${where}: ${reason}`);
+    for (const [where, reason] of invalid) out.push(`  ${t(where)}: ${t(reason)}`);
   }
-  const fidelity = results.flatMap((t) => t.scenarios.flatMap((s) => s.fidelity));
+  const fidelity = results.flatMap((tr) => tr.scenarios.flatMap((s) => s.fidelity));
   if (fidelity.length) {
     out.push('');
     out.push('fidelity failures (the release of the recording kernel disagrees with what it returned):');
     for (const f of fidelity)
       out.push(
-        `  ${f.trace}:${f.line} ${f.scenario} ${f.event}: ${f.policy} ret=${f.ret}, kernel ret=${f.observed}`,
+        `  ${t(f.trace)}:${f.line} ${t(f.scenario)} ${t(f.event)}: ${t(f.policy)} ret=${t(String(f.ret))}, kernel ret=${t(String(f.observed))}`,
       );
   }
-  const rootDivs = results.flatMap((t) => t.scenarios.flatMap((s) => s.divergences.filter((d) => d.root)));
+  const rootDivs = results.flatMap((tr) => tr.scenarios.flatMap((s) => s.divergences.filter((d) => d.root)));
   const max = opts.maxDivergences ?? 10;
   if (rootDivs.length) {
     out.push('');
@@ -176,7 +180,7 @@ export function formatSummary(results: readonly TraceReplayResult[], opts: Summa
   if (errors.length) {
     out.push('');
     out.push('traces that could not be replayed:');
-    for (const e of errors) out.push(`  ${e}`);
+    for (const e of errors) out.push(`  ${t(e)}`);
   }
   return `${out.join('\n')}\n`;
 }
@@ -184,18 +188,18 @@ export function formatSummary(results: readonly TraceReplayResult[], opts: Summa
 export function formatCheck(report: CheckReport): string {
   const out: string[] = [];
   out.push(
-    `check: candidate ${report.candidate} against baseline ${report.baseline} over ${report.scenarios} scenario(s)`,
+    `check: candidate ${t(report.candidate)} against baseline ${t(report.baseline)} over ${report.scenarios} scenario(s)`,
   );
   for (const r of report.regressions) {
     out.push('');
     out.push(
-      `REGRESSION ${r.scenario} (${r.trace}): baseline ${r.baseline}, candidate ${r.candidate}${r.kind === 'uncovered-divergence' ? ' (divergence no expectation covers)' : ''}`,
+      `REGRESSION ${t(r.scenario)} (${t(r.trace)}): baseline ${r.baseline}, candidate ${r.candidate}${r.kind === 'uncovered-divergence' ? ' (divergence no expectation covers)' : ''}`,
     );
-    for (const f of r.failed) out.push(`  failed: ${f}`);
+    for (const f of r.failed) out.push(`  failed: ${t(f)}`);
     if (r.divergence) out.push(formatDivergence(r.divergence, '  '));
   }
   for (const f of report.fixes)
-    out.push(`fixed: ${f.scenario} (${f.trace}): baseline ${f.baseline}, candidate ${f.candidate}`);
+    out.push(`fixed: ${t(f.scenario)} (${t(f.trace)}): baseline ${f.baseline}, candidate ${f.candidate}`);
   out.push('');
   out.push(
     report.regressions.length
@@ -212,14 +216,14 @@ export function formatCheck(report: CheckReport): string {
  */
 export function replayExitCode(results: readonly TraceReplayResult[]): ExitCode {
   const codes: ExitCode[] = [];
-  for (const t of results) {
-    if (t.error) codes.push(exitCodeOfCode(t.error.code));
-    if (t.scenarios.some((s) => s.verdicts.some((v) => v.verdict === 'error'))) codes.push(EXIT.badInput);
+  for (const tr of results) {
+    if (tr.error) codes.push(exitCodeOfCode(tr.error.code));
+    if (tr.scenarios.some((s) => s.verdicts.some((v) => v.verdict === 'error'))) codes.push(EXIT.badInput);
   }
   return worstExit(...codes);
 }
 
 /** Failures the trace headers do not expect: `run` exits 1 on them. */
 export function unexpectedFailures(results: readonly TraceReplayResult[]): number {
-  return countFailures(results.flatMap((t) => t.scenarios.flatMap((s) => s.verdicts))).unexpected;
+  return countFailures(results.flatMap((tr) => tr.scenarios.flatMap((s) => s.verdicts))).unexpected;
 }

@@ -4,11 +4,24 @@
  */
 import { UsageError } from '../../errors.ts';
 import { checkRegressions } from '../../replay/check.ts';
+import type { TraceReplayResult } from '../../replay/results.ts';
 import { formatCheck } from '../../replay/summary.ts';
+import { escapeTerminal } from '../../terminal-text.ts';
 import { type Command, str } from '../command.ts';
 import { corpusSources, REPLAY_OPTIONS, replayFromOptions } from './replay.ts';
 
 const { policy: _policy, ...shared } = REPLAY_OPTIONS;
+
+/** `trace scenario policy: reason` of every `error` verdict of the given policies. */
+function erroredScenarios(results: readonly TraceReplayResult[], policies: readonly string[]): string[] {
+  return results.flatMap((t) =>
+    t.scenarios.flatMap((s) =>
+      s.verdicts
+        .filter((v) => v.verdict === 'error' && policies.includes(v.policy))
+        .map((v) => `${t.trace} ${s.scenario} ${v.policy}: ${v.reason ?? 'error'}`),
+    ),
+  );
+}
 
 export const checkCommand: Command = {
   name: 'check',
@@ -51,6 +64,14 @@ export const checkCommand: Command = {
     const bad = results.find((r) => r.error);
     if (bad) {
       io.stderr.write(`pinbench check: ${bad.error!.message}\n`);
+      return 2;
+    }
+    // A scenario either side could not replay decides nothing: the check is not valid (exit 2).
+    const errored = erroredScenarios(results, [policies[0]!.id, candidateId]);
+    if (errored.length) {
+      io.stderr.write(
+        `pinbench check: ${errored.length} scenario(s) ended in error (the check is not valid), e.g. ${escapeTerminal(errored[0]!)}\n`,
+      );
       return 2;
     }
     return report.regressions.length > 0 ? 1 : 0;

@@ -5,10 +5,12 @@ import { UsageError } from '../../errors.ts';
 import { expandTraceArgs, findCorpusFiles } from '../../ingest/index.ts';
 import { expandMatrix, parseConfigOverrides } from '../../replay/config-overrides.ts';
 import { isModulePath, resolvePolicies } from '../../replay/load-policies.ts';
+import { DEFAULT_POLICY_TIMEOUT_MS } from '../../replay/module-probe.ts';
 import { writeNdjson } from '../../replay/ndjson.ts';
 import { replayCorpus } from '../../replay/replay-corpus.ts';
 import { formatSummary, replayExitCode } from '../../replay/summary.ts';
 import { bool, type Command, type CommandIo, int, type ParsedValues, strs } from '../command.ts';
+import { rawStream } from '../terminal-stream.ts';
 
 export const REPLAY_OPTIONS = {
   policy: {
@@ -39,6 +41,13 @@ export const REPLAY_OPTIONS = {
   },
   strict: { type: 'boolean', description: 'Bad lines and bad fields are errors, not skips' },
   'no-adapters': { type: 'boolean', description: 'Do not adapt real recordings (io_uring case markers)' },
+  'policy-timeout-ms': {
+    type: 'string',
+    arg: 'MS',
+    description:
+      "How long a policy module's own code may run per scenario (then that policy is `error` there) and at load (then exit 2)",
+    default: String(DEFAULT_POLICY_TIMEOUT_MS),
+  },
 } as const satisfies Command['options'];
 
 /**
@@ -53,6 +62,13 @@ export async function corpusSources(positionals: string[], io: CommandIo): Promi
   return files.map((f) => relative(io.cwd, f));
 }
 
+/** `--policy-timeout-ms`: a positive whole number of milliseconds. */
+export function policyTimeout(values: ParsedValues): number {
+  const ms = int(values, 'policy-timeout-ms') ?? DEFAULT_POLICY_TIMEOUT_MS;
+  if (ms < 1) throw new UsageError('--policy-timeout-ms must be at least 1');
+  return ms;
+}
+
 export async function replayFromOptions(
   values: ParsedValues,
   sources: string[],
@@ -60,7 +76,8 @@ export async function replayFromOptions(
   outcomes: boolean,
 ) {
   const specs = strs(values, 'policy');
-  const policies = await resolvePolicies(specs, io.cwd);
+  const policyTimeoutMs = policyTimeout(values);
+  const policies = await resolvePolicies(specs, io.cwd, { timeoutMs: policyTimeoutMs });
   const overrides = parseConfigOverrides(strs(values, 'config'));
   const matrix = strs(values, 'matrix');
   const configs = matrix.length
@@ -76,8 +93,10 @@ export async function replayFromOptions(
     configs,
     adapters: !bool(values, 'no-adapters'),
     cwd: io.cwd,
+    policyTimeoutMs,
     onProgress: (done, total) => {
-      if (progress.isTTY) progress.write(`\rreplayed ${done}/${total} trace(s)${done === total ? '\n' : ''}`);
+      if (progress.isTTY)
+        rawStream(progress).write(`\rreplayed ${done}/${total} trace(s)${done === total ? '\n' : ''}`);
     },
   });
   return { policies, results };

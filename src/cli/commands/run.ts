@@ -15,7 +15,7 @@ import { writeRunReport } from '../../report/write-html-report.ts';
 import { createShardedRun } from '../../store/shard-runs.ts';
 import { openStore } from '../../store/store.ts';
 import { bool, type Command, int, str, strs } from '../command.ts';
-import { corpusSources, REPLAY_OPTIONS } from './replay.ts';
+import { corpusSources, policyTimeout, REPLAY_OPTIONS } from './replay.ts';
 import { DB_OPTION } from './store-options.ts';
 
 export const runCommand: Command = {
@@ -75,7 +75,8 @@ export const runCommand: Command = {
     const store = await openStore({ db: str(values, 'db'), cwd: io.cwd, env: io.env });
     try {
       const specs = strs(values, 'policy');
-      const policies = await resolvePolicies(specs, io.cwd);
+      const policyTimeoutMs = policyTimeout(values);
+      const policies = await resolvePolicies(specs, io.cwd, { timeoutMs: policyTimeoutMs });
       const overrides = parseConfigOverrides(strs(values, 'config'));
       const matrix = strs(values, 'matrix');
       const configs = matrix.length
@@ -116,6 +117,7 @@ export const runCommand: Command = {
         policies,
         jobs: int(values, 'jobs') ?? 2,
         cwd: io.cwd,
+        policyTimeoutMs,
         ...(configs ? { configs } : {}),
         strict: bool(values, 'strict'),
         adapters: !bool(values, 'no-adapters'),
