@@ -178,6 +178,15 @@ export function replayExitCode(results: readonly TraceReplayResult[]): ExitCode 
   return worstExit(...codes);
 }
 
+/** `check`: regressions are 1, but bad input (an error on either side) or the environment wins. */
+export function checkExitCode(report: CheckReport, results: readonly TraceReplayResult[]): ExitCode {
+  return worstExit(
+    replayExitCode(results),
+    report.errors.length > 0 ? EXIT.badInput : EXIT.ok,
+    report.regressions.length > 0 ? EXIT.failures : EXIT.ok,
+  );
+}
+
 /** A trace that could not be read or a scenario that is invalid: the command exits 2. */
 export function hasInputErrors(results: readonly TraceReplayResult[]): boolean {
   return results.some(

@@ -4,7 +4,7 @@
  */
 import { UsageError } from '../../errors.ts';
 import { checkRegressions } from '../../replay/check.ts';
-import { formatCheck } from '../../replay/summary.ts';
+import { checkExitCode, formatCheck } from '../../replay/summary.ts';
 import { type Command, str } from '../command.ts';
 import { corpusSources, REPLAY_OPTIONS, replayFromOptions } from './replay.ts';
 
@@ -42,11 +42,7 @@ export const checkCommand: Command = {
     );
     if (values.json === true) io.stdout.write(`${JSON.stringify(report)}\n`);
     else io.stdout.write(formatCheck(report));
-    const bad = results.find((r) => r.error);
-    if (bad) {
-      io.stderr.write(`pinbench check: ${bad.error!.message}\n`);
-      return 2;
-    }
-    return report.regressions.length > 0 ? 1 : 0;
+    for (const t of results) if (t.error) io.stderr.write(`pinbench check: ${t.error.message}\n`);
+    return checkExitCode(report, results);
   },
 };
