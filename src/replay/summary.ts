@@ -140,11 +140,14 @@ export function formatSummary(results: readonly TraceReplayResult[], opts: Summa
   return `${out.join('\n')}\n`;
 }
 
-export function formatCheck(report: CheckReport): string {
+export function formatCheck(report: CheckReport, extra: { sameTable?: boolean } = {}): string {
   const out: string[] = [];
-  out.push(
-    `check: candidate ${report.candidate} against baseline ${report.baseline} over ${report.scenarios} scenario(s)`,
-  );
+  out.push(...checkHeadline(report));
+  if (extra.sameTable) {
+    out.push(
+      `note: ${report.candidate}'s kernel table is ${report.baseline}'s, function for function: the candidate changes nothing the replay runs`,
+    );
+  }
   for (const r of report.regressions) {
     out.push('');
     out.push(
@@ -153,15 +156,35 @@ export function formatCheck(report: CheckReport): string {
     for (const f of r.failed) out.push(`  failed: ${f}`);
     if (r.divergence) out.push(formatDivergence(r.divergence, '  '));
   }
+  if (report.fixes.length) out.push('');
   for (const f of report.fixes)
     out.push(`fixed: ${f.scenario} (${f.trace}): baseline ${f.baseline}, candidate ${f.candidate}`);
+  if (report.errors.length) {
+    out.push('');
+    out.push('errors (bad input or a policy that threw; neither a regression nor a fix):');
+    for (const e of report.errors) out.push(`  ${e.scenario} (${e.trace}) ${e.policy}: ${e.reason}`);
+  }
   out.push('');
-  out.push(
-    report.regressions.length
-      ? `${report.regressions.length} regression(s)`
-      : `no regressions${report.fixes.length ? ` (${report.fixes.length} fix(es))` : ''}`,
-  );
+  out.push(checkVerdictLine(report));
   return `${out.join('\n')}\n`;
+}
+
+/** The check's headline: who against whom, over what, and what came out. */
+export function checkHeadline(report: CheckReport): string[] {
+  return [
+    `check: candidate ${report.candidate} against baseline ${report.baseline}`,
+    `  ${report.scenarios} scenario(s) run: ${report.regressions.length} regression(s), ${report.fixes.length} fix(es), ${report.unchanged} unchanged, ${report.errors.length} error(s), ${report.inconclusive} inconclusive`,
+  ];
+}
+
+/** The last line: the outcome and what the exit code will say. */
+export function checkVerdictLine(report: CheckReport): string {
+  if (report.errors.length)
+    return `exit 2: ${report.errors.length} scenario(s) could not be judged (bad input or a policy that threw)${report.regressions.length ? `; also ${report.regressions.length} regression(s)` : ''}`;
+  if (report.regressions.length)
+    return `exit 1: ${report.regressions.length} regression(s): scenarios ${report.baseline} passes and ${report.candidate} fails`;
+  if (report.scenarios === 0) return 'exit 0: no scenarios were run, so nothing was checked';
+  return `exit 0: no regressions${report.fixes.length ? ` (${report.fixes.length} fix(es))` : ''}`;
 }
 
 /**
