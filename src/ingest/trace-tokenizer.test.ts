@@ -298,6 +298,7 @@ describe('line accounting', () => {
       });
       expect(records.map((r) => [r.kind, r.line])).toEqual([
         ['event', 1],
+        ['integrity', 2], // the unreadable line, a gap for the model
         ['event', 3],
         ['integrity', 4],
       ]);

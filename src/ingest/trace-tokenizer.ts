@@ -447,6 +447,9 @@ export class TraceTokenizer implements LineSink {
         location: { file: this.#file, line, col },
       });
     }
+    // Whatever the line was (an event, a lost-events marker), it is not readable now: the model
+    // sees a gap here, so an expectation decided after it is not trusted. Counted as a skip only.
+    this.#onRecord?.({ kind: 'integrity', line, integrity: 'unreadable-line', text: cut(text) });
     this.#skipped[reason] = (this.#skipped[reason] ?? 0) + 1;
     const list = this.#examples[reason] ?? [];
     if (list.length < this.#examplesPerReason) list.push({ line, col, text: cut(text) });

@@ -10,7 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { isMainThread } from 'node:worker_threads';
 import type { PolicyModule } from '../../policies/define-policy.ts';
 import { getPolicy, policyFromModule, releases } from '../../policies/index.ts';
-import { PolicyError } from '../errors.ts';
+import { PolicyError, type SourceLocation } from '../errors.ts';
 import type { Policy } from '../model/kernel.ts';
 import { escapeTerminal } from '../terminal-text.ts';
 import { DEFAULT_POLICY_TIMEOUT_MS, probePolicyModule } from './module-probe.ts';
@@ -47,9 +47,12 @@ export async function loadPolicyModule(
   try {
     mod = (await import(url)) as { default?: unknown };
   } catch (e) {
+    const where = e instanceof SyntaxError ? syntaxErrorLocation(e, abs, path) : undefined;
+    const message = escapeTerminal(e instanceof Error ? e.message : String(e));
     throw new PolicyError(
       'PB_POLICY_LOAD',
-      `cannot load policy module ${path}: ${escapeTerminal(e instanceof Error ? e.message : String(e))}`,
+      `${where ? 'syntax error in policy module' : `cannot load policy module ${path}`}: ${message}`,
+      where ? { location: where, cause: e } : { cause: e },
     );
   }
   const changes = restorePrototypes(snap);
@@ -66,6 +69,7 @@ export async function loadPolicyModule(
       `${path}: the default export must be definePolicy({...}) from policies/define-policy.ts`,
     );
   }
+  checkOverrideNames(def, path);
   const hash = createHash('sha256').update(text).digest('hex');
   return policyFromModule(guardOverrides(def), abs, hash);
 }
@@ -86,4 +90,49 @@ export async function resolvePolicies(
     ids.add(p.id);
   }
   return out;
+}
+
+/**
+ * Where a module's syntax error is: Node's stack opens with `<file>:<line>`, the source line (a
+ * line before it for TypeScript) and a caret line under the offending text (type stripping keeps
+ * positions).
+ */
+function syntaxErrorLocation(e: SyntaxError, abs: string, shown: string): SourceLocation | undefined {
+  const m = /^(.*):(\d+)\n(?:[^\n]*\n){1,3}?( *)\^+\n/.exec(e.stack ?? '');
+  if (!m || (m[1] !== abs && m[1] !== pathToFileURL(abs).href)) return undefined;
+  return { file: shown, line: Number(m[2]), col: m[3]!.length + 1 };
+}
+
+/** An override must name a kernel function of its base; a near miss gets a suggestion. */
+function checkOverrideNames(def: PolicyModule, path: string): void {
+  const known = Object.keys(getPolicy(def.base).ops);
+  for (const name of Object.keys(def.override ?? {})) {
+    if (known.includes(name)) continue;
+    const near = closest(name, known);
+    throw new PolicyError(
+      'PB_POLICY',
+      `${path}: ${def.id}: override '${name}' is not a kernel function of ${def.base}${near ? ` (did you mean '${near}'?)` : ''}`,
+    );
+  }
+}
+
+/** The known name nearest to `word` by edit distance, if it is near enough to be a typo. */
+function closest(word: string, names: readonly string[]): string | undefined {
+  let best: { name: string; d: number } | undefined;
+  for (const name of names) {
+    const d = editDistance(word.toLowerCase(), name.toLowerCase());
+    if (!best || d < best.d) best = { name, d };
+  }
+  return best && best.d <= Math.max(2, Math.floor(word.length / 4)) ? best.name : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++)
+      row.push(Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1)));
+    prev = row;
+  }
+  return prev[b.length]!;
 }

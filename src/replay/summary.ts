@@ -185,11 +185,14 @@ export function formatSummary(results: readonly TraceReplayResult[], opts: Summa
   return `${out.join('\n')}\n`;
 }
 
-export function formatCheck(report: CheckReport): string {
+export function formatCheck(report: CheckReport, extra: { sameTable?: boolean } = {}): string {
   const out: string[] = [];
-  out.push(
-    `check: candidate ${t(report.candidate)} against baseline ${t(report.baseline)} over ${report.scenarios} scenario(s)`,
-  );
+  out.push(...checkHeadline(report));
+  if (extra.sameTable) {
+    out.push(
+      `note: ${t(report.candidate)}'s kernel table is ${t(report.baseline)}'s, function for function: the candidate changes nothing the replay runs`,
+    );
+  }
   for (const r of report.regressions) {
     out.push('');
     out.push(
@@ -198,15 +201,36 @@ export function formatCheck(report: CheckReport): string {
     for (const f of r.failed) out.push(`  failed: ${t(f)}`);
     if (r.divergence) out.push(formatDivergence(r.divergence, '  '));
   }
+  if (report.fixes.length) out.push('');
   for (const f of report.fixes)
     out.push(`fixed: ${t(f.scenario)} (${t(f.trace)}): baseline ${f.baseline}, candidate ${f.candidate}`);
+  if (report.errors.length) {
+    out.push('');
+    out.push('errors (bad input or a policy that threw; neither a regression nor a fix):');
+    for (const e of report.errors)
+      out.push(`  ${t(e.scenario)} (${t(e.trace)}) ${t(e.policy)}: ${t(e.reason)}`);
+  }
   out.push('');
-  out.push(
-    report.regressions.length
-      ? `${report.regressions.length} regression(s)`
-      : `no regressions${report.fixes.length ? ` (${report.fixes.length} fix(es))` : ''}`,
-  );
+  out.push(checkVerdictLine(report));
   return `${out.join('\n')}\n`;
+}
+
+/** The check's headline: who against whom, over what, and what came out. */
+export function checkHeadline(report: CheckReport): string[] {
+  return [
+    `check: candidate ${report.candidate} against baseline ${report.baseline}`,
+    `  ${report.scenarios} scenario(s) run: ${report.regressions.length} regression(s), ${report.fixes.length} fix(es), ${report.unchanged} unchanged, ${report.errors.length} error(s), ${report.inconclusive} inconclusive`,
+  ];
+}
+
+/** The last line: the outcome and what the exit code will say. */
+export function checkVerdictLine(report: CheckReport): string {
+  if (report.errors.length)
+    return `exit 2: ${report.errors.length} scenario(s) could not be judged (bad input or a policy that threw)${report.regressions.length ? `; also ${report.regressions.length} regression(s)` : ''}`;
+  if (report.regressions.length)
+    return `exit 1: ${report.regressions.length} regression(s): scenarios ${report.baseline} passes and ${report.candidate} fails`;
+  if (report.scenarios === 0) return 'exit 0: no scenarios were run, so nothing was checked';
+  return `exit 0: no regressions${report.fixes.length ? ` (${report.fixes.length} fix(es))` : ''}`;
 }
 
 /**
@@ -226,4 +250,13 @@ export function replayExitCode(results: readonly TraceReplayResult[]): ExitCode 
 /** Failures the trace headers do not expect: `run` exits 1 on them. */
 export function unexpectedFailures(results: readonly TraceReplayResult[]): number {
   return countFailures(results.flatMap((tr) => tr.scenarios.flatMap((s) => s.verdicts))).unexpected;
+}
+
+/** `check`: regressions are 1, but bad input (an error on either side) or the environment wins. */
+export function checkExitCode(report: CheckReport, results: readonly TraceReplayResult[]): ExitCode {
+  return worstExit(
+    replayExitCode(results),
+    report.errors.length > 0 ? EXIT.badInput : EXIT.ok,
+    report.regressions.length > 0 ? EXIT.failures : EXIT.ok,
+  );
 }
