@@ -3,7 +3,7 @@
  * messages and exit codes (0 success, 1 the job found failures, 2 bad input or usage).
  */
 import { readFileSync } from 'node:fs';
-import { isPinbenchError } from '../errors.ts';
+import { isEnvironmentError, isPinbenchError } from '../errors.ts';
 import { type Command, type CommandIo, commandHelp, parseCommandArgs } from './command.ts';
 import { COMMANDS } from './commands/index.ts';
 
@@ -74,6 +74,7 @@ export async function main(
     if (isPinbenchError(e)) {
       io.stderr.write(`pinbench ${cmd.name}: ${e.message}\n`);
       if (e.code === 'PB_USAGE') io.stderr.write(`Run 'pinbench ${cmd.name} --help' for usage.\n`);
+      if (isEnvironmentError(e)) return 3;
       return e.code === 'PB_INTERNAL' ? 70 : 2;
     }
     io.stderr.write(`pinbench ${cmd.name}: internal error: ${(e as Error)?.stack ?? String(e)}\n`);

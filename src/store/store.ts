@@ -443,12 +443,15 @@ export class Store {
     try {
       const open = [...this.own.keys()];
       if (open.length > 0) {
+        // Best effort: on a full disk or a lost server this fails too, and the run still reads
+        // as incomplete (its writer is gone); the error that got us here is the one to report.
         await this.db
           .updateTable('runs')
           .set({ status: 'incomplete', ended_at: sql<Date>`now()` })
           .where('id', 'in', open)
           .where('status', '=', 'running')
-          .execute();
+          .execute()
+          .catch(() => {});
       }
       this.own.clear();
     } finally {

@@ -54,7 +54,7 @@ describe('runs, diff, accept, export on PGlite', () => {
   it('lists, compares, accepts and exports stored runs', async () => {
     const db = await h.newDb();
     const store = await h.open(db);
-    expect((await cli(['runs', '--db', db])).code).toBe(2); // still open here: locked
+    expect((await cli(['runs', '--db', db])).code).toBe(3); // still open here: locked (environment)
     await store.close();
     expect((await cli(['runs', '--db', db])).out).toMatch(/^no runs in .* yet/);
     const again = await h.open(db);
@@ -136,9 +136,9 @@ describe.skipIf(backendSkip('postgres') !== null)('runs on PostgreSQL', () => {
 });
 
 describe('bad --db', () => {
-  it('exits 2 naming an unreachable server without its password', async () => {
+  it('exits 3 (environment) naming an unreachable server without its password', async () => {
     const r = await cli(['runs', '--db', 'postgres://bench:hunter2@127.0.0.1:1/results']);
-    expect(r.code).toBe(2);
+    expect(r.code).toBe(3);
     expect(r.err).toContain(
       'cannot connect to the PostgreSQL server at postgres://bench@127.0.0.1:1/results',
     );
