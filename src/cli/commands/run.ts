@@ -6,7 +6,7 @@
 import { policiesRevision } from '../../api/git-revision.ts';
 import { runJob } from '../../api/run-job.ts';
 import { formatShard, parseRunId, parseShard, type ShardSpec, sourcesHash } from '../../api/shard.ts';
-import { UsageError } from '../../errors.ts';
+import { isEnvironmentError, UsageError } from '../../errors.ts';
 import { expandMatrix, parseConfigOverrides } from '../../replay/config-overrides.ts';
 import { resolvePolicies } from '../../replay/load-policies.ts';
 import { formatSummary, hasInputErrors } from '../../replay/summary.ts';
@@ -124,10 +124,17 @@ export const runCommand: Command = {
         },
       });
       // The report covers the whole run: a shard writes it only when it finished the run.
+      // A report that cannot be written (full disk) still lets the summary print; its error
+      // comes after it.
+      let reportFailure: unknown = null;
       const report =
         bool(values, 'no-report') || (result.shard && !result.shard.finishedRun)
           ? undefined
-          : await writeRunReport(store, result.run.id, { cwd: io.cwd });
+          : await writeRunReport(store, result.run.id, { cwd: io.cwd }).catch((e: unknown) => {
+              if (!isEnvironmentError(e)) throw e;
+              reportFailure = e;
+              return undefined;
+            });
       if (bool(values, 'json')) {
         const { results: _results, ...rest } = result;
         io.stdout.write(`${JSON.stringify({ ...rest, ...(report ? { report: report.path } : {}) })}\n`);
@@ -151,6 +158,7 @@ export const runCommand: Command = {
         }
         if (report) io.stdout.write(`report: ${report.path} (${report.pages} pages)\n`);
       }
+      if (reportFailure) throw reportFailure;
       return hasInputErrors(result.results) ? 2 : 0;
     } finally {
       await store.close();
