@@ -15,7 +15,7 @@
  *   directory (FailureTranslatingDialect).
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { accessSync, constants, existsSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PGliteDialect } from 'kysely';
@@ -192,6 +192,12 @@ function setupFailure(dir: string, e: unknown): unknown {
 function openFailure(dir: string, e: unknown): unknown {
   const failure = storeFailure(e, { kind: 'pglite', location: dir });
   if (failure instanceof StoreError) return failure;
+  // PGlite says only "failed to initialize" when it cannot write its files: say why, if that is it.
+  try {
+    accessSync(dir, constants.W_OK);
+  } catch (denied) {
+    return storeFailure(denied, { kind: 'pglite', location: dir });
+  }
   return new StoreFailure(
     `cannot open the PGlite database in ${dir}: ${failureText(e)}: its files may be damaged; ` +
       'restore it from a backup, or move it aside and let pinbench start a new one',
