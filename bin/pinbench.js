@@ -19,3 +19,7 @@ for (const stream of [process.stdout, process.stderr]) {
 }
 const { main } = await import('../src/cli/main.ts');
 process.exitCode = await main(process.argv.slice(2));
+// Every command has finished its work here. Whatever still holds the event loop open (a database
+// engine that failed half-way through starting, a socket a failed download left) must not keep
+// the process from exiting: give it a moment to wind down, then exit with the command's code.
+setTimeout(() => process.exit(process.exitCode), 2000).unref();

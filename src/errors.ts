@@ -77,8 +77,29 @@ export class ConfigError extends PinbenchError {}
 /** Database problems: unreachable server, locked data directory, newer schema. */
 export class StoreError extends PinbenchError {}
 
+/**
+ * The database failed under us rather than being asked something wrong: disk full, read-only or
+ * unwritable directory, server unreachable or restarting, corrupt data. `PB_STORE`, exit 3; the
+ * message names the directory or server and what to do.
+ */
+export class StoreFailure extends StoreError {
+  constructor(detail: string, options: { cause?: unknown } = {}) {
+    super('PB_STORE', detail, options);
+  }
+}
+
 /** Network fetches of traces and manifests. */
 export class HttpError extends PinbenchError {}
+
+/**
+ * The machine failed us: a full disk, a read-only or unwritable directory, an I/O error. Always
+ * `PB_IO`; the message names the path and what to do about it.
+ */
+export class IoError extends PinbenchError {
+  constructor(detail: string, options: { location?: SourceLocation; cause?: unknown } = {}) {
+    super('PB_IO', detail, options);
+  }
+}
 
 export function isPinbenchError(e: unknown): e is PinbenchError {
   return e instanceof PinbenchError;
@@ -118,6 +139,7 @@ const ENVIRONMENT_CODES: ReadonlySet<ErrorCode> = new Set([
  */
 export function exitCodeOf(e: unknown): ExitCode {
   if (!isPinbenchError(e)) return EXIT.internal;
+  if (isEnvironmentError(e)) return EXIT.environment;
   if (e.code === 'PB_STORE' && e.cause === undefined) return EXIT.badInput;
   return exitCodeOfCode(e.code);
 }
@@ -159,3 +181,17 @@ const WRONG_PATH_ERRNOS: ReadonlySet<string> = new Set([
   'ENAMETOOLONG',
   'ELOOP',
 ]);
+
+/**
+ * Whether the environment failed (disk, database, network) rather than the input: exit 3, and
+ * whatever was being written stays resumable. `PB_IO` and `PB_STORE` also name bad input (no such
+ * trace, no run 7), so the class decides, not the code.
+ */
+export function isEnvironmentError(e: unknown): boolean {
+  return (
+    e instanceof IoError ||
+    e instanceof StoreFailure ||
+    e instanceof HttpError ||
+    (e instanceof PinbenchError && e.code === 'PB_STORE_LOCKED')
+  );
+}

@@ -58,6 +58,7 @@ describe('nightly config', () => {
     expect(c.http).toEqual({
       timeoutMs: 30000,
       maxBytes: 1024 ** 3,
+      deadlineMs: null,
       retries: 3,
       retryDelayMs: 250,
       concurrency: 4,

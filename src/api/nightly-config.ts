@@ -40,6 +40,11 @@ export interface NightlyHttp {
   timeoutMs: number;
   /** Largest trace accepted. */
   maxBytes: number;
+  /**
+   * Each download (a trace, a manifest) must finish within this, retries included; null: a
+   * minute plus its size limit at 1 MiB/s (a server trickling bytes never resets it).
+   */
+  deadlineMs: number | null;
   /** Retries after the first attempt (connection errors, 5xx). */
   retries: number;
   /** First retry delay; doubles per retry. */
@@ -85,6 +90,7 @@ export interface NightlyConfig {
 const DEFAULT_HTTP: NightlyHttp = {
   timeoutMs: 30_000,
   maxBytes: 1024 ** 3,
+  deadlineMs: null,
   retries: 3,
   retryDelayMs: 250,
   concurrency: 4,
@@ -372,9 +378,17 @@ export function validateNightlyConfig(
 
   const http: NightlyHttp = { ...DEFAULT_HTTP };
   if (top.http !== undefined) {
-    const h = f.object(top.http, 'http', ['timeoutMs', 'maxBytes', 'retries', 'retryDelayMs', 'concurrency']);
+    const h = f.object(top.http, 'http', [
+      'timeoutMs',
+      'maxBytes',
+      'deadlineMs',
+      'retries',
+      'retryDelayMs',
+      'concurrency',
+    ]);
     http.timeoutMs = f.int(h.timeoutMs, 'http.timeoutMs', 1, 3_600_000) ?? http.timeoutMs;
     http.maxBytes = f.int(h.maxBytes, 'http.maxBytes', 1, Number.MAX_SAFE_INTEGER) ?? http.maxBytes;
+    http.deadlineMs = f.int(h.deadlineMs, 'http.deadlineMs', 1, 86_400_000) ?? http.deadlineMs;
     http.retries = f.int(h.retries, 'http.retries', 0, 10) ?? http.retries;
     http.retryDelayMs = f.int(h.retryDelayMs, 'http.retryDelayMs', 0, 600_000) ?? http.retryDelayMs;
     http.concurrency = f.int(h.concurrency, 'http.concurrency', 1, 64) ?? http.concurrency;

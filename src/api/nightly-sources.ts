@@ -9,7 +9,8 @@
  * A source that fails (manifest unreachable, checksum mismatch, 5xx after retries, a stalled
  * body, a glob that matches nothing) is reported and left out, and the run goes on with the rest
  * marked partial: a trace that did not arrive whole and checked is never handed to the replay, so
- * nothing of it is stored.
+ * nothing of it is stored. A local failure (the cache's disk is full or read-only) is not the
+ * source's fault and would hit every other download too: it ends the nightly (IoError, exit 3).
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -17,7 +18,7 @@ import { glob, mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, isAbsolute, join, relative, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import PQueue from 'p-queue';
-import { isPinbenchError } from '../errors.ts';
+import { IoError, isPinbenchError } from '../errors.ts';
 import { downloadToTemp, expandTraceArgs, type HttpOptions } from '../ingest/index.ts';
 import { isGlobPattern, type NightlyConfig, type NightlySource } from './nightly-config.ts';
 
@@ -112,6 +113,7 @@ function httpOptions(config: NightlyConfig, extra: Partial<HttpOptions> = {}): H
     bodyTimeoutMs: config.http.timeoutMs,
     connectTimeoutMs: Math.min(config.http.timeoutMs, 10_000),
     maxBytes: config.http.maxBytes,
+    ...(config.http.deadlineMs !== null ? { deadlineMs: config.http.deadlineMs } : {}),
     retries: config.http.retries,
     retryBaseMs: config.http.retryDelayMs,
     ...extra,
@@ -235,6 +237,7 @@ export async function fetchNightlySources(config: NightlyConfig, opts: FetchOpti
     try {
       ({ entries } = await readManifest(config, src.location, extra));
     } catch (e) {
+      if (e instanceof IoError) throw e; // our disk, not the source: every other download fails too
       report.error = `manifest ${src.location}: ${message(e)}`;
       say(`source ${label}: ${report.error}`);
       continue;
@@ -266,6 +269,7 @@ export async function fetchNightlySources(config: NightlyConfig, opts: FetchOpti
             } else report.cached++;
             slots[i] = { path: got.path, name: entry.name, source: label };
           } catch (e) {
+            if (e instanceof IoError) throw e;
             report.failures.push({ name: entry.name, url: entry.url, error: message(e) });
             say(`source ${label}: ${entry.name}: ${message(e)}`);
           }

@@ -8,13 +8,20 @@
  * request to the response headers (it covers connecting); `bodyTimeoutMs` is the longest wait for
  * the next piece of body. Connection failures and 5xx answers are retried with exponential
  * backoff; 4xx, timeouts, size overruns and redirect loops are not.
+ *
+ * Neither gap timeout bounds a server that trickles a byte every few seconds, so a download also
+ * has a total deadline (`deadlineMs`, over all attempts and backoffs), by default what `maxBytes`
+ * takes at a minimum rate. A local write that fails (a full disk) is not the network: it fails at
+ * once as an IoError (exit 3) instead of being retried. SIGINT/SIGTERM during a download remove
+ * its temporary directory before the process dies of the signal.
  */
 import { createHash } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
-import { HttpError } from '../errors.ts';
+import { HttpError, IoError, isPinbenchError } from '../errors.ts';
 
 export interface HttpOptions {
   /** Response headers must arrive within this (connecting included). Default 30 s. */
@@ -25,6 +32,11 @@ export interface HttpOptions {
   connectTimeoutMs?: number;
   /** Largest body accepted, in bytes. Default 4 GiB. */
   maxBytes?: number;
+  /**
+   * The whole download (every attempt, redirect and backoff) must finish within this. Default
+   * `defaultDeadlineMs(maxBytes)`: a minute plus `maxBytes` at 1 MiB/s.
+   */
+  deadlineMs?: number;
   /** Retries after the first attempt, on connection errors and 5xx. Default 3. */
   retries?: number;
   /** First backoff delay; doubles per retry (with jitter). Default 250 ms. */
@@ -105,16 +117,67 @@ const sleep = (ms: number, signal?: AbortSignal) =>
     );
   });
 
+/** The slowest transfer a default deadline allows for, in bytes per second. */
+export const MIN_RATE_BYTES_PER_S = 1 << 20;
+
+/** A minute for connecting and retries plus `maxBytes` at MIN_RATE_BYTES_PER_S. */
+export function defaultDeadlineMs(maxBytes: number): number {
+  return 60_000 + Math.ceil((maxBytes / MIN_RATE_BYTES_PER_S) * 1000);
+}
+
+/** Temporary directories of downloads in progress, removed if a signal ends the process. */
+const inProgress = new Set<string>();
+
+function onSignal(signal: NodeJS.Signals): void {
+  for (const dir of inProgress) rmSync(dir, { recursive: true, force: true });
+  inProgress.clear();
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+  // Die of the signal as if we had not been listening, unless someone else handles it.
+  if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+}
+
+function track(dir: string): () => void {
+  if (inProgress.size === 0) {
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  }
+  inProgress.add(dir);
+  return () => {
+    inProgress.delete(dir);
+    if (inProgress.size === 0) {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+  };
+}
+
+/** A local file system failure (the download's own temp file): never retried, exit 3. */
+function localFailure(e: unknown, dir: string): IoError {
+  const code = (e as NodeJS.ErrnoException)?.code;
+  const why =
+    code === 'ENOSPC' || code === 'EDQUOT'
+      ? 'no space left for the download: free space there, or set TMPDIR (or the cache directory) elsewhere'
+      : code === 'EROFS' || code === 'EACCES' || code === 'EPERM'
+        ? 'cannot write the download there: make it writable, or set TMPDIR (or the cache directory) elsewhere'
+        : 'cannot write the download there';
+  return new IoError(`${dir}: ${(e as Error)?.message ?? String(e)}: ${why}`, { cause: e });
+}
+
 export async function downloadToTemp(url: string, options: HttpOptions = {}): Promise<Download> {
+  const maxBytes = options.maxBytes ?? 4 * 1024 ** 3;
+  const deadlineMs = options.deadlineMs ?? defaultDeadlineMs(maxBytes);
+  const deadline = new AbortController();
   const opts = {
     headersTimeoutMs: options.headersTimeoutMs ?? 30_000,
     bodyTimeoutMs: options.bodyTimeoutMs ?? 30_000,
     connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
-    maxBytes: options.maxBytes ?? 4 * 1024 ** 3,
+    maxBytes,
     retries: options.retries ?? 3,
     retryBaseMs: options.retryBaseMs ?? 250,
     maxRedirects: options.maxRedirects ?? 5,
-    signal: options.signal,
+    signal: options.signal ? AbortSignal.any([options.signal, deadline.signal]) : deadline.signal,
+    progress: { bytes: 0 },
   };
   let start: URL;
   try {
@@ -125,14 +188,30 @@ export async function downloadToTemp(url: string, options: HttpOptions = {}): Pr
   if (start.protocol !== 'http:' && start.protocol !== 'https:') {
     throw new HttpError('PB_HTTP', `unsupported protocol '${start.protocol}'`, { location: { file: url } });
   }
-  const dir = await mkdtemp(join(options.tmpDir ?? tmpdir(), 'pinbench-dl-'));
+  const parent = options.tmpDir ?? tmpdir();
+  let dir: string;
+  try {
+    dir = await mkdtemp(join(parent, 'pinbench-dl-'));
+  } catch (e) {
+    throw localFailure(e, parent);
+  }
+  const untrack = track(dir);
   const path = join(dir, 'body');
-  const cleanup = () => rm(dir, { recursive: true, force: true });
+  const cleanup = async () => {
+    untrack();
+    await rm(dir, { recursive: true, force: true });
+  };
   const agent = new Agent({ connect: { timeout: opts.connectTimeoutMs }, headersTimeout: 0, bodyTimeout: 0 });
+  const deadlineHit = new AttemptError(
+    `did not finish within ${deadlineMs} ms (the download's deadline)`,
+    false,
+  );
+  const timer = setTimeout(() => deadline.abort(deadlineHit), deadlineMs);
   let attempts = 0;
   try {
     for (;;) {
       attempts++;
+      opts.progress.bytes = 0;
       try {
         const got = await attempt(agent, start, path, opts);
         if (options.expectedSha256 && got.sha256 !== options.expectedSha256.toLowerCase()) {
@@ -143,6 +222,14 @@ export async function downloadToTemp(url: string, options: HttpOptions = {}): Pr
         }
         return { path, ...got, attempts, cleanup };
       } catch (e) {
+        if (isPinbenchError(e)) throw e;
+        if (deadline.signal.aborted) {
+          throw new AttemptError(
+            `${deadlineHit.message} after ${opts.progress.bytes} body bytes` +
+              (attempts > 1 ? ` (attempt ${attempts})` : ''),
+            false,
+          );
+        }
         if (opts.signal?.aborted) throw new AttemptError(`aborted: ${describe(opts.signal.reason)}`, false);
         const retryable = e instanceof AttemptError ? e.retryable : RETRYABLE_CODES.has(errorCode(e) ?? '');
         if (!retryable || attempts > opts.retries) {
@@ -156,9 +243,12 @@ export async function downloadToTemp(url: string, options: HttpOptions = {}): Pr
     }
   } catch (e) {
     await cleanup();
-    const reason = e instanceof AttemptError ? e.message : describe(e);
+    if (isPinbenchError(e)) throw e;
+    const reason =
+      e instanceof AttemptError ? e.message : deadline.signal.aborted ? deadlineHit.message : describe(e);
     throw new HttpError('PB_HTTP', reason, { location: { file: url }, cause: e });
   } finally {
+    clearTimeout(timer);
     await agent.destroy().catch(() => {});
   }
 }
@@ -169,6 +259,8 @@ interface AttemptOptions {
   maxBytes: number;
   maxRedirects: number;
   signal: AbortSignal | undefined;
+  /** Body bytes of the current attempt so far (for the deadline's message). */
+  progress: { bytes: number };
 }
 
 /** One attempt: follow redirects to a 200, then stream the body into `path`. */
@@ -225,7 +317,7 @@ async function attempt(
       res.body.destroy();
       throw new AttemptError(`Content-Length ${declared} exceeds the limit of ${opts.maxBytes} bytes`, false);
     }
-    const body = await readBody(res.body, ac, path, opts);
+    const body = await readBody(res.body, ac, path, opts, declared);
     if (declared !== undefined && body.bytes !== declared) {
       throw new AttemptError(`body ended after ${body.bytes} of ${declared} bytes`, true);
     }
@@ -238,32 +330,47 @@ async function readBody(
   ac: AbortController,
   path: string,
   opts: AttemptOptions,
+  declared: number | undefined,
 ): Promise<{ bytes: number; sha256: string }> {
   const bodyTimeout = new AttemptError(`no body data for ${opts.bodyTimeoutMs} ms (body timeout)`, false);
   const idle = setTimeout(() => {
     ac.abort(bodyTimeout);
     body.destroy(bodyTimeout);
   }, opts.bodyTimeoutMs);
-  const file = await open(path, 'w');
+  let file: Awaited<ReturnType<typeof open>>;
+  try {
+    file = await open(path, 'w');
+  } catch (e) {
+    clearTimeout(idle);
+    body.destroy();
+    throw localFailure(e, path);
+  }
   const hash = createHash('sha256');
   let bytes = 0;
   try {
     for await (const chunk of body) {
       idle.refresh();
       bytes += chunk.length;
+      opts.progress.bytes = bytes;
       if (bytes > opts.maxBytes) {
         throw new AttemptError(`body exceeds the limit of ${opts.maxBytes} bytes`, false);
       }
       hash.update(chunk);
-      await file.write(chunk);
+      try {
+        await file.write(chunk);
+      } catch (e) {
+        throw localFailure(e, path);
+      }
     }
   } catch (e) {
     if (ac.signal.reason === bodyTimeout) throw bodyTimeout;
-    if (e instanceof AttemptError) throw e;
-    throw new AttemptError(`connection failed after ${bytes} body bytes: ${describe(e)}`, true, e);
+    if (e instanceof AttemptError || isPinbenchError(e)) throw e;
+    // The bytes that did arrive, of how many were announced.
+    const of = declared !== undefined && Number.isFinite(declared) ? ` of ${declared}` : '';
+    throw new AttemptError(`connection failed after ${bytes}${of} body bytes: ${describe(e)}`, true, e);
   } finally {
     clearTimeout(idle);
-    await file.close();
+    await file.close().catch(() => {});
   }
   return { bytes, sha256: hash.digest('hex') };
 }

@@ -28,6 +28,11 @@ export interface IngestOptions {
   stdin?: NodeJS.ReadableStream;
   /** Download settings for URL sources. */
   http?: HttpOptions;
+  /**
+   * A gzip source may decompress to this many bytes at most (a small file can expand without
+   * bound). Default `http.maxBytes`, else 4 GiB: the limit a download's own bytes have.
+   */
+  maxDecompressedBytes?: number;
   /** See TokenizerOptions. */
   maxLineBytes?: number;
   examplesPerReason?: number;
@@ -64,6 +69,7 @@ export function sourceKind(source: string): SourceKind {
 }
 
 const GZIP_MAGIC = [0x1f, 0x8b];
+const DEFAULT_MAX_DECOMPRESSED = 4 * 1024 ** 3;
 /** Compressions we do not stream, so the message can say what to run. */
 const OTHER_COMPRESSIONS: [string, number[], string][] = [
   ['xz', [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00], 'xz -dk'],
@@ -207,7 +213,8 @@ async function ingestChunks(
       }
       if (startsWith(head, GZIP_MAGIC)) {
         compressed = true;
-        await gunzipInto(tok, rawChunks(head), name, options.onChunk);
+        const limit = options.maxDecompressedBytes ?? options.http?.maxBytes ?? DEFAULT_MAX_DECOMPRESSED;
+        await gunzipInto(tok, rawChunks(head), name, options.onChunk, limit);
       } else {
         const onChunk = options.onChunk;
         for await (const chunk of rawChunks(head)) {
@@ -238,13 +245,23 @@ async function gunzipInto(
   compressed: AsyncGenerator<Buffer>,
   name: string,
   onChunk: (() => void | Promise<void>) | undefined,
+  maxBytes: number,
 ): Promise<void> {
   const gunzip = createGunzip();
   const input = Readable.from(compressed);
   input.on('error', (e) => gunzip.destroy(e));
   input.pipe(gunzip);
+  let out = 0;
   try {
     for await (const text of gunzip as AsyncIterable<Buffer>) {
+      out += text.length;
+      if (out > maxBytes) {
+        throw new TraceError(
+          'PB_TRACE_REFUSED',
+          `decompresses to more than ${maxBytes} bytes (the size limit); decompress it yourself if it is meant to be this big`,
+          { location: { file: name } },
+        );
+      }
       tok.push(text);
       if (onChunk !== undefined) await onChunk();
     }

@@ -3,8 +3,9 @@
  * (reports/<run-id>/ plus reports/latest/), `pinbench report` either of them.
  */
 import { randomBytes } from 'node:crypto';
-import { rename, writeFile } from 'node:fs/promises';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { IoError, isPinbenchError } from '../errors.ts';
 import type { Store } from '../store/store.ts';
 import { html } from './html.ts';
 import { REPORT_CSP } from './pages/page-layout.ts';
@@ -30,7 +31,7 @@ export async function writeHtmlReport(
     await runReporters(store, runId, [reporter], opts);
   } catch (e) {
     await reporter.abort();
-    throw e;
+    throw reportWriteFailure(e, outDir);
   }
   return reporter.result!;
 }
@@ -57,7 +58,9 @@ export async function writeRunReport(
 ): Promise<RunReportResult> {
   const reportsDir = resolve(opts.cwd ?? process.cwd(), opts.reportsDir ?? 'reports');
   const result = await writeHtmlReport(store, runId, join(reportsDir, String(runId)), opts);
-  const latest = await writeLatestRedirect(reportsDir, runId);
+  const latest = await writeLatestRedirect(reportsDir, runId).catch((e: unknown) => {
+    throw reportWriteFailure(e, join(reportsDir, 'latest'));
+  });
   return { ...result, latest };
 }
 
@@ -81,8 +84,36 @@ export async function writeLatestRedirect(reportsDir: string, runId: number): Pr
 `;
   const file = join(dir, SUMMARY_PATH);
   const tmp = `${file}.tmp-${randomBytes(4).toString('hex')}`;
-  await writeFile(tmp, page.value);
-  await rename(tmp, file);
+  try {
+    await writeFile(tmp, page.value);
+    await rename(tmp, file);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw e;
+  }
   await writeFile(join(dir, REPORT_MARKER), `${JSON.stringify({ latest: runId })}\n`);
   return file;
+}
+
+const WRITE_FAILURES: Record<string, [string, string]> = {
+  ENOSPC: ['no space left on device', 'free space there, or write the report elsewhere'],
+  EDQUOT: ['disk quota exceeded', 'free space there, or write the report elsewhere'],
+  EROFS: ['read-only file system', 'write the report elsewhere'],
+  EACCES: ['permission denied', 'make it writable, or write the report elsewhere'],
+  EPERM: ['operation not permitted', 'make it writable, or write the report elsewhere'],
+  EIO: ['input/output error', 'check the disk (dmesg)'],
+};
+
+/** A file system error while writing the report, as an IoError naming the directory (exit 3). */
+function reportWriteFailure(e: unknown, dir: string): unknown {
+  if (isPinbenchError(e)) return e;
+  const code = (e as NodeJS.ErrnoException)?.code;
+  const why = code ? WRITE_FAILURES[code] : undefined;
+  if (why === undefined) return e;
+  return new IoError(
+    `cannot write the report in ${dir}: ${why[0]} (${code}): ${why[1]}; the run itself is stored`,
+    {
+      cause: e,
+    },
+  );
 }

@@ -7,13 +7,23 @@
  *   ~3 s; tests use this).
  * - Run claims are trivial: the directory lock already makes this process the only writer, so a
  *   run left `running` by anyone else belongs to a dead process.
+ * - A new database is created in a temporary directory beside `dir` and renamed into place once
+ *   PGlite has finished setting it up: a setup killed part-way, or stopped by a full disk, leaves
+ *   no half-made `dir` that could never be opened, only a temporary directory that the next
+ *   setup (holding the lock, so no one else's) removes.
+ * - Errors of the database (disk full, read-only, corrupt) become StoreFailures naming the
+ *   directory (FailureTranslatingDialect).
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { accessSync, constants, existsSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PGliteDialect } from 'kysely';
-import { StoreError } from '../errors.ts';
+import { StoreError, StoreFailure } from '../errors.ts';
 import { DataDirLock } from './data-dir-lock.ts';
+import { FailureTranslatingDialect } from './failure-translating-dialect.ts';
 import type { StoreBackend } from './store-backend.ts';
+import { failureText, storeFailure } from './store-failure.ts';
 import type { StoreSchema } from './store-schema.ts';
 
 /** Startup settings on top of PGlite's own: checkpoint often enough that the WAL stays small. */
@@ -43,15 +53,21 @@ export class PgliteBackend implements StoreBackend {
   private constructor(dir: string, pglite: PGlite, lock: DataDirLock) {
     this.location = dir;
     this.pglite = pglite;
-    this.db = new Kysely<StoreSchema>({ dialect: new PGliteDialect({ pglite }) });
+    this.db = new Kysely<StoreSchema>({
+      dialect: new FailureTranslatingDialect(new PGliteDialect({ pglite }), {
+        kind: 'pglite',
+        location: dir,
+      }),
+    });
     this.lock = lock;
   }
 
   static async open(opts: PgliteBackendOptions): Promise<PgliteBackend> {
     const { dir } = opts;
-    const lock = DataDirLock.acquire(dir);
+    const lock = acquireLock(dir);
     try {
-      const entries = existsSync(dir) ? readdirSync(dir) : [];
+      removeStaleSetups(dir);
+      const entries = listDir(dir);
       const fresh = entries.length === 0;
       if (!fresh && !entries.includes('PG_VERSION')) {
         throw new StoreError(
@@ -60,21 +76,12 @@ export class PgliteBackend implements StoreBackend {
             'give --db a new or empty directory, or the directory of an existing pinbench database',
         );
       }
+      if (fresh) await createDatabase(dir, opts.template);
       let pglite: PGlite;
       try {
-        pglite = await PGlite.create({
-          dataDir: dir,
-          startParams: [...PGLITE_START_PARAMS],
-          ...(fresh && opts.template ? { loadDataDir: opts.template } : {}),
-        });
+        pglite = await PGlite.create({ dataDir: dir, startParams: [...PGLITE_START_PARAMS] });
       } catch (e) {
-        throw new StoreError(
-          'PB_STORE',
-          `cannot open the PGlite database in ${dir}: ${(e as Error).message}`,
-          {
-            cause: e,
-          },
-        );
+        throw openFailure(dir, e);
       }
       return new PgliteBackend(dir, pglite, lock);
     } catch (e) {
@@ -102,4 +109,98 @@ export class PgliteBackend implements StoreBackend {
       this.lock.release();
     }
   }
+}
+
+const SETUP_PREFIX = (dir: string) => `.${basename(dir)}.setup-`;
+
+function listDir(dir: string): string[] {
+  try {
+    return existsSync(dir) ? readdirSync(dir) : [];
+  } catch (e) {
+    throw storeFailure(e, { kind: 'pglite', location: dir });
+  }
+}
+
+function acquireLock(dir: string): DataDirLock {
+  try {
+    return DataDirLock.acquire(dir);
+  } catch (e) {
+    const failure = storeFailure(e, { kind: 'pglite', location: dirname(dir) });
+    if (failure instanceof StoreFailure) {
+      throw new StoreFailure(
+        `cannot take the lock beside ${dir} (in ${dirname(dir)}): ${failureText(e)}: ` +
+          'pinbench needs to write there; give --db a directory on a writable file system with free space',
+        { cause: e },
+      );
+    }
+    throw e;
+  }
+}
+
+/** Temporary setup directories of earlier setups that were killed: only a lock holder makes them. */
+function removeStaleSetups(dir: string): void {
+  const parent = dirname(dir);
+  const prefix = SETUP_PREFIX(dir);
+  let names: string[];
+  try {
+    names = readdirSync(parent);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (name.startsWith(prefix)) rmSync(join(parent, name), { recursive: true, force: true });
+  }
+}
+
+/** initdb (or the template) into a temporary directory beside `dir`, then renamed into place. */
+async function createDatabase(dir: string, template: Blob | undefined): Promise<void> {
+  const tmp = join(dirname(dir), `${SETUP_PREFIX(dir)}${process.pid}-${randomBytes(4).toString('hex')}`);
+  try {
+    let pglite: PGlite;
+    try {
+      pglite = await PGlite.create({
+        dataDir: tmp,
+        startParams: [...PGLITE_START_PARAMS],
+        ...(template ? { loadDataDir: template } : {}),
+      });
+    } catch (e) {
+      throw setupFailure(dir, e);
+    }
+    try {
+      await pglite.close();
+    } catch (e) {
+      throw setupFailure(dir, e);
+    }
+    // rename(2) replaces an empty directory, so an empty `dir` given on purpose is fine too.
+    try {
+      renameSync(tmp, dir);
+    } catch (e) {
+      throw setupFailure(dir, e);
+    }
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+function setupFailure(dir: string, e: unknown): unknown {
+  const failure = storeFailure(e, { kind: 'pglite', location: dir });
+  if (failure instanceof StoreError) return failure;
+  return new StoreFailure(`cannot create the PGlite database ${dir}: ${failureText(e)}`, { cause: e });
+}
+
+/** Opening an existing directory failed: damaged (or unreadable) files, whatever PGlite says. */
+function openFailure(dir: string, e: unknown): unknown {
+  const failure = storeFailure(e, { kind: 'pglite', location: dir });
+  if (failure instanceof StoreError) return failure;
+  // PGlite says only "failed to initialize" when it cannot write its files: say why, if that is it.
+  try {
+    accessSync(dir, constants.W_OK);
+  } catch (denied) {
+    return storeFailure(denied, { kind: 'pglite', location: dir });
+  }
+  return new StoreFailure(
+    `cannot open the PGlite database in ${dir}: ${failureText(e)}: its files may be damaged; ` +
+      'restore it from a backup, or move it aside and let pinbench start a new one',
+    { cause: e },
+  );
 }

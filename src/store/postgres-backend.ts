@@ -9,8 +9,10 @@
  */
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
-import { StoreError } from '../errors.ts';
+import { StoreFailure } from '../errors.ts';
+import { FailureTranslatingDialect } from './failure-translating-dialect.ts';
 import type { StoreBackend } from './store-backend.ts';
+import { storeFailure } from './store-failure.ts';
 import type { StoreSchema } from './store-schema.ts';
 
 /** Advisory lock class for run claims: 'pinb' as a 32-bit integer. */
@@ -41,7 +43,12 @@ export class PostgresBackend implements StoreBackend {
   private constructor(opts: PostgresBackendOptions, pool: pg.Pool) {
     this.location = opts.display;
     this.url = opts.url;
-    this.db = new Kysely<StoreSchema>({ dialect: new PostgresDialect({ pool }) });
+    this.db = new Kysely<StoreSchema>({
+      dialect: new FailureTranslatingDialect(new PostgresDialect({ pool }), {
+        kind: 'postgres',
+        location: opts.display,
+      }),
+    });
   }
 
   static async open(opts: PostgresBackendOptions): Promise<PostgresBackend> {
@@ -51,15 +58,17 @@ export class PostgresBackend implements StoreBackend {
       connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
       application_name: 'pinbench',
     });
-    // An idle client losing its server must not crash the process; the next query reports it.
+    // A client losing its server must not crash the process with an unhandled 'error' event; the
+    // query that was running, or the next one, reports it. The pool listens on idle clients only:
+    // one checked out (kysely holds one through a transaction) needs its own listener.
     pool.on('error', () => {});
+    pool.on('connect', (client) => client.on('error', () => {}));
     try {
       const client = await pool.connect();
       client.release();
     } catch (e) {
       await pool.end().catch(() => {});
-      throw new StoreError(
-        'PB_STORE',
+      throw new StoreFailure(
         `cannot connect to the PostgreSQL server at ${opts.display}: ${connectReason(e)}. ` +
           'Check that the server runs and accepts connections there and that the URL is right, ' +
           'or leave out --db to use the embedded database',
@@ -86,12 +95,16 @@ export class PostgresBackend implements StoreBackend {
   }
 
   async claimRun(runId: number): Promise<boolean> {
-    const client = await this.claimConnection();
-    const r = await client.query<{ ok: boolean }>('select pg_try_advisory_lock($1, $2) as ok', [
-      RUN_LOCK_CLASS,
-      runId,
-    ]);
-    return r.rows[0]?.ok === true;
+    try {
+      const client = await this.claimConnection();
+      const r = await client.query<{ ok: boolean }>('select pg_try_advisory_lock($1, $2) as ok', [
+        RUN_LOCK_CLASS,
+        runId,
+      ]);
+      return r.rows[0]?.ok === true;
+    } catch (e) {
+      throw storeFailure(e, { kind: 'postgres', location: this.location });
+    }
   }
 
   async releaseRun(runId: number): Promise<void> {

@@ -24,6 +24,7 @@ import type { TraceReplayResult } from '../replay/results.ts';
 import { pgJson } from './recordset-insert.ts';
 import { type DoneTrace, policyRows, type RunInfo, type Store } from './store.ts';
 import type { StoreSchema } from './store-schema.ts';
+import { countRunRows } from './verify-run.ts';
 import { writeTraceResult } from './write-trace-result.ts';
 
 export const SHARD_STATUSES = ['running', 'done', 'failed'] as const;
@@ -394,7 +395,12 @@ export async function finishShard(
       const status = rows.some((r) => r.partial) ? 'partial' : 'complete';
       await trx
         .updateTable('runs')
-        .set({ status, ended_at: sql<Date>`now()`, counts: pgJson({ ...counts, shards: shard.count }) })
+        .set({
+          status,
+          ended_at: sql<Date>`now()`,
+          // Row counts of the whole run, which `verify` checks later.
+          counts: pgJson({ ...counts, shards: shard.count, rows: await countRunRows(trx, runId) }),
+        })
         .where('id', '=', runId)
         .execute();
       return { done, shards: shard.count, finishedRun: true, status };

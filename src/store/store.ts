@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { type Kysely, sql } from 'kysely';
-import { StoreError } from '../errors.ts';
+import { StoreError, StoreFailure } from '../errors.ts';
 import { FAMILIES, kernelHash, type Policy } from '../model/kernel.ts';
 import type { TraceReplayResult } from '../replay/results.ts';
 import { diffRuns, type RunDiff } from './diff-runs.ts';
@@ -43,6 +43,7 @@ import { resolveStoreLocation, type StoreLocationInput } from './store-location.
 import { migrateStore } from './store-migrations.ts';
 import type { RunStatus, StoreSchema } from './store-schema.ts';
 import { acceptSignature, listTriage, type TriageEntry } from './triage.ts';
+import { countRunRows, formatProblems, type RunVerification, verifyRun } from './verify-run.ts';
 import { writeTraceResult } from './write-trace-result.ts';
 
 export type { DivergenceSummary, RunDiff, VerdictChange } from './diff-runs.ts';
@@ -63,6 +64,7 @@ export type {
 export type { RunInfo, RunMeta } from './run-info.ts';
 export type { RunStatus } from './store-schema.ts';
 export type { TriageEntry } from './triage.ts';
+export type { RunVerification, VerifyProblem } from './verify-run.ts';
 export { traceKey } from './write-trace-result.ts';
 
 export interface OpenStoreOptions extends StoreLocationInput {
@@ -241,9 +243,12 @@ export class Store {
     if (!['complete', 'incomplete', 'partial'].includes(status)) {
       throw new StoreError('PB_STORE', `finishRun: '${status}' is not a final status`);
     }
+    // Counts of the whole run as stored (a resumed run's earlier part included), and the rows of
+    // every table, which `verify` checks later.
+    const whole = await this.storedCounts(runId);
     await this.db
       .updateTable('runs')
-      .set({ status, ended_at: sql<Date>`now()`, counts: pgJson(counts) })
+      .set({ status, ended_at: sql<Date>`now()`, counts: pgJson({ ...counts, ...whole }) })
       .where('id', '=', runId)
       .execute();
     this.own.delete(runId);
@@ -251,6 +256,47 @@ export class Store {
     // A freshly written run has no planner statistics: without them every keyset page of its
     // divergences sorts the rest of the run (quadratic over a 100k-divergence report).
     await sql`analyze divergences, scenario_results, finals`.execute(this.db);
+  }
+
+  /** The run's totals over everything it has stored, and its row counts per table. */
+  private async storedCounts(runId: number) {
+    const rows = await countRunRows(this.db, runId);
+    const t = await this.db
+      .selectFrom('run_traces')
+      .where('run_id', '=', runId)
+      .select([
+        sql<number>`count(*)::int`.as('traces'),
+        sql<number>`coalesce(sum(scenarios), 0)::int`.as('scenarios'),
+        sql<number>`coalesce(sum(divergences), 0)::int`.as('divergences'),
+        sql<number>`(count(*) filter (where error_code is not null))::int`.as('traceErrors'),
+      ])
+      .executeTakeFirstOrThrow();
+    return {
+      traces: Number(t.traces),
+      scenarios: Number(t.scenarios),
+      divergences: Number(t.divergences),
+      traceErrors: Number(t.traceErrors),
+      rows,
+    };
+  }
+
+  /**
+   * Counts every row of a run against the counts stored with it (see verify-run.ts). Problems
+   * mean rows were lost underneath the database (damaged pages).
+   */
+  async verifyRun(runId: number): Promise<RunVerification> {
+    const run = await this.getRun(runId);
+    return verifyRun(this.db, runId, run.counts);
+  }
+
+  /** Like verifyRun, but a run with missing rows is a StoreFailure (exit 3) naming them. */
+  async assertRunIntact(runId: number): Promise<void> {
+    const v = await this.verifyRun(runId);
+    if (v.problems.length === 0) return;
+    throw new StoreFailure(
+      `run ${runId} in ${this.location} has lost rows (${formatProblems(v.problems)}): the database is damaged; ` +
+        'restore it from a backup, or run the traces again into a new database (`pinbench verify` checks every run)',
+    );
   }
 
   /** The traces a run has stored (each completely): what resume skips. */
@@ -443,12 +489,15 @@ export class Store {
     try {
       const open = [...this.own.keys()];
       if (open.length > 0) {
+        // Best effort: on a full disk or a lost server this fails too, and the run still reads
+        // as incomplete (its writer is gone); the error that got us here is the one to report.
         await this.db
           .updateTable('runs')
           .set({ status: 'incomplete', ended_at: sql<Date>`now()` })
           .where('id', 'in', open)
           .where('status', '=', 'running')
-          .execute();
+          .execute()
+          .catch(() => {});
       }
       this.own.clear();
     } finally {

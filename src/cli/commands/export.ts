@@ -34,6 +34,8 @@ export const exportCommand: Command = {
           `run ${run.id} was stored without outcomes (pinbench run --outcomes keeps them)`,
         );
       }
+      // Rows lost to damaged pages would otherwise leave the export silently short.
+      await store.assertRunIntact(run.id);
       // `pinbench export | head`: a reader that goes away ends the export, quietly.
       let gone: Error | null = null;
       const onError = (e: NodeJS.ErrnoException) => {

@@ -13,6 +13,7 @@ import { runCommand } from './run.ts';
 import { runsCommand } from './runs.ts';
 import { serveCommand } from './serve.ts';
 import { synthCommand } from './synth.ts';
+import { verifyCommand } from './verify.ts';
 
 export const COMMANDS: readonly Command[] = [
   runCommand,
@@ -26,6 +27,7 @@ export const COMMANDS: readonly Command[] = [
   acceptCommand,
   exportCommand,
   reportCommand,
+  verifyCommand,
   serveCommand,
   synthCommand,
 ];

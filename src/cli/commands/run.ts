@@ -6,7 +6,7 @@
 import { policiesRevision } from '../../api/git-revision.ts';
 import { runJob } from '../../api/run-job.ts';
 import { formatShard, parseRunId, parseShard, type ShardSpec, sourcesHash } from '../../api/shard.ts';
-import { UsageError } from '../../errors.ts';
+import { isEnvironmentError, UsageError } from '../../errors.ts';
 import { expandMatrix, parseConfigOverrides } from '../../replay/config-overrides.ts';
 import { countFailures } from '../../replay/failure-kind.ts';
 import { resolvePolicies } from '../../replay/load-policies.ts';
@@ -129,10 +129,17 @@ export const runCommand: Command = {
         },
       });
       // The report covers the whole run: a shard writes it only when it finished the run.
+      // A report that cannot be written (full disk) still lets the summary print; its error
+      // comes after it.
+      let reportFailure: unknown = null;
       const report =
         bool(values, 'no-report') || (result.shard && !result.shard.finishedRun)
           ? undefined
-          : await writeRunReport(store, result.run.id, { cwd: io.cwd });
+          : await writeRunReport(store, result.run.id, { cwd: io.cwd }).catch((e: unknown) => {
+              if (!isEnvironmentError(e)) throw e;
+              reportFailure = e;
+              return undefined;
+            });
       if (bool(values, 'json')) {
         const { results: _results, ...rest } = result;
         const failures = countFailures(result.results.flatMap((t) => t.scenarios.flatMap((s) => s.verdicts)));
@@ -159,6 +166,7 @@ export const runCommand: Command = {
         }
         if (report) io.stdout.write(`report: ${report.path} (${report.pages} pages)\n`);
       }
+      if (reportFailure) throw reportFailure;
       // Bad input (2) or the environment (3) first; failures the trace headers expect (known
       // historical bugs) do not fail the run, unexpected ones do (1).
       const inputExit = replayExitCode(result.results);

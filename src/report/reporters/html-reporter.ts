@@ -67,6 +67,7 @@ class FileSink {
   private readonly dirs = new Set<string>();
   private readonly inflight = new Set<Promise<void>>();
   private readonly limit: number;
+  private failed: { error: unknown } | null = null;
 
   constructor(root: string, limit: number) {
     this.root = root;
@@ -83,12 +84,25 @@ class FileSink {
     const buf = typeof data === 'string' ? Buffer.from(data) : data;
     this.bytes += buf.length;
     if (path.endsWith('.html')) this.pages++;
-    const p: Promise<void> = writeFile(abs, buf).finally(() => this.inflight.delete(p));
+    // A failed write (a full disk) is kept and thrown by the next write or flush: left in a
+    // promise nobody awaits it would be an unhandled rejection that kills the process.
+    const p: Promise<void> = writeFile(abs, buf)
+      .catch((e: unknown) => {
+        this.failed ??= { error: e };
+      })
+      .finally(() => this.inflight.delete(p));
     this.inflight.add(p);
     if (this.inflight.size >= this.limit) await Promise.race(this.inflight);
+    if (this.failed) throw this.failed.error;
   }
 
   async flush(): Promise<void> {
+    await Promise.all(this.inflight);
+    if (this.failed) throw this.failed.error;
+  }
+
+  /** Waits for the writes in flight, whatever their outcome (before the directory is removed). */
+  async settle(): Promise<void> {
     await Promise.all(this.inflight);
   }
 }
@@ -227,6 +241,7 @@ export class HtmlReporter implements Reporter {
 
   /** Removes the temporary directory after a failure. */
   async abort(): Promise<void> {
+    await this.sink?.settle();
     if (this.tmpDir) await rm(this.tmpDir, { recursive: true, force: true });
   }
 }
