@@ -1,6 +1,7 @@
 /** The command registry: one line per command module, in the order `--help` lists them. */
 import type { Command } from '../command.ts';
 import { acceptCommand } from './accept.ts';
+import { bisectCommand } from './bisect.ts';
 import { checkCommand } from './check.ts';
 import { diffCommand } from './diff.ts';
 import { exportCommand } from './export.ts';
@@ -28,4 +29,5 @@ export const COMMANDS: readonly Command[] = [
   reportCommand,
   serveCommand,
   synthCommand,
+  bisectCommand,
 ];
