@@ -6,6 +6,7 @@ import { checkCommand } from './check.ts';
 import { diffCommand } from './diff.ts';
 import { exportCommand } from './export.ts';
 import { ingestCommand } from './ingest.ts';
+import { minimizeCommand } from './minimize.ts';
 import { nightlyCommand } from './nightly.ts';
 import { policiesCommand } from './policies.ts';
 import { replayCommand } from './replay.ts';
@@ -30,4 +31,5 @@ export const COMMANDS: readonly Command[] = [
   serveCommand,
   synthCommand,
   bisectCommand,
+  minimizeCommand,
 ];
