@@ -47,17 +47,21 @@ function scenarioFingerprint(sc: ScenarioResult, policy: string): string {
   const calls = outcomesOf(sc, policy).map((o) => `${o.seq}:${outcomeKey(o)}`);
   const fin = sc.finals.find((f) => f.policy === policy);
   const final = fin
-    ? JSON.stringify([
-        Object.entries(fin.leaks).sort(),
-        fin.pinsAcquired,
-        fin.pinsReleased,
-        fin.lockedVm,
-        fin.bugs,
-        fin.warnings,
-        fin.longtermUnpinnable,
-        fin.badPageMaps,
-      ])
-    : 'no-final';
+    ? [
+        `leaks ${
+          Object.entries(fin.leaks)
+            .sort()
+            .map(([k, n]) => `${k}:${n}`)
+            .join(',') || '-'
+        }`,
+        `pins ${fin.pinsAcquired}/${fin.pinsReleased} acquired/released`,
+        `locked_vm ${fin.lockedVm}`,
+        `bugs ${fin.bugs}`,
+        `warnings ${fin.warnings}`,
+        `longterm_unpinnable ${fin.longtermUnpinnable}`,
+        `bad_page_maps ${fin.badPageMaps}`,
+      ].join(' ')
+    : 'no final counts';
   return `${calls.join('|')}#${final}`;
 }
 
@@ -143,4 +147,50 @@ export function stepState(
     detail: `ret ${rets.join(',')} (${verdictDetail(sc, policy)})`,
     verdicts,
   };
+}
+
+/** The first call whose outcome differs between two policies (or a final count), for a transition. */
+export interface FirstDifference {
+  scenario: string;
+  /** The call's seq, or null when only the final counts differ. */
+  seq: number | null;
+  line: number | null;
+  event: string;
+  from: string;
+  to: string;
+}
+
+export function firstDifference(
+  result: TraceReplayResult,
+  a: string,
+  b: string,
+  target: BisectTarget,
+): FirstDifference | null {
+  const scenarios =
+    target.kind === 'trace'
+      ? result.scenarios
+      : result.scenarios.filter((s) => s.scenario === target.scenario);
+  for (const sc of scenarios) {
+    const xs = outcomesOf(sc, a);
+    const ys = new Map(outcomesOf(sc, b).map((o) => [o.seq, o]));
+    for (const x of xs) {
+      if (target.kind === 'divergence' && x.seq !== target.seq) continue;
+      const y = ys.get(x.seq);
+      if (y && outcomeKey(x) === outcomeKey(y)) continue;
+      return {
+        scenario: sc.scenario,
+        seq: x.seq,
+        line: x.line,
+        event: x.event,
+        from: outcomeText(x),
+        to: y ? outcomeText(y) : 'no outcome',
+      };
+    }
+    if (target.kind === 'divergence') continue;
+    const fa = scenarioFingerprint(sc, a).split('#')[1];
+    const fb = scenarioFingerprint(sc, b).split('#')[1];
+    if (fa !== fb)
+      return { scenario: sc.scenario, seq: null, line: null, event: 'final', from: fa ?? '', to: fb ?? '' };
+  }
+  return null;
 }

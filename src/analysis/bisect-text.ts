@@ -29,6 +29,14 @@ function transitionText(t: BisectTransition, n: number, of: number): string[] {
         : `${t.to} changes the ${t.toLabel === 'bad' ? 'bad' : 'good'} state`;
   const lines = [`transition ${n}/${of}: ${head} (${t.from} ${t.fromLabel} -> ${t.to} ${t.toLabel})`];
   lines.push(`  ${t.from}: ${plain(t.fromDetail)}`, `  ${t.to}: ${plain(t.toDetail)}`);
+  const d = t.difference;
+  if (d) {
+    const where =
+      d.seq === null
+        ? `${plain(d.scenario)} final counts`
+        : `${plain(d.scenario)} #${d.seq} ${d.event} (line ${d.line})`;
+    lines.push(`  first difference: ${where}: ${plain(d.from)} -> ${plain(d.to)}`);
+  }
   if (t.commit)
     lines.push(
       `  commit ${plain(t.commit.commit)}${t.commit.subject ? ` "${plain(t.commit.subject)}"` : ''}`,

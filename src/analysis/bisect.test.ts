@@ -118,6 +118,19 @@ describe('bisect', () => {
       ['good', 'bad', 'f25cbb7a95a2'],
     ]);
   });
+
+  it('bisects a real recording on the outcome, naming the first call that differs', async () => {
+    const r = await bisect('traces/real/kprobe-6.1/default.kprobe.trace', {
+      policies: releaseRange('v6.2', 'v6.3'),
+      on: 'outcome',
+    });
+    expect(r.steps.map((s) => s.detail.slice(0, 9))).toEqual(['outcome A', 'outcome B']);
+    expect(r.transitions).toHaveLength(1);
+    expect(r.transitions[0]!.difference).toMatchObject({
+      scenario: 'hugetlb',
+      event: 'io_uring_register_buffers',
+    });
+  });
 });
 
 describe('pinbench bisect', () => {

@@ -13,7 +13,14 @@ import { FAMILIES, type FamilyVersion, type Policy } from '../model/kernel.ts';
 import { defaultAdapters } from '../replay/adapters.ts';
 import { replayTrace } from '../replay/replay-trace.ts';
 import type { DivergenceRecord, TraceReplayResult, Verdict } from '../replay/results.ts';
-import { type BisectOn, type BisectTarget, type StepLabel, stepState } from './bisect-states.ts';
+import {
+  type BisectOn,
+  type BisectTarget,
+  type FirstDifference,
+  firstDifference,
+  type StepLabel,
+  stepState,
+} from './bisect-states.ts';
 
 export interface BisectStep {
   policy: string;
@@ -65,6 +72,8 @@ export interface BisectTransition {
   functions: string[];
   /** Trace mode: scenarios whose verdict changed here. */
   scenarios: { scenario: string; from: Verdict | 'none'; to: Verdict | 'none' }[];
+  /** The first call (or final count) whose outcome differs between the two policies. */
+  difference?: FirstDifference;
   /** With `commits`: the post-<commit> aliases of a step that changes several commits. */
   commits?: CommitProbe[];
   /** The policy that introduced the change carries its own commit (an alias, variant or module). */
@@ -232,6 +241,21 @@ export function findTransitions(
   return out;
 }
 
+/** Outcome states get letters in order of appearance (A, B, ...), so the steps say which agree. */
+function nameOutcomes(steps: BisectStep[]): void {
+  const letters = new Map<string, string>();
+  for (const s of steps) {
+    if (s.label === 'skip') continue;
+    let l = letters.get(s.state);
+    if (l === undefined) {
+      const n = letters.size;
+      l = n < 26 ? String.fromCharCode(65 + n) : `S${n + 1}`;
+      letters.set(s.state, l);
+    }
+    s.detail = `outcome ${l}: ${s.detail}`;
+  }
+}
+
 /** The post-<commit> aliases that can split a transition which brings several commits. */
 function commitProbes(t: BisectTransition): Policy[] {
   const commits = new Map<string, FamilyChange['to']>();
@@ -286,7 +310,12 @@ export async function bisect(source: string, opts: BisectOptions): Promise<Bisec
     detail: states[i]!.detail,
     verdicts: states[i]!.verdicts,
   }));
+  if (on === 'outcome') nameOutcomes(steps);
   const transitions = findTransitions(steps, policies, target.kind === 'trace');
+  for (const t of transitions) {
+    const diff = firstDifference(result, t.from, t.to, target);
+    if (diff) t.difference = diff;
+  }
   let replayed = policies.length;
 
   if (opts.commits) {
