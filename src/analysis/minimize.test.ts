@@ -14,6 +14,7 @@ import { releases } from '../../policies/index.ts';
 import { captureIo } from '../../test/support/cli-io.ts';
 import { main } from '../cli/main.ts';
 import { findCorpusFiles } from '../ingest/index.ts';
+import { defaultAdapters } from '../replay/adapters.ts';
 import { replayTrace } from '../replay/replay-trace.ts';
 import type { DivergenceRecord } from '../replay/results.ts';
 import { ddmin } from './ddmin.ts';
@@ -45,7 +46,7 @@ function addNoise(text: string): string {
 }
 
 async function firstRootDivergences(file: string): Promise<DivergenceRecord[]> {
-  const r = await replayTrace(file, releases(), { outcomes: false });
+  const r = await replayTrace(file, releases(), { outcomes: false, adapters: defaultAdapters });
   return r.scenarios.flatMap((s) => s.divergences.filter((d) => d.root).slice(0, 1));
 }
 
@@ -75,7 +76,8 @@ describe('minimize', () => {
   });
 
   it('shrinks every shipped scenario, with and without noise, to the same-size 1-minimal slice', async () => {
-    const files = await findCorpusFiles('traces');
+    // The scenario corpus; the real recordings have a test of their own below.
+    const files = (await findCorpusFiles('traces')).filter((f) => !f.includes('/real/'));
     let cases = 0;
     let noisyCases = 0;
     for (const file of files) {
@@ -106,6 +108,26 @@ describe('minimize', () => {
     expect(cases).toBeGreaterThan(10);
     expect(noisyCases).toBe(cases);
   }, 120_000);
+
+  it('minimises divergences of the real recordings (kprobes, trace-cmd report) into slices that read back', async () => {
+    for (const file of [
+      'traces/real/kprobe-6.1/default.kprobe.trace',
+      'traces/real/tracefs-6.18/tracecmd_extract_io_uring_mmap.report.txt',
+    ]) {
+      const [d] = await firstRootDivergences(file);
+      const r = await minimize(file, { policies: releases(), divergence: d!.signature });
+      expect(r.events.removed, file).toBeGreaterThan(0);
+      // Written elsewhere (no sidecar, no telling directory), the slice still diverges the same way.
+      const slice = join(dir, 'real-slice.trace');
+      await writeFile(slice, r.text);
+      const back = await replayTrace(slice, releases(), { outcomes: false, adapters: defaultAdapters });
+      expect(back.error, file).toBeUndefined();
+      expect(
+        back.scenarios.flatMap((s) => s.divergences).some((x) => x.text === d!.text),
+        file,
+      ).toBe(true);
+    }
+  });
 
   it('pinbench minimize writes the slice with -o and says what it removed', async () => {
     const r = await replayTrace('traces/01-vfio-zero-ro.trace', releases(), { outcomes: false });
