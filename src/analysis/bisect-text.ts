@@ -20,13 +20,13 @@ function targetText(r: BisectResult): string {
   return 'every scenario';
 }
 
-function transitionText(t: BisectTransition, n: number, of: number): string[] {
+function transitionText(t: BisectTransition, n: number, of: number, seen: ReadonlySet<string>): string[] {
+  // "again" only when the range has already been in that state before this transition.
+  const again = seen.has(t.toLabel) ? ' again' : '';
   const head =
-    t.fromLabel === 'good' && t.toLabel === 'bad'
-      ? `${t.to} is the first bad policy`
-      : t.fromLabel === 'bad' && t.toLabel === 'good'
-        ? `${t.to} is the first good policy again`
-        : `${t.to} changes the ${t.toLabel === 'bad' ? 'bad' : 'good'} state`;
+    t.fromLabel !== t.toLabel
+      ? `${t.to} is the first ${t.toLabel} policy${again}`
+      : `${t.to} changes the ${t.toLabel} state`;
   const lines = [`transition ${n}/${of}: ${head} (${t.from} ${t.fromLabel} -> ${t.to} ${t.toLabel})`];
   lines.push(`  ${t.from}: ${plain(t.fromDetail)}`, `  ${t.to}: ${plain(t.toDetail)}`);
   const d = t.difference;
@@ -75,8 +75,11 @@ export function formatBisect(r: BisectResult, opts: { all: boolean }): string {
     return `${lines.join('\n')}\n`;
   }
   const shown = opts.all ? r.transitions : r.transitions.slice(0, 1);
+  const seen = new Set<string>();
+  let step = 0;
   shown.forEach((t, i) => {
-    lines.push(...transitionText(t, i + 1, r.transitions.length));
+    for (; step < t.at; step++) seen.add(r.steps[step]!.label);
+    lines.push(...transitionText(t, i + 1, r.transitions.length, seen));
   });
   if (!opts.all && r.transitions.length > 1)
     lines.push(`(${r.transitions.length - 1} more transition(s); --all shows every one)`);
