@@ -129,6 +129,29 @@ describe('minimize', () => {
     }
   });
 
+  it('keeps final.* expectations only while every verdict stays as it was', async () => {
+    const sig = async (file: string, scenario: string, seq: number): Promise<string> => {
+      const r = await replayTrace(file, releases(), { outcomes: false });
+      return r.scenarios.find((s) => s.scenario === scenario)!.divergences.find((d) => d.seq === seq)!
+        .signature;
+    };
+    // The unmap divergence keeps the map before it: the end state is the same, the finals stay.
+    const unmap = await minimize('traces/01-vfio-zero-ro.trace', {
+      policies: releases(),
+      divergence: await sig('traces/01-vfio-zero-ro.trace', 'vfio-zero-ro', 1),
+    });
+    expect(unmap.verdictsKept).toBe(true);
+    expect(unmap.text).toContain('final.leaks=0');
+    // The memfd pin's slice drops the unpin after it: "no leaks at the end" would no longer hold.
+    const pin = await minimize('traces/05-cow-ro-longterm.trace', {
+      policies: releases(),
+      divergence: await sig('traces/05-cow-ro-longterm.trace', 'cow-ro-pin-memfd', 0),
+    });
+    expect(pin.verdictsKept).toBe(false);
+    expect(pin.text).not.toContain('final.');
+    expect(pin.text).toContain('pinbench_expect ret=1 page0=new');
+  });
+
   it('pinbench minimize writes the slice with -o and says what it removed', async () => {
     const r = await replayTrace('traces/01-vfio-zero-ro.trace', releases(), { outcomes: false });
     const d = r.scenarios.find((s) => s.scenario === 'vfio-zero-ro-hang')!.divergences[0]!;

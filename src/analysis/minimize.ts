@@ -45,6 +45,8 @@ export interface MinimizeResult {
   events: { before: number; after: number; removed: number };
   /** In-memory replays of candidate slices (the first, of the whole scenario, included). */
   replays: number;
+  /** Every policy has the same verdict on the slice as on the scenario (final.* expectations kept). */
+  verdictsKept: boolean;
   /** The minimised trace text. */
   text: string;
   /** The divergence's signature in the minimised trace (it hashes the new content). */
@@ -169,17 +171,31 @@ function divergenceAt(
   }
 }
 
-/** Expectations stay with the call they follow; final-only ones stay whatever is kept. */
-function keptExpectations(events: readonly ModelEvent[], kept: ReadonlySet<ModelEvent>): ModelEvent[] {
+/** Expectations of kept calls (`withFinal`: and the final-only ones, about the scenario's end). */
+function keptExpectations(
+  events: readonly ModelEvent[],
+  kept: ReadonlySet<ModelEvent>,
+  withFinal: boolean,
+): ModelEvent[] {
   const out: ModelEvent[] = [];
   let lastCall: CallEvent | null = null;
   for (const ev of events) {
     if (ev.type === 'call') lastCall = ev;
     if (ev.type !== 'expect') continue;
     const finalOnly = ev.assertions.every((a) => a.final);
-    if (finalOnly || (lastCall && kept.has(lastCall))) out.push(ev);
+    if (finalOnly ? withFinal : lastCall !== null && kept.has(lastCall)) out.push(ev);
   }
   return out;
+}
+
+/** Each policy's verdict, as `policy=verdict` lines, for comparing a slice with its scenario. */
+function verdictsOf(sc: Scenario, events: ModelEvent[], policies: readonly Policy[]): string {
+  try {
+    const r = replayScenario({ ...sc, events }, policies, { traceHash: '', trace: sc.name, outcomes: false });
+    return r.verdicts.map((v) => `${v.policy}=${v.verdict}`).join('\n');
+  } catch (e) {
+    return `threw: ${(e as Error).message}`;
+  }
 }
 
 function sliceText(
@@ -240,7 +256,13 @@ export async function minimize(source: string, opts: MinimizeOptions): Promise<M
     );
   const kept = new Set<ModelEvent>(ddmin(candidates, keeps));
   for (const e of fixed) if (e.type !== 'expect') kept.add(e);
-  for (const e of keptExpectations(sc.events, kept)) kept.add(e);
+  // The scenario's end-state expectations (final.*) stay when every policy keeps its verdict with
+  // them (the slice still tells the same story); when the tail that made them true is gone, they go.
+  const original = verdictsOf(sc, sc.events, opts.policies);
+  const inOrder = (set: ReadonlySet<ModelEvent>): ModelEvent[] => sc.events.filter((e) => set.has(e));
+  const withFinal = new Set([...kept, ...keptExpectations(sc.events, kept, true)]);
+  const verdictsKept = verdictsOf(sc, inOrder(withFinal), opts.policies) === original;
+  for (const e of keptExpectations(sc.events, kept, verdictsKept)) kept.add(e);
 
   const lines: { line: number; text: string }[] = [];
   for (const e of kept) {
@@ -278,6 +300,7 @@ export async function minimize(source: string, opts: MinimizeOptions): Promise<M
     divergence: { signature: d.signature, line: d.line, event: d.event, outcomes: kind },
     events: { before, after, removed: before - after },
     replays,
+    verdictsKept,
     text,
     newSignature: again.signature,
   };

@@ -62,7 +62,7 @@ Exit codes: 0 minimised; 2 bad input (unknown divergence or scenario, unreadable
         throw new PinbenchError('PB_IO', `cannot write ${out}: ${(e as Error).message}`);
       }
     }
-    const summary = `${r.scenario}: removed ${r.events.removed} of ${r.events.before} declarations and calls (${r.events.after} kept) in ${r.replays} replays; divergence ${r.divergence.signature} at ${r.divergence.event} (line ${r.divergence.line}) is ${r.newSignature} in the slice${out !== undefined ? `; written to ${out}` : ''}\n`;
+    const summary = `${r.scenario}: removed ${r.events.removed} of ${r.events.before} declarations and calls (${r.events.after} kept) in ${r.replays} replays; divergence ${r.divergence.signature} at ${r.divergence.event} (line ${r.divergence.line}) is ${r.newSignature} in the slice${r.verdictsKept ? '' : '; final.* expectations left out (without the removed events they no longer hold as stated)'}${out !== undefined ? `; written to ${out}` : ''}\n`;
     if (bool(values, 'json')) io.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
     else if (out === undefined) {
       io.stdout.write(r.text);
