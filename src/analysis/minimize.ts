@@ -14,10 +14,8 @@
  * to prove it still diverges.
  */
 import { Readable } from 'node:stream';
-import { isPinbenchError, PinbenchError, UsageError } from '../errors.ts';
-import { ingestSource } from '../ingest/index.ts';
-import type { EventRecord, TraceRecord } from '../ingest/trace-record.ts';
-import { EventStream, type RecordAdapter, type Scenario, vocabularyOf } from '../model/event-stream.ts';
+import { PinbenchError, UsageError } from '../errors.ts';
+import type { Scenario } from '../model/event-stream.ts';
 import type { CallEvent, ModelEvent } from '../model/events.ts';
 import type { Policy } from '../model/kernel.ts';
 import { defaultAdapters } from '../replay/adapters.ts';
@@ -26,6 +24,7 @@ import { replayScenario } from '../replay/replay-scenario.ts';
 import { replayTrace } from '../replay/replay-trace.ts';
 import type { DivergenceRecord } from '../replay/results.ts';
 import { ddmin } from './ddmin.ts';
+import { readScenarios } from './read-scenarios.ts';
 
 export interface MinimizeOptions {
   policies: readonly Policy[];
@@ -102,56 +101,16 @@ interface ReadScenario {
   retLines: Map<number, string>;
 }
 
-/** The named scenario's events, read the way replay reads them (adapters included). */
 async function readScenario(source: string, name: string, adapters: boolean): Promise<ReadScenario> {
-  const stream = new EventStream(source);
-  const ads: RecordAdapter[] = adapters ? defaultAdapters(source) : [];
-  let found: Scenario | undefined;
-  const configLines: { line: number; text: string }[] = [];
-  const scenarioLines = new Map<number, string>();
-  const retLines = new Map<number, string>();
-  const feed = (rec: TraceRecord): void => {
-    if (rec.kind === 'event') {
-      const v = vocabularyOf(rec);
-      if (v?.event === 'pinbench_config') configLines.push({ line: rec.line, text: rec.text });
-      else if (v?.event === 'pinbench_scenario') scenarioLines.set(rec.line, rec.text);
-      else if (!v && rec.event.endsWith('_ret')) retLines.set(rec.line, rec.text);
-    }
-    let done: Scenario | null = null;
-    try {
-      done = stream.push(rec);
-    } catch (e) {
-      if (!isPinbenchError(e)) throw e;
-      stream.markError(e.message);
-    }
-    if (done && done.name === name && !found) found = done;
-  };
-  await ingestSource(source, {
-    onRecord: (rec) => {
-      if (rec.kind === 'event' && ads.length > 0) {
-        for (const a of ads) {
-          const out: EventRecord[] | null = a.push(rec);
-          if (out) {
-            for (const r of out) feed(r);
-            return;
-          }
-        }
-      }
-      feed(rec);
-    },
-  });
-  for (const a of ads) for (const r of a.end()) feed(r);
-  const last = stream.end();
-  if (last && last.name === name && !found) found = last;
-  if (!found) throw new UsageError(`${source}: no scenario ${name}`);
-  if (found.error !== undefined)
-    throw new UsageError(`${source}: scenario ${name} is invalid: ${found.error}`);
-  const sc = found;
+  const read = await readScenarios(source, { adapters, keep: (n) => n === name });
+  const sc = read.scenarios[0];
+  if (!sc) throw new UsageError(`${source}: no scenario ${name}`);
+  if (sc.error !== undefined) throw new UsageError(`${source}: scenario ${name} is invalid: ${sc.error}`);
   return {
     scenario: sc,
-    configLines: configLines.filter((c) => c.line < sc.line),
-    ...(scenarioLines.has(sc.line) ? { scenarioLine: scenarioLines.get(sc.line)! } : {}),
-    retLines,
+    configLines: read.configLines.filter((c) => c.line < sc.line),
+    ...(read.scenarioLines.has(sc.line) ? { scenarioLine: read.scenarioLines.get(sc.line)! } : {}),
+    retLines: read.retLines,
   };
 }
 
