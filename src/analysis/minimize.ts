@@ -33,13 +33,15 @@ export interface MinimizeOptions {
   /** Restricts the search for the signature to one scenario. */
   scenario?: string;
   adapters?: boolean;
+  /** false: keep every event (the whole scenario as a slice, e.g. for a repro capsule). */
+  reduce?: boolean;
 }
 
 export interface MinimizeResult {
   trace: string;
   scenario: string;
   /** The divergence as found in the original trace. */
-  divergence: { signature: string; line: number; event: string; outcomes: string[] };
+  divergence: { signature: string; line: number; event: string; text: string; outcomes: string[] };
   /** Declarations and calls of the scenario before and after. */
   events: { before: number; after: number; removed: number };
   /** In-memory replays of candidate slices (the first, of the whole scenario, included). */
@@ -50,6 +52,8 @@ export interface MinimizeResult {
   text: string;
   /** The divergence's signature in the minimised trace (it hashes the new content). */
   newSignature: string;
+  /** Its classes in the slice: which policies share which outcome (outcome keys). */
+  classes: { policies: string[]; outcome: string }[];
 }
 
 /** Events ddmin may remove: declarations and calls. Config and expectations follow the calls. */
@@ -213,7 +217,7 @@ export async function minimize(source: string, opts: MinimizeOptions): Promise<M
     throw new UsageError(
       `${source}: divergence ${d.signature} does not reproduce from scenario ${d.scenario} alone (does it need another scenario?)`,
     );
-  const kept = new Set<ModelEvent>(ddmin(candidates, keeps));
+  const kept = new Set<ModelEvent>(opts.reduce === false ? candidates : ddmin(candidates, keeps));
   for (const e of fixed) if (e.type !== 'expect') kept.add(e);
   // The scenario's end-state expectations (final.*) stay when every policy keeps its verdict with
   // them (the slice still tells the same story); when the tail that made them true is gone, they go.
@@ -256,11 +260,15 @@ export async function minimize(source: string, opts: MinimizeOptions): Promise<M
   return {
     trace: source,
     scenario: d.scenario,
-    divergence: { signature: d.signature, line: d.line, event: d.event, outcomes: kind },
+    divergence: { signature: d.signature, line: d.line, event: d.event, text: d.text, outcomes: kind },
     events: { before, after, removed: before - after },
     replays,
     verdictsKept,
     text,
     newSignature: again.signature,
+    classes: again.classes.map((c) => ({
+      policies: c.policies,
+      outcome: outcomeKey({ ...c.outcome, why: [] }),
+    })),
   };
 }

@@ -11,6 +11,7 @@ import { nightlyCommand } from './nightly.ts';
 import { policiesCommand } from './policies.ts';
 import { replayCommand } from './replay.ts';
 import { reportCommand } from './report.ts';
+import { reproCommand } from './repro.ts';
 import { runCommand } from './run.ts';
 import { runsCommand } from './runs.ts';
 import { serveCommand } from './serve.ts';
@@ -32,4 +33,5 @@ export const COMMANDS: readonly Command[] = [
   synthCommand,
   bisectCommand,
   minimizeCommand,
+  reproCommand,
 ];
