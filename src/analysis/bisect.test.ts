@@ -4,11 +4,15 @@
  * are known transitions; bisect must find exactly those, naming the commits the headers name.
  */
 import { readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { getPolicy, RELEASE_IDS, releases } from '../../policies/index.ts';
 import { captureIo } from '../../test/support/cli-io.ts';
 import { main } from '../cli/main.ts';
 import { findCorpusFiles } from '../ingest/index.ts';
+import { loadPolicyModule } from '../replay/load-policies.ts';
 import { readResultBlocks } from '../replay/result-header.ts';
 import { bisect } from './bisect.ts';
 import { releaseRange } from './release-range.ts';
@@ -117,6 +121,40 @@ describe('bisect', () => {
     expect(r.transitions.map((t) => [t.fromLabel, t.toLabel, t.commit?.commit])).toEqual([
       ['good', 'bad', 'f25cbb7a95a2'],
     ]);
+  });
+
+  it('bisects a patch series of policy modules, naming the functions each one replaces', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pinbench-bisect-series-'));
+    try {
+      const write = async (name: string, base: string, pinnable: boolean): Promise<string> => {
+        const file = join(dir, `${name}.ts`);
+        await writeFile(
+          file,
+          [
+            `import { definePolicy } from '${resolve('policies/define-policy.ts')}';`,
+            'export default definePolicy({',
+            `  id: '${name}', base: '${base}', commit: '${name}', subject: 'patch ${name}',`,
+            `  override: { isLongtermPinnable: () => ${pinnable} },`,
+            '});',
+            '',
+          ].join('\n'),
+        );
+        return file;
+      };
+      const series = [
+        getPolicy('v5.18'),
+        await loadPolicyModule(await write('p1-break', 'v5.18', false)),
+        await loadPolicyModule(await write('p2-fix', 'v5.18', true)),
+      ];
+      const r = await bisect(ZERO_TRACE, { policies: series, scenario: 'vfio-zero-ro-hang' });
+      expect(r.steps.map((s) => s.label)).toEqual(['good', 'bad', 'good']);
+      expect(r.transitions.map((t) => [t.to, t.commit?.subject, t.families.length, t.functions])).toEqual([
+        ['p1-break', 'patch p1-break', 0, ['isLongtermPinnable']],
+        ['p2-fix', 'patch p2-fix', 0, ['isLongtermPinnable']],
+      ]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('bisects a real recording on the outcome, naming the first call that differs', async () => {
