@@ -11,6 +11,7 @@ import { replayCorpus } from '../../replay/replay-corpus.ts';
 import { formatSummary, replayExitCode } from '../../replay/summary.ts';
 import { bool, type Command, type CommandIo, int, type ParsedValues, strs } from '../command.ts';
 import { rawStream } from '../terminal-stream.ts';
+import { EXPLORE_TIES_OPTIONS, runExploreTies } from './explore-ties.ts';
 
 export const REPLAY_OPTIONS = {
   policy: {
@@ -122,10 +123,12 @@ export const replayCommand: Command = {
       description: 'Root divergences shown in the summary',
       default: '10',
     },
+    ...EXPLORE_TIES_OPTIONS,
   },
   async run(values, positionals, io) {
     const json = bool(values, 'json');
     const sources = await corpusSources(positionals, io);
+    if (bool(values, 'explore-ties')) return runExploreTies(values, sources, io);
     const { policies, results } = await replayFromOptions(values, sources, io, json);
     if (json) writeNdjson(results, io.stdout);
     else

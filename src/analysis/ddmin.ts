@@ -1,0 +1,62 @@
+/**
+ * Delta debugging (Zeller and Hildebrandt's ddmin): the smallest subset of `items` that still
+ * passes `test`, 1-minimal (removing any single item fails the test). Items keep their order in
+ * every candidate. `test` is never asked twice about the same subset.
+ */
+export function ddmin<T>(items: readonly T[], test: (subset: readonly T[]) => boolean): T[] {
+  const asked = new Map<string, boolean>();
+  const key = (xs: readonly T[]): string => xs.map((x) => items.indexOf(x)).join(',');
+  const ask = (xs: readonly T[]): boolean => {
+    const k = key(xs);
+    let r = asked.get(k);
+    if (r === undefined) {
+      r = test(xs);
+      asked.set(k, r);
+    }
+    return r;
+  };
+  let current = [...items];
+  if (current.length > 0 && ask([])) return [];
+  let n = 2;
+  while (current.length >= 2) {
+    const chunks = split(current, n);
+    let reduced = false;
+    for (const chunk of chunks) {
+      if (chunk.length < current.length && ask(chunk)) {
+        current = chunk;
+        n = 2;
+        reduced = true;
+        break;
+      }
+    }
+    if (!reduced) {
+      for (let i = 0; i < chunks.length; i++) {
+        const rest = chunks.filter((_, j) => j !== i).flat();
+        if (ask(rest)) {
+          current = rest;
+          n = Math.max(n - 1, 2);
+          reduced = true;
+          break;
+        }
+      }
+    }
+    if (!reduced) {
+      if (n >= current.length) break;
+      n = Math.min(current.length, n * 2);
+    }
+  }
+  // One item left: it may go too (the chunk loop needs two).
+  if (current.length === 1 && ask([])) return [];
+  return current;
+}
+
+function split<T>(xs: readonly T[], n: number): T[][] {
+  const out: T[][] = [];
+  let start = 0;
+  for (let i = 0; i < n; i++) {
+    const end = start + Math.floor((xs.length - start) / (n - i));
+    if (end > start) out.push(xs.slice(start, end));
+    start = end;
+  }
+  return out;
+}

@@ -1,0 +1,83 @@
+/**
+ * A trace's scenarios as model events, read the way replay reads them (adapters included), with
+ * the lines analyses need besides the events: configs and scenario lines (to write a slice back),
+ * observed-return records, and each line's timestamp and CPU (to find events whose order the
+ * trace leaves open). Holds the kept scenarios in memory: for analyses of one trace, not corpora.
+ */
+import { isPinbenchError, UsageError } from '../errors.ts';
+import { ingestSource } from '../ingest/index.ts';
+import type { EventRecord, TraceRecord } from '../ingest/trace-record.ts';
+import { EventStream, type RecordAdapter, type Scenario, vocabularyOf } from '../model/event-stream.ts';
+import { defaultAdapters } from '../replay/adapters.ts';
+
+export interface LineStamp {
+  /** Exact: nanoseconds or the raw counter. */
+  ts: bigint;
+  cpu: number;
+}
+
+export interface ReadTrace {
+  scenarios: Scenario[];
+  configLines: { line: number; text: string }[];
+  /** `pinbench_scenario` lines by line number. */
+  scenarioLines: Map<number, string>;
+  /** `<call>_ret` records by line number. */
+  retLines: Map<number, string>;
+  /** Timestamp and CPU of every event line. */
+  stamps: Map<number, LineStamp>;
+}
+
+export async function readScenarios(
+  source: string,
+  opts: { adapters: boolean; keep?: (name: string) => boolean },
+): Promise<ReadTrace> {
+  const stream = new EventStream(source);
+  const ads: RecordAdapter[] = opts.adapters ? defaultAdapters(source) : [];
+  const out: ReadTrace = {
+    scenarios: [],
+    configLines: [],
+    scenarioLines: new Map(),
+    retLines: new Map(),
+    stamps: new Map(),
+  };
+  const take = (sc: Scenario | null): void => {
+    if (sc && (opts.keep?.(sc.name) ?? true)) out.scenarios.push(sc);
+  };
+  const feed = (rec: TraceRecord): void => {
+    if (rec.kind === 'event') {
+      out.stamps.set(rec.line, { ts: rec.ts.value, cpu: rec.cpu });
+      const v = vocabularyOf(rec);
+      if (v?.event === 'pinbench_config') out.configLines.push({ line: rec.line, text: rec.text });
+      else if (v?.event === 'pinbench_scenario') out.scenarioLines.set(rec.line, rec.text);
+      else if (!v && rec.event.endsWith('_ret')) out.retLines.set(rec.line, rec.text);
+    }
+    try {
+      take(stream.push(rec));
+    } catch (e) {
+      if (!isPinbenchError(e)) throw e;
+      stream.markError(e.message);
+    }
+  };
+  try {
+    await ingestSource(source, {
+      onRecord: (rec) => {
+        if (rec.kind === 'event' && ads.length > 0) {
+          for (const a of ads) {
+            const got: EventRecord[] | null = a.push(rec);
+            if (got) {
+              for (const r of got) feed(r);
+              return;
+            }
+          }
+        }
+        feed(rec);
+      },
+    });
+  } catch (e) {
+    if (isPinbenchError(e)) throw new UsageError(`${source}: cannot read: ${e.message}`);
+    throw e;
+  }
+  for (const a of ads) for (const r of a.end()) feed(r);
+  take(stream.end());
+  return out;
+}
