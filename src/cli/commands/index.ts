@@ -7,6 +7,7 @@ import { exportCommand } from './export.ts';
 import { ingestCommand } from './ingest.ts';
 import { nightlyCommand } from './nightly.ts';
 import { policiesCommand } from './policies.ts';
+import { recordCommand } from './record.ts';
 import { replayCommand } from './replay.ts';
 import { reportCommand } from './report.ts';
 import { runCommand } from './run.ts';
@@ -28,4 +29,5 @@ export const COMMANDS: readonly Command[] = [
   reportCommand,
   serveCommand,
   synthCommand,
+  recordCommand,
 ];
