@@ -4,6 +4,7 @@ import { acceptCommand } from './accept.ts';
 import { checkCommand } from './check.ts';
 import { diffCommand } from './diff.ts';
 import { exportCommand } from './export.ts';
+import { fidelityCommand } from './fidelity.ts';
 import { ingestCommand } from './ingest.ts';
 import { nightlyCommand } from './nightly.ts';
 import { policiesCommand } from './policies.ts';
@@ -30,4 +31,5 @@ export const COMMANDS: readonly Command[] = [
   serveCommand,
   synthCommand,
   recordCommand,
+  fidelityCommand,
 ];

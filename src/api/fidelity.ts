@@ -1,0 +1,238 @@
+/**
+ * `pinbench fidelity`: real recordings (`pinbench record`) against the release model of the
+ * kernel that recorded them. For every call the recording carries with the kernel's own return
+ * (`ret=` on the call, or a `<call>_ret` kretprobe), the cell holds what the kernel returned and
+ * what the model of that kernel's release returns for the same state; cases the kernel could not
+ * run say why (the workload's `pinbench: skip reason=...` marker).
+ *
+ * The model: `v<major>.<minor>` of the recording's `pinbench_config kernel=` when pinbench has that
+ * release, else the newest release before it (a Debian stable kernel is closest to the mainline
+ * release it is based on). A disagreement is a finding about the model; the ones not yet
+ * resolved are listed, with the kernel source lines the model does not express, in
+ * `known-disagreements.json` beside the recordings, and fidelity reports any difference between
+ * that list and what it finds.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { getPolicy, RELEASE_IDS } from '../../policies/index.ts';
+import { isPinbenchError } from '../errors.ts';
+import { ingestSource } from '../ingest/index.ts';
+import { markerText } from '../ingest/probe-payload.ts';
+import type { TraceRecord } from '../ingest/trace-record.ts';
+import { EventStream, type Scenario } from '../model/event-stream.ts';
+import { parseKernelVersion, versionKey } from '../model/kernel-version.ts';
+import { replayScenario } from '../replay/replay-scenario.ts';
+
+export interface FidelityCell {
+  /** `6.12` (major.minor of the recording kernel). */
+  series: string;
+  /** Boot configuration: `plain`, or the extra kernel arguments (`movablecore=50%`). */
+  boot: string;
+  trace: string;
+  scenario: string;
+  seq: number;
+  line: number;
+  event: string;
+  /** The release model the call was replayed with. */
+  release: string;
+  observed: number | string;
+  model: number | string;
+  agree: boolean;
+  /** The model's refcount change per page for the call (from its outcome). */
+  modelRefs: Record<string, number>;
+}
+
+export interface FidelitySkip {
+  series: string;
+  boot: string;
+  trace: string;
+  scenario: string;
+  reason: string;
+}
+
+export interface FidelityTrace {
+  trace: string;
+  kernel: string;
+  series: string;
+  release: string;
+  boot: string;
+  packages: string;
+  error?: string;
+}
+
+export interface KnownDisagreement {
+  series: string;
+  boot: string;
+  scenario: string;
+  seq: number;
+  event: string;
+  observed: number | string;
+  model: number | string;
+  release: string;
+  /** What the kernel does that the model does not, in words. */
+  why: string;
+  /** `path:line: source text` from the kernel's own source (linux-source-<series>). */
+  source: string[];
+}
+
+export interface FidelityReport {
+  traces: FidelityTrace[];
+  cells: FidelityCell[];
+  skipped: FidelitySkip[];
+  /** Disagreements not in the known list. */
+  unexpected: FidelityCell[];
+  /** Known disagreements that were found again. */
+  known: KnownDisagreement[];
+  /** Known disagreements whose recording agrees now (or whose call was not found): the list is stale. */
+  stale: KnownDisagreement[];
+}
+
+/** The release model for a recording kernel: its own `vX.Y`, else the newest release before it. */
+export function releaseForKernel(kernel: string): string {
+  const v = parseKernelVersion(kernel);
+  const own = `v${v.major}.${v.minor}`;
+  if ((RELEASE_IDS as readonly string[]).includes(own)) return own;
+  const key = versionKey({ ...v, rc: 0 });
+  let best: string = RELEASE_IDS[0];
+  for (const id of RELEASE_IDS) if (versionKey(parseKernelVersion(id)) <= key) best = id;
+  return best;
+}
+
+function sidecar(
+  trace: string,
+): { append?: string; kernel?: { packages?: { pkg: string; version: string }[] } } | null {
+  const p = `${trace}.json`;
+  if (!existsSync(p)) return null;
+  try {
+    return JSON.parse(readFileSync(p, 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
+/** `movablecore=50%` from the sidecar's command line; `plain` when the boot added nothing. */
+function bootLabel(trace: string): string {
+  const append = sidecar(trace)?.append ?? '';
+  const extra = append
+    .split(/\s+/)
+    .filter((w) => /^(movablecore|kernelcore|cma|transparent_hugepage)=/.test(w));
+  return extra.length > 0 ? extra.join(' ') : 'plain';
+}
+
+function cellKey(c: { series: string; boot: string; scenario: string; seq: number; event: string }): string {
+  return `${c.series}|${c.boot}|${c.scenario}|${c.seq}|${c.event}`;
+}
+
+async function traceCells(trace: string, report: FidelityReport): Promise<void> {
+  const boot = bootLabel(trace);
+  const side = sidecar(trace);
+  const info: FidelityTrace = {
+    trace,
+    kernel: '',
+    series: '',
+    release: '',
+    boot,
+    packages: (side?.kernel?.packages ?? []).map((p) => `${p.pkg} ${p.version}`).join(', '),
+  };
+  report.traces.push(info);
+  const stream = new EventStream(trace);
+  const skips = new Map<string, string>();
+  let current = '';
+  const scenarios: Scenario[] = [];
+  const onRecord = (rec: TraceRecord): void => {
+    if (rec.kind === 'event') {
+      const m = markerText(rec);
+      if (m?.startsWith('pinbench: pinbench_scenario ')) current = /name=(\S+)/.exec(m)?.[1] ?? current;
+      else if (m?.startsWith('pinbench: skip ')) skips.set(current, /reason="(.*)"/.exec(m)?.[1] ?? m);
+    }
+    const done = stream.push(rec);
+    if (done) scenarios.push(done);
+  };
+  try {
+    await ingestSource(trace, { strict: false, onRecord });
+  } catch (e) {
+    if (!isPinbenchError(e)) throw e;
+    info.error = e.message;
+    return;
+  }
+  const last = stream.end();
+  if (last) scenarios.push(last);
+
+  for (const sc of scenarios) {
+    const kernel = sc.config.kernel;
+    if (!kernel) continue;
+    if (!info.kernel) {
+      const v = parseKernelVersion(kernel);
+      info.kernel = kernel;
+      info.series = `${v.major}.${v.minor}`;
+      info.release = releaseForKernel(kernel);
+    }
+    const skip = skips.get(sc.name);
+    if (skip !== undefined) {
+      report.skipped.push({ series: info.series, boot, trace, scenario: sc.name, reason: skip });
+      continue;
+    }
+    const policy = getPolicy(info.release);
+    const r = replayScenario(sc, [policy], { traceHash: '', trace, outcomes: true });
+    const bySeq = new Map(r.outcomes.map((o) => [o.seq, o]));
+    for (const ev of sc.events) {
+      if (ev.type !== 'call' || !ev.observed) continue;
+      const o = bySeq.get(ev.seq);
+      const model = o ? o.ret : (r.verdicts[0]?.reason ?? 'no outcome');
+      report.cells.push({
+        series: info.series,
+        boot,
+        trace,
+        scenario: sc.name,
+        seq: ev.seq,
+        line: ev.line,
+        event: ev.name,
+        release: info.release,
+        observed: ev.observed.ret,
+        model,
+        agree: model === ev.observed.ret,
+        modelRefs: o?.refs ?? {},
+      });
+    }
+  }
+}
+
+export function readKnownDisagreements(path: string): KnownDisagreement[] {
+  if (!existsSync(path)) return [];
+  return JSON.parse(readFileSync(path, 'utf8')) as KnownDisagreement[];
+}
+
+/** Default known-disagreements file for a set of traces: beside them, under traces/real/. */
+export function knownFileFor(traces: readonly string[]): string {
+  const first = traces[0];
+  if (!first) return join('traces', 'real', 'known-disagreements.json');
+  // traces/real/<kernel>/<boot>.trace -> traces/real/known-disagreements.json
+  return join(dirname(dirname(first)), 'known-disagreements.json');
+}
+
+export async function fidelity(
+  traces: readonly string[],
+  known: readonly KnownDisagreement[],
+): Promise<FidelityReport> {
+  const report: FidelityReport = { traces: [], cells: [], skipped: [], unexpected: [], known: [], stale: [] };
+  for (const t of traces) await traceCells(t, report);
+  const seen = new Set(report.traces.map((t) => `${t.series}|${t.boot}`));
+  const knownByKey = new Map(known.map((k) => [cellKey(k), k]));
+  const found = new Set<string>();
+  for (const c of report.cells) {
+    if (c.agree) continue;
+    const k = knownByKey.get(cellKey(c));
+    if (k && k.observed === c.observed && k.model === c.model) {
+      report.known.push(k);
+      found.add(cellKey(k));
+    } else report.unexpected.push(c);
+  }
+  // A listed disagreement of a recording that was checked but no longer disagrees is stale.
+  for (const k of known)
+    if (seen.has(`${k.series}|${k.boot}`) && !found.has(cellKey(k))) report.stale.push(k);
+  return report;
+}
+
+export function traceName(trace: string): string {
+  return `${basename(dirname(trace))}/${basename(trace)}`;
+}
