@@ -98,10 +98,15 @@ export function releaseForKernel(kernel: string): string {
   return best;
 }
 
+/** `x.trace.json` beside `x.trace` or `x.trace.gz`. */
+export function sidecarPath(trace: string): string {
+  return `${trace.replace(/\.gz$/, '')}.json`;
+}
+
 function sidecar(
   trace: string,
 ): { append?: string; kernel?: { packages?: { pkg: string; version: string }[] } } | null {
-  const p = `${trace}.json`;
+  const p = sidecarPath(trace);
   if (!existsSync(p)) return null;
   try {
     return JSON.parse(readFileSync(p, 'utf8'));

@@ -19,7 +19,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { PinbenchError } from '../errors.ts';
 import { bootQemu } from './boot-qemu.ts';
 import { type CpioEntry, cpioNewc } from './cpio-newc.ts';
@@ -223,7 +223,18 @@ export async function recordKernel(opts: RecordOptions, signal?: AbortSignal): P
     const consoleText = existsSync(consoleFile) ? readFileSync(consoleFile, 'utf8') : '';
     const data = existsSync(dataFile) ? readFileSync(dataFile, 'utf8') : '';
     const { sections, done } = serialSections(data);
-    const trace = sections.get('trace');
+    const b64 = sections.get('trace.gz.b64');
+    let trace: string[] | undefined;
+    try {
+      trace = b64
+        ? gunzipSync(Buffer.from(b64.join(''), 'base64'))
+            .toString('utf8')
+            .replace(/\n$/, '')
+            .split('\n')
+        : undefined;
+    } catch {
+      trace = undefined; // cut short: reported below with the console's tail
+    }
     if (!done || !trace) {
       const tail = consoleText.split('\n').slice(-25).join('\n');
       throw new PinbenchError(

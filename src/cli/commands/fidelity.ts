@@ -14,7 +14,7 @@ import {
 } from '../../api/fidelity.ts';
 import { bool, type Command, str } from '../command.ts';
 
-/** `pinbench record` recordings under a directory: every `*.trace` with a `.trace.json` sidecar. */
+/** `pinbench record` recordings under a directory: every `*.trace` or `*.trace.gz` with a `.trace.json` sidecar. */
 function findRecordings(dir: string): string[] {
   const out: string[] = [];
   const walk = (d: string): void => {
@@ -27,7 +27,7 @@ function findRecordings(dir: string): string[] {
     for (const n of names) {
       const p = join(d, n);
       if (statSync(p).isDirectory()) walk(p);
-      else if (n.endsWith('.trace') && names.includes(`${n}.json`)) out.push(p);
+      else if (/\.trace(\.gz)?$/.test(n) && names.includes(`${n.replace(/\.gz$/, '')}.json`)) out.push(p);
     }
   };
   walk(dir);

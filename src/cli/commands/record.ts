@@ -6,6 +6,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { sidecarPath } from '../../api/fidelity.ts';
 import { UsageError } from '../../errors.ts';
 import { cacheDir } from '../../record/fetch-kernel.ts';
 import { parseKernelSpec } from '../../record/kernel-spec.ts';
@@ -48,7 +50,13 @@ Exit codes: 0 recorded; 2 bad options; 3 the kernel could not be fetched or the 
       arg: 'LIST',
       description: 'Comma list of cases, apis or mappings (default: all)',
     },
-    output: { type: 'string', short: 'o', arg: 'FILE', description: 'Trace file to write (default: stdout)' },
+    output: {
+      type: 'string',
+      short: 'o',
+      arg: 'FILE',
+      description:
+        'Trace file to write, gzipped when it ends in .gz; the sidecar is FILE.json without .gz (default: stdout)',
+    },
     timeout: { type: 'string', arg: 'SECONDS', description: 'Kill qemu after this long', default: '600' },
     kvm: { type: 'boolean', description: 'Use KVM instead of TCG (needs working /dev/kvm)' },
   },
@@ -76,9 +84,10 @@ Exit codes: 0 recorded; 2 bad options; 3 the kernel could not be fetched or the 
     });
     if (out) {
       const path = resolve(io.cwd, out);
-      writeFileSync(path, rec.trace);
-      writeFileSync(`${path}.json`, `${JSON.stringify(rec.sidecar, null, 2)}\n`);
-      log(`wrote ${path} (${rec.trace.split('\n').length - 1} lines) and ${path}.json`);
+      const side = sidecarPath(path);
+      writeFileSync(path, path.endsWith('.gz') ? gzipSync(rec.trace) : rec.trace);
+      writeFileSync(side, `${JSON.stringify(rec.sidecar, null, 2)}\n`);
+      log(`wrote ${path} (${rec.trace.split('\n').length - 1} lines) and ${side}`);
     } else {
       io.stdout.write(rec.trace);
     }
