@@ -312,7 +312,10 @@ static void describe_pages(const struct mapping *m) {
     if (K(KPF_RESERVED)) ADD("reserved");
     uint64_t refcount = mapcount + cache + (cache && K(KPF_PRIVATE)) + (!large && !K(KPF_LRU));
     int write = m->prot_write && m->written && (!(anon || large) || K(KPF_MAPPEDTODISK));
-    mark("pinbench_page pfn=0x%lx zone=%s kind=%s order=%d refcount=%lu mapcount=%lu flags=%s",
+    /* isolatable=1: a user page still in a per-CPU LRU-add batch is not on the LRU yet, but the
+     * longterm-pin path drains the batches (lru_add_drain_all()) before it isolates, so it can
+     * be migrated all the same. */
+    mark("pinbench_page pfn=0x%lx zone=%s kind=%s order=%d refcount=%lu mapcount=%lu flags=%s isolatable=1",
          head, zone_of(head), kind, order, refcount, mapcount, flags[0] ? flags : "0");
     mark("pinbench_pte mm=1 addr=%p pfn=0x%lx level=%s special=0 write=%d dirty=%d", a, head,
          large ? "pmd" : "pte", write, (int)K(KPF_DIRTY));

@@ -12,7 +12,7 @@
  * `known-disagreements.json` beside the recordings, and fidelity reports any difference between
  * that list and what it finds.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { getPolicy, RELEASE_IDS } from '../../policies/index.ts';
 import { isPinbenchError } from '../errors.ts';
@@ -240,4 +240,24 @@ export async function fidelity(
 
 export function traceName(trace: string): string {
   return `${basename(dirname(trace))}/${basename(trace)}`;
+}
+
+/** `pinbench record` recordings under a directory: every `*.trace` or `*.trace.gz` with a `.trace.json` sidecar. */
+export function findRecordings(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string): void => {
+    let names: string[];
+    try {
+      names = readdirSync(d).sort();
+    } catch {
+      return;
+    }
+    for (const n of names) {
+      const p = join(d, n);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (/\.trace(\.gz)?$/.test(n) && names.includes(`${n.replace(/\.gz$/, '')}.json`)) out.push(p);
+    }
+  };
+  walk(dir);
+  return out;
 }

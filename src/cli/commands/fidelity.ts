@@ -3,36 +3,16 @@
  * recordings against the release model of each recording kernel. The work is `fidelity()`
  * (src/api/fidelity.ts); this finds the traces, prints and picks the exit code.
  */
-import { readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
   type FidelityCell,
   type FidelityReport,
   fidelity,
+  findRecordings,
   knownFileFor,
   readKnownDisagreements,
 } from '../../api/fidelity.ts';
 import { bool, type Command, str } from '../command.ts';
-
-/** `pinbench record` recordings under a directory: every `*.trace` or `*.trace.gz` with a `.trace.json` sidecar. */
-function findRecordings(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string): void => {
-    let names: string[];
-    try {
-      names = readdirSync(d).sort();
-    } catch {
-      return;
-    }
-    for (const n of names) {
-      const p = join(d, n);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (/\.trace(\.gz)?$/.test(n) && names.includes(`${n.replace(/\.gz$/, '')}.json`)) out.push(p);
-    }
-  };
-  walk(dir);
-  return out;
-}
 
 /** Recording text is untrusted: control characters never reach the terminal. */
 function terminalSafe(line: string): string {
