@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { sidecarPath } from '../../api/fidelity.ts';
 import { UsageError } from '../../errors.ts';
-import { cacheDir } from '../../record/fetch-kernel.ts';
+import { cacheDir, fetchKernel } from '../../record/fetch-kernel.ts';
 import { parseKernelSpec } from '../../record/kernel-spec.ts';
 import { recordKernel } from '../../record/record-kernel.ts';
 import { bool, type Command, int, str } from '../command.ts';
@@ -59,6 +59,10 @@ Exit codes: 0 recorded; 2 bad options; 3 the kernel could not be fetched or the 
     },
     timeout: { type: 'string', arg: 'SECONDS', description: 'Kill qemu after this long', default: '600' },
     kvm: { type: 'boolean', description: 'Use KVM instead of TCG (needs working /dev/kvm)' },
+    'fetch-only': {
+      type: 'boolean',
+      description: 'Fetch and unpack the kernel into the cache, print it, boot nothing',
+    },
   },
   async run(values, _positionals, io) {
     const kernel = str(values, 'kernel');
@@ -69,6 +73,17 @@ Exit codes: 0 recorded; 2 bad options; 3 the kernel could not be fetched or the 
     const log = (line: string): void => {
       io.stderr.write(`record: ${line}\n`);
     };
+    if (bool(values, 'fetch-only')) {
+      const image = await fetchKernel(spec, {
+        cache: cacheDir(io.env),
+        log,
+        ...(str(values, 'modules') ? { modules: resolve(io.cwd, str(values, 'modules')!) } : {}),
+      });
+      io.stdout.write(
+        `${image.release} ${image.packages.map((p) => `${p.pkg}=${p.version}`).join(' ')} ${image.vmlinuz}\n`,
+      );
+      return 0;
+    }
     const append = str(values, 'append');
     const cases = str(values, 'cases');
     const modules = str(values, 'modules');
