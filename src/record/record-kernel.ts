@@ -57,7 +57,8 @@ export interface RecordingSidecar {
   };
   append: string;
   cases: string | null;
-  guest: { status: string[]; info: string[] };
+  /** What the guest could set up, its zones and mounts, and the kernel's WARN/BUG lines from the console. */
+  guest: { status: string[]; info: string[]; kernelWarnings: string[] };
   timings: { fetchMs: number; buildMs: number; bootMs: number; totalMs: number };
 }
 
@@ -251,7 +252,14 @@ export async function recordKernel(opts: RecordOptions, signal?: AbortSignal): P
         kernel: { spec: image.spec, release: image.release, packages: image.packages, config },
         append,
         cases: opts.cases ?? null,
-        guest: { status: sections.get('status') ?? [], info: sections.get('info') ?? [] },
+        guest: {
+          status: sections.get('status') ?? [],
+          info: sections.get('info') ?? [],
+          kernelWarnings: consoleText
+            .split('\n')
+            .filter((l) => /\b(WARNING|BUG|Oops):/.test(l))
+            .map((l) => l.replace(/\r$/, '')),
+        },
         timings: { fetchMs: t1 - t0, buildMs: t2 - t1, bootMs: t3 - t2, totalMs: t3 - t0 },
       },
     };
