@@ -198,7 +198,7 @@ export async function recordKernel(opts: RecordOptions, signal?: AbortSignal): P
     const append = [
       'console=ttyS0',
       'panic=-1',
-      'loglevel=4',
+      'loglevel=5',
       'intel_iommu=on',
       'intremap=off',
       `hugepages=${HUGEPAGES}`,
