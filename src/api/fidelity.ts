@@ -20,8 +20,11 @@ import { ingestSource } from '../ingest/index.ts';
 import { markerText } from '../ingest/probe-payload.ts';
 import type { TraceRecord } from '../ingest/trace-record.ts';
 import { EventStream, type Scenario } from '../model/event-stream.ts';
+import { CALL_EVENTS } from '../model/events.ts';
 import { parseKernelVersion, versionKey } from '../model/kernel-version.ts';
 import { replayScenario } from '../replay/replay-scenario.ts';
+
+const CALLS: ReadonlySet<string> = new Set(CALL_EVENTS);
 
 export interface FidelityCell {
   /** `6.12` (major.minor of the recording kernel). */
@@ -40,6 +43,15 @@ export interface FidelityCell {
   agree: boolean;
   /** The model's refcount change per page for the call (from its outcome). */
   modelRefs: Record<string, number>;
+  /**
+   * An accounting effect the kernel's probes show for the call, beside the return: for
+   * vfio_unmap_dma the locked_vm change, minus the sum of what vfio_unpin_pages_remote() returned
+   * (the pages it unaccounted: vfio_unmap_unpin() passes that sum to vfio_lock_acct()). Absent when
+   * the recording has no such probe for the call. (vfio_pin_pages_remote()'s return counts the
+   * pfns it mapped, reserved ones such as the zero page included, so it is not compared with the
+   * model's pinned pages.)
+   */
+  effect?: { what: 'locked_vm'; kernel: number; model: number };
 }
 
 export interface FidelitySkip {
@@ -143,12 +155,36 @@ async function traceCells(trace: string, report: FidelityReport): Promise<void> 
   const stream = new EventStream(trace);
   const skips = new Map<string, string>();
   let current = '';
+  let seq = 0;
+  // VFIO unaccounting from the kretprobes: they fire inside the ioctl, before the workload writes
+  // the call's marker, so what accumulated since the previous call belongs to the next one.
+  let unlocked = 0;
+  let probed = false;
+  const effects = new Map<string, NonNullable<FidelityCell['effect']>>();
   const scenarios: Scenario[] = [];
   const onRecord = (rec: TraceRecord): void => {
     if (rec.kind === 'event') {
       const m = markerText(rec);
-      if (m?.startsWith('pinbench: pinbench_scenario ')) current = /name=(\S+)/.exec(m)?.[1] ?? current;
-      else if (m?.startsWith('pinbench: skip ')) skips.set(current, /reason="(.*)"/.exec(m)?.[1] ?? m);
+      if (m?.startsWith('pinbench: pinbench_scenario ')) {
+        current = /name=(\S+)/.exec(m)?.[1] ?? current;
+        seq = 0;
+        unlocked = 0;
+        probed = false;
+      } else if (m?.startsWith('pinbench: skip ')) skips.set(current, /reason="(.*)"/.exec(m)?.[1] ?? m);
+      else if (m?.startsWith('pinbench: ')) {
+        const name = m.slice('pinbench: '.length).split(' ')[0]!;
+        if (CALLS.has(name)) {
+          if (probed && name === 'vfio_unmap_dma')
+            effects.set(`${current}#${seq}`, { what: 'locked_vm', kernel: -unlocked, model: 0 });
+          seq++;
+          unlocked = 0;
+          probed = false;
+        }
+      } else if (rec.event === 'vfio_unpin_pages_remote_ret') {
+        const n = Number(/\bret=(-?\d+)/.exec(rec.payload)?.[1] ?? Number.NaN);
+        if (Number.isFinite(n) && n > 0) unlocked += n;
+        probed = true;
+      }
     }
     const done = stream.push(rec);
     if (done) scenarios.push(done);
@@ -184,6 +220,8 @@ async function traceCells(trace: string, report: FidelityReport): Promise<void> 
       if (ev.type !== 'call' || !ev.observed) continue;
       const o = bySeq.get(ev.seq);
       const model = o ? o.ret : (r.verdicts[0]?.reason ?? 'no outcome');
+      const probe = effects.get(`${sc.name}#${ev.seq}`);
+      const effect = probe && o ? { ...probe, model: o.lockedVm } : undefined;
       report.cells.push({
         series: info.series,
         boot,
@@ -195,8 +233,9 @@ async function traceCells(trace: string, report: FidelityReport): Promise<void> 
         release: info.release,
         observed: ev.observed.ret,
         model,
-        agree: model === ev.observed.ret,
+        agree: model === ev.observed.ret && (!effect || effect.kernel === effect.model),
         modelRefs: o?.refs ?? {},
+        ...(effect ? { effect } : {}),
       });
     }
   }

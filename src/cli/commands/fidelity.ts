@@ -20,7 +20,9 @@ function terminalSafe(line: string): string {
 }
 
 function cellText(c: FidelityCell): string {
-  return c.agree ? `ok ${c.observed}` : `DIFF ${c.observed}/${c.model}`;
+  if (c.agree) return `ok ${c.observed}`;
+  if (c.observed !== c.model) return `DIFF ${c.observed}/${c.model}`;
+  return `DIFF ${c.effect?.what} ${c.effect?.kernel}/${c.effect?.model}`;
 }
 
 export function fidelityText(r: FidelityReport): string {
@@ -44,6 +46,7 @@ export function fidelityText(r: FidelityReport): string {
   lines.push(
     `fidelity: ${r.traces.length} recordings, ${r.cells.length} calls with the kernel's return, ${agree} agree, ` +
       `${r.cells.length - agree} disagree (${r.known.length} known, ${r.unexpected.length} new), ${r.skipped.length} cases skipped, ${r.stale.length} stale known`,
+    `  returns compared for every call; locked_vm changes of ${r.cells.filter((c) => c.effect).length} vfio_unmap_dma calls compared with the kernel's vfio_unpin_pages_remote() returns`,
   );
   lines.push('', 'recordings:');
   for (const t of r.traces) {
