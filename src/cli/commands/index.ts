@@ -5,10 +5,12 @@ import { bisectCommand } from './bisect.ts';
 import { checkCommand } from './check.ts';
 import { diffCommand } from './diff.ts';
 import { exportCommand } from './export.ts';
+import { fidelityCommand } from './fidelity.ts';
 import { ingestCommand } from './ingest.ts';
 import { minimizeCommand } from './minimize.ts';
 import { nightlyCommand } from './nightly.ts';
 import { policiesCommand } from './policies.ts';
+import { recordCommand } from './record.ts';
 import { replayCommand } from './replay.ts';
 import { reportCommand } from './report.ts';
 import { reproCommand } from './repro.ts';
@@ -36,4 +38,6 @@ export const COMMANDS: readonly Command[] = [
   bisectCommand,
   minimizeCommand,
   reproCommand,
+  recordCommand,
+  fidelityCommand,
 ];

@@ -1,0 +1,302 @@
+/**
+ * `pinbench fidelity`: real recordings (`pinbench record`) against the release model of the
+ * kernel that recorded them. For every call the recording carries with the kernel's own return
+ * (`ret=` on the call, or a `<call>_ret` kretprobe), the cell holds what the kernel returned and
+ * what the model of that kernel's release returns for the same state; cases the kernel could not
+ * run say why (the workload's `pinbench: skip reason=...` marker).
+ *
+ * The model: `v<major>.<minor>` of the recording's `pinbench_config kernel=` when pinbench has that
+ * release, else the newest release before it (a Debian stable kernel is closest to the mainline
+ * release it is based on). A disagreement is a finding about the model; the ones not yet
+ * resolved are listed, with the kernel source lines the model does not express, in
+ * `known-disagreements.json` beside the recordings, and fidelity reports any difference between
+ * that list and what it finds.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { getPolicy, RELEASE_IDS } from '../../policies/index.ts';
+import { isPinbenchError } from '../errors.ts';
+import { ingestSource } from '../ingest/index.ts';
+import { markerText } from '../ingest/probe-payload.ts';
+import type { TraceRecord } from '../ingest/trace-record.ts';
+import { EventStream, type Scenario } from '../model/event-stream.ts';
+import { CALL_EVENTS } from '../model/events.ts';
+import { parseKernelVersion, versionKey } from '../model/kernel-version.ts';
+import { replayScenario } from '../replay/replay-scenario.ts';
+
+const CALLS: ReadonlySet<string> = new Set(CALL_EVENTS);
+
+export interface FidelityCell {
+  /** `6.12` (major.minor of the recording kernel). */
+  series: string;
+  /** Boot configuration: `plain`, or the extra kernel arguments (`movablecore=50%`). */
+  boot: string;
+  trace: string;
+  scenario: string;
+  seq: number;
+  line: number;
+  event: string;
+  /** The release model the call was replayed with. */
+  release: string;
+  observed: number | string;
+  model: number | string;
+  agree: boolean;
+  /** The model's refcount change per page for the call (from its outcome). */
+  modelRefs: Record<string, number>;
+  /**
+   * An accounting effect the kernel's probes show for the call, beside the return: for
+   * vfio_unmap_dma the locked_vm change, minus the sum of what vfio_unpin_pages_remote() returned
+   * (the pages it unaccounted: vfio_unmap_unpin() passes that sum to vfio_lock_acct()). Absent when
+   * the recording has no such probe for the call. (vfio_pin_pages_remote()'s return counts the
+   * pfns it mapped, reserved ones such as the zero page included, so it is not compared with the
+   * model's pinned pages.)
+   */
+  effect?: { what: 'locked_vm'; kernel: number; model: number };
+}
+
+export interface FidelitySkip {
+  series: string;
+  boot: string;
+  trace: string;
+  scenario: string;
+  reason: string;
+}
+
+export interface FidelityTrace {
+  trace: string;
+  kernel: string;
+  series: string;
+  release: string;
+  boot: string;
+  packages: string;
+  error?: string;
+}
+
+export interface KnownDisagreement {
+  series: string;
+  boot: string;
+  scenario: string;
+  seq: number;
+  event: string;
+  observed: number | string;
+  model: number | string;
+  release: string;
+  /** What the kernel does that the model does not, in words. */
+  why: string;
+  /** `path:line: source text` from the kernel's own source (linux-source-<series>). */
+  source: string[];
+}
+
+export interface FidelityReport {
+  traces: FidelityTrace[];
+  cells: FidelityCell[];
+  skipped: FidelitySkip[];
+  /** Disagreements not in the known list. */
+  unexpected: FidelityCell[];
+  /** Known disagreements that were found again. */
+  known: KnownDisagreement[];
+  /** Known disagreements whose recording agrees now (or whose call was not found): the list is stale. */
+  stale: KnownDisagreement[];
+}
+
+/** The release model for a recording kernel: its own `vX.Y`, else the newest release before it. */
+export function releaseForKernel(kernel: string): string {
+  const v = parseKernelVersion(kernel);
+  const own = `v${v.major}.${v.minor}`;
+  if ((RELEASE_IDS as readonly string[]).includes(own)) return own;
+  const key = versionKey({ ...v, rc: 0 });
+  let best: string = RELEASE_IDS[0];
+  for (const id of RELEASE_IDS) if (versionKey(parseKernelVersion(id)) <= key) best = id;
+  return best;
+}
+
+/** `x.trace.json` beside `x.trace` or `x.trace.gz`. */
+export function sidecarPath(trace: string): string {
+  return `${trace.replace(/\.gz$/, '')}.json`;
+}
+
+function sidecar(
+  trace: string,
+): { append?: string; kernel?: { packages?: { pkg: string; version: string }[] } } | null {
+  const p = sidecarPath(trace);
+  if (!existsSync(p)) return null;
+  try {
+    return JSON.parse(readFileSync(p, 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
+/** `movablecore=50%` from the sidecar's command line; `plain` when the boot added nothing. */
+function bootLabel(trace: string): string {
+  const append = sidecar(trace)?.append ?? '';
+  const extra = append
+    .split(/\s+/)
+    .filter((w) => /^(movablecore|kernelcore|cma|transparent_hugepage)=/.test(w));
+  return extra.length > 0 ? extra.join(' ') : 'plain';
+}
+
+function cellKey(c: { series: string; boot: string; scenario: string; seq: number; event: string }): string {
+  return `${c.series}|${c.boot}|${c.scenario}|${c.seq}|${c.event}`;
+}
+
+async function traceCells(trace: string, report: FidelityReport): Promise<void> {
+  const boot = bootLabel(trace);
+  const side = sidecar(trace);
+  const info: FidelityTrace = {
+    trace,
+    kernel: '',
+    series: '',
+    release: '',
+    boot,
+    packages: (side?.kernel?.packages ?? []).map((p) => `${p.pkg} ${p.version}`).join(', '),
+  };
+  report.traces.push(info);
+  const stream = new EventStream(trace);
+  const skips = new Map<string, string>();
+  let current = '';
+  let seq = 0;
+  // VFIO unaccounting from the kretprobes: they fire inside the ioctl, before the workload writes
+  // the call's marker, so what accumulated since the previous call belongs to the next one.
+  let unlocked = 0;
+  let probed = false;
+  const effects = new Map<string, NonNullable<FidelityCell['effect']>>();
+  const scenarios: Scenario[] = [];
+  const onRecord = (rec: TraceRecord): void => {
+    if (rec.kind === 'event') {
+      const m = markerText(rec);
+      if (m?.startsWith('pinbench: pinbench_scenario ')) {
+        current = /name=(\S+)/.exec(m)?.[1] ?? current;
+        seq = 0;
+        unlocked = 0;
+        probed = false;
+      } else if (m?.startsWith('pinbench: skip ')) skips.set(current, /reason="(.*)"/.exec(m)?.[1] ?? m);
+      else if (m?.startsWith('pinbench: ')) {
+        const name = m.slice('pinbench: '.length).split(' ')[0]!;
+        if (CALLS.has(name)) {
+          if (probed && name === 'vfio_unmap_dma')
+            effects.set(`${current}#${seq}`, { what: 'locked_vm', kernel: -unlocked, model: 0 });
+          seq++;
+          unlocked = 0;
+          probed = false;
+        }
+      } else if (rec.event === 'vfio_unpin_pages_remote_ret') {
+        const n = Number(/\bret=(-?\d+)/.exec(rec.payload)?.[1] ?? Number.NaN);
+        if (Number.isFinite(n) && n > 0) unlocked += n;
+        probed = true;
+      }
+    }
+    const done = stream.push(rec);
+    if (done) scenarios.push(done);
+  };
+  try {
+    await ingestSource(trace, { strict: false, onRecord });
+  } catch (e) {
+    if (!isPinbenchError(e)) throw e;
+    info.error = e.message;
+    return;
+  }
+  const last = stream.end();
+  if (last) scenarios.push(last);
+
+  for (const sc of scenarios) {
+    const kernel = sc.config.kernel;
+    if (!kernel) continue;
+    if (!info.kernel) {
+      const v = parseKernelVersion(kernel);
+      info.kernel = kernel;
+      info.series = `${v.major}.${v.minor}`;
+      info.release = releaseForKernel(kernel);
+    }
+    const skip = skips.get(sc.name);
+    if (skip !== undefined) {
+      report.skipped.push({ series: info.series, boot, trace, scenario: sc.name, reason: skip });
+      continue;
+    }
+    const policy = getPolicy(info.release);
+    const r = replayScenario(sc, [policy], { traceHash: '', trace, outcomes: true });
+    const bySeq = new Map(r.outcomes.map((o) => [o.seq, o]));
+    for (const ev of sc.events) {
+      if (ev.type !== 'call' || !ev.observed) continue;
+      const o = bySeq.get(ev.seq);
+      const model = o ? o.ret : (r.verdicts[0]?.reason ?? 'no outcome');
+      const probe = effects.get(`${sc.name}#${ev.seq}`);
+      const effect = probe && o ? { ...probe, model: o.lockedVm } : undefined;
+      report.cells.push({
+        series: info.series,
+        boot,
+        trace,
+        scenario: sc.name,
+        seq: ev.seq,
+        line: ev.line,
+        event: ev.name,
+        release: info.release,
+        observed: ev.observed.ret,
+        model,
+        agree: model === ev.observed.ret && (!effect || effect.kernel === effect.model),
+        modelRefs: o?.refs ?? {},
+        ...(effect ? { effect } : {}),
+      });
+    }
+  }
+}
+
+export function readKnownDisagreements(path: string): KnownDisagreement[] {
+  if (!existsSync(path)) return [];
+  return JSON.parse(readFileSync(path, 'utf8')) as KnownDisagreement[];
+}
+
+/** Default known-disagreements file for a set of traces: beside them, under traces/real/. */
+export function knownFileFor(traces: readonly string[]): string {
+  const first = traces[0];
+  if (!first) return join('traces', 'real', 'known-disagreements.json');
+  // traces/real/<kernel>/<boot>.trace -> traces/real/known-disagreements.json
+  return join(dirname(dirname(first)), 'known-disagreements.json');
+}
+
+export async function fidelity(
+  traces: readonly string[],
+  known: readonly KnownDisagreement[],
+): Promise<FidelityReport> {
+  const report: FidelityReport = { traces: [], cells: [], skipped: [], unexpected: [], known: [], stale: [] };
+  for (const t of traces) await traceCells(t, report);
+  const seen = new Set(report.traces.map((t) => `${t.series}|${t.boot}`));
+  const knownByKey = new Map(known.map((k) => [cellKey(k), k]));
+  const found = new Set<string>();
+  for (const c of report.cells) {
+    if (c.agree) continue;
+    const k = knownByKey.get(cellKey(c));
+    if (k && k.observed === c.observed && k.model === c.model) {
+      report.known.push(k);
+      found.add(cellKey(k));
+    } else report.unexpected.push(c);
+  }
+  // A listed disagreement of a recording that was checked but no longer disagrees is stale.
+  for (const k of known)
+    if (seen.has(`${k.series}|${k.boot}`) && !found.has(cellKey(k))) report.stale.push(k);
+  return report;
+}
+
+export function traceName(trace: string): string {
+  return `${basename(dirname(trace))}/${basename(trace)}`;
+}
+
+/** `pinbench record` recordings under a directory: every `*.trace` or `*.trace.gz` with a `.trace.json` sidecar. */
+export function findRecordings(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string): void => {
+    let names: string[];
+    try {
+      names = readdirSync(d).sort();
+    } catch {
+      return;
+    }
+    for (const n of names) {
+      const p = join(d, n);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (/\.trace(\.gz)?$/.test(n) && names.includes(`${n.replace(/\.gz$/, '')}.json`)) out.push(p);
+    }
+  };
+  walk(dir);
+  return out;
+}

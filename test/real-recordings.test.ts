@@ -1,0 +1,82 @@
+/**
+ * The shipped real recordings (traces/real/debian-<series>/, written by `pinbench record` on
+ * Debian's kernels under qemu) replayed against the release model of each recording kernel:
+ * every observed return is reproduced, except exactly the disagreements listed in
+ * traces/real/known-disagreements.json (a new one fails, and so does a listed one that agrees now).
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { fidelity, findRecordings, readKnownDisagreements } from '../src/api/fidelity.ts';
+import { main } from '../src/cli/main.ts';
+import { captureIo } from './support/cli-io.ts';
+
+const DIR = join('traces', 'real');
+const recordings = findRecordings(DIR);
+
+describe('real recordings against their release models', () => {
+  it('ships recordings with sidecars', () => {
+    expect(recordings.length).toBeGreaterThan(0);
+  });
+
+  it('reproduces every observed return except the known disagreements, which all still occur', async () => {
+    const known = readKnownDisagreements(join(DIR, 'known-disagreements.json'));
+    const r = await fidelity(recordings, known);
+    expect(r.traces.filter((t) => t.error)).toEqual([]);
+    expect(r.cells.length).toBeGreaterThan(0);
+    const show = (c: { series: string; boot: string; scenario: string; seq: number; event: string }) =>
+      `${c.series}/${c.boot} ${c.scenario} #${c.seq} ${c.event}`;
+    expect(r.unexpected.map((c) => `${show(c)}: kernel ${c.observed}, ${c.release} ${c.model}`)).toEqual([]);
+    expect(r.stale.map(show)).toEqual([]);
+    expect(r.known.length).toBe(known.length);
+  }, 120_000);
+
+  it('records each kernel with the exact package version and a release model of that series', async () => {
+    const r = await fidelity(recordings, []);
+    for (const t of r.traces) {
+      expect(t.packages).toMatch(/^linux-(image|binary)-\S+ \S+/);
+      expect(t.release).toMatch(/^v\d+\.\d+/);
+      expect(t.kernel.startsWith(t.series)).toBe(true);
+    }
+  }, 120_000);
+});
+
+describe('pinbench fidelity (CLI)', () => {
+  it('prints the matrix of the shipped recordings and exits 0 when only known disagreements remain', async () => {
+    const c = captureIo();
+    expect(await main(['fidelity'], c.io)).toBe(0);
+    expect(c.out()).toMatch(/^fidelity: \d+ recordings, \d+ calls with the kernel's return/);
+    expect(c.out()).toContain('io_uring.zero_ro io_uring_register_buffers');
+    expect(c.out()).not.toContain('NEW disagreements');
+  }, 120_000);
+
+  it('exits 1 when a listed disagreement no longer occurs (the list is stale)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pinbench-fid-'));
+    try {
+      const stale = [
+        {
+          series: '6.12',
+          boot: 'plain',
+          scenario: 'io_uring.anon',
+          seq: 0,
+          event: 'io_uring_register_buffers',
+          observed: 0,
+          model: -14,
+          release: 'v6.12',
+          why: 'test',
+          source: [],
+        },
+      ];
+      writeFileSync(join(dir, 'known.json'), JSON.stringify(stale));
+      const c = captureIo();
+      const trace = join(DIR, 'debian-6.12', 'plain.trace.gz');
+      expect(await main(['fidelity', '--json', '--known', join(dir, 'known.json'), trace], c.io)).toBe(1);
+      const r = JSON.parse(c.out()) as { stale: unknown[]; cells: { agree: boolean }[] };
+      expect(r.stale).toHaveLength(1);
+      expect(r.cells.every((x) => x.agree)).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
