@@ -4,6 +4,7 @@
  * on any of them.
  */
 import { PolicyError } from '../src/errors.ts';
+import { type FlagNumbering, flagNumbering } from '../src/model/flags.ts';
 import {
   composeKernel,
   FAMILIES,
@@ -12,15 +13,31 @@ import {
   type Kernel,
   type Policy,
 } from '../src/model/kernel.ts';
+import { parseKernelVersion } from '../src/model/kernel-version.ts';
 import type { PolicyModule } from './define-policy.ts';
 import { GUP_FAMILY_VERSIONS, GUP_VARIANTS } from './gup/index.ts';
 import { PTE_FAMILY_VERSIONS, PTE_VARIANTS } from './pte/index.ts';
-import { RELEASE_IDS, releaseKey, versionsAt } from './releases.ts';
+import { MAINLINE_IDS, RELEASE_IDS, releaseKey, versionsAt } from './releases.ts';
 import type { VariantSpec } from './variant.ts';
 
-export { RELEASE_IDS } from './releases.ts';
+export { MAINLINE_IDS, RELEASE_IDS } from './releases.ts';
 export const FAMILY_VERSIONS: readonly FamilyVersion[] = [...GUP_FAMILY_VERSIONS, ...PTE_FAMILY_VERSIONS];
 export const VARIANTS: readonly VariantSpec[] = [...GUP_VARIANTS, ...PTE_VARIANTS];
+
+// One function per numbering column, so that releases sharing a numbering keep identical tables
+// (replay steps such twins once).
+const numberingSlots = new Map<FlagNumbering, () => FlagNumbering>();
+
+/** The gupFlagNumbering slot of a release: its own FOLL_* numbering, whatever family versions it uses. */
+function numberingSlot(release: string): () => FlagNumbering {
+  const col = flagNumbering(parseKernelVersion(release));
+  let slot = numberingSlots.get(col);
+  if (!slot) {
+    slot = () => col;
+    numberingSlots.set(col, slot);
+  }
+  return slot;
+}
 
 function build(
   id: string,
@@ -40,7 +57,7 @@ function build(
     versions: Object.freeze({ ...versions }),
     overrides: Object.keys(overrides),
     ...extra,
-    ops: composeKernel(ordered, overrides),
+    ops: composeKernel(ordered, { gupFlagNumbering: numberingSlot(scopeRelease), ...overrides }),
   });
 }
 
@@ -50,11 +67,11 @@ function releasePolicy(id: string): Policy {
   return build(id, 'release', `Linux ${id}`, id, versionsAt(id, FAMILY_VERSIONS));
 }
 
-/** The release just before `release` in RELEASE_IDS (the base of pre-<commit>). */
+/** The mainline release just before `release` (the base of pre-<commit>). */
 function previousRelease(release: string): string | undefined {
   const key = releaseKey(release);
   let prev: string | undefined;
-  for (const r of RELEASE_IDS) if (releaseKey(r) < key) prev = r;
+  for (const r of MAINLINE_IDS) if (releaseKey(r) < key) prev = r;
   return prev;
 }
 
@@ -104,7 +121,7 @@ function variantPolicy(spec: VariantSpec): Policy {
 
 function ensureLoaded(): void {
   if (cache.size > 0) return;
-  for (const id of RELEASE_IDS) cache.set(id, releasePolicy(id));
+  for (const id of MAINLINE_IDS) cache.set(id, releasePolicy(id));
   for (const p of aliasPolicies()) if (!cache.has(p.id)) cache.set(p.id, p);
   // Variants win over derived aliases of the same id (pre-10d83d7781a8 is v6.12 minus that commit).
   for (const spec of VARIANTS) cache.set(spec.id, variantPolicy(spec));
@@ -116,7 +133,7 @@ export function releases(): Policy[] {
   return RELEASE_IDS.map((id) => cache.get(id)!);
 }
 
-/** Every known policy: releases, then aliases and variants. */
+/** Every known policy: every mainline release (in order), then aliases and variants. */
 export function allPolicies(): Policy[] {
   ensureLoaded();
   return [...cache.values()];

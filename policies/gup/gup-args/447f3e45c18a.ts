@@ -21,7 +21,6 @@ import { gupApiV5_6, gupArgsC4237f8b1f4f } from './c4237f8b1f4f.ts';
 
 function gupApi(k: Kernel, st: State, name: GupCallName, a: GupArgs): GupResult {
   return gupApiV5_6(k, st, name, a, {
-    release: 'v5.10',
     rejectFromGet: ['FOLL_PIN', 'FOLL_LONGTERM'],
     remoteLongtermWithLocked: false,
   });

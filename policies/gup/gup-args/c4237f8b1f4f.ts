@@ -56,8 +56,6 @@ export function getUserPagesRemoteV5_6(
 
 /** What later versions change in the v5.6 shape of the exported functions. */
 export interface ApiRulesV5_6 {
-  /** The release whose flag numbering applies. */
-  release: string;
   /** Flags get_user_pages*() refuse from a caller (FOLL_PIN; FOLL_LONGTERM too from 447f3e45c18a). */
   rejectFromGet: readonly FollFlag[];
   /** pin_user_pages_remote() passes `locked` into __gup_longterm_locked() (v6.2). */
@@ -73,7 +71,7 @@ export function gupApiV5_6(
   rules: ApiRulesV5_6,
 ): GupResult {
   const { rejectFromGet } = rules;
-  const flags = releaseFlags(st, a, rules.release);
+  const flags = releaseFlags(k, st, a);
   const rejectGet = (api: string): GupResult | null => {
     for (const f of rejectFromGet) {
       if (flags.has(f)) return warnInvalid(st, `${api} ${f}`, `${api}: ${f} from the caller`);
@@ -140,7 +138,6 @@ export function gupApiV5_6(
 
 function gupApi(k: Kernel, st: State, name: GupCallName, a: GupArgs): GupResult {
   return gupApiV5_6(k, st, name, a, {
-    release: 'v5.6',
     rejectFromGet: ['FOLL_PIN'],
     remoteLongtermWithLocked: false,
   });

@@ -22,10 +22,6 @@ function isValidGupArgs(k: Kernel, st: State, req: GupRequest, toSet: readonly F
   return true;
 }
 
-function gupApi(k: Kernel, st: State, name: GupCallName, a: GupArgs): GupResult {
-  return gupApiV6_3(k, st, name, a, 'v6.5');
-}
-
 export const gupArgsD74943a2f3cd: FamilyVersion = {
   family: 'gup-args',
   id: 'd74943a2f3cd',
@@ -33,5 +29,5 @@ export const gupArgsD74943a2f3cd: FamilyVersion = {
   subject: 'mm/gup: reintroduce FOLL_NUMA as FOLL_HONOR_NUMA_FAULT',
   release: 'v6.5',
   summary: 'is_valid_gup_args() forces FOLL_HONOR_NUMA_FAULT on every exported GUP call.',
-  ops: { ...gupArgsD64e2dbc33a1.ops, gupApi, isValidGupArgs },
+  ops: { ...gupArgsD64e2dbc33a1.ops, gupApi: gupApiV6_3, isValidGupArgs },
 };

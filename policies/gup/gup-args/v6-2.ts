@@ -18,7 +18,6 @@ import { gupApiV5_6 } from './c4237f8b1f4f.ts';
 
 function gupApi(k: Kernel, st: State, name: GupCallName, a: GupArgs): GupResult {
   return gupApiV5_6(k, st, name, a, {
-    release: 'v6.2',
     rejectFromGet: ['FOLL_PIN', 'FOLL_LONGTERM'],
     remoteLongtermWithLocked: true,
   });
