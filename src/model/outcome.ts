@@ -24,6 +24,11 @@ export interface Outcome {
   special: boolean;
   /** WARN / BUG / Bad page map kinds, in order. */
   warn: string[];
+  /**
+   * WARN_ON / WARN_ON_ONCE hits in this call. A hit is counted whether or not the kernel would
+   * print a splat (WARN_ON_ONCE prints once per call site per boot); the `warn` kinds say which.
+   */
+  warnings: number;
   /** The decision path. */
   why: string[];
   /** vm_insert_pages(): pages left not inserted (the kernel's `*num` afterwards). */
@@ -94,6 +99,7 @@ export function makeOutcome(st: State, result: CallResult, journal: Journal): Ou
     lockedVm: st.totalLockedVm() - journal.lockedVmBefore,
     special: journal.special,
     warn: journal.warn,
+    warnings: journal.warn.filter((w) => w.startsWith('WARN ')).length,
     why: collapseRepeats(journal.why),
   };
   if (result.left !== undefined) out.left = result.left;

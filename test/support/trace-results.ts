@@ -65,6 +65,7 @@ function goodOutcome(): Outcome {
     lockedVm: 0,
     special: false,
     warn: [],
+    warnings: 0,
     why: [...GOOD_WHY],
   };
 }
@@ -80,6 +81,7 @@ function badOutcome(flavor: number): Outcome {
     lockedVm: 0,
     special: false,
     warn: ret === 'BUG' ? ['BUG_ON(!folio_test_large)'] : [],
+    warnings: 0,
     why: [
       'gup: FOLL_PIN|FOLL_LONGTERM on anon vma',
       'zero pfn -> not longterm-pinnable',

@@ -67,6 +67,7 @@ describe('gup-args: bad arguments from v6.3 (is_valid_gup_args)', () => {
       const o = call(id, remote('pin_user_pages_remote', 'FOLL_GET'));
       expect(o.ret, id).toBe(0);
       expect(o.warn, id).toEqual(['WARN is_valid_gup_args']);
+      expect(o.warnings, id).toBe(1);
     }
     const old = call('v6.2', remote('pin_user_pages_remote', 'FOLL_GET'));
     expect(old.ret).toBe(-22);
@@ -158,6 +159,7 @@ describe("gup-args: the numbering is the replayed release's, not the family vers
       const o = call(id, s);
       expect(o.ret, id).toBe(0);
       expect(o.warn, id).toEqual(['WARN is_valid_gup_args']);
+      expect(o.warnings, id).toBe(1);
     }
   });
   it('v6.6 (same family version) does not define the flag: dropped, the pin proceeds', () => {
