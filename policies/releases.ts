@@ -14,6 +14,7 @@ import { parseKernelVersion, versionKey } from '../src/model/kernel-version.ts';
 export const RELEASE_IDS = [
   'v5.4',
   'v5.6',
+  'v5.10',
   'v5.13',
   'v5.18',
   'v5.19-rc1',
@@ -35,6 +36,7 @@ export const RELEASE_IDS = [
   'v6.15',
   'v6.18',
   'v6.19',
+  'v7.1',
 ] as const;
 export type ReleaseId = (typeof RELEASE_IDS)[number];
 
