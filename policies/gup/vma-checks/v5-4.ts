@@ -22,13 +22,26 @@ import type { GupRequest } from '../../../src/model/ops/gup-ops.ts';
 import type { State, Vma } from '../../../src/model/state.ts';
 import { hex, vmaHas, vmaIsAnonymous, vmaIsFsdax, vmaIsHugetlb, vmaIsShmem } from '../gup-helpers.ts';
 
-/** The access checks every version shares (the tail of check_vma_flags()). */
-export function checkAccess(st: State, vma: Vma, flags: ReadonlySet<FollFlag>): number {
+/**
+ * The access checks every version shares (the tail of check_vma_flags()). `hugetlbForceWrite`
+ * false: "hugetlb does not support FOLL_FORCE|FOLL_WRITE" -> -EFAULT (5535be309971 .. the
+ * release before 1d8d14641fd9).
+ */
+export function checkAccess(
+  st: State,
+  vma: Vma,
+  flags: ReadonlySet<FollFlag>,
+  hugetlbForceWrite = true,
+): number {
   const at = `VMA ${hex(vma.start)}-${hex(vma.end)}`;
   if (flags.has('FOLL_WRITE')) {
     if (!vmaHas(vma, 'VM_WRITE')) {
       if (!flags.has('FOLL_FORCE')) {
         st.why(`check_vma_flags: FOLL_WRITE on read-only ${at} -> -EFAULT`);
+        return err('EFAULT');
+      }
+      if (!hugetlbForceWrite && vmaIsHugetlb(vma)) {
+        st.why(`check_vma_flags: FOLL_FORCE|FOLL_WRITE on read-only hugetlb ${at} -> -EFAULT`);
         return err('EFAULT');
       }
       if (!isCowMapping(new Set(vma.flags))) {
