@@ -39,6 +39,45 @@ function numberingSlot(release: string): () => FlagNumbering {
   return slot;
 }
 
+/** Every slot some family version provides, with the first version (in list order) that does. */
+const SLOT_ORIGIN: ReadonlyMap<string, FamilyVersion> = (() => {
+  const out = new Map<string, FamilyVersion>();
+  for (const v of FAMILY_VERSIONS)
+    for (const name of Object.keys(v.ops)) if (!out.has(name)) out.set(name, v);
+  return out;
+})();
+
+// One stub per slot, shared by every table that lacks it (so identical tables stay identical).
+const stubs = new Map<string, (...args: unknown[]) => never>();
+
+/**
+ * The explicit stub for a slot a composition does not have: calling it (a patch reaching for a
+ * kernel function its base release lacks, e.g. `base.vmMixedZeropageAllowed` on v6.10) fails
+ * with a PolicyError that says so, instead of a TypeError from an undefined entry.
+ */
+function missingSlot(name: string): (...args: unknown[]) => never {
+  let stub = stubs.get(name);
+  if (!stub) {
+    const origin = SLOT_ORIGIN.get(name);
+    const first = origin
+      ? ` (first provided by ${origin.family} ${origin.id}, ${origin.release ?? 'unreleased'})`
+      : '';
+    stub = () => {
+      throw new PolicyError('PB_POLICY', `kernel function ${name}() does not exist in this release${first}`);
+    };
+    stubs.set(name, stub);
+  }
+  return stub;
+}
+
+/** Stubs for every known slot the versions leave out. */
+function stubsFor(versions: readonly FamilyVersion[]): Partial<Kernel> {
+  const have = new Set(versions.flatMap((v) => Object.keys(v.ops)));
+  const out: Record<string, unknown> = {};
+  for (const name of SLOT_ORIGIN.keys()) if (!have.has(name)) out[name] = missingSlot(name);
+  return out as Partial<Kernel>;
+}
+
 function build(
   id: string,
   kind: Policy['kind'],
@@ -57,7 +96,11 @@ function build(
     versions: Object.freeze({ ...versions }),
     overrides: Object.keys(overrides),
     ...extra,
-    ops: composeKernel(ordered, { gupFlagNumbering: numberingSlot(scopeRelease), ...overrides }),
+    ops: composeKernel(ordered, {
+      ...stubsFor(ordered),
+      gupFlagNumbering: numberingSlot(scopeRelease),
+      ...overrides,
+    }),
   });
 }
 
@@ -153,7 +196,10 @@ export function getPolicy(id: string): Policy {
 /** Builds a user's policy module onto the release or alias it names. */
 export function policyFromModule(mod: PolicyModule, source?: string, moduleHash?: string): Policy {
   const base = getPolicy(mod.base);
-  for (const name of Object.keys(mod.override)) {
+  const override = typeof mod.override === 'function' ? mod.override(base.ops) : mod.override;
+  if (typeof override !== 'object' || override === null)
+    throw new PolicyError('PB_POLICY', `${mod.id}: override(base) must return an object of kernel functions`);
+  for (const name of Object.keys(override)) {
     if (!(name in base.ops))
       throw new PolicyError('PB_POLICY', `${mod.id}: override '${name}' is not a kernel function`);
   }
@@ -169,6 +215,6 @@ export function policyFromModule(mod: PolicyModule, source?: string, moduleHash?
   for (const n of base.overrides) (baseOverrides as Record<string, unknown>)[n] = base.ops[n as keyof Kernel];
   return build(mod.id, 'user', mod.title ?? `${mod.base} + ${mod.id}`, base.scopeRelease, versions, extra, {
     ...baseOverrides,
-    ...mod.override,
+    ...override,
   });
 }

@@ -102,16 +102,12 @@ function gupApi(k: Kernel, st: State, name: GupCallName, a: GupArgs): GupResult 
   }
 }
 
-/** is_valid_gup_args() arrives in v6.3; before, nothing calls this slot. */
-function isValidGupArgs(): boolean {
-  return true;
-}
-
 export const gupArgsV5_4: FamilyVersion = {
   family: 'gup-args',
   id: 'v5.4',
   subject: 'GUP API argument rules (v5.4)',
   release: 'v5.4',
   summary: 'get_user_pages_remote() rejects FOLL_LONGTERM with a WARN and -EINVAL; no pin_user_pages*().',
-  ops: { gupApi, isValidGupArgs },
+  // is_valid_gup_args() arrives in v6.3 (d64e2dbc33a1): before it the slot is the registry's stub.
+  ops: { gupApi },
 };

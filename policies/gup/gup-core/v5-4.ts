@@ -79,15 +79,6 @@ function gup(k: Kernel, st: State, name: Parameters<Kernel['gup']>[2], a: Parame
     return UNSUPPORTED;
   }
   const res = k.gupApi(k, st, name, a);
-  const seq = st.callSeq;
-  if (seq !== undefined) {
-    st.recordCall(seq, {
-      pfns: res.pfns,
-      pin: name.startsWith('pin_'),
-      released: false,
-      longterm: a.gupFlags.has('FOLL_LONGTERM') && typeof res.ret === 'number' && res.ret > 0,
-    });
-  }
   return res.pfns.length > 0 ? { ret: res.ret, pfns: res.pfns } : { ret: res.ret };
 }
 
@@ -101,21 +92,8 @@ function release(
     st.why(`${name}() does not exist in this release`);
     return UNSUPPORTED;
   }
-  let pfns: number[];
-  let longterm: boolean | undefined;
-  if (a.of !== undefined) {
-    const rec = st.callRecord(a.of);
-    if (!rec) {
-      st.why(`of=${a.of}: that call returned no pages: nothing to release`);
-      return { ret: 0 };
-    }
-    if (rec.released) st.why(`of=${a.of}: already released once: released again`);
-    rec.released = true;
-    pfns = rec.pfns;
-    longterm = rec.longterm;
-  } else {
-    pfns = [st.resolvePfn(a.pfn ?? 'zero')];
-  }
+  // `of=` was resolved by the dispatcher (replay bookkeeping, src/model/dispatch.ts).
+  const { pfns, longterm } = a;
   for (const pfn of pfns) {
     if (name === 'put_page') {
       const folio = st.folioOf(pfn);
