@@ -90,6 +90,8 @@ export interface FamilyVersion {
   /** What changed from the previous version, in a sentence or two. */
   summary: string;
   link?: string;
+  /** The file URL of the module that defines it (`import.meta.url`): the start of its module graph. */
+  module?: string;
   ops: Partial<Kernel>;
 }
 

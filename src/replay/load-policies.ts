@@ -11,6 +11,8 @@ import type { PolicyModule } from '../../policies/define-policy.ts';
 import { getPolicy, policyFromModule, releases } from '../../policies/index.ts';
 import { PolicyError } from '../errors.ts';
 import type { Policy } from '../model/kernel.ts';
+import { moduleGraphHash } from './module-graph.ts';
+import { policyIdentityHash } from './policy-info.ts';
 
 /** A policy spec naming a module file (`./fix.ts`, `patches/fix.mjs`) rather than a registry id. */
 export function isModulePath(spec: string): boolean {
@@ -38,7 +40,16 @@ export async function loadPolicyModule(path: string, cwd = process.cwd()): Promi
       `${path}: the default export must be definePolicy({...}) from policies/define-policy.ts`,
     );
   }
-  const hash = createHash('sha256').update(text).digest('hex');
+  // The module's whole graph (helpers it imports included) and the identity of the release it
+  // builds on: a change to either expires triage decisions about this policy.
+  const base = typeof def.base === 'string' ? getPolicy(def.base) : undefined;
+  const hash = createHash('sha256')
+    .update(text)
+    .update('\0')
+    .update(moduleGraphHash([abs]))
+    .update('\0')
+    .update(base ? policyIdentityHash(base) : '')
+    .digest('hex');
   return policyFromModule(def, abs, hash);
 }
 

@@ -28,6 +28,7 @@ function gupApi(k: Kernel, st: State, name: GupCallName, a: GupArgs): GupResult 
 
 export const gupArgs447f3e45c18a: FamilyVersion = {
   family: 'gup-args',
+  module: import.meta.url,
   id: '447f3e45c18a',
   commit: '447f3e45c18a',
   subject: "mm/gup: don't permit users to call get_user_pages with FOLL_LONGTERM",

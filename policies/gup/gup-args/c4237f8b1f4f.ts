@@ -145,6 +145,7 @@ function gupApi(k: Kernel, st: State, name: GupCallName, a: GupArgs): GupResult 
 
 export const gupArgsC4237f8b1f4f: FamilyVersion = {
   family: 'gup-args',
+  module: import.meta.url,
   id: 'c4237f8b1f4f',
   commit: 'c4237f8b1f4f',
   subject: "mm: fix get_user_pages_remote()'s handling of FOLL_LONGTERM",

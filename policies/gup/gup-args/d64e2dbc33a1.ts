@@ -112,6 +112,7 @@ export function gupApiV6_3(k: Kernel, st: State, name: GupCallName, a: GupArgs):
 
 export const gupArgsD64e2dbc33a1: FamilyVersion = {
   family: 'gup-args',
+  module: import.meta.url,
   id: 'd64e2dbc33a1',
   commit: 'd64e2dbc33a1',
   subject: 'mm/gup: simplify the external interface functions and consolidate invariants',

@@ -24,6 +24,7 @@ function isValidGupArgs(k: Kernel, st: State, req: GupRequest, toSet: readonly F
 
 export const gupArgsD74943a2f3cd: FamilyVersion = {
   family: 'gup-args',
+  module: import.meta.url,
   id: 'd74943a2f3cd',
   commit: 'd74943a2f3cd',
   subject: 'mm/gup: reintroduce FOLL_NUMA as FOLL_HONOR_NUMA_FAULT',

@@ -104,6 +104,7 @@ function gupApi(k: Kernel, st: State, name: GupCallName, a: GupArgs): GupResult 
 
 export const gupArgsV5_4: FamilyVersion = {
   family: 'gup-args',
+  module: import.meta.url,
   id: 'v5.4',
   subject: 'GUP API argument rules (v5.4)',
   release: 'v5.4',

@@ -25,6 +25,7 @@ function gupApi(k: Kernel, st: State, name: GupCallName, a: GupArgs): GupResult 
 
 export const gupArgsV6_2: FamilyVersion = {
   family: 'gup-args',
+  module: import.meta.url,
   id: 'v6.2',
   subject: 'pin_user_pages_remote(): FOLL_LONGTERM allowed with a locked pointer',
   release: 'v6.2',

@@ -14,6 +14,7 @@ import { gupArgsD74943a2f3cd } from './d74943a2f3cd.ts';
 
 export const gupArgsV6_6: FamilyVersion = {
   family: 'gup-args',
+  module: import.meta.url,
   id: 'v6.6',
   subject: 'is_valid_gup_args(): FOLL_HONOR_NUMA_FAULT no longer forced',
   release: 'v6.6',

@@ -411,6 +411,7 @@ function putPage(_k: Kernel, st: State, folio: Folio): void {
 
 export const gupCoreV5_4: FamilyVersion = {
   family: 'gup-core',
+  module: import.meta.url,
   id: 'v5.4',
   subject: 'get_user_pages() core: page walk, faults, entry points (v5.4)',
   release: 'v5.4',

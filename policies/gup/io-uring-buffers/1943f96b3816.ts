@@ -22,6 +22,7 @@ function ioPinPages(k: Kernel, st: State, mm: number, addr: number, len: number)
 
 export const ioUringBuffers1943f96b3816: FamilyVersion = {
   family: 'io-uring-buffers',
+  module: import.meta.url,
   id: '1943f96b3816',
   commit: '1943f96b3816',
   subject: 'io_uring: unify io_pin_pages()',

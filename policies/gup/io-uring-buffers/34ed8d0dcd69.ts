@@ -24,6 +24,7 @@ function ioPinPages(k: Kernel, st: State, mm: number, addr: number, len: number)
 
 export const ioUringBuffers34ed8d0dcd69: FamilyVersion = {
   family: 'io-uring-buffers',
+  module: import.meta.url,
   id: '34ed8d0dcd69',
   commit: '34ed8d0dcd69',
   subject: 'io_uring: rsrc: delegate VMA file-backed check to GUP',

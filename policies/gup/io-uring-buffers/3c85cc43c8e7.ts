@@ -11,6 +11,7 @@ import { ioUringBuffersShmemExempt } from './shmem-exempt.ts';
 
 export const ioUringBuffers3c85cc43c8e7: FamilyVersion = {
   family: 'io-uring-buffers',
+  module: import.meta.url,
   id: '3c85cc43c8e7',
   commit: '3c85cc43c8e7',
   subject: 'Revert "io_uring/rsrc: disallow multi-source reg buffers"',

@@ -30,6 +30,7 @@ function ioCoalesceBuffer(k: Kernel, st: State, pfns: number[]): number[] {
 
 export const ioUringBuffers57bebf807e2a: FamilyVersion = {
   family: 'io-uring-buffers',
+  module: import.meta.url,
   id: '57bebf807e2a',
   commit: '57bebf807e2a',
   subject: 'io_uring/rsrc: optimise registered huge pages',

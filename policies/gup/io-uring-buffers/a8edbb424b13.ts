@@ -61,6 +61,7 @@ function ioCoalesceBuffer(k: Kernel, st: State, pfns: number[]): number[] {
 
 export const ioUringBuffersA8edbb424b13: FamilyVersion = {
   family: 'io-uring-buffers',
+  module: import.meta.url,
   id: 'a8edbb424b13',
   commit: 'a8edbb424b13',
   subject: 'io_uring/rsrc: enable multi-hugepage buffer coalescing',

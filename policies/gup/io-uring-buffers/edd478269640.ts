@@ -39,6 +39,7 @@ function ioCheckBufferVmas(_k: Kernel, st: State, vmas: readonly Vma[]): number 
 
 export const ioUringBuffersEdd478269640: FamilyVersion = {
   family: 'io-uring-buffers',
+  module: import.meta.url,
   id: 'edd478269640',
   commit: 'edd478269640',
   subject: 'io_uring/rsrc: disallow multi-source reg buffers',

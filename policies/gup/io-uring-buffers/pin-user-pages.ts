@@ -31,6 +31,7 @@ function ioUnmapBuffer(k: Kernel, st: State, buf: RegisteredBuffer): void {
 
 export const ioUringBuffersPinUserPages: FamilyVersion = {
   family: 'io-uring-buffers',
+  module: import.meta.url,
   id: 'pin-user-pages',
   subject: 'fs/io_uring: set FOLL_PIN via pin_user_pages()',
   release: 'v5.6',

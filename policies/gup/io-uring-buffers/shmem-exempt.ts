@@ -37,6 +37,7 @@ function ioCheckBufferVmas(_k: Kernel, st: State, vmas: readonly Vma[]): number 
 
 export const ioUringBuffersShmemExempt: FamilyVersion = {
   family: 'io-uring-buffers',
+  module: import.meta.url,
   id: 'shmem-exempt',
   subject: 'io_uring: allow shmem-backed registered buffers',
   release: 'v5.14',

@@ -200,6 +200,7 @@ export function ioUringUnregister(k: Kernel, st: State, a: IoUringArgs): CallRes
 
 export const ioUringBuffersV5_4: FamilyVersion = {
   family: 'io-uring-buffers',
+  module: import.meta.url,
   id: 'v5.4',
   subject:
     'io_uring fixed buffers (v5.4): get_user_pages(FOLL_WRITE|FOLL_LONGTERM), file-backed VMAs refused',

@@ -66,6 +66,7 @@ function checkAndMigrateMovablePages(k: Kernel, st: State, req: GupRequest, rc: 
 
 export const longtermMigrate67e139b02d99: FamilyVersion = {
   family: 'longterm-migrate',
+  module: import.meta.url,
   id: '67e139b02d99',
   commit: '67e139b02d99',
   subject: 'mm/gup.c: refactor check_and_migrate_movable_pages()',

@@ -170,6 +170,7 @@ export function migrateCollected(
 
 export const longtermMigrateD1e153fea2a8: FamilyVersion = {
   family: 'longterm-migrate',
+  module: import.meta.url,
   id: 'd1e153fea2a8',
   commit: 'd1e153fea2a8',
   subject: 'mm/gup: migrate pinned pages out of movable zone',

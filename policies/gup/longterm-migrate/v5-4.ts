@@ -153,6 +153,7 @@ function migratePages(_k: Kernel, st: State, folios: readonly Folio[]): number {
 
 export const longtermMigrateV5_4: FamilyVersion = {
   family: 'longterm-migrate',
+  module: import.meta.url,
   id: 'v5.4',
   subject: 'FOLL_LONGTERM: check_dax_vmas + check_and_migrate_cma_pages (v5.4)',
   release: 'v5.4',

@@ -75,6 +75,7 @@ export function gupPutFolioV5_7(
 
 export const pinAccounting3faa52c03f44: FamilyVersion = {
   family: 'pin-accounting',
+  module: import.meta.url,
   id: '3faa52c03f44',
   commit: '3faa52c03f44',
   subject: 'mm/gup: track FOLL_PIN pages',

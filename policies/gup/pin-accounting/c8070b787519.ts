@@ -40,6 +40,7 @@ function gupPutFolio(k: Kernel, st: State, folio: Folio, refs: number, flags: Re
 
 export const pinAccountingC8070b787519: FamilyVersion = {
   family: 'pin-accounting',
+  module: import.meta.url,
   id: 'c8070b787519',
   commit: 'c8070b787519',
   subject: "mm: Don't pin ZERO_PAGE in pin_user_pages()",

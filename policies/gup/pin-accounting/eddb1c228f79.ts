@@ -53,6 +53,7 @@ export function unpinUserPageCommon(k: Kernel, st: State, pfn: number, makeDirty
 
 export const pinAccountingEddb1c228f79: FamilyVersion = {
   family: 'pin-accounting',
+  module: import.meta.url,
   id: 'eddb1c228f79',
   commit: 'eddb1c228f79',
   subject: 'mm/gup: introduce pin_user_pages*() and FOLL_PIN',

@@ -59,6 +59,7 @@ function unpinUserPage(k: Kernel, st: State, pfn: number, makeDirty: boolean): v
 
 export const pinAccountingNone: FamilyVersion = {
   family: 'pin-accounting',
+  module: import.meta.url,
   id: 'none',
   subject: 'no FOLL_PIN: GUP references are FOLL_GET (+1)',
   release: 'v5.4',

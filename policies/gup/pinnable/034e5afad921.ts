@@ -29,6 +29,7 @@ function isLongtermPinnable(_k: Kernel, st: State, folio: Folio): boolean {
 
 export const pinnable034e5afad921: FamilyVersion = {
   family: 'pinnable',
+  module: import.meta.url,
   id: '034e5afad921',
   commit: '034e5afad921',
   subject: 'mm: re-allow pinning of zero pfns',

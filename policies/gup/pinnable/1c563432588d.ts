@@ -42,6 +42,7 @@ function isLongtermPinnable(_k: Kernel, st: State, folio: Folio): boolean {
 
 export const pinnable1c563432588d: FamilyVersion = {
   family: 'pinnable',
+  module: import.meta.url,
   id: '1c563432588d',
   commit: '1c563432588d',
   subject: 'mm: fix is_pinnable_page against a cma page',

@@ -32,6 +32,7 @@ function isLongtermPinnable(_k: Kernel, st: State, folio: Folio): boolean {
 
 export const pinnable8e3560d963d2: FamilyVersion = {
   family: 'pinnable',
+  module: import.meta.url,
   id: '8e3560d963d2+9afaf30f7a1a',
   commit: '8e3560d963d2',
   subject: 'mm: honor PF_MEMALLOC_PIN for all movable pages; mm/gup: do not migrate zero page',

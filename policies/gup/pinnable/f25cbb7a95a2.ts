@@ -37,6 +37,7 @@ function isLongtermPinnable(_k: Kernel, st: State, folio: Folio): boolean {
 
 export const pinnableF25cbb7a95a2: FamilyVersion = {
   family: 'pinnable',
+  module: import.meta.url,
   id: 'f25cbb7a95a2',
   commit: 'f25cbb7a95a2',
   subject: 'mm: add zone device coherent type memory support',

@@ -47,6 +47,7 @@ function isLongtermPinnable(_k: Kernel, st: State, folio: Folio): boolean {
 
 export const pinnableFcab34b433e2: FamilyVersion = {
   family: 'pinnable',
+  module: import.meta.url,
   id: 'fcab34b433e2',
   commit: 'fcab34b433e2',
   subject: 'mm: re-allow pinning of zero pfns (again)',

@@ -22,6 +22,7 @@ function isLongtermPinnable(_k: Kernel, st: State, folio: Folio): boolean {
 
 export const pinnableFsdaxV6_15: FamilyVersion = {
   family: 'pinnable',
+  module: import.meta.url,
   id: 'fsdax-v6.15',
   subject: "mm/gup: don't allow FOLL_LONGTERM pinning of FS DAX pages",
   release: 'v6.15',

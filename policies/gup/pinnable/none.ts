@@ -26,6 +26,7 @@ function isLongtermPinnable(_k: Kernel, st: State, folio: Folio): boolean {
 
 export const pinnableNone: FamilyVersion = {
   family: 'pinnable',
+  module: import.meta.url,
   id: 'none',
   subject: 'no is_pinnable_page(): only CMA pages are special for FOLL_LONGTERM',
   release: 'v5.4',

@@ -38,6 +38,7 @@ function gupMustUnshare(
 
 export const unshare84209e87c696: FamilyVersion = {
   family: 'unshare',
+  module: import.meta.url,
   id: '84209e87c696',
   commit: '84209e87c696',
   subject: 'mm/gup: reliable R/O long-term pinning in COW mappings',

@@ -49,6 +49,7 @@ function gupMustUnshare(
 
 export const unshareA7f226604170: FamilyVersion = {
   family: 'unshare',
+  module: import.meta.url,
   id: 'a7f226604170',
   commit: 'a7f226604170',
   subject: 'mm/gup: trigger FAULT_FLAG_UNSHARE when R/O-pinning a possibly shared anonymous page',

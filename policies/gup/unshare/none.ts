@@ -12,6 +12,7 @@ import type { FamilyVersion } from '../../../src/model/kernel.ts';
 
 export const unshareNone: FamilyVersion = {
   family: 'unshare',
+  module: import.meta.url,
   id: 'none',
   subject: 'no unsharing for R/O pins',
   release: 'v5.4',

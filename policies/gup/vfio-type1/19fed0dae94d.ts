@@ -45,6 +45,7 @@ function vfioPutPfn(k: Kernel, st: State, pfn: number, write: boolean): 0 | 1 {
 
 export const vfioType119fed0dae94d: FamilyVersion = {
   family: 'vfio-type1',
+  module: import.meta.url,
   id: '19fed0dae94d',
   commit: '19fed0dae94d',
   subject: 'vfio, mm: pin_user_pages (FOLL_PIN) and put_user_page() conversion',

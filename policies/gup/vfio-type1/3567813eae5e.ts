@@ -29,6 +29,7 @@ function vfioVaddrGetPfn(k: Kernel, st: State, mm: number, vaddr: number, write:
 
 export const vfioType13567813eae5e: FamilyVersion = {
   family: 'vfio-type1',
+  module: import.meta.url,
   id: '3567813eae5e',
   commit: '3567813eae5e',
   subject: 'vfio: fix FOLL_LONGTERM use, simplify get_user_pages_remote() call',

@@ -17,6 +17,7 @@ import { vfioType1873aefb376bb } from './873aefb376bb.ts';
 
 export const vfioType15b992412776c: FamilyVersion = {
   family: 'vfio-type1',
+  module: import.meta.url,
   id: '5b992412776c',
   commit: '5b992412776c',
   subject: 'Revert "vfio/type1: Unpin zero pages"',

@@ -35,6 +35,7 @@ function vfioVaddrGetPfn(k: Kernel, st: State, mm: number, vaddr: number, write:
 
 export const vfioType1873aefb376bb: FamilyVersion = {
   family: 'vfio-type1',
+  module: import.meta.url,
   id: '873aefb376bb',
   commit: '873aefb376bb',
   subject: 'vfio/type1: Unpin zero pages',

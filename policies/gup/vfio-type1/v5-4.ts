@@ -222,6 +222,7 @@ export function vfioUnmapDma(k: Kernel, st: State, a: VfioArgs): CallResult {
 
 export const vfioType1V5_4: FamilyVersion = {
   family: 'vfio-type1',
+  module: import.meta.url,
   id: 'v5.4',
   subject: 'vfio type1 DMA map/unmap (v5.4): local get_user_pages vs remote get_user_pages_remote',
   release: 'v5.4',

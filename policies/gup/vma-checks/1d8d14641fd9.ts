@@ -29,6 +29,7 @@ function checkVmaFlags(k: Kernel, st: State, vma: Vma, flags: ReadonlySet<FollFl
 
 export const vmaChecks1d8d14641fd9: FamilyVersion = {
   family: 'vma-checks',
+  module: import.meta.url,
   id: '1d8d14641fd9',
   commit: '1d8d14641fd9',
   subject: 'mm/hugetlb: support FOLL_FORCE|FOLL_WRITE',

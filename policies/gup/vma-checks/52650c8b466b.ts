@@ -36,6 +36,7 @@ function checkPinnedVmas(): number {
 
 export const vmaChecks52650c8b466b: FamilyVersion = {
   family: 'vma-checks',
+  module: import.meta.url,
   id: '52650c8b466b',
   commit: '52650c8b466b',
   subject: 'mm/gup: remove the vma allocation from gup_longterm_locked()',

@@ -30,6 +30,7 @@ function checkVmaFlags(_k: Kernel, st: State, vma: Vma, flags: ReadonlySet<FollF
 
 export const vmaChecks5535be309971: FamilyVersion = {
   family: 'vma-checks',
+  module: import.meta.url,
   id: '5535be309971',
   commit: '5535be309971',
   subject: 'mm/gup: fix FOLL_FORCE COW security issue and remove FOLL_COW',

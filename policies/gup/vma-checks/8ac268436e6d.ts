@@ -56,6 +56,7 @@ function checkVmaFlags(k: Kernel, st: State, vma: Vma, flags: ReadonlySet<FollFl
 
 export const vmaChecks8ac268436e6d: FamilyVersion = {
   family: 'vma-checks',
+  module: import.meta.url,
   id: '8ac268436e6d',
   commit: '8ac268436e6d',
   subject: 'mm/gup: disallow FOLL_LONGTERM GUP-nonfast writing to file-backed mappings',

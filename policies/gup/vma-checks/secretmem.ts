@@ -34,6 +34,7 @@ function checkVmaFlags(_k: Kernel, st: State, vma: Vma, flags: ReadonlySet<FollF
 
 export const vmaChecksSecretmem: FamilyVersion = {
   family: 'vma-checks',
+  module: import.meta.url,
   id: 'secretmem',
   subject: 'mm: introduce memfd_secret system call to create "secret" memory areas',
   release: 'v5.14',

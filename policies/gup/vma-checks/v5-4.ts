@@ -106,6 +106,7 @@ function vmaNeedsDirtyTracking(_k: Kernel, _st: State, vma: Vma): boolean {
 
 export const vmaChecksV5_4: FamilyVersion = {
   family: 'vma-checks',
+  module: import.meta.url,
   id: 'v5.4',
   subject: 'check_vma_flags() and check_dax_vmas() (v5.4)',
   release: 'v5.4',

@@ -29,6 +29,7 @@ const pudStep06: PudStep = (_k, st, _vma, _addr, pud) => {
 
 export const folioWalk10d83d7781a8: FamilyVersion = {
   family: 'folio-walk',
+  module: import.meta.url,
   id: '10d83d7781a8',
   commit: '10d83d7781a8',
   subject: 'mm/pagewalk: Check pfnmap for folio_walk_start()',

@@ -24,6 +24,7 @@ const pudStepNormal: PudStep = (k, st, vma, addr, pud) => {
 
 export const folioWalk2db308160b5a: FamilyVersion = {
   family: 'folio-walk',
+  module: import.meta.url,
   id: '2db308160b5a',
   commit: '2db308160b5a',
   subject: 'mm: introduce and use vm_normal_page_pud()',

@@ -92,6 +92,7 @@ const pudStepBefore06: PudStep = (_k, st, _vma, _addr, pud) => {
 
 export const folioWalkAa39ca6940f1: FamilyVersion = {
   family: 'folio-walk',
+  module: import.meta.url,
   id: 'aa39ca6940f1',
   commit: 'aa39ca6940f1',
   subject: 'mm/pagewalk: introduce folio_walk_start() + folio_walk_end()',

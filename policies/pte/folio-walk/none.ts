@@ -9,6 +9,7 @@ import type { FamilyVersion } from '../../../src/model/kernel.ts';
 
 export const folioWalkNone: FamilyVersion = {
   family: 'folio-walk',
+  module: import.meta.url,
   id: 'none',
   subject: 'no folio_walk_start() before v6.12',
   release: 'v5.4',

@@ -63,6 +63,7 @@ function needsCopy(vma: Vma): boolean {
 
 export const mmCoreV5_4: FamilyVersion = {
   family: 'mm-core',
+  module: import.meta.url,
   id: 'v5.4',
   subject: 'entry points, munmap (zap) and fork (copy_page_range) of the page-table side',
   release: 'v5.4',

@@ -18,6 +18,7 @@ const base = normalPageFce831c92092.ops.vmNormalPage!;
 
 export const normalPage10d83d7781a8: FamilyVersion = {
   family: 'normal-page',
+  module: import.meta.url,
   id: '10d83d7781a8',
   commit: '10d83d7781a8',
   subject: 'mm/pagewalk: Check pfnmap for folio_walk_start()',

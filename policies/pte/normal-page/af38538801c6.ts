@@ -35,6 +35,7 @@ const FN: Record<Level, string> = {
 
 export const normalPageAf38538801c6: FamilyVersion = {
   family: 'normal-page',
+  module: import.meta.url,
   id: 'af38538801c6',
   commit: 'af38538801c6',
   subject: 'mm/memory: factor out common code from vm_normal_page_*()',

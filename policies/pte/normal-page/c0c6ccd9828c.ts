@@ -24,6 +24,7 @@ import { normalPageAf38538801c6 } from './af38538801c6.ts';
 
 export const normalPageC0c6ccd9828c: FamilyVersion = {
   family: 'normal-page',
+  module: import.meta.url,
   id: 'c0c6ccd9828c',
   commit: 'c0c6ccd9828c',
   subject: 'mm: fix __vm_normal_page() to handle missing support for pmd_special()/pud_special()',

@@ -19,6 +19,7 @@ const base = normalPageV5_4.ops.vmNormalPage!;
 
 export const normalPageFce831c92092: FamilyVersion = {
   family: 'normal-page',
+  module: import.meta.url,
   id: 'fce831c92092',
   commit: 'fce831c92092',
   subject: 'mm/memory: cleanly support zeropage in vm_insert_page*(), vm_map_pages*() and vmf_insert_mixed()',

@@ -156,6 +156,7 @@ export function lookupNormalPageWith(
 
 export const normalPageV5_4: FamilyVersion = {
   family: 'normal-page',
+  module: import.meta.url,
   id: 'v5.4',
   subject: 'vm_normal_page(), vm_normal_page_pmd() as of v5.4 (unchanged through v6.10)',
   release: 'v5.4',

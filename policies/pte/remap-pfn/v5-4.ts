@@ -68,6 +68,7 @@ export function vmfInsertPfnHugeBugs(st: State, vma: Vma, pfn: number): string |
 
 export const remapPfnV5_4: FamilyVersion = {
   family: 'remap-pfn',
+  module: import.meta.url,
   id: 'v5.4',
   subject: 'remap_pfn_range(), vmf_insert_pfn*() as of v5.4',
   release: 'v5.4',

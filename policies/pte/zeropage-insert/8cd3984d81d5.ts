@@ -26,6 +26,7 @@ import { insertRefcountedPte, pageCount, setMixedmapOrBug, zeropageInsertV5_4 } 
 
 export const zeropageInsert8cd3984d81d5: FamilyVersion = {
   family: 'zeropage-insert',
+  module: import.meta.url,
   id: '8cd3984d81d5',
   commit: '8cd3984d81d5',
   subject: 'mm/memory.c: add vm_insert_pages()',

@@ -26,6 +26,7 @@ const v1 = zeropageInsertV1Posting.ops;
 
 export const zeropageInsertFce831c92092: FamilyVersion = {
   family: 'zeropage-insert',
+  module: import.meta.url,
   id: 'fce831c92092',
   commit: 'fce831c92092',
   subject: 'mm/memory: cleanly support zeropage in vm_insert_page*(), vm_map_pages*() and vmf_insert_mixed()',

@@ -31,6 +31,7 @@ const prev = zeropageInsertFce831c92092.ops;
 
 export const zeropageInsertMkwrite: FamilyVersion = {
   family: 'zeropage-insert',
+  module: import.meta.url,
   id: 'insert-page-mkwrite',
   subject: 'mm/memory: enhance insert_page_into_pte_locked() to create writable mappings',
   release: 'v6.15',

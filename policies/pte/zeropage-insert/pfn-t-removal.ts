@@ -25,6 +25,7 @@ import { insertMixedAfterOk } from './v5-4.ts';
 
 export const zeropageInsertPfnTRemoval: FamilyVersion = {
   family: 'zeropage-insert',
+  module: import.meta.url,
   id: 'pfn-t-removal',
   subject: 'mm: remove pfn_t and pte_devmap from vm_mixed_ok() / __vm_insert_mixed()',
   release: 'v6.17',

@@ -50,6 +50,7 @@ export function zeropageAllowed(st: State, vma: Vma, neverWritable: boolean, tag
 
 export const zeropageInsertV1Posting: FamilyVersion = {
   family: 'zeropage-insert',
+  module: import.meta.url,
   id: 'v1-posting',
   subject:
     '[PATCH v1 1/2] mm/memory: cleanly support zeropage in vm_insert_page*(), vm_map_pages*() and vmf_insert_mixed()',

@@ -71,6 +71,7 @@ export function insertRefcountedPte(st: State, mm: number, vma: Vma, addr: numbe
 
 export const zeropageInsertV5_4: FamilyVersion = {
   family: 'zeropage-insert',
+  module: import.meta.url,
   id: 'v5.4',
   subject: 'vm_insert_page(), vm_map_pages(), vmf_insert_mixed*() as of v5.4',
   release: 'v5.4',
