@@ -22,6 +22,14 @@
  *
  * Simplification: pin_user_pages_unlocked()'s failure value is taken to be 0 like its
  * siblings (UNVERIFIED).
+ *
+ * Source read (6.12.118 and 7.2.13, identical): mm/gup.c:is_valid_gup_args() (the five
+ * WARN_ON_ONCE tests in the order modelled; INTERNAL_GUP_FLAGS from mm/internal.h, with
+ * FOLL_MADV_POPULATE in both, see the gupFlagNumbering slot), get_user_pages() and
+ * get_user_pages_remote() -EINVAL, get_user_pages_fast()/pin_user_pages_fast() -EINVAL then
+ * gup_fast_fallback() with the FOLL_WRITE|LONGTERM|FORCE|PIN|GET|FAST_ONLY|NOFAULT|PCI_P2PDMA|
+ * HONOR_NUMA_FAULT mask, pin_user_pages_remote(), pin_user_pages() and pin_user_pages_unlocked()
+ * `return 0;` (the last confirms the simplification below). 6.3 .. 6.11 not read.
  */
 import { err } from '../../../src/model/errno.ts';
 import type { GupArgs, GupCallName } from '../../../src/model/events.ts';

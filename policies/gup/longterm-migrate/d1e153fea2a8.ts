@@ -23,6 +23,9 @@
  * What changed from longterm-migrate v5.4: every page failing the predicate (ZONE_MOVABLE too)
  * is migrated, the call only returns once all pages pass; isolation failures now force another
  * round instead of being ignored; a failed migration is an error (-ENOMEM), not a pin in place.
+ *
+ * Source read: none of v5.13 .. v6.0 (not packaged in Debian); the -EBUSY error path shared
+ * with 67e139b02d99 (migrateCollected) was read in 6.1.192, 6.12.118 and 7.2.13.
  */
 import { err } from '../../../src/model/errno.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';

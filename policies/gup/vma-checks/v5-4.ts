@@ -14,6 +14,11 @@
  *   any fs-dax VMA among theirs -> -EOPNOTSUPP (the caller puts every page first).
  * - vma_needs_dirty_tracking() (mm/mmap.c, used from v6.5): defined here because it reads only
  *   the VMA; see vmaNeedsDirtyTracking below for how the model decides it.
+ *
+ * Source read: 5.10.262 mm/gup.c:check_vma_flags() (VM_IO|VM_PFNMAP, FOLL_ANON, then the
+ * access tests; no fs-dax, secretmem or hugetlb test) and check_dax_vmas(). v5.4 itself not read.
+ * Not modelled: FOLL_SPLIT_PMD on hugetlb -> -EOPNOTSUPP (in 6.12.118 and 7.2.13, not in 6.1.192;
+ * release not read) and VM_SHADOW_STACK (no such VMA flag in the vocabulary).
  */
 import { err } from '../../../src/model/errno.ts';
 import { type FollFlag, isCowMapping } from '../../../src/model/flags.ts';

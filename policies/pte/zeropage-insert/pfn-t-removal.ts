@@ -15,6 +15,10 @@
  * !allowed) -> no; VM_MIXEDMAP -> yes; zero pfn -> yes; else no (no pfn_t_devmap / pfn_t_special
  * exceptions, so an fs-dax pfn outside VM_MIXEDMAP is now VM_FAULT_SIGBUS); __vm_insert_mixed()
  * takes insert_page() for any pfn_valid pfn on an arch without pte_special (no devmap exception).
+ *
+ * Source read: 7.2.13 mm/gup.c:follow_page_pte() no longer has the pte_devmap()/get_dev_pagemap()
+ * branch 6.12.118 has (consistent with the pfn_t/devmap removal); mm/memory.c insert functions
+ * not compared branch by branch in this session.
  */
 
 import type { FamilyVersion } from '../../../src/model/kernel.ts';
