@@ -18,8 +18,10 @@ export interface Outcome {
   refs: Record<string, number>;
   /** `_pincount` change of large folios. */
   pins: Record<string, number>;
-  /** locked_vm change (pages). */
+  /** locked_vm change (pages): mm->locked_vm (vfio) plus user->locked_vm (io_uring). */
   lockedVm: number;
+  /** mm->pinned_vm change (io_uring), when non-zero. */
+  pinnedVm?: number;
   /** The entry was installed as a special mapping: no reference, rmap or rss. */
   special: boolean;
   /** WARN / BUG / Bad page map kinds, in order. */
@@ -102,6 +104,8 @@ export function makeOutcome(st: State, result: CallResult, journal: Journal): Ou
     warnings: journal.warn.filter((w) => w.startsWith('WARN ')).length,
     why: collapseRepeats(journal.why),
   };
+  const pinnedVm = st.totalPinnedVm() - journal.pinnedVmBefore;
+  if (pinnedVm !== 0) out.pinnedVm = pinnedVm;
   if (result.left !== undefined) out.left = result.left;
   return out;
 }

@@ -90,8 +90,10 @@ export interface Mm {
   pte: Map<number, Entry>;
   pmd: Map<number, Entry>;
   pud: Map<number, Entry>;
-  /** Pages accounted in locked_vm (vfio, io_uring charge to the user/mm). */
+  /** mm->locked_vm: what vfio type1 charges (account_locked_vm), checked against RLIMIT_MEMLOCK. */
   lockedVm: number;
+  /** mm->pinned_vm: what io_uring charges to ctx->mm_account (never limited). */
+  pinnedVm: number;
   rss: { file: number; anon: number; shmem: number };
 }
 
@@ -144,6 +146,12 @@ export interface StateData {
   calls: Map<number, CallRecord>;
   /** Outstanding FOLL_LONGTERM pins per pfn (for the long-term-pins-on-movable final check). */
   longterm: Map<number, number>;
+  /**
+   * user->locked_vm of the (one) user the trace runs as: what io_uring charges to ctx->user
+   * (set only without CAP_IPC_LOCK) and checks against RLIMIT_MEMLOCK, apart from any
+   * mm->locked_vm (7.2.13 and 6.1.192 io_uring/rsrc.c: __io_account_mem()).
+   */
+  userLockedVm: number;
   counters: Counters;
   nextAlloc: number;
 }
@@ -155,6 +163,7 @@ export interface Journal {
   refs: Map<string, number>;
   pins: Map<string, number>;
   lockedVmBefore: number;
+  pinnedVmBefore: number;
   special: boolean;
   /** The call's `seq` in its scenario, when the caller knows it (for `st.recordCall`). */
   seq?: number;
@@ -168,6 +177,7 @@ function emptyMm(id: number): Mm {
     pmd: new Map(),
     pud: new Map(),
     lockedVm: 0,
+    pinnedVm: 0,
     rss: { file: 0, anon: 0, shmem: 0 },
   };
 }
@@ -186,6 +196,7 @@ export class State {
       ioUring: new Map(),
       calls: new Map(),
       longterm: new Map(),
+      userLockedVm: 0,
       counters: { pinsAcquired: 0, pinsReleased: 0, warnings: 0, bugs: 0, badPageMaps: 0 },
       nextAlloc: 1,
     };
@@ -455,8 +466,25 @@ export class State {
     if (this.journal) this.journal.pins.set(folio.name, (this.journal.pins.get(folio.name) ?? 0) + delta);
   }
 
+  /** mm->locked_vm (vfio). */
   addLockedVm(mmId: number, pages: number): void {
     this.mm(mmId).lockedVm += pages;
+  }
+
+  /** user->locked_vm (io_uring's ctx->user). */
+  addUserLockedVm(pages: number): void {
+    this.data.userLockedVm += pages;
+  }
+
+  /** mm->pinned_vm (io_uring's ctx->mm_account). */
+  addPinnedVm(mmId: number, pages: number): void {
+    this.mm(mmId).pinnedVm += pages;
+  }
+
+  totalPinnedVm(): number {
+    let n = 0;
+    for (const mm of this.data.mms.values()) n += mm.pinnedVm;
+    return n;
   }
 
   // ---- journal and counters --------------------------------------------------------------------
@@ -468,6 +496,7 @@ export class State {
       refs: new Map(),
       pins: new Map(),
       lockedVmBefore: this.totalLockedVm(),
+      pinnedVmBefore: this.totalPinnedVm(),
       special: false,
     };
     if (seq !== undefined) this.journal.seq = seq;
@@ -528,8 +557,9 @@ export class State {
     else this.data.longterm.set(pfn, n);
   }
 
+  /** Every locked_vm counter: each mm's (vfio) plus the user's (io_uring). */
   totalLockedVm(): number {
-    let n = 0;
+    let n = this.data.userLockedVm;
     for (const mm of this.data.mms.values()) n += mm.lockedVm;
     return n;
   }
