@@ -203,6 +203,8 @@ export interface PteEvent extends EventBase {
   special: boolean;
   write: boolean;
   dirty: boolean;
+  /** `devmap=1`: a pte_devmap entry (x86 fs-dax); absent: taken from the page's kind. */
+  devmap?: boolean;
 }
 
 export const ASSERT_OPS = ['=', '!=', '<', '>', '<=', '>='] as const;

@@ -81,6 +81,11 @@ export interface Entry {
   special: boolean;
   write: boolean;
   dirty: boolean;
+  /**
+   * _PAGE_DEVMAP (x86, with special): a legacy ZONE_DEVICE mapping (fs-dax) whose page holds no
+   * reference for the mapping. Whether a release looks at it is the slot pteDevmap's business.
+   */
+  devmap?: boolean;
 }
 
 export interface Mm {
@@ -356,14 +361,18 @@ export class State {
 
   declarePte(ev: PteEvent): void {
     const pfn = this.resolvePfn(ev.pfn);
+    const f = this.folioOf(pfn);
+    // Default from the page kind: fs-dax pages are the legacy ZONE_DEVICE user that x86 maps with
+    // pte_mkdevmap() (insert_pfn() with a PFN_DEV|PFN_MAP pfn_t, <= 6.16).
+    const devmap = ev.devmap ?? f?.kind === 'fsdax';
     this.setEntry(ev.mm, ev.addr, {
       pfn,
       level: ev.level,
       special: ev.special,
       write: ev.write,
       dirty: ev.dirty,
+      ...(devmap ? { devmap } : {}),
     });
-    const f = this.folioOf(pfn);
     // A declared non-special entry is already part of the declared refcount and mapcount.
     if (f && !ev.special) f.baseMappings++;
   }

@@ -230,6 +230,16 @@ function followPage(
       if (st.isZeroPfn(entry.pfn)) {
         pfn = entry.pfn;
         st.why('vm_normal_page() NULL, zero pfn -> the zero page');
+      } else if (
+        (flags.has('FOLL_GET') || flags.has('FOLL_PIN')) &&
+        k.pteDevmap(k, st, entry) &&
+        st.folioOf(entry.pfn)
+      ) {
+        // 5.10.262 .. 6.12.118 follow_page_pte(): `if (!page && pte_devmap(pte) && (flags &
+        // (FOLL_GET | FOLL_PIN)))` -> get_dev_pagemap(), page = pte_page(pte). (The pgmap
+        // lookup is taken to succeed for a declared page.)
+        pfn = entry.pfn;
+        st.why('vm_normal_page() NULL, pte_devmap with FOLL_GET|FOLL_PIN -> get_dev_pagemap: the page');
       } else {
         st.why(`vm_normal_page() NULL for pfn ${hex(entry.pfn)} -> follow_pfn_pte: -EFAULT`);
         return { kind: 'error', ret: err('EFAULT') };

@@ -70,6 +70,10 @@ export const mmCoreV5_4: FamilyVersion = {
   summary:
     'munmap drops exactly what the release’s vm_normal_page* returns; fork duplicates it; entry points dispatch to the zeropage-insert, remap-pfn, normal-page and folio-walk families.',
   ops: {
+    // pte_devmap(): the declared bit (5.10.262, 6.1.192, 6.12.118 include and use it).
+    pteDevmap(_k, _st, entry) {
+      return entry.devmap === true;
+    },
     insertPage(k, st, name, a): CallResult {
       const pfns = a.pfns.map((p) => st.resolvePfn(p));
       const vma = st.findVma(a.mm, a.addr);

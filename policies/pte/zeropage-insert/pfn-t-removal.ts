@@ -36,6 +36,11 @@ export const zeropageInsertPfnTRemoval: FamilyVersion = {
   summary: 'vm_mixed_ok() and __vm_insert_mixed() lose their pfn_t devmap/special exceptions.',
   ops: {
     ...zeropageInsertMkwrite.ops,
+    // pte_devmap() is gone with this series: 7.2.13 has no pte_devmap() in mm/gup.c or
+    // mm/memory.c's __vm_normal_page().
+    pteDevmap() {
+      return false;
+    },
     vmMixedOk(k, st, mm, vma, pfn, mkwrite) {
       if (st.isZeroPfn(pfn)) {
         if (mkwrite) {
