@@ -105,6 +105,15 @@ export const GUP_FAMILY_VERSIONS: readonly FamilyVersion[] = [
  */
 export const GUP_VARIANTS: readonly VariantSpec[] = [
   {
+    // Debian bookworm's kernel: a stable update whose backports change modelled outcomes.
+    id: 'v6.1.192',
+    title: 'Linux 6.1.192 (Debian bookworm): v6.1 with stable backports',
+    base: 'v6.1',
+    replace: [pinAccountingC8070b787519, ioUringBuffersEdd478269640],
+    summary:
+      'Read in linux-source-6.1 6.1.192: mm/gup.c:try_grab_page(), try_grab_folio() and gup_put_folio() skip the zero page ("Don\'t take a pin on the zero page", c8070b787519, mainline v6.5); io_uring/rsrc.c:io_sqe_buffer_register() refuses a buffer whose VMAs have different vm_file with -EINVAL (edd478269640, mainline v6.3). Everything else as v6.1 (gup.c migration, vma checks, is_longterm_pinnable_page() read alike).',
+  },
+  {
     id: 'pre-9afaf30f7a1a',
     title: 'v5.6 (just before 9afaf30f7a1a)',
     base: 'v5.6',

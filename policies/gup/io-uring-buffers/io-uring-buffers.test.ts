@@ -269,3 +269,21 @@ io_uring_unregister_buffers:`;
     expect(r.final.lockedVm).toBe(0);
   });
 });
+
+describe('io_uring: the Debian 6.1.192 stable id', () => {
+  // 6.1.192 io_uring/rsrc.c:io_sqe_buffer_register(): `if (vmas[i]->vm_file != file) { ret =
+  // -EINVAL; break; }` (edd478269640 in 6.1.y); mainline v6.1 has only the file-backed test.
+  const mixed = `pinbench_page: pfn=0x5000 kind=anon refcount=1 mapcount=1 flags=lru,exclusive,dirty
+pinbench_page: pfn=0x6000 kind=shmem refcount=2 mapcount=1 flags=lru,dirty,swapbacked
+${vma(VMF.privateRw, 1)}
+${ptes(0x5000, 1, 'write=1 dirty=1')}
+${vma(VMF.sharedRw, 1, 'backing=shmem', A + 0x1000)}
+${ptes(0x6000, 1, 'write=1 dirty=1', A + 0x1000)}
+io_uring_register_buffers: addr=${A} len=0x2000`;
+  it('anon + shmem in one buffer: v6.1 registers it, v6.1.192 refuses with -EINVAL', () => {
+    expect(call('v6.1', mixed).ret).toBe(0);
+    const o = call('v6.1.192', mixed);
+    expect(o.ret).toBe(-22);
+    expect(o.refs).toEqual({});
+  });
+});
