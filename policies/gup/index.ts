@@ -105,6 +105,15 @@ export const GUP_FAMILY_VERSIONS: readonly FamilyVersion[] = [
  */
 export const GUP_VARIANTS: readonly VariantSpec[] = [
   {
+    // Debian bullseye's kernel.
+    id: 'v5.10.262',
+    title: 'Linux 5.10.262 (Debian bullseye): v5.10 with stable backports',
+    base: 'v5.10',
+    replace: [vfioType1873aefb376bb],
+    summary:
+      'Read in linux-source-5.10 5.10.262: drivers/vfio/vfio_iommu_type1.c:vaddr_get_pfns() unpins every zero page right after pin_user_pages_remote() ("The zero page is always resident, we don\'t need to pin it", 873aefb376bb, mainline v6.0-rc5). mm/gup.c (is_valid_gup_flags, check_and_migrate_cma_pages, check_dax_vmas, try_grab_page without a zero-page exemption) read as v5.10.',
+  },
+  {
     // Debian bookworm's kernel: a stable update whose backports change modelled outcomes.
     id: 'v6.1.192',
     title: 'Linux 6.1.192 (Debian bookworm): v6.1 with stable backports',
