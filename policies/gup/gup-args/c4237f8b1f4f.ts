@@ -16,6 +16,9 @@
  * - internal_get_user_pages_fast(): accepts FOLL_WRITE|FOLL_LONGTERM|FOLL_FORCE|FOLL_PIN|FOLL_GET.
  *
  * Simplification: get_user_pages_locked()/_unlocked() are not in the vocabulary.
+ *
+ * Source read: this version was not compared against the Debian sources available here (5.10.262,
+ * 6.1.192, 6.12.118, 7.2.13) in the 2026-12 pass; the evidence above is what it rests on.
  */
 import { err } from '../../../src/model/errno.ts';
 import type { GupArgs, GupCallName } from '../../../src/model/events.ts';

@@ -18,6 +18,9 @@
  * dropped with a why step; the numbering is the replayed release's (k.gupFlagNumbering()), not
  * this family version's; raw hex flags were decoded with the recording kernel's numbering before
  * they reach the policy, and the why path says so.
+ *
+ * Source read: this version was not compared against the Debian sources available here (5.10.262,
+ * 6.1.192, 6.12.118, 7.2.13) in the 2026-12 pass; the evidence above is what it rests on.
  */
 import { err } from '../../../src/model/errno.ts';
 import type { GupArgs, GupCallName } from '../../../src/model/events.ts';

@@ -4,6 +4,9 @@
  * Commit: UNVERIFIED (a follow-up in the same FOLL_HONOR_NUMA_FAULT series, for v6.6).
  *
  * What changed from gup-args d74943a2f3cd: the forced flag is gone; otherwise as v6.3.
+ *
+ * Source read: 6.12.118 and 7.2.13 mm/gup.c:is_valid_gup_args() do not OR in
+ * FOLL_HONOR_NUMA_FAULT. 6.6 itself not read.
  */
 import type { GupArgs, GupCallName } from '../../../src/model/events.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';

@@ -40,6 +40,9 @@
  *   `exclusive` or mapped at most once (the kernel's reuse test differs per release);
  * - a huge zero folio (a PMD entry of the zero pfn) is followed as the zero page itself;
  * - pages=0 calls grab nothing (the kernel VM_BUG_ONs a FOLL_PIN without pages).
+ *
+ * Source read: this version was not compared against the Debian sources available here (5.10.262,
+ * 6.1.192, 6.12.118, 7.2.13) in the 2026-12 pass; the evidence above is what it rests on.
  */
 import { err } from '../../../src/model/errno.ts';
 import type { FollFlag } from '../../../src/model/flags.ts';

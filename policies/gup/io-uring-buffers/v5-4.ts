@@ -28,6 +28,9 @@
  *   (slot ioUnmapBuffer) and the charge is returned.
  *
  * The `pages` of a register outcome are the pages left pinned (one per bvec).
+ *
+ * Source read: this version was not compared against the Debian sources available here (5.10.262,
+ * 6.1.192, 6.12.118, 7.2.13) in the 2026-12 pass; the evidence above is what it rests on.
  */
 import { err } from '../../../src/model/errno.ts';
 import type { GupCallName, IoUringArgs } from '../../../src/model/events.ts';

@@ -29,6 +29,9 @@
  *
  * Simplification: one page per vaddr_get_pfn() call (later kernels batch, same outcome); the
  * container's IOMMU is not modelled.
+ *
+ * Source read: this version was not compared against the Debian sources available here (5.10.262,
+ * 6.1.192, 6.12.118, 7.2.13) in the 2026-12 pass; the evidence above is what it rests on.
  */
 import { err } from '../../../src/model/errno.ts';
 import type { GupCallName, VfioArgs } from '../../../src/model/events.ts';

@@ -25,6 +25,9 @@
  * and COW VMAs (anon_vma is not modelled), skips VM_DONTCOPY VMAs and the entries of
  * VM_WIPEONFORK ones, copies huge entries only in anon VMAs or when special, and does not model
  * the eager copy of pinned anon pages (70e806e4e645) or the anon-exclusive bit.
+ *
+ * Source read: this version was not compared against the Debian sources available here (5.10.262,
+ * 6.1.192, 6.12.118, 7.2.13) in the 2026-12 pass; the evidence above is what it rests on.
  */
 import { err } from '../../../src/model/errno.ts';
 import type { FamilyVersion } from '../../../src/model/kernel.ts';

@@ -20,6 +20,9 @@
  * Simplifications: pte_devmap is not a separate bit (devmap PTEs are special on x86, the only
  * devmap arch family modelled, so the special branch covers them); the hook returns the page the
  * entry maps.
+ *
+ * Source read: this version was not compared against the Debian sources available here (5.10.262,
+ * 6.1.192, 6.12.118, 7.2.13) in the 2026-12 pass; the evidence above is what it rests on.
  */
 import type { LookupCallName } from '../../../src/model/events.ts';
 import { isCowMapping } from '../../../src/model/flags.ts';
