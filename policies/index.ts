@@ -4,6 +4,7 @@
  * on any of them.
  */
 import { PolicyError } from '../src/errors.ts';
+import { type FlagNumbering, flagNumbering } from '../src/model/flags.ts';
 import {
   composeKernel,
   FAMILIES,
@@ -12,15 +13,70 @@ import {
   type Kernel,
   type Policy,
 } from '../src/model/kernel.ts';
+import { parseKernelVersion } from '../src/model/kernel-version.ts';
 import type { PolicyModule } from './define-policy.ts';
 import { GUP_FAMILY_VERSIONS, GUP_VARIANTS } from './gup/index.ts';
 import { PTE_FAMILY_VERSIONS, PTE_VARIANTS } from './pte/index.ts';
-import { RELEASE_IDS, releaseKey, versionsAt } from './releases.ts';
+import { MAINLINE_IDS, RELEASE_IDS, releaseKey, versionsAt } from './releases.ts';
 import type { VariantSpec } from './variant.ts';
 
-export { RELEASE_IDS } from './releases.ts';
+export { MAINLINE_IDS, RELEASE_IDS } from './releases.ts';
 export const FAMILY_VERSIONS: readonly FamilyVersion[] = [...GUP_FAMILY_VERSIONS, ...PTE_FAMILY_VERSIONS];
 export const VARIANTS: readonly VariantSpec[] = [...GUP_VARIANTS, ...PTE_VARIANTS];
+
+// One function per numbering column, so that releases sharing a numbering keep identical tables
+// (replay steps such twins once).
+const numberingSlots = new Map<FlagNumbering, () => FlagNumbering>();
+
+/** The gupFlagNumbering slot of a release: its own FOLL_* numbering, whatever family versions it uses. */
+function numberingSlot(release: string): () => FlagNumbering {
+  const col = flagNumbering(parseKernelVersion(release));
+  let slot = numberingSlots.get(col);
+  if (!slot) {
+    slot = () => col;
+    numberingSlots.set(col, slot);
+  }
+  return slot;
+}
+
+/** Every slot some family version provides, with the first version (in list order) that does. */
+const SLOT_ORIGIN: ReadonlyMap<string, FamilyVersion> = (() => {
+  const out = new Map<string, FamilyVersion>();
+  for (const v of FAMILY_VERSIONS)
+    for (const name of Object.keys(v.ops)) if (!out.has(name)) out.set(name, v);
+  return out;
+})();
+
+// One stub per slot, shared by every table that lacks it (so identical tables stay identical).
+const stubs = new Map<string, (...args: unknown[]) => never>();
+
+/**
+ * The explicit stub for a slot a composition does not have: calling it (a patch reaching for a
+ * kernel function its base release lacks, e.g. `base.vmMixedZeropageAllowed` on v6.10) fails
+ * with a PolicyError that says so, instead of a TypeError from an undefined entry.
+ */
+function missingSlot(name: string): (...args: unknown[]) => never {
+  let stub = stubs.get(name);
+  if (!stub) {
+    const origin = SLOT_ORIGIN.get(name);
+    const first = origin
+      ? ` (first provided by ${origin.family} ${origin.id}, ${origin.release ?? 'unreleased'})`
+      : '';
+    stub = () => {
+      throw new PolicyError('PB_POLICY', `kernel function ${name}() does not exist in this release${first}`);
+    };
+    stubs.set(name, stub);
+  }
+  return stub;
+}
+
+/** Stubs for every known slot the versions leave out. */
+function stubsFor(versions: readonly FamilyVersion[]): Partial<Kernel> {
+  const have = new Set(versions.flatMap((v) => Object.keys(v.ops)));
+  const out: Record<string, unknown> = {};
+  for (const name of SLOT_ORIGIN.keys()) if (!have.has(name)) out[name] = missingSlot(name);
+  return out as Partial<Kernel>;
+}
 
 function build(
   id: string,
@@ -40,7 +96,11 @@ function build(
     versions: Object.freeze({ ...versions }),
     overrides: Object.keys(overrides),
     ...extra,
-    ops: composeKernel(ordered, overrides),
+    ops: composeKernel(ordered, {
+      ...stubsFor(ordered),
+      gupFlagNumbering: numberingSlot(scopeRelease),
+      ...overrides,
+    }),
   });
 }
 
@@ -50,11 +110,11 @@ function releasePolicy(id: string): Policy {
   return build(id, 'release', `Linux ${id}`, id, versionsAt(id, FAMILY_VERSIONS));
 }
 
-/** The release just before `release` in RELEASE_IDS (the base of pre-<commit>). */
+/** The mainline release just before `release` (the base of pre-<commit>). */
 function previousRelease(release: string): string | undefined {
   const key = releaseKey(release);
   let prev: string | undefined;
-  for (const r of RELEASE_IDS) if (releaseKey(r) < key) prev = r;
+  for (const r of MAINLINE_IDS) if (releaseKey(r) < key) prev = r;
   return prev;
 }
 
@@ -104,7 +164,7 @@ function variantPolicy(spec: VariantSpec): Policy {
 
 function ensureLoaded(): void {
   if (cache.size > 0) return;
-  for (const id of RELEASE_IDS) cache.set(id, releasePolicy(id));
+  for (const id of MAINLINE_IDS) cache.set(id, releasePolicy(id));
   for (const p of aliasPolicies()) if (!cache.has(p.id)) cache.set(p.id, p);
   // Variants win over derived aliases of the same id (pre-10d83d7781a8 is v6.12 minus that commit).
   for (const spec of VARIANTS) cache.set(spec.id, variantPolicy(spec));
@@ -116,7 +176,7 @@ export function releases(): Policy[] {
   return RELEASE_IDS.map((id) => cache.get(id)!);
 }
 
-/** Every known policy: releases, then aliases and variants. */
+/** Every known policy: every mainline release (in order), then aliases and variants. */
 export function allPolicies(): Policy[] {
   ensureLoaded();
   return [...cache.values()];
@@ -136,7 +196,10 @@ export function getPolicy(id: string): Policy {
 /** Builds a user's policy module onto the release or alias it names. */
 export function policyFromModule(mod: PolicyModule, source?: string, moduleHash?: string): Policy {
   const base = getPolicy(mod.base);
-  for (const name of Object.keys(mod.override)) {
+  const override = typeof mod.override === 'function' ? mod.override(base.ops) : mod.override;
+  if (typeof override !== 'object' || override === null)
+    throw new PolicyError('PB_POLICY', `${mod.id}: override(base) must return an object of kernel functions`);
+  for (const name of Object.keys(override)) {
     if (!(name in base.ops))
       throw new PolicyError('PB_POLICY', `${mod.id}: override '${name}' is not a kernel function`);
   }
@@ -152,6 +215,6 @@ export function policyFromModule(mod: PolicyModule, source?: string, moduleHash?
   for (const n of base.overrides) (baseOverrides as Record<string, unknown>)[n] = base.ops[n as keyof Kernel];
   return build(mod.id, 'user', mod.title ?? `${mod.base} + ${mod.id}`, base.scopeRelease, versions, extra, {
     ...baseOverrides,
-    ...mod.override,
+    ...override,
   });
 }

@@ -2,6 +2,11 @@
  * Release ids and how they compose: each release takes, for every family, the newest family
  * version whose first release is at or before it. Versions that never shipped (`release: null`)
  * enter no release, only aliases and variants.
+ *
+ * Two lists: RELEASE_IDS, what a run replays by default (the releases at which a modelled family
+ * changes, plus v5.10 for Debian bullseye), and MAINLINE_IDS, every mainline release from v5.4 to
+ * the newest one modelled (plus the -rc ids a family version starts at), each resolving to the
+ * composition in force at that release when named.
  */
 import { FAMILIES, type Family, type FamilyVersion } from '../src/model/kernel.ts';
 import { parseKernelVersion, versionKey } from '../src/model/kernel-version.ts';
@@ -9,6 +14,7 @@ import { parseKernelVersion, versionKey } from '../src/model/kernel-version.ts';
 export const RELEASE_IDS = [
   'v5.4',
   'v5.6',
+  'v5.10',
   'v5.13',
   'v5.18',
   'v5.19-rc1',
@@ -30,8 +36,21 @@ export const RELEASE_IDS = [
   'v6.15',
   'v6.18',
   'v6.19',
+  'v7.1',
 ] as const;
 export type ReleaseId = (typeof RELEASE_IDS)[number];
+
+/** The last minor release of each major series pinbench models (v5.19, v6.19, then v7.x). */
+const LAST_MINOR: Readonly<Record<number, number>> = { 5: 19, 6: 19, 7: 2 };
+
+/** Every mainline release id v5.4 .. v7.2 and the -rc ids of RELEASE_IDS, in release order. */
+export const MAINLINE_IDS: readonly string[] = (() => {
+  const ids = new Set<string>(RELEASE_IDS);
+  for (const [major, last] of Object.entries(LAST_MINOR)) {
+    for (let minor = major === '5' ? 4 : 0; minor <= last; minor++) ids.add(`v${major}.${minor}`);
+  }
+  return [...ids].sort((a, b) => releaseKey(a) - releaseKey(b));
+})();
 
 export function releaseKey(id: string): number {
   return versionKey(parseKernelVersion(id));

@@ -45,7 +45,9 @@ import { vfioType119fed0dae94d } from './vfio-type1/19fed0dae94d.ts';
 import { vfioType1873aefb376bb } from './vfio-type1/873aefb376bb.ts';
 import { vfioType13567813eae5e } from './vfio-type1/3567813eae5e.ts';
 import { vfioType1V5_4 } from './vfio-type1/v5-4.ts';
+import { vmaChecks1d8d14641fd9 } from './vma-checks/1d8d14641fd9.ts';
 import { vmaChecks8ac268436e6d } from './vma-checks/8ac268436e6d.ts';
+import { vmaChecks5535be309971 } from './vma-checks/5535be309971.ts';
 import { vmaChecks52650c8b466b } from './vma-checks/52650c8b466b.ts';
 import { vmaChecksSecretmem } from './vma-checks/secretmem.ts';
 import { vmaChecksV5_4 } from './vma-checks/v5-4.ts';
@@ -62,7 +64,9 @@ export const GUP_FAMILY_VERSIONS: readonly FamilyVersion[] = [
   vmaChecksV5_4,
   vmaChecks52650c8b466b,
   vmaChecksSecretmem,
+  vmaChecks5535be309971,
   vmaChecks8ac268436e6d,
+  vmaChecks1d8d14641fd9,
   unshareNone,
   unshareA7f226604170,
   unshare84209e87c696,
@@ -100,6 +104,24 @@ export const GUP_FAMILY_VERSIONS: readonly FamilyVersion[] = [
  * series (8e3560d963d2 + 9afaf30f7a1a) and carries only the first as its `commit`.
  */
 export const GUP_VARIANTS: readonly VariantSpec[] = [
+  {
+    // Debian bullseye's kernel.
+    id: 'v5.10.262',
+    title: 'Linux 5.10.262 (Debian bullseye): v5.10 with stable backports',
+    base: 'v5.10',
+    replace: [vfioType1873aefb376bb],
+    summary:
+      'Read in linux-source-5.10 5.10.262: drivers/vfio/vfio_iommu_type1.c:vaddr_get_pfns() unpins every zero page right after pin_user_pages_remote() ("The zero page is always resident, we don\'t need to pin it", 873aefb376bb, mainline v6.0-rc5). mm/gup.c (is_valid_gup_flags, check_and_migrate_cma_pages, check_dax_vmas, try_grab_page without a zero-page exemption) read as v5.10.',
+  },
+  {
+    // Debian bookworm's kernel: a stable update whose backports change modelled outcomes.
+    id: 'v6.1.192',
+    title: 'Linux 6.1.192 (Debian bookworm): v6.1 with stable backports',
+    base: 'v6.1',
+    replace: [pinAccountingC8070b787519, ioUringBuffersEdd478269640],
+    summary:
+      'Read in linux-source-6.1 6.1.192: mm/gup.c:try_grab_page(), try_grab_folio() and gup_put_folio() skip the zero page ("Don\'t take a pin on the zero page", c8070b787519, mainline v6.5); io_uring/rsrc.c:io_sqe_buffer_register() refuses a buffer whose VMAs have different vm_file with -EINVAL (edd478269640, mainline v6.3). Everything else as v6.1 (gup.c migration, vma checks, is_longterm_pinnable_page() read alike).',
+  },
   {
     id: 'pre-9afaf30f7a1a',
     title: 'v5.6 (just before 9afaf30f7a1a)',

@@ -7,7 +7,7 @@ import { RELEASE_IDS } from '../index.ts';
 import { FLAGS, last, run } from './pte-test-kit.ts';
 
 const BEFORE_V5_7 = ['v5.4', 'v5.6'] as const;
-const V5_7_TO_V6_10 = RELEASE_IDS.slice(RELEASE_IDS.indexOf('v5.13'), RELEASE_IDS.indexOf('v6.10') + 1);
+const V5_7_TO_V6_10 = RELEASE_IDS.slice(RELEASE_IDS.indexOf('v5.10'), RELEASE_IDS.indexOf('v6.10') + 1);
 const FROM_V6_11 = RELEASE_IDS.slice(RELEASE_IDS.indexOf('v6.11'));
 const BEFORE_V6_11 = RELEASE_IDS.slice(0, RELEASE_IDS.indexOf('v6.11'));
 const BEFORE_V6_12 = RELEASE_IDS.slice(0, RELEASE_IDS.indexOf('v6.12'));
@@ -17,8 +17,8 @@ const VARIANTS = ['fce831c92092-v1', 'pre-10d83d7781a8', 'vm-normal-page-per-lev
 describe('the release groups cover every release', () => {
   it('partition', () => {
     expect([...BEFORE_V5_7, ...V5_7_TO_V6_10, ...FROM_V6_11]).toEqual([...RELEASE_IDS]);
-    expect(V5_7_TO_V6_10[0]).toBe('v5.13');
-    expect(FROM_V6_11).toEqual(['v6.11', 'v6.12', 'v6.15', 'v6.18', 'v6.19']);
+    expect(V5_7_TO_V6_10[0]).toBe('v5.10');
+    expect(FROM_V6_11).toEqual(['v6.11', 'v6.12', 'v6.15', 'v6.18', 'v6.19', 'v7.1']);
   });
 });
 

@@ -22,6 +22,7 @@ import type { TraceRecord } from '../ingest/trace-record.ts';
 import { EventStream, type Scenario } from '../model/event-stream.ts';
 import { CALL_EVENTS } from '../model/events.ts';
 import { parseKernelVersion, versionKey } from '../model/kernel-version.ts';
+import { traceIdentity } from '../replay/divergence-identity.ts';
 import { replayScenario } from '../replay/replay-scenario.ts';
 
 const CALLS: ReadonlySet<string> = new Set(CALL_EVENTS);
@@ -214,7 +215,7 @@ async function traceCells(trace: string, report: FidelityReport): Promise<void> 
       continue;
     }
     const policy = getPolicy(info.release);
-    const r = replayScenario(sc, [policy], { traceHash: '', trace, outcomes: true });
+    const r = replayScenario(sc, [policy], { trace: traceIdentity(trace), outcomes: true });
     const bySeq = new Map(r.outcomes.map((o) => [o.seq, o]));
     for (const ev of sc.events) {
       if (ev.type !== 'call' || !ev.observed) continue;

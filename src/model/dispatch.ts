@@ -1,19 +1,54 @@
 /**
  * Steps one policy's state over one model event: declarations change the state, calls go to the
  * policy's entry point and come back as an Outcome.
+ *
+ * The replay's own bookkeeping lives here, outside the kernel table: what each GUP call returned
+ * is recorded for a later `unpin_user_pages: of=<seq>`, and `of=` is resolved into pages before
+ * the release entry point runs. A policy that overrides `gup` or `release` cannot lose it.
  */
-import type { CallEvent, ModelEvent } from './events.ts';
+import type { CallEvent, GupArgs, ModelEvent, ReleaseArgs, ReleaseRequest } from './events.ts';
 import type { Kernel } from './kernel.ts';
 import { type CallResult, makeOutcome, type Outcome } from './outcome.ts';
 import type { State } from './state.ts';
 
+/** Remembers what a GUP call returned, for `of=` (seq is the call's number in its scenario). */
+function recordGup(st: State, ev: CallEvent, a: GupArgs, res: CallResult): void {
+  st.recordCall(ev.seq, {
+    pfns: [...(res.pfns ?? [])],
+    pin: ev.name.startsWith('pin_'),
+    released: false,
+    longterm: a.gupFlags.has('FOLL_LONGTERM') && typeof res.ret === 'number' && res.ret > 0,
+  });
+}
+
+/** Resolves `of=` (the pages call `of` returned) or `pfn=` into the pages a release drops. */
+function resolveRelease(k: Kernel, st: State, ev: CallEvent, a: ReleaseArgs): ReleaseRequest {
+  if (a.of === undefined) return { ...a, pfns: [st.resolvePfn(a.pfn ?? 'zero')] };
+  // A release API the policy lacks returns `unsupported` from the entry point: nothing to mark.
+  // (A bare table without the slot, as a test may compose, supports every API.)
+  if (typeof k.apiSupported === 'function' && !k.apiSupported(k, st, ev.name)) return { ...a, pfns: [] };
+  const rec = st.callRecord(a.of);
+  if (!rec) {
+    st.why(`of=${a.of}: that call returned no pages: nothing to release`);
+    return { ...a, pfns: [] };
+  }
+  if (rec.released) st.why(`of=${a.of}: already released once: released again`);
+  rec.released = true;
+  return rec.longterm === undefined
+    ? { ...a, pfns: rec.pfns }
+    : { ...a, pfns: rec.pfns, longterm: rec.longterm };
+}
+
 function invoke(k: Kernel, st: State, ev: CallEvent): CallResult {
   const a = ev.args;
   switch (a.kind) {
-    case 'gup':
-      return k.gup(k, st, ev.name as Parameters<Kernel['gup']>[2], a);
+    case 'gup': {
+      const res = k.gup(k, st, ev.name as Parameters<Kernel['gup']>[2], a);
+      recordGup(st, ev, a, res);
+      return res;
+    }
     case 'release':
-      return k.release(k, st, ev.name as Parameters<Kernel['release']>[2], a);
+      return k.release(k, st, ev.name as Parameters<Kernel['release']>[2], resolveRelease(k, st, ev, a));
     case 'vfio':
       return ev.name === 'vfio_map_dma' ? k.vfioMapDma(k, st, a) : k.vfioUnmapDma(k, st, a);
     case 'io_uring':

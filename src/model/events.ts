@@ -203,6 +203,8 @@ export interface PteEvent extends EventBase {
   special: boolean;
   write: boolean;
   dirty: boolean;
+  /** `devmap=1`: a pte_devmap entry (x86 fs-dax); absent: taken from the page's kind. */
+  devmap?: boolean;
 }
 
 export const ASSERT_OPS = ['=', '!=', '<', '>', '<=', '>='] as const;
@@ -254,6 +256,16 @@ export interface ReleaseArgs {
   of?: number;
   pfn?: PfnRef;
   makeDirty: boolean;
+}
+/**
+ * A release as the entry point receives it: `of=` already resolved by the dispatcher (replay
+ * bookkeeping, not kernel logic, so no policy can lose it by overriding the entry point).
+ */
+export interface ReleaseRequest extends ReleaseArgs {
+  /** The pages to release: those of call `of`, or the one `pfn`. */
+  pfns: readonly number[];
+  /** Whether call `of` took them with FOLL_LONGTERM (undefined for a `pfn=` release). */
+  longterm?: boolean;
 }
 export interface VfioArgs {
   kind: 'vfio';

@@ -75,9 +75,32 @@ const NEW_COMMON: Numbering = {
   FOLL_UNLOCKABLE: 0x200000,
 };
 
-export const FOLL_NUMBERINGS: readonly { from: string; values: Numbering }[] = [
+/**
+ * One release's FOLL_* numbering: the values, and the flags it marks internal (mm/internal.h's
+ * INTERNAL_GUP_FLAGS from v6.3: a caller passing one gets a WARN and the API fails).
+ */
+export interface FlagNumbering {
+  from: string;
+  values: Numbering;
+  internal: readonly FollFlag[];
+}
+
+/** INTERNAL_GUP_FLAGS of v6.3 (mm/internal.h). */
+const INTERNAL_V6_3: readonly FollFlag[] = [
+  'FOLL_TOUCH',
+  'FOLL_TRIED',
+  'FOLL_REMOTE',
+  'FOLL_PIN',
+  'FOLL_FAST_ONLY',
+  'FOLL_UNLOCKABLE',
+];
+/** v6.9 adds FOLL_MADV_POPULATE (1 << 22) to the list: read in 6.12.118 and 7.2.13 mm/internal.h. */
+const INTERNAL_V6_9: readonly FollFlag[] = [...INTERNAL_V6_3, 'FOLL_MADV_POPULATE'];
+
+export const FOLL_NUMBERINGS: readonly FlagNumbering[] = [
   {
     from: '5.4',
+    internal: [],
     values: {
       ...OLD_COMMON,
       FOLL_POPULATE: 0x40,
@@ -90,6 +113,7 @@ export const FOLL_NUMBERINGS: readonly { from: string; values: Numbering }[] = [
   },
   {
     from: '5.6',
+    internal: [],
     values: {
       ...OLD_COMMON,
       FOLL_POPULATE: 0x40,
@@ -102,8 +126,27 @@ export const FOLL_NUMBERINGS: readonly { from: string; values: Numbering }[] = [
     },
   },
   {
-    // 5.14-rc5 column; FOLL_SPLIT is gone and FOLL_FAST_ONLY has appeared (bucket C is interpolated).
+    // FOLL_FAST_ONLY has appeared; FOLL_SPLIT (0x80) is still defined in 5.10.262's
+    // include/linux/mm.h (read), gone in the 5.14-rc5 column of the facts.
     from: '5.7',
+    internal: [],
+    values: {
+      ...OLD_COMMON,
+      FOLL_POPULATE: 0x40,
+      FOLL_SPLIT: 0x80,
+      FOLL_NUMA: 0x200,
+      FOLL_MIGRATION: 0x400,
+      FOLL_MLOCK: 0x1000,
+      FOLL_COW: 0x4000,
+      FOLL_PIN: 0x40000,
+      FOLL_FAST_ONLY: 0x80000,
+    },
+  },
+  {
+    // 5.14-rc5 column of the facts: FOLL_SPLIT is gone. The release it went in is not read
+    // (after 5.10, at or before 5.14); v5.13 is taken as the boundary (UNVERIFIED).
+    from: '5.13',
+    internal: [],
     values: {
       ...OLD_COMMON,
       FOLL_POPULATE: 0x40,
@@ -117,6 +160,7 @@ export const FOLL_NUMBERINGS: readonly { from: string; values: Numbering }[] = [
   },
   {
     from: '5.17',
+    internal: [],
     values: {
       ...OLD_COMMON,
       FOLL_POPULATE: 0x40,
@@ -131,6 +175,7 @@ export const FOLL_NUMBERINGS: readonly { from: string; values: Numbering }[] = [
   },
   {
     from: '5.19',
+    internal: [],
     values: {
       ...OLD_COMMON,
       FOLL_NOFAULT: 0x80,
@@ -144,6 +189,7 @@ export const FOLL_NUMBERINGS: readonly { from: string; values: Numbering }[] = [
   {
     // 6.0.1 column: FOLL_COW removed (whether in -rc1 is UNVERIFIED; it does not change decoding of live bits).
     from: '6.0',
+    internal: [],
     values: {
       ...OLD_COMMON,
       FOLL_NOFAULT: 0x80,
@@ -155,6 +201,7 @@ export const FOLL_NUMBERINGS: readonly { from: string; values: Numbering }[] = [
   },
   {
     from: '6.1',
+    internal: [],
     values: {
       ...OLD_COMMON,
       FOLL_NOFAULT: 0x80,
@@ -165,6 +212,7 @@ export const FOLL_NUMBERINGS: readonly { from: string; values: Numbering }[] = [
   },
   {
     from: '6.2',
+    internal: [],
     values: {
       ...OLD_COMMON,
       FOLL_NOFAULT: 0x80,
@@ -174,15 +222,27 @@ export const FOLL_NUMBERINGS: readonly { from: string; values: Numbering }[] = [
       FOLL_INTERRUPTIBLE: 0x200000,
     },
   },
-  { from: '6.3', values: NEW_COMMON },
-  { from: '6.5', values: { ...NEW_COMMON, FOLL_HONOR_NUMA_FAULT: 0x1000 } },
-  { from: '6.19', values: { ...NEW_COMMON, FOLL_HONOR_NUMA_FAULT: 0x1000, FOLL_MADV_POPULATE: 0x400000 } },
+  { from: '6.3', internal: INTERNAL_V6_3, values: NEW_COMMON },
+  { from: '6.5', internal: INTERNAL_V6_3, values: { ...NEW_COMMON, FOLL_HONOR_NUMA_FAULT: 0x1000 } },
+  // FOLL_MADV_POPULATE = 1 << 22, internal: present in 6.12.118 and 7.2.13 mm/internal.h (read);
+  // its commit, 631426ba1d45, is taken to be in v6.9 (UNVERIFIED: 6.9 .. 6.11 not read). The
+  // numbering is otherwise unchanged through 7.2.13 (include/linux/mm_types.h read).
+  {
+    from: '6.9',
+    internal: INTERNAL_V6_9,
+    values: { ...NEW_COMMON, FOLL_HONOR_NUMA_FAULT: 0x1000, FOLL_MADV_POPULATE: 0x400000 },
+  },
 ];
 
-export function follNumbering(kernel: KernelVersion): Numbering {
-  let chosen = FOLL_NUMBERINGS[0]!.values;
-  for (const col of FOLL_NUMBERINGS) if (atLeast(kernel, col.from)) chosen = col.values;
+/** The numbering column in force at `kernel`. */
+export function flagNumbering(kernel: KernelVersion): FlagNumbering {
+  let chosen = FOLL_NUMBERINGS[0]!;
+  for (const col of FOLL_NUMBERINGS) if (atLeast(kernel, col.from)) chosen = col;
   return chosen;
+}
+
+export function follNumbering(kernel: KernelVersion): Numbering {
+  return flagNumbering(kernel).values;
 }
 
 /** Decodes raw `gup_flags`; returns the flags and any bits that kernel did not define. */

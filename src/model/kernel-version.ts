@@ -10,6 +10,11 @@ export interface KernelVersion {
   minor: number;
   /** 0 for a final release; N for -rcN (which sorts before the final release). */
   rc: number;
+  /**
+   * The stable update of a policy id such as `v6.1.192` (0 otherwise). Only a bare
+   * `[v]X.Y.Z` sets it: a distribution's `6.1.0-56-amd64` names its ABI, not the update.
+   */
+  sublevel: number;
   text: string;
 }
 
@@ -33,12 +38,22 @@ function parseUncached(text: string): KernelVersion {
       'PB_CONFIG',
       `kernel: '${text}' is not a kernel release (expected e.g. 6.1, v6.18, v6.0-rc1)`,
     );
-  return { major: Number(m[1]), minor: Number(m[2]), rc: m[3] === undefined ? 0 : Number(m[3]), text };
+  const stable = /^v?\d+\.\d+\.(\d+)$/.exec(text.trim());
+  return {
+    major: Number(m[1]),
+    minor: Number(m[2]),
+    rc: m[3] === undefined ? 0 : Number(m[3]),
+    sublevel: stable ? Number(stable[1]) : 0,
+    text,
+  };
 }
 
-/** A sortable key: rc releases come before the final release of the same major.minor. */
+/**
+ * A sortable key: rc releases come before the final release of the same major.minor, stable
+ * updates (`v6.1.192`) after it and before the next -rc1.
+ */
 export function versionKey(v: KernelVersion): number {
-  return v.major * 1_000_000 + v.minor * 1_000 + (v.rc === 0 ? 999 : v.rc);
+  return v.major * 100_000_000 + v.minor * 100_000 + (v.rc === 0 ? 50_000 + v.sublevel : v.rc);
 }
 
 // Policies ask `atLeast(v, '6.3')` on every call: parse each threshold once.

@@ -18,8 +18,8 @@ import type {
   LookupArgs,
   LookupCallName,
   MunmapArgs,
-  ReleaseArgs,
   ReleaseCallName,
+  ReleaseRequest,
   VfioArgs,
 } from './events.ts';
 import type { GupOps } from './ops/gup-ops.ts';
@@ -30,7 +30,8 @@ import type { State } from './state.ts';
 /** The API entry points: one per call group of the vocabulary. */
 export interface EntryOps {
   gup(k: Kernel, st: State, name: GupCallName, a: GupArgs): CallResult;
-  release(k: Kernel, st: State, name: ReleaseCallName, a: ReleaseArgs): CallResult;
+  /** `a.pfns`: the dispatcher has resolved `of=` (see dispatch.ts). */
+  release(k: Kernel, st: State, name: ReleaseCallName, a: ReleaseRequest): CallResult;
   vfioMapDma(k: Kernel, st: State, a: VfioArgs): CallResult;
   vfioUnmapDma(k: Kernel, st: State, a: VfioArgs): CallResult;
   ioUringRegister(k: Kernel, st: State, a: IoUringArgs): CallResult;
@@ -89,6 +90,8 @@ export interface FamilyVersion {
   /** What changed from the previous version, in a sentence or two. */
   summary: string;
   link?: string;
+  /** The file URL of the module that defines it (`import.meta.url`): the start of its module graph. */
+  module?: string;
   ops: Partial<Kernel>;
 }
 

@@ -18,12 +18,19 @@ export interface Outcome {
   refs: Record<string, number>;
   /** `_pincount` change of large folios. */
   pins: Record<string, number>;
-  /** locked_vm change (pages). */
+  /** locked_vm change (pages): mm->locked_vm (vfio) plus user->locked_vm (io_uring). */
   lockedVm: number;
+  /** mm->pinned_vm change (io_uring), when non-zero. */
+  pinnedVm?: number;
   /** The entry was installed as a special mapping: no reference, rmap or rss. */
   special: boolean;
   /** WARN / BUG / Bad page map kinds, in order. */
   warn: string[];
+  /**
+   * WARN_ON / WARN_ON_ONCE hits in this call. A hit is counted whether or not the kernel would
+   * print a splat (WARN_ON_ONCE prints once per call site per boot); the `warn` kinds say which.
+   */
+  warnings: number;
   /** The decision path. */
   why: string[];
   /** vm_insert_pages(): pages left not inserted (the kernel's `*num` afterwards). */
@@ -94,8 +101,11 @@ export function makeOutcome(st: State, result: CallResult, journal: Journal): Ou
     lockedVm: st.totalLockedVm() - journal.lockedVmBefore,
     special: journal.special,
     warn: journal.warn,
+    warnings: journal.warn.filter((w) => w.startsWith('WARN ')).length,
     why: collapseRepeats(journal.why),
   };
+  const pinnedVm = st.totalPinnedVm() - journal.pinnedVmBefore;
+  if (pinnedVm !== 0) out.pinnedVm = pinnedVm;
   if (result.left !== undefined) out.left = result.left;
   return out;
 }

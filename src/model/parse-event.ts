@@ -524,6 +524,8 @@ export function parseModelEvent(event: string, payload: string, ctx: ParseContex
         dirty: r.bool('dirty') ?? false,
         ...base,
       };
+      const devmap = r.bool('devmap');
+      if (devmap !== undefined) ev.devmap = devmap;
       r.done();
       return ev;
     }

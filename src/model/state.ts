@@ -81,6 +81,11 @@ export interface Entry {
   special: boolean;
   write: boolean;
   dirty: boolean;
+  /**
+   * _PAGE_DEVMAP (x86, with special): a legacy ZONE_DEVICE mapping (fs-dax) whose page holds no
+   * reference for the mapping. Whether a release looks at it is the slot pteDevmap's business.
+   */
+  devmap?: boolean;
 }
 
 export interface Mm {
@@ -90,8 +95,10 @@ export interface Mm {
   pte: Map<number, Entry>;
   pmd: Map<number, Entry>;
   pud: Map<number, Entry>;
-  /** Pages accounted in locked_vm (vfio, io_uring charge to the user/mm). */
+  /** mm->locked_vm: what vfio type1 charges (account_locked_vm), checked against RLIMIT_MEMLOCK. */
   lockedVm: number;
+  /** mm->pinned_vm: what io_uring charges to ctx->mm_account (never limited). */
+  pinnedVm: number;
   rss: { file: number; anon: number; shmem: number };
 }
 
@@ -144,6 +151,12 @@ export interface StateData {
   calls: Map<number, CallRecord>;
   /** Outstanding FOLL_LONGTERM pins per pfn (for the long-term-pins-on-movable final check). */
   longterm: Map<number, number>;
+  /**
+   * user->locked_vm of the (one) user the trace runs as: what io_uring charges to ctx->user
+   * (set only without CAP_IPC_LOCK) and checks against RLIMIT_MEMLOCK, apart from any
+   * mm->locked_vm (7.2.13 and 6.1.192 io_uring/rsrc.c: __io_account_mem()).
+   */
+  userLockedVm: number;
   counters: Counters;
   nextAlloc: number;
 }
@@ -155,6 +168,7 @@ export interface Journal {
   refs: Map<string, number>;
   pins: Map<string, number>;
   lockedVmBefore: number;
+  pinnedVmBefore: number;
   special: boolean;
   /** The call's `seq` in its scenario, when the caller knows it (for `st.recordCall`). */
   seq?: number;
@@ -168,6 +182,7 @@ function emptyMm(id: number): Mm {
     pmd: new Map(),
     pud: new Map(),
     lockedVm: 0,
+    pinnedVm: 0,
     rss: { file: 0, anon: 0, shmem: 0 },
   };
 }
@@ -186,6 +201,7 @@ export class State {
       ioUring: new Map(),
       calls: new Map(),
       longterm: new Map(),
+      userLockedVm: 0,
       counters: { pinsAcquired: 0, pinsReleased: 0, warnings: 0, bugs: 0, badPageMaps: 0 },
       nextAlloc: 1,
     };
@@ -345,14 +361,18 @@ export class State {
 
   declarePte(ev: PteEvent): void {
     const pfn = this.resolvePfn(ev.pfn);
+    const f = this.folioOf(pfn);
+    // Default from the page kind: fs-dax pages are the legacy ZONE_DEVICE user that x86 maps with
+    // pte_mkdevmap() (insert_pfn() with a PFN_DEV|PFN_MAP pfn_t, <= 6.16).
+    const devmap = ev.devmap ?? f?.kind === 'fsdax';
     this.setEntry(ev.mm, ev.addr, {
       pfn,
       level: ev.level,
       special: ev.special,
       write: ev.write,
       dirty: ev.dirty,
+      ...(devmap ? { devmap } : {}),
     });
-    const f = this.folioOf(pfn);
     // A declared non-special entry is already part of the declared refcount and mapcount.
     if (f && !ev.special) f.baseMappings++;
   }
@@ -455,8 +475,25 @@ export class State {
     if (this.journal) this.journal.pins.set(folio.name, (this.journal.pins.get(folio.name) ?? 0) + delta);
   }
 
+  /** mm->locked_vm (vfio). */
   addLockedVm(mmId: number, pages: number): void {
     this.mm(mmId).lockedVm += pages;
+  }
+
+  /** user->locked_vm (io_uring's ctx->user). */
+  addUserLockedVm(pages: number): void {
+    this.data.userLockedVm += pages;
+  }
+
+  /** mm->pinned_vm (io_uring's ctx->mm_account). */
+  addPinnedVm(mmId: number, pages: number): void {
+    this.mm(mmId).pinnedVm += pages;
+  }
+
+  totalPinnedVm(): number {
+    let n = 0;
+    for (const mm of this.data.mms.values()) n += mm.pinnedVm;
+    return n;
   }
 
   // ---- journal and counters --------------------------------------------------------------------
@@ -468,6 +505,7 @@ export class State {
       refs: new Map(),
       pins: new Map(),
       lockedVmBefore: this.totalLockedVm(),
+      pinnedVmBefore: this.totalPinnedVm(),
       special: false,
     };
     if (seq !== undefined) this.journal.seq = seq;
@@ -528,8 +566,9 @@ export class State {
     else this.data.longterm.set(pfn, n);
   }
 
+  /** Every locked_vm counter: each mm's (vfio) plus the user's (io_uring). */
   totalLockedVm(): number {
-    let n = 0;
+    let n = this.data.userLockedVm;
     for (const mm of this.data.mms.values()) n += mm.lockedVm;
     return n;
   }

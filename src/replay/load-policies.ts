@@ -21,6 +21,9 @@ export interface LoadPolicyOptions {
   timeoutMs?: number;
 }
 
+import { moduleGraphHash } from './module-graph.ts';
+import { policyIdentityHash } from './policy-info.ts';
+
 /** A policy spec naming a module file (`./fix.ts`, `patches/fix.mjs`) rather than a registry id. */
 export function isModulePath(spec: string): boolean {
   return /\.[mc]?[jt]s$/.test(spec) || spec.includes('/');
@@ -70,7 +73,16 @@ export async function loadPolicyModule(
     );
   }
   checkOverrideNames(def, path);
-  const hash = createHash('sha256').update(text).digest('hex');
+  // The module's whole graph (helpers it imports included) and the identity of the release it
+  // builds on: a change to either expires triage decisions about this policy.
+  const base = typeof def.base === 'string' ? getPolicy(def.base) : undefined;
+  const hash = createHash('sha256')
+    .update(text)
+    .update('\0')
+    .update(moduleGraphHash([abs]))
+    .update('\0')
+    .update(base ? policyIdentityHash(base) : '')
+    .digest('hex');
   return policyFromModule(guardOverrides(def), abs, hash);
 }
 
@@ -105,8 +117,10 @@ function syntaxErrorLocation(e: SyntaxError, abs: string, shown: string): Source
 
 /** An override must name a kernel function of its base; a near miss gets a suggestion. */
 function checkOverrideNames(def: PolicyModule, path: string): void {
-  const known = Object.keys(getPolicy(def.base).ops);
-  for (const name of Object.keys(def.override ?? {})) {
+  const base = getPolicy(def.base).ops;
+  const known = Object.keys(base);
+  const override = typeof def.override === 'function' ? def.override(base) : def.override;
+  for (const name of Object.keys(override ?? {})) {
     if (known.includes(name)) continue;
     const near = closest(name, known);
     throw new PolicyError(

@@ -21,7 +21,7 @@ describe('guardOverrides', () => {
     const mod = guardOverrides(
       definePolicy({ id: 'g', base: 'v6.1', override: { isLongtermPinnable: fn as never } }),
     );
-    const wrapped = mod.override.isLongtermPinnable as unknown as () => unknown;
+    const wrapped = (mod.override as Record<string, unknown>).isLongtermPinnable as () => unknown;
     expect(String(wrapped)).toBe(String(fn));
     expect(() => wrapped()).toThrow('g: isLongtermPinnable() returned NaN');
   });
@@ -30,9 +30,23 @@ describe('guardOverrides', () => {
     const mod = guardOverrides(
       definePolicy({ id: 'e', base: 'v6.1', override: { munmap: (() => 0) as never } }),
     );
-    expect(() => (mod.override.munmap as unknown as () => unknown)()).toThrow(
+    expect(() => ((mod.override as Record<string, unknown>).munmap as () => unknown)()).toThrow(
       'e: munmap() returned number, not { ret }',
     );
+  });
+});
+
+describe('guardOverrides, function form', () => {
+  it('guards what override(base) returns', () => {
+    const mod = guardOverrides(
+      definePolicy({
+        id: 'f',
+        base: 'v6.1',
+        override: () => ({ isLongtermPinnable: (() => Number.NaN) as never }),
+      }),
+    );
+    const made = (mod.override as (base: unknown) => Record<string, () => unknown>)({});
+    expect(() => made.isLongtermPinnable!()).toThrow('f: isLongtermPinnable() returned NaN');
   });
 });
 

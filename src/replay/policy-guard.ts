@@ -79,6 +79,15 @@ function badCallResult(v: unknown): string | undefined {
  * original's source text (`String(fn)`), which is what a policy's logic hash reads.
  */
 export function guardOverrides(mod: PolicyModule): PolicyModule {
+  // The function form (`override: (base) => ({...})`) is guarded on what it returns.
+  const form = mod.override;
+  if (typeof form === 'function') {
+    return {
+      ...mod,
+      override: (base) =>
+        guardOverrides({ ...mod, override: form(base) }).override as ReturnType<typeof form>,
+    };
+  }
   if (typeof mod.override !== 'object' || mod.override === null) {
     throw new PolicyError(
       'PB_POLICY_LOAD',

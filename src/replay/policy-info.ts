@@ -1,5 +1,29 @@
 /** Describes policies for listings and storage: metadata without the functions. */
+import { createHash } from 'node:crypto';
 import { FAMILIES, type Family, kernelHash, type Policy } from '../model/kernel.ts';
+import { moduleGraphHash } from './module-graph.ts';
+
+const identities = new WeakMap<Policy, string>();
+
+/**
+ * A policy's identity hash (the "logic hash" a triage acceptance expires on): a user module's
+ * hash as loaded (its own module graph plus its base's identity), else the text of every
+ * function in the table together with the whole module graph of the family versions it is made
+ * of, so a change in a helper those functions call changes it too.
+ */
+export function policyIdentityHash(p: Policy): string {
+  if (p.moduleHash) return p.moduleHash;
+  const hit = identities.get(p);
+  if (hit) return hit;
+  const modules = [...new Set(Object.values(p.versions).flatMap((v) => (v.module ? [v.module] : [])))];
+  const hash = createHash('sha256')
+    .update(kernelHash(p.ops))
+    .update('\0')
+    .update(moduleGraphHash(modules))
+    .digest('hex');
+  identities.set(p, hash);
+  return hash;
+}
 
 export interface PolicyInfo {
   id: string;
@@ -43,7 +67,7 @@ export function describePolicy(p: Policy): PolicyInfo {
     families,
     familyDetails,
     overrides: [...p.overrides],
-    moduleHash: p.moduleHash ?? kernelHash(p.ops),
+    moduleHash: policyIdentityHash(p),
   };
   if (p.commit) info.commit = p.commit;
   if (p.subject) info.subject = p.subject;

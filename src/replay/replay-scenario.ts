@@ -371,6 +371,7 @@ function compareCall(
         lockedVm: 0,
         special: false,
         warn: [],
+        warnings: 0,
         why: [`recorded by the kernel (line ${obs.line})`],
       };
       classes.push({ key: outcomeKey(outcome), policies: [OBSERVED], outcome });

@@ -19,7 +19,8 @@
 import { hostname } from 'node:os';
 import { type ColumnType, type Kysely, sql } from 'kysely';
 import { StoreError } from '../errors.ts';
-import { kernelHash, type Policy } from '../model/kernel.ts';
+import type { Policy } from '../model/kernel.ts';
+import { policyIdentityHash } from '../replay/policy-info.ts';
 import type { TraceReplayResult } from '../replay/results.ts';
 import { pgJson } from './recordset-insert.ts';
 import { type DoneTrace, policyRows, type RunInfo, type Store } from './store.ts';
@@ -147,7 +148,7 @@ async function recordShardPolicies(store: Store, runId: number, policies: readon
       if (policies.length > 0) await trx.insertInto('policies').values(policyRows(runId, policies)).execute();
       return;
     }
-    const mine = new Map(policies.map((p) => [p.id, kernelHash(p.ops)]));
+    const mine = new Map(policies.map((p) => [p.id, policyIdentityHash(p)]));
     const differ = new Set([
       ...stored.filter((r) => mine.get(r.id) !== r.module_hash).map((r) => r.id),
       ...[...mine.keys()].filter((id) => !stored.some((r) => r.id === id)),

@@ -9,7 +9,8 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { type Kysely, sql } from 'kysely';
 import { StoreError, StoreFailure } from '../errors.ts';
-import { FAMILIES, kernelHash, type Policy } from '../model/kernel.ts';
+import { FAMILIES, type Policy } from '../model/kernel.ts';
+import { policyIdentityHash } from '../replay/policy-info.ts';
 import type { TraceReplayResult } from '../replay/results.ts';
 import { diffRuns, type RunDiff } from './diff-runs.ts';
 import { type ExportOptions, exportNdjson, type NdjsonWrite } from './export-ndjson.ts';
@@ -111,7 +112,7 @@ export async function openStore(opts: OpenStoreOptions = {}): Promise<Store> {
   return new Store(backend);
 }
 
-/** The `policies` rows of a run: metadata, family versions and the module hash (kernelHash). */
+/** The `policies` rows of a run: metadata, family versions and the identity hash (module graph). */
 export function policyRows(runId: number, policies: readonly Policy[]) {
   return policies.map((p, ord) => ({
     run_id: runId,
@@ -120,7 +121,7 @@ export function policyRows(runId: number, policies: readonly Policy[]) {
     kind: p.kind,
     title: pgText(p.title),
     scope_release: p.scopeRelease,
-    module_hash: kernelHash(p.ops),
+    module_hash: policyIdentityHash(p),
     source_hash: p.moduleHash ?? null,
     source: p.source ?? null,
     commit: p.commit ?? null,

@@ -66,6 +66,7 @@ function goodOutcome(): Outcome {
     lockedVm: 0,
     special: false,
     warn: [],
+    warnings: 0,
     why: [...GOOD_WHY],
   };
 }
@@ -81,6 +82,7 @@ function badOutcome(flavor: number): Outcome {
     lockedVm: 0,
     special: false,
     warn: ret === 'BUG' ? ['BUG_ON(!folio_test_large)'] : [],
+    warnings: 0,
     why: [
       'gup: FOLL_PIN|FOLL_LONGTERM on anon vma',
       'zero pfn -> not longterm-pinnable',

@@ -12,6 +12,13 @@
  * get_user_pages_fast() refuse FOLL_LONGTERM (as well as FOLL_PIN) with a WARN and -EINVAL:
  * long-term users must call pin_user_pages*(). pin_user_pages_remote() keeps the v5.6 rule
  * (FOLL_LONGTERM only without a `locked` pointer).
+ *
+ * Source read (5.10.262, Debian bullseye): mm/gup.c:is_valid_gup_flags() (WARN_ON_ONCE on
+ * FOLL_PIN, then on FOLL_LONGTERM), get_user_pages(), get_user_pages_remote() and
+ * __get_user_pages_remote() (FOLL_LONGTERM: WARN_ON_ONCE(locked) -EINVAL, else
+ * __gup_longterm_locked()), get_user_pages_fast(), pin_user_pages(), pin_user_pages_remote(),
+ * pin_user_pages_unlocked() (WARN_ON_ONCE(FOLL_GET) -EINVAL, FOLL_PIN added): argument by argument
+ * as modelled here. 6.1.192 was not compared argument by argument (not read for this version).
  */
 import type { GupArgs, GupCallName } from '../../../src/model/events.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
@@ -21,7 +28,6 @@ import { gupApiV5_6, gupArgsC4237f8b1f4f } from './c4237f8b1f4f.ts';
 
 function gupApi(k: Kernel, st: State, name: GupCallName, a: GupArgs): GupResult {
   return gupApiV5_6(k, st, name, a, {
-    release: 'v5.10',
     rejectFromGet: ['FOLL_PIN', 'FOLL_LONGTERM'],
     remoteLongtermWithLocked: false,
   });
@@ -29,6 +35,7 @@ function gupApi(k: Kernel, st: State, name: GupCallName, a: GupArgs): GupResult 
 
 export const gupArgs447f3e45c18a: FamilyVersion = {
   family: 'gup-args',
+  module: import.meta.url,
   id: '447f3e45c18a',
   commit: '447f3e45c18a',
   subject: "mm/gup: don't permit users to call get_user_pages with FOLL_LONGTERM",

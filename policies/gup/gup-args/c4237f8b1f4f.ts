@@ -16,6 +16,9 @@
  * - internal_get_user_pages_fast(): accepts FOLL_WRITE|FOLL_LONGTERM|FOLL_FORCE|FOLL_PIN|FOLL_GET.
  *
  * Simplification: get_user_pages_locked()/_unlocked() are not in the vocabulary.
+ *
+ * Source read: this version was not compared against the Debian sources available here (5.10.262,
+ * 6.1.192, 6.12.118, 7.2.13) in the 2026-12 pass; the evidence above is what it rests on.
  */
 import { err } from '../../../src/model/errno.ts';
 import type { GupArgs, GupCallName } from '../../../src/model/events.ts';
@@ -56,8 +59,6 @@ export function getUserPagesRemoteV5_6(
 
 /** What later versions change in the v5.6 shape of the exported functions. */
 export interface ApiRulesV5_6 {
-  /** The release whose flag numbering applies. */
-  release: string;
   /** Flags get_user_pages*() refuse from a caller (FOLL_PIN; FOLL_LONGTERM too from 447f3e45c18a). */
   rejectFromGet: readonly FollFlag[];
   /** pin_user_pages_remote() passes `locked` into __gup_longterm_locked() (v6.2). */
@@ -73,7 +74,7 @@ export function gupApiV5_6(
   rules: ApiRulesV5_6,
 ): GupResult {
   const { rejectFromGet } = rules;
-  const flags = releaseFlags(st, a, rules.release);
+  const flags = releaseFlags(k, st, a);
   const rejectGet = (api: string): GupResult | null => {
     for (const f of rejectFromGet) {
       if (flags.has(f)) return warnInvalid(st, `${api} ${f}`, `${api}: ${f} from the caller`);
@@ -140,7 +141,6 @@ export function gupApiV5_6(
 
 function gupApi(k: Kernel, st: State, name: GupCallName, a: GupArgs): GupResult {
   return gupApiV5_6(k, st, name, a, {
-    release: 'v5.6',
     rejectFromGet: ['FOLL_PIN'],
     remoteLongtermWithLocked: false,
   });
@@ -148,6 +148,7 @@ function gupApi(k: Kernel, st: State, name: GupCallName, a: GupArgs): GupResult 
 
 export const gupArgsC4237f8b1f4f: FamilyVersion = {
   family: 'gup-args',
+  module: import.meta.url,
   id: 'c4237f8b1f4f',
   commit: 'c4237f8b1f4f',
   subject: "mm: fix get_user_pages_remote()'s handling of FOLL_LONGTERM",

@@ -22,6 +22,14 @@
  *
  * Simplification: pin_user_pages_unlocked()'s failure value is taken to be 0 like its
  * siblings (UNVERIFIED).
+ *
+ * Source read (6.12.118 and 7.2.13, identical): mm/gup.c:is_valid_gup_args() (the five
+ * WARN_ON_ONCE tests in the order modelled; INTERNAL_GUP_FLAGS from mm/internal.h, with
+ * FOLL_MADV_POPULATE in both, see the gupFlagNumbering slot), get_user_pages() and
+ * get_user_pages_remote() -EINVAL, get_user_pages_fast()/pin_user_pages_fast() -EINVAL then
+ * gup_fast_fallback() with the FOLL_WRITE|LONGTERM|FORCE|PIN|GET|FAST_ONLY|NOFAULT|PCI_P2PDMA|
+ * HONOR_NUMA_FAULT mask, pin_user_pages_remote(), pin_user_pages() and pin_user_pages_unlocked()
+ * `return 0;` (the last confirms the simplification below). 6.3 .. 6.11 not read.
  */
 import { err } from '../../../src/model/errno.ts';
 import type { GupArgs, GupCallName } from '../../../src/model/events.ts';
@@ -32,16 +40,6 @@ import type { State } from '../../../src/model/state.ts';
 import { fmtFlags } from '../gup-helpers.ts';
 import { fastFlagsOk, releaseFlags, request } from './v5-4.ts';
 import { gupArgsV6_2 } from './v6-2.ts';
-
-/** Flags only GUP itself may set (mm/internal.h from v6.3). */
-export const INTERNAL_GUP_FLAGS_V6_3: readonly FollFlag[] = [
-  'FOLL_TOUCH',
-  'FOLL_TRIED',
-  'FOLL_REMOTE',
-  'FOLL_PIN',
-  'FOLL_FAST_ONLY',
-  'FOLL_UNLOCKABLE',
-];
 
 const FAST_ALLOWED_V6_3: readonly FollFlag[] = [
   'FOLL_WRITE',
@@ -63,12 +61,14 @@ function fail(st: State, why: string): boolean {
 
 /** is_valid_gup_args(): adds `toSet` to req.flags on success. */
 export function isValidGupArgsV6_3(
-  _k: Kernel,
+  k: Kernel,
   st: State,
   req: GupRequest,
   toSet: readonly FollFlag[],
 ): boolean {
-  const internal = [...req.flags].filter((f) => INTERNAL_GUP_FLAGS_V6_3.includes(f));
+  // INTERNAL_GUP_FLAGS is the replayed release's list (v6.9 adds FOLL_MADV_POPULATE).
+  const internalFlags = k.gupFlagNumbering().internal;
+  const internal = [...req.flags].filter((f) => internalFlags.includes(f));
   if (internal.length > 0) return fail(st, `${internal.join('|')} is internal to GUP`);
   for (const f of toSet) req.flags.add(f);
   if (req.locked !== null) {
@@ -84,9 +84,9 @@ export function isValidGupArgsV6_3(
   return true;
 }
 
-/** The exported functions from v6.3; `release` picks the flag numbering. */
-export function gupApiV6_3(k: Kernel, st: State, name: GupCallName, a: GupArgs, release: string): GupResult {
-  const req = request(name, a, releaseFlags(st, a, release));
+/** The exported functions from v6.3. */
+export function gupApiV6_3(k: Kernel, st: State, name: GupCallName, a: GupArgs): GupResult {
+  const req = request(name, a, releaseFlags(k, st, a));
   const check = (toSet: FollFlag[], onFail: number): GupResult | null => {
     if (k.isValidGupArgs(k, st, req, toSet)) {
       st.why(`${name}: gup_flags ${fmtFlags(req.flags)}`);
@@ -118,17 +118,14 @@ export function gupApiV6_3(k: Kernel, st: State, name: GupCallName, a: GupArgs, 
   }
 }
 
-function gupApi(k: Kernel, st: State, name: GupCallName, a: GupArgs): GupResult {
-  return gupApiV6_3(k, st, name, a, 'v6.3');
-}
-
 export const gupArgsD64e2dbc33a1: FamilyVersion = {
   family: 'gup-args',
+  module: import.meta.url,
   id: 'd64e2dbc33a1',
   commit: 'd64e2dbc33a1',
   subject: 'mm/gup: simplify the external interface functions and consolidate invariants',
   release: 'v6.3',
   summary:
     'is_valid_gup_args(): internal flags from callers, *locked != 1, PIN+GET, LONGTERM without PIN refused with a WARN; pin_user_pages_remote() then returns 0; flags renumbered.',
-  ops: { ...gupArgsV6_2.ops, gupApi, isValidGupArgs: isValidGupArgsV6_3 },
+  ops: { ...gupArgsV6_2.ops, gupApi: gupApiV6_3, isValidGupArgs: isValidGupArgsV6_3 },
 };

@@ -7,6 +7,9 @@
  * What changed from gup-args d64e2dbc33a1: is_valid_gup_args() also sets FOLL_HONOR_NUMA_FAULT;
  * the flag exists from v6.5 (0x1000). pinbench models no PROT_NONE NUMA-hinting entries, so the
  * flag shows only in the decision path and in the raw value a recording would carry.
+ *
+ * Source read: this version was not compared against the Debian sources available here (5.10.262,
+ * 6.1.192, 6.12.118, 7.2.13) in the 2026-12 pass; the evidence above is what it rests on.
  */
 import type { GupArgs, GupCallName } from '../../../src/model/events.ts';
 import type { FollFlag } from '../../../src/model/flags.ts';
@@ -22,16 +25,13 @@ function isValidGupArgs(k: Kernel, st: State, req: GupRequest, toSet: readonly F
   return true;
 }
 
-function gupApi(k: Kernel, st: State, name: GupCallName, a: GupArgs): GupResult {
-  return gupApiV6_3(k, st, name, a, 'v6.5');
-}
-
 export const gupArgsD74943a2f3cd: FamilyVersion = {
   family: 'gup-args',
+  module: import.meta.url,
   id: 'd74943a2f3cd',
   commit: 'd74943a2f3cd',
   subject: 'mm/gup: reintroduce FOLL_NUMA as FOLL_HONOR_NUMA_FAULT',
   release: 'v6.5',
   summary: 'is_valid_gup_args() forces FOLL_HONOR_NUMA_FAULT on every exported GUP call.',
-  ops: { ...gupArgsD64e2dbc33a1.ops, gupApi, isValidGupArgs },
+  ops: { ...gupArgsD64e2dbc33a1.ops, gupApi: gupApiV6_3, isValidGupArgs },
 };

@@ -67,6 +67,7 @@ describe('gup-args: bad arguments from v6.3 (is_valid_gup_args)', () => {
       const o = call(id, remote('pin_user_pages_remote', 'FOLL_GET'));
       expect(o.ret, id).toBe(0);
       expect(o.warn, id).toEqual(['WARN is_valid_gup_args']);
+      expect(o.warnings, id).toBe(1);
     }
     const old = call('v6.2', remote('pin_user_pages_remote', 'FOLL_GET'));
     expect(old.ret).toBe(-22);
@@ -143,6 +144,32 @@ describe('gup-args: v5.4 specifics', () => {
     const s = `${vma(VMF.privateRw)}\npinbench_pte: addr=${A} pfn=0x5000 write=1\nget_user_pages: start=${A} nr_pages=1 gup_flags=FOLL_PCI_P2PDMA`;
     const r = run('v5.4', s);
     expect(r.outcomes[0]!.ret).toBe(1);
-    expect(r.outcomes[0]!.why[0]).toBe('FOLL_PCI_P2PDMA does not exist in v5.4: ignored');
+    expect(r.outcomes[0]!.why[0]).toBe('FOLL_PCI_P2PDMA is not defined in the v5.4+ numbering: ignored');
+  });
+});
+
+describe("gup-args: the numbering is the replayed release's, not the family version's", () => {
+  // gup-args v6.6 is reused by every release from v6.6 on. FOLL_MADV_POPULATE = 1 << 22 is in
+  // INTERNAL_GUP_FLAGS in 6.12.118 and 7.2.13 mm/internal.h; is_valid_gup_args() there:
+  // `if (WARN_ON_ONCE(gup_flags & INTERNAL_GUP_FLAGS)) return false;` and pin_user_pages()
+  // `return 0;` on false.
+  const s = `${vma(VMF.privateRw)}\npinbench_pte: addr=${A} pfn=0x5000 write=1\npin_user_pages: start=${A} nr_pages=1 gup_flags=FOLL_MADV_POPULATE`;
+  it('v6.12 and v7.2 refuse FOLL_MADV_POPULATE from a caller: WARN, 0', () => {
+    for (const id of ['v6.12', 'v6.19', 'v7.2']) {
+      const o = call(id, s);
+      expect(o.ret, id).toBe(0);
+      expect(o.warn, id).toEqual(['WARN is_valid_gup_args']);
+      expect(o.warnings, id).toBe(1);
+    }
+  });
+  it('v6.6 (same family version) does not define the flag: dropped, the pin proceeds', () => {
+    const o = call('v6.6', s);
+    expect(o.ret).toBe(1);
+    expect(o.why[0]).toBe('FOLL_MADV_POPULATE is not defined in the v6.5+ numbering: ignored');
+  });
+  it('FOLL_SPLIT (0x80) is defined in 5.10.262 include/linux/mm.h, not after the v5.13 boundary', () => {
+    const g = `${vma(VMF.privateRw)}\npinbench_pte: addr=${A} pfn=0x5000 write=1\nget_user_pages: start=${A} nr_pages=1 gup_flags=FOLL_SPLIT`;
+    expect(call('v5.10', g).why.some((w) => w.includes('FOLL_SPLIT is not defined'))).toBe(false);
+    expect(call('v5.13', g).why[0]).toBe('FOLL_SPLIT is not defined in the v5.13+ numbering: ignored');
   });
 });

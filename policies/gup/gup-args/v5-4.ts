@@ -14,30 +14,37 @@
  *   goes to __gup_longterm_locked() under mmap_sem, the rest to get_user_pages_unlocked();
  * - the pin_user_pages*() family does not exist yet (family pin-accounting says so first).
  *
- * Flags: a symbolic flag this release does not define (FOLL_PIN, FOLL_PCI_P2PDMA...) is dropped
- * with a why step; raw hex flags were decoded with the recording kernel's numbering before they
- * reach the policy, and the why path says so.
+ * Flags: a symbolic flag the replayed release does not define (FOLL_PIN, FOLL_PCI_P2PDMA...) is
+ * dropped with a why step; the numbering is the replayed release's (k.gupFlagNumbering()), not
+ * this family version's; raw hex flags were decoded with the recording kernel's numbering before
+ * they reach the policy, and the why path says so.
+ *
+ * Source read: this version was not compared against the Debian sources available here (5.10.262,
+ * 6.1.192, 6.12.118, 7.2.13) in the 2026-12 pass; the evidence above is what it rests on.
  */
 import { err } from '../../../src/model/errno.ts';
 import type { GupArgs, GupCallName } from '../../../src/model/events.ts';
-import { type FollFlag, follNumbering } from '../../../src/model/flags.ts';
+import type { FollFlag } from '../../../src/model/flags.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
-import { parseKernelVersion } from '../../../src/model/kernel-version.ts';
 import type { GupRequest, GupResult } from '../../../src/model/ops/gup-ops.ts';
 import type { State } from '../../../src/model/state.ts';
 import { fmtFlags, hex, withFlags } from '../gup-helpers.ts';
 
-/** Keeps the flags the release's numbering defines; notes the raw decode and what was dropped. */
-export function releaseFlags(st: State, a: GupArgs, release: string): Set<FollFlag> {
+/**
+ * Keeps the flags the replayed release's numbering defines (k.gupFlagNumbering(), bound per
+ * release by the registry); notes the raw decode and what was dropped.
+ */
+export function releaseFlags(k: Kernel, st: State, a: GupArgs): Set<FollFlag> {
   if (a.rawFlags !== undefined) {
     st.why(
       `gup_flags ${hex(a.rawFlags)} decoded with the ${st.config.kernel ?? '?'} numbering = ${fmtFlags(a.gupFlags)}`,
     );
   }
-  const known = follNumbering(parseKernelVersion(release));
+  const numbering = k.gupFlagNumbering();
   const out = new Set<FollFlag>();
   for (const f of a.gupFlags) {
-    if (known[f] === undefined) st.why(`${f} does not exist in ${release}: ignored`);
+    if (numbering.values[f] === undefined)
+      st.why(`${f} is not defined in the v${numbering.from}+ numbering: ignored`);
     else out.add(f);
   }
   return out;
@@ -76,7 +83,7 @@ export function fastFlagsOk(st: State, flags: ReadonlySet<FollFlag>, allowed: re
 }
 
 function gupApi(k: Kernel, st: State, name: GupCallName, a: GupArgs): GupResult {
-  const flags = releaseFlags(st, a, 'v5.4');
+  const flags = releaseFlags(k, st, a);
   switch (name) {
     case 'get_user_pages':
       return k.gupLongtermLocked(k, st, request(name, a, withFlags(flags, 'FOLL_TOUCH')));
@@ -98,16 +105,13 @@ function gupApi(k: Kernel, st: State, name: GupCallName, a: GupArgs): GupResult 
   }
 }
 
-/** is_valid_gup_args() arrives in v6.3; before, nothing calls this slot. */
-function isValidGupArgs(): boolean {
-  return true;
-}
-
 export const gupArgsV5_4: FamilyVersion = {
   family: 'gup-args',
+  module: import.meta.url,
   id: 'v5.4',
   subject: 'GUP API argument rules (v5.4)',
   release: 'v5.4',
   summary: 'get_user_pages_remote() rejects FOLL_LONGTERM with a WARN and -EINVAL; no pin_user_pages*().',
-  ops: { gupApi, isValidGupArgs },
+  // is_valid_gup_args() arrives in v6.3 (d64e2dbc33a1): before it the slot is the registry's stub.
+  ops: { gupApi },
 };

@@ -8,6 +8,9 @@
  *
  * What changed from gup-args 447f3e45c18a: only that rule of pin_user_pages_remote();
  * get_user_pages_remote() still refuses FOLL_LONGTERM outright, and BUG_ON(*locked != 1) stays.
+ *
+ * Source read: this version was not compared against the Debian sources available here (5.10.262,
+ * 6.1.192, 6.12.118, 7.2.13) in the 2026-12 pass; the evidence above is what it rests on.
  */
 import type { GupArgs, GupCallName } from '../../../src/model/events.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
@@ -18,7 +21,6 @@ import { gupApiV5_6 } from './c4237f8b1f4f.ts';
 
 function gupApi(k: Kernel, st: State, name: GupCallName, a: GupArgs): GupResult {
   return gupApiV5_6(k, st, name, a, {
-    release: 'v6.2',
     rejectFromGet: ['FOLL_PIN', 'FOLL_LONGTERM'],
     remoteLongtermWithLocked: true,
   });
@@ -26,6 +28,7 @@ function gupApi(k: Kernel, st: State, name: GupCallName, a: GupArgs): GupResult 
 
 export const gupArgsV6_2: FamilyVersion = {
   family: 'gup-args',
+  module: import.meta.url,
   id: 'v6.2',
   subject: 'pin_user_pages_remote(): FOLL_LONGTERM allowed with a locked pointer',
   release: 'v6.2',

@@ -4,6 +4,9 @@
  * Commit: UNVERIFIED (a follow-up in the same FOLL_HONOR_NUMA_FAULT series, for v6.6).
  *
  * What changed from gup-args d74943a2f3cd: the forced flag is gone; otherwise as v6.3.
+ *
+ * Source read: 6.12.118 and 7.2.13 mm/gup.c:is_valid_gup_args() do not OR in
+ * FOLL_HONOR_NUMA_FAULT. 6.6 itself not read.
  */
 import type { GupArgs, GupCallName } from '../../../src/model/events.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
@@ -12,15 +15,12 @@ import type { State } from '../../../src/model/state.ts';
 import { gupApiV6_3, isValidGupArgsV6_3 } from './d64e2dbc33a1.ts';
 import { gupArgsD74943a2f3cd } from './d74943a2f3cd.ts';
 
-function gupApi(k: Kernel, st: State, name: GupCallName, a: GupArgs): GupResult {
-  return gupApiV6_3(k, st, name, a, 'v6.6');
-}
-
 export const gupArgsV6_6: FamilyVersion = {
   family: 'gup-args',
+  module: import.meta.url,
   id: 'v6.6',
   subject: 'is_valid_gup_args(): FOLL_HONOR_NUMA_FAULT no longer forced',
   release: 'v6.6',
   summary: 'Back to the v6.3 rules: FOLL_HONOR_NUMA_FAULT is not ORed into every call.',
-  ops: { ...gupArgsD74943a2f3cd.ops, gupApi, isValidGupArgs: isValidGupArgsV6_3 },
+  ops: { ...gupArgsD74943a2f3cd.ops, gupApi: gupApiV6_3, isValidGupArgs: isValidGupArgsV6_3 },
 };

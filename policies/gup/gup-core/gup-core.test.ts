@@ -4,7 +4,8 @@
  * and the registry: every release composes, every commit has its aliases.
  */
 import { describe, expect, it } from 'vitest';
-import { allPolicies, getPolicy, RELEASE_IDS, releases } from '../../index.ts';
+import { allPolicies, getPolicy, MAINLINE_IDS, RELEASE_IDS, releases } from '../../index.ts';
+import { releaseKey } from '../../releases.ts';
 import { A, call, run, VMF, vma } from '../gup-test-kit.ts';
 
 describe('gup-core: faults', () => {
@@ -133,6 +134,43 @@ pin_user_pages: start=${A} nr_pages=2 gup_flags=FOLL_WRITE|FOLL_LONGTERM`;
 describe('gup-core: the registry composes every release', () => {
   it('every id in RELEASE_IDS', () => {
     expect(releases().map((p) => p.id)).toEqual([...RELEASE_IDS]);
+    expect(RELEASE_IDS).toContain('v5.10');
+    expect(RELEASE_IDS).toContain('v7.1');
+  });
+
+  it('every mainline id v5.4 .. v7.2 resolves to the composition in force at it', () => {
+    const fam = (id: string) => JSON.stringify(Object.values(getPolicy(id).versions).map((v) => v.id));
+    const all = new Set(allPolicies().map((p) => p.id));
+    const mainline = [
+      ...Array.from({ length: 16 }, (_, i) => `v5.${i + 4}`),
+      ...Array.from({ length: 20 }, (_, i) => `v6.${i}`),
+      'v7.0',
+      'v7.1',
+      'v7.2',
+    ];
+    for (const id of mainline) {
+      expect(getPolicy(id).kind, id).toBe('release');
+      expect(all.has(id), id).toBe(true);
+    }
+    expect(MAINLINE_IDS.filter((id) => !id.includes('-rc'))).toEqual(mainline);
+    // No modelled family changes between these pairs.
+    expect(fam('v6.14')).toBe(fam('v6.13'));
+    expect(getPolicy('v6.13').versions['vma-checks'].id).toBe('1d8d14641fd9');
+    expect(fam('v6.16')).toBe(fam('v6.15'));
+    expect(fam('v7.0')).toBe(fam('v6.19'));
+    expect(fam('v7.2')).toBe(fam('v7.1'));
+    // c0c6ccd9828c is in 7.2.13's mm/memory.c; taken to enter in v7.1.
+    expect(getPolicy('v7.1').versions['normal-page'].id).toBe('c0c6ccd9828c');
+    expect(getPolicy('v7.0').versions['normal-page'].id).toBe('af38538801c6');
+    // pre-X is the mainline release just before X's first release.
+    expect(fam('pre-c0c6ccd9828c')).toBe(fam('v7.0'));
+    expect(fam('pre-447f3e45c18a')).toBe(fam('v5.9'));
+  });
+
+  it('a stable id sorts after its release and before the next -rc1', () => {
+    expect(releaseKey('v6.1.192')).toBeGreaterThan(releaseKey('v6.1'));
+    expect(releaseKey('v6.1.192')).toBeLessThan(releaseKey('v6.2-rc1'));
+    expect(releaseKey('6.1.0-56-amd64')).toBe(releaseKey('v6.1'));
   });
 
   it('aliases exist for the GUP-side commits', () => {
@@ -153,7 +191,15 @@ describe('gup-core: the registry composes every release', () => {
   it('the seed aliases equal releases (policies.md)', () => {
     const fam = (id: string) => JSON.stringify(Object.values(getPolicy(id).versions).map((v) => v.id));
     expect(fam('pre-f25cbb7a95a2')).toBe(fam('v5.19'));
-    expect(fam('post-f25cbb7a95a2')).toBe(fam('v6.0-rc1'));
+    // v6.0-rc1 also carries 5535be309971 (vma-checks), which f25cbb7a95a2 does not name.
+    const noVma = (id: string) =>
+      JSON.stringify(
+        Object.values(getPolicy(id).versions)
+          .filter((v) => v.family !== 'vma-checks')
+          .map((v) => v.id),
+      );
+    expect(noVma('post-f25cbb7a95a2')).toBe(noVma('v6.0-rc1'));
+    expect(getPolicy('post-f25cbb7a95a2').versions['vma-checks'].id).toBe('secretmem');
     expect(fam('pre-fcab34b433e2')).toBe(fam('v6.0-rc1'));
     expect(fam('pre-873aefb376bb')).toBe(fam('v6.0-rc3'));
     expect(fam('post-873aefb376bb')).toBe(fam('v6.0-rc5'));

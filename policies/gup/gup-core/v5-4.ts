@@ -40,6 +40,9 @@
  *   `exclusive` or mapped at most once (the kernel's reuse test differs per release);
  * - a huge zero folio (a PMD entry of the zero pfn) is followed as the zero page itself;
  * - pages=0 calls grab nothing (the kernel VM_BUG_ONs a FOLL_PIN without pages).
+ *
+ * Source read: this version was not compared against the Debian sources available here (5.10.262,
+ * 6.1.192, 6.12.118, 7.2.13) in the 2026-12 pass; the evidence above is what it rests on.
  */
 import { err } from '../../../src/model/errno.ts';
 import type { FollFlag } from '../../../src/model/flags.ts';
@@ -79,15 +82,6 @@ function gup(k: Kernel, st: State, name: Parameters<Kernel['gup']>[2], a: Parame
     return UNSUPPORTED;
   }
   const res = k.gupApi(k, st, name, a);
-  const seq = st.callSeq;
-  if (seq !== undefined) {
-    st.recordCall(seq, {
-      pfns: res.pfns,
-      pin: name.startsWith('pin_'),
-      released: false,
-      longterm: a.gupFlags.has('FOLL_LONGTERM') && typeof res.ret === 'number' && res.ret > 0,
-    });
-  }
   return res.pfns.length > 0 ? { ret: res.ret, pfns: res.pfns } : { ret: res.ret };
 }
 
@@ -101,21 +95,8 @@ function release(
     st.why(`${name}() does not exist in this release`);
     return UNSUPPORTED;
   }
-  let pfns: number[];
-  let longterm: boolean | undefined;
-  if (a.of !== undefined) {
-    const rec = st.callRecord(a.of);
-    if (!rec) {
-      st.why(`of=${a.of}: that call returned no pages: nothing to release`);
-      return { ret: 0 };
-    }
-    if (rec.released) st.why(`of=${a.of}: already released once: released again`);
-    rec.released = true;
-    pfns = rec.pfns;
-    longterm = rec.longterm;
-  } else {
-    pfns = [st.resolvePfn(a.pfn ?? 'zero')];
-  }
+  // `of=` was resolved by the dispatcher (replay bookkeeping, src/model/dispatch.ts).
+  const { pfns, longterm } = a;
   for (const pfn of pfns) {
     if (name === 'put_page') {
       const folio = st.folioOf(pfn);
@@ -252,6 +233,16 @@ function followPage(
       if (st.isZeroPfn(entry.pfn)) {
         pfn = entry.pfn;
         st.why('vm_normal_page() NULL, zero pfn -> the zero page');
+      } else if (
+        (flags.has('FOLL_GET') || flags.has('FOLL_PIN')) &&
+        k.pteDevmap(k, st, entry) &&
+        st.folioOf(entry.pfn)
+      ) {
+        // 5.10.262 .. 6.12.118 follow_page_pte(): `if (!page && pte_devmap(pte) && (flags &
+        // (FOLL_GET | FOLL_PIN)))` -> get_dev_pagemap(), page = pte_page(pte). (The pgmap
+        // lookup is taken to succeed for a declared page.)
+        pfn = entry.pfn;
+        st.why('vm_normal_page() NULL, pte_devmap with FOLL_GET|FOLL_PIN -> get_dev_pagemap: the page');
       } else {
         st.why(`vm_normal_page() NULL for pfn ${hex(entry.pfn)} -> follow_pfn_pte: -EFAULT`);
         return { kind: 'error', ret: err('EFAULT') };
@@ -433,6 +424,7 @@ function putPage(_k: Kernel, st: State, folio: Folio): void {
 
 export const gupCoreV5_4: FamilyVersion = {
   family: 'gup-core',
+  module: import.meta.url,
   id: 'v5.4',
   subject: 'get_user_pages() core: page walk, faults, entry points (v5.4)',
   release: 'v5.4',

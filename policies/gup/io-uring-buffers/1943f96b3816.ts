@@ -9,6 +9,9 @@
  * GUP-fast pins only anon, shmem and hugetlb folios with PIN|LONGTERM|WRITE and needs a writable
  * PTE, and hands everything else (zero-page PTEs, R/O PTEs, page cache) to the slow path, whose
  * check_vma_flags() decides as in v6.5.
+ *
+ * Source read: this version was not compared against the Debian sources available here (5.10.262,
+ * 6.1.192, 6.12.118, 7.2.13) in the 2026-12 pass; the evidence above is what it rests on.
  */
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { GupResult } from '../../../src/model/ops/gup-ops.ts';
@@ -22,6 +25,7 @@ function ioPinPages(k: Kernel, st: State, mm: number, addr: number, len: number)
 
 export const ioUringBuffers1943f96b3816: FamilyVersion = {
   family: 'io-uring-buffers',
+  module: import.meta.url,
   id: '1943f96b3816',
   commit: '1943f96b3816',
   subject: 'io_uring: unify io_pin_pages()',

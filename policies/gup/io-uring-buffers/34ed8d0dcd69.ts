@@ -11,6 +11,9 @@
  * a shared file mapping that needs dirty tracking (ext4, xfs, btrfs, ramfs...) -> -EFAULT before
  * any page of that VMA is touched; private file mappings register with anon COW copies.
  * Combined with an older vma-checks (alias post-34ed8d0dcd69) ext4 shared buffers would register.
+ *
+ * Source read: this version was not compared against the Debian sources available here (5.10.262,
+ * 6.1.192, 6.12.118, 7.2.13) in the 2026-12 pass; the evidence above is what it rests on.
  */
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { GupResult } from '../../../src/model/ops/gup-ops.ts';
@@ -24,6 +27,7 @@ function ioPinPages(k: Kernel, st: State, mm: number, addr: number, len: number)
 
 export const ioUringBuffers34ed8d0dcd69: FamilyVersion = {
   family: 'io-uring-buffers',
+  module: import.meta.url,
   id: '34ed8d0dcd69',
   commit: '34ed8d0dcd69',
   subject: 'io_uring: rsrc: delegate VMA file-backed check to GUP',

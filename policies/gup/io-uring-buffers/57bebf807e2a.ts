@@ -11,6 +11,9 @@
  *
  * What changed from io-uring-buffers edd478269640: a buffer inside one large folio (THP,
  * hugetlb) holds one pin instead of one per page; charging is unchanged (the folio in full).
+ *
+ * Source read: this version was not compared against the Debian sources available here (5.10.262,
+ * 6.1.192, 6.12.118, 7.2.13) in the 2026-12 pass; the evidence above is what it rests on.
  */
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { State } from '../../../src/model/state.ts';
@@ -30,6 +33,7 @@ function ioCoalesceBuffer(k: Kernel, st: State, pfns: number[]): number[] {
 
 export const ioUringBuffers57bebf807e2a: FamilyVersion = {
   family: 'io-uring-buffers',
+  module: import.meta.url,
   id: '57bebf807e2a',
   commit: '57bebf807e2a',
   subject: 'io_uring/rsrc: optimise registered huge pages',

@@ -12,6 +12,9 @@
  * What changed from io-uring-buffers 1943f96b3816: buffers spanning several large folios keep
  * one pin per folio (before: one per page unless the whole buffer was inside one folio).
  * Simplification: the 6.12 vs 6.18 first-bvec offset difference is not visible in the model.
+ *
+ * Source read: none in this session (6.12.118 and 7.2.13 io_uring/rsrc.c are available under
+ * /work/cache/src but were not compared branch by branch).
  */
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { Folio, State } from '../../../src/model/state.ts';
@@ -61,6 +64,7 @@ function ioCoalesceBuffer(k: Kernel, st: State, pfns: number[]): number[] {
 
 export const ioUringBuffersA8edbb424b13: FamilyVersion = {
   family: 'io-uring-buffers',
+  module: import.meta.url,
   id: 'a8edbb424b13',
   commit: 'a8edbb424b13',
   subject: 'io_uring/rsrc: enable multi-hugepage buffer coalescing',

@@ -13,6 +13,10 @@
  *
  * Simplification: vm_file identity is approximated: private anon has none; file VMAs compare by
  * backing, filesystem and start address (two VMAs of one file compare as different).
+ *
+ * Source read: 6.1.192 io_uring/rsrc.c:io_sqe_buffer_register() has the check (`if
+ * (vmas[i]->vm_file != file) { ret = -EINVAL; break; }`), backported to 6.1.y: the stable id
+ * v6.1.192. 6.3 itself not read.
  */
 import { err } from '../../../src/model/errno.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
@@ -39,6 +43,7 @@ function ioCheckBufferVmas(_k: Kernel, st: State, vmas: readonly Vma[]): number 
 
 export const ioUringBuffersEdd478269640: FamilyVersion = {
   family: 'io-uring-buffers',
+  module: import.meta.url,
   id: 'edd478269640',
   commit: 'edd478269640',
   subject: 'io_uring/rsrc: disallow multi-source reg buffers',

@@ -215,3 +215,75 @@ io_uring_register_buffers: addr=0x1ff000 len=0x2000`;
     expect(call('v6.4', mixed).ret).toBe(0);
   });
 });
+
+describe('io_uring and vfio charge different counters (two memlock limits)', () => {
+  // 7.2.13 / 6.1.192 io_uring/rsrc.c:__io_account_mem(): `page_limit = rlimit(RLIMIT_MEMLOCK) >>
+  // PAGE_SHIFT; cur_pages = atomic_long_read(&user->locked_vm); ... if (new_pages > page_limit)
+  // return -ENOMEM;` and io_account_mem(): `atomic64_add(nr_pages, &mm_account->pinned_vm);`.
+  // vfio type1 charges mm->locked_vm (account_locked_vm). With RLIMIT_MEMLOCK = 4 pages, a vfio
+  // map of 4 pages and an io_uring registration of 4 pages both fit.
+  const BOTH = `pinbench_config: memlock_pages=4 lock_cap=0
+pinbench_page: pfn=0x5000 nr=4 kind=anon refcount=1 mapcount=1 flags=lru,exclusive,dirty
+pinbench_page: pfn=0x6000 nr=4 kind=anon refcount=1 mapcount=1 flags=lru,exclusive,dirty
+${vma(VMF.privateRw, PAGES)}
+${ptes(0x5000, PAGES, 'write=1 dirty=1')}
+${vma(VMF.privateRw, PAGES, 'backing=anon', A + 0x100000)}
+${ptes(0x6000, PAGES, 'write=1 dirty=1', A + 0x100000)}
+vfio_map_dma: container=1 mm=1 iova=0x0 vaddr=${A + 0x100000} size=${LEN} flags=READ|WRITE
+${REGISTER}`;
+
+  it('each fits its own limit: vfio 4 pages in mm->locked_vm, io_uring 4 in user->locked_vm', () => {
+    for (const id of ['v6.1', 'v6.12', 'v7.2']) {
+      const r = run(id, BOTH);
+      expect(r.outcomes[0]!.ret, id).toBe(0);
+      expect(r.outcomes[0]!.lockedVm, id).toBe(4);
+      expect(r.outcomes[1]!.ret, id).toBe(0);
+      expect(r.outcomes[1]!.lockedVm, id).toBe(4);
+      expect(r.outcomes[1]!.pinnedVm, id).toBe(4);
+    }
+  });
+
+  it('a second io_uring charge over the user limit fails even though no mm->locked_vm is used', () => {
+    const s = `pinbench_config: memlock_pages=3 lock_cap=0
+pinbench_page: pfn=0x5000 nr=4 kind=anon refcount=1 mapcount=1 flags=lru,exclusive,dirty
+${vma(VMF.privateRw, PAGES)}
+${ptes(0x5000, PAGES, 'write=1 dirty=1')}
+${REGISTER}`;
+    const o = call('v6.12', s);
+    expect(o.ret).toBe(-12);
+    expect(o.why.at(-1)).toBe('io_uring: user locked_vm 0 + 4 > RLIMIT_MEMLOCK (3) -> -ENOMEM');
+  });
+
+  it('with CAP_IPC_LOCK ctx->user is NULL: no locked_vm charge, pinned_vm still charged', () => {
+    const s = `pinbench_config: memlock_pages=1 lock_cap=1
+pinbench_page: pfn=0x5000 nr=4 kind=anon refcount=1 mapcount=1 flags=lru,exclusive,dirty
+${vma(VMF.privateRw, PAGES)}
+${ptes(0x5000, PAGES, 'write=1 dirty=1')}
+${REGISTER}
+io_uring_unregister_buffers:`;
+    const r = run('v6.12', s);
+    expect(r.outcomes[0]!.ret).toBe(0);
+    expect(r.outcomes[0]!.lockedVm).toBe(0);
+    expect(r.outcomes[0]!.pinnedVm).toBe(4);
+    expect(r.outcomes[1]!.pinnedVm).toBe(-4);
+    expect(r.final.lockedVm).toBe(0);
+  });
+});
+
+describe('io_uring: the Debian 6.1.192 stable id', () => {
+  // 6.1.192 io_uring/rsrc.c:io_sqe_buffer_register(): `if (vmas[i]->vm_file != file) { ret =
+  // -EINVAL; break; }` (edd478269640 in 6.1.y); mainline v6.1 has only the file-backed test.
+  const mixed = `pinbench_page: pfn=0x5000 kind=anon refcount=1 mapcount=1 flags=lru,exclusive,dirty
+pinbench_page: pfn=0x6000 kind=shmem refcount=2 mapcount=1 flags=lru,dirty,swapbacked
+${vma(VMF.privateRw, 1)}
+${ptes(0x5000, 1, 'write=1 dirty=1')}
+${vma(VMF.sharedRw, 1, 'backing=shmem', A + 0x1000)}
+${ptes(0x6000, 1, 'write=1 dirty=1', A + 0x1000)}
+io_uring_register_buffers: addr=${A} len=0x2000`;
+  it('anon + shmem in one buffer: v6.1 registers it, v6.1.192 refuses with -EINVAL', () => {
+    expect(call('v6.1', mixed).ret).toBe(0);
+    const o = call('v6.1.192', mixed);
+    expect(o.ret).toBe(-22);
+    expect(o.refs).toEqual({});
+  });
+});

@@ -9,6 +9,9 @@
  * pin_user_pages(FOLL_WRITE|FOLL_LONGTERM) and released with unpin_user_page() (FOLL_PIN: +1 in
  * v5.6, +1024 from v5.7). Everything else as before, including the file-backed refusal that
  * does not spare shmem.
+ *
+ * Source read: this version was not compared against the Debian sources available here (5.10.262,
+ * 6.1.192, 6.12.118, 7.2.13) in the 2026-12 pass; the evidence above is what it rests on.
  */
 import type { IoUringArgs } from '../../../src/model/events.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
@@ -31,6 +34,7 @@ function ioUnmapBuffer(k: Kernel, st: State, buf: RegisteredBuffer): void {
 
 export const ioUringBuffersPinUserPages: FamilyVersion = {
   family: 'io-uring-buffers',
+  module: import.meta.url,
   id: 'pin-user-pages',
   subject: 'fs/io_uring: set FOLL_PIN via pin_user_pages()',
   release: 'v5.6',

@@ -8,6 +8,9 @@
  * VMA -> fine; a VMA with a vm_file that is not hugetlbfs -> -EOPNOTSUPP.
  *
  * What changed from io-uring-buffers pin-user-pages: memfd/tmpfs/shared-anon buffers register.
+ *
+ * Source read: this version was not compared against the Debian sources available here (5.10.262,
+ * 6.1.192, 6.12.118, 7.2.13) in the 2026-12 pass; the evidence above is what it rests on.
  */
 import { err } from '../../../src/model/errno.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
@@ -37,6 +40,7 @@ function ioCheckBufferVmas(_k: Kernel, st: State, vmas: readonly Vma[]): number 
 
 export const ioUringBuffersShmemExempt: FamilyVersion = {
   family: 'io-uring-buffers',
+  module: import.meta.url,
   id: 'shmem-exempt',
   subject: 'io_uring: allow shmem-backed registered buffers',
   release: 'v5.14',

@@ -17,13 +17,20 @@
  *   -EFAULT; on error the pages that were taken are released again.
  * - io_buffer_account_pin() (slot ioAccountPin): small pages 1 each, a compound page once in
  *   full (512 for a 2 MiB folio) per head across the ring's buffers; over RLIMIT_MEMLOCK
- *   (unless CAP_IPC_LOCK) -> release the pages, -ENOMEM. Charged to the mm's locked_vm (the kernel
- *   charges user->locked_vm and mm->pinned_vm).
+ *   (unless CAP_IPC_LOCK) -> release the pages, -ENOMEM. Charged to user->locked_vm (only without
+ *   CAP_IPC_LOCK: ctx->user is NULL otherwise) and to mm->pinned_vm; the limit is checked on the
+ *   user's counter alone, apart from vfio's mm->locked_vm (read in 6.1.192 and 7.2.13
+ *   io_uring/rsrc.c:io_account_mem(), __io_account_mem(), io_unaccount_mem(), and
+ *   io_uring.c:io_uring_create() `if (!ns_capable_noaudit(&init_user_ns, CAP_IPC_LOCK)) ctx->user
+ *   = get_uid(current_user());`, `ctx->mm_account = current->mm;`).
  * - one bvec per page: every page keeps its reference (no coalescing before v6.3).
  * - io_sqe_buffers_unregister(): no table -> -ENXIO; otherwise each buffer's pages are released
  *   (slot ioUnmapBuffer) and the charge is returned.
  *
  * The `pages` of a register outcome are the pages left pinned (one per bvec).
+ *
+ * Source read: this version was not compared against the Debian sources available here (5.10.262,
+ * 6.1.192, 6.12.118, 7.2.13) in the 2026-12 pass; the evidence above is what it rests on.
  */
 import { err } from '../../../src/model/errno.ts';
 import type { GupCallName, IoUringArgs } from '../../../src/model/events.ts';
@@ -145,7 +152,11 @@ export interface IoUringRules {
 
 export function ioUnmapBufferWith(k: Kernel, st: State, buf: RegisteredBuffer, rules: IoUringRules): void {
   for (const pfn of buf.pfns) ioReleasePage(k, st, pfn, rules.pinned);
-  if (buf.accounted > 0) st.addLockedVm(buf.mm, -buf.accounted);
+  // io_unaccount_mem(): user->locked_vm (when ctx->user is set) and mm->pinned_vm.
+  if (buf.accounted > 0) {
+    if (!st.config.lock_cap) st.addUserLockedVm(-buf.accounted);
+    st.addPinnedVm(buf.mm, -buf.accounted);
+  }
   buf.pfns = [];
   buf.accounted = 0;
 }
@@ -168,15 +179,18 @@ export function ioUringRegisterWith(k: Kernel, st: State, a: IoUringArgs, rules:
   if (r.ret !== 0) return { ret: r.ret };
   const pfns = k.ioCoalesceBuffer(k, st, r.pfns);
   const acct = k.ioAccountPin(k, st, a.mm, pfns);
-  const locked = st.mm(a.mm).lockedVm;
+  // io_account_mem(): ctx->user (no CAP_IPC_LOCK) is limited by RLIMIT_MEMLOCK on the user's own
+  // locked_vm, not on any mm's; mm->pinned_vm is charged without a limit.
+  const locked = st.data.userLockedVm;
   if (!st.config.lock_cap && locked + acct > st.config.memlock_pages) {
     st.why(
-      `io_uring: locked_vm ${locked} + ${acct} > RLIMIT_MEMLOCK (${st.config.memlock_pages}) -> -ENOMEM`,
+      `io_uring: user locked_vm ${locked} + ${acct} > RLIMIT_MEMLOCK (${st.config.memlock_pages}) -> -ENOMEM`,
     );
     for (const pfn of pfns) ioReleasePage(k, st, pfn, rules.pinned);
     return { ret: err('ENOMEM') };
   }
-  st.addLockedVm(a.mm, acct);
+  if (!st.config.lock_cap) st.addUserLockedVm(acct);
+  st.addPinnedVm(a.mm, acct);
   st.data.ioUring.set(a.mm, [{ mm: a.mm, addr: a.addr, len: a.len, pfns, accounted: acct }]);
   st.why(`io_uring: registered, ${pfns.length} bvec page(s) pinned, ${acct} page(s) charged`);
   return { ret: 0, pfns };
@@ -200,6 +214,7 @@ export function ioUringUnregister(k: Kernel, st: State, a: IoUringArgs): CallRes
 
 export const ioUringBuffersV5_4: FamilyVersion = {
   family: 'io-uring-buffers',
+  module: import.meta.url,
   id: 'v5.4',
   subject:
     'io_uring fixed buffers (v5.4): get_user_pages(FOLL_WRITE|FOLL_LONGTERM), file-backed VMAs refused',

@@ -23,6 +23,13 @@
  *
  * Simplification: the inverted folio_isolate_lru() test of v6.1.0 .. v6.1.12 (fixed by
  * aa1e6a932ca6) is not modelled (one extra loop in the kernel, same outcome here).
+ *
+ * Source read: 6.1.192 mm/gup.c:collect_longterm_unpinnable_pages(),
+ * migrate_longterm_unpinnable_pages() (every entry visited: device-coherent ones converted and
+ * migrated, others unpinned; the error path unpins every entry still set), and
+ * check_and_migrate_movable_pages(); 6.12.118 and 7.2.13 mm/gup.c:
+ * collect_longterm_unpinnable_folios() (isolate_hugetlb() renamed folio_isolate_hugetlb() in 7.2),
+ * migrate_longterm_unpinnable_folios() (identical in both) and __gup_longterm_locked() (identical).
  */
 import { err } from '../../../src/model/errno.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
@@ -66,6 +73,7 @@ function checkAndMigrateMovablePages(k: Kernel, st: State, req: GupRequest, rc: 
 
 export const longtermMigrate67e139b02d99: FamilyVersion = {
   family: 'longterm-migrate',
+  module: import.meta.url,
   id: '67e139b02d99',
   commit: '67e139b02d99',
   subject: 'mm/gup.c: refactor check_and_migrate_movable_pages()',

@@ -23,6 +23,9 @@
  * What changed from longterm-migrate v5.4: every page failing the predicate (ZONE_MOVABLE too)
  * is migrated, the call only returns once all pages pass; isolation failures now force another
  * round instead of being ignored; a failed migration is an error (-ENOMEM), not a pin in place.
+ *
+ * Source read: none of v5.13 .. v6.0 (not packaged in Debian); the -EBUSY error path shared
+ * with 67e139b02d99 (migrateCollected) was read in 6.1.192, 6.12.118 and 7.2.13.
  */
 import { err } from '../../../src/model/errno.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
@@ -116,9 +119,15 @@ function checkAndMigrateMovablePages(k: Kernel, st: State, req: GupRequest, rc: 
 
 /**
  * The migrate step both "retry" versions share: device-coherent folios are dropped from the
- * array and migrated (a failure unpins the rest and is the call's error, -EBUSY), every other
- * page is unpinned, then the isolated list goes to migrate_pages() (pages it cannot move ->
- * -ENOMEM). Returns the error result, or null when the caller should retry.
+ * array and migrated (a failure is the call's error, -EBUSY), every other page is unpinned, then
+ * the isolated list goes to migrate_pages() (pages it cannot move -> -ENOMEM). Returns the error
+ * result, or null when the caller should retry.
+ *
+ * On -EBUSY the kernel's error path unpins every entry still in the array: 6.1.192
+ * mm/gup.c:migrate_longterm_unpinnable_pages() `err: for (i = 0; i < nr_pages; i++) if
+ * (pages[i]) unpin_user_page(pages[i]);` (7.2.13 and 6.12.118: pofs_unpin(pofs)). Entries of
+ * folios already handed to migration were set to NULL; everything else, later device-coherent
+ * folios included, is unpinned.
  */
 export function migrateCollected(
   k: Kernel,
@@ -129,7 +138,9 @@ export function migrateCollected(
   list: readonly Folio[],
   enomemWhy: string,
 ): GupResult | null {
+  const handed = new Set<Folio>();
   for (const folio of coherent) {
+    handed.add(folio);
     releaseAll(
       k,
       st,
@@ -142,7 +153,7 @@ export function migrateCollected(
         k,
         st,
         req.flags,
-        rc.pfns.filter((p) => st.folioOf(p)?.kind !== 'device_coherent'),
+        rc.pfns.filter((p) => !handed.has(st.folioOf(p)!)),
       );
       return { ret: e, pfns: [] };
     }
@@ -151,7 +162,7 @@ export function migrateCollected(
     k,
     st,
     req.flags,
-    rc.pfns.filter((p) => !coherent.includes(st.folioOf(p)!)),
+    rc.pfns.filter((p) => !handed.has(st.folioOf(p)!)),
   );
   if (list.length > 0 && k.migratePages(k, st, [...list]) > 0) {
     st.why(enomemWhy);
@@ -162,6 +173,7 @@ export function migrateCollected(
 
 export const longtermMigrateD1e153fea2a8: FamilyVersion = {
   family: 'longterm-migrate',
+  module: import.meta.url,
   id: 'd1e153fea2a8',
   commit: 'd1e153fea2a8',
   subject: 'mm/gup: migrate pinned pages out of movable zone',

@@ -118,6 +118,27 @@ describe('longterm-migrate: migration', () => {
     expect(call('v6.1', onePage('kind=device_coherent zone=Device migrate=fail')).ret).toBe(-16);
   });
 
+  it('-EBUSY unpins every page still in the array, a later device-coherent folio too', () => {
+    // Two device-coherent folios; the first fails migrate_device_coherent_page(). 6.1.192
+    // mm/gup.c:migrate_longterm_unpinnable_pages(): pages[0] = NULL, folio_get(), the pin
+    // dropped, then -EBUSY and `err: for (i = 0; i < nr_pages; i++) if (pages[i])
+    // unpin_user_page(pages[i]);`: page 2 (pinned, not yet handled) is unpinned. The failed
+    // folio keeps the reference folio_get() took (dropped by the migrate code in the kernel,
+    // not modelled: the model's migrate failure returns it untouched).
+    const s = `pinbench_page: pfn=0x5000 kind=device_coherent zone=Device migrate=fail
+pinbench_page: pfn=0x5001 kind=device_coherent zone=Device
+${vma(VMF.privateRw, 2)}
+pinbench_pte: addr=${A} pfn=0x5000 write=1
+pinbench_pte: addr=${A + 0x1000} pfn=0x5001 write=1
+pin_user_pages: start=${A} nr_pages=2 gup_flags=FOLL_LONGTERM`;
+    for (const id of ['v6.0-rc3', 'v6.1', 'v6.12', 'v7.2']) {
+      const o = call(id, s);
+      expect(o.ret, id).toBe(-16);
+      expect(o.refs['0x5001'] ?? 0, id).toBe(0);
+      expect(o.pins, id).toEqual({});
+    }
+  });
+
   it('v5.4 has no pin API; get_user_pages(FOLL_LONGTERM) migrates CMA pages with FOLL_GET', () => {
     expect(call('v5.4', onePage('kind=anon mt=CMA')).ret).toBe('unsupported');
     const o = call('v5.4', onePage('kind=anon mt=CMA', 'FOLL_LONGTERM', 'get_user_pages'));

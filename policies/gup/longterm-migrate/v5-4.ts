@@ -24,6 +24,10 @@
  * negative error from the re-GUP would be treated as pages) is not modelled; migration does not
  * move the page cache's own reference; the loop is bounded by LONGTERM_RETRY_ROUNDS like its
  * successors (it cannot spin: each round either migrates something or stops).
+ *
+ * Source read: 5.10.262 mm/gup.c:check_and_migrate_cma_pages() and __gup_longterm_locked()
+ * (check_dax_vmas() after pinning, then the CMA migration) for the v5.10 composition; v5.4 itself
+ * not read.
  */
 import { err } from '../../../src/model/errno.ts';
 import type { FollFlag } from '../../../src/model/flags.ts';
@@ -153,6 +157,7 @@ function migratePages(_k: Kernel, st: State, folios: readonly Folio[]): number {
 
 export const longtermMigrateV5_4: FamilyVersion = {
   family: 'longterm-migrate',
+  module: import.meta.url,
   id: 'v5.4',
   subject: 'FOLL_LONGTERM: check_dax_vmas + check_and_migrate_cma_pages (v5.4)',
   release: 'v5.4',

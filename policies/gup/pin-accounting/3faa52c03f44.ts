@@ -17,6 +17,9 @@
  *
  * Simplification: every folio of order > 0 uses _pincount (the kernel's threshold for
  * hpage_pincount differs slightly between releases for order-1 folios).
+ *
+ * Source read: this version was not compared against the Debian sources available here (5.10.262,
+ * 6.1.192, 6.12.118, 7.2.13) in the 2026-12 pass; the evidence above is what it rests on.
  */
 import { err } from '../../../src/model/errno.ts';
 import type { CallName } from '../../../src/model/events.ts';
@@ -75,6 +78,7 @@ export function gupPutFolioV5_7(
 
 export const pinAccounting3faa52c03f44: FamilyVersion = {
   family: 'pin-accounting',
+  module: import.meta.url,
   id: '3faa52c03f44',
   commit: '3faa52c03f44',
   subject: 'mm/gup: track FOLL_PIN pages',

@@ -11,6 +11,10 @@
  * What changed from pin-accounting 3faa52c03f44: pinning the zero page no longer moves its
  * refcount (so repeated pins can no longer overflow it) and is not counted in
  * nr_foll_pin_acquired/released.
+ *
+ * Source read: 6.1.192 mm/gup.c:try_grab_page(), try_grab_folio() and gup_put_folio() carry it
+ * (backported to 6.1.y: the stable id v6.1.192); 6.12.118 try_grab_folio() `if
+ * (is_zero_folio(folio)) return 0;` under FOLL_PIN. 6.5 itself not read.
  */
 import { err } from '../../../src/model/errno.ts';
 import type { FollFlag } from '../../../src/model/flags.ts';
@@ -40,6 +44,7 @@ function gupPutFolio(k: Kernel, st: State, folio: Folio, refs: number, flags: Re
 
 export const pinAccountingC8070b787519: FamilyVersion = {
   family: 'pin-accounting',
+  module: import.meta.url,
   id: 'c8070b787519',
   commit: 'c8070b787519',
   subject: "mm: Don't pin ZERO_PAGE in pin_user_pages()",

@@ -11,6 +11,9 @@
  * pages[] is passed) and unpinning is put_page() (-1). Pins are counted logically (acquired and
  * released) so the pins-balanced check means the same in every release, although v5.6 has no
  * nr_foll_pin_* counters. pin_user_pages_unlocked() does not exist yet (v5.8).
+ *
+ * Source read: this version was not compared against the Debian sources available here (5.10.262,
+ * 6.1.192, 6.12.118, 7.2.13) in the 2026-12 pass; the evidence above is what it rests on.
  */
 import { err } from '../../../src/model/errno.ts';
 import type { CallName } from '../../../src/model/events.ts';
@@ -53,6 +56,7 @@ export function unpinUserPageCommon(k: Kernel, st: State, pfn: number, makeDirty
 
 export const pinAccountingEddb1c228f79: FamilyVersion = {
   family: 'pin-accounting',
+  module: import.meta.url,
   id: 'eddb1c228f79',
   commit: 'eddb1c228f79',
   subject: 'mm/gup: introduce pin_user_pages*() and FOLL_PIN',

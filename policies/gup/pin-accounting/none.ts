@@ -15,6 +15,9 @@
  * The WARN kind is `try_grab_page refcount overflow` in every version, so that the same check
  * firing in different releases compares as the same event (try_get_page() became
  * try_grab_page() in v5.7).
+ *
+ * Source read: this version was not compared against the Debian sources available here (5.10.262,
+ * 6.1.192, 6.12.118, 7.2.13) in the 2026-12 pass; the evidence above is what it rests on.
  */
 import { err } from '../../../src/model/errno.ts';
 import type { CallName } from '../../../src/model/events.ts';
@@ -59,6 +62,7 @@ function unpinUserPage(k: Kernel, st: State, pfn: number, makeDirty: boolean): v
 
 export const pinAccountingNone: FamilyVersion = {
   family: 'pin-accounting',
+  module: import.meta.url,
   id: 'none',
   subject: 'no FOLL_PIN: GUP references are FOLL_GET (+1)',
   release: 'v5.4',

@@ -4,6 +4,7 @@
  * refcount overflow boundary at 2^21 pins; scenario 4 (direct I/O pins the zero page).
  */
 import { describe, expect, it } from 'vitest';
+import { getPolicy } from '../../index.ts';
 import { A, call, run, VMF, vma, ZERO_REFCOUNT_ONE_PIN_LEFT, zeroPtes } from '../gup-test-kit.ts';
 
 /** Direct I/O: FOLL_PIN without FOLL_LONGTERM on a zero-page PTE, then unpin (scenario 4). */
@@ -118,5 +119,20 @@ get_user_pages: start=${A} nr_pages=1 gup_flags=0`;
       ).toEqual([1, -12]);
       expect(r.state.folio('0x5000')!.refcount, id).toBe(-2147483648);
     }
+  });
+});
+
+describe('pin-accounting: the Debian 6.1.192 stable id', () => {
+  // 6.1.192 mm/gup.c:try_grab_page(): `if (is_zero_page(page)) return true;` under FOLL_PIN and
+  // gup_put_folio(): `if (is_zero_folio(folio)) return;`: c8070b787519 backported to 6.1.y.
+  const s = `pinbench_vma: start=${A} end=${A + 0x1000} flags=VM_READ|VM_MAYREAD|VM_MAYWRITE backing=anon
+pinbench_pte: addr=${A} pfn=zero special=1
+pin_user_pages: start=${A} nr_pages=1 gup_flags=0`;
+  it('v6.1 pins the zero page (+1024), v6.1.192 pretends to', () => {
+    expect(call('v6.1', s).refs).toEqual({ zero: 1024 });
+    const o = call('v6.1.192', s);
+    expect(o.ret).toBe(1);
+    expect(o.refs).toEqual({});
+    expect(getPolicy('v6.1.192').scopeRelease).toBe('v6.1');
   });
 });

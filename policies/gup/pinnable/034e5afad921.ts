@@ -9,6 +9,9 @@
  * What changed from pinnable 1c563432588d: the zero pfn is pinnable again, also in ZONE_MOVABLE.
  * Because the CMA/ISOLATE test still runs first, a zero page in a CMA or ISOLATE pageblock is
  * not pinnable (in v5.13..v5.18 the zero exception won).
+ *
+ * Source read: this version was not compared against the Debian sources available here (5.10.262,
+ * 6.1.192, 6.12.118, 7.2.13) in the 2026-12 pass; the evidence above is what it rests on.
  */
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { Folio, State } from '../../../src/model/state.ts';
@@ -29,6 +32,7 @@ function isLongtermPinnable(_k: Kernel, st: State, folio: Folio): boolean {
 
 export const pinnable034e5afad921: FamilyVersion = {
   family: 'pinnable',
+  module: import.meta.url,
   id: '034e5afad921',
   commit: '034e5afad921',
   subject: 'mm: re-allow pinning of zero pfns',

@@ -11,6 +11,9 @@
  * runs first; but the rewrite folds is_zero_pfn() into the negated test, so the zero page
  * becomes NOT pinnable (the bug that hung vfio: the zero page is never on an LRU, isolation
  * fails, __gup_longterm_locked() retries forever). Fixed by 034e5afad921 in v5.19-rc4.
+ *
+ * Source read: this version was not compared against the Debian sources available here (5.10.262,
+ * 6.1.192, 6.12.118, 7.2.13) in the 2026-12 pass; the evidence above is what it rests on.
  */
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { Folio, State } from '../../../src/model/state.ts';
@@ -42,6 +45,7 @@ function isLongtermPinnable(_k: Kernel, st: State, folio: Folio): boolean {
 
 export const pinnable1c563432588d: FamilyVersion = {
   family: 'pinnable',
+  module: import.meta.url,
   id: '1c563432588d',
   commit: '1c563432588d',
   subject: 'mm: fix is_pinnable_page against a cma page',

@@ -12,6 +12,9 @@
  * What changed from pinnable none: ZONE_MOVABLE pages are no longer long-term pinnable (they are
  * migrated by d1e153fea2a8's check_and_migrate_movable_pages()); the zero page always is. An
  * ISOLATE pageblock is still not rejected.
+ *
+ * Source read: this version was not compared against the Debian sources available here (5.10.262,
+ * 6.1.192, 6.12.118, 7.2.13) in the 2026-12 pass; the evidence above is what it rests on.
  */
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { Folio, State } from '../../../src/model/state.ts';
@@ -32,6 +35,7 @@ function isLongtermPinnable(_k: Kernel, st: State, folio: Folio): boolean {
 
 export const pinnable8e3560d963d2: FamilyVersion = {
   family: 'pinnable',
+  module: import.meta.url,
   id: '8e3560d963d2+9afaf30f7a1a',
   commit: '8e3560d963d2',
   subject: 'mm: honor PF_MEMALLOC_PIN for all movable pages; mm/gup: do not migrate zero page',

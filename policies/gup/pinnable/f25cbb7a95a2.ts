@@ -11,6 +11,9 @@
  * What changed from pinnable 034e5afad921: device-coherent pages are not long-term pinnable
  * (they are migrated to system memory); the rewrite again negates is_zero_pfn(), so the zero
  * page is NOT pinnable a second time (vfio hangs again; fixed by fcab34b433e2 in v6.0-rc3).
+ *
+ * Source read: this version was not compared against the Debian sources available here (5.10.262,
+ * 6.1.192, 6.12.118, 7.2.13) in the 2026-12 pass; the evidence above is what it rests on.
  */
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { Folio, State } from '../../../src/model/state.ts';
@@ -37,6 +40,7 @@ function isLongtermPinnable(_k: Kernel, st: State, folio: Folio): boolean {
 
 export const pinnableF25cbb7a95a2: FamilyVersion = {
   family: 'pinnable',
+  module: import.meta.url,
   id: 'f25cbb7a95a2',
   commit: 'f25cbb7a95a2',
   subject: 'mm: add zone device coherent type memory support',

@@ -12,6 +12,10 @@
  * What changed from pinnable f25cbb7a95a2: the zero pfn is pinnable again, tested after
  * CMA/ISOLATE and before device-coherent and ZONE_MOVABLE. The order matters: a zero page in a
  * CMA pageblock is not pinnable; in ZONE_MOVABLE it is.
+ *
+ * Source read: 6.1.192 include/linux/mm.h:is_longterm_pinnable_page() and
+ * folio_is_longterm_pinnable() (CMA/ISOLATE, zero, device coherent, !ZONE_MOVABLE, in that order);
+ * 6.12.118 folio_is_longterm_pinnable() (same order).
  */
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { Folio, State } from '../../../src/model/state.ts';
@@ -47,6 +51,7 @@ function isLongtermPinnable(_k: Kernel, st: State, folio: Folio): boolean {
 
 export const pinnableFcab34b433e2: FamilyVersion = {
   family: 'pinnable',
+  module: import.meta.url,
   id: 'fcab34b433e2',
   commit: 'fcab34b433e2',
   subject: 'mm: re-allow pinning of zero pfns (again)',

@@ -11,6 +11,10 @@
  *
  * What changed from pinnable fcab34b433e2: fs-dax folios are not long-term pinnable (fs-dax pages
  * became refcounted folios in that series; the VMA-level check_vma_flags() test stays).
+ *
+ * Source read: 7.2.13 include/linux/mm.h:folio_is_longterm_pinnable(): CMA/ISOLATE, zero,
+ * device coherent, folio_is_fsdax(), !ZONE_MOVABLE, exactly this version; 6.12.118 lacks the fs-dax
+ * test. 6.15 .. 7.1 not read.
  */
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { Folio, State } from '../../../src/model/state.ts';
@@ -22,6 +26,7 @@ function isLongtermPinnable(_k: Kernel, st: State, folio: Folio): boolean {
 
 export const pinnableFsdaxV6_15: FamilyVersion = {
   family: 'pinnable',
+  module: import.meta.url,
   id: 'fsdax-v6.15',
   subject: "mm/gup: don't allow FOLL_LONGTERM pinning of FS DAX pages",
   release: 'v6.15',

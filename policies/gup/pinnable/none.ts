@@ -12,6 +12,9 @@
  * so the CMA-only migration of longterm-migrate v5.4 reaches it through k.isLongtermPinnable
  * and a policy that overrides the predicate changes that path too. An ISOLATE pageblock is not
  * CMA here: pinned in place (Minchan's bug, fixed by 1c563432588d).
+ *
+ * Source read: 5.10.262 include/linux/mm.h and mm/gup.c have no pinnability predicate (no
+ * is_pinnable_page()); check_and_migrate_cma_pages() tests only is_migrate_cma_page().
  */
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { Folio, State } from '../../../src/model/state.ts';
@@ -26,6 +29,7 @@ function isLongtermPinnable(_k: Kernel, st: State, folio: Folio): boolean {
 
 export const pinnableNone: FamilyVersion = {
   family: 'pinnable',
+  module: import.meta.url,
   id: 'none',
   subject: 'no is_pinnable_page(): only CMA pages are special for FOLL_LONGTERM',
   release: 'v5.4',

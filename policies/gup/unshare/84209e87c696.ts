@@ -13,6 +13,9 @@
  * What changed from unshare a7f226604170: R/O FOLL_LONGTERM pins in COW mappings no longer pin
  * the shared zero page or the page cache: the unshare fault maps a new exclusive anon page and
  * that page is pinned (vfio R/O maps of untouched guest RAM now pin and account new pages).
+ *
+ * Source read: this version was not compared against the Debian sources available here (5.10.262,
+ * 6.1.192, 6.12.118, 7.2.13) in the 2026-12 pass; the evidence above is what it rests on.
  */
 import { type FollFlag, isCowMapping } from '../../../src/model/flags.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
@@ -38,6 +41,7 @@ function gupMustUnshare(
 
 export const unshare84209e87c696: FamilyVersion = {
   family: 'unshare',
+  module: import.meta.url,
   id: '84209e87c696',
   commit: '84209e87c696',
   subject: 'mm/gup: reliable R/O long-term pinning in COW mappings',

@@ -10,6 +10,9 @@
  *
  * What changed from unshare none: R/O pins of possibly shared anon pages fault with
  * FAULT_FLAG_UNSHARE first and pin the resulting exclusive page.
+ *
+ * Source read: this version was not compared against the Debian sources available here (5.10.262,
+ * 6.1.192, 6.12.118, 7.2.13) in the 2026-12 pass; the evidence above is what it rests on.
  */
 import type { FollFlag } from '../../../src/model/flags.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
@@ -49,6 +52,7 @@ function gupMustUnshare(
 
 export const unshareA7f226604170: FamilyVersion = {
   family: 'unshare',
+  module: import.meta.url,
   id: 'a7f226604170',
   commit: 'a7f226604170',
   subject: 'mm/gup: trigger FAULT_FLAG_UNSHARE when R/O-pinning a possibly shared anonymous page',

@@ -7,11 +7,15 @@
  * in 5.17-rc5, present in 5.19 [INF] facts/pinning.md §1.5.
  *
  * Kernel function modelled: gup_must_unshare() as a constant false.
+ *
+ * Source read: this version was not compared against the Debian sources available here (5.10.262,
+ * 6.1.192, 6.12.118, 7.2.13) in the 2026-12 pass; the evidence above is what it rests on.
  */
 import type { FamilyVersion } from '../../../src/model/kernel.ts';
 
 export const unshareNone: FamilyVersion = {
   family: 'unshare',
+  module: import.meta.url,
   id: 'none',
   subject: 'no unsharing for R/O pins',
   release: 'v5.4',

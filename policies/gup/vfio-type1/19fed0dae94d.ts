@@ -14,6 +14,9 @@
  * still +1 (pin-accounting eddb1c228f79); from v5.7 (3faa52c03f44) it is +1024, so every R/O map
  * of a zero-page PTE leaks 1024 references on the zero page and, unbounded by RLIMIT_MEMLOCK
  * (reserved pages are not charged), about 2^21 maps overflow its refcount.
+ *
+ * Source read: this version was not compared against the Debian sources available here (5.10.262,
+ * 6.1.192, 6.12.118, 7.2.13) in the 2026-12 pass; the evidence above is what it rests on.
  */
 import type { FollFlag } from '../../../src/model/flags.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
@@ -45,6 +48,7 @@ function vfioPutPfn(k: Kernel, st: State, pfn: number, write: boolean): 0 | 1 {
 
 export const vfioType119fed0dae94d: FamilyVersion = {
   family: 'vfio-type1',
+  module: import.meta.url,
   id: '19fed0dae94d',
   commit: '19fed0dae94d',
   subject: 'vfio, mm: pin_user_pages (FOLL_PIN) and put_user_page() conversion',

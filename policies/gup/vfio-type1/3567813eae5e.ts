@@ -12,6 +12,9 @@
  * caller is logically a FOLL_LONGTERM user"), so CMA pages are migrated for mdev pinning too;
  * vfio's own fs-dax test is gone. Needs gup-args c4237f8b1f4f (v5.4's get_user_pages_remote()
  * refuses FOLL_LONGTERM with -EINVAL).
+ *
+ * Source read: this version was not compared against the Debian sources available here (5.10.262,
+ * 6.1.192, 6.12.118, 7.2.13) in the 2026-12 pass; the evidence above is what it rests on.
  */
 import type { FollFlag } from '../../../src/model/flags.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
@@ -29,6 +32,7 @@ function vfioVaddrGetPfn(k: Kernel, st: State, mm: number, vaddr: number, write:
 
 export const vfioType13567813eae5e: FamilyVersion = {
   family: 'vfio-type1',
+  module: import.meta.url,
   id: '3567813eae5e',
   commit: '3567813eae5e',
   subject: 'vfio: fix FOLL_LONGTERM use, simplify get_user_pages_remote() call',

@@ -10,6 +10,12 @@
  *
  * Not modelled: 6.19 turns a 0 return of pin_user_pages_remote() into -EFAULT (a case the
  * model's GUP never produces for one page).
+ *
+ * Source read: 6.12.118 and 7.2.13 drivers/vfio/vfio_iommu_type1.c. 6.12.118 matches this version.
+ * 7.2.13 differs in ways not modelled (release not read, 6.13 .. 7.1 unavailable here):
+ * vaddr_get_pfns() turns a 0 from pin_user_pages_remote() into -EFAULT and takes a batch;
+ * vfio_pin_pages_remote() walks contiguous runs (num_pages_contiguous()) and charges locked_vm per
+ * run, and handles huge pfnmaps by the mapping's page mask (follow_fault_pfn() addr_mask).
  */
 import type { FamilyVersion } from '../../../src/model/kernel.ts';
 import { vfioType119fed0dae94d } from './19fed0dae94d.ts';
@@ -17,6 +23,7 @@ import { vfioType1873aefb376bb } from './873aefb376bb.ts';
 
 export const vfioType15b992412776c: FamilyVersion = {
   family: 'vfio-type1',
+  module: import.meta.url,
   id: '5b992412776c',
   commit: '5b992412776c',
   subject: 'Revert "vfio/type1: Unpin zero pages"',

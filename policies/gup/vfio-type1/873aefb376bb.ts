@@ -10,6 +10,10 @@
  *
  * What changed from vfio-type1 19fed0dae94d: the zero page is unpinned right after pinning, so a
  * R/O map/unmap cycle of zero-page memory leaks nothing.
+ *
+ * Source read: 5.10.262 and 6.1.192 drivers/vfio/vfio_iommu_type1.c:vaddr_get_pfns(): the
+ * is_zero_pfn() unpin loop after pin_user_pages_remote() (backported to 5.10.y: the stable id
+ * v5.10.262); 6.12.118 and 7.2.13 no longer have it (5b992412776c).
  */
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { VfioPfnResult } from '../../../src/model/ops/gup-ops.ts';
@@ -35,6 +39,7 @@ function vfioVaddrGetPfn(k: Kernel, st: State, mm: number, vaddr: number, write:
 
 export const vfioType1873aefb376bb: FamilyVersion = {
   family: 'vfio-type1',
+  module: import.meta.url,
   id: '873aefb376bb',
   commit: '873aefb376bb',
   subject: 'vfio/type1: Unpin zero pages',

@@ -29,6 +29,9 @@
  *
  * Simplification: one page per vaddr_get_pfn() call (later kernels batch, same outcome); the
  * container's IOMMU is not modelled.
+ *
+ * Source read: this version was not compared against the Debian sources available here (5.10.262,
+ * 6.1.192, 6.12.118, 7.2.13) in the 2026-12 pass; the evidence above is what it rests on.
  */
 import { err } from '../../../src/model/errno.ts';
 import type { GupCallName, VfioArgs } from '../../../src/model/events.ts';
@@ -222,6 +225,7 @@ export function vfioUnmapDma(k: Kernel, st: State, a: VfioArgs): CallResult {
 
 export const vfioType1V5_4: FamilyVersion = {
   family: 'vfio-type1',
+  module: import.meta.url,
   id: 'v5.4',
   subject: 'vfio type1 DMA map/unmap (v5.4): local get_user_pages vs remote get_user_pages_remote',
   release: 'v5.4',

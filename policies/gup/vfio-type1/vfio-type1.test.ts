@@ -168,3 +168,12 @@ vfio_unmap_dma: container=1 iova=0x0 size=0x1000`;
     }
   });
 });
+
+describe('vfio-type1: the Debian 5.10.262 stable id', () => {
+  // 5.10.262 drivers/vfio/vfio_iommu_type1.c:vaddr_get_pfns(): after pin_user_pages_remote(),
+  // `if (unlikely(is_zero_pfn(page_to_pfn(pages[i])))) unpin_user_page(pages[i]);`
+  it('v5.10 leaks one FOLL_PIN per map cycle on the zero page, v5.10.262 none', () => {
+    expect(run('v5.10', CYCLES).final.leaks).toEqual({ zero: 2048 });
+    expect(run('v5.10.262', CYCLES).final.leaks).toEqual({});
+  });
+});

@@ -9,6 +9,9 @@
  * What changed from vma-checks v5.4: the fs-dax test moved into check_vma_flags(), before the
  * VMA's pages are touched, so nothing is pinned and put; check_dax_vmas() is gone
  * (checkPinnedVmas accepts everything; the longterm-migrate versions from v5.13 no longer call it).
+ *
+ * Source read: this version was not compared against the Debian sources available here (5.10.262,
+ * 6.1.192, 6.12.118, 7.2.13) in the 2026-12 pass; the evidence above is what it rests on.
  */
 import { err } from '../../../src/model/errno.ts';
 import type { FollFlag } from '../../../src/model/flags.ts';
@@ -36,6 +39,7 @@ function checkPinnedVmas(): number {
 
 export const vmaChecks52650c8b466b: FamilyVersion = {
   family: 'vma-checks',
+  module: import.meta.url,
   id: '52650c8b466b',
   commit: '52650c8b466b',
   subject: 'mm/gup: remove the vma allocation from gup_longterm_locked()',

@@ -6,7 +6,11 @@
  * vma_needs_dirty_tracking), [S:6.5][S:6.19] facts/pinning.md §6 (gup_longterm selftest:
  * R/W long-term pins of MAP_SHARED files fail with EFAULT except tmpfs/hugetlbfs).
  *
- * What changed from vma-checks secretmem: for FOLL_WRITE on a VMA that is not anonymous,
+ * Source read: 6.12.118 and 7.2.13 mm/gup.c:check_vma_flags() and writable_file_mapping_allowed()
+ * (refused only when `(gup_flags & (FOLL_PIN | FOLL_LONGTERM)) == (FOLL_PIN | FOLL_LONGTERM)` and
+ * vma_needs_dirty_tracking()); 6.1.192 has neither.
+ *
+ * What changed from vma-checks 5535be309971 (which keeps the hugetlb FOLL_FORCE refusal): for FOLL_WRITE on a VMA that is not anonymous,
  * writable_file_mapping_allowed() — a FOLL_PIN|FOLL_LONGTERM pin of a mapping that needs dirty
  * tracking (k.vmaNeedsDirtyTracking: shared, writable, and page_mkwrite/pfn_mkwrite or a
  * writeback-capable filesystem) -> -EFAULT, before the VM_WRITE test. tmpfs/shmem and hugetlbfs
@@ -19,8 +23,9 @@ import type { FollFlag } from '../../../src/model/flags.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { State, Vma } from '../../../src/model/state.ts';
 import { hex, vmaIsAnonymous } from '../gup-helpers.ts';
+import { vmaChecks5535be309971 } from './5535be309971.ts';
 import { checkFsdax } from './52650c8b466b.ts';
-import { checkSecretmem, vmaChecksSecretmem } from './secretmem.ts';
+import { checkSecretmem } from './secretmem.ts';
 import { checkAccess, checkIoPfnmap } from './v5-4.ts';
 
 /** writable_file_mapping_allowed(): refused only for FOLL_PIN|FOLL_LONGTERM needing dirty tracking. */
@@ -45,17 +50,18 @@ function checkVmaFlags(k: Kernel, st: State, vma: Vma, flags: ReadonlySet<FollFl
     checkFsdax(st, vma, flags) ||
     checkSecretmem(st, vma) ||
     checkWritableFileMapping(k, st, vma, flags) ||
-    checkAccess(st, vma, flags)
+    checkAccess(st, vma, flags, false)
   );
 }
 
 export const vmaChecks8ac268436e6d: FamilyVersion = {
   family: 'vma-checks',
+  module: import.meta.url,
   id: '8ac268436e6d',
   commit: '8ac268436e6d',
   subject: 'mm/gup: disallow FOLL_LONGTERM GUP-nonfast writing to file-backed mappings',
   release: 'v6.5',
   summary:
     'Writable FOLL_PIN|FOLL_LONGTERM pins of shared file mappings that need dirty tracking -> -EFAULT (tmpfs, hugetlbfs allowed).',
-  ops: { ...vmaChecksSecretmem.ops, checkVmaFlags },
+  ops: { ...vmaChecks5535be309971.ops, checkVmaFlags },
 };

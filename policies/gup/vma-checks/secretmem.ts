@@ -6,6 +6,9 @@
  * memfd_secret() and the check arrived together (the 5.14 merge window).
  *
  * What changed from vma-checks 52650c8b466b: vma_is_secretmem() -> -EFAULT, after the fs-dax test.
+ *
+ * Source read: this version was not compared against the Debian sources available here (5.10.262,
+ * 6.1.192, 6.12.118, 7.2.13) in the 2026-12 pass; the evidence above is what it rests on.
  */
 import { err } from '../../../src/model/errno.ts';
 import type { FollFlag } from '../../../src/model/flags.ts';
@@ -34,6 +37,7 @@ function checkVmaFlags(_k: Kernel, st: State, vma: Vma, flags: ReadonlySet<FollF
 
 export const vmaChecksSecretmem: FamilyVersion = {
   family: 'vma-checks',
+  module: import.meta.url,
   id: 'secretmem',
   subject: 'mm: introduce memfd_secret system call to create "secret" memory areas',
   release: 'v5.14',

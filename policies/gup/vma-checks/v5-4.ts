@@ -14,6 +14,11 @@
  *   any fs-dax VMA among theirs -> -EOPNOTSUPP (the caller puts every page first).
  * - vma_needs_dirty_tracking() (mm/mmap.c, used from v6.5): defined here because it reads only
  *   the VMA; see vmaNeedsDirtyTracking below for how the model decides it.
+ *
+ * Source read: 5.10.262 mm/gup.c:check_vma_flags() (VM_IO|VM_PFNMAP, FOLL_ANON, then the
+ * access tests; no fs-dax, secretmem or hugetlb test) and check_dax_vmas(). v5.4 itself not read.
+ * Not modelled: FOLL_SPLIT_PMD on hugetlb -> -EOPNOTSUPP (in 6.12.118 and 7.2.13, not in 6.1.192;
+ * release not read) and VM_SHADOW_STACK (no such VMA flag in the vocabulary).
  */
 import { err } from '../../../src/model/errno.ts';
 import { type FollFlag, isCowMapping } from '../../../src/model/flags.ts';
@@ -22,13 +27,26 @@ import type { GupRequest } from '../../../src/model/ops/gup-ops.ts';
 import type { State, Vma } from '../../../src/model/state.ts';
 import { hex, vmaHas, vmaIsAnonymous, vmaIsFsdax, vmaIsHugetlb, vmaIsShmem } from '../gup-helpers.ts';
 
-/** The access checks every version shares (the tail of check_vma_flags()). */
-export function checkAccess(st: State, vma: Vma, flags: ReadonlySet<FollFlag>): number {
+/**
+ * The access checks every version shares (the tail of check_vma_flags()). `hugetlbForceWrite`
+ * false: "hugetlb does not support FOLL_FORCE|FOLL_WRITE" -> -EFAULT (5535be309971 .. the
+ * release before 1d8d14641fd9).
+ */
+export function checkAccess(
+  st: State,
+  vma: Vma,
+  flags: ReadonlySet<FollFlag>,
+  hugetlbForceWrite = true,
+): number {
   const at = `VMA ${hex(vma.start)}-${hex(vma.end)}`;
   if (flags.has('FOLL_WRITE')) {
     if (!vmaHas(vma, 'VM_WRITE')) {
       if (!flags.has('FOLL_FORCE')) {
         st.why(`check_vma_flags: FOLL_WRITE on read-only ${at} -> -EFAULT`);
+        return err('EFAULT');
+      }
+      if (!hugetlbForceWrite && vmaIsHugetlb(vma)) {
+        st.why(`check_vma_flags: FOLL_FORCE|FOLL_WRITE on read-only hugetlb ${at} -> -EFAULT`);
         return err('EFAULT');
       }
       if (!isCowMapping(new Set(vma.flags))) {
@@ -93,6 +111,7 @@ function vmaNeedsDirtyTracking(_k: Kernel, _st: State, vma: Vma): boolean {
 
 export const vmaChecksV5_4: FamilyVersion = {
   family: 'vma-checks',
+  module: import.meta.url,
   id: 'v5.4',
   subject: 'check_vma_flags() and check_dax_vmas() (v5.4)',
   release: 'v5.4',

@@ -9,6 +9,9 @@
  * Changed from aa39ca6940f1: a PUD leaf that is pud_special() (a huge pfnmap, on an arch with
  * CONFIG_ARCH_SUPPORTS_PUD_PFNMAP) is not found. The PMD side of the patch lives in
  * vm_normal_page_pmd() (normal-page 10d83d7781a8: pmd_special -> NULL), which the walk calls.
+ *
+ * Source read: 6.12.118 mm/pagewalk.c:folio_walk_start() (function present; compared only for
+ * presence, not branch by branch, in this session).
  */
 import type { FamilyVersion } from '../../../src/model/kernel.ts';
 import { pxxSpecial } from '../page-table.ts';
@@ -29,6 +32,7 @@ const pudStep06: PudStep = (_k, st, _vma, _addr, pud) => {
 
 export const folioWalk10d83d7781a8: FamilyVersion = {
   family: 'folio-walk',
+  module: import.meta.url,
   id: '10d83d7781a8',
   commit: '10d83d7781a8',
   subject: 'mm/pagewalk: Check pfnmap for folio_walk_start()',

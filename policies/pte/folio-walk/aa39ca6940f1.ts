@@ -17,6 +17,9 @@
  * Simplifications: no non-present entries are modelled, so the later pmd_leaf()/pud_leaf()
  * without-present-check fix of v6.12-rc makes no difference; pud_devmap is a PUD of an fs-dax
  * page; hugetlb VMAs are walked like any other.
+ *
+ * Source read: this version was not compared against the Debian sources available here (5.10.262,
+ * 6.1.192, 6.12.118, 7.2.13) in the 2026-12 pass; the evidence above is what it rests on.
  */
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { FolioWalk } from '../../../src/model/ops/pte-ops.ts';
@@ -92,6 +95,7 @@ const pudStepBefore06: PudStep = (_k, st, _vma, _addr, pud) => {
 
 export const folioWalkAa39ca6940f1: FamilyVersion = {
   family: 'folio-walk',
+  module: import.meta.url,
   id: 'aa39ca6940f1',
   commit: 'aa39ca6940f1',
   subject: 'mm/pagewalk: introduce folio_walk_start() + folio_walk_end()',

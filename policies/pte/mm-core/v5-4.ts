@@ -25,6 +25,9 @@
  * and COW VMAs (anon_vma is not modelled), skips VM_DONTCOPY VMAs and the entries of
  * VM_WIPEONFORK ones, copies huge entries only in anon VMAs or when special, and does not model
  * the eager copy of pinned anon pages (70e806e4e645) or the anon-exclusive bit.
+ *
+ * Source read: this version was not compared against the Debian sources available here (5.10.262,
+ * 6.1.192, 6.12.118, 7.2.13) in the 2026-12 pass; the evidence above is what it rests on.
  */
 import { err } from '../../../src/model/errno.ts';
 import type { FamilyVersion } from '../../../src/model/kernel.ts';
@@ -63,12 +66,17 @@ function needsCopy(vma: Vma): boolean {
 
 export const mmCoreV5_4: FamilyVersion = {
   family: 'mm-core',
+  module: import.meta.url,
   id: 'v5.4',
   subject: 'entry points, munmap (zap) and fork (copy_page_range) of the page-table side',
   release: 'v5.4',
   summary:
     'munmap drops exactly what the release’s vm_normal_page* returns; fork duplicates it; entry points dispatch to the zeropage-insert, remap-pfn, normal-page and folio-walk families.',
   ops: {
+    // pte_devmap(): the declared bit (5.10.262, 6.1.192, 6.12.118 include and use it).
+    pteDevmap(_k, _st, entry) {
+      return entry.devmap === true;
+    },
     insertPage(k, st, name, a): CallResult {
       const pfns = a.pfns.map((p) => st.resolvePfn(p));
       const vma = st.findVma(a.mm, a.addr);

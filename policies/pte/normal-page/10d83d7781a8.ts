@@ -9,6 +9,10 @@
  * vm_normal_page_pmd() start with "pmd_special -> NULL". pmd_special() is false on an arch
  * without CONFIG_ARCH_SUPPORTS_PMD_PFNMAP (config pmd_pfnmap=0). Confirmed in a v6.12-era
  * mm/memory.c read through the code corpus.
+ *
+ * Source read: 6.12.118 mm/memory.c:vm_normal_page_pmd() starts with `if
+ * (unlikely(pmd_special(pmd))) return NULL;` as modelled (the rest of its body was not compared
+ * line by line in this session).
  */
 import type { FamilyVersion } from '../../../src/model/kernel.ts';
 import { pxxSpecial } from '../page-table.ts';
@@ -18,6 +22,7 @@ const base = normalPageFce831c92092.ops.vmNormalPage!;
 
 export const normalPage10d83d7781a8: FamilyVersion = {
   family: 'normal-page',
+  module: import.meta.url,
   id: '10d83d7781a8',
   commit: '10d83d7781a8',
   subject: 'mm/pagewalk: Check pfnmap for folio_walk_start()',

@@ -19,6 +19,10 @@
  * PMD level too), VM_WARN_ON_ONCE on zero/huge zero, page. pmd_devmap is gone.
  *
  * Simplification: the huge zero folio is the PMD entry of the zero pfn (see page-table.ts).
+ *
+ * Source read: 7.2.13 mm/memory.c:__vm_normal_page() is this version with c0c6ccd9828c's
+ * per-level test (see that version); 6.12.118 has the separate vm_normal_page()/_pmd() of
+ * 10d83d7781a8. 6.18 .. 7.1 not read.
  */
 import type { Level } from '../../../src/model/events.ts';
 import { isCowMapping } from '../../../src/model/flags.ts';
@@ -35,6 +39,7 @@ const FN: Record<Level, string> = {
 
 export const normalPageAf38538801c6: FamilyVersion = {
   family: 'normal-page',
+  module: import.meta.url,
   id: 'af38538801c6',
   commit: 'af38538801c6',
   subject: 'mm/memory: factor out common code from vm_normal_page_*()',

@@ -3,12 +3,13 @@
  * pmd_special()/pud_special()" (David Hildenbrand, 2026; Fixes: af38538801c6; reported by Hugh
  * Dickins and Bibo Mao; Cc stable).
  *
- * Not in any release pinbench lists: it went to mm-hotfixes-unstable on 2026-04-30 (facts V5);
- * the mainline id c0c6ccd9828c comes from its 6.18-stable backport ("[PATCH 6.18 047/377]",
- * 2026-05-28, "commit c0c6ccd9828c3a1950623b546fa57292a77b5c73 upstream"), found in the code
- * corpus. The mainline release carrying it is not verified (after v6.19). It is offered as the
- * variant `vm-normal-page-per-level-fix` (v6.19 + this).
- *
+ * First release v7.1, INFERRED: it went to mm-hotfixes-unstable on 2026-04-30 (facts V5), after
+ * v7.0 was out, and its 6.18-stable backport ("[PATCH 6.18 047/377]", 2026-05-28, "commit
+ * c0c6ccd9828c3a1950623b546fa57292a77b5c73 upstream") shows it in mainline by late May 2026,
+ * i.e. in the v7.1-rc cycle. Source read: 7.2.13 mm/memory.c:pgtable_level_has_pxx_special()
+ * and __vm_normal_page() carry it exactly as modelled here; 7.0 and 7.1 were not read. It is
+ * also offered as the variant `vm-normal-page-per-level-fix` (v6.19 + this).
+
  * Kernel function modelled: pgtable_level_has_pxx_special() (levelHasSpecial).
  *
  * Changed from af38538801c6: whether the special-bit branch applies is decided per level: PTE by
@@ -23,10 +24,11 @@ import { normalPageAf38538801c6 } from './af38538801c6.ts';
 
 export const normalPageC0c6ccd9828c: FamilyVersion = {
   family: 'normal-page',
+  module: import.meta.url,
   id: 'c0c6ccd9828c',
   commit: 'c0c6ccd9828c',
   subject: 'mm: fix __vm_normal_page() to handle missing support for pmd_special()/pud_special()',
-  release: null,
+  release: 'v7.1',
   summary:
     '__vm_normal_page() takes the special-bit branch only where the level has a special bit (PTE_SPECIAL / PMD_PFNMAP / PUD_PFNMAP).',
   link: 'https://lore.kernel.org/20260430-pmd_special-v1-1-dbcbcfd72c20@kernel.org',

@@ -10,6 +10,9 @@
  * page (NULL); and VM_WARN_ON_ONCE(is_zero_pfn()) fires if the zero pfn would still be returned,
  * which on a pte_special arch happens for a zero PTE mapped without the special bit (modelled
  * as if CONFIG_DEBUG_VM were set: the warning counts).
+ *
+ * Source read: this version was not compared against the Debian sources available here (5.10.262,
+ * 6.1.192, 6.12.118, 7.2.13) in the 2026-12 pass; the evidence above is what it rests on.
  */
 import type { FamilyVersion } from '../../../src/model/kernel.ts';
 import { hasFlag } from '../page-table.ts';
@@ -19,6 +22,7 @@ const base = normalPageV5_4.ops.vmNormalPage!;
 
 export const normalPageFce831c92092: FamilyVersion = {
   family: 'normal-page',
+  module: import.meta.url,
   id: 'fce831c92092',
   commit: 'fce831c92092',
   subject: 'mm/memory: cleanly support zeropage in vm_insert_page*(), vm_map_pages*() and vmf_insert_mixed()',

@@ -341,3 +341,46 @@ vm_normal_page_pud: addr=0x40000000
     expect(last(FIX, script).ret).toBe('NULL');
   });
 });
+
+describe('devmap PTEs (x86 fs-dax) until the pte_devmap removal', () => {
+  // 5.10.262 / 6.1.192 / 6.12.118 mm/memory.c:vm_normal_page(): in the pte_special branch,
+  // after the zero-pfn test, `if (pte_devmap(pte)) return NULL;` before print_bad_pte(). 7.2.13
+  // has no pte_devmap() at all.
+  const dax = (devmap: string, lookup = 'vm_normal_page: addr=0x10000') => `
+pinbench_page: pfn=0x9000 kind=fsdax zone=Device
+pinbench_vma: start=0x10000 end=0x20000 flags=${FLAGS.sharedWritable}|VM_HUGEPAGE backing=fsdax fs=ext4
+pinbench_pte: addr=0x10000 pfn=0x9000 special=1${devmap}
+${lookup}
+`;
+
+  it('vm_normal_page: devmap -> NULL without a report on v5.10 .. v6.16', () => {
+    for (const id of ['v5.10', 'v6.1', 'v6.12', 'v6.16']) {
+      const o = last(id, dax(' devmap=1'));
+      expect(o.ret, id).toBe('NULL');
+      expect(o.warn, id).toEqual([]);
+      expect(o.why.at(-1), id).toBe('vm_normal_page: pte_special, pte_devmap -> NULL');
+    }
+  });
+
+  it('the bit defaults from the page kind (fs-dax), and devmap=0 overrides it', () => {
+    expect(last('v6.12', dax('')).warn).toEqual([]);
+    expect(last('v6.12', dax(' devmap=0')).warn).toEqual(['Bad page map pte']);
+  });
+
+  it('from v6.17 (pte_devmap gone) the same special entry is a bad page map', () => {
+    for (const id of ['v6.17', 'v7.2'])
+      expect(last(id, dax(' devmap=1')).warn, id).toEqual(['Bad page map pte']);
+  });
+
+  it('GUP: follow_page_pte() takes the page of a devmap PTE with FOLL_PIN (get_dev_pagemap) up to v6.16', () => {
+    // 6.12.118 mm/gup.c:follow_page_pte(): `if (!page && pte_devmap(pte) && (flags & (FOLL_GET |
+    // FOLL_PIN)))` -> get_dev_pagemap(), page = pte_page(pte). A short-term pin (no FOLL_LONGTERM,
+    // which check_vma_flags() refuses on fs-dax).
+    const pin = dax('', 'pin_user_pages: start=0x10000 nr_pages=1 gup_flags=0');
+    const o = last('v6.12', pin);
+    expect(o.ret).toBe(1);
+    expect(o.pages).toEqual(['0x9000']);
+    expect(o.refs).toEqual({ '0x9000': 1024 });
+    expect(last('v6.17', pin).ret).toBe(-14);
+  });
+});

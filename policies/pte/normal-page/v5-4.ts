@@ -20,6 +20,9 @@
  * Simplifications: pte_devmap is not a separate bit (devmap PTEs are special on x86, the only
  * devmap arch family modelled, so the special branch covers them); the hook returns the page the
  * entry maps.
+ *
+ * Source read: this version was not compared against the Debian sources available here (5.10.262,
+ * 6.1.192, 6.12.118, 7.2.13) in the 2026-12 pass; the evidence above is what it rests on.
  */
 import type { LookupCallName } from '../../../src/model/events.ts';
 import { isCowMapping } from '../../../src/model/flags.ts';
@@ -63,7 +66,13 @@ export function pfnmapRules(
 }
 
 /** The special-bit branch of vm_normal_page() (pte_special archs). */
-export function specialPteRules(st: State, vma: Vma, pfn: number, what: string): number | null {
+export function specialPteRules(
+  st: State,
+  vma: Vma,
+  pfn: number,
+  what: string,
+  devmap = false,
+): number | null {
   if (vma.ops.includes('find_normal_page')) {
     st.why(`${what}: special, vm_ops->find_special_page -> its page`);
     return pfn;
@@ -76,16 +85,28 @@ export function specialPteRules(st: State, vma: Vma, pfn: number, what: string):
     st.why(`${what}: pte_special, zero pfn -> NULL`);
     return null;
   }
+  // 5.10.262 .. 6.12.118 vm_normal_page(): `if (pte_devmap(pte)) return NULL;` before
+  // print_bad_pte(): legacy ZONE_DEVICE (fs-dax) pages hold no reference for the mapping.
+  if (devmap) {
+    st.why(`${what}: pte_special, pte_devmap -> NULL`);
+    return null;
+  }
   st.why(`${what}: pte_special outside PFNMAP/MIXEDMAP, not zero -> print_bad_pte, NULL`);
   st.badPageMap('pte');
   return null;
 }
 
-export function vmNormalPagePteV0(st: State, vma: Vma, addr: number, entry: Entry): number | null {
+export function vmNormalPagePteV0(
+  st: State,
+  vma: Vma,
+  addr: number,
+  entry: Entry,
+  devmap = false,
+): number | null {
   const pfn = entry.pfn;
   const what = 'vm_normal_page';
   if (st.config.pte_special) {
-    if (pxxSpecial(st, entry)) return specialPteRules(st, vma, pfn, what);
+    if (pxxSpecial(st, entry)) return specialPteRules(st, vma, pfn, what, devmap);
     st.why(`${what}: !pte_special on a pte_special arch -> check pfn`);
   } else {
     const r = pfnmapRules(st, vma, addr, pfn, what);
@@ -156,14 +177,15 @@ export function lookupNormalPageWith(
 
 export const normalPageV5_4: FamilyVersion = {
   family: 'normal-page',
+  module: import.meta.url,
   id: 'v5.4',
   subject: 'vm_normal_page(), vm_normal_page_pmd() as of v5.4 (unchanged through v6.10)',
   release: 'v5.4',
   summary:
     'Baseline: a non-special zero PTE is a normal page on pte_special archs; without pte_special a MIXEDMAP zero pfn is a normal page; COW PFNMAP nonlinear RAM pfns are taken for anon pages; no vm_normal_page_pud.',
   ops: {
-    vmNormalPage(_k, st, vma, addr, entry, level) {
-      if (level === 'pte') return vmNormalPagePteV0(st, vma, addr, entry);
+    vmNormalPage(k, st, vma, addr, entry, level) {
+      if (level === 'pte') return vmNormalPagePteV0(st, vma, addr, entry, k.pteDevmap(k, st, entry));
       if (level === 'pmd') return vmNormalPagePmdV0(st, vma, addr, entry);
       st.why('no vm_normal_page_pud(): a PUD leaf has no normal page -> NULL');
       return null;

@@ -26,6 +26,9 @@
  * succeed (no PAT / PROT_NONE-on-L1TF model); the later WARN_ON_ONCE(!PAGE_ALIGNED(addr)) and
  * error-path zap of remap_pfn_range are not modelled (traces use aligned, empty ranges);
  * mkwrite is never passed to the huge variants (the vocabulary has no write= for them).
+ *
+ * Source read: this version was not compared against the Debian sources available here (5.10.262,
+ * 6.1.192, 6.12.118, 7.2.13) in the 2026-12 pass; the evidence above is what it rests on.
  */
 
 import { err } from '../../../src/model/errno.ts';
@@ -68,6 +71,7 @@ export function vmfInsertPfnHugeBugs(st: State, vma: Vma, pfn: number): string |
 
 export const remapPfnV5_4: FamilyVersion = {
   family: 'remap-pfn',
+  module: import.meta.url,
   id: 'v5.4',
   subject: 'remap_pfn_range(), vmf_insert_pfn*() as of v5.4',
   release: 'v5.4',

@@ -17,6 +17,9 @@
  *
  * Simplification: PTE-table batching (8 PTEs per lock, PMD boundaries) does not change any
  * outcome and is not modelled.
+ *
+ * Source read: this version was not compared against the Debian sources available here (5.10.262,
+ * 6.1.192, 6.12.118, 7.2.13) in the 2026-12 pass; the evidence above is what it rests on.
  */
 import { err } from '../../../src/model/errno.ts';
 import type { FamilyVersion } from '../../../src/model/kernel.ts';
@@ -26,6 +29,7 @@ import { insertRefcountedPte, pageCount, setMixedmapOrBug, zeropageInsertV5_4 } 
 
 export const zeropageInsert8cd3984d81d5: FamilyVersion = {
   family: 'zeropage-insert',
+  module: import.meta.url,
   id: '8cd3984d81d5',
   commit: '8cd3984d81d5',
   subject: 'mm/memory.c: add vm_insert_pages()',

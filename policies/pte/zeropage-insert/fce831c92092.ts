@@ -15,6 +15,9 @@
  * into validate_page_before_insert() as its first test (folio_ref_count == 0 -> -EINVAL), so it
  * covers the insert_page() path of __vm_insert_mixed() too and leaves vm_insert_page() and the
  * batch path.
+ *
+ * Source read: this version was not compared against the Debian sources available here (5.10.262,
+ * 6.1.192, 6.12.118, 7.2.13) in the 2026-12 pass; the evidence above is what it rests on.
  */
 import { err } from '../../../src/model/errno.ts';
 import type { FamilyVersion } from '../../../src/model/kernel.ts';
@@ -26,6 +29,7 @@ const v1 = zeropageInsertV1Posting.ops;
 
 export const zeropageInsertFce831c92092: FamilyVersion = {
   family: 'zeropage-insert',
+  module: import.meta.url,
   id: 'fce831c92092',
   commit: 'fce831c92092',
   subject: 'mm/memory: cleanly support zeropage in vm_insert_page*(), vm_map_pages*() and vmf_insert_mixed()',

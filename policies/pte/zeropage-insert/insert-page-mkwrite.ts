@@ -21,6 +21,9 @@
  * now ends in VM_FAULT_SIGBUS where it used to be VM_FAULT_NOPAGE), a match is made writable
  * (maybe_mkwrite) and young. A new non-zero page is mapped writable and dirty with mkwrite; the
  * zero folio is always mapped special and read-only (mkwrite is ignored for it).
+ *
+ * Source read: this version was not compared against the Debian sources available here (5.10.262,
+ * 6.1.192, 6.12.118, 7.2.13) in the 2026-12 pass; the evidence above is what it rests on.
  */
 import { err } from '../../../src/model/errno.ts';
 import type { FamilyVersion } from '../../../src/model/kernel.ts';
@@ -31,6 +34,7 @@ const prev = zeropageInsertFce831c92092.ops;
 
 export const zeropageInsertMkwrite: FamilyVersion = {
   family: 'zeropage-insert',
+  module: import.meta.url,
   id: 'insert-page-mkwrite',
   subject: 'mm/memory: enhance insert_page_into_pte_locked() to create writable mappings',
   release: 'v6.15',

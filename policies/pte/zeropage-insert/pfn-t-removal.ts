@@ -15,6 +15,10 @@
  * !allowed) -> no; VM_MIXEDMAP -> yes; zero pfn -> yes; else no (no pfn_t_devmap / pfn_t_special
  * exceptions, so an fs-dax pfn outside VM_MIXEDMAP is now VM_FAULT_SIGBUS); __vm_insert_mixed()
  * takes insert_page() for any pfn_valid pfn on an arch without pte_special (no devmap exception).
+ *
+ * Source read: 7.2.13 mm/gup.c:follow_page_pte() no longer has the pte_devmap()/get_dev_pagemap()
+ * branch 6.12.118 has (consistent with the pfn_t/devmap removal); mm/memory.c insert functions
+ * not compared branch by branch in this session.
  */
 
 import type { FamilyVersion } from '../../../src/model/kernel.ts';
@@ -25,12 +29,18 @@ import { insertMixedAfterOk } from './v5-4.ts';
 
 export const zeropageInsertPfnTRemoval: FamilyVersion = {
   family: 'zeropage-insert',
+  module: import.meta.url,
   id: 'pfn-t-removal',
   subject: 'mm: remove pfn_t and pte_devmap from vm_mixed_ok() / __vm_insert_mixed()',
   release: 'v6.17',
   summary: 'vm_mixed_ok() and __vm_insert_mixed() lose their pfn_t devmap/special exceptions.',
   ops: {
     ...zeropageInsertMkwrite.ops,
+    // pte_devmap() is gone with this series: 7.2.13 has no pte_devmap() in mm/gup.c or
+    // mm/memory.c's __vm_normal_page().
+    pteDevmap() {
+      return false;
+    },
     vmMixedOk(k, st, mm, vma, pfn, mkwrite) {
       if (st.isZeroPfn(pfn)) {
         if (mkwrite) {

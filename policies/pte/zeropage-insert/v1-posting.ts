@@ -15,6 +15,9 @@
  * pfn with mkwrite or where not allowed; !vm_mixed_ok() is VM_FAULT_SIGBUS instead of BUG_ON.
  * The page_count() checks stay in vm_insert_page() and insert_page_in_batch_locked() (moved into
  * validate_page_before_insert() by 11b914ee9e3b in v2).
+ *
+ * Source read: this version was not compared against the Debian sources available here (5.10.262,
+ * 6.1.192, 6.12.118, 7.2.13) in the 2026-12 pass; the evidence above is what it rests on.
  */
 import { err } from '../../../src/model/errno.ts';
 import { isCowMapping } from '../../../src/model/flags.ts';
@@ -50,6 +53,7 @@ export function zeropageAllowed(st: State, vma: Vma, neverWritable: boolean, tag
 
 export const zeropageInsertV1Posting: FamilyVersion = {
   family: 'zeropage-insert',
+  module: import.meta.url,
   id: 'v1-posting',
   subject:
     '[PATCH v1 1/2] mm/memory: cleanly support zeropage in vm_insert_page*(), vm_map_pages*() and vmf_insert_mixed()',

@@ -20,6 +20,9 @@
  * recorded as special (x86 sets _PAGE_SPECIAL with _PAGE_DEVMAP). The mmap-lock BUG_ON of
  * vm_insert_page() is not modelled (no locks). pfn_modify_allowed() and track_pfn_insert()
  * always succeed. A page with no `pinbench_page` declaration is a page whose refcount is 0.
+ *
+ * Source read: this version was not compared against the Debian sources available here (5.10.262,
+ * 6.1.192, 6.12.118, 7.2.13) in the 2026-12 pass; the evidence above is what it rests on.
  */
 import { err } from '../../../src/model/errno.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
@@ -71,6 +74,7 @@ export function insertRefcountedPte(st: State, mm: number, vma: Vma, addr: numbe
 
 export const zeropageInsertV5_4: FamilyVersion = {
   family: 'zeropage-insert',
+  module: import.meta.url,
   id: 'v5.4',
   subject: 'vm_insert_page(), vm_map_pages(), vmf_insert_mixed*() as of v5.4',
   release: 'v5.4',

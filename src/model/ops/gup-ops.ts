@@ -22,7 +22,7 @@
  *   io_uring                     ioPinPages, ioCheckBufferVmas, ioCoalesceBuffer, ioAccountPin
  */
 import type { CallName, GupArgs, GupCallName } from '../events.ts';
-import type { FollFlag } from '../flags.ts';
+import type { FlagNumbering, FollFlag } from '../flags.ts';
 import type { Kernel } from '../kernel.ts';
 import type { RetValue } from '../outcome.ts';
 import type { DmaMapping, Entry, Folio, RegisteredBuffer, State, Vma } from '../state.ts';
@@ -99,6 +99,12 @@ export interface GupOps {
   putPage(k: Kernel, st: State, folio: Folio): void;
 
   // ---- gup-args ---------------------------------------------------------------------------------
+  /**
+   * The FOLL_* numbering and internal flags of the release being replayed (mm_types.h and
+   * mm/internal.h). Bound by the registry per release, not by a family version: a version reused
+   * by later releases decodes flags the way each of those releases does.
+   */
+  gupFlagNumbering(): FlagNumbering;
   /** The exported GUP functions: per-API checks, internal flags added, routing to the core. */
   gupApi(k: Kernel, st: State, name: GupCallName, a: GupArgs): GupResult;
   /** is_valid_gup_args() (v6.3+): false means the API fails (-EINVAL or 0, per API). */

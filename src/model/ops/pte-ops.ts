@@ -36,6 +36,11 @@ export interface FolioWalk {
 }
 
 export interface PteOps {
+  /**
+   * pte_devmap(): whether the release sees the entry's devmap bit (x86 until the pte_devmap /
+   * pfn_t removal; afterwards the bit does not exist and this is false).
+   */
+  pteDevmap(k: Kernel, st: State, entry: Entry): boolean;
   // ---- normal-page: vm_normal_page(), vm_normal_page_pmd(), vm_normal_page_pud() -------------
 
   /**
