@@ -4,6 +4,7 @@
  * reports for `check`. Trace text is printed as it is (a terminal is not HTML).
  */
 import type { CheckReport } from './check.ts';
+import { formatRet } from './divergence-identity.ts';
 import { countFailures, failureKind, formatFailureCounts, isUnexpectedPass } from './failure-kind.ts';
 import type { DivergenceRecord, TraceReplayResult, Verdict, VerdictRecord } from './results.ts';
 
@@ -69,7 +70,7 @@ function describeRet(o: {
   special: boolean;
   lockedVm: number;
 }): string {
-  const parts = [`ret=${String(o.ret)}`];
+  const parts = [`ret=${formatRet(o.ret)}`];
   const refs = Object.entries(o.refs);
   if (refs.length) parts.push(`refs{${refs.map(([k, v]) => `${k}:${v > 0 ? '+' : ''}${v}`).join(',')}}`);
   if (o.lockedVm) parts.push(`locked_vm${o.lockedVm > 0 ? '+' : ''}${o.lockedVm}`);
@@ -80,7 +81,8 @@ function describeRet(o: {
 
 export function formatDivergence(d: DivergenceRecord, indent = '  '): string {
   const lines = [
-    `${indent}${d.trace}:${d.line} ${d.scenario} #${d.seq} ${d.event}${d.root ? '' : ' (cascade)'}  [${d.signature}]`,
+    `${indent}${d.title}  [${d.signature}]`,
+    `${indent}  at ${d.trace}:${d.line}${d.root ? '' : ' (cascade)'}`,
   ];
   for (const c of d.classes) {
     lines.push(`${indent}  {${c.policies.join(',')}}: ${describeRet(c.outcome)}`);
