@@ -188,6 +188,7 @@ function verdictChanges(ctx: ReportContext, changes: readonly VerdictChange[]): 
   };
   const added = grouped('after');
   const removed = grouped('before');
+  const regressions = real.filter((c) => c.before === 'pass' && (c.after === 'fail' || c.after === 'error'));
   const scenarioList = (title: string, list: ReturnType<typeof grouped>) =>
     list.length
       ? html`<h3>${title}</h3><ul class="dlist">${list
@@ -200,6 +201,15 @@ function verdictChanges(ctx: ReportContext, changes: readonly VerdictChange[]): 
           )}</ul>${list.length > LIST_MAX ? html`<p class="muted">and ${formatCount(list.length - LIST_MAX)} more</p>` : ''}`
       : '';
   return html`${
+    regressions.length
+      ? html`<h3 class="bad">Regressions: ${formatCount(regressions.length)} scenario × policy passed before and fail now</h3><ul class="dlist">${regressions
+          .slice(0, LIST_MAX)
+          .map(
+            (c) =>
+              html`<li><strong>REGRESSION</strong> <code>${c.trace}</code>${c.matrix ? html` <span class="muted">[${c.matrix}]</span>` : ''} ${c.scenario} · ${policyLink(ctx, HERE, c.policy)}: ${verdictBadge('pass')} → ${verdictBadge(c.after!)}</li>`,
+          )}</ul>`
+      : ''
+  }${
     real.length
       ? html`<h3>Verdict changes</h3><table class="data"><thead><tr><th scope="col">trace</th><th scope="col">scenario</th><th scope="col">policy</th><th scope="col">before</th><th scope="col">now</th></tr></thead><tbody>${real
           .slice(0, 100)
