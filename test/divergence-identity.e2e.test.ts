@@ -8,7 +8,7 @@
  *   - `diff` of the corpus with and without the candidate: 0 new, 0 fixed for the rest;
  *   - an acceptance (triage) made on the first run still names a divergence of the later runs.
  */
-import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -162,5 +162,23 @@ describe('divergence identity across runs with and without a candidate', () => {
     expect(Number(m[3])).toBe(1);
     expect(Number(m[1])).toBe(Number(m[2]) + 1);
     expect(withCandidate.out).toMatch(/^ {2}unexpected vfio-zero-ro-hang nothing-pinnable: /m);
+
+    // The HTML report of that run: expected beside actual in the matrix and on divergence pages.
+    const html = await cli(['report', 'latest', '--db', 'db', '--out', 'html'], work);
+    expect(html.code, html.err).toBe(0);
+    const matrix = await readFile(join(work, 'html/matrix.html'), 'utf8');
+    expect(matrix).toMatch(
+      /class="v v-fail v-unexpected[^"]*" data-policy="nothing-pinnable"[^>]*data-expected="pass"/,
+    );
+    expect(matrix).toMatch(/class="v v-fail v-known[^"]*" data-policy="v5\.19-rc1"[^>]*data-expected="fail"/);
+    const pages = (await readdir(join(work, 'html/d'), { recursive: true })).filter((f) =>
+      f.endsWith('.html'),
+    );
+    expect(pages.length).toBeGreaterThan(0);
+    const texts = await Promise.all(pages.map((f) => readFile(join(work, 'html/d', f), 'utf8')));
+    const all = texts.join('\n');
+    expect(all).toMatch(/satisfies the scenario(&#39;|&#x27;|')s expectations/);
+    expect(all).toMatch(/fails the scenario(&#39;|&#x27;|')s expectations/);
+    expect(all).toMatch(/the \d+ steps? above repeat|↻/);
   }, 120_000);
 });

@@ -77,6 +77,24 @@ describe('pinbench report', () => {
     expect(readFileSync(join(tmp, 'txt/report.txt'), 'utf8')).toContain('run 1 (complete)');
   });
 
+  it('JUnit, KCIDB and LKP are reporters in the same registry, over the same run', async () => {
+    const j = capture();
+    expect(await main(['report', '1', '--db', db, '-f', 'junit'], j.io)).toBe(0);
+    expect(j.out()).toMatch(/<testsuites name="pinbench [^"]*run 1"/);
+    const k = capture();
+    expect(await main(['report', '1', '--db', db, '-f', 'kcidb'], k.io)).toBe(0);
+    const doc = JSON.parse(k.out()) as { tests: { misc: { expected: unknown } }[] };
+    expect(doc.tests.length).toBeGreaterThan(0);
+    expect(doc.tests.every((t) => 'expected' in t.misc)).toBe(true);
+    const l = capture();
+    expect(await main(['report', '1', '--db', db, '-f', 'lkp', '--out', 'lkp-out'], l.io)).toBe(0);
+    const text = readFileSync(join(tmp, 'lkp-out/lkp.txt'), 'utf8');
+    expect(text).toMatch(/^pinbench nightly /);
+    expect(text).toMatch(
+      /\tpolicy\s+pass\s+fail\s+inconclusive\s+unsupported\s+error\s+known\s+unexpected\n/,
+    );
+  });
+
   it('exits 2 on a bad run, format or output directory', async () => {
     const a = capture();
     expect(await main(['report', 'nope', '--db', db], a.io)).toBe(2);

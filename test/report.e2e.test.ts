@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RELEASE_IDS } from '../policies/index.ts';
+import { collapseWhy } from '../src/report/pages/divergence-page.ts';
 import { divergencePath } from '../src/report/report-paths.ts';
 import { type ReportServer, startReportServer } from '../src/report/serve/report-server.ts';
 import { type RunReportResult, writeRunReport } from '../src/report/write-html-report.ts';
@@ -198,7 +199,16 @@ describe.skipIf(skip !== null)('report in Chromium', () => {
         why: [...el.querySelectorAll('ol.why li')].map((li) => li.textContent),
       })),
     );
-    expect(cols.map((c) => c.why)).toEqual(d.classes.map((c) => c.why));
+    // Repeated blocks (a retry loop) are shown once, then how many more times they repeat.
+    expect(cols.map((c) => c.why)).toEqual(
+      d.classes.map((c) =>
+        collapseWhy(c.why).map((w) =>
+          w.repeats === undefined
+            ? w.step
+            : `↻ ${w.step} ${w.repeats} more time${w.repeats === 1 ? '' : 's'}`,
+        ),
+      ),
+    );
     const livelock = cols.find((c) => c.policies.includes('v5.19-rc1'));
     expect(livelock?.why.join('\n')).toContain('livelock');
     // Commits link to the kernel tree.

@@ -15,7 +15,7 @@
  */
 import { failureKind } from '../replay/failure-kind.ts';
 import type { ExportCase, ExportModel } from './export-model.ts';
-import { seconds } from './export-model.ts';
+import { baselineRegressions, seconds } from './export-model.ts';
 import { expectationText, failureSummary, failureText } from './failure-text.ts';
 import { xmlAttr, xmlText } from './xml-text.ts';
 
@@ -44,7 +44,13 @@ function timestamp(iso: string): string {
   return iso.replace(/\.\d+Z$|Z$/, '');
 }
 
-function testcase(c: ExportCase, classname: string, tally: Tally, regression: number | null): string {
+function testcase(
+  c: ExportCase,
+  classname: string,
+  tally: Tally,
+  regression: number | null,
+  baseline: string | null,
+): string {
   tally.tests++;
   tally.time += c.seconds;
   const open = `    <testcase${attrs({ classname, name: c.policy, time: seconds(c.seconds) })}`;
@@ -53,12 +59,12 @@ function testcase(c: ExportCase, classname: string, tally: Tally, regression: nu
       return `${open}/>`;
     case 'fail':
       // A failure the trace header expects (a historical bug) is shown, not counted as failing.
-      if (regression === null && failureKind(c) === 'known') {
+      if (regression === null && baseline === null && failureKind(c) === 'known') {
         tally.skipped++;
-        return `${open}>\n      <skipped${attrs({ type: 'known-failure', message: `known failure (${expectationText(c)}): ${failureSummary(c)}` })}/>\n    </testcase>`;
+        return `${open}>\n      <skipped${attrs({ type: 'known-failure', message: `known failure, the header expects fail: ${failureSummary(c)}` })}/>\n    </testcase>`;
       }
       tally.failures++;
-      return `${open}>\n      <failure${attrs({ type: 'fail', message: `${regression !== null ? `regression since run ${regression}, ` : ''}${expectationText(c)}: ${failureSummary(c)}` })}>${xmlText(failureText(c))}</failure>\n    </testcase>`;
+      return `${open}>\n      <failure${attrs({ type: 'fail', message: `${regression !== null ? `regression since run ${regression}, ` : ''}${baseline !== null ? `regression against baseline ${baseline}, ` : ''}${expectationText(c)}: ${failureSummary(c)}` })}>${xmlText(failureText(c))}</failure>\n    </testcase>`;
     case 'error':
       tally.errors++;
       return `${open}>\n      <error${attrs({ type: 'error', message: `${regression !== null ? `regression since run ${regression}: ` : ''}${failureSummary(c)}` })}>${xmlText(failureText(c))}</error>\n    </testcase>`;
@@ -121,6 +127,11 @@ export function renderJunit(m: ExportModel, opts: JunitOptions = {}): string {
   const regressed = new Set(
     (m.comparison?.regressions ?? []).map((r) => `${r.trace}\0${r.matrix}\0${r.scenario}\0${r.policy}`),
   );
+  const againstBaseline = new Set(
+    baselineRegressions(m.cases, m.policies, m.baseline).map(
+      (r) => `${r.trace}\0${r.matrix}\0${r.scenario}\0${r.candidate}`,
+    ),
+  );
   const byTrace = new Map<string, ExportCase[]>();
   for (const c of m.cases) {
     const list = byTrace.get(c.trace);
@@ -151,7 +162,8 @@ export function renderJunit(m: ExportModel, opts: JunitOptions = {}): string {
     for (const c of byTrace.get(t.trace) ?? []) {
       const key = `${c.trace}\0${c.matrix}\0${c.scenario}\0${c.policy}`;
       const since = regressed.has(key) ? (m.comparison?.previousRunId ?? null) : null;
-      body.push(testcase(c, `${t.trace}.${occurrence.get(c.sidx)}`, tally, since));
+      const vsBase = againstBaseline.has(key) ? m.baseline : null;
+      body.push(testcase(c, `${t.trace}.${occurrence.get(c.sidx)}`, tally, since, vsBase));
     }
     add(tally);
     suites.push(

@@ -19,9 +19,10 @@
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { failureKind } from '../replay/failure-kind.ts';
 import type { Verdict } from '../replay/results.ts';
 import type { ExportModel } from './export-model.ts';
-import { failureText } from './failure-text.ts';
+import { expectationText, failureText } from './failure-text.ts';
 
 export const KCIDB_VERSION = { major: 5, minor: 0 } as const;
 
@@ -211,7 +212,7 @@ export function kcidbData(m: ExportModel, opts: KcidbOptions = {}): KcidbData {
       build_id: buildId(c.policy),
       origin,
       path: `pinbench.${segment(c.trace.replace(/ \[.*\]$/, ''))}.${segment(c.scenario)}`,
-      comment: clean(`${c.scenario} (${c.trace}) on ${c.policy}: ${c.verdict}`),
+      comment: clean(`${c.scenario} (${c.trace}) on ${c.policy}: ${expectationText(c)}`),
       status: KCIDB_STATUS[c.verdict],
       start_time: start,
       duration: round(c.seconds),
@@ -225,8 +226,10 @@ export function kcidbData(m: ExportModel, opts: KcidbOptions = {}): KcidbData {
         scenario: c.scenario,
         scenario_index: c.sidx,
         verdict: c.verdict,
+        expected: c.expected,
+        ...(failureKind(c) ? { failure: failureKind(c) } : {}),
         failed: c.failed,
-        ...(c.divergence ? { divergence: c.divergence.signature } : {}),
+        ...(c.divergence ? { divergence: c.divergence.signature, divergence_title: c.divergence.title } : {}),
       },
     };
   });

@@ -1,8 +1,8 @@
 /**
  * What a divergence *is*, independent of where and alongside what it was seen: a hash of the
  * configuration in force (the `--matrix` label included), the scenario's own model events (names
- * and fields; not timestamps, tasks, CPUs or line numbers), the call's `seq`, and the set of
- * distinct class outcomes (not which policies hold them). So:
+ * and fields; not timestamps, tasks, CPUs or line numbers) and its `pinbench_scenario` name, the
+ * call's `seq`, and the set of distinct class outcomes (not which policies hold them). So:
  *   - adding or removing a policy whose outcome matches an existing class keeps the identity,
  *   - editing another scenario of the trace keeps it (no whole-file hash),
  *   - the same scenario in two files shares it.
@@ -72,6 +72,10 @@ export function scenarioFingerprint(sc: Scenario, config: TraceConfig, matrix: s
   const h = createHash('sha256');
   h.update(canonical({ ...DEFAULT_CONFIG, ...config })).update('\0');
   h.update(matrix).update('\0');
+  // A scenario named by pinbench_scenario keeps its name in its identity (two differently named
+  // tests stay apart); the implicit first scenario is named after its file, which must not count.
+  const implicit = sc.index === 0 && sc.line === 1;
+  h.update(implicit ? '' : sc.name).update('\0');
   for (const ev of sc.events) h.update(canonical(ev)).update('\n');
   return h.digest('hex');
 }

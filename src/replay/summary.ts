@@ -7,6 +7,7 @@
 import { EXIT, type ExitCode, exitCodeOfCode, worstExit } from '../errors.ts';
 import { escapeTerminal as t } from '../terminal-text.ts';
 import type { CheckReport } from './check.ts';
+import { formatRet } from './divergence-identity.ts';
 import { countFailures, failureKind, formatFailureCounts, isUnexpectedPass } from './failure-kind.ts';
 import type { DivergenceRecord, TraceReplayResult, Verdict, VerdictRecord } from './results.ts';
 
@@ -74,7 +75,7 @@ function describeRet(o: {
   special: boolean;
   lockedVm: number;
 }): string {
-  const parts = [`ret=${String(o.ret)}`];
+  const parts = [`ret=${formatRet(o.ret)}`];
   const refs = Object.entries(o.refs);
   if (refs.length) parts.push(`refs{${refs.map(([k, v]) => `${k}:${v > 0 ? '+' : ''}${v}`).join(',')}}`);
   if (o.lockedVm) parts.push(`locked_vm${o.lockedVm > 0 ? '+' : ''}${o.lockedVm}`);
@@ -85,7 +86,8 @@ function describeRet(o: {
 
 export function formatDivergence(d: DivergenceRecord, indent = '  '): string {
   const lines = [
-    `${indent}${t(d.trace)}:${d.line} ${t(d.scenario)} #${d.seq} ${t(d.event)}${d.root ? '' : ' (cascade)'}  [${d.signature}]`,
+    `${indent}${t(d.title)}  [${d.signature}]`,
+    `${indent}  at ${t(d.trace)}:${d.line}${d.root ? '' : ' (cascade)'}`,
   ];
   for (const c of d.classes) {
     lines.push(`${indent}  {${t(c.policies.join(','))}}: ${t(describeRet(c.outcome))}`);

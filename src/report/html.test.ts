@@ -106,3 +106,18 @@ describe('jsonForScript', () => {
     );
   });
 });
+
+describe('divergence page why paths', () => {
+  it('collapses a repeated block of steps (numbers aside) into one and a count', async () => {
+    const { collapseWhy } = await import('./pages/divergence-page.ts');
+    const loop = ['try pin', 'retry #1 made no progress', 'try pin', 'retry #2 made no progress'];
+    expect(collapseWhy(['start', ...loop, 'try pin', 'retry #3 made no progress', 'livelock'])).toEqual([
+      { step: 'start' },
+      { step: 'try pin' },
+      { step: 'retry #1 made no progress' },
+      { step: 'the 2 steps above repeat', repeats: 2 },
+      { step: 'livelock' },
+    ]);
+    expect(collapseWhy(['a', 'b', 'c'])).toEqual([{ step: 'a' }, { step: 'b' }, { step: 'c' }]);
+  });
+});

@@ -291,6 +291,25 @@ for (const kind of STORE_BACKENDS) {
       await expectStoreError(store.diffRuns(runA, 99999), 'PB_STORE', /no run 99999/);
     });
 
+    it('stores divergence titles and expected verdicts; rows from before migration 0003 still read', async () => {
+      const store = await h.open(await h.newDb());
+      const r = makeTraceResult({ trace: 'a.trace' });
+      r.scenarios[0]!.verdicts[0]!.expected = 'fail';
+      const runId = await storedRun(store, [r]);
+      const d = r.scenarios[0]!.divergences[0]!;
+      const [back] = (await store.divergences(runId, { rootOnly: true }, { limit: 1 })).rows;
+      expect(back?.title).toBe(d.title);
+      const v = (await store.scenarioVerdicts(runId, {}, { limit: 1 })).rows[0]!;
+      expect(v.expected).toBe('fail');
+      // A database written before the columns existed has nulls: readers fall back.
+      await sql`update divergences set title = null`.execute(store.db);
+      await sql`update scenario_results set expected = null`.execute(store.db);
+      const [old] = (await store.divergences(runId, { rootOnly: true }, { limit: 1 })).rows;
+      expect(old?.title).toBe(d.title);
+      expect((await store.scenarioVerdicts(runId, {}, { limit: 1 })).rows[0]!.expected).toBeUndefined();
+      await store.close();
+    });
+
     it('accepts a signature and expires the acceptance when an involved policy changes', async () => {
       const store = await h.open(await h.newDb());
       const r = makeTraceResult({ trace: 'a.trace' });

@@ -15,6 +15,16 @@ export function formatDiff(diff: RunDiff): string {
   let s =
     `run ${diff.a} -> run ${diff.b}: ${diff.new.length} new, ${diff.fixed.length} gone, ` +
     `${diff.unchanged.length} still there (divergences by identity); ${diff.verdictChanges.length} verdict change(s)\n`;
+  // A scenario x policy that passed in A and fails (or errs) in B is named a regression first.
+  const regressions = diff.verdictChanges.filter(
+    (c) => c.before === 'pass' && (c.after === 'fail' || c.after === 'error'),
+  );
+  if (regressions.length) {
+    s += `\n${regressions.length} regression(s) (pass in run ${diff.a}, not in run ${diff.b}):\n`;
+    for (const c of regressions) {
+      s += `  REGRESSION ${c.trace}${c.matrix ? ` [${c.matrix}]` : ''} ${c.scenario}  ${c.policy}: pass -> ${c.after}\n`;
+    }
+  }
   if (diff.new.length) s += `\nnew divergences:\n${diff.new.map(divergenceLine).join('')}`;
   if (diff.fixed.length) s += `\ngone divergences:\n${diff.fixed.map(divergenceLine).join('')}`;
   if (diff.verdictChanges.length) {

@@ -9,7 +9,12 @@ import { finished } from 'node:stream/promises';
 import { UsageError } from '../../errors.ts';
 import { formatBytes } from '../../report/pages/page-layout.ts';
 import { runReporters } from '../../report/reporter.ts';
-import { createReporter, isReporterName, REPORTER_NAMES } from '../../report/reporter-registry.ts';
+import {
+  createReporter,
+  isReporterName,
+  REPORTER_FILES,
+  REPORTER_NAMES,
+} from '../../report/reporter-registry.ts';
 import { writeHtmlReport, writeRunReport } from '../../report/write-html-report.ts';
 import { openStore } from '../../store/store.ts';
 import { type Command, int, str } from '../command.ts';
@@ -76,7 +81,7 @@ export const reportCommand: Command = {
       if (out) {
         const dir = resolve(io.cwd, out);
         await mkdir(dir, { recursive: true });
-        file = createWriteStream(join(dir, format === 'json' ? 'report.json' : 'report.txt'));
+        file = createWriteStream(join(dir, REPORTER_FILES[format]));
         stream = file;
       }
       const reporter = createReporter(format, {

@@ -5,6 +5,7 @@
  * change there, and the metadata of every policy involved. Every occurrence of the signature in
  * the run is listed (the same trace content under several matrix labels).
  */
+import { formatRet } from '../../replay/divergence-identity.ts';
 import type { DivergenceClass } from '../../replay/results.ts';
 import type { StoredDivergence } from '../../store/store.ts';
 import { commitUrl, html, type SafeHtml, safeHref } from '../html.ts';
@@ -55,7 +56,7 @@ function deltas(m: Record<string, number> | undefined): string {
 type OutcomeField = [label: string, value: (o: DivergenceClass['outcome']) => string];
 
 const OUTCOME_FIELDS: OutcomeField[] = [
-  ['ret', (o) => String(o.ret)],
+  ['ret', (o) => formatRet(o.ret)],
   ['pages', (o) => (o.pages?.length ? compressPages(o.pages) : '—')],
   ['refcount Δ', (o) => deltas(o.refs)],
   ['pincount Δ', (o) => deltas(o.pins)],
@@ -64,6 +65,69 @@ const OUTCOME_FIELDS: OutcomeField[] = [
   ['WARN/BUG', (o) => (o.warn?.length ? o.warn.join('; ') : '—')],
   ['left', (o) => (o.left === undefined ? '—' : String(o.left))],
 ];
+
+/**
+ * A why path with its repeated blocks collapsed: a retry loop that logs the same steps eight
+ * times (numbers aside) shows them once, then how many more times they repeat.
+ */
+export function collapseWhy(steps: readonly string[]): { step: string; repeats?: number }[] {
+  const norm = steps.map((s) => s.replace(/\d+/g, '#'));
+  const out: { step: string; repeats?: number }[] = [];
+  let i = 0;
+  while (i < steps.length) {
+    let best = { len: 0, times: 1 };
+    for (let len = 1; len <= 8 && i + 2 * len <= steps.length; len++) {
+      let times = 1;
+      while (
+        i + (times + 1) * len <= steps.length &&
+        norm.slice(i, i + len).every((x, k) => x === norm[i + times * len + k])
+      )
+        times++;
+      if (times > 1 && times * len > best.times * best.len) best = { len, times };
+    }
+    if (best.times > 1) {
+      for (let k = 0; k < best.len; k++) out.push({ step: steps[i + k]! });
+      out.push({
+        step: `the ${best.len === 1 ? 'step' : `${best.len} steps`} above repeat`,
+        repeats: best.times - 1,
+      });
+      i += best.len * best.times;
+    } else out.push({ step: steps[i++]! });
+  }
+  return out;
+}
+
+/** Whether the policies of a class satisfy the scenario's expectations, and what the header expects. */
+function classExpectation(
+  ctx: ReportContext,
+  d: StoredDivergence,
+  policies: readonly string[],
+): SafeHtml | string {
+  const row = ctx.scenarios.find(
+    (s) => s.trace === d.trace && s.matrix === d.matrix && s.name === d.scenario,
+  );
+  if (!row) return '';
+  const counts = new Map<string, string[]>();
+  const expected = new Set<string>();
+  for (const p of policies) {
+    const i = ctx.policyIds.indexOf(p);
+    if (i < 0) continue;
+    const v = row.verdicts[i];
+    if (!v) continue;
+    counts.set(v, [...(counts.get(v) ?? []), p]);
+    expected.add(row.expected[i] ?? 'not stated');
+  }
+  if (counts.size === 0) return '';
+  const passes = counts.get('pass')?.length ?? 0;
+  const total = [...counts.values()].reduce((n, l) => n + l.length, 0);
+  const verdictText =
+    passes === total
+      ? html`<strong class="ok">satisfies the scenario's expectations</strong>`
+      : passes === 0 && counts.size === 1 && counts.has('fail')
+        ? html`<strong class="bad">fails the scenario's expectations</strong>`
+        : html`verdicts: ${[...counts].map(([v, ps], i) => html`${i ? ', ' : ''}${v} (${ps.join(', ')})`)}`;
+  return html`<p class="class-exp">${verdictText} <span class="muted">· the trace header expects ${[...expected].join(' / ')}</span></p>`;
+}
 
 function classColumns(ctx: ReportContext, here: string, d: StoredDivergence): SafeHtml {
   // Rows empty in every class (no pincount change, no WARN anywhere) are left out.
@@ -81,18 +145,31 @@ function classColumns(ctx: ReportContext, here: string, d: StoredDivergence): Sa
       html`<article class="class-col">
 <h3>Class ${ci + 1} <span class="muted">(${c.policies.length} ${c.policies.length === 1 ? 'policy' : 'policies'})</span></h3>
 <p class="class-pols">${c.policies.map((p, i) => html`${i ? ', ' : ''}${p === 'observed' ? html`<span class="pol observed" title="what the recording kernel returned">observed</span>` : policyLink(ctx, here, p)}`)}</p>
+${classExpectation(ctx, d, c.policies)}
 <table class="outcome"><tbody>${fields.map(
         (r) =>
           html`<tr${new Set(r.values).size > 1 ? html` class="differs"` : ''}><th>${r.label}</th><td><code>${r.values[ci]!}</code></td></tr>`,
       )}</tbody></table>
 <h4>Decision path <span class="muted">(${c.why.length} ${c.why.length === 1 ? 'step' : 'steps'})</span></h4>
-<ol class="why">${c.why.map((s) => (shared.has(s) ? html`<li class="s">${s}</li>` : html`<li>${s}</li>`))}</ol>
+<ol class="why">${collapseWhy(c.why).map((w) =>
+        w.repeats !== undefined
+          ? html`<li class="rep muted">↻ ${w.step} ${w.repeats} more time${w.repeats === 1 ? '' : 's'}</li>`
+          : shared.has(w.step)
+            ? html`<li class="s">${w.step}</li>`
+            : html`<li>${w.step}</li>`,
+      )}</ol>
 </article>`,
   )}</div>`;
 }
 
 function contextTable(d: StoredDivergence): SafeHtml {
-  const lines = d.context?.length ? d.context : [{ line: d.line, text: d.text }];
+  // A line that appears twice in the stored context (overlapping windows) is shown once.
+  const seen = new Set<number>();
+  const lines = (d.context?.length ? d.context : [{ line: d.line, text: d.text }]).filter((l) => {
+    if (seen.has(l.line)) return false;
+    seen.add(l.line);
+    return true;
+  });
   const firstLine = lines[0]?.line ?? d.line;
   const lastLine = lines.at(-1)?.line ?? d.line;
   return html`<figure class="ctx">
@@ -182,7 +259,8 @@ export function renderDivergencePage(
       ? html`<a href="${divergenceHref(here, neighbours.prev)}" rel="prev" data-key="[">← previous</a>`
       : html`<span class="off">← previous</span>`
   } ${neighbours.next ? html`<a href="${divergenceHref(here, neighbours.next)}" rel="next" data-key="]">next →</a>` : html`<span class="off">next →</span>`}</div>
-<h1><code>${d.event}</code> at <code>${d.trace}:${d.line}</code></h1>
+<h1>${d.title}</h1>
+<p class="dwhere"><code>${d.event}</code> at <code>${d.trace}:${d.line}</code></p>
 <p class="dmeta">${divergenceFlags(ctx, d)}${
     !d.root && neighbours.root
       ? html` of <a href="${divergenceHref(here, neighbours.root.signature)}">#${neighbours.root.seq}</a>`

@@ -4,6 +4,7 @@
  * (policies that agree on every scenario side by side under one group header) or in run order.
  * Large runs are split into pages of MATRIX_ROWS_PER_PAGE scenarios.
  */
+import { failureKind, isUnexpectedPass } from '../../replay/failure-kind.ts';
 import { html, type SafeHtml } from '../html.ts';
 import type { ReportContext, ScenarioRow } from '../report-context.ts';
 import { MATRIX_ROWS_PER_PAGE, matrixPath, policyPath, relativeUrl } from '../report-paths.ts';
@@ -53,13 +54,19 @@ function cell(here: string, row: ScenarioRow, col: Column): SafeHtml {
   const m = VERDICT_MARKS[v];
   const failed = row.failed[col.index] ?? [];
   const reason = row.reasons[col.index];
-  const title = `${row.name} on ${col.policy}: ${m.label}${failed.length ? ` (${failed.join('; ')})` : ''}${reason ? ` (${reason})` : ''}`;
-  const content = html`<span class="sym" aria-hidden="true">${m.symbol}</span><span class="sr">${m.label}</span>`;
+  const expected = row.expected[col.index] ?? null;
+  // Expected beside actual: a failure the header expects is known, any other is unexpected.
+  const kind =
+    failureKind({ verdict: v, expected }) ??
+    (isUnexpectedPass({ verdict: v, expected }) ? 'unexpected' : null);
+  const exp = `expected ${expected ?? '(the header states none)'}`;
+  const title = `${row.name} on ${col.policy}: ${m.label}${kind ? ` (${kind})` : ''}, ${exp}${failed.length ? ` (${failed.join('; ')})` : ''}${reason ? ` (${reason})` : ''}`;
+  const content = html`<span class="sym" aria-hidden="true">${m.symbol}</span>${kind === 'unexpected' ? html`<sup class="unexp" aria-hidden="true">!</sup>` : ''}<span class="sr">${m.label}${kind ? ` (${kind})` : ''}</span>`;
   const linked =
     v !== 'pass' && row.divergences > 0
       ? html`<a href="${divergenceListHref(here, { scenario: row.name, trace: row.trace, policy: col.policy })}">${content}</a>`
       : content;
-  return html`<td class="v v-${v}${cls}" data-policy="${col.policy}" data-verdict="${v}" title="${title}">${linked}</td>`;
+  return html`<td class="v v-${v}${kind ? ` v-${kind}` : ''}${cls}" data-policy="${col.policy}" data-verdict="${v}" data-expected="${expected ?? ''}" title="${title}">${linked}</td>`;
 }
 
 export function renderMatrixPage(
@@ -107,7 +114,7 @@ ${
     ? html`Columns are grouped by verdict vector: the ${ctx.groups.length} groups (A, B, …) hold policies that agree on every scenario. <a href="${relativeUrl(here, matrixPath(page, other))}">Show run order</a>.`
     : html`Columns in run order. <a href="${relativeUrl(here, matrixPath(page, other))}">Group by verdicts</a>.`
 }</p>
-<p class="legend-line">Legend: ${verdictLegend()} <span class="muted">· the number after a scenario is its divergence count; a cell links to its divergences.</span></p>
+<p class="legend-line">Legend: ${verdictLegend()} <span class="muted">· a faded ✗ is a known failure (the trace header expects it), ✗<sup>!</sup> an unexpected one (hover a cell for expected vs actual) · the number after a scenario is its divergence count; a cell links to its divergences.</span></p>
 ${pager(page, pages, (n) => relativeUrl(here, matrixPath(n, order)), 'Matrix pages')}
 <div class="matrix-wrap" tabindex="0" role="region" aria-label="verdict matrix">
 <table class="matrix" id="matrix">

@@ -3,6 +3,8 @@
  * what changed since the previous complete run, policy groups, traces and the first root
  * divergences. Entirely static: it reads the same without JavaScript.
  */
+
+import { formatFailureCounts } from '../../replay/failure-kind.ts';
 import { VERDICTS, type Verdict } from '../../replay/results.ts';
 import type { TraceInfo, VerdictChange } from '../../store/store.ts';
 import { html, type SafeHtml } from '../html.ts';
@@ -102,6 +104,10 @@ function changes(ctx: ReportContext, env: PageEnv): SafeHtml {
   const prevUrl = env.runUrl(prev.id);
   const order = ctx.policyIds;
   const newRoots = d.new.filter((x) => x.root);
+  // Counted as the table below lists them: a verdict both runs have that differs. Verdicts of a
+  // scenario or policy only one run has are listed apart, so one page never says "70 verdict
+  // changes" above "No verdict changed".
+  const changedBoth = d.verdictChanges.filter((c) => c.before && c.after).length;
   return html`<section aria-labelledby="changes"><h2 id="changes">Changes since run ${
     prevUrl ? html`<a href="${prevUrl}">${prev.id}</a>` : prev.id
   }</h2>
@@ -112,7 +118,7 @@ function changes(ctx: ReportContext, env: PageEnv): SafeHtml {
   <li class="card"><span class="num">${formatCount(d.new.length)}</span> new divergences <span class="sub">${formatCount(newRoots.length)} root</span></li>
   <li class="card"><span class="num">${formatCount(d.fixed.length)}</span> gone since</li>
   <li class="card"><span class="num">${formatCount(d.unchanged.length)}</span> unchanged</li>
-  <li class="card"><span class="num">${formatCount(d.verdictChanges.length)}</span> verdict changes</li>
+  <li class="card"><span class="num">${formatCount(changedBoth)}</span> verdict changes <span class="sub">${formatCount(d.verdictChanges.length - changedBoth)} only in one run</span></li>
 </ul>
 ${
   d.new.length
@@ -120,7 +126,7 @@ ${
         newRoots.length
           ? html`<ul class="dlist">${newRoots.slice(0, LIST_MAX).map(
               (x) =>
-                html`<li><a href="${divergenceHref(HERE, x.signature)}"><code>${x.trace}:${x.line}</code> ${x.scenario} #${x.seq} ${x.event}</a> <span class="classes">${classesText(
+                html`<li><a href="${divergenceHref(HERE, x.signature)}">${x.title}</a> <code>${x.trace}:${x.line}</code> <span class="classes">${classesText(
                   x.classes.map((policies) => ({ policies })),
                   order,
                 )}</span></li>`,
@@ -182,6 +188,7 @@ function verdictChanges(ctx: ReportContext, changes: readonly VerdictChange[]): 
   };
   const added = grouped('after');
   const removed = grouped('before');
+  const regressions = real.filter((c) => c.before === 'pass' && (c.after === 'fail' || c.after === 'error'));
   const scenarioList = (title: string, list: ReturnType<typeof grouped>) =>
     list.length
       ? html`<h3>${title}</h3><ul class="dlist">${list
@@ -194,6 +201,15 @@ function verdictChanges(ctx: ReportContext, changes: readonly VerdictChange[]): 
           )}</ul>${list.length > LIST_MAX ? html`<p class="muted">and ${formatCount(list.length - LIST_MAX)} more</p>` : ''}`
       : '';
   return html`${
+    regressions.length
+      ? html`<h3 class="bad">Regressions: ${formatCount(regressions.length)} scenario × policy passed before and fail now</h3><ul class="dlist">${regressions
+          .slice(0, LIST_MAX)
+          .map(
+            (c) =>
+              html`<li><strong>REGRESSION</strong> <code>${c.trace}</code>${c.matrix ? html` <span class="muted">[${c.matrix}]</span>` : ''} ${c.scenario} · ${policyLink(ctx, HERE, c.policy)}: ${verdictBadge('pass')} → ${verdictBadge(c.after!)}</li>`,
+          )}</ul>`
+      : ''
+  }${
     real.length
       ? html`<h3>Verdict changes</h3><table class="data"><thead><tr><th scope="col">trace</th><th scope="col">scenario</th><th scope="col">policy</th><th scope="col">before</th><th scope="col">now</th></tr></thead><tbody>${real
           .slice(0, 100)
@@ -201,8 +217,13 @@ function verdictChanges(ctx: ReportContext, changes: readonly VerdictChange[]): 
             (c) =>
               html`<tr><td><code>${c.trace}</code>${c.matrix ? html` <span class="muted">[${c.matrix}]</span>` : ''}</td><td>${c.scenario}</td><td>${policyLink(ctx, HERE, c.policy)}</td><td>${verdictBadge(c.before!)}</td><td>${verdictBadge(c.after!)}</td></tr>`,
           )}</tbody></table>${real.length > 100 ? html`<p class="muted">and ${formatCount(real.length - 100)} more</p>` : ''}`
-      : html`<p class="muted">No verdict changed for a scenario both runs have.</p>`
-  }${scenarioList('Scenarios new in this run', added)}${scenarioList('Scenarios no longer run', removed)}`;
+      : html`<p class="muted">No verdict changed for a scenario and policy both runs have${
+          added.length || removed.length ? ' (verdicts only one run has are listed below)' : ''
+        }.</p>`
+  }${scenarioList('Verdicts new in this run (a scenario or policy the previous run did not have)', added)}${scenarioList(
+    'Verdicts no longer given (a scenario or policy this run does not have)',
+    removed,
+  )}`;
 }
 
 function cmp(a: string, b: string): number {
@@ -240,6 +261,7 @@ export function renderSummaryPage(ctx: ReportContext, env: PageEnv): string {
 ${verdictBar(t.verdicts)}
 <table class="data totals"><thead><tr>${VERDICTS.map((v) => html`<th scope="col">${verdictBadge(v)}</th>`)}</tr></thead>
 <tbody><tr>${VERDICTS.map((v) => html`<td class="num">${formatCount(t.verdicts[v])}</td>`)}</tr></tbody></table>
+<p class="failures${ctx.failures.unexpected ? ' bad' : ''}">${formatFailureCounts(ctx.failures)}: a failure the trace header expects (a historical bug) is known, any other is unexpected.</p>
 <p><a href="${matrixPath()}">The scenario × policy matrix</a> shows every verdict.</p>
 </section>
 
