@@ -4,7 +4,8 @@
  * report of the second run opened from file://, and the same pages served live by
  * `startReportServer`. Checks the matrix (cells, symbols and colours per verdict), the filtered
  * divergence list, a divergence page (why paths, context lines), keyboard use, pages without
- * JavaScript, and that no string from a trace ever runs as markup. Screenshots go to test-output/.
+ * JavaScript, and that no string from a trace ever runs as markup. Screenshots go to
+ * $PINBENCH_SCREENSHOTS or <tmpdir>/pinbench-test-output/.
  */
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -18,10 +19,11 @@ import { type ReportServer, startReportServer } from '../src/report/serve/report
 import { type RunReportResult, writeRunReport } from '../src/report/write-html-report.ts';
 import { openStore, type Store, type StoredDivergence } from '../src/store/store.ts';
 import { chromiumSkipReason, launchChromium } from './support/chromium.ts';
-import { REPO, replaySources, shippedTraces, storeRun } from './support/corpus-run.ts';
+import { replaySources, shippedTraces, storeRun } from './support/corpus-run.ts';
 import { pgliteTemplate } from './support/store-backends.ts';
 
-const SHOTS = join(REPO, 'test-output');
+// Outside the checkout (tests never write into it): $PINBENCH_SCREENSHOTS, or a fixed temp dir.
+const SHOTS = process.env.PINBENCH_SCREENSHOTS || join(tmpdir(), 'pinbench-test-output');
 const XSS_TRACE = 'test/fixtures/xss-probe.trace';
 const XSS_SCENARIO = `xss <img src=x onerror=window.__pwned=1> "dq" 'sq' & <b>amp</b>`;
 const XSS_TASK = '<script>alert(1)</script>-77';

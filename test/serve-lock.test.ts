@@ -2,7 +2,7 @@
  * `pinbench serve` on an embedded database does not keep other commands out (issue 12): with
  * serve running as its own process, `runs` and `run` work on the same directory, serve shows the
  * new run on a later request, and while another process holds the database serve keeps
- * answering from its last snapshot.
+ * answering from its last snapshot. Started while another process writes, it waits for it.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -20,6 +20,10 @@ const BIN = join(ROOT, 'bin/pinbench.js');
 const tmp = mkdtempSync(join(tmpdir(), 'pinbench-serve-lock-'));
 const db = join(tmp, 'db');
 let serve: ChildProcess | null = null;
+let sawWaiting: () => void = () => {};
+const waitingSeen = new Promise<void>((r) => {
+  sawWaiting = r;
+});
 
 afterAll(async () => {
   if (serve && serve.exitCode === null) {
@@ -57,6 +61,7 @@ function startServe(): Promise<string> {
   let err = '';
   serve.stderr!.on('data', (d) => {
     err += d;
+    if (err.includes('waiting for the database')) sawWaiting();
   });
   return new Promise((resolve, reject) => {
     createInterface({ input: serve!.stdout! }).once('line', (line) => {
@@ -79,7 +84,18 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 describe('serve shares an embedded database', () => {
   it('runs and run work while serve runs; serve sees the new run; a writer does not stop serve', async () => {
     expect((await cli(...RUN)).code).toBe(0);
-    const url = await startServe();
+    // Started while another process writes, serve waits for it, then serves.
+    const writer = spawnWriter({ db, mode: 'hold' });
+    let url: string;
+    try {
+      await writer.until((l) => l.startsWith('open '));
+      const serving = startServe();
+      await waitingSeen;
+      await writer.kill();
+      url = await serving;
+    } finally {
+      await writer.kill();
+    }
     expect(await page(url)).toContain('runs/1/');
     // The lock is free while serve waits for requests.
     expect(existsSync(`${db}.lock`)).toBe(false);
@@ -113,5 +129,5 @@ describe('serve shares an embedded database', () => {
     serve!.kill('SIGTERM');
     await gone;
     expect(readdirSync(tmpdir()).filter((n) => n.startsWith(`pinbench-serve-${pid}-`))).toEqual([]);
-  });
+  }, 180_000); // six databases opened by four processes: slow on a busy machine
 });

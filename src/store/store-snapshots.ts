@@ -85,7 +85,7 @@ class PgliteSnapshots implements StoreSource {
 
   async acquire(): Promise<StoreLease> {
     if (this.closed) throw new Error('the snapshot source is closed');
-    if (Date.now() - this.checkedAt >= CHECK_INTERVAL_MS) {
+    if (!this.current || Date.now() - this.checkedAt >= CHECK_INTERVAL_MS) {
       this.refreshing ??= this.refresh().finally(() => {
         this.refreshing = null;
       });
@@ -169,15 +169,31 @@ class PgliteSnapshots implements StoreSource {
   }
 }
 
+/** How often a reader waiting for a writer to finish tries the lock again. */
+const LOCKED_RETRY_MS = 500;
+
 /**
  * The store for a long-lived reader: snapshots of a PGlite directory (the lock held only while
  * copying), or the PostgreSQL store itself. The first snapshot is taken here, so a database that
- * cannot be read is reported at once.
+ * cannot be read is reported at once; one another process is writing is waited for (`onWait`
+ * hears why, once).
  */
-export async function openStoreSnapshots(opts: OpenStoreOptions = {}): Promise<StoreSource> {
+export async function openStoreSnapshots(
+  opts: OpenStoreOptions = {},
+  onWait: (why: string) => void = () => {},
+): Promise<StoreSource> {
   const where = resolveStoreLocation(opts);
   if (where.kind === 'postgres') return fixedStoreSource(await openStore(opts));
   const source = new PgliteSnapshots(where.dir, opts);
-  (await source.acquire()).release();
-  return source;
+  for (let told = false; ; ) {
+    try {
+      (await source.acquire()).release();
+      return source;
+    } catch (e) {
+      if (!isPinbenchError(e) || e.code !== 'PB_STORE_LOCKED') throw e;
+      if (!told) onWait(e.detail);
+      told = true;
+      await new Promise((r) => setTimeout(r, LOCKED_RETRY_MS));
+    }
+  }
 }

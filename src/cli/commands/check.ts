@@ -65,9 +65,10 @@ export const checkCommand: Command = {
       results.flatMap((t) => t.scenarios.map((result) => ({ trace: t.trace, result }))),
     );
     // "no regressions" over nothing would read as a pass: checking no scenario is bad input.
-    if (report.scenarios === 0 && !results.some((r) => r.error)) {
+    if (report.scenarios === 0) {
+      const bad = results.find((r) => r.error)?.error;
       throw new UsageError(
-        `no scenarios in ${sources.length === 1 ? sources[0] : `the ${sources.length} traces given`}: nothing was checked`,
+        `no scenarios in ${sources.length === 1 ? sources[0] : `the ${sources.length} traces given`}: nothing was checked${bad ? ` (${bad.message})` : ''}`,
       );
     }
     const sameTable = sameKernelTable(policies[0]!, policies[1]!);

@@ -35,7 +35,9 @@ export const serveCommand: Command = {
     const port = int(values, 'port') ?? DEFAULT_SERVE_PORT;
     if (port > 65535) throw new UsageError(`--port: ${port} is not a port number`);
     const host = str(values, 'host') ?? '127.0.0.1';
-    const store = await openStoreSnapshots({ db: str(values, 'db'), cwd: io.cwd, env: io.env });
+    const store = await openStoreSnapshots({ db: str(values, 'db'), cwd: io.cwd, env: io.env }, (why) =>
+      io.stderr.write(`pinbench serve: waiting for the database: ${why}\n`),
+    );
     let server: Awaited<ReturnType<typeof startReportServer>>;
     try {
       server = await startReportServer({
