@@ -1,10 +1,33 @@
 import { defineConfig } from 'vitest/config';
 
+// Two projects: `unit` is the fast loop (pure model, policy, ingest, replay and report logic: seconds),
+// `e2e` is everything that starts databases, servers, browsers, child processes or qemu.
+// `npm test` runs both; `npm run test:unit` runs the first only.
+const E2E_IN_SRC = [
+  'src/store/**/*.test.ts',
+  'src/report/serve/**/*.test.ts',
+  'src/export/**/*.test.ts',
+  'src/api/**/*.test.ts',
+  'src/cli/**/*.test.ts',
+  'src/model/synth/**/*.test.ts',
+];
+
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts', 'policies/**/*.test.ts', 'test/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // Fails the run when a test wrote into the checkout (reports/, .pinbench/, stray files).
+    globalSetup: ['test/support/checkout-guard.global.ts'],
+    projects: [
+      {
+        extends: true,
+        test: { name: 'unit', include: ['src/**/*.test.ts', 'policies/**/*.test.ts'], exclude: E2E_IN_SRC },
+      },
+      {
+        extends: true,
+        test: { name: 'e2e', include: ['test/**/*.test.ts', ...E2E_IN_SRC] },
+      },
+    ],
   },
 });

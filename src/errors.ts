@@ -19,6 +19,8 @@ export const ERROR_CODES = [
   'PB_STORE',
   'PB_STORE_LOCKED',
   'PB_STORE_SCHEMA',
+  /** A path pinbench will not write or replace through (a symlink, a directory it did not write). */
+  'PB_UNSAFE_PATH',
   'PB_INTERNAL',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -104,15 +106,83 @@ export function isPinbenchError(e: unknown): e is PinbenchError {
 }
 
 /**
- * Whether the environment failed (disk, database, network) rather than the input: exit 3, and
- * whatever was being written stays resumable. `PB_IO` and `PB_STORE` also name bad input (no such
- * trace, no run 7), so the class decides, not the code.
+ * The exit codes of every command (README "Exit codes"; `--help`). Only the CLI's top level and
+ * the commands' own results use them.
  */
-export function isEnvironmentError(e: unknown): boolean {
-  return (
-    e instanceof IoError ||
-    e instanceof StoreFailure ||
-    e instanceof HttpError ||
-    (e instanceof PinbenchError && e.code === 'PB_STORE_LOCKED')
-  );
+export const EXIT = {
+  /** The job ran and found nothing that fails. */
+  ok: 0,
+  /** The job found failures (run/nightly: unexpected failures or new regressions; check: regressions). */
+  failures: 1,
+  /** Bad input or usage: a file, field, option or policy module; any scenario with verdict `error`. */
+  badInput: 2,
+  /** The environment failed: disk, database, network. A run stays resumable. */
+  environment: 3,
+  /** An internal error in pinbench (EX_SOFTWARE). */
+  internal: 70,
+} as const;
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+/** Codes that say the environment failed rather than the input being wrong. */
+const ENVIRONMENT_CODES: ReadonlySet<ErrorCode> = new Set([
+  'PB_IO',
+  'PB_HTTP',
+  'PB_STORE',
+  'PB_STORE_LOCKED',
+]);
+
+/**
+ * The exit code an error ends a command with (non-Pinbench errors are internal). A `PB_STORE`
+ * error is the environment failing when the database or its server failed underneath it (it
+ * carries that failure as its `cause`); without a cause it is about what was asked of the
+ * store (`no run 99`, a bad page cursor, a finished run to resume): bad input.
+ */
+export function exitCodeOf(e: unknown): ExitCode {
+  if (!isPinbenchError(e)) return EXIT.internal;
+  // A StoreFailure is the database failing (lost rows, a damaged file) even without a cause.
+  if (e.code === 'PB_STORE' && e.cause === undefined && !(e instanceof StoreFailure)) return EXIT.badInput;
+  return exitCodeOfCode(e.code);
 }
+
+export function exitCodeOfCode(code: string): ExitCode {
+  if (code === 'PB_INTERNAL') return EXIT.internal;
+  return ENVIRONMENT_CODES.has(code as ErrorCode) ? EXIT.environment : EXIT.badInput;
+}
+
+/** Whether `e` ends a command with exit 3: the environment (disk, database, network) failed. */
+export function isEnvironmentError(e: unknown): boolean {
+  return exitCodeOf(e) === EXIT.environment;
+}
+
+/** Combines exit codes of parts of one job: the most serious wins (70 > 3 > 2 > 1 > 0). */
+export function worstExit(...codes: ExitCode[]): ExitCode {
+  const rank: ExitCode[] = [EXIT.ok, EXIT.failures, EXIT.badInput, EXIT.environment, EXIT.internal];
+  return codes.reduce<ExitCode>((a, b) => (rank.indexOf(b) > rank.indexOf(a) ? b : a), EXIT.ok);
+}
+
+/** The table printed by `--help` and kept in the README. */
+export const EXIT_CODE_HELP = [
+  'Exit codes:',
+  '  0   the job ran and found nothing that fails (inconclusive scenarios are counted, never fail)',
+  '  1   failures found: run/nightly unexpected failures or new regressions; check regressions',
+  '  2   bad input or usage: a file, field, option or policy module; any scenario with verdict error',
+  '  3   the environment failed (disk, database, network); a run stays resumable',
+  '  70  internal error in pinbench: please report it with the command and its output',
+].join('\n');
+
+/**
+ * The code for a failed file operation: a path that names nothing usable (`ENOENT`, `ENOTDIR`,
+ * `EISDIR`...) is a wrong argument, `PB_USAGE` (exit 2); anything else (`ENOSPC`, `EIO`, `EACCES`
+ * on a directory the user does not own...) is the environment failing, `PB_IO` (exit 3).
+ */
+export function fileErrorCode(e: unknown): 'PB_USAGE' | 'PB_IO' {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && WRONG_PATH_ERRNOS.has(code) ? 'PB_USAGE' : 'PB_IO';
+}
+const WRONG_PATH_ERRNOS: ReadonlySet<string> = new Set([
+  'ENOENT',
+  'ENOTDIR',
+  'EISDIR',
+  'ENAMETOOLONG',
+  'ELOOP',
+]);

@@ -148,7 +148,7 @@ describe('pinbench ingest', () => {
     expect(c.err()).toContain('[PB_TRACE_REFUSED]');
     const d = capture(tmp);
     expect(await main(['ingest', 'nope.trace'], d.io)).toBe(2);
-    expect(d.err()).toBe('pinbench ingest: nope.trace: cannot read: no such file [PB_IO]\n');
+    expect(d.err()).toBe('pinbench ingest: nope.trace: cannot read: no such file [PB_USAGE]\n');
   });
 
   it('runs as a real process: node bin/pinbench.js ingest ... --json', async () => {

@@ -8,6 +8,9 @@
  *
  * Without PostgreSQL binaries this is skipped with a message, except in CI, where it fails.
  */
+import { mkdtempSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { CommandIo } from '../src/cli/command.ts';
@@ -15,6 +18,11 @@ import { main } from '../src/cli/main.ts';
 import { listShards } from '../src/store/shard-runs.ts';
 import { openStore, type Store } from '../src/store/store.ts';
 import { backendSkip, STORE_BACKENDS, useStoreBackend } from './support/store-backends.ts';
+
+// A working directory of its own (the shipped traces linked in), so the reports the last shard
+// writes land in a temp dir, not in the checkout.
+const WORK = mkdtempSync(join(tmpdir(), 'pinbench-shards-'));
+symlinkSync(resolve('traces'), join(WORK, 'traces'));
 
 async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
   const stdout = new PassThrough();
@@ -27,7 +35,7 @@ async function cli(args: string[]): Promise<{ code: number; out: string; err: st
   stderr.on('data', (d) => {
     err += d;
   });
-  const io: CommandIo = { stdout, stderr, stdin: new PassThrough(), env: {}, cwd: process.cwd() };
+  const io: CommandIo = { stdout, stderr, stdin: new PassThrough(), env: {}, cwd: WORK };
   const code = await main(args, io);
   return { code, out, err };
 }

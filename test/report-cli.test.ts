@@ -71,7 +71,7 @@ describe('pinbench report', () => {
     const c = capture();
     expect(await main(['report', '1', '--db', db, '-f', 'terminal'], c.io)).toBe(0);
     expect(c.out()).toContain('run 1 (complete)');
-    expect(c.out()).toContain('verdict per policy');
+    expect(c.out()).toContain('F fail, unexpected');
     const d = capture();
     expect(await main(['report', '1', '--db', db, '-f', 'terminal', '--out', 'txt'], d.io)).toBe(0);
     expect(readFileSync(join(tmp, 'txt/report.txt'), 'utf8')).toContain('run 1 (complete)');

@@ -4,7 +4,8 @@
  * divergences not accepted in triage, fixed ones, verdicts that went from pass to fail/error) ->
  * the CI outputs (JUnit, KCIDB, LKP text) -> the webhook.
  *
- * Exit code: 1 when something new regressed, else 0; 2 for setup errors (bad config, no trace at
+ * Exit code: 1 when something new regressed or a failure the trace headers do not expect
+ * occurred, else 0; 2 for setup errors (bad config, no trace at
  * all, an unwritable report or output). A source that fails to download is reported and the run
  * goes on without it, marked partial; a webhook that fails is reported and changes nothing.
  */
@@ -14,8 +15,13 @@ import { dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigError, isPinbenchError } from '../errors.ts';
 import { loadExportModel } from '../export/collect-export-model.ts';
-import type { ExportModel, ExportSource, NightlyVerdict } from '../export/export-model.ts';
-import { nightlyVerdict } from '../export/export-model.ts';
+import type {
+  BaselineRegression,
+  ExportModel,
+  ExportSource,
+  NightlyVerdict,
+} from '../export/export-model.ts';
+import { baselineRegressions, nightlyVerdict } from '../export/export-model.ts';
 import { EXPORT_FORMATS, EXPORTERS, type ExportFormat } from '../export/exporters.ts';
 import type { HttpOptions } from '../ingest/index.ts';
 import type { Verdict } from '../replay/results.ts';
@@ -59,6 +65,11 @@ export interface NightlySummary {
   previousRun: number | null;
   counts: Record<Verdict, number>;
   regressions: number;
+  /** Candidate-vs-baseline regressions in this run (baseline passes, candidate does not). */
+  baselineRegressions: number;
+  /** Failures the trace headers expect (known) and do not (unexpected: these make exit code 1). */
+  knownFailures: number;
+  unexpectedFailures: number;
   newDivergences: number;
   fixedDivergences: number;
   acceptedNewDivergences: number;
@@ -77,8 +88,10 @@ export interface NightlySummary {
       after: string;
       failed: string[];
     }[];
+    baselineRegressions: BaselineRegression[];
     newDivergences: {
       signature: string;
+      title: string;
       trace: string;
       scenario: string;
       seq: number;
@@ -255,6 +268,7 @@ function nightlySummary(
   const counts: Record<Verdict, number> = { pass: 0, fail: 0, inconclusive: 0, unsupported: 0, error: 0 };
   for (const c of m.cases) counts[c.verdict]++;
   const c = m.comparison;
+  const vsBaseline = baselineRegressions(m.cases, m.policies, m.baseline);
   return {
     type: 'pinbench-nightly',
     version: 1,
@@ -272,6 +286,9 @@ function nightlySummary(
     previousRun: c?.previousRunId ?? null,
     counts,
     regressions: v.regressions,
+    baselineRegressions: vsBaseline.length,
+    knownFailures: v.knownFailures,
+    unexpectedFailures: v.unexpectedFailures,
     newDivergences: v.newDivergences,
     fixedDivergences: c?.fixed.length ?? 0,
     acceptedNewDivergences: c?.acceptedNew ?? 0,
@@ -290,8 +307,10 @@ function nightlySummary(
         after: r.after,
         failed: r.failed,
       })),
+      baselineRegressions: vsBaseline.slice(0, 50),
       newDivergences: (c?.newDivergences ?? []).slice(0, 50).map((d) => ({
         signature: d.signature,
+        title: d.title,
         trace: d.trace,
         scenario: d.scenario,
         seq: d.seq,

@@ -19,7 +19,7 @@ import { basename, isAbsolute, join, relative, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import PQueue from 'p-queue';
 import { IoError, isPinbenchError } from '../errors.ts';
-import { downloadToTemp, findCorpusFiles, type HttpOptions } from '../ingest/index.ts';
+import { downloadToTemp, expandTraceArgs, type HttpOptions } from '../ingest/index.ts';
 import { isGlobPattern, type NightlyConfig, type NightlySource } from './nightly-config.ts';
 
 /** A manifest may list this many bytes of JSON at most. */
@@ -90,13 +90,8 @@ function cwdRelative(cwd: string, abs: string): string {
 
 async function localFiles(config: NightlyConfig, pattern: string, cwd: string): Promise<string[]> {
   const abs = resolve(config.dir, pattern);
-  if (!isGlobPattern(pattern)) {
-    const st = await stat(abs).catch(() => null);
-    if (!st) throw new Error(`no such file or directory: ${abs}`);
-    const files = st.isDirectory() ? await findCorpusFiles(abs) : [abs];
-    if (files.length === 0) throw new Error(`no trace files (.trace, .txt, .trace.gz) under ${abs}`);
-    return files.map((f) => cwdRelative(cwd, f));
-  }
+  // A path or a directory reads as on the command line (`pinbench run DIR`).
+  if (!isGlobPattern(pattern)) return (await expandTraceArgs([abs], cwd)).map((f) => cwdRelative(cwd, f));
   const out: string[] = [];
   for await (const entry of glob(pattern, { cwd: config.dir })) {
     const file = resolve(config.dir, entry);

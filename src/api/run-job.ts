@@ -43,6 +43,8 @@ export interface RunJobOptions {
    */
   displayNames?: ReadonlyMap<string, string>;
   progress?: (message: string) => void;
+  /** Budget of a user policy module's code per scenario and at load (ms). */
+  policyTimeoutMs?: number;
 }
 
 export interface ShardOutcome {
@@ -184,6 +186,7 @@ async function replayAndStore(
     ...(opts.configs ? { configs: opts.configs } : {}),
     adapters: opts.adapters ?? true,
     cwd: opts.cwd,
+    ...(opts.policyTimeoutMs !== undefined ? { policyTimeoutMs: opts.policyTimeoutMs } : {}),
     onResult: async (result, i) => {
       const t = performance.now();
       await store.writeTraceResult(runId, stored(opts, result, sourceOf(sources, opts, i)));
@@ -265,6 +268,7 @@ async function runShard(opts: RunJobOptions, runId: number): Promise<RunJobResul
       ...(opts.configs ? { configs: opts.configs } : {}),
       adapters: opts.adapters ?? true,
       cwd: opts.cwd,
+      ...(opts.policyTimeoutMs !== undefined ? { policyTimeoutMs: opts.policyTimeoutMs } : {}),
       onResult: async (result, i) => {
         const t = performance.now();
         await writeShardTraceResult(store, runId, stored(opts, result, sourceOf(sources, opts, i)), {

@@ -4,7 +4,8 @@
  * programmatic API, print, and return an exit code.
  */
 import { parseArgs } from 'node:util';
-import { UsageError } from '../errors.ts';
+import { EXIT_CODE_HELP, UsageError } from '../errors.ts';
+import { didYouMean } from './suggest.ts';
 
 export interface OptionSpec {
   type: 'string' | 'boolean';
@@ -60,8 +61,28 @@ export function parseCommandArgs(
     }
     return { values, positionals: parsed.positionals };
   } catch (e) {
-    throw new UsageError(`${cmd.name}: ${(e as Error).message}`);
+    throw new UsageError(parseArgsProblem(cmd, e as Error & { code?: string }));
   }
+}
+
+/** node:util parseArgs's complaint as a one-line message of ours, with a suggestion for a typo. */
+function parseArgsProblem(cmd: Command, e: Error & { code?: string }): string {
+  const names = ['help', ...Object.keys(cmd.options)];
+  const quoted = /'(-[^' ,]*)/.exec(e.message)?.[1];
+  if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && quoted !== undefined) {
+    const bare = quoted.replace(/^-+/, '').replace(/=.*$/, '');
+    const hint = didYouMean(bare, names).replace(/'([^']+)'/, "'--$1'");
+    return `unknown option '${quoted}'${hint}`;
+  }
+  if (e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && quoted !== undefined) {
+    const name = quoted.replace(/^-+/, '');
+    const spec = cmd.options[name] ?? Object.values(cmd.options).find((o) => o.short === name);
+    const long = spec ? `--${Object.keys(cmd.options).find((k) => cmd.options[k] === spec)}` : quoted;
+    return spec?.type === 'string'
+      ? `${long} needs a value (${long} ${spec.arg ?? 'VALUE'})`
+      : `${long} takes no value`;
+  }
+  return e.message;
 }
 
 export function commandHelp(cmd: Command): string {
@@ -86,6 +107,7 @@ export function commandHelp(cmd: Command): string {
   rows.push(['-h, --help', 'Show this help']);
   const width = Math.max(...rows.map(([f]) => f.length)) + 2;
   for (const [f, d] of rows) lines.push(`  ${f.padEnd(width)}${d}`);
+  lines.push('', EXIT_CODE_HELP);
   return `${lines.join('\n')}\n`;
 }
 

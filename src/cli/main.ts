@@ -1,11 +1,14 @@
 /**
  * The CLI's top level: dispatches to a command, and is the only place that turns errors into
- * messages and exit codes (0 success, 1 the job found failures, 2 bad input or usage).
+ * messages and exit codes (the table in errors.ts `EXIT`: 0 nothing fails, 1 failures found,
+ * 2 bad input or usage, 3 the environment failed, 70 internal error).
  */
 import { readFileSync } from 'node:fs';
-import { isEnvironmentError, isPinbenchError } from '../errors.ts';
+import { EXIT, EXIT_CODE_HELP, exitCodeOf, isPinbenchError, UsageError } from '../errors.ts';
 import { type Command, type CommandIo, commandHelp, parseCommandArgs } from './command.ts';
 import { COMMANDS } from './commands/index.ts';
+import { didYouMean } from './suggest.ts';
+import { escapingIo } from './terminal-stream.ts';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -28,10 +31,15 @@ function topHelp(commands: readonly Command[]): string {
     '  -h, --help     Show help (also: pinbench <command> --help)',
     '  -V, --version  Print the version',
     '',
-    'Exit codes: 0 success, 1 the job ran and found failures (regressions), 2 bad input or usage.',
+    EXIT_CODE_HELP,
     '',
   ].join('\n');
 }
+
+const ENVIRONMENT_HINT =
+  'The environment failed (exit 3): fix the cause above and run the command again; an interrupted run continues with --resume.\n';
+const REPORT_REQUEST =
+  'This is a bug in pinbench (exit 70). Please report it with the command line and the output above.\n';
 
 export function defaultIo(): CommandIo {
   return {
@@ -45,9 +53,11 @@ export function defaultIo(): CommandIo {
 
 export async function main(
   argv: string[],
-  io: CommandIo = defaultIo(),
+  rawIo: CommandIo = defaultIo(),
   commands: readonly Command[] = COMMANDS,
 ): Promise<number> {
+  // Whatever a command prints, no control character from a trace or a module reaches the terminal.
+  const io = escapingIo(rawIo);
   const [first, ...rest] = argv;
   if (first === undefined || first === '-h' || first === '--help' || first === 'help') {
     const target = first === 'help' ? commands.find((c) => c.name === rest[0]) : undefined;
@@ -60,7 +70,13 @@ export async function main(
   }
   const cmd = commands.find((c) => c.name === first);
   if (!cmd) {
-    io.stderr.write(`pinbench: unknown command '${first}'. Run 'pinbench --help' for the list. [PB_USAGE]\n`);
+    const hint = didYouMean(
+      first,
+      commands.map((c) => c.name),
+    );
+    io.stderr.write(
+      `pinbench: unknown command '${first}'${hint}. Run 'pinbench --help' for the list. [PB_USAGE]\n`,
+    );
     return 2;
   }
   try {
@@ -71,13 +87,15 @@ export async function main(
     }
     return await cmd.run(values, positionals, io);
   } catch (e) {
-    if (isPinbenchError(e)) {
+    const code = exitCodeOf(e);
+    if (isPinbenchError(e) && code !== EXIT.internal) {
       io.stderr.write(`pinbench ${cmd.name}: ${e.message}\n`);
-      if (e.code === 'PB_USAGE') io.stderr.write(`Run 'pinbench ${cmd.name} --help' for usage.\n`);
-      if (isEnvironmentError(e)) return 3;
-      return e.code === 'PB_INTERNAL' ? 70 : 2;
+      if (e instanceof UsageError) io.stderr.write(`Run 'pinbench ${cmd.name} --help' for usage.\n`);
+      if (code === EXIT.environment) io.stderr.write(ENVIRONMENT_HINT);
+      return code;
     }
-    io.stderr.write(`pinbench ${cmd.name}: internal error: ${(e as Error)?.stack ?? String(e)}\n`);
-    return 70;
+    const what = isPinbenchError(e) ? e.message : ((e as Error)?.stack ?? String(e));
+    io.stderr.write(`pinbench ${cmd.name}: internal error: ${what}\n${REPORT_REQUEST}`);
+    return EXIT.internal;
   }
 }

@@ -117,6 +117,7 @@ export class ExportModelCollector implements Reporter {
           verdict,
           failed: s.failed[i] ?? [],
           reason: s.reasons[i] ?? null,
+          expected: s.expected[i] ?? null,
           seconds: each,
           divergence: slot?.first ?? null,
         });

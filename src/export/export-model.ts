@@ -5,6 +5,7 @@
  * complete run of the same config and how the nightly's sources fared. Built from the report
  * stage's result model by `collect-export-model.ts`; the renderers are pure functions of it.
  */
+import { countFailures } from '../replay/failure-kind.ts';
 import type { DivergenceRecord, Verdict } from '../replay/results.ts';
 import type { DivergenceSummary, VerdictChange } from '../store/store.ts';
 
@@ -46,6 +47,8 @@ export interface ExportCase {
   verdict: Verdict;
   failed: string[];
   reason: string | null;
+  /** What the trace header expects (its base release's row for a candidate); null: nothing. */
+  expected: Verdict | null;
   /** The trace's replay time shared out over its cases. */
   seconds: number;
   /** The first divergence of the scenario (seq order), null when the policies all agreed. */
@@ -62,6 +65,52 @@ export interface ExportRegression {
   after: Verdict;
   failed: string[];
   divergence: DivergenceRecord | null;
+}
+
+/** A scenario where the baseline release passes and a candidate (a non-release policy) does not. */
+export interface BaselineRegression {
+  trace: string;
+  matrix: string;
+  scenario: string;
+  candidate: string;
+  baseline: string;
+  verdict: Verdict;
+  expected: Verdict | null;
+  failed: string[];
+}
+
+/** Candidate-vs-baseline regressions over the cases, `check`'s rule: baseline pass, candidate fail/error. */
+export function baselineRegressions(
+  cases: readonly ExportCase[],
+  policies: readonly { id: string; kind: string }[],
+  baseline: string | null,
+): BaselineRegression[] {
+  if (!baseline) return [];
+  const candidates = new Set(
+    policies.filter((p) => p.kind !== 'release' && p.id !== baseline).map((p) => p.id),
+  );
+  const passes = new Set(
+    cases
+      .filter((c) => c.policy === baseline && c.verdict === 'pass')
+      .map((c) => `${c.trace}\0${c.matrix}\0${c.sidx}`),
+  );
+  return cases
+    .filter(
+      (c) =>
+        candidates.has(c.policy) &&
+        (c.verdict === 'fail' || c.verdict === 'error') &&
+        passes.has(`${c.trace}\0${c.matrix}\0${c.sidx}`),
+    )
+    .map((c) => ({
+      trace: c.trace,
+      matrix: c.matrix,
+      scenario: c.scenario,
+      candidate: c.policy,
+      baseline,
+      verdict: c.verdict,
+      expected: c.expected,
+      failed: c.failed,
+    }));
 }
 
 export interface ExportComparison {
@@ -114,9 +163,12 @@ export interface ExportModel {
 }
 
 export interface NightlyVerdict {
-  /** 1: something new regressed (exit code 1); 0: nothing did. */
+  /** 1: something new regressed or failed unexpectedly (exit code 1); 0: nothing did. */
   exitCode: 0 | 1;
   regressions: number;
+  /** Failures the trace headers do not expect (known historical bugs are not counted). */
+  unexpectedFailures: number;
+  knownFailures: number;
   newDivergences: number;
   /** The one-line verdict, for a subject line, a chat message, a CI log. */
   line: string;
@@ -140,6 +192,10 @@ export function nightlyVerdict(m: ExportModel): NightlyVerdict {
   const c = m.comparison;
   const regressions = c?.regressions.length ?? 0;
   const newDivergences = c?.newDivergences.length ?? 0;
+  const failures = countFailures(m.cases);
+  const unexpected = failures.unexpected
+    ? `; ${plural(failures.unexpected, 'unexpected failure')} (${failures.known} known)`
+    : '';
   const name = m.run.configName ? `"${m.run.configName}"` : `run ${m.run.id}`;
   const partial = failedSources(m);
   const tail = partial
@@ -149,9 +205,9 @@ export function nightlyVerdict(m: ExportModel): NightlyVerdict {
       : '';
   let line: string;
   if (!c)
-    line = `pinbench nightly ${name}: no regressions (run ${m.run.id} is the first complete run to compare with)${tail}`;
+    line = `pinbench nightly ${name}: no regressions (run ${m.run.id} is the first complete run to compare with)${unexpected}${tail}`;
   else if (regressions === 0 && newDivergences === 0) {
-    line = `pinbench nightly ${name}: no regressions since run ${c.previousRunId} (run ${m.run.id}${c.fixed.length ? `, ${plural(c.fixed.length, 'divergence')} fixed` : ''})${tail}`;
+    line = `pinbench nightly ${name}: no regressions since run ${c.previousRunId} (run ${m.run.id}${c.fixed.length ? `, ${plural(c.fixed.length, 'divergence')} fixed` : ''})${unexpected}${tail}`;
   } else {
     const parts = [
       regressions ? plural(regressions, 'regression') : '',
@@ -159,9 +215,16 @@ export function nightlyVerdict(m: ExportModel): NightlyVerdict {
     ]
       .filter(Boolean)
       .join(' and ');
-    line = `pinbench nightly ${name}: ${parts} since run ${c.previousRunId} (run ${m.run.id})${tail}`;
+    line = `pinbench nightly ${name}: ${parts} since run ${c.previousRunId} (run ${m.run.id})${unexpected}${tail}`;
   }
-  return { exitCode: regressions + newDivergences > 0 ? 1 : 0, regressions, newDivergences, line };
+  return {
+    exitCode: regressions + newDivergences + failures.unexpected > 0 ? 1 : 0,
+    regressions,
+    unexpectedFailures: failures.unexpected,
+    knownFailures: failures.known,
+    newDivergences,
+    line,
+  };
 }
 
 /** Seconds with millisecond precision, never in exponent notation. */

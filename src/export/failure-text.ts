@@ -3,14 +3,24 @@
  * inconclusive verdict), then the first divergence of its scenario with the original trace line
  * and each class's outcome and why path, as the terminal summary prints them.
  */
-import type { DivergenceRecord } from '../replay/results.ts';
+import { failureKind, isUnexpectedPass } from '../replay/failure-kind.ts';
+import type { DivergenceRecord, Verdict } from '../replay/results.ts';
 import { formatDivergence } from '../replay/summary.ts';
 
 export interface FailureSource {
-  verdict: string;
+  verdict: Verdict;
   failed: readonly string[];
   reason?: string | null;
+  /** What the trace header expects; null or absent: it states nothing. */
+  expected?: Verdict | null;
   divergence: DivergenceRecord | null;
+}
+
+/** `expected fail, got fail (known)` / `expected pass, got fail (unexpected)`. */
+export function expectationText(c: Pick<FailureSource, 'verdict' | 'expected'>): string {
+  const kind = failureKind(c);
+  const exp = c.expected ? `expected ${c.expected}` : 'the header states no verdict';
+  return `${exp}, got ${c.verdict}${kind ? ` (${kind})` : isUnexpectedPass(c) ? ' (unexpected pass)' : ''}`;
 }
 
 export function divergenceText(d: DivergenceRecord, indent = '  '): string {
@@ -19,7 +29,7 @@ export function divergenceText(d: DivergenceRecord, indent = '  '): string {
 }
 
 export function failureText(c: FailureSource, indent = ''): string {
-  const lines: string[] = [];
+  const lines: string[] = [`${indent}${expectationText(c)}`];
   for (const f of c.failed) lines.push(`${indent}failed: ${f}`);
   if (c.reason) lines.push(`${indent}reason: ${c.reason}`);
   if (c.divergence) {

@@ -5,10 +5,11 @@
  * divergence (why paths included), new divergences, failed sources, and the report link. Plain
  * ASCII layout (tabs and spaces), no markup; trace text is quoted as it is.
  */
+import { countFailures, failureKind } from '../replay/failure-kind.ts';
 import type { Verdict } from '../replay/results.ts';
 import type { ExportModel } from './export-model.ts';
-import { failedSources, nightlyVerdict } from './export-model.ts';
-import { divergenceText } from './failure-text.ts';
+import { baselineRegressions, failedSources, nightlyVerdict } from './export-model.ts';
+import { divergenceText, expectationText } from './failure-text.ts';
 
 const VERDICT_COLUMNS: readonly Verdict[] = ['pass', 'fail', 'inconclusive', 'unsupported', 'error'];
 const MAX_REGRESSIONS = 20;
@@ -31,14 +32,17 @@ export function renderLkp(m: ExportModel): string {
   const name = m.run.configName ?? `run ${m.run.id}`;
   const c = m.comparison;
 
-  if (c && v.exitCode) {
+  if (v.exitCode) {
     out.push(
       `pinbench noticed ${[
         v.regressions ? `${v.regressions} regression(s)` : '',
         v.newDivergences ? `${v.newDivergences} new divergence(s)` : '',
+        v.unexpectedFailures ? `${v.unexpectedFailures} unexpected failure(s)` : '',
       ]
         .filter(Boolean)
-        .join(' and ')} in "${name}" (run ${m.run.id}, compared with run ${c.previousRunId}) on:`,
+        .join(
+          ' and ',
+        )} in "${name}" (run ${m.run.id}${c ? `, compared with run ${c.previousRunId}` : ''}) on:`,
     );
   } else
     out.push(
@@ -82,24 +86,56 @@ export function renderLkp(m: ExportModel): string {
   out.push(`\tstrict: ${opts.strict ? 'yes' : 'no'}`);
   out.push('');
 
-  out.push('verdicts (scenario x policy):');
+  out.push('verdicts (scenario x policy; a failure the trace header expects is known):');
   out.push('');
   out.push(
     ...table([
-      ['policy', ...VERDICT_COLUMNS],
-      ...m.counts.map((r) => [
-        `${r.policy}${r.policy === m.baseline ? ' (baseline)' : ''}`,
-        ...VERDICT_COLUMNS.map((x) => String(r.counts[x])),
-      ]),
+      ['policy', ...VERDICT_COLUMNS, 'known', 'unexpected'],
+      ...m.counts.map((r) => {
+        const f = countFailures(m.cases.filter((x) => x.policy === r.policy));
+        return [
+          `${r.policy}${r.policy === m.baseline ? ' (baseline)' : ''}`,
+          ...VERDICT_COLUMNS.map((x) => String(r.counts[x])),
+          String(f.known),
+          String(f.unexpected),
+        ];
+      }),
     ]),
   );
   out.push('');
+
+  const vsBaseline = baselineRegressions(m.cases, m.policies, m.baseline);
+  if (vsBaseline.length) {
+    out.push(`regressions against the baseline ${m.baseline} (it passes, the candidate does not):`);
+    out.push('');
+    for (const r of vsBaseline.slice(0, MAX_REGRESSIONS)) {
+      out.push(
+        `\tREGRESSION ${r.trace}  ${r.scenario}  ${r.candidate}: ${r.verdict} (${expectationText(r)}), baseline ${r.baseline}: pass`,
+      );
+      for (const f of r.failed) out.push(`\t  failed: ${f}`);
+    }
+    if (vsBaseline.length > MAX_REGRESSIONS)
+      out.push(`\t... and ${vsBaseline.length - MAX_REGRESSIONS} more`);
+    out.push('');
+  }
+  const unexpected = m.cases.filter((x) => failureKind(x) === 'unexpected');
+  if (unexpected.length) {
+    out.push('unexpected failures (the trace header does not expect them):');
+    out.push('');
+    for (const x of unexpected.slice(0, MAX_REGRESSIONS)) {
+      out.push(`\t${x.trace}  ${x.scenario}  ${x.policy}: ${expectationText(x)}`);
+      for (const f of x.failed) out.push(`\t  failed: ${f}`);
+    }
+    if (unexpected.length > MAX_REGRESSIONS)
+      out.push(`\t... and ${unexpected.length - MAX_REGRESSIONS} more`);
+    out.push('');
+  }
 
   if (c?.regressions.length) {
     out.push(`regressions (passed in run ${c.previousRunId}, not any more):`);
     out.push('');
     for (const r of c.regressions.slice(0, MAX_REGRESSIONS)) {
-      out.push(`\t${r.trace}  ${r.scenario}  ${r.policy}: ${r.before} -> ${r.after}`);
+      out.push(`\tREGRESSION ${r.trace}  ${r.scenario}  ${r.policy}: ${r.before} -> ${r.after}`);
       for (const f of r.failed) out.push(`\t  failed: ${f}`);
       if (r.divergence) out.push(divergenceText(r.divergence, '\t  '));
       out.push('');
@@ -112,7 +148,7 @@ export function renderLkp(m: ExportModel): string {
     out.push('');
     for (const d of c.newDivergences.slice(0, MAX_DIVERGENCES)) {
       out.push(
-        `\t[${d.signature}] ${d.trace}:${d.line} ${d.scenario} #${d.seq} ${d.event}${d.root ? '' : ' (cascade)'}  ${d.classes.map((x) => `{${x.join(',')}}`).join(' != ')}`,
+        `\t[${d.signature}] ${d.title}\n\t  ${d.trace}:${d.line}${d.root ? '' : ' (cascade)'}  ${d.classes.map((x) => `{${x.join(',')}}`).join(' != ')}`,
       );
     }
     if (c.newDivergences.length > MAX_DIVERGENCES)

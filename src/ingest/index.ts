@@ -16,7 +16,7 @@
 import { type IngestOptions, type IngestResult, ingestSource } from './ingest-source.ts';
 import type { TraceRecord } from './trace-record.ts';
 
-export { findCorpusFiles } from './corpus.ts';
+export { expandTraceArgs, findCorpusFiles } from './corpus.ts';
 export { parseFields } from './fields.ts';
 export type { Download, HttpOptions } from './http-download.ts';
 export { downloadToTemp } from './http-download.ts';

@@ -62,12 +62,12 @@ describe('file sources', () => {
     expect((await collect(path)).result.records).toBe(366);
   });
 
-  it('reports corrupt gzip data as PB_IO', async () => {
+  it('reports corrupt gzip data as bad trace bytes (PB_TRACE_SYNTAX)', async () => {
     const path = join(tmp, 'bad.trace.gz');
     const gz = gzipSync(TEXT);
     writeFileSync(path, Buffer.concat([gz.subarray(0, 200), Buffer.alloc(200, 7)]));
     const e = await failure(ingestSource(path));
-    expect(e.code).toBe('PB_IO');
+    expect(e.code).toBe('PB_TRACE_SYNTAX');
     expect(e.message).toMatch(new RegExp(`^${path}: not valid gzip data`));
   });
 
@@ -76,12 +76,12 @@ describe('file sources', () => {
     expect(result.sha256).toBe(sha(TEXT));
   });
 
-  it('names a missing file or a directory', async () => {
+  it('names a missing file or a directory (a wrong argument, not the environment failing)', async () => {
     const missing = await failure(ingestSource(join(tmp, 'nope.trace')));
-    expect(missing.code).toBe('PB_IO');
-    expect(missing.message).toBe(`${join(tmp, 'nope.trace')}: cannot read: no such file [PB_IO]`);
+    expect(missing.code).toBe('PB_USAGE');
+    expect(missing.message).toBe(`${join(tmp, 'nope.trace')}: cannot read: no such file [PB_USAGE]`);
     const dir = await failure(ingestSource(tmp));
-    expect(dir.message).toBe(`${tmp}: is a directory, not a trace [PB_IO]`);
+    expect(dir.message).toBe(`${tmp}: is a directory, not a trace [PB_USAGE]`);
   });
 
   it('refuses a trace.dat and says what to run', async () => {

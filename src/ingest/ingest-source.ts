@@ -9,7 +9,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { PinbenchError, TraceError } from '../errors.ts';
+import { fileErrorCode, PinbenchError, TraceError } from '../errors.ts';
 import { downloadToTemp, type HttpOptions } from './http-download.ts';
 import { HASH_WORKER_MIN_BYTES, type PendingDigest, sha256FileInWorker } from './sha256-file.ts';
 import type { TraceRecord } from './trace-record.ts';
@@ -22,6 +22,8 @@ export interface IngestOptions {
   strict?: boolean;
   /** Called for every record (events and integrity markers) in file order. */
   onRecord?: (record: TraceRecord) => void;
+  /** Called for every `#` line in file order (see TokenizerOptions). */
+  onHashLine?: (text: string, line: number) => void;
   /** Standard input, for the source `-`. Default `process.stdin`. */
   stdin?: NodeJS.ReadableStream;
   /** Download settings for URL sources. */
@@ -121,7 +123,7 @@ async function ingestFile(
   try {
     const st = await stat(path);
     if (st.isDirectory())
-      throw new PinbenchError('PB_IO', 'is a directory, not a trace', { location: { file: name } });
+      throw new PinbenchError('PB_USAGE', 'is a directory, not a trace', { location: { file: name } });
     if (st.isFile()) size = st.size;
   } catch (e) {
     if (e instanceof PinbenchError) throw e;
@@ -173,6 +175,7 @@ async function ingestChunks(
     file: name,
     ...(options.strict !== undefined ? { strict: options.strict } : {}),
     ...(options.onRecord !== undefined ? { onRecord: options.onRecord } : {}),
+    ...(options.onHashLine !== undefined ? { onHashLine: options.onHashLine } : {}),
     ...(options.maxLineBytes !== undefined ? { maxLineBytes: options.maxLineBytes } : {}),
     ...(options.examplesPerReason !== undefined ? { examplesPerReason: options.examplesPerReason } : {}),
   });
@@ -266,7 +269,7 @@ async function gunzipInto(
     if (e instanceof PinbenchError) throw e;
     const code = (e as { code?: string }).code;
     if (code?.startsWith('Z_')) {
-      throw new PinbenchError('PB_IO', `not valid gzip data: ${(e as Error).message}`, {
+      throw new PinbenchError('PB_TRACE_SYNTAX', `not valid gzip data: ${(e as Error).message}`, {
         location: { file: name },
       });
     }
@@ -287,5 +290,8 @@ function ioError(name: string, e: unknown): PinbenchError {
         : err?.code === 'EISDIR'
           ? 'is a directory, not a trace'
           : (err?.message ?? String(e));
-  return new PinbenchError('PB_IO', `cannot read: ${why}`, { location: { file: name }, cause: e });
+  return new PinbenchError(fileErrorCode(e), `cannot read: ${why}`, {
+    location: { file: name },
+    cause: e,
+  });
 }

@@ -39,7 +39,7 @@ export function startsWithTraceDatMagic(head: Uint8Array): boolean {
 
 /** What a header line is, once read into `header`. */
 export type HeaderLine =
-  | { kind: 'header'; layout?: Layout; overwritten?: number }
+  | { kind: 'header'; layout?: Layout; overwritten?: number; entries?: true }
   | { kind: 'buffer-started'; cpu: number }
   | { kind: 'refused'; refused: RefusedLayout };
 
@@ -80,8 +80,8 @@ export function readHashLine(text: string, header: TraceHeader): HeaderLine {
     header.entriesWritten = written;
     header.cpus = Number(entries[3]);
     return written > inBuffer
-      ? { kind: 'header', layout: 'tracefs', overwritten: written - inBuffer }
-      : { kind: 'header', layout: 'tracefs' };
+      ? { kind: 'header', layout: 'tracefs', overwritten: written - inBuffer, entries: true }
+      : { kind: 'header', layout: 'tracefs', entries: true };
   }
   if (LATENCY_HEADER.test(text) || LATENCY_COLUMNS.test(text)) return { kind: 'refused', refused: 'latency' };
   if (GRAPH_COLUMNS.test(text)) return { kind: 'refused', refused: 'function-graph' };

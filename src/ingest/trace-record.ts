@@ -48,7 +48,10 @@ export type IntegrityKind =
   | 'events-dropped' // trace-cmd: CPU:n [n EVENTS DROPPED]
   | 'buffer-started' // ##### CPU n buffer started ####
   | 'overwritten' // header entries-written > entries-in-buffer
-  | 'truncated-line'; // the last line has no newline and does not parse
+  | 'truncated-line' // the last line has no newline: the file was cut (inside this line, maybe)
+  | 'entries-mismatch' // the header's entries-in-buffer differs from the records read
+  | 'out-of-order' // a tracefs timestamp below the one before it: lines moved or spliced
+  | 'unreadable-line'; // a skipped line (to onRecord only; the skip stats count it)
 
 export interface IntegrityRecord {
   kind: 'integrity';

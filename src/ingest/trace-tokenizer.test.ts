@@ -81,9 +81,18 @@ describe('headers and layouts', () => {
       count: 83111,
       text: '# entries-in-buffer/entries-written: 5120/88231   #P:8',
     };
-    expect(summary.integrityEvents).toEqual([overwritten]);
+    // The header announces 5120 entries and one is read: the last record is the mismatch.
+    const mismatch: IntegrityRecord = {
+      kind: 'integrity',
+      line: 3,
+      integrity: 'entries-mismatch',
+      count: 5119,
+      text: 'header announces 5120 entries, 1 records read',
+    };
+    expect(summary.integrityEvents).toEqual([overwritten, mismatch]);
     expect(records[0]).toEqual(overwritten);
     expect(records[1]?.kind).toBe('event');
+    expect(records[2]).toEqual(mismatch);
   });
 
   it('reads an irq-info off legend and an older 4-column one', () => {
@@ -215,17 +224,38 @@ describe('integrity events', () => {
     });
   });
 
-  it('a last line without newline that reads is a record', () => {
+  it('a last line without newline is a truncated line even when it reads (the cut may be inside it)', () => {
     const { records, summary } = read(`${EV}\n${EV}`);
     expect(counts(summary)).toEqual({
       lines: 2,
-      records: 2,
+      records: 1,
       headers: 0,
-      integrity: 0,
+      integrity: 1,
       blank: 0,
       skipped: {},
     });
-    expect((records[1] as EventRecord).payload).toBe('ptr=0');
+    expect(records[1]).toEqual({ kind: 'integrity', line: 2, integrity: 'truncated-line', text: EV });
+  });
+
+  it('a header whose entries-in-buffer differs from the records read is an integrity event', () => {
+    const header = '# tracer: nop\n# entries-in-buffer/entries-written: 3/3   #P:4\n';
+    const short = read(`${header}${EV}\n${EV}\n`);
+    expect(short.summary.integrityEvents).toEqual([
+      {
+        kind: 'integrity',
+        line: 2,
+        integrity: 'entries-mismatch',
+        count: 1,
+        text: 'header announces 3 entries, 2 records read',
+      },
+    ]);
+    // Every line still counts once: the mismatch is not a line of its own.
+    expect(counts(short.summary)).toMatchObject({ lines: 4, records: 2, headers: 2, integrity: 0 });
+    expect(read(`${header}${EV}\n${EV}\n${EV}\n${EV}\n`).summary.integrityEvents[0]).toMatchObject({
+      integrity: 'entries-mismatch',
+      count: -1,
+    });
+    expect(read(`${header}${EV}\n${EV}\n${EV}\n`).summary.integrityEvents).toEqual([]);
   });
 });
 
@@ -235,9 +265,9 @@ describe('line accounting', () => {
     const { records, summary } = read(text);
     expect(counts(summary)).toEqual({
       lines: 7,
-      records: 2,
+      records: 1,
       headers: 1,
-      integrity: 0,
+      integrity: 1,
       blank: 2,
       skipped: { 'no-cpu-field': 2 },
     });
@@ -268,6 +298,7 @@ describe('line accounting', () => {
       });
       expect(records.map((r) => [r.kind, r.line])).toEqual([
         ['event', 1],
+        ['integrity', 2], // the unreadable line, a gap for the model
         ['event', 3],
         ['integrity', 4],
       ]);
@@ -307,16 +338,25 @@ describe('--strict', () => {
     );
   });
 
-  it('does not fail on headers, blanks, integrity events or a truncated last line', () => {
-    const { summary } = read(`# tracer: nop\n\nCPU:0 [LOST 3 EVENTS]\n${EV}\n  x-1 [000]`, { strict: true });
+  it('does not fail on headers, blanks or lost events', () => {
+    const { summary } = read(`# tracer: nop\n\nCPU:0 [LOST 3 EVENTS]\n${EV}\n`, { strict: true });
     expect(counts(summary)).toEqual({
-      lines: 5,
+      lines: 4,
       records: 1,
       headers: 1,
-      integrity: 2,
+      integrity: 1,
       blank: 1,
       skipped: {},
     });
+  });
+
+  it('fails on a damaged trace: a truncated last line, or fewer records than the header announces', () => {
+    expect(() => read(`# tracer: nop\n${EV}\n  x-1 [000]`, { strict: true })).toThrow(
+      /^trace\.txt:3: the trace ends inside this line \(truncated\): ' {2}x-1 \[000\]' \[PB_TRACE_SYNTAX\]$/,
+    );
+    expect(() => read(`# entries-in-buffer/entries-written: 2/2   #P:4\n${EV}\n`, { strict: true })).toThrow(
+      /^trace\.txt:1: header announces 2 entries, 1 records read: .* \[PB_TRACE_SYNTAX\]$/,
+    );
   });
 });
 
@@ -393,7 +433,7 @@ describe('crafted lines', () => {
 
 describe('byte ranges', () => {
   it('tokenizing line-aligned ranges separately gives the same records as the whole', () => {
-    const lines = [TRACEFS_HEADER.trimEnd()];
+    const lines = [TRACEFS_HEADER.trimEnd().replace('5120/88231', '200/88231')];
     for (let i = 0; i < 200; i++) {
       lines.push(`   t-${i}-${100 + i}     [00${i % 4}] .....  ${1000 + i}.000001: ev${i % 7}: n=${i}`);
       if (i % 50 === 0) lines.push(`CPU:${i % 4} [LOST ${i} EVENTS]`);

@@ -45,6 +45,8 @@ export interface TokenizerOptions {
   strict?: boolean;
   /** Called once per record, in file order, while `push()` runs. */
   onRecord?: (record: TraceRecord) => void;
+  /** Called with every `#` line (the header's comments, e.g. a `# Result` block), in file order. */
+  onHashLine?: (text: string, line: number) => void;
   /** Number of the first line (default 1). Above 1, the input is a range inside a file: no layout sniffing or refusals. */
   firstLine?: number;
   /** The layout when already known (ranges after the first). */
@@ -53,6 +55,11 @@ export interface TokenizerOptions {
   maxLineBytes?: number;
   /** Skipped lines kept per reason for reports. Default 3. */
   examplesPerReason?: number;
+  /**
+   * The bytes pushed are the whole input, so a header's `entries-in-buffer` can be checked
+   * against the records read at the end. Default: true when `firstLine` is 1; false for a range.
+   */
+  wholeInput?: boolean;
 }
 
 export interface TokenizeSummary extends IngestStats {
@@ -98,6 +105,7 @@ export class TraceTokenizer implements LineSink {
   readonly #file: string;
   readonly #strict: boolean;
   readonly #onRecord: ((record: TraceRecord) => void) | undefined;
+  readonly #onHashLine: ((text: string, line: number) => void) | undefined;
   readonly #examplesPerReason: number;
   readonly #maxLineBytes: number;
   /** The first bytes, held back until the trace.dat magic can be checked; null once checked. */
@@ -120,11 +128,18 @@ export class TraceTokenizer implements LineSink {
   readonly #functionEvent: InternedName;
   /** Bit 1: a `sec.usec` timestamp was seen; bit 2: a counter timestamp. */
   #clocks = 0;
+  readonly #wholeInput: boolean;
+  /** The latest timestamp text of a tracefs record, and whether it was `sec.usec`; null once out of order. */
+  #lastTs: string | null = '';
+  #lastTsDecimal = false;
+  /** Line of the `# entries-in-buffer/entries-written:` header, once seen. */
+  #entriesLine = 0;
 
   constructor(options: TokenizerOptions = {}) {
     this.#file = options.file ?? '<input>';
     this.#strict = options.strict ?? false;
     this.#onRecord = options.onRecord;
+    this.#onHashLine = options.onHashLine;
     this.#examplesPerReason = options.examplesPerReason ?? 3;
     this.#maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
     this.#splitter = new LineSplitter(this, this.#maxLineBytes);
@@ -132,6 +147,7 @@ export class TraceTokenizer implements LineSink {
     this.#nextLine = firstLine;
     this.#atStart = firstLine === 1;
     this.#sniff = this.#atStart ? Buffer.alloc(0) : null;
+    this.#wholeInput = options.wholeInput ?? this.#atStart;
     if (options.layout !== undefined) this.#setLayout(options.layout);
     this.#functionEvent = this.#eventNames.get(Buffer.from('function'), 0, 8);
   }
@@ -159,7 +175,36 @@ export class TraceTokenizer implements LineSink {
       this.#splitter.push(this.#checkMagic(head));
     }
     this.#splitter.end();
+    this.#checkEntries();
     return this.summary();
+  }
+
+  /**
+   * A tracefs header announces how many entries the buffer held; the `trace` file prints each as
+   * one line. Fewer records than announced means lines are missing (a file cut at a line
+   * boundary, lines dropped or unreadable), more means lines were added: either way the trace is
+   * not what the kernel wrote, and no verdict drawn from it can be trusted.
+   */
+  #checkEntries(): void {
+    const announced = this.#header.entriesInBuffer;
+    if (!this.#wholeInput || announced === undefined || this.#layout !== 'tracefs') return;
+    if (announced === this.#records) return;
+    const text = `header announces ${announced} entries, ${this.#records} records read`;
+    if (this.#strict) {
+      throw new TraceError('PB_TRACE_SYNTAX', `${text}: the trace is incomplete or altered`, {
+        location: { file: this.#file, line: this.#entriesLine },
+      });
+    }
+    this.#addIntegrity(
+      {
+        kind: 'integrity',
+        line: this.#entriesLine,
+        integrity: 'entries-mismatch',
+        count: announced - this.#records,
+        text,
+      },
+      false,
+    );
   }
 
   /** The stats so far (complete after `end()`). */
@@ -191,6 +236,10 @@ export class TraceTokenizer implements LineSink {
       this.#blank++;
       return;
     }
+    if (!terminated) {
+      this.#unterminated(u, p, e, knownAscii, lineNo);
+      return;
+    }
     const c = u[p]!;
     if (c === HASH) {
       this.#hashLine(this.#decode(u, p, e, knownAscii), lineNo);
@@ -202,7 +251,7 @@ export class TraceTokenizer implements LineSink {
     const t = this.#tokens;
     const reason = scanEventLine(u, p, e, this.#padded, t);
     if (reason === null) this.#record(u, p, e, knownAscii, lineNo);
-    else this.#unread(u, p, e, knownAscii, terminated, lineNo, reason, t.failAt);
+    else this.#unread(u, p, e, knownAscii, lineNo, reason, t.failAt);
   }
 
   overlong(head: Buffer, byteLength: number, terminated: boolean): void {
@@ -214,13 +263,42 @@ export class TraceTokenizer implements LineSink {
       if (refused !== null) this.#refuse(refused, lineNo);
     }
     if (!terminated) {
-      this.#addIntegrity({ kind: 'integrity', line: lineNo, integrity: 'truncated-line', text }, true);
+      this.#truncated(lineNo, text);
       return;
     }
     this.#skip('line-too-long', lineNo, this.#maxLineBytes + 1, text);
   }
 
   // --- line kinds -------------------------------------------------------------------------
+
+  /**
+   * The last line has no newline. ftrace ends every line with one, so the file was cut, possibly
+   * in the middle of this line (`pinbench_expect: ret=0 ret!=liv`): whatever it would read as,
+   * it is an integrity event, never a record.
+   */
+  #unterminated(u: Buffer, p: number, e: number, knownAscii: boolean, lineNo: number): void {
+    let i = p;
+    while (i < e && (u[i] === 32 || u[i] === 9)) i++;
+    if (i === e) {
+      this.#blank++;
+      return;
+    }
+    const text = this.#decode(u, p, e, knownAscii);
+    if (this.#atStart) {
+      const refused = refusalForBodyLine(u, p, e, text);
+      if (refused !== null) this.#refuse(refused, lineNo);
+    }
+    this.#truncated(lineNo, text);
+  }
+
+  #truncated(lineNo: number, text: string): void {
+    if (this.#strict) {
+      throw new TraceError('PB_TRACE_SYNTAX', `the trace ends inside this line (truncated): '${cut(text)}'`, {
+        location: { file: this.#file, line: lineNo },
+      });
+    }
+    this.#addIntegrity({ kind: 'integrity', line: lineNo, integrity: 'truncated-line', text }, true);
+  }
 
   #record(u: Buffer, p: number, e: number, knownAscii: boolean, lineNo: number): void {
     const t = this.#tokens;
@@ -261,6 +339,8 @@ export class TraceTokenizer implements LineSink {
       payloadAt + 1,
       text,
     );
+    if (this.#layout === 'tracefs' && this.#lastTs !== null)
+      this.#checkOrder(text, t.tsStart - p, t.tsEnd - p, t.tsDecimal, lineNo);
     if (t.tgidKind !== 0) rec.tgid = t.tgidKind === 1 ? t.tgid : null;
     if (t.flagsEnd > t.flagsStart) rec.flags = text.substring(t.flagsStart - p, t.flagsEnd - p);
     this.#records++;
@@ -271,7 +351,31 @@ export class TraceTokenizer implements LineSink {
     this.#onRecord?.(rec);
   }
 
+  /**
+   * The tracefs `trace` file merges the CPU buffers in timestamp order, so a timestamp below the
+   * one before it means lines were moved (or two files spliced): an integrity event, once per
+   * trace. Compared as decimal text (longer integer part, else the text), no number built.
+   */
+  #checkOrder(text: string, start: number, end: number, decimal: boolean, lineNo: number): void {
+    const ts = text.substring(start, end);
+    const last = this.#lastTs!;
+    if (last !== '' && decimal === this.#lastTsDecimal && decimalTextLess(ts, last)) {
+      this.#lastTs = null;
+      const what = `timestamp ${ts} is below the ${last} before it`;
+      if (this.#strict) {
+        throw new TraceError('PB_TRACE_SYNTAX', `${what}: lines are out of order`, {
+          location: { file: this.#file, line: lineNo, col: start + 1 },
+        });
+      }
+      this.#addIntegrity({ kind: 'integrity', line: lineNo, integrity: 'out-of-order', text: what }, false);
+      return;
+    }
+    this.#lastTs = ts;
+    this.#lastTsDecimal = decimal;
+  }
+
   #hashLine(text: string, lineNo: number): void {
+    this.#onHashLine?.(text, lineNo);
     const h: HeaderLine = readHashLine(text, this.#header);
     if (h.kind === 'refused') this.#refuse(h.refused, lineNo);
     if (h.kind === 'buffer-started') {
@@ -283,6 +387,7 @@ export class TraceTokenizer implements LineSink {
     }
     this.#headers++;
     if (h.kind === 'header') {
+      if (h.entries) this.#entriesLine = lineNo;
       if (h.layout !== undefined && this.#layout === undefined) this.#setLayout(h.layout);
       if (h.overwritten !== undefined) {
         // Counted as a header line; the signal it carries is kept with the integrity events.
@@ -310,13 +415,12 @@ export class TraceTokenizer implements LineSink {
     return true;
   }
 
-  /** A line that is not an event: blank, a refused layout, a truncated last line, or a skip. */
+  /** A whole line that is not an event: blank, a refused layout, or a skip. */
   #unread(
     u: Buffer,
     p: number,
     e: number,
     knownAscii: boolean,
-    terminated: boolean,
     lineNo: number,
     reason: SkipReason,
     failAt: number,
@@ -332,10 +436,6 @@ export class TraceTokenizer implements LineSink {
       const refused = refusalForBodyLine(u, p, e, text);
       if (refused !== null) this.#refuse(refused, lineNo);
     }
-    if (!terminated) {
-      this.#addIntegrity({ kind: 'integrity', line: lineNo, integrity: 'truncated-line', text }, true);
-      return;
-    }
     const ascii = knownAscii || isAscii(u.subarray(p, e));
     const col = (ascii || !isUtf8(u.subarray(p, e)) ? failAt - p : utf16Length(u, p, failAt)) + 1;
     this.#skip(reason, lineNo, col, text);
@@ -347,6 +447,9 @@ export class TraceTokenizer implements LineSink {
         location: { file: this.#file, line, col },
       });
     }
+    // Whatever the line was (an event, a lost-events marker), it is not readable now: the model
+    // sees a gap here, so an expectation decided after it is not trusted. Counted as a skip only.
+    this.#onRecord?.({ kind: 'integrity', line, integrity: 'unreadable-line', text: cut(text) });
     this.#skipped[reason] = (this.#skipped[reason] ?? 0) + 1;
     const list = this.#examples[reason] ?? [];
     if (list.length < this.#examplesPerReason) list.push({ line, col, text: cut(text) });
@@ -383,6 +486,15 @@ export class TraceTokenizer implements LineSink {
   }
 }
 
+/** `a < b` for unsigned decimal texts (`5120.001468`, `88231`) with fractions of equal width. */
+function decimalTextLess(a: string, b: string): boolean {
+  const ia = a.indexOf('.');
+  const ib = b.indexOf('.');
+  const la = ia === -1 ? a.length : ia;
+  const lb = ib === -1 ? b.length : ib;
+  return la !== lb ? la < lb : a < b;
+}
+
 function cut(text: string): string {
   return text.length > EXAMPLE_TEXT_CHARS ? `${text.slice(0, EXAMPLE_TEXT_CHARS)}...` : text;
 }
@@ -403,7 +515,7 @@ export function tokenizeBytes(
   options: TokenizerOptions & { start?: number; end?: number } = {},
 ): TokenizeSummary {
   const { start = 0, end = bytes.length, ...rest } = options;
-  const tok = new TraceTokenizer(rest);
+  const tok = new TraceTokenizer({ wholeInput: start === 0 && end === bytes.length, ...rest });
   tok.push(bytes.subarray(start, end));
   return tok.end();
 }

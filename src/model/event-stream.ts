@@ -10,11 +10,22 @@
  * Probe records (kprobe/kretprobe payloads) never become model events by themselves.
  */
 import { basename } from 'node:path';
+import { EventError } from '../errors.ts';
 import { markerText } from '../ingest/probe-payload.ts';
 import type { EventRecord, IntegrityRecord, TraceRecord } from '../ingest/trace-record.ts';
-import { type CallEvent, type ContextLine, type ModelEvent, type TraceConfig, VOCABULARY } from './events.ts';
+import {
+  type CallEvent,
+  type ContextLine,
+  type ExpectEvent,
+  LOOKUP_CALLS,
+  type ModelEvent,
+  type TraceConfig,
+  VOCABULARY,
+} from './events.ts';
 import { parseIntLiteral } from './int-literal.ts';
 import { type KernelVersion, parseKernelVersion } from './kernel-version.ts';
+import { MAX_DECLARED_PAGES_PER_SCENARIO } from './limits.ts';
+import { SYMBOLIC_RETS } from './outcome.ts';
 import { parseModelEvent } from './parse-event.ts';
 
 export interface Gap {
@@ -111,12 +122,18 @@ export class EventStream {
   private current: Scenario;
   private scenarioCount = 0;
   private seq = 0;
+  /** Pages the current scenario's pinbench_page lines declared (bounded, see limits.ts). */
+  private declaredPages = 0;
   private traceGaps: Gap[] = [];
   /** Latest call per pid and name, for `<call>_ret:` records. */
   private lastCall = new Map<string, CallEvent>();
   /** The last few lines read, and calls still collecting the lines after them. */
   private recent: ContextLine[] = [];
   private awaitingAfter: { ev: CallEvent; left: number }[] = [];
+  /** A `pinbench_config` line that did not read: every later scenario is invalid. */
+  private configError: string | undefined;
+  /** The scenario's latest call, for checking the expectations after it. */
+  private lastCallName: CallEvent['name'] | undefined;
 
   constructor(file: string, overrides: Partial<TraceConfig> = {}) {
     this.file = file;
@@ -137,7 +154,10 @@ export class EventStream {
       cpus: new Set(),
     };
     if (title !== undefined) s.title = title;
+    if (this.configError !== undefined) s.error = this.configError;
     this.seq = 0;
+    this.lastCallName = undefined;
+    this.declaredPages = 0;
     this.lastCall.clear();
     return s;
   }
@@ -162,7 +182,31 @@ export class EventStream {
       this.noteGeneric(rec);
       return null;
     }
-    const ev = parseModelEvent(vocab.event, vocab.payload, {
+    let ev: ModelEvent;
+    try {
+      ev = this.parse(rec, vocab);
+    } catch (e) {
+      // A config line holds until the end: every scenario it would govern is invalid too.
+      if (vocab.event === 'pinbench_config' && this.configError === undefined)
+        this.configError = (e as Error).message;
+      throw e;
+    }
+    this.stats.modelEvents++;
+    if (ev.type === 'page') {
+      this.declaredPages += ev.nr;
+      if (this.declaredPages > MAX_DECLARED_PAGES_PER_SCENARIO) {
+        throw new EventError(
+          'PB_EVENT_FIELD',
+          `${vocab.event}: the scenario declares more than ${MAX_DECLARED_PAGES_PER_SCENARIO} pages (src/model/limits.ts)`,
+          { location: { file: this.file, line: rec.line, col: vocab.payloadCol } },
+        );
+      }
+    }
+    return this.apply(ev);
+  }
+
+  private parse(rec: EventRecord, vocab: { event: string; payload: string; payloadCol: number }): ModelEvent {
+    return parseModelEvent(vocab.event, vocab.payload, {
       file: this.file,
       line: rec.line,
       text: rec.text,
@@ -172,7 +216,9 @@ export class EventStream {
       cpu: rec.cpu,
       pid: rec.pid,
     });
-    this.stats.modelEvents++;
+  }
+
+  private apply(ev: ModelEvent): Scenario | null {
     if (ev.type === 'config') {
       Object.assign(ev.config, this.overrides);
       Object.assign(this.config, ev.config);
@@ -185,16 +231,46 @@ export class EventStream {
       // of its own: a config preamble alone is not a scenario.
       return hasContent(done) ? done : null;
     }
+    if (ev.type === 'expect') this.checkExpect(ev);
     if (ev.type === 'call') {
+      this.lastCallName = ev.name;
       ev.context = [...this.recent];
       this.awaitingAfter.push({ ev, left: CONTEXT_AFTER });
       this.seq++;
       this.stats.calls++;
       this.current.cpus.add(ev.cpu);
-      this.lastCall.set(`${rec.pid}:${ev.name}`, ev);
+      this.lastCall.set(`${ev.pid}:${ev.name}`, ev);
     }
     this.current.events.push(ev);
     return null;
+  }
+
+  /**
+   * What an expectation can only be checked against in its place: a call assertion needs a call
+   * before it, and `ret=zero` (a page name) fits only a lookup, which returns a page.
+   */
+  private checkExpect(ev: ExpectEvent): void {
+    const fail = (col: number, message: string): never => {
+      throw new EventError('PB_EVENT_FIELD', `pinbench_expect: ${message}`, {
+        location: { file: this.file, line: ev.line, col },
+      });
+    };
+    for (const a of ev.assertions) {
+      if (a.final) continue;
+      const call = this.lastCallName;
+      if (call === undefined) {
+        fail(a.col, `${a.text}: no call before it in this scenario`);
+        continue;
+      }
+      if (a.subject !== 'ret' || (LOOKUP_CALLS as readonly string[]).includes(call)) continue;
+      const page = a.value.split('|').find((v) => /^(zero|new\d*)$/.test(v));
+      if (page !== undefined) {
+        fail(
+          a.col + a.subject.length + a.op.length,
+          `${a.text}: '${page}' is a page name, but ${call} returns a number or ${SYMBOLIC_RETS.filter((r) => r !== 'unsupported').join('/')}`,
+        );
+      }
+    }
   }
 
   /** Keeps the lines around calls (cheap: the strings already exist). */

@@ -4,6 +4,7 @@
  * the column of the offending value: `t.trace:12:40: pinbench_vma: flags: unknown flag VM_FOO [PB_EVENT_FIELD]`.
  */
 import { EventError } from '../errors.ts';
+import { ERRNO } from './errno.ts';
 import {
   ASSERT_OPS,
   type Assertion,
@@ -34,6 +35,8 @@ import { type ScannedField, scanFields } from './field-scanner.ts';
 import { decodeGupFlags, decodeVmFlags, FOLL_FLAGS, type FollFlag, VM_FLAGS, type VmFlag } from './flags.ts';
 import { parseIntLiteral } from './int-literal.ts';
 import { type KernelVersion, parseKernelVersion } from './kernel-version.ts';
+import { MAX_BYTES_PER_LINE, MAX_FOLIO_ORDER, MAX_PAGES_PER_LINE } from './limits.ts';
+import { SYMBOLIC_RETS } from './outcome.ts';
 
 export interface ParseContext {
   file: string;
@@ -86,6 +89,11 @@ class FieldReader {
     return this.byKey.has(key);
   }
 
+  /** A field without consuming it (for its column and text). */
+  peek(key: string): ScannedField | undefined {
+    return this.byKey.get(key);
+  }
+
   raw(key: string): ScannedField | undefined {
     return this.take(key);
   }
@@ -99,9 +107,16 @@ class FieldReader {
     return read.call(this, key) as T;
   }
 
+  /** Addresses, sizes, counts, ids: never negative (`size=-4096` is bad input, not a size). */
   number(key: string): number | undefined {
     const f = this.take(key);
-    return f === undefined ? undefined : this.parseNumber(f, f.value);
+    return f === undefined ? undefined : this.unsigned(f, f.value);
+  }
+
+  unsigned(f: ScannedField, text: string): number {
+    const v = this.parseNumber(f, text);
+    if (v < 0 || text.startsWith('-')) this.fail(f.col, `${f.key}: '${text}' is negative`);
+    return v;
   }
 
   parseNumber(f: ScannedField, text: string): number {
@@ -109,6 +124,23 @@ class FieldReader {
     if (v !== undefined) return v;
     if (/^[+-]?(0x[0-9a-fA-F]+|\d+)$/.test(text)) this.fail(f.col, `${f.key}: '${text}' is out of range`);
     this.fail(f.col, `${f.key}: '${text}' is not a number`);
+  }
+
+  /**
+   * A count that makes the model loop or allocate (see limits.ts): at most `max`, and at
+   * least `min` when given. `what` names the unit in the message.
+   */
+  bounded(key: string, max: number, what: string, min?: number): number | undefined {
+    const f = this.peek(key);
+    const v = this.number(key);
+    if (v === undefined || f === undefined) return v;
+    if (v > max)
+      this.fail(
+        f.col,
+        `${key}: ${f.value} is more than the ${max} ${what} one line may hold (src/model/limits.ts)`,
+      );
+    if (min !== undefined && v < min) this.fail(f.col, `${key}: ${f.value} is less than ${min}`);
+    return v;
   }
 
   bool(key: string): boolean | undefined {
@@ -122,13 +154,13 @@ class FieldReader {
   pfn(key: string): PfnRef | undefined {
     const f = this.take(key);
     if (f === undefined) return undefined;
-    return f.value === 'zero' ? 'zero' : this.parseNumber(f, f.value);
+    return f.value === 'zero' ? 'zero' : this.unsigned(f, f.value);
   }
 
   pfnList(key: string): PfnRef[] | undefined {
     const f = this.take(key);
     if (f === undefined) return undefined;
-    return f.value.split(',').map((v) => (v === 'zero' ? 'zero' : this.parseNumber(f, v)));
+    return f.value.split(',').map((v) => (v === 'zero' ? 'zero' : this.unsigned(f, v)));
   }
 
   oneOf<T extends string>(key: string, allowed: readonly T[]): T | undefined {
@@ -252,6 +284,11 @@ function parseExpect(
     const [, subject, op, value] = a as unknown as [string, string, string, string];
     if (!ASSERT_SUBJECTS.test(subject)) r.fail(col, `unknown assertion subject '${subject}'`);
     if (!(ASSERT_OPS as readonly string[]).includes(op)) r.fail(col, `unknown operator '${op}'`);
+    const page = /^(?:refs|pins)\.(.*)$/.exec(subject)?.[1];
+    if (page !== undefined && !PAGE_NAME.test(page))
+      r.fail(col + 5, `${word}: '${page}' is not a page name (zero, new1, 0x1000)`);
+    const problem = assertionProblem(subject, op as AssertOp, value);
+    if (problem !== null) r.fail(col + subject.length + op.length, `${word}: ${problem}`);
     assertions.push({
       subject,
       op: op as AssertOp,
@@ -263,6 +300,53 @@ function parseExpect(
   }
   if (assertions.length === 0) r.fail(payloadCol, 'no assertions');
   return scope === undefined ? { assertions } : { assertions, scope };
+}
+
+/** A page name as outcomes write them: `zero`, `new`/`new3` (model-allocated), a pfn. */
+const PAGE_NAME = /^(zero|new\d*|0x[0-9a-fA-F]+|\d+)$/;
+const SYMBOLIC = new Set<string>(SYMBOLIC_RETS.filter((r) => r !== 'unsupported'));
+const ORDERING: ReadonlySet<AssertOp> = new Set(['<', '>', '<=', '>=']);
+
+/**
+ * What is wrong with an assertion's value for its subject, or null. Every value must read as its
+ * subject's type: a value that cannot (`ret=zer0`, `ret==4`, `special=yes`) would make the
+ * assertion fail for every policy, or hold for every one, without saying why.
+ */
+function assertionProblem(subject: string, op: AssertOp, value: string): string | null {
+  const alternatives = value.split('|');
+  if (alternatives.length > 1 && op !== '=' && op !== '!=') return `alternatives (a|b) need = or !=`;
+  for (const v of alternatives) {
+    const p = valueProblem(subject, op, v);
+    if (p !== null) return p;
+  }
+  return null;
+}
+
+function valueProblem(subject: string, op: AssertOp, v: string): string | null {
+  if (v === '') return 'empty value';
+  if (v.startsWith('=') || v.startsWith('<') || v.startsWith('>') || v.startsWith('!'))
+    return `'${v}' is not a value (one operator: =, !=, <, >, <=, >=)`;
+  const int = parseIntLiteral(v);
+  const ordering = ORDERING.has(op);
+  if (ordering && int === undefined) return `'${v}' is not a number (${op} compares numbers)`;
+  if (subject === 'ret') {
+    if (int !== undefined || SYMBOLIC.has(v) || PAGE_NAME.test(v)) return null;
+    return `'${v}' is not a return value (a number, ${[...SYMBOLIC].join(', ')}, or a page name: zero, new1, 0x1000)`;
+  }
+  if (subject === 'err') {
+    if (int !== undefined || v === 'none' || Object.hasOwn(ERRNO, v)) return null;
+    return `'${v}' is not an errno name (${Object.keys(ERRNO).join(', ')}) or none`;
+  }
+  if (/^page\d+$/.test(subject)) {
+    if (v === 'none' || PAGE_NAME.test(v)) return null;
+    return `'${v}' is not a page name (zero, new, new1, 0x1000) or none`;
+  }
+  if (subject === 'special' || subject === 'final.pins_balanced') {
+    if (v === '0' || v === '1') return null;
+    return `'${v}' is not 0 or 1`;
+  }
+  if (int === undefined) return `'${v}' is not a number`;
+  return null;
 }
 
 function parseCall(name: CallName, r: FieldReader): CallArgs {
@@ -281,7 +365,7 @@ function parseCall(name: CallName, r: FieldReader): CallArgs {
       kind: 'gup',
       mm,
       start: r.required('start', r.number),
-      nrPages: r.required('nr_pages', r.number),
+      nrPages: r.required('nr_pages', (k) => r.bounded(k, MAX_PAGES_PER_LINE, 'pages')),
       gupFlags: flags.flags,
       locked,
       pages: r.bool('pages') ?? true,
@@ -301,14 +385,18 @@ function parseCall(name: CallName, r: FieldReader): CallArgs {
     };
   }
   if (name === 'vfio_map_dma' || name === 'vfio_unmap_dma') {
-    const flags = r.listOf('flags', ['READ', 'WRITE'] as const, /\|/) ?? [];
+    // The direction decides FOLL_WRITE: a map without it would silently be a read-only map.
+    const flags =
+      name === 'vfio_map_dma'
+        ? r.required('flags', (k) => r.listOf(k, ['READ', 'WRITE'] as const, /\|/))
+        : (r.listOf('flags', ['READ', 'WRITE'] as const, /\|/) ?? []);
     return {
       kind: 'vfio',
       container: r.number('container') ?? 1,
       mm,
       iova: r.required('iova', r.number),
       vaddr: name === 'vfio_map_dma' ? r.required('vaddr', r.number) : (r.number('vaddr') ?? 0),
-      size: r.required('size', r.number),
+      size: r.required('size', (k) => r.bounded(k, MAX_BYTES_PER_LINE, 'bytes')),
       read: flags.includes('READ'),
       write: flags.includes('WRITE'),
     };
@@ -333,7 +421,7 @@ function parseCall(name: CallName, r: FieldReader): CallArgs {
       mm,
       addr: r.required('addr', r.number),
       pfn: r.required('pfn', r.pfn),
-      size: r.number('size') ?? 0x1000,
+      size: r.bounded('size', MAX_BYTES_PER_LINE, 'bytes') ?? 0x1000,
     };
   }
   if ((LOOKUP_CALLS as readonly string[]).includes(name)) {
@@ -377,7 +465,7 @@ export function parseModelEvent(event: string, payload: string, ctx: ParseContex
       const ev: ModelEvent = {
         type: 'page',
         pfn: r.required('pfn', r.pfn),
-        nr: r.number('nr') ?? 1,
+        nr: r.bounded('nr', MAX_PAGES_PER_LINE, 'pages', 1) ?? 1,
         ...base,
       };
       const zone = r.oneOf('zone', ZONES);
@@ -386,7 +474,7 @@ export function parseModelEvent(event: string, payload: string, ctx: ParseContex
       const refcount = r.number('refcount');
       const mapcount = r.number('mapcount');
       const pincount = r.number('pincount');
-      const order = r.number('order');
+      const order = r.bounded('order', MAX_FOLIO_ORDER, 'as folio order', 0);
       const flags = r.listOf('flags', PAGE_FLAGS, /[,|]/);
       const isolatable = r.bool('isolatable');
       const migrate = r.oneOf('migrate', ['ok', 'fail'] as const);

@@ -1,8 +1,9 @@
 /**
  * The regression check: a candidate policy against a baseline over a corpus. A regression is a
- * scenario the baseline passes and the candidate does not (fail or error), or a divergence between
+ * scenario the baseline passes and the candidate fails, or a divergence between
  * the two on a call that no expectation covers (no call assertion after it, no final assertion in
- * the scenario). A scenario the candidate passes and the baseline fails is a fix.
+ * the scenario). A scenario the candidate passes and the baseline fails is a fix. A scenario
+ * with verdict `error` on either side is neither: it is an error (bad input, exit 2).
  */
 
 import type { ScenarioResult } from './replay-scenario.ts';
@@ -27,12 +28,26 @@ export interface Fix {
   candidate: Verdict;
 }
 
+/** A scenario either side could not be judged on: bad input, or the policy threw (exit 2). */
+export interface CheckError {
+  trace: string;
+  scenario: string;
+  policy: string;
+  reason: string;
+}
+
 export interface CheckReport {
   candidate: string;
   baseline: string;
   scenarios: number;
   regressions: Regression[];
   fixes: Fix[];
+  /** Scenarios with verdict `error` on either side: neither regressions nor fixes. */
+  errors: CheckError[];
+  /** Scenarios the candidate and the baseline both judge the same way. */
+  unchanged: number;
+  /** Scenarios inconclusive on either side (counted, never a regression). */
+  inconclusive: number;
 }
 
 export interface CheckInput {
@@ -45,7 +60,16 @@ export function checkRegressions(
   baseline: string,
   inputs: readonly CheckInput[],
 ): CheckReport {
-  const report: CheckReport = { candidate, baseline, scenarios: 0, regressions: [], fixes: [] };
+  const report: CheckReport = {
+    candidate,
+    baseline,
+    scenarios: 0,
+    regressions: [],
+    fixes: [],
+    errors: [],
+    unchanged: 0,
+    inconclusive: 0,
+  };
   for (const { trace, result } of inputs) {
     report.scenarios++;
     const v = (id: string): VerdictRecord | undefined => result.verdicts.find((r) => r.policy === id);
@@ -57,7 +81,22 @@ export function checkRegressions(
       const cc = d.classes.findIndex((c) => c.policies.includes(candidate));
       return cb >= 0 && cc >= 0 && cb !== cc;
     });
-    const bad = (x: Verdict): boolean => x === 'fail' || x === 'error';
+    // An error on either side says nothing about the candidate's behaviour: it is reported as an
+    // error (exit 2), never as a regression or a fix.
+    const errored = [base, cand].filter((x) => x.verdict === 'error');
+    if (errored.length > 0) {
+      for (const x of errored) {
+        report.errors.push({
+          trace,
+          scenario: result.scenario,
+          policy: x.policy,
+          reason: x.reason ?? 'error',
+        });
+      }
+      continue;
+    }
+    if (base.verdict === 'inconclusive' || cand.verdict === 'inconclusive') report.inconclusive++;
+    const bad = (x: Verdict): boolean => x === 'fail';
     if (base.verdict === 'pass' && bad(cand.verdict)) {
       const reg: Regression = {
         kind: 'verdict',
@@ -80,19 +119,22 @@ export function checkRegressions(
       });
       continue;
     }
-    if (result.coverage.finals) continue;
-    const uncovered = between.find((d) => !result.coverage.seqs.includes(d.seq));
-    if (uncovered) {
-      report.regressions.push({
-        kind: 'uncovered-divergence',
-        trace,
-        scenario: result.scenario,
-        baseline: base.verdict,
-        candidate: cand.verdict,
-        failed: [],
-        divergence: uncovered,
-      });
+    const uncovered = result.coverage.finals
+      ? undefined
+      : between.find((d) => !result.coverage.seqs.includes(d.seq));
+    if (uncovered === undefined) {
+      report.unchanged++;
+      continue;
     }
+    report.regressions.push({
+      kind: 'uncovered-divergence',
+      trace,
+      scenario: result.scenario,
+      baseline: base.verdict,
+      candidate: cand.verdict,
+      failed: [],
+      divergence: uncovered,
+    });
   }
   return report;
 }

@@ -7,17 +7,30 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { isMainThread } from 'node:worker_threads';
 import type { PolicyModule } from '../../policies/define-policy.ts';
 import { getPolicy, policyFromModule, releases } from '../../policies/index.ts';
-import { PolicyError } from '../errors.ts';
+import { PolicyError, type SourceLocation } from '../errors.ts';
 import type { Policy } from '../model/kernel.ts';
+import { escapeTerminal } from '../terminal-text.ts';
+import { DEFAULT_POLICY_TIMEOUT_MS, probePolicyModule } from './module-probe.ts';
+import { guardOverrides, restorePrototypes, snapshotPrototypes } from './policy-guard.ts';
+
+export interface LoadPolicyOptions {
+  /** How long a module's code may run at load (ms); see module-probe.ts. */
+  timeoutMs?: number;
+}
 
 /** A policy spec naming a module file (`./fix.ts`, `patches/fix.mjs`) rather than a registry id. */
 export function isModulePath(spec: string): boolean {
   return /\.[mc]?[jt]s$/.test(spec) || spec.includes('/');
 }
 
-export async function loadPolicyModule(path: string, cwd = process.cwd()): Promise<Policy> {
+export async function loadPolicyModule(
+  path: string,
+  cwd = process.cwd(),
+  opts: LoadPolicyOptions = {},
+): Promise<Policy> {
   const abs = resolve(cwd, path);
   let text: Buffer;
   try {
@@ -25,11 +38,29 @@ export async function loadPolicyModule(path: string, cwd = process.cwd()): Promi
   } catch (e) {
     throw new PolicyError('PB_POLICY_LOAD', `cannot read policy module ${path}: ${(e as Error).message}`);
   }
+  const url = pathToFileURL(abs).href;
+  // The main thread imports a module only once a watched worker has loaded it; replay workers
+  // are themselves watched (replay-corpus.ts).
+  if (isMainThread) await probePolicyModule(path, cwd, opts.timeoutMs ?? DEFAULT_POLICY_TIMEOUT_MS);
   let mod: { default?: unknown };
+  const snap = snapshotPrototypes();
   try {
-    mod = (await import(pathToFileURL(abs).href)) as { default?: unknown };
+    mod = (await import(url)) as { default?: unknown };
   } catch (e) {
-    throw new PolicyError('PB_POLICY_LOAD', `cannot load policy module ${path}: ${(e as Error).message}`);
+    const where = e instanceof SyntaxError ? syntaxErrorLocation(e, abs, path) : undefined;
+    const message = escapeTerminal(e instanceof Error ? e.message : String(e));
+    throw new PolicyError(
+      'PB_POLICY_LOAD',
+      `${where ? 'syntax error in policy module' : `cannot load policy module ${path}`}: ${message}`,
+      where ? { location: where, cause: e } : { cause: e },
+    );
+  }
+  const changes = restorePrototypes(snap);
+  if (changes.length) {
+    throw new PolicyError(
+      'PB_POLICY_LOAD',
+      `policy module ${path}: changes shared prototypes at load: ${changes.join(', ')}`,
+    );
   }
   const def = mod.default as PolicyModule | undefined;
   if (def?.kind !== 'pinbench-policy') {
@@ -38,20 +69,70 @@ export async function loadPolicyModule(path: string, cwd = process.cwd()): Promi
       `${path}: the default export must be definePolicy({...}) from policies/define-policy.ts`,
     );
   }
+  checkOverrideNames(def, path);
   const hash = createHash('sha256').update(text).digest('hex');
-  return policyFromModule(def, abs, hash);
+  return policyFromModule(guardOverrides(def), abs, hash);
 }
 
 /** Ids and module paths to policies; no specs means every release. */
-export async function resolvePolicies(specs: readonly string[], cwd = process.cwd()): Promise<Policy[]> {
+export async function resolvePolicies(
+  specs: readonly string[],
+  cwd = process.cwd(),
+  opts: LoadPolicyOptions = {},
+): Promise<Policy[]> {
   if (specs.length === 0) return releases();
   const out: Policy[] = [];
   for (const spec of specs)
-    out.push(isModulePath(spec) ? await loadPolicyModule(spec, cwd) : getPolicy(spec));
+    out.push(isModulePath(spec) ? await loadPolicyModule(spec, cwd, opts) : getPolicy(spec));
   const ids = new Set<string>();
   for (const p of out) {
     if (ids.has(p.id)) throw new PolicyError('PB_POLICY', `policy '${p.id}' given twice`);
     ids.add(p.id);
   }
   return out;
+}
+
+/**
+ * Where a module's syntax error is: Node's stack opens with `<file>:<line>`, the source line (a
+ * line before it for TypeScript) and a caret line under the offending text (type stripping keeps
+ * positions).
+ */
+function syntaxErrorLocation(e: SyntaxError, abs: string, shown: string): SourceLocation | undefined {
+  const m = /^(.*):(\d+)\n(?:[^\n]*\n){1,3}?( *)\^+\n/.exec(e.stack ?? '');
+  if (!m || (m[1] !== abs && m[1] !== pathToFileURL(abs).href)) return undefined;
+  return { file: shown, line: Number(m[2]), col: m[3]!.length + 1 };
+}
+
+/** An override must name a kernel function of its base; a near miss gets a suggestion. */
+function checkOverrideNames(def: PolicyModule, path: string): void {
+  const known = Object.keys(getPolicy(def.base).ops);
+  for (const name of Object.keys(def.override ?? {})) {
+    if (known.includes(name)) continue;
+    const near = closest(name, known);
+    throw new PolicyError(
+      'PB_POLICY',
+      `${path}: ${def.id}: override '${name}' is not a kernel function of ${def.base}${near ? ` (did you mean '${near}'?)` : ''}`,
+    );
+  }
+}
+
+/** The known name nearest to `word` by edit distance, if it is near enough to be a typo. */
+function closest(word: string, names: readonly string[]): string | undefined {
+  let best: { name: string; d: number } | undefined;
+  for (const name of names) {
+    const d = editDistance(word.toLowerCase(), name.toLowerCase());
+    if (!best || d < best.d) best = { name, d };
+  }
+  return best && best.d <= Math.max(2, Math.floor(word.length / 4)) ? best.name : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++)
+      row.push(Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1)));
+    prev = row;
+  }
+  return prev[b.length]!;
 }

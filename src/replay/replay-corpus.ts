@@ -5,15 +5,19 @@
  * concurrency.
  */
 import { availableParallelism } from 'node:os';
+import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import PQueue from 'p-queue';
 import { PinbenchError } from '../errors.ts';
 import type { TraceConfig } from '../model/events.ts';
 import type { Policy } from '../model/kernel.ts';
+import { escapeTerminal } from '../terminal-text.ts';
 import { defaultAdapters } from './adapters.ts';
+import { isModulePath } from './load-policies.ts';
+import { DEFAULT_POLICY_TIMEOUT_MS } from './module-probe.ts';
 import { replayTrace } from './replay-trace.ts';
 import type { TraceReplayResult } from './results.ts';
-import type { ReplayJob, WorkerReply } from './worker-protocol.ts';
+import { LOADING, type ReplayJob, WATCH, type WorkerReply } from './worker-protocol.ts';
 
 export interface CorpusOptions {
   /** Policy ids / module paths (resolved in each worker) and the same policies resolved here. */
@@ -31,48 +35,202 @@ export interface CorpusOptions {
   onResult?: (result: TraceReplayResult, index: number) => void | Promise<void>;
   /** Progress: traces finished of total. */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Budget of a user policy module's own code per scenario, and at load (ms). User modules
+   * always run in watched workers, also with `jobs: 0`.
+   */
+  policyTimeoutMs?: number;
 }
 
-class WorkerPool {
-  private readonly idle: Worker[] = [];
-  private readonly all: Worker[] = [];
-  private readonly waiting = new Map<number, (r: WorkerReply) => void>();
+/** A pool reply: the worker's, or the watchdog's verdict on a user policy that did not return. */
+type PoolReply =
+  | WorkerReply
+  | { id: number; ok: false; overran: { policy: number; scenario: number; reason: string } };
 
-  constructor(size: number) {
-    for (let i = 0; i < size; i++) {
-      const w = new Worker(new URL('./worker.ts', import.meta.url));
-      w.on('message', (reply: WorkerReply) => {
-        const resolve = this.waiting.get(reply.id);
-        this.waiting.delete(reply.id);
-        this.idle.push(w);
-        resolve?.(reply);
-      });
-      w.on('error', (e) => {
-        for (const [id, resolve] of this.waiting) {
-          resolve({
-            id,
-            ok: false,
-            error: { code: 'PB_INTERNAL', message: `replay worker died: ${e.message}` },
-          });
-        }
-        this.waiting.clear();
-      });
-      this.all.push(w);
-      this.idle.push(w);
+interface Slot {
+  worker: Worker;
+  watch: Int32Array;
+  job?: ReplayJob | undefined;
+  resolve?: ((r: PoolReply) => void) | undefined;
+  /** Stopped by the watchdog, already replaced. */
+  retired?: boolean;
+  /** What the watchdog saw last (state and seq of WATCH) and since when. */
+  seen: { state: number; seq: number; since: number };
+  /** An uncaught error of the thread, reported with its exit. */
+  crash?: string;
+}
+
+/**
+ * Worker threads plus the main-thread watchdog over the user's code in them (see worker.ts): a
+ * user policy still inside one call after the budget, or a thread that exits mid-job (a module
+ * calling process.exit), ends that thread; a fresh one takes its place.
+ */
+class WorkerPool {
+  private readonly idle: Slot[] = [];
+  private readonly all = new Set<Slot>();
+  private readonly timer: NodeJS.Timeout;
+  private closed = false;
+  private readonly budgetMs: number;
+  private readonly modules: readonly string[];
+
+  constructor(size: number, budgetMs: number, modules: readonly string[]) {
+    this.budgetMs = budgetMs;
+    this.modules = modules;
+    for (let i = 0; i < size; i++) this.idle.push(this.spawn());
+    this.timer = setInterval(() => this.tick(), Math.max(10, Math.min(250, budgetMs / 4)));
+  }
+
+  private spawn(): Slot {
+    const shared = new SharedArrayBuffer(WATCH.length * Int32Array.BYTES_PER_ELEMENT);
+    const worker = new Worker(new URL('./worker.ts', import.meta.url), { workerData: { watch: shared } });
+    const slot: Slot = { worker, watch: new Int32Array(shared), seen: { state: 0, seq: 0, since: 0 } };
+    worker.on('message', (reply: WorkerReply) => {
+      if (slot.job?.id !== reply.id) return;
+      this.settle(slot, reply);
+      this.idle.push(slot);
+    });
+    worker.on('error', (e) => {
+      // The module's own text: one line, nothing a terminal acts on.
+      slot.crash = escapeTerminal((e as Error)?.message ?? String(e));
+    });
+    worker.on('exit', (code) => {
+      this.all.delete(slot);
+      if (this.closed || slot.retired) return;
+      const job = slot.job;
+      if (!job) {
+        // An idle thread ended (a module's timer called process.exit): replace it.
+        const i = this.idle.indexOf(slot);
+        if (i >= 0) this.idle.splice(i, 1);
+        this.idle.push(this.spawn());
+        return;
+      }
+      const state = Atomics.load(slot.watch, WATCH.state);
+      const how = slot.crash
+        ? `threw outside any call (${slot.crash})`
+        : `ended the replay worker (exit code ${code})`;
+      if (state > 0) {
+        this.settle(slot, {
+          id: job.id,
+          ok: false,
+          overran: { policy: state - 1, scenario: Atomics.load(slot.watch, WATCH.scenario), reason: how },
+        });
+      } else {
+        const user = this.modules.length > 0;
+        this.settle(slot, {
+          id: job.id,
+          ok: false,
+          error: {
+            code: state === LOADING ? 'PB_POLICY_LOAD' : user ? 'PB_POLICY' : 'PB_INTERNAL',
+            message:
+              state === LOADING
+                ? `a policy module ${how} while loading (${this.modules.join(', ')})`
+                : user
+                  ? `the replay worker ended while replaying ${job.source} outside any policy call ` +
+                    `(${slot.crash ?? `exit code ${code}`}); a policy module (${this.modules.join(', ')}) may have ended it`
+                  : `replay worker died: ${slot.crash ?? `exit code ${code}`}`,
+          },
+        });
+      }
+      this.idle.push(this.spawn());
+    });
+    this.all.add(slot);
+    return slot;
+  }
+
+  private settle(slot: Slot, reply: PoolReply): void {
+    const resolve = slot.resolve;
+    slot.job = undefined;
+    slot.resolve = undefined;
+    resolve?.(reply);
+  }
+
+  /** The watchdog: a user call (or a module load) that has not moved for the budget is stopped. */
+  private tick(): void {
+    const now = performance.now();
+    for (const slot of this.all) {
+      if (!slot.job) continue;
+      const state = Atomics.load(slot.watch, WATCH.state);
+      const seq = Atomics.load(slot.watch, WATCH.seq);
+      if (state === 0 || state !== slot.seen.state || seq !== slot.seen.seq) {
+        slot.seen = { state, seq, since: now };
+        continue;
+      }
+      if (now - slot.seen.since <= this.budgetMs) continue;
+      const job = slot.job;
+      const reply: PoolReply =
+        state === LOADING
+          ? {
+              id: job.id,
+              ok: false,
+              error: {
+                code: 'PB_POLICY_LOAD',
+                message: `a policy module (${this.modules.join(', ')}) did not finish loading within ${this.budgetMs} ms (--policy-timeout-ms)`,
+              },
+            }
+          : {
+              id: job.id,
+              ok: false,
+              overran: {
+                policy: state - 1,
+                scenario: Atomics.load(slot.watch, WATCH.scenario),
+                reason: `exceeded ${this.budgetMs} ms in this scenario (--policy-timeout-ms); stopped`,
+              },
+            };
+      // The exit handler sees no job and only replaces the thread.
+      slot.retired = true;
+      this.settle(slot, reply);
+      this.all.delete(slot);
+      slot.worker.removeAllListeners('message');
+      void slot.worker.terminate();
+      this.idle.push(this.spawn());
     }
   }
 
-  run(job: ReplayJob): Promise<WorkerReply> {
-    const w = this.idle.pop();
-    if (!w) throw new Error('no idle worker (the queue concurrency must equal the pool size)');
+  run(job: ReplayJob): Promise<PoolReply> {
+    const slot = this.idle.pop();
+    if (!slot) throw new Error('no idle worker (the queue concurrency must equal the pool size)');
     return new Promise((resolve) => {
-      this.waiting.set(job.id, resolve);
-      w.postMessage(job);
+      slot.job = job;
+      slot.resolve = resolve;
+      slot.seen = { state: 0, seq: 0, since: performance.now() };
+      slot.worker.postMessage(job);
     });
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.all.map((w) => w.terminate()));
+    this.closed = true;
+    clearInterval(this.timer);
+    await Promise.all([...this.all].map((s) => s.worker.terminate()));
+  }
+}
+
+/** A policy that overran in this many scenarios of a trace is not run for the rest of it. */
+const MAX_OVERRUNS_PER_TRACE = 3;
+
+/** Runs one job, again without a policy for a scenario each time the watchdog stopped it there. */
+async function runWatched(pool: WorkerPool, job: ReplayJob): Promise<WorkerReply> {
+  const strikes = new Map<number, number>();
+  for (;;) {
+    const reply = await pool.run(job);
+    if (!('overran' in reply)) return reply;
+    const o = reply.overran;
+    const n = (strikes.get(o.policy) ?? 0) + 1;
+    strikes.set(o.policy, n);
+    const rest = n >= MAX_OVERRUNS_PER_TRACE;
+    job = {
+      ...job,
+      skip: [
+        ...job.skip,
+        {
+          policy: o.policy,
+          from: o.scenario,
+          to: rest ? Number.MAX_SAFE_INTEGER : o.scenario,
+          reason: rest
+            ? `${o.reason}; not run for the rest of the trace after ${n} such scenarios`
+            : o.reason,
+        },
+      ],
+    };
   }
 }
 
@@ -93,10 +251,16 @@ export async function replayCorpus(
         ...(Object.keys(c.overrides).length ? { configOverrides: c.overrides } : {}),
         ...(c.label ? { matrix: c.label } : {}),
         adapters: opts.adapters ?? true,
+        policyTimeoutMs: opts.policyTimeoutMs ?? DEFAULT_POLICY_TIMEOUT_MS,
+        skip: [],
       });
     }
   }
-  const concurrency = Math.max(0, Math.min(opts.jobs ?? availableParallelism(), jobs.length));
+  const modules = opts.policySpecs.filter(isModulePath);
+  const concurrency = Math.min(
+    Math.max(modules.length ? 1 : 0, opts.jobs ?? availableParallelism()),
+    jobs.length,
+  );
   const results: (TraceReplayResult | undefined)[] = new Array(jobs.length);
   let delivered = 0;
   let finished = 0;
@@ -123,7 +287,7 @@ export async function replayCorpus(
     return results as TraceReplayResult[];
   }
 
-  const pool = new WorkerPool(concurrency);
+  const pool = new WorkerPool(concurrency, opts.policyTimeoutMs ?? DEFAULT_POLICY_TIMEOUT_MS, modules);
   const queue = new PQueue({ concurrency });
   let failure: PinbenchError | undefined;
   try {
@@ -131,7 +295,7 @@ export async function replayCorpus(
       jobs.map((j, i) =>
         queue.add(async () => {
           if (failure) return;
-          const reply = await pool.run({ ...j, id: i });
+          const reply = await runWatched(pool, { ...j, id: i });
           if (!reply.ok) {
             failure ??= new PinbenchError(
               reply.error.code === 'PB_INTERNAL'

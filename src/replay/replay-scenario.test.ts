@@ -9,6 +9,7 @@ import { EventStream, type Scenario } from '../model/event-stream.ts';
 import { composeKernel, ENTRY_POINTS, type Kernel, type Policy } from '../model/kernel.ts';
 import type { CallResult } from '../model/outcome.ts';
 import type { State } from '../model/state.ts';
+import { traceIdentity } from './divergence-identity.ts';
 import { replayScenario } from './replay-scenario.ts';
 
 /** A kernel whose pin_user_pages adds `bias` refs to the zero page, or spins when `spin`. */
@@ -71,7 +72,7 @@ function scenario(lines: [string, string, number?][]): Scenario {
   return s.end()!;
 }
 
-const opts = { traceHash: 'abc', trace: 'toy.trace', outcomes: true };
+const opts = { trace: traceIdentity('toy.trace'), outcomes: true };
 const pinZero: [string, string][] = [
   ['pinbench_scenario', 'name=zero-pin'],
   ['pinbench_vma', 'start=0x1000 end=0x2000 flags=VM_READ|VM_MAYREAD|VM_MAYWRITE'],
@@ -113,13 +114,40 @@ describe('replayScenario', () => {
     expect(r.divergences[0]!.signature).toMatch(/^[0-9a-f]{16}$/);
   });
 
-  it('signatures are stable across runs and change with trace content', () => {
-    const one = replayScenario(scenario(pinZero), [a, c], opts).divergences[0]!.signature;
-    const two = replayScenario(scenario(pinZero), [a, c], opts).divergences[0]!.signature;
-    const other = replayScenario(scenario(pinZero), [a, c], { ...opts, traceHash: 'def' }).divergences[0]!
-      .signature;
-    expect(one).toBe(two);
-    expect(other).not.toBe(one);
+  it('signatures are stable across runs and change with the scenario and the configuration', () => {
+    const sig = (lines: [string, string][], o: Parameters<typeof replayScenario>[2] = opts) =>
+      replayScenario(scenario(lines), [a, c], o).divergences[0]!.signature;
+    const one = sig(pinZero);
+    expect(sig(pinZero)).toBe(one);
+    const wider = pinZero.map(([e, p]): [string, string] => [e, p.replace('end=0x2000', 'end=0x3000')]);
+    expect(sig(wider)).not.toBe(one);
+    expect(sig(pinZero, { ...opts, trace: traceIdentity('toy.trace', 'pte_special=0') })).not.toBe(one);
+    expect(sig(pinZero, { ...opts, configOverrides: { memlock_pages: 1 } })).not.toBe(one);
+  });
+
+  it('a divergence keeps its identity whatever policies hold its classes, and in any file', () => {
+    const base = replayScenario(scenario(pinZero), [a, c], opts).divergences[0]!;
+    // B joins A's class: same set of outcomes, same identity (and title).
+    const more = replayScenario(scenario(pinZero), [a, b, c], opts).divergences[0]!;
+    expect(more.signature).toBe(base.signature);
+    expect(more.title).toBe(base.title);
+    // The same scenario in another file, at other lines and times.
+    line = 40;
+    const s = new EventStream('elsewhere/other.trace');
+    for (const [e, p] of pinZero) s.push(rec(e, p, 3));
+    const moved = replayScenario(s.end()!, [c, a], {
+      ...opts,
+      trace: traceIdentity('elsewhere/other.trace'),
+    });
+    expect(moved.divergences[0]!.signature).toBe(base.signature);
+    // A policy with a new outcome makes a different divergence.
+    const spinning = replayScenario(scenario(pinZero), [a, c, spin], opts).divergences[0]!;
+    expect(spinning.signature).not.toBe(base.signature);
+  });
+
+  it('titles a divergence with the scenario, the call and the outcome difference', () => {
+    const d = replayScenario(scenario(pinZero), [a, spin], opts).divergences[0]!;
+    expect(d.title).toBe('zero-pin #0 pin_user_pages: ret=1 refs zero+1024 vs ret=livelock');
   });
 
   it('a spinning policy fails ret!=livelock; the others pass', () => {

@@ -2,9 +2,8 @@
  * Replays one scenario against every policy in lockstep: each event goes to every policy's own
  * state before the next event is read; call outcomes are compared on the spot. Pure: no I/O.
  */
-import { createHash } from 'node:crypto';
 import { applyDeclaration, callPolicy } from '../model/dispatch.ts';
-import type { Scenario } from '../model/event-stream.ts';
+import type { Gap, Scenario } from '../model/event-stream.ts';
 import { type Assertion, type CallEvent, DEFAULT_CONFIG, type TraceConfig } from '../model/events.ts';
 import type { Policy } from '../model/kernel.ts';
 import { parseKernelVersion } from '../model/kernel-version.ts';
@@ -12,7 +11,15 @@ import { type FinalChecks, finalChecks, type Outcome } from '../model/outcome.ts
 import { State } from '../model/state.ts';
 import { classify, type OutcomeClass, outcomeKey } from './compare.ts';
 import { type Coverage, coveredCalls } from './coverage.ts';
+import {
+  divergenceSignature,
+  divergenceTitle,
+  scenarioFingerprint,
+  type TraceIdentity,
+  traceLabel,
+} from './divergence-identity.ts';
 import { callSubject, checkAssertion, finalSubject, scopeMatches } from './expectations.ts';
+import { type ExpectedVerdict, expectedVerdict } from './result-header.ts';
 import type {
   DivergenceRecord,
   FidelityRecord,
@@ -25,16 +32,28 @@ import type {
 export const OBSERVED = 'observed';
 
 export interface ScenarioReplayOptions {
-  /** Identifies the trace content in divergence signatures (its SHA-256). */
-  traceHash: string;
-  /** Path shown in records. */
-  trace: string;
+  /** Which trace (and matrix configuration) the scenario belongs to. */
+  trace: TraceIdentity;
   /** Emit every outcome record (the NDJSON `outcome` lines); off for summaries. */
   outcomes: boolean;
   /** `--config` overrides, applied over every pinbench_config. */
   configOverrides?: Partial<TraceConfig>;
   /** An error that made the scenario invalid (a bad field): every policy gets `error`. */
   error?: string;
+  /** The trace header's `# Result` rows, for each verdict's `expected`. */
+  expected?: readonly ExpectedVerdict[];
+  /** Watches user policies' calls (replay workers, see worker.ts). */
+  guard?: PolicyCallGuard;
+}
+
+/**
+ * How a replay worker watches the user's code: each call of a user policy (one with a module
+ * `source`) runs through `call`, and a policy that overran its budget in an earlier attempt at
+ * this scenario is not run again (`beginScenario` gives the reasons, by index in `policies`).
+ */
+export interface PolicyCallGuard {
+  beginScenario(): ReadonlyMap<number, string> | undefined;
+  call<T>(index: number, fn: () => T): T;
 }
 
 export interface ScenarioResult {
@@ -59,38 +78,9 @@ interface PolicyRun {
   unsupported: boolean;
   error?: string;
   final?: FinalChecks;
+  /** Index in `policies` of a user policy, whose calls go through the guard. */
+  index?: number;
 }
-
-function shortHash(parts: string[]): string {
-  const h = createHash('sha256');
-  for (const p of parts) h.update(p).update('\0');
-  return h.digest('hex').slice(0, 16);
-}
-
-/**
- * Stable across runs: the same trace content, scenario, call and outcome classes give the same
- * signature (the why paths do not enter it).
- */
-export function divergenceSignature(
-  traceHash: string,
-  scenario: string,
-  seq: number,
-  classes: readonly { policies: readonly string[]; outcome: Omit<Outcome, 'why'> }[],
-): string {
-  const parts = classes
-    .map(
-      (c) =>
-        `${[...c.policies].sort().join(',')}=${classKeys.get(c.outcome) ?? outcomeKey({ ...c.outcome, why: [] })}`,
-    )
-    .sort();
-  return shortHash([traceHash, scenario, String(seq), ...parts]);
-}
-
-/**
- * The outcome key of each class outcome a divergence record holds, computed once when the
- * classes were formed (replayTrace signs every divergence again once the trace's hash is known).
- */
-const classKeys = new WeakMap<object, string>();
 
 /** The release a trace's `kernel=` names (6.1.0-56-amd64 -> v6.1), for fidelity checks. */
 function recordingRelease(kernel: string | null | undefined): string | null {
@@ -148,8 +138,13 @@ export function replayScenario(
     coverage: coveredCalls(sc),
   };
   const config: TraceConfig = { ...DEFAULT_CONFIG, ...sc.config, ...opts.configOverrides };
+  const label = traceLabel(opts.trace);
+  // The outcome keys of each divergence's classes, parallel to result.divergences: the
+  // signatures are computed once, when the scenario is complete.
+  const classKeys: string[][] = [];
   const byTable = new Map<string, PolicyRun>();
-  const runs: PolicyRun[] = policies.map((policy) => {
+  const skipped = opts.guard?.beginScenario();
+  const runs: PolicyRun[] = policies.map((policy, index) => {
     const table = tableIdentity(policy.ops);
     const twinOf = byTable.get(table);
     const run: PolicyRun = {
@@ -163,9 +158,13 @@ export function replayScenario(
     };
     if (twinOf) run.twinOf = twinOf;
     else byTable.set(table, run);
+    if (policy.source !== undefined) run.index = index;
+    const skip = skipped?.get(index);
+    if (skip !== undefined) run.error = skip;
     return run;
   });
   const gaps = sc.gaps.filter((g) => g.cpu === undefined || sc.cpus.has(g.cpu));
+  const cut = sc.gaps.find((g) => CUT_KINDS.has(g.kind));
   const firstGapLine = gaps.length ? Math.min(...gaps.map((g) => g.line)) : Number.POSITIVE_INFINITY;
   const seenPartitions = new Set<string>();
   // `final.*` assertions are collected while stepping and evaluated at the end.
@@ -190,7 +189,10 @@ export function replayScenario(
         }
         if (run.error) continue;
         try {
-          const o = callPolicy(run.policy.ops, run.state, ev);
+          const o =
+            opts.guard && run.index !== undefined
+              ? opts.guard.call(run.index, () => callPolicy(run.policy.ops, run.state, ev))
+              : callPolicy(run.policy.ops, run.state, ev);
           outcomes.set(run.policy.id, o);
           if (o.ret === 'unsupported') run.unsupported = true;
         } catch (e) {
@@ -201,7 +203,7 @@ export function replayScenario(
         for (const [policy, o] of outcomes) {
           result.outcomes.push({
             type: 'outcome',
-            trace: opts.trace,
+            trace: label,
             scenario: sc.name,
             seq: ev.seq,
             line: ev.line,
@@ -211,7 +213,7 @@ export function replayScenario(
           });
         }
       }
-      compareCall(sc, ev, outcomes, opts, seenPartitions, result, recording);
+      compareCall(sc, ev, outcomes, label, seenPartitions, result, classKeys, recording);
       lastCall = { ev, outcomes };
       continue;
     }
@@ -252,7 +254,7 @@ export function replayScenario(
     const f = run.final;
     result.finals.push({
       type: 'final',
-      trace: opts.trace,
+      trace: label,
       scenario: sc.name,
       policy: run.policy.id,
       leaks: f.leaks,
@@ -272,6 +274,13 @@ export function replayScenario(
     }
   }
 
+  if (result.divergences.length > 0) {
+    const fingerprint = scenarioFingerprint(sc, config, opts.trace.matrix);
+    result.divergences.forEach((d, i) => {
+      d.signature = divergenceSignature(fingerprint, d.seq, classKeys[i]!);
+    });
+  }
+
   for (const run of runs) {
     let verdict: Verdict;
     let reason: string | undefined;
@@ -279,32 +288,67 @@ export function replayScenario(
       verdict = 'error';
       reason = opts.error ?? run.error;
     } else if (run.unsupported) verdict = 'unsupported';
-    else if (run.failures.length > 0) verdict = 'fail';
+    else if (cut !== undefined) {
+      verdict = 'inconclusive';
+      reason = cutReason(cut);
+    } else if (run.failures.length > 0) verdict = 'fail';
     else if (run.deferred > 0) {
       verdict = 'inconclusive';
       reason = `expectations decided after an integrity gap at line ${firstGapLine}`;
     } else verdict = 'pass';
     const rec: VerdictRecord = {
       type: 'verdict',
-      trace: opts.trace,
+      trace: label,
       scenario: sc.name,
       policy: run.policy.id,
       verdict,
       failed: verdict === 'fail' ? run.failures.map((f) => f.text) : [],
     };
     if (reason !== undefined) rec.reason = reason;
+    const expected = opts.expected ? expectedVerdict(opts.expected, sc.name, run.policy) : undefined;
+    if (expected !== undefined) rec.expected = expected;
     result.verdicts.push(rec);
   }
   return result;
+}
+
+/**
+ * Gaps that mean the trace ends inside the scenario (or lines of it are missing): what was read
+ * is not the whole scenario, so neither pass nor fail can be trusted (model.md "Verdicts").
+ */
+const CUT_KINDS: ReadonlySet<Gap['kind']> = new Set(['truncated-line', 'entries-mismatch', 'out-of-order']);
+
+/** Cuts that concern the whole trace, known only once it is read: see `markCut`. */
+export const TRACE_WIDE_CUTS: ReadonlySet<Gap['kind']> = new Set(['entries-mismatch', 'out-of-order']);
+
+function cutReason(g: Gap): string {
+  if (g.kind === 'truncated-line') return `the trace ends inside this scenario (line ${g.line} is cut off)`;
+  if (g.kind === 'out-of-order')
+    return `the trace is not as recorded: its timestamps go backwards at line ${g.line} (lines moved or spliced)`;
+  return `the trace is incomplete: its header's entries-in-buffer (line ${g.line}) differs from the records read`;
+}
+
+/**
+ * A trace-wide cut (the header's entry count, timestamps out of order): lines are missing or
+ * moved somewhere, so every pass or fail of the trace becomes `inconclusive`.
+ */
+export function markCut(result: ScenarioResult, gap: Gap): void {
+  for (const v of result.verdicts) {
+    if (v.verdict !== 'pass' && v.verdict !== 'fail') continue;
+    v.verdict = 'inconclusive';
+    v.failed = [];
+    v.reason = cutReason(gap);
+  }
 }
 
 function compareCall(
   sc: Scenario,
   ev: CallEvent,
   outcomes: Map<string, Outcome>,
-  opts: ScenarioReplayOptions,
+  label: string,
   seenPartitions: Set<string>,
   result: ScenarioResult,
+  classKeys: string[][],
   recording: string | null,
 ): void {
   const supported: { policy: string; outcome: Outcome }[] = [];
@@ -336,7 +380,7 @@ function compareCall(
         if (policy === recording && outcome.ret !== obs.ret) {
           result.fidelity.push({
             type: 'fidelity',
-            trace: opts.trace,
+            trace: label,
             scenario: sc.name,
             seq: ev.seq,
             line: ev.line,
@@ -356,21 +400,22 @@ function compareCall(
     .join(' | ');
   const root = !seenPartitions.has(partition);
   seenPartitions.add(partition);
-  const recordClasses = classes.map((c) => {
-    const outcome = stripWhy(c.outcome);
-    classKeys.set(outcome, c.key);
-    return { policies: c.policies, outcome, why: c.outcome.why };
-  });
-  const signature = divergenceSignature(opts.traceHash, sc.name, ev.seq, recordClasses);
+  const recordClasses = classes.map((c) => ({
+    policies: c.policies,
+    outcome: stripWhy(c.outcome),
+    why: c.outcome.why,
+  }));
+  classKeys.push(classes.map((c) => c.key));
   result.divergences.push({
     type: 'divergence',
-    trace: opts.trace,
+    trace: label,
     scenario: sc.name,
     seq: ev.seq,
     line: ev.line,
     event: ev.name,
     text: ev.text,
-    signature,
+    signature: '',
+    title: divergenceTitle(sc.name, ev.seq, ev.name, recordClasses),
     root,
     classes: recordClasses,
     unsupported,

@@ -3,14 +3,16 @@
  * are complete, so memory holds one scenario's events at a time whatever the trace size.
  */
 import { performance } from 'node:perf_hooks';
-import { isPinbenchError } from '../errors.ts';
+import { isPinbenchError, TraceError } from '../errors.ts';
 import { type IngestOptions, ingestSource } from '../ingest/index.ts';
 import type { EventRecord, TraceRecord } from '../ingest/trace-record.ts';
 import { EventStream, type RecordAdapter, type Scenario } from '../model/event-stream.ts';
 import type { TraceConfig } from '../model/events.ts';
 import type { Policy } from '../model/kernel.ts';
-import type { ScenarioResult } from './replay-scenario.ts';
-import { divergenceSignature, replayScenario } from './replay-scenario.ts';
+import { traceIdentity, traceLabel } from './divergence-identity.ts';
+import type { PolicyCallGuard, ScenarioResult } from './replay-scenario.ts';
+import { markCut, replayScenario, TRACE_WIDE_CUTS } from './replay-scenario.ts';
+import { type ExpectedVerdict, readResultBlocks } from './result-header.ts';
 import type { TraceReplayResult } from './results.ts';
 
 export interface TraceReplayOptions {
@@ -26,12 +28,13 @@ export interface TraceReplayOptions {
   ingest?: Omit<IngestOptions, 'onRecord' | 'strict'>;
   /** Adapters for real recordings, tried in order on every record. */
   adapters?: (source: string) => RecordAdapter[];
-  /** Called with each scenario's result once the trace is read (signatures final). */
+  /**
+   * Called with each scenario's result once the trace is read: a header whose entry count the
+   * records do not reach cuts every scenario, and that is known only at the end.
+   */
   onScenario?: (result: ScenarioResult) => void;
-}
-
-function matrixSuffix(matrix: string | undefined): string {
-  return matrix ? ` [${matrix}]` : '';
+  /** Watches user policies' calls (replay workers). */
+  guard?: PolicyCallGuard;
 }
 
 export async function replayTrace(
@@ -40,20 +43,37 @@ export async function replayTrace(
   opts: TraceReplayOptions,
 ): Promise<TraceReplayResult> {
   const t0 = performance.now();
-  const traceLabel = `${source}${matrixSuffix(opts.matrix)}`;
+  const identity = traceIdentity(source, opts.matrix ?? '');
   const stream = new EventStream(source, opts.configOverrides ?? {});
   const adapters = opts.adapters?.(source) ?? [];
   const scenarios: ScenarioResult[] = [];
+  // The header's `#` lines up to the first record: its `# Result` blocks say what each release
+  // is expected to give, read once when the first scenario is complete.
+  const header: string[] = [];
+  let inHeader = true;
+  let expected: ExpectedVerdict[] | undefined;
+  const expectedRows = (): ExpectedVerdict[] => {
+    if (expected === undefined) {
+      try {
+        expected = readResultBlocks(header.join('\n'));
+      } catch {
+        expected = []; // a malformed block is the corpus test's to report; replay goes on without it
+      }
+      header.length = 0;
+    }
+    return expected;
+  };
 
-  // Scenarios replay as soon as they are complete; their divergence signatures are finished once
-  // the trace's hash is known (at the end of the bytes).
+  // Scenarios replay as soon as they are complete; a divergence's identity needs nothing beyond
+  // its own scenario. Only a trace-wide cut (found at the end) can still change a verdict.
   const finish = (sc: Scenario): void => {
     const r = replayScenario(sc, policies, {
-      traceHash: '',
-      trace: traceLabel,
+      trace: identity,
       outcomes: opts.outcomes,
+      expected: expectedRows(),
       ...(opts.configOverrides ? { configOverrides: opts.configOverrides } : {}),
       ...(sc.error !== undefined ? { error: sc.error } : {}),
+      ...(opts.guard ? { guard: opts.guard } : {}),
     });
     scenarios.push(r);
   };
@@ -71,6 +91,7 @@ export async function replayTrace(
   };
 
   const onRecord = (rec: TraceRecord): void => {
+    inHeader = false;
     if (rec.kind === 'event' && adapters.length > 0) {
       for (const a of adapters) {
         const out: EventRecord[] | null = a.push(rec);
@@ -84,15 +105,33 @@ export async function replayTrace(
   };
 
   const base = {
-    trace: traceLabel,
-    matrix: opts.matrix ?? '',
+    trace: traceLabel(identity),
+    identity,
+    matrix: identity.matrix,
     integrity: [],
     scenarios,
     events: { modelEvents: 0, calls: 0, generic: {}, foreignMarkers: 0, observedReturns: 0 },
   };
   let ingest: Awaited<ReturnType<typeof ingestSource>>;
   try {
-    ingest = await ingestSource(source, { ...opts.ingest, strict: opts.strict ?? false, onRecord });
+    ingest = await ingestSource(source, {
+      ...opts.ingest,
+      strict: opts.strict ?? false,
+      onRecord,
+      onHashLine: (text) => {
+        if (inHeader) header.push(text);
+      },
+    });
+    // An empty file, or text with no trace line in it, is not a trace that passed.
+    if (ingest.records === 0) {
+      throw new TraceError(
+        'PB_TRACE_SYNTAX',
+        'no trace records (the file is empty or holds no trace lines)',
+        {
+          location: { file: source },
+        },
+      );
+    }
     for (const a of adapters) for (const r of a.end()) feed(r);
     const last = stream.end();
     if (last) finish(last);
@@ -109,11 +148,10 @@ export async function replayTrace(
       ms: performance.now() - t0,
     };
   }
-  const traceHash = `${ingest.sha256}${matrixSuffix(opts.matrix)}`;
-  for (const r of scenarios) {
-    for (const d of r.divergences) d.signature = divergenceSignature(traceHash, d.scenario, d.seq, d.classes);
-    opts.onScenario?.(r);
-  }
+  // Known only at the end: lines are missing somewhere, so no scenario's verdict can be trusted.
+  const mismatch = ingest.integrityEvents.find((r) => TRACE_WIDE_CUTS.has(r.integrity));
+  if (mismatch) for (const r of scenarios) markCut(r, { line: mismatch.line, kind: mismatch.integrity });
+  for (const r of scenarios) opts.onScenario?.(r);
   const st = stream.stats;
   return {
     ...base,

@@ -41,3 +41,19 @@ export function readResultBlocks(text: string): ExpectedVerdict[] {
   }
   return out;
 }
+
+/**
+ * What the header expects of one scenario and policy: the scenario's own block (an unnamed block
+ * stands for every scenario without one), the policy's own row, else its base release's row (a
+ * user's candidate has none of its own). Undefined where the header says nothing.
+ */
+export function expectedVerdict(
+  blocks: readonly ExpectedVerdict[],
+  scenario: string,
+  policy: { id: string; scopeRelease: string },
+): Verdict | undefined {
+  const named = blocks.filter((b) => b.scenario === scenario);
+  const rows = named.length > 0 ? named : blocks.filter((b) => b.scenario === '');
+  return (rows.find((r) => r.policy === policy.id) ?? rows.find((r) => r.policy === policy.scopeRelease))
+    ?.verdict;
+}

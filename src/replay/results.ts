@@ -46,7 +46,10 @@ export interface DivergenceRecord {
   line: number;
   event: string;
   text: string;
+  /** The divergence's identity (divergence-identity.ts): stable across policy sets and files. */
   signature: string;
+  /** A readable one-line title beside the signature: scenario, call, outcome difference. */
+  title: string;
   root: boolean;
   classes: DivergenceClass[];
   /** Policies whose release lacks the API: listed apart, never in a class. */
@@ -64,6 +67,11 @@ export interface VerdictRecord {
   failed: string[];
   /** Why the verdict is error/inconclusive, where that needs words. */
   reason?: string;
+  /**
+   * What the trace header's `# Result` block expects for this scenario and policy (a user's
+   * policy: its base release's row); absent where the header states nothing.
+   */
+  expected?: Verdict;
 }
 
 /** A release whose id matches the recording kernel and disagrees with what the kernel returned. */
@@ -102,8 +110,10 @@ export interface IntegrityEvent {
 
 /** Everything one trace's replay produced: what workers send back and the store writes. */
 export interface TraceReplayResult {
-  /** The source as given (path or URL). */
+  /** `source [matrix]`, the label records carry. */
   trace: string;
+  /** Source, short name and matrix label, as one record from replay to report. */
+  identity: import('./divergence-identity.ts').TraceIdentity;
   sha256: string;
   bytes: number;
   layout: string;

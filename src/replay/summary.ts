@@ -1,10 +1,14 @@
 /**
  * Plain-text views of replay results for the terminal: the scenario x policy verdict matrix,
  * divergence counts, the first root divergences with each class's why path, and regression
- * reports for `check`. Trace text is printed as it is (a terminal is not HTML).
+ * reports for `check`. Every field that comes from a trace or a policy module goes through
+ * escapeTerminal (`t` below): a trace must not be able to erase or fake a line of its own report.
  */
+import { EXIT, type ExitCode, exitCodeOfCode, worstExit } from '../errors.ts';
+import { escapeTerminal as t } from '../terminal-text.ts';
 import type { CheckReport } from './check.ts';
-import type { DivergenceRecord, TraceReplayResult, Verdict } from './results.ts';
+import { countFailures, failureKind, formatFailureCounts, isUnexpectedPass } from './failure-kind.ts';
+import type { DivergenceRecord, TraceReplayResult, Verdict, VerdictRecord } from './results.ts';
 
 const MARK: Record<Verdict, string> = {
   pass: '.',
@@ -13,6 +17,55 @@ const MARK: Record<Verdict, string> = {
   unsupported: '-',
   error: 'E',
 };
+
+/** One cell: the verdict, told apart from what the header expects where that matters. */
+function mark(v: { verdict: Verdict; expected?: Verdict | undefined } | undefined): string {
+  if (!v) return ' ';
+  if (failureKind(v) === 'known') return 'f';
+  if (isUnexpectedPass(v)) return '!';
+  return MARK[v.verdict];
+}
+
+const LEGEND = [
+  '. pass',
+  'f fail, known (the header expects it)',
+  'F fail, unexpected',
+  '! pass, header expects fail',
+  '? inconclusive',
+  '- unsupported',
+  'E error',
+];
+
+/**
+ * The verdict matrix with the release names written down above their columns (no numbered
+ * header to decode) and the legend beside it.
+ */
+export function formatMatrix(
+  rows: readonly { name: string; verdicts: ReadonlyMap<string, { verdict: Verdict; expected?: Verdict }> }[],
+  ids: readonly string[],
+): string[] {
+  const width = Math.min(60, Math.max(8, ...rows.map((r) => r.name.length)) + 2);
+  // A user's module names its own id: escaped like any other untrusted text.
+  const shown = ids.map((id) => t(id));
+  const tall = Math.max(0, ...shown.map((id) => id.length));
+  const out: string[] = [];
+  for (let i = 0; i < tall; i++) {
+    // Names bottom-aligned, one character per line, so every column reads top-down.
+    const left = i === tall - 1 ? 'scenario' : '';
+    out.push(`${left.padEnd(width)}${shown.map((id) => id.padStart(tall)[i]).join(' ')}`.trimEnd());
+  }
+  for (const r of rows) {
+    const name = r.name.length > width - 2 ? `${r.name.slice(0, width - 3)}…` : r.name;
+    out.push(`${name.padEnd(width)}${ids.map((id) => mark(r.verdicts.get(id))).join(' ')}`);
+  }
+  // The legend beside the matrix: on the right of its first lines.
+  const col = Math.max(...out.map((l) => l.length)) + 4;
+  LEGEND.forEach((l, i) => {
+    if (i < out.length) out[i] = `${out[i]!.padEnd(col)}${l}`;
+    else out.push(`${''.padEnd(col)}${l}`);
+  });
+  return out;
+}
 
 function describeRet(o: {
   ret: unknown;
@@ -32,13 +85,13 @@ function describeRet(o: {
 
 export function formatDivergence(d: DivergenceRecord, indent = '  '): string {
   const lines = [
-    `${indent}${d.trace}:${d.line} ${d.scenario} #${d.seq} ${d.event}${d.root ? '' : ' (cascade)'}  [${d.signature}]`,
+    `${indent}${t(d.trace)}:${d.line} ${t(d.scenario)} #${d.seq} ${t(d.event)}${d.root ? '' : ' (cascade)'}  [${d.signature}]`,
   ];
   for (const c of d.classes) {
-    lines.push(`${indent}  {${c.policies.join(',')}}: ${describeRet(c.outcome)}`);
-    for (const w of c.why) lines.push(`${indent}      ${w}`);
+    lines.push(`${indent}  {${t(c.policies.join(','))}}: ${t(describeRet(c.outcome))}`);
+    for (const w of c.why) lines.push(`${indent}      ${t(w)}`);
   }
-  if (d.unsupported.length) lines.push(`${indent}  unsupported: ${d.unsupported.join(',')}`);
+  if (d.unsupported.length) lines.push(`${indent}  unsupported: ${t(d.unsupported.join(','))}`);
   return lines.join('\n');
 }
 
@@ -51,80 +104,73 @@ export interface SummaryOptions {
 export function formatSummary(results: readonly TraceReplayResult[], opts: SummaryOptions): string {
   const out: string[] = [];
   const ids = opts.policies;
-  const rows: { name: string; verdicts: Map<string, Verdict> }[] = [];
+  const rows: { name: string; verdicts: Map<string, VerdictRecord> }[] = [];
   let divergences = 0;
   let roots = 0;
   let calls = 0;
   const totals: Record<Verdict, number> = { pass: 0, fail: 0, inconclusive: 0, unsupported: 0, error: 0 };
   const errors: string[] = [];
-  for (const t of results) {
-    if (t.error) errors.push(t.error.message);
-    for (const s of t.scenarios) {
+  for (const t_ of results) {
+    if (t_.error) errors.push(t_.error.message);
+    for (const s of t_.scenarios) {
       calls += s.calls;
       divergences += s.divergences.length;
       roots += s.divergences.filter((d) => d.root).length;
-      const verdicts = new Map<string, Verdict>();
+      const verdicts = new Map<string, VerdictRecord>();
       for (const v of s.verdicts) {
-        verdicts.set(v.policy, v.verdict);
+        verdicts.set(v.policy, v);
         totals[v.verdict]++;
       }
-      rows.push({ name: `${t.trace.replace(/^.*\//, '')} ${s.scenario}`, verdicts });
+      rows.push({ name: t(`${t_.trace.replace(/^.*\//, '')} ${s.scenario}`), verdicts });
     }
   }
   out.push(
     `${results.length} trace(s), ${rows.length} scenario(s), ${ids.length} polic${ids.length === 1 ? 'y' : 'ies'}, ${calls} call(s)`,
   );
+  const failures = countFailures(results.flatMap((t) => t.scenarios.flatMap((s) => s.verdicts)));
   out.push(
     `verdicts: ${totals.pass} pass, ${totals.fail} fail, ${totals.inconclusive} inconclusive, ${totals.unsupported} unsupported, ${totals.error} error`,
   );
+  out.push(formatFailureCounts(failures));
   out.push(`divergences: ${divergences} (${roots} root)`);
   if (rows.length) {
-    const width = Math.min(60, Math.max(...rows.map((r) => r.name.length)) + 2);
     out.push('');
-    out.push(
-      `${'scenario'.padEnd(width)}verdict per policy (. pass, F fail, ? inconclusive, - unsupported, E error)`,
-    );
-    // Policy ids as a vertical header would be unreadable; number them and give a legend.
-    out.push(`${''.padEnd(width)}${ids.map((_, i) => String(i % 10)).join('')}`);
-    for (const r of rows) {
-      const name = r.name.length > width - 2 ? `${r.name.slice(0, width - 3)}…` : r.name;
-      out.push(`${name.padEnd(width)}${ids.map((id) => MARK[r.verdicts.get(id) ?? 'error']).join('')}`);
-    }
-    out.push('');
-    out.push(`policies: ${ids.map((id, i) => `${i % 10}=${id}`).join(' ')}`);
+    out.push(...formatMatrix(rows, ids));
   }
-  const failed = results.flatMap((t) =>
-    t.scenarios.flatMap((s) => s.verdicts.filter((v) => v.verdict === 'fail')),
+  const failed = results.flatMap((tr) =>
+    tr.scenarios.flatMap((s) => s.verdicts.filter((v) => v.verdict === 'fail')),
   );
   if (failed.length) {
     out.push('');
-    out.push('failed expectations:');
-    for (const v of failed.slice(0, 40)) out.push(`  ${v.scenario} ${v.policy}: ${v.failed.join('; ')}`);
+    out.push('failed expectations (unexpected first):');
+    failed.sort((a, b) => Number(failureKind(a) === 'known') - Number(failureKind(b) === 'known'));
+    for (const v of failed.slice(0, 40))
+      out.push(`  ${failureKind(v)} ${t(v.scenario)} ${t(v.policy)}: ${t(v.failed.join('; '))}`);
     if (failed.length > 40) out.push(`  ... ${failed.length - 40} more`);
   }
   // An invalid scenario gives every policy the same `error` with the same reason: say it once.
   const invalid = new Map<string, string>();
-  for (const t of results) {
-    for (const s of t.scenarios) {
+  for (const tr of results) {
+    for (const s of tr.scenarios) {
       for (const v of s.verdicts)
-        if (v.verdict === 'error' && v.reason) invalid.set(`${t.trace} ${s.scenario}`, v.reason);
+        if (v.verdict === 'error' && v.reason) invalid.set(`${tr.trace} ${s.scenario}`, v.reason);
     }
   }
   if (invalid.size) {
     out.push('');
     out.push('scenarios with errors:');
-    for (const [where, reason] of invalid) out.push(`  ${where}: ${reason}`);
+    for (const [where, reason] of invalid) out.push(`  ${t(where)}: ${t(reason)}`);
   }
-  const fidelity = results.flatMap((t) => t.scenarios.flatMap((s) => s.fidelity));
+  const fidelity = results.flatMap((tr) => tr.scenarios.flatMap((s) => s.fidelity));
   if (fidelity.length) {
     out.push('');
     out.push('fidelity failures (the release of the recording kernel disagrees with what it returned):');
     for (const f of fidelity)
       out.push(
-        `  ${f.trace}:${f.line} ${f.scenario} ${f.event}: ${f.policy} ret=${f.ret}, kernel ret=${f.observed}`,
+        `  ${t(f.trace)}:${f.line} ${t(f.scenario)} ${t(f.event)}: ${t(f.policy)} ret=${t(String(f.ret))}, kernel ret=${t(String(f.observed))}`,
       );
   }
-  const rootDivs = results.flatMap((t) => t.scenarios.flatMap((s) => s.divergences.filter((d) => d.root)));
+  const rootDivs = results.flatMap((tr) => tr.scenarios.flatMap((s) => s.divergences.filter((d) => d.root)));
   const max = opts.maxDivergences ?? 10;
   if (rootDivs.length) {
     out.push('');
@@ -134,38 +180,83 @@ export function formatSummary(results: readonly TraceReplayResult[], opts: Summa
   if (errors.length) {
     out.push('');
     out.push('traces that could not be replayed:');
-    for (const e of errors) out.push(`  ${e}`);
+    for (const e of errors) out.push(`  ${t(e)}`);
   }
   return `${out.join('\n')}\n`;
 }
 
-export function formatCheck(report: CheckReport): string {
+export function formatCheck(report: CheckReport, extra: { sameTable?: boolean } = {}): string {
   const out: string[] = [];
-  out.push(
-    `check: candidate ${report.candidate} against baseline ${report.baseline} over ${report.scenarios} scenario(s)`,
-  );
+  out.push(...checkHeadline(report));
+  if (extra.sameTable) {
+    out.push(
+      `note: ${t(report.candidate)}'s kernel table is ${t(report.baseline)}'s, function for function: the candidate changes nothing the replay runs`,
+    );
+  }
   for (const r of report.regressions) {
     out.push('');
     out.push(
-      `REGRESSION ${r.scenario} (${r.trace}): baseline ${r.baseline}, candidate ${r.candidate}${r.kind === 'uncovered-divergence' ? ' (divergence no expectation covers)' : ''}`,
+      `REGRESSION ${t(r.scenario)} (${t(r.trace)}): baseline ${r.baseline}, candidate ${r.candidate}${r.kind === 'uncovered-divergence' ? ' (divergence no expectation covers)' : ''}`,
     );
-    for (const f of r.failed) out.push(`  failed: ${f}`);
+    for (const f of r.failed) out.push(`  failed: ${t(f)}`);
     if (r.divergence) out.push(formatDivergence(r.divergence, '  '));
   }
+  if (report.fixes.length) out.push('');
   for (const f of report.fixes)
-    out.push(`fixed: ${f.scenario} (${f.trace}): baseline ${f.baseline}, candidate ${f.candidate}`);
+    out.push(`fixed: ${t(f.scenario)} (${t(f.trace)}): baseline ${f.baseline}, candidate ${f.candidate}`);
+  if (report.errors.length) {
+    out.push('');
+    out.push('errors (bad input or a policy that threw; neither a regression nor a fix):');
+    for (const e of report.errors)
+      out.push(`  ${t(e.scenario)} (${t(e.trace)}) ${t(e.policy)}: ${t(e.reason)}`);
+  }
   out.push('');
-  out.push(
-    report.regressions.length
-      ? `${report.regressions.length} regression(s)`
-      : `no regressions${report.fixes.length ? ` (${report.fixes.length} fix(es))` : ''}`,
-  );
+  out.push(checkVerdictLine(report));
   return `${out.join('\n')}\n`;
 }
 
-/** A trace that could not be read or a scenario that is invalid: the command exits 2. */
-export function hasInputErrors(results: readonly TraceReplayResult[]): boolean {
-  return results.some(
-    (t) => t.error || t.scenarios.some((s) => s.verdicts.some((v) => v.verdict === 'error')),
+/** The check's headline: who against whom, over what, and what came out. */
+export function checkHeadline(report: CheckReport): string[] {
+  return [
+    `check: candidate ${report.candidate} against baseline ${report.baseline}`,
+    `  ${report.scenarios} scenario(s) run: ${report.regressions.length} regression(s), ${report.fixes.length} fix(es), ${report.unchanged} unchanged, ${report.errors.length} error(s), ${report.inconclusive} inconclusive`,
+  ];
+}
+
+/** The last line: the outcome and what the exit code will say. */
+export function checkVerdictLine(report: CheckReport): string {
+  if (report.errors.length)
+    return `exit 2: ${report.errors.length} scenario(s) could not be judged (bad input or a policy that threw)${report.regressions.length ? `; also ${report.regressions.length} regression(s)` : ''}`;
+  if (report.regressions.length)
+    return `exit 1: ${report.regressions.length} regression(s): scenarios ${report.baseline} passes and ${report.candidate} fails`;
+  if (report.scenarios === 0) return 'exit 0: no scenarios were run, so nothing was checked';
+  return `exit 0: no regressions${report.fixes.length ? ` (${report.fixes.length} fix(es))` : ''}`;
+}
+
+/**
+ * The exit code replay results give (before any failures the command counts itself): a trace the
+ * environment kept from being read is 3, bad input (a trace that could not be read, a scenario
+ * with verdict `error`) is 2. `inconclusive` never changes it.
+ */
+export function replayExitCode(results: readonly TraceReplayResult[]): ExitCode {
+  const codes: ExitCode[] = [];
+  for (const tr of results) {
+    if (tr.error) codes.push(exitCodeOfCode(tr.error.code));
+    if (tr.scenarios.some((s) => s.verdicts.some((v) => v.verdict === 'error'))) codes.push(EXIT.badInput);
+  }
+  return worstExit(...codes);
+}
+
+/** Failures the trace headers do not expect: `run` exits 1 on them. */
+export function unexpectedFailures(results: readonly TraceReplayResult[]): number {
+  return countFailures(results.flatMap((tr) => tr.scenarios.flatMap((s) => s.verdicts))).unexpected;
+}
+
+/** `check`: regressions are 1, but bad input (an error on either side) or the environment wins. */
+export function checkExitCode(report: CheckReport, results: readonly TraceReplayResult[]): ExitCode {
+  return worstExit(
+    replayExitCode(results),
+    report.errors.length > 0 ? EXIT.badInput : EXIT.ok,
+    report.regressions.length > 0 ? EXIT.failures : EXIT.ok,
   );
 }

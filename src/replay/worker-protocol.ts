@@ -14,8 +14,29 @@ export interface ReplayJob {
   matrix?: string;
   /** Use the real-recording adapters (io_uring case markers, kprobe trails). */
   adapters: boolean;
+  /** Budget of each user policy's own code per scenario (ms). */
+  policyTimeoutMs: number;
+  /** User policies not to run in scenarios `from..to` (ordinals in the trace): they overran before. */
+  skip: SkippedPolicy[];
+}
+
+export interface SkippedPolicy {
+  /** Index in the resolved policy list. */
+  policy: number;
+  from: number;
+  to: number;
+  /** Why, after the policy id: `exceeded 5000 ms ...`. */
+  reason: string;
 }
 
 export type WorkerReply =
   | { id: number; ok: true; result: TraceReplayResult }
   | { id: number; ok: false; error: { code: string; message: string; stack?: string } };
+
+/**
+ * The slots of the Int32Array a worker shares with the main thread's watchdog: what the worker
+ * is running (0 our code, -1 loading user modules, i+1 user policy i), a counter that moves on
+ * every entry into user code, and the ordinal of the scenario being replayed.
+ */
+export const WATCH = { state: 0, seq: 1, scenario: 2, length: 3 } as const;
+export const LOADING = -1;

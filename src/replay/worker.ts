@@ -1,31 +1,93 @@
 /**
  * A replay worker thread: resolves the policies once per policy list (user modules are imported
  * here too, so every thread runs the user's code), then replays whole traces on request.
+ *
+ * The user's code is watched: the worker writes into memory shared with the main thread what it
+ * is running (WATCH in worker-protocol.ts), so the main thread's watchdog can stop a module that
+ * never returns (it terminates this thread and replays the trace again without that policy for
+ * that scenario). A call that returns but overruns the scenario's budget, returns a bad value or
+ * changes the shared prototypes makes that policy `error` for the scenario here.
  */
-import { parentPort } from 'node:worker_threads';
-import { isPinbenchError } from '../errors.ts';
+import { performance } from 'node:perf_hooks';
+import { parentPort, workerData } from 'node:worker_threads';
+import { isPinbenchError, PolicyError } from '../errors.ts';
 import type { Policy } from '../model/kernel.ts';
 import { defaultAdapters } from './adapters.ts';
 import { resolvePolicies } from './load-policies.ts';
+import { restorePrototypes, snapshotPrototypes } from './policy-guard.ts';
+import type { PolicyCallGuard } from './replay-scenario.ts';
 import { replayTrace } from './replay-trace.ts';
-import type { ReplayJob, WorkerReply } from './worker-protocol.ts';
+import { LOADING, type ReplayJob, WATCH, type WorkerReply } from './worker-protocol.ts';
 
+const watch = new Int32Array((workerData as { watch: SharedArrayBuffer }).watch);
+// Taken before any user module is imported.
+const prototypes = snapshotPrototypes();
 const policyCache = new Map<string, Promise<Policy[]>>();
+
+function enter(state: number): void {
+  Atomics.store(watch, WATCH.state, state);
+  Atomics.add(watch, WATCH.seq, 1);
+}
+
+function guardFor(job: ReplayJob, policies: readonly Policy[]): PolicyCallGuard {
+  let scenario = -1;
+  const spent = new Map<number, number>();
+  return {
+    beginScenario() {
+      scenario++;
+      Atomics.store(watch, WATCH.scenario, scenario);
+      spent.clear();
+      const skipped = new Map<number, string>();
+      for (const s of job.skip) {
+        if (scenario >= s.from && scenario <= s.to)
+          skipped.set(s.policy, `${policies[s.policy]?.id ?? `policy ${s.policy}`} ${s.reason}`);
+      }
+      return skipped.size ? skipped : undefined;
+    },
+    call(index, fn) {
+      enter(index + 1);
+      const t0 = performance.now();
+      try {
+        return fn();
+      } finally {
+        Atomics.store(watch, WATCH.state, 0);
+        const total = (spent.get(index) ?? 0) + performance.now() - t0;
+        spent.set(index, total);
+        const changes = restorePrototypes(prototypes);
+        // Thrown from `finally`, these replace the call's result: the policy errs for the scenario.
+        if (changes.length)
+          // biome-ignore lint/correctness/noUnsafeFinally: the call's result must not be used
+          throw new PolicyError('PB_POLICY', `changed shared prototypes (${changes.join(', ')}); restored`);
+        if (total > job.policyTimeoutMs)
+          // biome-ignore lint/correctness/noUnsafeFinally: the call's result must not be used
+          throw new PolicyError(
+            'PB_POLICY',
+            `exceeded ${job.policyTimeoutMs} ms in this scenario (--policy-timeout-ms)`,
+          );
+      }
+    },
+  };
+}
 
 async function run(job: ReplayJob): Promise<WorkerReply> {
   try {
     const key = `${job.cwd}\0${job.policySpecs.join('\0')}`;
     let policies = policyCache.get(key);
     if (!policies) {
-      policies = resolvePolicies(job.policySpecs, job.cwd);
+      enter(LOADING);
+      policies = resolvePolicies(job.policySpecs, job.cwd).finally(() =>
+        Atomics.store(watch, WATCH.state, 0),
+      );
       policyCache.set(key, policies);
     }
-    const result = await replayTrace(job.source, await policies, {
+    const resolved = await policies;
+    const result = await replayTrace(job.source, resolved, {
       outcomes: job.outcomes,
       strict: job.strict,
       ...(job.configOverrides ? { configOverrides: job.configOverrides } : {}),
       ...(job.matrix ? { matrix: job.matrix } : {}),
       ...(job.adapters ? { adapters: defaultAdapters } : {}),
+      ...(resolved.some((p) => p.source !== undefined) ? { guard: guardFor(job, resolved) } : {}),
     });
     return { id: job.id, ok: true, result };
   } catch (e) {
@@ -35,8 +97,8 @@ async function run(job: ReplayJob): Promise<WorkerReply> {
       ok: false,
       error: {
         code: isPinbenchError(e) ? e.code : 'PB_INTERNAL',
-        message: err.message,
-        ...(err.stack ? { stack: err.stack } : {}),
+        message: err?.message ?? String(e),
+        ...(err?.stack ? { stack: err.stack } : {}),
       },
     };
   }

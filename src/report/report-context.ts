@@ -4,6 +4,7 @@
  * integrity events, what changed since the previous complete run, and triage. Divergences are
  * not here: they are streamed page by page (a run may have 100k of them).
  */
+import { countFailures, type FailureCounts } from '../replay/failure-kind.ts';
 import type { Verdict } from '../replay/results.ts';
 import { type ReportScenario, reportReads } from '../store/report-queries.ts';
 import type {
@@ -24,6 +25,8 @@ export interface ScenarioRow extends ReportScenario {
   /** Failed assertions per policy, in `policyIds` order. */
   failed: string[][];
   reasons: (string | null)[];
+  /** What the trace header expects per policy, in `policyIds` order (null: it states nothing). */
+  expected: (Verdict | null)[];
 }
 
 export interface ReportContext {
@@ -49,6 +52,8 @@ export interface ReportContext {
   families: FamilyResolver;
   /** The first root divergences, for summaries. */
   firstRoots: StoredDivergence[];
+  /** Failures split by what the trace headers expect (known / unexpected). */
+  failures: FailureCounts;
 }
 
 function placeholderPolicy(id: string, ord: number): PolicyInfo {
@@ -110,6 +115,7 @@ export async function loadReportContext(
       verdicts: policyIds.map(() => null),
       failed: policyIds.map(() => []),
       reasons: policyIds.map(() => null),
+      expected: policyIds.map(() => null),
     };
     byKey.set(`${s.traceId}\0${s.matrix}\0${s.sidx}`, row);
     return row;
@@ -121,6 +127,7 @@ export async function loadReportContext(
     row.verdicts[i] = v.verdict;
     row.failed[i] = v.failed;
     row.reasons[i] = v.reason;
+    row.expected[i] = v.expected;
   }
   const vectors = new Map(policyIds.map((id, i) => [id, scenarios.map((s) => s.verdicts[i] ?? null)]));
   const groups = groupByVerdicts(policyIds, vectors);
@@ -157,6 +164,7 @@ export async function loadReportContext(
     triage,
     families: new FamilyResolver(policies),
     firstRoots,
+    failures: countFailures(verdicts),
   };
 }
 

@@ -3,12 +3,13 @@
  * (reports/<run-id>/ plus reports/latest/), `pinbench report` either of them.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { IoError, isPinbenchError } from '../errors.ts';
 import type { Store } from '../store/store.ts';
 import { html } from './html.ts';
 import { REPORT_CSP } from './pages/page-layout.ts';
+import { prepareLatestDir } from './report-dir-safety.ts';
 import { REPORT_MARKER, SUMMARY_PATH } from './report-paths.ts';
 import { type RunReportersOptions, runReporters } from './reporter.ts';
 import { HtmlReporter, type HtmlReportResult } from './reporters/html-reporter.ts';
@@ -66,7 +67,7 @@ export async function writeRunReport(
 /** Points `<reportsDir>/latest/` at run `runId`'s report (written atomically). */
 export async function writeLatestRedirect(reportsDir: string, runId: number): Promise<string> {
   const dir = join(reportsDir, 'latest');
-  await mkdir(dir, { recursive: true });
+  await prepareLatestDir(dir);
   const target = `../${runId}/${SUMMARY_PATH}`;
   const page = html`<!doctype html>
 <html lang="en">

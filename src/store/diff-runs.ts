@@ -1,15 +1,19 @@
 /**
- * What changed between two runs: divergences by signature (new in B, fixed since A, unchanged)
- * and verdicts by (trace content, matrix, scenario, policy). Traces are matched by content, so a
- * trace that moved keeps its history; a signature already hashes trace content, scenario, call
- * and the outcome classes.
+ * What changed between two runs: divergences by identity (signature: new in B, gone since A,
+ * still there) and verdicts by (trace content, matrix, scenario, policy). A signature hashes the
+ * configuration, the scenario's own events, the call and the set of class outcomes (see
+ * replay/divergence-identity.ts), so a policy added to B whose outcome matches an existing class
+ * leaves that divergence unchanged, and a trace that moved or was edited elsewhere keeps it.
  */
 import { type Kysely, sql } from 'kysely';
-import type { Verdict } from '../replay/results.ts';
+import { divergenceTitle } from '../replay/divergence-identity.ts';
+import type { DivergenceClass, Verdict } from '../replay/results.ts';
 import type { StoreSchema } from './store-schema.ts';
 
 export interface DivergenceSummary {
   signature: string;
+  /** Scenario, call and the outcome difference in one line. */
+  title: string;
   trace: string;
   matrix: string;
   scenario: string;
@@ -57,10 +61,11 @@ async function signatures(
     seq: number;
     line: number;
     event: string;
+    title: string | null;
     root: boolean;
-    classes: { policies: string[] }[];
+    classes: DivergenceClass[];
   }>`
-    select distinct on (d.signature) d.signature, rt.source, d.matrix, s.name, d.seq, d.line, d.event, d.root, d.classes
+    select distinct on (d.signature) d.signature, d.title, rt.source, d.matrix, s.name, d.seq, d.line, d.event, d.root, d.classes
     from divergences d
     join run_traces rt on rt.run_id = d.run_id and rt.trace_id = d.trace_id and rt.matrix = d.matrix
     join scenarios s on s.run_id = d.run_id and s.trace_id = d.trace_id and s.matrix = d.matrix and s.sidx = d.sidx
@@ -71,6 +76,7 @@ async function signatures(
   return rows.rows
     .map((r) => ({
       signature: r.signature,
+      title: r.title ?? divergenceTitle(r.name, r.seq, r.event, r.classes),
       trace: r.source,
       matrix: r.matrix,
       scenario: r.name,

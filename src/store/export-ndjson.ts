@@ -6,6 +6,7 @@
  * adds a `matrix` key. Outcome records are included only when asked for and stored.
  */
 import type { Kysely } from 'kysely';
+import { divergenceTitle } from '../replay/divergence-identity.ts';
 import type {
   DivergenceRecord,
   FinalRecord,
@@ -123,6 +124,8 @@ export async function exportNdjson(
             event: d.event,
             text: d.text,
             signature: d.signature,
+            title:
+              d.title ?? divergenceTitle(sc.name, d.seq, d.event, d.classes as DivergenceRecord['classes']),
             root: d.root,
             classes: d.classes as DivergenceRecord['classes'],
             unsupported: d.unsupported,
@@ -161,6 +164,7 @@ export async function exportNdjson(
           failed: v.failed,
         };
         if (v.reason !== null) rec.reason = v.reason;
+        if (v.expected !== null) rec.expected = v.expected as Verdict;
         emit({ ...rec, ...v.extra });
       }
     }

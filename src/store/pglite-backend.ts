@@ -71,7 +71,7 @@ export class PgliteBackend implements StoreBackend {
       const fresh = entries.length === 0;
       if (!fresh && !entries.includes('PG_VERSION')) {
         throw new StoreError(
-          'PB_STORE',
+          'PB_USAGE',
           `${dir} exists and is not a pinbench database (no PG_VERSION in it): ` +
             'give --db a new or empty directory, or the directory of an existing pinbench database',
         );

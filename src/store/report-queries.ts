@@ -32,6 +32,8 @@ export interface ReportVerdict {
   verdict: Verdict;
   failed: string[];
   reason: string | null;
+  /** What the trace header expects (null: it states nothing, or a run stored before it was kept). */
+  expected: Verdict | null;
 }
 
 /** The run's scenarios in (trace, matrix, sidx) order, with divergence and root counts. */
@@ -77,7 +79,7 @@ export async function reportVerdicts(db: Kysely<StoreSchema>, runId: number): Pr
   const rows = await db
     .selectFrom('scenario_results')
     .where('run_id', '=', runId)
-    .select(['trace_id', 'matrix', 'sidx', 'policy', 'verdict', 'failed', 'reason'])
+    .select(['trace_id', 'matrix', 'sidx', 'policy', 'verdict', 'failed', 'reason', 'expected'])
     .orderBy('trace_id')
     .orderBy('matrix')
     .orderBy('sidx')
@@ -91,6 +93,7 @@ export async function reportVerdicts(db: Kysely<StoreSchema>, runId: number): Pr
     verdict: r.verdict as Verdict,
     failed: r.failed,
     reason: r.reason,
+    expected: r.expected as Verdict | null,
   }));
 }
 

@@ -5,6 +5,7 @@
  */
 import { type Kysely, sql } from 'kysely';
 import { StoreError } from '../errors.ts';
+import { divergenceTitle } from '../replay/divergence-identity.ts';
 import type { DivergenceRecord, FinalRecord, Verdict, VerdictRecord } from '../replay/results.ts';
 import type { StoreSchema } from './store-schema.ts';
 
@@ -239,6 +240,7 @@ export async function scenarioVerdicts(
       'v.verdict',
       'v.failed',
       'v.reason',
+      'v.expected',
       'v.extra',
       'rt.source',
       't.sha256',
@@ -276,6 +278,7 @@ export async function scenarioVerdicts(
         failed: r.failed,
       };
       if (r.reason !== null) rec.reason = r.reason;
+      if (r.expected !== null) rec.expected = r.expected as Verdict;
       return { ...rec, ...r.extra, matrix: r.matrix, sha256: r.sha256 };
     }),
     next: more && last ? encodeCursor([last.trace_id, last.matrix, last.sidx, last.pord]) : null,
@@ -306,6 +309,7 @@ function divergenceQuery(db: Kysely<StoreSchema>) {
       'd.sidx',
       'd.seq',
       'd.signature',
+      'd.title',
       'd.line',
       'd.event',
       'd.text',
@@ -333,6 +337,7 @@ export function toDivergence(r: DivergenceRow): StoredDivergence {
     event: r.event,
     text: r.text,
     signature: r.signature,
+    title: r.title ?? divergenceTitle(r.name, r.seq, r.event, r.classes as DivergenceRecord['classes']),
     root: r.root,
     classes: r.classes as DivergenceRecord['classes'],
     unsupported: r.unsupported,

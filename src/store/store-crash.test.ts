@@ -18,7 +18,8 @@ import type { TraceReplayResult } from '../replay/results.ts';
 import type { Store } from './store.ts';
 
 const TRACES = 40;
-const ROUNDS = 8;
+// Few rounds by default (every kill variant below comes up once in 4); a soak run sets more.
+const ROUNDS = Number(process.env.PINBENCH_CRASH_ROUNDS ?? 4);
 
 /** Rows a trace's result puts in each per-trace table. */
 function rowsOf(r: TraceReplayResult) {

@@ -3,6 +3,7 @@
  * under the working directory. A directory is an embedded PGlite database; a `postgres://` or
  * `postgresql://` URL is a PostgreSQL server.
  */
+import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { StoreError } from '../errors.ts';
 
@@ -42,16 +43,24 @@ export function resolveStoreLocation(input: StoreLocationInput = {}): StoreLocat
     try {
       new URL(given);
     } catch {
-      throw new StoreError('PB_STORE', `--db: '${redactUrl(given)}' is not a valid PostgreSQL URL`);
+      throw new StoreError('PB_USAGE', `--db: '${redactUrl(given)}' is not a valid PostgreSQL URL`);
     }
     return { kind: 'postgres', url: given, display: redactUrl(given) };
   }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(given)) {
     throw new StoreError(
-      'PB_STORE',
+      'PB_USAGE',
       `--db: '${redactUrl(given)}' is neither a directory nor a postgres:// URL (PostgreSQL is the only server pinbench supports)`,
     );
   }
   const dir = resolve(cwd, given);
+  // A wrong argument, not a failing environment: say so before anything tries to open it.
+  const st = statSync(dir, { throwIfNoEntry: false });
+  if (st !== undefined && !st.isDirectory()) {
+    throw new StoreError(
+      'PB_USAGE',
+      `--db: ${dir} is a file, not a database directory: give a new or empty directory, the directory of a pinbench database, or a postgres:// URL`,
+    );
+  }
   return { kind: 'pglite', dir, display: dir };
 }

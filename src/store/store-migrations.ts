@@ -15,6 +15,7 @@
 import { type Kysely, sql } from 'kysely';
 import { type Migration, Migrator } from 'kysely/migration';
 import { StoreError } from '../errors.ts';
+import { divergenceTitleMigration } from './divergence-title-migration.ts';
 import { runShardsMigration } from './run-shards-migration.ts';
 
 export const MIGRATION_TABLE = 'pinbench_migration';
@@ -203,6 +204,7 @@ const m0001: Migration = {
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001_results_store': m0001,
   '0002_run_shards': runShardsMigration,
+  '0003_divergence_title_expected': divergenceTitleMigration,
 };
 
 /** Names recorded in the database, or [] when it has never been migrated. */

@@ -113,6 +113,8 @@ export interface ScenarioResultsTable extends ScenarioKey {
   verdict: string;
   failed: Json<string[]>;
   reason: string | null;
+  /** The verdict the trace header expects; null where it states none, and before migration 0003. */
+  expected: string | null;
   extra: Extra;
 }
 
@@ -133,6 +135,8 @@ export interface FinalsTable extends ScenarioKey {
 export interface DivergencesTable extends ScenarioKey {
   seq: number;
   signature: string;
+  /** Null in rows stored before migration 0003. */
+  title: string | null;
   line: number;
   event: string;
   text: string;

@@ -115,6 +115,7 @@ export async function writeTraceResult(
       ['verdict', 'text'],
       ['failed', 'json'],
       ['reason', 'text'],
+      ['expected', 'text'],
       ['extra', 'json'],
     ] as const);
     const finals = new RecordsetBatch('finals', [
@@ -154,8 +155,8 @@ export async function writeTraceResult(
       scenarios.push(...key(sidx), sc.scenario, sc.calls, sc.coverage);
       // Policy order as the replay listed them, for exports in the same order.
       sc.verdicts.forEach((v, pord) => {
-        const { type: _t, trace: _tr, scenario: _s, policy, verdict, failed, reason, ...extra } = v;
-        verdicts.push(...key(sidx), policy, pord, verdict, failed, reason, extraOf(extra));
+        const { type: _t, trace: _tr, scenario: _s, policy, verdict, failed, reason, expected, ...extra } = v;
+        verdicts.push(...key(sidx), policy, pord, verdict, failed, reason, expected, extraOf(extra));
       });
       const pords = new Map(sc.verdicts.map((v, i) => [v.policy, i]));
       for (const f of sc.finals) {
@@ -209,6 +210,7 @@ export function divergenceBatch() {
     ...SCENARIO_KEY,
     ['seq', 'int4'],
     ['signature', 'text'],
+    ['title', 'text'],
     ['line', 'int4'],
     ['event', 'text'],
     ['text', 'text'],
@@ -230,7 +232,33 @@ export function pushDivergence(
   key: readonly [number, number, string, number],
   d: TraceReplayResult['scenarios'][number]['divergences'][number],
 ): void {
-  const { type: _t, trace: _tr, scenario: _s, seq, signature, line, event, text, root, classes, ...rest } = d;
+  const {
+    type: _t,
+    trace: _tr,
+    scenario: _s,
+    seq,
+    signature,
+    title,
+    line,
+    event,
+    text,
+    root,
+    classes,
+    ...rest
+  } = d;
   const { unsupported, context, ...extra } = rest;
-  batch.push(...key, seq, signature, line, event, text, root, classes, unsupported, context, extraOf(extra));
+  batch.push(
+    ...key,
+    seq,
+    signature,
+    title,
+    line,
+    event,
+    text,
+    root,
+    classes,
+    unsupported,
+    context,
+    extraOf(extra),
+  );
 }

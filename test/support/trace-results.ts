@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto';
 import type { Kernel, Policy } from '../../src/model/kernel.ts';
 import type { Outcome } from '../../src/model/outcome.ts';
+import { divergenceTitle, traceIdentity } from '../../src/replay/divergence-identity.ts';
 import type { ScenarioResult } from '../../src/replay/replay-scenario.ts';
 import type {
   DivergenceRecord,
@@ -159,6 +160,7 @@ export function makeTraceResult(opts: FixtureOptions): TraceReplayResult {
             String(seq),
             ...classes.map((c) => `${c.policies.join(',')}=${JSON.stringify(c.outcome)}`),
           ]),
+          title: divergenceTitle(name, seq, event, classes),
           root: !seen.has(partition),
           classes,
           unsupported: s === 2 ? ['v5.19'] : [],
@@ -232,6 +234,7 @@ export function makeTraceResult(opts: FixtureOptions): TraceReplayResult {
   const nInt = opts.integrity ?? 1;
   const result: TraceReplayResult = {
     trace: opts.trace,
+    identity: traceIdentity(opts.trace, opts.matrix ?? ''),
     sha256: opts.error ? '' : hash,
     bytes: opts.error ? 0 : 4096 + content.length,
     layout: opts.error ? '' : 'tracefs',

@@ -1,11 +1,24 @@
 /** `pinbench accept`: triage: accept a divergence signature with a note (until a policy involved changes). */
+import { releaseKey } from '../../../policies/releases.ts';
 import { UsageError } from '../../errors.ts';
 import type { TriageEntry } from '../../store/store.ts';
 import { bool, type Command, str } from '../command.ts';
 import { DB_OPTION, withStore } from './store-options.ts';
 
+/** Policy ids in release order (v5.4 before v5.13, -rcN before the release); other ids after, by name. */
+export function inReleaseOrder(ids: Iterable<string>): string[] {
+  const key = (id: string): number => {
+    try {
+      return releaseKey(id);
+    } catch {
+      return Number.POSITIVE_INFINITY; // a variant or a module: not a release
+    }
+  };
+  return [...ids].sort((a, b) => key(a) - key(b) || (a < b ? -1 : a > b ? 1 : 0));
+}
+
 function formatEntry(t: TriageEntry): string {
-  const state = t.expired ? `EXPIRED (${t.changed.join(', ')} changed)` : 'accepted';
+  const state = t.expired ? `EXPIRED (${inReleaseOrder(t.changed).join(', ')} changed)` : 'accepted';
   return `${t.signature}  ${state}  ${t.acceptedAt.toISOString().slice(0, 10)}  ${t.note}\n`;
 }
 
@@ -40,7 +53,7 @@ export const acceptCommand: Command = {
     return withStore(values, io, async (store) => {
       const t = await store.accept(signature, note);
       io.stdout.write(
-        `accepted ${t.signature} until one of ${Object.keys(t.moduleHashes).sort().join(', ')} changes\n`,
+        `accepted ${t.signature} until one of ${inReleaseOrder(Object.keys(t.moduleHashes)).join(', ')} changes\n`,
       );
       return 0;
     });

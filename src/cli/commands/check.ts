@@ -1,14 +1,32 @@
 /**
  * `pinbench check`: does a candidate policy regress a known scenario against a baseline?
- * Exit 0 none, 1 regressions, 2 bad input. What a developer runs before posting a patch, and what CI runs.
+ * Exit 0 none, 1 regressions, 2 bad input (an `error` scenario on either side included), 3 the
+ * environment failed. What a developer runs before posting a patch, and what CI runs.
  */
-import { UsageError } from '../../errors.ts';
+import { writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { fileErrorCode, PinbenchError, UsageError } from '../../errors.ts';
+import type { Policy } from '../../model/kernel.ts';
 import { checkRegressions } from '../../replay/check.ts';
-import { formatCheck } from '../../replay/summary.ts';
-import { type Command, str } from '../command.ts';
+import { formatCheckLkp } from '../../replay/check-lkp.ts';
+import type { TraceReplayResult } from '../../replay/results.ts';
+import { checkExitCode, formatCheck } from '../../replay/summary.ts';
+import { escapeTerminal } from '../../terminal-text.ts';
+import { type Command, type ParsedValues, str, strs } from '../command.ts';
 import { corpusSources, REPLAY_OPTIONS, replayFromOptions } from './replay.ts';
 
 const { policy: _policy, ...shared } = REPLAY_OPTIONS;
+
+/** `trace scenario policy: reason` of every `error` verdict of the given policies. */
+function erroredScenarios(results: readonly TraceReplayResult[], policies: readonly string[]): string[] {
+  return results.flatMap((t) =>
+    t.scenarios.flatMap((s) =>
+      s.verdicts
+        .filter((v) => v.verdict === 'error' && policies.includes(v.policy))
+        .map((v) => `${t.trace} ${s.scenario} ${v.policy}: ${v.reason ?? 'error'}`),
+    ),
+  );
+}
 
 export const checkCommand: Command = {
   name: 'check',
@@ -16,11 +34,17 @@ export const checkCommand: Command = {
   positionals: '[trace...]',
   details:
     'The candidate is a policy id (v6.0-rc1, post-873aefb376bb, fce831c92092-v1) or the path of your own\n' +
-    'policy module (see README, "Writing a patch policy"). Without traces, the shipped corpus is used.',
+    'policy module (see README, "Checking a patch"). Without traces, the shipped corpus is used.',
   options: {
     candidate: { type: 'string', arg: 'ID|PATH', description: 'The policy under test (required)' },
     baseline: { type: 'string', arg: 'ID', description: 'The policy it must not regress against (required)' },
     json: { type: 'boolean', description: 'The check report as one JSON object' },
+    lkp: {
+      type: 'string',
+      arg: 'FILE',
+      description:
+        'Also write the check as a mail-ready text (LKP style) with the command that reproduces it',
+    },
     ...shared,
   },
   async run(values, positionals, io) {
@@ -40,13 +64,70 @@ export const checkCommand: Command = {
       policies[0]!.id,
       results.flatMap((t) => t.scenarios.map((result) => ({ trace: t.trace, result }))),
     );
-    if (values.json === true) io.stdout.write(`${JSON.stringify(report)}\n`);
-    else io.stdout.write(formatCheck(report));
-    const bad = results.find((r) => r.error);
-    if (bad) {
-      io.stderr.write(`pinbench check: ${bad.error!.message}\n`);
-      return 2;
+    // "no regressions" over nothing would read as a pass: checking no scenario is bad input.
+    if (report.scenarios === 0 && !results.some((r) => r.error)) {
+      throw new UsageError(
+        `no scenarios in ${sources.length === 1 ? sources[0] : `the ${sources.length} traces given`}: nothing was checked`,
+      );
     }
-    return report.regressions.length > 0 ? 1 : 0;
+    const sameTable = sameKernelTable(policies[0]!, policies[1]!);
+    if (values.json === true) io.stdout.write(`${JSON.stringify({ ...report, sameTable })}\n`);
+    else io.stdout.write(formatCheck(report, { sameTable }));
+    const lkp = str(values, 'lkp');
+    if (lkp !== undefined) {
+      const cand = policies[1]!;
+      const text = formatCheckLkp(report, {
+        reproduce: reproduceCommand(values, positionals),
+        candidate: {
+          ...(cand.source ? { source: cand.source } : {}),
+          ...(cand.commit ? { commit: cand.commit } : {}),
+          ...(cand.subject ? { subject: cand.subject } : {}),
+        },
+        sameTable,
+      });
+      const path = resolve(io.cwd, lkp);
+      await writeFile(path, text).catch((e: unknown) => {
+        throw new PinbenchError(fileErrorCode(e), `cannot write ${lkp}: ${(e as Error).message}`, {
+          cause: e,
+        });
+      });
+      if (values.json !== true) io.stdout.write(`lkp: ${path}\n`);
+    }
+    for (const t of results) if (t.error) io.stderr.write(`pinbench check: ${t.error.message}\n`);
+    // A scenario either side could not replay decides nothing: the check is not valid (exit 2).
+    const errored = erroredScenarios(results, [policies[0]!.id, candidateId]);
+    if (errored.length) {
+      io.stderr.write(
+        `pinbench check: ${errored.length} scenario(s) ended in error (the check is not valid), e.g. ${escapeTerminal(errored[0]!)}\n`,
+      );
+    }
+    return checkExitCode(report, results);
   },
 };
+
+/** The candidate runs the very same functions as the baseline: the override changes nothing. */
+function sameKernelTable(a: Policy, b: Policy): boolean {
+  const ka = Object.keys(a.ops);
+  if (ka.length !== Object.keys(b.ops).length) return false;
+  const ops = (p: Policy) => p.ops as unknown as Record<string, unknown>;
+  return ka.every((k) => ops(a)[k] === ops(b)[k]);
+}
+
+/** The command line that repeats this check, for the mail. */
+function reproduceCommand(values: ParsedValues, positionals: readonly string[]): string {
+  const q = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", "'\\''")}'`);
+  const args = [
+    'npx',
+    'pinbench',
+    'check',
+    '--candidate',
+    str(values, 'candidate')!,
+    '--baseline',
+    str(values, 'baseline')!,
+  ];
+  for (const c of strs(values, 'config')) args.push('--config', c);
+  for (const m of strs(values, 'matrix')) args.push('--matrix', m);
+  if (values.strict === true) args.push('--strict');
+  args.push(...positionals);
+  return args.map(q).join(' ');
+}

@@ -1,26 +1,27 @@
 /** `pinbench diff`: what changed between two stored runs (divergences by signature, verdicts). */
 import { UsageError } from '../../errors.ts';
 import type { DivergenceSummary, RunDiff } from '../../store/store.ts';
+import { escapeTerminal as t } from '../../terminal-text.ts';
 import { bool, type Command } from '../command.ts';
 import { DB_OPTION, withStore } from './store-options.ts';
 
 function divergenceLine(d: DivergenceSummary): string {
-  const classes = d.classes.map((c) => `{${c.join(',')}}`).join(' != ');
-  const where = `${d.trace}${d.matrix ? ` [${d.matrix}]` : ''} ${d.scenario} #${d.seq} (line ${d.line})`;
-  return `  ${d.signature}  ${where} ${d.event}${d.root ? '' : ' (cascade)'}  ${classes}\n`;
+  const classes = t(d.classes.map((c) => `{${c.join(',')}}`).join(' != '));
+  const where = `${t(d.trace)}${d.matrix ? ` [${t(d.matrix)}]` : ''} ${t(d.scenario)} #${d.seq} (line ${d.line})`;
+  return `  ${d.signature}  ${t(d.title)}\n      ${where} ${t(d.event)}${d.root ? '' : ' (cascade)'}  ${classes}\n`;
 }
 
 export function formatDiff(diff: RunDiff): string {
   let s =
-    `run ${diff.a} -> run ${diff.b}: ${diff.new.length} new, ${diff.fixed.length} fixed, ` +
-    `${diff.unchanged.length} unchanged divergence(s); ${diff.verdictChanges.length} verdict change(s)\n`;
+    `run ${diff.a} -> run ${diff.b}: ${diff.new.length} new, ${diff.fixed.length} gone, ` +
+    `${diff.unchanged.length} still there (divergences by identity); ${diff.verdictChanges.length} verdict change(s)\n`;
   if (diff.new.length) s += `\nnew divergences:\n${diff.new.map(divergenceLine).join('')}`;
-  if (diff.fixed.length) s += `\nfixed divergences:\n${diff.fixed.map(divergenceLine).join('')}`;
+  if (diff.fixed.length) s += `\ngone divergences:\n${diff.fixed.map(divergenceLine).join('')}`;
   if (diff.verdictChanges.length) {
     s += '\nverdict changes:\n';
     for (const c of diff.verdictChanges) {
-      const where = `${c.trace}${c.matrix ? ` [${c.matrix}]` : ''} ${c.scenario}`;
-      s += `  ${where}  ${c.policy}: ${c.before ?? '(absent)'} -> ${c.after ?? '(absent)'}\n`;
+      const where = `${t(c.trace)}${c.matrix ? ` [${t(c.matrix)}]` : ''} ${t(c.scenario)}`;
+      s += `  ${where}  ${t(c.policy)}: ${c.before ?? '(absent)'} -> ${c.after ?? '(absent)'}\n`;
     }
   }
   return s;

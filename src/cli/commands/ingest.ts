@@ -4,7 +4,13 @@
  * `traces/`. The work is `ingestSource` (src/ingest); this only parses, calls and prints.
  */
 import { isAbsolute, join, relative } from 'node:path';
-import { findCorpusFiles, formatIngestResult, ingestResultJson, ingestSource } from '../../ingest/index.ts';
+import {
+  expandTraceArgs,
+  findCorpusFiles,
+  formatIngestResult,
+  ingestResultJson,
+  ingestSource,
+} from '../../ingest/index.ts';
 import { bool, type Command } from '../command.ts';
 
 export const ingestCommand: Command = {
@@ -12,6 +18,7 @@ export const ingestCommand: Command = {
   summary: 'Read traces (files, .gz, - for stdin, http(s) URLs) and report what every line became',
   positionals: '[source...]',
   details: `
+A directory stands for the trace files under it (*.trace, *.txt, *.trace.gz, recursively).
 Each source is streamed through the tokenizer: every line becomes a record, a header line, an
 integrity event (lost/dropped events, buffer started, overwritten buffer, truncated last line),
 a blank line, or is skipped with a reason. With no sources, every *.trace, *.txt and *.trace.gz
@@ -34,7 +41,8 @@ that is not a record).`,
   },
   async run(values, positionals, io) {
     const json = bool(values, 'json');
-    let sources = positionals;
+    // A directory stands for the trace files under it, as in replay, run and check.
+    let sources = await expandTraceArgs(positionals, io.cwd);
     if (sources.length === 0) {
       const dir = join(io.cwd, 'traces');
       sources = (await findCorpusFiles(dir)).map((p) => relative(io.cwd, p));

@@ -90,10 +90,13 @@ export const nightlyCommand: Command = {
             `  regression: ${r.trace} ${r.scenario} ${r.policy}: ${r.before} -> ${r.after}${r.failed[0] ? ` (${r.failed[0]})` : ''}`,
           );
         }
-        for (const d of (c?.newDivergences ?? []).slice(0, 20)) {
+        for (const r of result.summary.details.baselineRegressions.slice(0, 20)) {
           out.push(
-            `  new divergence [${d.signature}] ${d.trace}:${d.line} ${d.scenario} #${d.seq} ${d.event}`,
+            `  regression against baseline ${r.baseline}: ${r.trace} ${r.scenario} ${r.candidate}: ${r.verdict}${r.failed[0] ? ` (${r.failed[0]})` : ''}`,
           );
+        }
+        for (const d of (c?.newDivergences ?? []).slice(0, 20)) {
+          out.push(`  new divergence [${d.signature}] ${d.title} (${d.trace}:${d.line})`);
         }
         for (const s of result.sources) {
           if (s.error) out.push(`  source failed: ${s.source}: ${s.error}`);

@@ -2,13 +2,15 @@
 import { availableParallelism } from 'node:os';
 import { relative, resolve } from 'node:path';
 import { UsageError } from '../../errors.ts';
-import { findCorpusFiles } from '../../ingest/index.ts';
+import { expandTraceArgs, findCorpusFiles } from '../../ingest/index.ts';
 import { expandMatrix, parseConfigOverrides } from '../../replay/config-overrides.ts';
 import { isModulePath, resolvePolicies } from '../../replay/load-policies.ts';
+import { DEFAULT_POLICY_TIMEOUT_MS } from '../../replay/module-probe.ts';
 import { writeNdjson } from '../../replay/ndjson.ts';
 import { replayCorpus } from '../../replay/replay-corpus.ts';
-import { formatSummary, hasInputErrors } from '../../replay/summary.ts';
+import { formatSummary, replayExitCode } from '../../replay/summary.ts';
 import { bool, type Command, type CommandIo, int, type ParsedValues, strs } from '../command.ts';
+import { rawStream } from '../terminal-stream.ts';
 
 export const REPLAY_OPTIONS = {
   policy: {
@@ -39,15 +41,32 @@ export const REPLAY_OPTIONS = {
   },
   strict: { type: 'boolean', description: 'Bad lines and bad fields are errors, not skips' },
   'no-adapters': { type: 'boolean', description: 'Do not adapt real recordings (io_uring case markers)' },
+  'policy-timeout-ms': {
+    type: 'string',
+    arg: 'MS',
+    description:
+      "How long a policy module's own code may run per scenario (then that policy is `error` there) and at load (then exit 2)",
+    default: String(DEFAULT_POLICY_TIMEOUT_MS),
+  },
 } as const satisfies Command['options'];
 
-/** The traces to replay: the arguments, or the shipped corpus under traces/. */
+/**
+ * The traces to replay: the arguments (a directory stands for the trace files under it; every
+ * path must exist), or the shipped corpus under traces/.
+ */
 export async function corpusSources(positionals: string[], io: CommandIo): Promise<string[]> {
-  if (positionals.length) return positionals;
+  if (positionals.length) return expandTraceArgs(positionals, io.cwd);
   // Relative to the working directory, so output names the same files on every machine.
   const files = await findCorpusFiles(resolve(io.cwd, 'traces'));
   if (files.length === 0) throw new UsageError('no traces given and none found under traces/');
   return files.map((f) => relative(io.cwd, f));
+}
+
+/** `--policy-timeout-ms`: a positive whole number of milliseconds. */
+export function policyTimeout(values: ParsedValues): number {
+  const ms = int(values, 'policy-timeout-ms') ?? DEFAULT_POLICY_TIMEOUT_MS;
+  if (ms < 1) throw new UsageError('--policy-timeout-ms must be at least 1');
+  return ms;
 }
 
 export async function replayFromOptions(
@@ -57,7 +76,8 @@ export async function replayFromOptions(
   outcomes: boolean,
 ) {
   const specs = strs(values, 'policy');
-  const policies = await resolvePolicies(specs, io.cwd);
+  const policyTimeoutMs = policyTimeout(values);
+  const policies = await resolvePolicies(specs, io.cwd, { timeoutMs: policyTimeoutMs });
   const overrides = parseConfigOverrides(strs(values, 'config'));
   const matrix = strs(values, 'matrix');
   const configs = matrix.length
@@ -73,8 +93,10 @@ export async function replayFromOptions(
     configs,
     adapters: !bool(values, 'no-adapters'),
     cwd: io.cwd,
+    policyTimeoutMs,
     onProgress: (done, total) => {
-      if (progress.isTTY) progress.write(`\rreplayed ${done}/${total} trace(s)${done === total ? '\n' : ''}`);
+      if (progress.isTTY)
+        rawStream(progress).write(`\rreplayed ${done}/${total} trace(s)${done === total ? '\n' : ''}`);
     },
   });
   return { policies, results };
@@ -85,7 +107,9 @@ export const replayCommand: Command = {
   summary: 'Replay traces against policies and report verdicts and divergences',
   positionals: '[trace...]',
   details:
-    'Without traces, replays the shipped corpus under traces/. Exit 0 when every trace was read, 2 on bad input.',
+    'Without traces, replays the shipped corpus under traces/. Exit 0 when every trace was read and no\n' +
+    'scenario is an error (failed expectations are reported, not an exit code: see run and check), 2 on bad\n' +
+    'input, 3 when the environment kept a trace from being read.',
   options: {
     ...REPLAY_OPTIONS,
     json: {
@@ -113,6 +137,6 @@ export const replayCommand: Command = {
       );
     const failedTrace = results.find((r) => r.error);
     if (failedTrace) io.stderr.write(`pinbench replay: ${failedTrace.error!.message}\n`);
-    return hasInputErrors(results) ? 2 : 0;
+    return replayExitCode(results);
   },
 };

@@ -8,13 +8,14 @@ import { runJob } from '../../api/run-job.ts';
 import { formatShard, parseRunId, parseShard, type ShardSpec, sourcesHash } from '../../api/shard.ts';
 import { isEnvironmentError, UsageError } from '../../errors.ts';
 import { expandMatrix, parseConfigOverrides } from '../../replay/config-overrides.ts';
+import { countFailures } from '../../replay/failure-kind.ts';
 import { resolvePolicies } from '../../replay/load-policies.ts';
-import { formatSummary, hasInputErrors } from '../../replay/summary.ts';
+import { formatSummary, replayExitCode, unexpectedFailures } from '../../replay/summary.ts';
 import { writeRunReport } from '../../report/write-html-report.ts';
 import { createShardedRun } from '../../store/shard-runs.ts';
 import { openStore } from '../../store/store.ts';
 import { bool, type Command, int, str, strs } from '../command.ts';
-import { corpusSources, REPLAY_OPTIONS } from './replay.ts';
+import { corpusSources, policyTimeout, REPLAY_OPTIONS } from './replay.ts';
 import { DB_OPTION } from './store-options.ts';
 
 export const runCommand: Command = {
@@ -69,10 +70,13 @@ export const runCommand: Command = {
     }
     const shard: ShardSpec | undefined = shardArg !== undefined ? parseShard(shardArg) : undefined;
     const runId = runIdArg !== undefined ? parseRunId(runIdArg) : undefined;
+    // Every trace named must exist before a run is created: a typo stores nothing.
+    const given = resumeRef === undefined ? await corpusSources(positionals, io) : undefined;
     const store = await openStore({ db: str(values, 'db'), cwd: io.cwd, env: io.env });
     try {
       const specs = strs(values, 'policy');
-      const policies = await resolvePolicies(specs, io.cwd);
+      const policyTimeoutMs = policyTimeout(values);
+      const policies = await resolvePolicies(specs, io.cwd, { timeoutMs: policyTimeoutMs });
       const overrides = parseConfigOverrides(strs(values, 'config'));
       const matrix = strs(values, 'matrix');
       const configs = matrix.length
@@ -94,7 +98,7 @@ export const runCommand: Command = {
         if (positionals.length)
           throw new UsageError('--resume takes the traces of the run it resumes; give none');
         sources = opt.sources ?? [];
-      } else sources = await corpusSources(positionals, io);
+      } else sources = given!;
       if (createRun) {
         const id = await createShardedRun(store, {
           ...(await policiesRevision(io.cwd)),
@@ -113,6 +117,7 @@ export const runCommand: Command = {
         policies,
         jobs: int(values, 'jobs') ?? 2,
         cwd: io.cwd,
+        policyTimeoutMs,
         ...(configs ? { configs } : {}),
         strict: bool(values, 'strict'),
         adapters: !bool(values, 'no-adapters'),
@@ -137,7 +142,10 @@ export const runCommand: Command = {
             });
       if (bool(values, 'json')) {
         const { results: _results, ...rest } = result;
-        io.stdout.write(`${JSON.stringify({ ...rest, ...(report ? { report: report.path } : {}) })}\n`);
+        const failures = countFailures(result.results.flatMap((t) => t.scenarios.flatMap((s) => s.verdicts)));
+        io.stdout.write(
+          `${JSON.stringify({ ...rest, failures, ...(report ? { report: report.path } : {}) })}\n`,
+        );
       } else {
         io.stdout.write(formatSummary(result.results, { policies: policies.map((p) => p.id) }));
         const sh = result.shard;
@@ -159,7 +167,10 @@ export const runCommand: Command = {
         if (report) io.stdout.write(`report: ${report.path} (${report.pages} pages)\n`);
       }
       if (reportFailure) throw reportFailure;
-      return hasInputErrors(result.results) ? 2 : 0;
+      // Bad input (2) or the environment (3) first; failures the trace headers expect (known
+      // historical bugs) do not fail the run, unexpected ones do (1).
+      const inputExit = replayExitCode(result.results);
+      return inputExit !== 0 ? inputExit : unexpectedFailures(result.results) > 0 ? 1 : 0;
     } finally {
       await store.close();
     }

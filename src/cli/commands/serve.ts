@@ -4,7 +4,7 @@
  */
 import { UsageError } from '../../errors.ts';
 import { startReportServer } from '../../report/serve/report-server.ts';
-import { openStore } from '../../store/store.ts';
+import { openStoreSnapshots } from '../../store/store-snapshots.ts';
 import { type Command, int, str } from '../command.ts';
 
 export const DEFAULT_SERVE_PORT = 7357;
@@ -14,7 +14,9 @@ export const serveCommand: Command = {
   summary: 'Browse the results database live in a browser (read-only)',
   details:
     'Serves every run report, diffs between runs and the triage notes from the database as it is now.\n' +
-    'Only GET and HEAD are answered; nothing is ever written. --port 0 picks a free port.',
+    'Only GET and HEAD are answered; nothing is ever written. --port 0 picks a free port.\n' +
+    'An embedded database is served from a snapshot, refreshed when it changes, so `run`, `runs` and\n' +
+    'the other commands work while serve is running (its lock is held only while copying).',
   options: {
     port: { type: 'string', short: 'p', arg: 'N', description: 'Port', default: String(DEFAULT_SERVE_PORT) },
     host: {
@@ -33,7 +35,7 @@ export const serveCommand: Command = {
     const port = int(values, 'port') ?? DEFAULT_SERVE_PORT;
     if (port > 65535) throw new UsageError(`--port: ${port} is not a port number`);
     const host = str(values, 'host') ?? '127.0.0.1';
-    const store = await openStore({ db: str(values, 'db'), cwd: io.cwd, env: io.env });
+    const store = await openStoreSnapshots({ db: str(values, 'db'), cwd: io.cwd, env: io.env });
     let server: Awaited<ReturnType<typeof startReportServer>>;
     try {
       server = await startReportServer({

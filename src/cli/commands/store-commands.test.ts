@@ -54,7 +54,7 @@ describe('runs, diff, accept, export on PGlite', () => {
   it('lists, compares, accepts and exports stored runs', async () => {
     const db = await h.newDb();
     const store = await h.open(db);
-    expect((await cli(['runs', '--db', db])).code).toBe(3); // still open here: locked (environment)
+    expect((await cli(['runs', '--db', db])).code).toBe(3); // still open here: locked (the environment)
     await store.close();
     expect((await cli(['runs', '--db', db])).out).toMatch(/^no runs in .* yet/);
     const again = await h.open(db);
@@ -84,7 +84,7 @@ describe('runs, diff, accept, export on PGlite', () => {
     const diff = await cli(['diff', String(r1), String(r2), '--db', db]);
     expect(diff.code).toBe(0);
     const changed = sigs(second.slice(1));
-    expect(diff.out).toContain(`run ${r1} -> run ${r2}: ${changed.length} new, ${changed.length} fixed`);
+    expect(diff.out).toContain(`run ${r1} -> run ${r2}: ${changed.length} new, ${changed.length} gone`);
     for (const s of changed) expect(diff.out).toContain(s);
     expect(diff.out).toContain('{v5.19,v6.0-rc3} != {v6.0-rc1}');
     const diffJson = JSON.parse((await cli(['diff', String(r2), '--json', '--db', db])).out) as {
@@ -136,7 +136,7 @@ describe.skipIf(backendSkip('postgres') !== null)('runs on PostgreSQL', () => {
 });
 
 describe('bad --db', () => {
-  it('exits 3 (environment) naming an unreachable server without its password', async () => {
+  it('exits 3 (the environment) naming an unreachable server without its password', async () => {
     const r = await cli(['runs', '--db', 'postgres://bench:hunter2@127.0.0.1:1/results']);
     expect(r.code).toBe(3);
     expect(r.err).toContain(

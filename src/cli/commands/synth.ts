@@ -6,7 +6,7 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { resolve } from 'node:path';
-import { PinbenchError, UsageError } from '../../errors.ts';
+import { fileErrorCode, PinbenchError, UsageError } from '../../errors.ts';
 import { DEFAULT_SCENARIOS, type SynthLayout, synthesize } from '../../model/synth/index.ts';
 import { bool, type Command, int, str } from '../command.ts';
 
@@ -140,13 +140,26 @@ Exit codes: 0 written; 2 bad options or an output that cannot be written.`,
           `${outPath}: ${stats.bytes} bytes, ${stats.lines} lines, ${stats.scenarios} scenarios, ${stats.calls} call events, ${stats.integrity} integrity lines (${layout}, seed ${seed})\n`,
         );
       }
+      // Gaps fall at random (about one record in 250): a short trace can draw none. Say so
+      // rather than let "--gaps" look honoured.
+      if (opts.gaps && stats.integrity === 0) {
+        io.stderr.write(
+          `pinbench synth: --gaps: no lost-event or buffer-start line fell in these ${stats.scenarios} scenario(s) (${stats.records} records; gaps fall on about 1 record in ${opts.callHeavy ? 2000 : 250} at random): give more --scenarios, a --size, or another --seed\n`,
+        );
+      }
       return 0;
     } catch (e) {
       const err = (failure ?? e) as NodeJS.ErrnoException;
       // A reader that went away (`pinbench synth ... | head`) is not an error of ours.
       if (outPath === undefined && err.code === 'EPIPE') return 0;
       if (e instanceof PinbenchError) throw e;
-      throw new PinbenchError('PB_IO', `cannot write ${outPath ?? 'standard output'}: ${err.message}`);
+      throw new PinbenchError(
+        fileErrorCode(err),
+        `cannot write ${outPath ?? 'standard output'}: ${err.message}`,
+        {
+          cause: err,
+        },
+      );
     }
   },
 };

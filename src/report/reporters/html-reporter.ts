@@ -7,9 +7,8 @@
  * failed generation leaves the previous one in place.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { PinbenchError } from '../../errors.ts';
 import type { Store, StoredDivergence } from '../../store/store.ts';
 import { DivergenceIndexBuilder, type ListRow } from '../divergence-index.ts';
 import { divergenceListPageCount, renderDivergenceListPage } from '../pages/divergence-list-page.ts';
@@ -25,6 +24,7 @@ import { renderPolicyListPage, renderPolicyPage } from '../pages/policy-pages.ts
 import { renderSummaryPage } from '../pages/summary-page.ts';
 import { ASSET_NAMES, loadAssets } from '../report-assets.ts';
 import type { ReportContext } from '../report-context.ts';
+import { checkReportDirReplaceable } from '../report-dir-safety.ts';
 import {
   assetPath,
   DIVERGENCE_INDEX_DATA,
@@ -107,29 +107,6 @@ class FileSink {
   }
 }
 
-async function isEmptyDir(dir: string): Promise<boolean | null> {
-  try {
-    return (await readdir(dir)).length === 0;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw e;
-  }
-}
-
-/** Refuses to replace a directory that is neither empty nor a pinbench report. */
-async function checkReplaceable(dir: string): Promise<void> {
-  const empty = await isEmptyDir(dir);
-  if (empty === null || empty) return;
-  try {
-    await readFile(join(dir, REPORT_MARKER));
-  } catch {
-    throw new PinbenchError(
-      'PB_IO',
-      `${dir} exists and is not a pinbench report: give an empty or new directory with --out`,
-    );
-  }
-}
-
 export class HtmlReporter implements Reporter {
   readonly name = 'html';
   result: HtmlReportResult | null = null;
@@ -160,7 +137,7 @@ export class HtmlReporter implements Reporter {
   }
 
   async onRunStart(ctx: ReportContext): Promise<void> {
-    await checkReplaceable(this.outDir);
+    await checkReportDirReplaceable(this.outDir);
     await mkdir(dirname(this.outDir), { recursive: true });
     this.tmpDir = join(
       dirname(this.outDir),

@@ -5,18 +5,11 @@
  * why paths. Trace text is printed as it is (a terminal is not HTML).
  */
 
+import { formatFailureCounts } from '../../replay/failure-kind.ts';
 import { VERDICTS, type Verdict } from '../../replay/results.ts';
-import { formatDivergence } from '../../replay/summary.ts';
+import { formatDivergence, formatMatrix } from '../../replay/summary.ts';
 import type { ReportContext } from '../report-context.ts';
 import type { Reporter } from '../reporter.ts';
-
-const MARK: Record<Verdict, string> = {
-  pass: '.',
-  fail: 'F',
-  inconclusive: '?',
-  unsupported: '-',
-  error: 'E',
-};
 
 export interface TerminalReporterOptions {
   out: NodeJS.WritableStream;
@@ -34,21 +27,20 @@ export function formatRunReport(ctx: ReportContext, maxDivergences = 10): string
   );
   out.push(`verdicts: ${VERDICTS.map((v) => `${t.verdicts[v]} ${v}`).join(', ')}`);
   out.push(`divergences: ${t.divergences} (${t.rootDivergences} root)`);
+  out.push(formatFailureCounts(ctx.failures));
   if (ctx.scenarios.length) {
-    const names = ctx.scenarios.map((s) => `${s.trace.replace(/^.*\//, '')} ${s.name}`);
-    const width = Math.min(60, Math.max(...names.map((n) => n.length)) + 2);
-    out.push('');
-    out.push(
-      `${'scenario'.padEnd(width)}verdict per policy (. pass, F fail, ? inconclusive, - unsupported, E error)`,
-    );
-    out.push(`${''.padEnd(width)}${ids.map((_, i) => String(i % 10)).join('')}`);
-    ctx.scenarios.forEach((s, r) => {
-      const n = names[r]!;
-      const name = n.length > width - 2 ? `${n.slice(0, width - 3)}…` : n;
-      out.push(`${name.padEnd(width)}${s.verdicts.map((v) => (v ? MARK[v] : ' ')).join('')}`);
+    const rows = ctx.scenarios.map((s) => {
+      const verdicts = new Map<string, { verdict: Verdict; expected?: Verdict }>();
+      ids.forEach((id, i) => {
+        const v = s.verdicts[i];
+        const e = s.expected[i];
+        if (v) verdicts.set(id, e ? { verdict: v, expected: e } : { verdict: v });
+      });
+      return { name: `${s.trace.replace(/^.*\//, '')} ${s.name}`, verdicts };
     });
     out.push('');
-    out.push(`policies: ${ids.map((id, i) => `${i % 10}=${id}`).join(' ')}`);
+    out.push(...formatMatrix(rows, ids));
+    out.push('');
     out.push(`groups: ${ctx.groups.map((g) => `${g.label}={${g.policies.join(',')}}`).join(' ')}`);
   }
   const warnings: string[] = [];

@@ -15,6 +15,7 @@ import type { AddressInfo } from 'node:net';
 import { isPinbenchError } from '../../errors.ts';
 import { reportReads } from '../../store/report-queries.ts';
 import type { Store, StoredDivergence } from '../../store/store.ts';
+import { fixedStoreSource, type StoreSource } from '../../store/store-snapshots.ts';
 import { DivergenceIndexBuilder } from '../divergence-index.ts';
 import { divergenceListPageCount, renderDivergenceListPage } from '../pages/divergence-list-page.ts';
 import { type Neighbours, partitionKey, renderDivergencePage } from '../pages/divergence-page.ts';
@@ -46,7 +47,11 @@ const SITE: SiteLinks = { runs: '/', triage: '/triage', diff: '/diff', assets: '
 const LOOPBACK_NAMES = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 
 export interface ReportServerOptions {
-  store: Store;
+  /**
+   * The database: one store for every request, or a source that lends one per request (serve's
+   * snapshots of a PGlite directory, so that serving never keeps other commands out).
+   */
+  store: Store | StoreSource;
   host?: string;
   /** 0 picks a free port. */
   port?: number;
@@ -324,7 +329,16 @@ function send(req: IncomingMessage, res: ServerResponse, reply: Reply): void {
 
 export async function startReportServer(opts: ReportServerOptions): Promise<ReportServer> {
   const host = opts.host ?? '127.0.0.1';
-  const site = new LiveSite(opts.store, opts.pinbenchVersion ?? null);
+  const source = 'acquire' in opts.store ? opts.store : fixedStoreSource(opts.store);
+  // A site (and its per-run caches) per store: a new snapshot starts with fresh caches.
+  const sites = new WeakMap<Store, LiveSite>();
+  const siteFor = (store: Store): LiveSite => {
+    const known = sites.get(store);
+    if (known) return known;
+    const site = new LiveSite(store, opts.pinbenchVersion ?? null);
+    sites.set(store, site);
+    return site;
+  };
   const checkHost = isLoopback(host);
   const plain = (status: number, text: string, headers: Record<string, string> = {}): Reply => ({
     status,
@@ -349,6 +363,8 @@ export async function startReportServer(opts: ReportServerOptions): Promise<Repo
       }
       const parsed = parseRequestTarget(req.url);
       if (!parsed.ok) return send(req, res, plain(400, `refused request path: ${parsed.reason}`));
+      const lease = await source.acquire();
+      const site = siteFor(lease.store);
       try {
         send(req, res, await site.handle(parsed.target.segments, parsed.target.query));
       } catch (e) {
@@ -356,6 +372,8 @@ export async function startReportServer(opts: ReportServerOptions): Promise<Repo
         if (isPinbenchError(e) && e.code === 'PB_STORE') return send(req, res, site.errorPage(404, e.detail));
         opts.onError?.(e);
         send(req, res, site.errorPage(500, 'The page could not be made; the server log says why.'));
+      } finally {
+        lease.release();
       }
     })().catch((e: unknown) => {
       opts.onError?.(e);
