@@ -139,19 +139,14 @@ const ENVIRONMENT_CODES: ReadonlySet<ErrorCode> = new Set([
  */
 export function exitCodeOf(e: unknown): ExitCode {
   if (!isPinbenchError(e)) return EXIT.internal;
-  // A StoreFailure is the database failing (lost rows, a damaged file) even without a cause.
-  if (e.code === 'PB_STORE' && e.cause === undefined && !(e instanceof StoreFailure)) return EXIT.badInput;
+  if (isEnvironmentError(e)) return EXIT.environment;
+  if (e.code === 'PB_STORE' && e.cause === undefined) return EXIT.badInput;
   return exitCodeOfCode(e.code);
 }
 
 export function exitCodeOfCode(code: string): ExitCode {
   if (code === 'PB_INTERNAL') return EXIT.internal;
   return ENVIRONMENT_CODES.has(code as ErrorCode) ? EXIT.environment : EXIT.badInput;
-}
-
-/** Whether `e` ends a command with exit 3: the environment (disk, database, network) failed. */
-export function isEnvironmentError(e: unknown): boolean {
-  return exitCodeOf(e) === EXIT.environment;
 }
 
 /** Combines exit codes of parts of one job: the most serious wins (70 > 3 > 2 > 1 > 0). */
@@ -186,3 +181,17 @@ const WRONG_PATH_ERRNOS: ReadonlySet<string> = new Set([
   'ENAMETOOLONG',
   'ELOOP',
 ]);
+
+/**
+ * Whether the environment failed (disk, database, network) rather than the input: exit 3, and
+ * whatever was being written stays resumable. `PB_IO` and `PB_STORE` also name bad input (no such
+ * trace, no run 7), so the class decides, not the code.
+ */
+export function isEnvironmentError(e: unknown): boolean {
+  return (
+    e instanceof IoError ||
+    e instanceof StoreFailure ||
+    e instanceof HttpError ||
+    (e instanceof PinbenchError && e.code === 'PB_STORE_LOCKED')
+  );
+}

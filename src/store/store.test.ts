@@ -500,7 +500,7 @@ describe('store errors that need no database', () => {
   it('refuses a --db that is neither a directory nor a PostgreSQL URL', async () => {
     await expectStoreError(
       openStore({ db: 'mysql://x@y/z' }),
-      'PB_STORE',
+      'PB_USAGE',
       /neither a directory nor a postgres/,
     );
   });
