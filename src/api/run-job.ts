@@ -5,6 +5,7 @@
  * database with the run marked incomplete, and `resume` finishes it without duplicating rows.
  */
 import { performance } from 'node:perf_hooks';
+import { StoreFailure } from '../errors.ts';
 import type { TraceConfig } from '../model/events.ts';
 import type { Policy } from '../model/kernel.ts';
 import { replayCorpus } from '../replay/replay-corpus.ts';
@@ -149,6 +150,29 @@ export async function runJob(opts: RunJobOptions): Promise<RunJobResult> {
     });
     say(`run ${runId}: ${sources.length} trace(s) x ${opts.policies.length} policies`);
   }
+  try {
+    return await replayAndStore(opts, runId, sources, skipped, t0);
+  } catch (e) {
+    // The database failed under the run: say how to finish it once the cause is fixed.
+    if (e instanceof StoreFailure) {
+      throw new StoreFailure(
+        `${e.detail}; run ${runId} stays incomplete: \`pinbench run --resume ${runId}\` finishes it`,
+        { cause: e.cause ?? e },
+      );
+    }
+    throw e;
+  }
+}
+
+async function replayAndStore(
+  opts: RunJobOptions,
+  runId: number,
+  sources: string[],
+  skipped: number,
+  t0: number,
+): Promise<RunJobResult> {
+  const { store } = opts;
+  const say = opts.progress ?? (() => {});
   await store.recordPolicies(runId, opts.policies);
 
   let storeMs = 0;

@@ -35,6 +35,12 @@ async function pgCtl(args: string[]): Promise<void> {
     : run(bin, ['-D', data, ...args]));
 }
 
+/** `pg_ctl start` with the options the server was first started with (restart keeps them, start does not). */
+function startAgain(): Promise<void> {
+  const opts = `-p ${server.port} -h 127.0.0.1 -k ${server.dir} -F -c fsync=off -c synchronous_commit=off`;
+  return pgCtl(['-o', opts, '-w', '-t', '60', 'start']);
+}
+
 describe.skipIf(skip !== null)('PostgreSQL restarting mid-run', { timeout: 240_000 }, () => {
   beforeAll(async () => {
     server = await startPostgresServer();
@@ -43,7 +49,7 @@ describe.skipIf(skip !== null)('PostgreSQL restarting mid-run', { timeout: 240_0
     await server?.stop();
   });
 
-  it('exit 3 naming the server, then --resume completes the run', async () => {
+  it('restarted mid-run: the run rides it out or ends in exit 3 naming the server; the run completes', async () => {
     const url = await server.createDatabase('restart_mid_run');
     let restarted: Promise<void> | null = null;
     const r = await runCli(['run', '--db', url, '--outcomes', '--no-report'], {
@@ -77,6 +83,37 @@ describe.skipIf(skip !== null)('PostgreSQL restarting mid-run', { timeout: 240_0
     expect((await runCli(['verify', '--db', url])).code).toBe(0);
   });
 
+  it('stopped mid-run: exit 3 naming the server; once it is back, --resume completes the run', async () => {
+    const url = await server.createDatabase('stop_mid_run');
+    let stopped: Promise<void> | null = null;
+    const r = await runCli(['run', '--db', url, '--outcomes', '--no-report'], {
+      timeoutMs: 180_000,
+      onStderr: (text) => {
+        if (stopped === null && /^run \d+:/m.test(text)) stopped = pgCtl(['-m', 'immediate', '-w', 'stop']);
+      },
+    });
+    await stopped;
+    try {
+      expect(r.timedOut).toBe(false);
+      expect(r.err).not.toContain('internal error');
+      expect(r.err).not.toMatch(/\n\s+at /);
+      expect(r.code).toBe(3);
+      expect(r.err).toContain('the PostgreSQL server at postgres://postgres@127.0.0.1');
+      expect(r.err).toContain('[PB_STORE]');
+    } finally {
+      await startAgain();
+    }
+    const runs = await runCli(['runs', '--db', url, '--json']);
+    expect(runs.err).toBe('');
+    const info = JSON.parse(runs.out.trim().split('\n')[0]!) as { id: number; status: string };
+    expect(info.status).toBe('incomplete');
+    const resumed = await runCli(['run', '--db', url, '--resume', String(info.id), '--no-report'], {
+      timeoutMs: 180_000,
+    });
+    expect(resumed.code).toBe(0);
+    expect((await runCli(['verify', '--db', url])).code).toBe(0);
+  });
+
   it('a server that is down: exit 3 naming it', async () => {
     const url = await server.createDatabase('down');
     await pgCtl(['-m', 'immediate', '-w', 'stop']);
@@ -86,7 +123,7 @@ describe.skipIf(skip !== null)('PostgreSQL restarting mid-run', { timeout: 240_0
       expect(r.err).toContain('ECONNREFUSED');
       expect(r.code).toBe(3);
     } finally {
-      await pgCtl(['-w', 'start']);
+      await startAgain();
     }
   });
 });
