@@ -84,6 +84,19 @@ describe('pinbench check explains itself', () => {
     );
   });
 
+  it('--html DIR writes a shareable HTML report of the check (the run report of both policies) and its text', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'pinbench-check-html-')), 'report');
+    const r = await check('--candidate', 'v6.0-rc1', '--baseline', 'v5.19', '--html', dir, TRACE);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain(`html: ${join(dir, 'index.html')}`);
+    const index = readFileSync(join(dir, 'index.html'), 'utf8');
+    expect(index).toContain('v6.0-rc1');
+    expect(index).toContain('v5.19');
+    expect(readFileSync(join(dir, 'check.txt'), 'utf8')).toContain(
+      'exit 1: 1 regression(s): scenarios v5.19 passes and v6.0-rc1 fails',
+    );
+  });
+
   it('a candidate with a syntax error names file:line:col, exit 2', async () => {
     const file = policyModule('syntax.ts', 'isLongtermPinnable: () => false ++');
     // A real process: the test runner's own module loader reports syntax errors its own way.
