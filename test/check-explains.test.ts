@@ -5,7 +5,7 @@
  * during replay, a misspelled override) reported as bad input, never as regressions.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -144,6 +144,33 @@ describe('pinbench check explains itself', () => {
     const text = await check('--candidate', file, '--baseline', 'v6.1', TRACE);
     expect(text.out).toContain('errors (bad input or a policy that threw; neither a regression nor a fix):');
     expect(text.out).toMatch(/exit 2: \d+ scenario\(s\) could not be judged/);
+  });
+
+  it('--typecheck type-checks a candidate against the kernel table types: errors are bad input; a pass is cached by module hash outside the checkout', {
+    timeout: 120_000,
+  }, async () => {
+    const cache = mkdtempSync(join(tmpdir(), 'pinbench-cache-'));
+    const env = { PINBENCH_CACHE: cache };
+    const typed = async (file: string) => {
+      const c = captureIo({ env });
+      const code = await main(
+        ['check', '-j', '0', '--typecheck', '--candidate', file, '--baseline', 'v6.1', TRACE],
+        c.io,
+      );
+      return { code, out: c.out(), err: c.err() };
+    };
+    const bad = await typed(policyModule('tbad.ts', "isLongtermPinnable: () => 'yes'"));
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(
+      /tbad\.ts:5:15: type error \(TS2322\): Type '\(\) => string' is not assignable to type '\(k: Kernel, st: State, folio: Folio\) => boolean'/,
+    );
+    const good = policyModule('tgood.ts', 'isLongtermPinnable: () => false');
+    const first = await typed(good);
+    expect(first.code).toBe(1); // type-correct, and a regression: nothing is long-term pinnable
+    expect(first.out).toContain(`typecheck: ${good} ok\n`);
+    const again = await typed(good);
+    expect(again.out).toContain(`typecheck: ${good} ok (cached)\n`);
+    expect(readdirSync(join(cache, 'typecheck'))).toHaveLength(1);
   });
 
   it('a misspelled override name gets "did you mean"', async () => {

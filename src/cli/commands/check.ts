@@ -6,6 +6,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { writeCheckHtml } from '../../api/check-report.ts';
+import { typecheckPolicyModule } from '../../api/typecheck-policy.ts';
 import { fileErrorCode, PinbenchError, UsageError } from '../../errors.ts';
 import type { Policy } from '../../model/kernel.ts';
 import { checkRegressions } from '../../replay/check.ts';
@@ -35,6 +36,11 @@ export const checkCommand: Command = {
       description:
         'Write a shareable HTML report of the check into DIR (default when the output is a terminal: reports/check-<time>/)',
     },
+    typecheck: {
+      type: 'boolean',
+      description:
+        "Type-check a candidate module against the kernel table's types first (cached by module hash)",
+    },
     'no-html': { type: 'boolean', description: 'Write no HTML report, also on a terminal' },
     lkp: {
       type: 'string',
@@ -48,6 +54,10 @@ export const checkCommand: Command = {
     const candidate = str(values, 'candidate');
     const baseline = str(values, 'baseline');
     if (!candidate || !baseline) throw new UsageError('--candidate and --baseline are both required');
+    if (values.typecheck === true && isModulePath(candidate)) {
+      const t = await typecheckPolicyModule(candidate, { cwd: io.cwd, env: io.env });
+      if (values.json !== true) io.stdout.write(`typecheck: ${candidate} ok${t.cached ? ' (cached)' : ''}\n`);
+    }
     const sources = await corpusSources(positionals, io);
     const overrides = parseConfigOverrides(strs(values, 'config'));
     const matrix = strs(values, 'matrix');
