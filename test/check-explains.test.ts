@@ -5,7 +5,7 @@
  * during replay, a misspelled override) reported as bad input, never as regressions.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -84,6 +84,19 @@ describe('pinbench check explains itself', () => {
     );
   });
 
+  it('--html DIR writes a shareable HTML report of the check (the run report of both policies) and its text', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'pinbench-check-html-')), 'report');
+    const r = await check('--candidate', 'v6.0-rc1', '--baseline', 'v5.19', '--html', dir, TRACE);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain(`html: ${join(dir, 'index.html')}`);
+    const index = readFileSync(join(dir, 'index.html'), 'utf8');
+    expect(index).toContain('v6.0-rc1');
+    expect(index).toContain('v5.19');
+    expect(readFileSync(join(dir, 'check.txt'), 'utf8')).toContain(
+      'exit 1: 1 regression(s): scenarios v5.19 passes and v6.0-rc1 fails',
+    );
+  });
+
   it('a candidate with a syntax error names file:line:col, exit 2', async () => {
     const file = policyModule('syntax.ts', 'isLongtermPinnable: () => false ++');
     // A real process: the test runner's own module loader reports syntax errors its own way.
@@ -131,6 +144,33 @@ describe('pinbench check explains itself', () => {
     const text = await check('--candidate', file, '--baseline', 'v6.1', TRACE);
     expect(text.out).toContain('errors (bad input or a policy that threw; neither a regression nor a fix):');
     expect(text.out).toMatch(/exit 2: \d+ scenario\(s\) could not be judged/);
+  });
+
+  it('--typecheck type-checks a candidate against the kernel table types: errors are bad input; a pass is cached by module hash outside the checkout', {
+    timeout: 120_000,
+  }, async () => {
+    const cache = mkdtempSync(join(tmpdir(), 'pinbench-cache-'));
+    const env = { PINBENCH_CACHE: cache };
+    const typed = async (file: string) => {
+      const c = captureIo({ env });
+      const code = await main(
+        ['check', '-j', '0', '--typecheck', '--candidate', file, '--baseline', 'v6.1', TRACE],
+        c.io,
+      );
+      return { code, out: c.out(), err: c.err() };
+    };
+    const bad = await typed(policyModule('tbad.ts', "isLongtermPinnable: () => 'yes'"));
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(
+      /tbad\.ts:5:15: type error \(TS2322\): Type '\(\) => string' is not assignable to type '\(k: Kernel, st: State, folio: Folio\) => boolean'/,
+    );
+    const good = policyModule('tgood.ts', 'isLongtermPinnable: () => false');
+    const first = await typed(good);
+    expect(first.code).toBe(1); // type-correct, and a regression: nothing is long-term pinnable
+    expect(first.out).toContain(`typecheck: ${good} ok\n`);
+    const again = await typed(good);
+    expect(again.out).toContain(`typecheck: ${good} ok (cached)\n`);
+    expect(readdirSync(join(cache, 'typecheck'))).toHaveLength(1);
   });
 
   it('a misspelled override name gets "did you mean"', async () => {

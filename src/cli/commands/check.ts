@@ -4,15 +4,19 @@
  * environment failed. What a developer runs before posting a patch, and what CI runs.
  */
 import { writeFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { writeCheckHtml } from '../../api/check-report.ts';
+import { typecheckPolicyModule } from '../../api/typecheck-policy.ts';
 import { fileErrorCode, PinbenchError, UsageError } from '../../errors.ts';
 import type { Policy } from '../../model/kernel.ts';
 import { checkRegressions } from '../../replay/check.ts';
 import { formatCheckLkp } from '../../replay/check-lkp.ts';
+import { expandMatrix, parseConfigOverrides } from '../../replay/config-overrides.ts';
+import { isModulePath } from '../../replay/load-policies.ts';
 import type { TraceReplayResult } from '../../replay/results.ts';
 import { checkExitCode, formatCheck } from '../../replay/summary.ts';
 import { escapeTerminal } from '../../terminal-text.ts';
-import { type Command, type ParsedValues, str, strs } from '../command.ts';
+import { type Command, type CommandIo, int, type ParsedValues, str, strs } from '../command.ts';
 import { corpusSources, REPLAY_OPTIONS, replayFromOptions } from './replay.ts';
 
 const { policy: _policy, ...shared } = REPLAY_OPTIONS;
@@ -39,6 +43,18 @@ export const checkCommand: Command = {
     candidate: { type: 'string', arg: 'ID|PATH', description: 'The policy under test (required)' },
     baseline: { type: 'string', arg: 'ID', description: 'The policy it must not regress against (required)' },
     json: { type: 'boolean', description: 'The check report as one JSON object' },
+    html: {
+      type: 'string',
+      arg: 'DIR',
+      description:
+        'Write a shareable HTML report of the check into DIR (default when the output is a terminal: reports/check-<time>/)',
+    },
+    typecheck: {
+      type: 'boolean',
+      description:
+        "Type-check a candidate module against the kernel table's types first (cached by module hash)",
+    },
+    'no-html': { type: 'boolean', description: 'Write no HTML report, also on a terminal' },
     lkp: {
       type: 'string',
       arg: 'FILE',
@@ -51,7 +67,18 @@ export const checkCommand: Command = {
     const candidate = str(values, 'candidate');
     const baseline = str(values, 'baseline');
     if (!candidate || !baseline) throw new UsageError('--candidate and --baseline are both required');
+    if (values.typecheck === true && isModulePath(candidate)) {
+      const t = await typecheckPolicyModule(candidate, { cwd: io.cwd, env: io.env });
+      if (values.json !== true) io.stdout.write(`typecheck: ${candidate} ok${t.cached ? ' (cached)' : ''}\n`);
+    }
     const sources = await corpusSources(positionals, io);
+    const overrides = parseConfigOverrides(strs(values, 'config'));
+    const matrix = strs(values, 'matrix');
+    const configs = matrix.length
+      ? expandMatrix(matrix).map((c) => ({ label: c.label, overrides: { ...overrides, ...c.overrides } }))
+      : Object.keys(overrides).length
+        ? [{ label: '', overrides }]
+        : [];
     const { policies, results } = await replayFromOptions(
       { ...values, policy: [baseline, candidate] },
       sources,
@@ -74,6 +101,24 @@ export const checkCommand: Command = {
     const sameTable = sameKernelTable(policies[0]!, policies[1]!);
     if (values.json === true) io.stdout.write(`${JSON.stringify({ ...report, sameTable })}\n`);
     else io.stdout.write(formatCheck(report, { sameTable }));
+    const htmlDir = htmlTarget(values, io);
+    if (htmlDir !== undefined) {
+      const specs = [baseline, candidate];
+      const written = await writeCheckHtml({
+        sources,
+        policySpecs: specs.map((s) => (isModulePath(s) ? resolve(io.cwd, s) : s)),
+        policies,
+        ...(configs.length ? { configs } : {}),
+        strict: values.strict === true,
+        adapters: values['no-adapters'] !== true,
+        jobs: int(values, 'jobs') ?? 2,
+        cwd: io.cwd,
+        outDir: htmlDir,
+        text: formatCheck(report, { sameTable }),
+      });
+      if (values.json !== true)
+        io.stdout.write(`html: ${join(written.dir, 'index.html')} (${written.pages} pages)\n`);
+    }
     const lkp = str(values, 'lkp');
     if (lkp !== undefined) {
       const cand = policies[1]!;
@@ -131,4 +176,12 @@ function reproduceCommand(values: ParsedValues, positionals: readonly string[]):
   if (values.strict === true) args.push('--strict');
   args.push(...positionals);
   return args.map(q).join(' ');
+}
+
+/** Where the HTML report goes: --html DIR, else reports/check-<time>/ for a person at a terminal. */
+function htmlTarget(values: ParsedValues, io: CommandIo): string | undefined {
+  const dir = str(values, 'html');
+  if (dir !== undefined) return resolve(io.cwd, dir);
+  if (values['no-html'] === true || (io.stdout as NodeJS.WriteStream).isTTY !== true) return undefined;
+  return resolve(io.cwd, 'reports', `check-${new Date().toISOString().replace(/[:.]/g, '-')}`);
 }
