@@ -94,7 +94,7 @@ describe('bad input is caught before any work', () => {
     const db = join(tmp, 'db-missing');
     const r = await cli(['run', 'traces/01-vfio-zero-ro.trace', 'traces/nope.trace', '--db', db, '-j', '0']);
     expect(r.code).toBe(2);
-    expect(r.err).toBe('pinbench run: traces/nope.trace: cannot read: no such file [PB_IO]\n');
+    expect(r.err).toBe('pinbench run: traces/nope.trace: cannot read: no such file [PB_USAGE]\n');
     expect(r.out).toBe('');
     const runs = await cli(['runs', '--db', db]);
     expect(runs.out).toMatch(/^no runs in .* yet/);

@@ -146,12 +146,11 @@ describe('damaged input is never a pass', () => {
     );
     const r = await replay(file, '--policy', 'v6.1');
     expect(r.code).toBe(2);
-    const col = editLine('vfio_map_dma:', (l) => l.replace('size=0x4000', 'size=-0x4000'))
-      .split('\n')
-      .find((l) => l.includes('size=-0x4000'))!
-      .indexOf('-0x4000');
+    const lines = editLine('vfio_map_dma:', (l) => l.replace('size=0x4000', 'size=-0x4000')).split('\n');
+    const at = lines.findIndex((l) => l.includes('size=-0x4000'));
+    const col = lines[at]!.indexOf('-0x4000');
     expect(r.out).toContain(
-      `neg.trace:120:${col + 1}: vfio_map_dma: size: '-0x4000' is negative [PB_EVENT_FIELD]`,
+      `neg.trace:${at + 1}:${col + 1}: vfio_map_dma: size: '-0x4000' is negative [PB_EVENT_FIELD]`,
     );
   });
 
@@ -176,7 +175,13 @@ describe('damaged input is never a pass', () => {
       const bad = r.verdicts.filter((v) => v.scenario === 'vfio-zero-ro');
       expect(new Set(bad.map((v) => v.verdict))).toEqual(new Set(['error']));
       expect(bad[0]!.reason).toMatch(message);
-      expect(bad[0]!.reason).toMatch(/expect\.trace:121:\d+: pinbench_expect: .* \[PB_EVENT_FIELD\]$/);
+      const line =
+        readFileSync(file, 'utf8')
+          .split('\n')
+          .findIndex((l) => l.includes(`pinbench_expect: ${assertion} ret!=livelock`)) + 1;
+      expect(bad[0]!.reason).toMatch(
+        new RegExp(`expect\\.trace:${line}:\\d+: pinbench_expect: .* \\[PB_EVENT_FIELD\\]$`),
+      );
       // The other scenario of the trace is unaffected.
       expect(r.verdicts.filter((v) => v.scenario === 'vfio-zero-ro-hang').map((v) => v.verdict)).toEqual([
         'fail',

@@ -53,6 +53,27 @@
 
 static int marker_fd = -1;
 static int major_v, minor_v;
+/* The policy id an expectation of this kernel holds for: the exact upstream version (a Debian
+ * kernel's /proc/version names it: "Debian 6.1.192-3"), since another stable update or the
+ * mainline release may legitimately answer otherwise; fidelity compares the release model. */
+static char expect_scope[64];
+
+static void set_expect_scope(const char *release) {
+  int x = 0, y = 0, z = 0;
+  char version[512] = "";
+  FILE *pv = fopen("/proc/version", "r");
+  if (pv) {
+    if (!fgets(version, sizeof version, pv)) version[0] = 0;
+    fclose(pv);
+  }
+  const char *deb = strstr(version, "Debian ");
+  if (!(deb && sscanf(deb + 7, "%d.%d.%d", &x, &y, &z) == 3)) {
+    z = 0;
+    sscanf(release, "%d.%d.%d", &x, &y, &z);
+  }
+  if (z > 0) snprintf(expect_scope, sizeof expect_scope, "v%d.%d.%d", x, y, z);
+  else snprintf(expect_scope, sizeof expect_scope, "v%d.%d", x, y);
+}
 
 /* ---- trace_marker -------------------------------------------------------------------------- */
 
@@ -461,7 +482,7 @@ static int api_io_uring(struct mapping *m) {
   struct iovec iov = {m->addr, m->len};
   long r = ret_of(syscall(SYS_io_uring_register, ring_fd, IORING_REGISTER_BUFFERS, &iov, 1));
   mark("io_uring_register_buffers mm=1 addr=%p len=%zu ret=%ld", m->addr, m->len, r);
-  mark("pinbench_expect ret=%ld scope=v%d.%d*", r, major_v, minor_v);
+  mark("pinbench_expect ret=%ld scope=%s", r, expect_scope);
   if (r == 0) {
     long u = ret_of(syscall(SYS_io_uring_register, ring_fd, IORING_UNREGISTER_BUFFERS, NULL, 0));
     mark("io_uring_unregister_buffers mm=1 ret=%ld", u);
@@ -512,7 +533,7 @@ static int api_vfio(struct mapping *m, int rw) {
     long r = ret_of(ioctl(container_fd, VFIO_IOMMU_MAP_DMA, &map));
     mark("vfio_map_dma container=1 mm=1 iova=0x%lx vaddr=%p size=%zu flags=%s ret=%ld", iova, m->addr,
          m->len, flags, r);
-    mark("pinbench_expect ret=%ld scope=v%d.%d*", r, major_v, minor_v);
+    mark("pinbench_expect ret=%ld scope=%s", r, expect_scope);
     if (r != 0) break;
     struct vfio_iommu_type1_dma_unmap unmap = {.argsz = sizeof unmap, .iova = iova, .size = m->len};
     long u = ret_of(ioctl(container_fd, VFIO_IOMMU_UNMAP_DMA, &unmap));
@@ -578,6 +599,7 @@ static void config_line(const char *facts) {
   struct utsname u;
   uname(&u);
   sscanf(u.release, "%d.%d", &major_v, &minor_v);
+  set_expect_scope(u.release);
   struct rlimit rl;
   getrlimit(RLIMIT_MEMLOCK, &rl);
   char extra[256] = "";

@@ -4,7 +4,7 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
-import { PinbenchError } from '../errors.ts';
+import { fileErrorCode, PinbenchError } from '../errors.ts';
 
 /** File names the corpus is made of. */
 export const CORPUS_SUFFIXES = ['.trace', '.txt', '.trace.gz'] as const;
@@ -55,18 +55,26 @@ export async function expandTraceArgs(args: readonly string[], cwd: string): Pro
     const abs = resolve(cwd, arg);
     const st = await stat(abs).catch((e: NodeJS.ErrnoException) => {
       if (e.code === 'ENOENT' || e.code === 'ENOTDIR') return null;
-      throw new PinbenchError('PB_IO', `cannot read: ${e.message}`, { location: { file: arg }, cause: e });
+      throw new PinbenchError(fileErrorCode(e), `cannot read: ${e.message}`, {
+        location: { file: arg },
+        cause: e,
+      });
     });
-    if (!st) throw new PinbenchError('PB_IO', 'cannot read: no such file', { location: { file: arg } });
+    // A path that names nothing is a wrong argument (exit 2), not the environment failing.
+    if (!st) throw new PinbenchError('PB_USAGE', 'cannot read: no such file', { location: { file: arg } });
     if (!st.isDirectory()) {
       out.push(arg);
       continue;
     }
     const files = await findCorpusFiles(abs);
     if (files.length === 0) {
-      throw new PinbenchError('PB_IO', `no trace files (${CORPUS_SUFFIXES.join(', ')}) in this directory`, {
-        location: { file: arg },
-      });
+      throw new PinbenchError(
+        'PB_USAGE',
+        `no trace files (${CORPUS_SUFFIXES.join(', ')}) in this directory`,
+        {
+          location: { file: arg },
+        },
+      );
     }
     for (const f of files) out.push(join(arg, relative(abs, f)));
   }

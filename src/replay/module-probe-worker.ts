@@ -5,13 +5,13 @@
  * runs any of its code.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { isPinbenchError } from '../errors.ts';
+import { isPinbenchError, type SourceLocation } from '../errors.ts';
 import { escapeTerminal } from '../terminal-text.ts';
 import { loadPolicyModule } from './load-policies.ts';
 
 const { path, cwd } = workerData as { path: string; cwd: string };
 parentPort?.postMessage({ type: 'importing' });
-let reply: { type: 'done'; error?: { code: string; detail: string } };
+let reply: { type: 'done'; error?: { code: string; detail: string; location?: SourceLocation } };
 try {
   await loadPolicyModule(path, cwd);
   reply = { type: 'done' };
@@ -19,7 +19,7 @@ try {
   reply = {
     type: 'done',
     error: isPinbenchError(e)
-      ? { code: e.code, detail: e.detail }
+      ? { code: e.code, detail: e.detail, ...(e.location ? { location: e.location } : {}) }
       : {
           code: 'PB_POLICY_LOAD',
           detail: `policy module ${path}: cannot load: ${escapeTerminal((e as Error)?.message ?? String(e))}`,
