@@ -270,7 +270,7 @@ function followPage(
     return { kind: 'fault', unshare: true };
   }
   if (flags.has('FOLL_GET') || flags.has('FOLL_PIN')) {
-    const g = k.tryGrabPage(k, st, folio, flags);
+    const g = k.tryGrabPage(k, st, folio, flags, vmaIsHugetlb(vma) ? 'hugetlb-walk' : 'follow-page');
     if (g < 0) return { kind: 'error', ret: g };
   }
   if (flags.has('FOLL_TOUCH') && write && !entry.dirty) addFlag(folio, 'dirty');
