@@ -21,6 +21,10 @@
  * which grabs with try_grab_page(): pin-accounting c8070b787519 (v6.5) builds on 3faa52c03f44
  * and so has no refusal.
  *
+ * Release table: v5.12 is a family change point but not (yet) in RELEASE_IDS, the default run
+ * set, because every corpus trace states a verdict for every default release and none was
+ * restated for v5.12; `v5.12` resolves when named (MAINLINE_IDS) and post-0fa5bc4023c1 exists.
+ *
  * Source read: 5.10.262 mm/hugetlb.c:follow_hugetlb_page():4983 grabs with try_grab_page() (the
  * state before this commit; the recorded 5.10 kernel pins a ZONE_MOVABLE hugetlb page, migrating
  * it); 6.1.192 mm/hugetlb.c:follow_hugetlb_page():6629-6633 and mm/gup.c:try_grab_folio():139-146
