@@ -8,7 +8,7 @@
  * The model: the stable id of the kernel package's exact upstream version when pinbench has one
  * (package 5.10.262-1 -> `v5.10.262`: a stable backport that explains a difference from mainline
  * lives there); else `v<major>.<minor>` of the recording's `pinbench_config kernel=` when pinbench
- * has that release, else the newest release before it (a Debian stable kernel is closest to the
+ * has that mainline release, else the newest mainline release before it (a Debian stable kernel is closest to the
  * mainline release it is based on). A disagreement is a finding about the model; the ones not yet
  * resolved are listed, with the kernel source lines the model does not express, in
  * `known-disagreements.json` beside the recordings, and fidelity reports any difference between
@@ -16,7 +16,7 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { allPolicies, getPolicy, RELEASE_IDS } from '../../policies/index.ts';
+import { allPolicies, getPolicy, MAINLINE_IDS } from '../../policies/index.ts';
 import { isPinbenchError } from '../errors.ts';
 import { ingestSource } from '../ingest/index.ts';
 import { markerText } from '../ingest/probe-payload.ts';
@@ -102,14 +102,17 @@ export interface FidelityReport {
   stale: KnownDisagreement[];
 }
 
-/** The release model for a recording kernel: its own `vX.Y`, else the newest release before it. */
+/**
+ * The release model for a recording kernel: its own `vX.Y` (every mainline id pinbench models
+ * resolves, e.g. `v7.2`), else the newest mainline release before it.
+ */
 export function releaseForKernel(kernel: string): string {
   const v = parseKernelVersion(kernel);
   const own = `v${v.major}.${v.minor}`;
-  if ((RELEASE_IDS as readonly string[]).includes(own)) return own;
+  if (MAINLINE_IDS.includes(own)) return own;
   const key = versionKey({ ...v, rc: 0 });
-  let best: string = RELEASE_IDS[0];
-  for (const id of RELEASE_IDS) if (versionKey(parseKernelVersion(id)) <= key) best = id;
+  let best = MAINLINE_IDS[0]!;
+  for (const id of MAINLINE_IDS) if (versionKey(parseKernelVersion(id)) <= key) best = id;
   return best;
 }
 
