@@ -26,10 +26,13 @@ import { ioUringBuffersV5_4 } from './io-uring-buffers/v5-4.ts';
 import { longtermMigrate67e139b02d99 } from './longterm-migrate/67e139b02d99.ts';
 import { longtermMigrateD1e153fea2a8 } from './longterm-migrate/d1e153fea2a8.ts';
 import { longtermMigrateV5_4 } from './longterm-migrate/v5-4.ts';
+import { pinAccounting0fa5bc4023c1 } from './pin-accounting/0fa5bc4023c1.ts';
 import { pinAccounting3faa52c03f44 } from './pin-accounting/3faa52c03f44.ts';
 import { pinAccountingC8070b787519 } from './pin-accounting/c8070b787519.ts';
+import { pinAccountingD1e153fea2a8 } from './pin-accounting/d1e153fea2a8.ts';
 import { pinAccountingEddb1c228f79 } from './pin-accounting/eddb1c228f79.ts';
 import { pinAccountingNone } from './pin-accounting/none.ts';
+import { pinAccountingStable6_1_192 } from './pin-accounting/stable-6-1-192.ts';
 import { pinnable1c563432588d } from './pinnable/1c563432588d.ts';
 import { pinnable8e3560d963d2 } from './pinnable/8e3560d963d2.ts';
 import { pinnable034e5afad921 } from './pinnable/034e5afad921.ts';
@@ -73,6 +76,8 @@ export const GUP_FAMILY_VERSIONS: readonly FamilyVersion[] = [
   pinAccountingNone,
   pinAccountingEddb1c228f79,
   pinAccounting3faa52c03f44,
+  pinAccounting0fa5bc4023c1,
+  pinAccountingD1e153fea2a8,
   pinAccountingC8070b787519,
   pinnableNone,
   pinnable8e3560d963d2,
@@ -109,18 +114,18 @@ export const GUP_VARIANTS: readonly VariantSpec[] = [
     id: 'v5.10.262',
     title: 'Linux 5.10.262 (Debian bullseye): v5.10 with stable backports',
     base: 'v5.10',
-    replace: [vfioType1873aefb376bb],
+    replace: [vfioType1873aefb376bb, ioUringBuffersEdd478269640],
     summary:
-      'Read in linux-source-5.10 5.10.262: drivers/vfio/vfio_iommu_type1.c:vaddr_get_pfns() unpins every zero page right after pin_user_pages_remote() ("The zero page is always resident, we don\'t need to pin it", 873aefb376bb, mainline v6.0-rc5). mm/gup.c (is_valid_gup_flags, check_and_migrate_cma_pages, check_dax_vmas, try_grab_page without a zero-page exemption) read as v5.10.',
+      'Read in linux-source-5.10 5.10.262: drivers/vfio/vfio_iommu_type1.c:vaddr_get_pfns() unpins every zero page right after pin_user_pages_remote() ("The zero page is always resident, we don\'t need to pin it", 873aefb376bb, mainline v6.0-rc5). mm/gup.c (is_valid_gup_flags, check_and_migrate_cma_pages, check_dax_vmas, try_grab_page without a zero-page exemption; hugetlb/follow_hugetlb_page():4983 grabs with try_grab_page(), no long-term refusal) read as v5.10. io_uring/io_uring.c:io_sqe_buffer_register():8945-8961 (Debian\'s io_uring backport from 5.15) refuses a buffer whose VMAs have different vm_file (-EINVAL) and a file-backed VMA only when it is neither shmem nor hugetlbfs (-EOPNOTSUPP): io-uring-buffers edd478269640 (shmem-exempt, v5.14, plus the vm_file check, v6.3).',
   },
   {
     // Debian bookworm's kernel: a stable update whose backports change modelled outcomes.
     id: 'v6.1.192',
     title: 'Linux 6.1.192 (Debian bookworm): v6.1 with stable backports',
     base: 'v6.1',
-    replace: [pinAccountingC8070b787519, ioUringBuffersEdd478269640],
+    replace: [pinAccountingStable6_1_192, ioUringBuffersEdd478269640],
     summary:
-      'Read in linux-source-6.1 6.1.192: mm/gup.c:try_grab_page(), try_grab_folio() and gup_put_folio() skip the zero page ("Don\'t take a pin on the zero page", c8070b787519, mainline v6.5); io_uring/rsrc.c:io_sqe_buffer_register() refuses a buffer whose VMAs have different vm_file with -EINVAL (edd478269640, mainline v6.3). Everything else as v6.1 (gup.c migration, vma checks, is_longterm_pinnable_page() read alike).',
+      'Read in linux-source-6.1 6.1.192: mm/gup.c:try_grab_page(), try_grab_folio() and gup_put_folio() skip the zero page ("Don\'t take a pin on the zero page", c8070b787519, mainline v6.5), while mm/hugetlb.c:follow_hugetlb_page():6629 still grabs with try_grab_folio(), which refuses FOLL_LONGTERM|FOLL_PIN on a page that is not long-term pinnable (pin-accounting stable-6.1.192); io_uring/rsrc.c:io_sqe_buffer_register() refuses a buffer whose VMAs have different vm_file with -EINVAL (edd478269640, mainline v6.3). Everything else as v6.1 (gup.c migration, vma checks, is_longterm_pinnable_page() read alike).',
   },
   {
     id: 'pre-9afaf30f7a1a',

@@ -5,16 +5,18 @@
  * what the model of that kernel's release returns for the same state; cases the kernel could not
  * run say why (the workload's `pinbench: skip reason=...` marker).
  *
- * The model: `v<major>.<minor>` of the recording's `pinbench_config kernel=` when pinbench has that
- * release, else the newest release before it (a Debian stable kernel is closest to the mainline
- * release it is based on). A disagreement is a finding about the model; the ones not yet
+ * The model: the stable id of the kernel package's exact upstream version when pinbench has one
+ * (package 5.10.262-1 -> `v5.10.262`: a stable backport that explains a difference from mainline
+ * lives there); else `v<major>.<minor>` of the recording's `pinbench_config kernel=` when pinbench
+ * has that mainline release, else the newest mainline release before it (a Debian stable kernel is closest to the
+ * mainline release it is based on). A disagreement is a finding about the model; the ones not yet
  * resolved are listed, with the kernel source lines the model does not express, in
  * `known-disagreements.json` beside the recordings, and fidelity reports any difference between
  * that list and what it finds.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { getPolicy, RELEASE_IDS } from '../../policies/index.ts';
+import { allPolicies, getPolicy, MAINLINE_IDS } from '../../policies/index.ts';
 import { isPinbenchError } from '../errors.ts';
 import { ingestSource } from '../ingest/index.ts';
 import { markerText } from '../ingest/probe-payload.ts';
@@ -100,15 +102,34 @@ export interface FidelityReport {
   stale: KnownDisagreement[];
 }
 
-/** The release model for a recording kernel: its own `vX.Y`, else the newest release before it. */
+/**
+ * The release model for a recording kernel: its own `vX.Y` (every mainline id pinbench models
+ * resolves, e.g. `v7.2`), else the newest mainline release before it.
+ */
 export function releaseForKernel(kernel: string): string {
   const v = parseKernelVersion(kernel);
   const own = `v${v.major}.${v.minor}`;
-  if ((RELEASE_IDS as readonly string[]).includes(own)) return own;
+  if (MAINLINE_IDS.includes(own)) return own;
   const key = versionKey({ ...v, rc: 0 });
-  let best: string = RELEASE_IDS[0];
-  for (const id of RELEASE_IDS) if (versionKey(parseKernelVersion(id)) <= key) best = id;
+  let best = MAINLINE_IDS[0]!;
+  for (const id of MAINLINE_IDS) if (versionKey(parseKernelVersion(id)) <= key) best = id;
   return best;
+}
+
+/**
+ * The release model for a recording: the stable id `vX.Y.Z` of the kernel package's upstream
+ * version (`5.10.262-1` -> `v5.10.262`) when pinbench has it, else releaseForKernel(kernel).
+ */
+export function releaseForRecording(kernel: string, packageVersions: readonly string[]): string {
+  const v = parseKernelVersion(kernel);
+  const ids = new Set(allPolicies().map((p) => p.id));
+  for (const pv of packageVersions) {
+    const m = /^(\d+)\.(\d+)\.(\d+)(?:[-+~]|$)/.exec(pv);
+    if (!m || Number(m[1]) !== v.major || Number(m[2]) !== v.minor) continue;
+    const stable = `v${m[1]}.${m[2]}.${m[3]}`;
+    if (ids.has(stable)) return stable;
+  }
+  return releaseForKernel(kernel);
 }
 
 /** `x.trace.json` beside `x.trace` or `x.trace.gz`. */
@@ -207,7 +228,12 @@ async function traceCells(trace: string, report: FidelityReport): Promise<void> 
       const v = parseKernelVersion(kernel);
       info.kernel = kernel;
       info.series = `${v.major}.${v.minor}`;
-      info.release = releaseForKernel(kernel);
+      info.release = releaseForRecording(
+        kernel,
+        (side?.kernel?.packages ?? [])
+          .filter((p) => /^linux-(image|binary)-/.test(p.pkg))
+          .map((p) => p.version),
+      );
     }
     const skip = skips.get(sc.name);
     if (skip !== undefined) {

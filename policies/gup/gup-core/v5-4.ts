@@ -12,7 +12,9 @@
  * - follow_page_pte(): can_follow_write_pte(), vm_normal_page() (k.vmNormalPage, the pte side),
  *   the zero-pfn special case (`if (is_zero_pfn(pte_pfn(pte))) page = pte_page(pte)`),
  *   follow_pfn_pte()'s -EFAULT, gup_must_unshare() (k.gupMustUnshare, family unshare) on R/O
- *   entries, try_grab_page() (k.tryGrabPage, family pin-accounting), FOLL_TOUCH dirtying;
+ *   entries, try_grab_page() (k.tryGrabPage, family pin-accounting, told the grab path:
+ *   `hugetlb-walk` on a hugetlb VMA, whose grab until v6.4 is follow_hugetlb_page()'s, else
+ *   `follow-page`), FOLL_TOUCH dirtying;
  *   follow_trans_huge_pmd() / follow_huge_pmd() / follow_huge_pud() for huge entries;
  * - handle_mm_fault(): do_anonymous_page() (read fault maps the shared zero page special, unless
  *   mm_forbids_zeropage; otherwise a new exclusive anon page), do_read_fault()/do_shared_fault()
@@ -270,7 +272,7 @@ function followPage(
     return { kind: 'fault', unshare: true };
   }
   if (flags.has('FOLL_GET') || flags.has('FOLL_PIN')) {
-    const g = k.tryGrabPage(k, st, folio, flags);
+    const g = k.tryGrabPage(k, st, folio, flags, vmaIsHugetlb(vma) ? 'hugetlb-walk' : 'follow-page');
     if (g < 0) return { kind: 'error', ret: g };
   }
   if (flags.has('FOLL_TOUCH') && write && !entry.dirty) addFlag(folio, 'dirty');

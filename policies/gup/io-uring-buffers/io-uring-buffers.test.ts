@@ -287,3 +287,43 @@ io_uring_register_buffers: addr=${A} len=0x2000`;
     expect(o.refs).toEqual({});
   });
 });
+
+describe('io_uring: the Debian 5.10.262 stable id (io_uring backported from 5.15)', () => {
+  // 5.10.262 io_uring/io_uring.c:io_sqe_buffer_register():8945-8961: pin_user_pages(FOLL_WRITE |
+  // FOLL_LONGTERM), then per page `if (vmas[i]->vm_file != file) { ret = -EINVAL; break; }`,
+  // `if (!file) continue;`, `if (!vma_is_shmem(vmas[i]) && !is_file_hugepages(file)) { ret =
+  // -EOPNOTSUPP; break; }`. Mainline v5.10 (fs/io_uring.c) refuses every file-backed VMA. The
+  // 5.10 recordings: io_uring.memfd and io_uring.shm register (0), ext4 -95.
+  const observed: Record<string, { 'v5.10': number; 'v5.10.262': number }> = {
+    memfd_shared: { 'v5.10': -95, 'v5.10.262': 0 },
+    shm_file: { 'v5.10': -95, 'v5.10.262': 0 },
+    file_shared: { 'v5.10': -95, 'v5.10.262': -95 },
+    file_private: { 'v5.10': -95, 'v5.10.262': -95 },
+    anon_written: { 'v5.10': 0, 'v5.10.262': 0 },
+    hugetlb: { 'v5.10': 0, 'v5.10.262': 0 },
+  };
+  for (const [name, want] of Object.entries(observed)) {
+    it(`${name}: v5.10 ${want['v5.10']}, v5.10.262 ${want['v5.10.262']}`, () => {
+      expect(call('v5.10', CASES[name]!).ret).toBe(want['v5.10']);
+      expect(call('v5.10.262', CASES[name]!).ret).toBe(want['v5.10.262']);
+    });
+  }
+
+  it('memfd on v5.10.262: registered, then unregistered with every pin dropped', () => {
+    const r = run('v5.10.262', `${CASES.memfd_shared!}\nio_uring_unregister_buffers:`);
+    expect(r.outcomes.map((o) => o.ret)).toEqual([0, 0]);
+    expect(r.final.leaks).toEqual({});
+  });
+
+  it('anon + shmem in one buffer: v5.10 refuses the shmem VMA (-95), v5.10.262 the mix (-22)', () => {
+    const mixed = `pinbench_page: pfn=0x5000 kind=anon refcount=1 mapcount=1 flags=lru,exclusive,dirty
+pinbench_page: pfn=0x6000 kind=shmem refcount=2 mapcount=1 flags=lru,dirty,swapbacked
+${vma(VMF.privateRw, 1)}
+${ptes(0x5000, 1, 'write=1 dirty=1')}
+${vma(VMF.sharedRw, 1, 'backing=shmem', A + 0x1000)}
+${ptes(0x6000, 1, 'write=1 dirty=1', A + 0x1000)}
+io_uring_register_buffers: addr=${A} len=0x2000`;
+    expect(call('v5.10', mixed).ret).toBe(-95);
+    expect(call('v5.10.262', mixed).ret).toBe(-22);
+  });
+});

@@ -24,7 +24,12 @@ import { isZeroFolio } from '../gup-helpers.ts';
 import { gupPutFolioV5_7, pinAccounting3faa52c03f44, tryGrabPageV5_7 } from './3faa52c03f44.ts';
 import { refcountOverflow } from './none.ts';
 
-function tryGrabPage(k: Kernel, st: State, folio: Folio, flags: ReadonlySet<FollFlag>): number {
+export function tryGrabPageZeroExempt(
+  k: Kernel,
+  st: State,
+  folio: Folio,
+  flags: ReadonlySet<FollFlag>,
+): number {
   if (flags.has('FOLL_PIN') && isZeroFolio(st, folio)) {
     // The overflow check still comes first.
     if (refcountOverflow(st, folio, 'try_grab_page')) return err('ENOMEM');
@@ -50,5 +55,5 @@ export const pinAccountingC8070b787519: FamilyVersion = {
   subject: "mm: Don't pin ZERO_PAGE in pin_user_pages()",
   release: 'v6.5',
   summary: 'FOLL_PIN and unpin leave the zero page alone (no refcount, no pin counters).',
-  ops: { ...pinAccounting3faa52c03f44.ops, tryGrabPage, gupPutFolio },
+  ops: { ...pinAccounting3faa52c03f44.ops, tryGrabPage: tryGrabPageZeroExempt, gupPutFolio },
 };

@@ -136,3 +136,85 @@ pin_user_pages: start=${A} nr_pages=1 gup_flags=0`;
     expect(getPolicy('v6.1.192').scopeRelease).toBe('v6.1');
   });
 });
+
+/**
+ * The grab on the hugetlb walk (`hugetlb-walk` path): a written private MAP_HUGETLB 2 MiB page,
+ * pinned FOLL_WRITE|FOLL_LONGTERM as io_uring and vfio do. Literal values from the source read:
+ * - 5.10.262 mm/hugetlb.c:follow_hugetlb_page():4983 `WARN_ON_ONCE(!try_grab_page(pages[i], flags))`
+ *   and mm/gup.c:try_grab_page():197-233 (no long-term test): the pin succeeds and the page is
+ *   migrated out of ZONE_MOVABLE (the 5.10 movablecore recording: io_uring.hugetlb ret=0);
+ * - v5.12 (0fa5bc4023c1): try_grab_compound_head()'s `if (unlikely(flags & FOLL_LONGTERM) &&
+ *   is_migrate_cma_page(page)) return NULL;` (5.10.262 mm/gup.c:126-128) on the walk: CMA only;
+ * - 6.1.192 mm/gup.c:try_grab_folio():144-146 `if (unlikely((flags & FOLL_LONGTERM) &&
+ *   !is_longterm_pinnable_page(page))) return NULL;` and mm/hugetlb.c:6629-6633 `if
+ *   (WARN_ON_ONCE(!try_grab_folio(pages[i], refs, flags))) { ... err = -ENOMEM;`: -12 and one
+ *   WARN (the 6.1 movablecore recording: io_uring.hugetlb ret=-12, vfio_*.hugetlb -12);
+ * - 6.12.118 mm/gup.c:try_grab_folio():146-175 (no long-term test on the slow path) and
+ *   follow_huge_pmd():748: the pin succeeds (the 6.12 movablecore recording: ret=0).
+ */
+describe('pin-accounting: the grab on the hugetlb walk (FOLL_LONGTERM|FOLL_PIN)', () => {
+  const hugetlb = (
+    page: string,
+    api = 'pin_user_pages',
+    flags = 'FOLL_WRITE|FOLL_LONGTERM',
+  ) => `pinbench_config: migration=1 cma=1
+pinbench_vma: start=0x200000 end=0x400000 flags=${VMF.privateRw}|VM_HUGETLB backing=hugetlb fs=hugetlbfs
+pinbench_page: pfn=0x20400 nr=512 kind=hugetlb order=9 refcount=1 mapcount=1 flags=exclusive isolatable=1 ${page}
+pinbench_pte: addr=0x200000 pfn=0x20400 level=pmd write=1 dirty=1
+${api}: start=0x200000 nr_pages=1 gup_flags=${flags}`;
+  const MOVABLE = hugetlb('zone=Movable');
+  const CMA = hugetlb('mt=CMA');
+
+  // pages: where the pin landed. Before v5.13 ZONE_MOVABLE is long-term pinnable (5.10.262
+  // mm/gup.c:check_and_migrate_cma_pages() moves CMA pages only): pinned in place. From v6.5 the
+  // page is migrated out (check_and_migrate_movable_pages()) and the copy is pinned.
+  const movable: Record<string, { ret: number; warnings: number; pages?: string[] }> = {
+    'v5.10': { ret: 1, warnings: 0, pages: ['0x20400'] },
+    'v5.10.262': { ret: 1, warnings: 0, pages: ['0x20400'] },
+    'v5.12': { ret: 1, warnings: 0, pages: ['0x20400'] },
+    'v5.13': { ret: -12, warnings: 1 },
+    'v6.1': { ret: -12, warnings: 1 },
+    'v6.1.192': { ret: -12, warnings: 1 },
+    'v6.4': { ret: -12, warnings: 1 },
+    'v6.5': { ret: 1, warnings: 0, pages: ['new1'] },
+    'v6.12': { ret: 1, warnings: 0, pages: ['new1'] },
+    'v7.2': { ret: 1, warnings: 0, pages: ['new1'] },
+  };
+  for (const [id, want] of Object.entries(movable)) {
+    it(`${id}: a ZONE_MOVABLE huge page -> ${want.ret}, ${want.warnings} WARN`, () => {
+      const o = run(id, MOVABLE).outcomes[0]!;
+      expect(o.ret).toBe(want.ret);
+      expect(o.warnings).toBe(want.warnings);
+      if (want.ret < 0) {
+        expect(o.warn).toEqual(['WARN follow_hugetlb_page grab refused']);
+        expect(o.pins).toEqual({});
+      } else {
+        expect(o.pages).toEqual(want.pages);
+      }
+    });
+  }
+
+  const cma: Record<string, number> = { 'v5.10': 1, 'v5.12': -12, 'v5.13': -12, 'v6.4': -12, 'v6.5': 1 };
+  for (const [id, ret] of Object.entries(cma)) {
+    it(`${id}: a huge page in a CMA pageblock -> ${ret}`, () => {
+      expect(call(id, CMA).ret).toBe(ret);
+    });
+  }
+
+  it('v6.1: only FOLL_PIN with FOLL_LONGTERM is refused; a short-term pin or a get passes', () => {
+    expect(call('v6.1', hugetlb('zone=Movable', 'pin_user_pages', 'FOLL_WRITE')).ret).toBe(1);
+    expect(call('v6.1', hugetlb('zone=Movable', 'get_user_pages', 'FOLL_WRITE')).ret).toBe(1);
+  });
+
+  it('v6.1: the same page outside ZONE_MOVABLE is pinned in place', () => {
+    const r = run('v6.1', hugetlb(''));
+    expect(r.outcomes[0]!.ret).toBe(1);
+    expect(r.outcomes[0]!.pins).toEqual({ '0x20400': 1 });
+  });
+
+  it('v6.1 says why: follow_hugetlb_page refuses and no migration is tried', () => {
+    const why = run('v6.1', MOVABLE).outcomes[0]!.why.join('\n');
+    expect(why).toContain('follow_hugetlb_page: try_grab_folio(');
+    expect(why).not.toMatch(/migrat/);
+  });
+});

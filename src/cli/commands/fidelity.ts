@@ -107,9 +107,10 @@ export const fidelityCommand: Command = {
   positionals: '[trace...]',
   details: `
 Without arguments, every recording under traces/real/ that has a .trace.json sidecar (as written
-by pinbench record). For each call the kernel returned from, the model of the recording kernel's
-release (v6.12 for 6.12.118+deb13-amd64; the newest release before it when pinbench has no such
-release) is replayed on the same state and its return compared. Disagreements listed in
+by pinbench record). For each call the kernel returned from, the model of the recording kernel
+(the stable id of the kernel package's upstream version when pinbench has one: v5.10.262 for
+Debian's 5.10.262-1; else the release: v6.12 for 6.12.118+deb13-amd64, or the newest release
+before it when pinbench has no such release) is replayed on the same state and its return compared. Disagreements listed in
 known-disagreements.json beside the recordings (or --known FILE) are expected; a new one, or a
 listed one that agrees now, fails.
 

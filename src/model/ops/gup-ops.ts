@@ -13,7 +13,8 @@
  *         check_vma_flags()      checkVmaFlags     (vma-checks)
  *         follow_page_mask()     followPage        (gup-core; calls k.vmNormalPage for PTEs)
  *           gup_must_unshare()   gupMustUnshare    (unshare)
- *           try_grab_page()      tryGrabPage       (pin-accounting)
+ *           try_grab_page()      tryGrabPage       (pin-accounting; path: follow-page)
+ *         follow_hugetlb_page()'s grab   tryGrabPage (path: hugetlb-walk, v5.12 .. v6.4 refuses)
  *         faultin_page()         handleMmFault     (gup-core: zero page, COW, unshare faults)
  *       check_and_migrate_*()    checkAndMigrateMovablePages (longterm-migrate)
  *         *_is_longterm_pinnable isLongtermPinnable (pinnable)
@@ -26,6 +27,14 @@ import type { FlagNumbering, FollFlag } from '../flags.ts';
 import type { Kernel } from '../kernel.ts';
 import type { RetValue } from '../outcome.ts';
 import type { DmaMapping, Entry, Folio, RegisteredBuffer, State, Vma } from '../state.ts';
+
+/**
+ * Where a grab happens: `hugetlb-walk` when __get_user_pages() reached a hugetlb VMA (the walk
+ * follow_hugetlb_page() did until v6.4, whose grab is not try_grab_page() in every release),
+ * `follow-page` for follow_page_mask()/follow_page_pte() on every other VMA.
+ */
+export const GRAB_PATHS = ['hugetlb-walk', 'follow-page'] as const;
+export type GrabPath = (typeof GRAB_PATHS)[number];
 
 /** One GUP request as it travels inside the kernel: the flags are the effective internal ones. */
 export interface GupRequest {
@@ -125,8 +134,12 @@ export interface GupOps {
   // ---- pin-accounting ---------------------------------------------------------------------------
   /** Whether this release exports the API at all (pin_user_pages*, unpin_user_page* from v5.6). */
   apiSupported(k: Kernel, st: State, name: CallName): boolean;
-  /** try_grab_page() (try_get_page() before FOLL_PIN): 0, or -errno after the overflow WARN. */
-  tryGrabPage(k: Kernel, st: State, folio: Folio, flags: ReadonlySet<FollFlag>): number;
+  /**
+   * try_grab_page() (try_get_page() before FOLL_PIN), or the grab the release uses on `path`
+   * (v5.12 .. v6.4 follow_hugetlb_page(): try_grab_compound_head()/try_grab_folio(), which refuse
+   * FOLL_LONGTERM|FOLL_PIN on a page that is not long-term pinnable): 0, or -errno after a WARN.
+   */
+  tryGrabPage(k: Kernel, st: State, folio: Folio, flags: ReadonlySet<FollFlag>, path: GrabPath): number;
   /** gup_put_folio(): drop `refs` references taken with these flags (FOLL_PIN or FOLL_GET). */
   gupPutFolio(k: Kernel, st: State, folio: Folio, refs: number, flags: ReadonlySet<FollFlag>): void;
   /** unpin_user_page() / unpin_user_pages_dirty_lock() on one page. */

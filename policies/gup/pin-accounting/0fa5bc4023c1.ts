@@ -1,0 +1,94 @@
+/**
+ * pin-accounting 0fa5bc4023c1: "mm/hugetlb: grab head page refcount once for group of subpages"
+ * (Joao Martins), first release v5.12 [INF: the patch is linked 2021-01-28 and went through akpm
+ * for the 5.12 merge window; 5.10.262 does not have it; v5.12 itself not read].
+ *
+ * Kernel functions modelled: follow_hugetlb_page(), the walk __get_user_pages() takes for a
+ * hugetlb VMA, grabs with try_grab_compound_head() (the GUP-fast grab) instead of
+ * try_grab_page(). Under FOLL_PIN that grab refuses a FOLL_LONGTERM pin of a page in a CMA
+ * pageblock (`if (unlikely(flags & FOLL_LONGTERM) && is_migrate_cma_page(page)) return NULL;`,
+ * 5.10.262 mm/gup.c:try_grab_compound_head():126-128, the check this commit brought to the
+ * hugetlb walk), and follow_hugetlb_page() turns the NULL into WARN_ON_ONCE and -ENOMEM: the pin
+ * fails before check_and_migrate_*() ever sees the page. Every other path (grab path
+ * `follow-page`) still grabs with try_grab_page(), which has no such check (5.10.262
+ * mm/gup.c:try_grab_page():197-233).
+ *
+ * What changed from pin-accounting 3faa52c03f44: a FOLL_PIN|FOLL_LONGTERM grab on the
+ * `hugetlb-walk` path of a page the release's fast-path test refuses -> WARN, -ENOMEM. The test
+ * is is_migrate_cma_page() here; d1e153fea2a8 (v5.13) makes it !is_pinnable_page(), which adds
+ * ZONE_MOVABLE. Until "mm/gup: retire follow_hugetlb_page()" (Peter Xu, v6.5 [INF, commit id
+ * not verified]) hugetlb VMAs are walked by follow_page_mask() -> hugetlb_follow_page_mask(),
+ * which grabs with try_grab_page(): pin-accounting c8070b787519 (v6.5) builds on 3faa52c03f44
+ * and so has no refusal.
+ *
+ * Release table: v5.12 is a family change point but not (yet) in RELEASE_IDS, the default run
+ * set, because every corpus trace states a verdict for every default release and none was
+ * restated for v5.12; `v5.12` resolves when named (MAINLINE_IDS) and post-0fa5bc4023c1 exists.
+ *
+ * Source read: 5.10.262 mm/hugetlb.c:follow_hugetlb_page():4983 grabs with try_grab_page() (the
+ * state before this commit; the recorded 5.10 kernel pins a ZONE_MOVABLE hugetlb page, migrating
+ * it); 6.1.192 mm/hugetlb.c:follow_hugetlb_page():6629-6633 and mm/gup.c:try_grab_folio():139-146
+ * (the refusal, seen by the recorded 6.1 kernel as -ENOMEM); 6.12.118 mm/gup.c:
+ * try_grab_folio():146-175 (slow path: no long-term test) and follow_huge_pmd():748.
+ */
+import { err } from '../../../src/model/errno.ts';
+import type { FollFlag } from '../../../src/model/flags.ts';
+import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
+import type { GrabPath } from '../../../src/model/ops/gup-ops.ts';
+import type { Folio, State } from '../../../src/model/state.ts';
+import { pinAccounting3faa52c03f44, tryGrabPageV5_7 } from './3faa52c03f44.ts';
+
+export const HUGETLB_GRAB_WARN = 'follow_hugetlb_page grab refused';
+
+/** The fast-path test of the grab follow_hugetlb_page() uses: may it pin this page long-term. */
+export type FastGrabPinnable = (k: Kernel, st: State, folio: Folio) => boolean;
+
+/**
+ * The refusal on the hugetlb walk: -ENOMEM after the WARN, or 0 when the grab may go on.
+ * `fn` names the release's grab function in the why path.
+ */
+export function hugetlbWalkRefusal(
+  k: Kernel,
+  st: State,
+  folio: Folio,
+  flags: ReadonlySet<FollFlag>,
+  path: GrabPath,
+  pinnable: FastGrabPinnable,
+  fn: string,
+): number {
+  if (path !== 'hugetlb-walk' || !flags.has('FOLL_PIN') || !flags.has('FOLL_LONGTERM')) return 0;
+  if (pinnable(k, st, folio)) return 0;
+  st.warn(HUGETLB_GRAB_WARN);
+  st.why(
+    `follow_hugetlb_page: ${fn}(${folio.name}) refuses FOLL_LONGTERM|FOLL_PIN (not long-term pinnable) -> WARN_ON_ONCE, -ENOMEM`,
+  );
+  return err('ENOMEM');
+}
+
+/** is_migrate_cma_page(): the v5.12 test. */
+function notCma(_k: Kernel, st: State, folio: Folio): boolean {
+  return !(st.config.cma && folio.mt === 'CMA');
+}
+
+function tryGrabPage(
+  k: Kernel,
+  st: State,
+  folio: Folio,
+  flags: ReadonlySet<FollFlag>,
+  path: GrabPath,
+): number {
+  const e = hugetlbWalkRefusal(k, st, folio, flags, path, notCma, 'try_grab_compound_head');
+  return e || tryGrabPageV5_7(k, st, folio, flags);
+}
+
+export const pinAccounting0fa5bc4023c1: FamilyVersion = {
+  family: 'pin-accounting',
+  module: import.meta.url,
+  id: '0fa5bc4023c1',
+  commit: '0fa5bc4023c1',
+  subject: 'mm/hugetlb: grab head page refcount once for group of subpages',
+  release: 'v5.12',
+  summary:
+    'follow_hugetlb_page() grabs with try_grab_compound_head(): FOLL_LONGTERM|FOLL_PIN on a CMA page -> WARN, -ENOMEM (no migration).',
+  ops: { ...pinAccounting3faa52c03f44.ops, tryGrabPage },
+};
