@@ -166,7 +166,9 @@ export function formatSummary(results: readonly TraceReplayResult[], opts: Summa
   const fidelity = results.flatMap((tr) => tr.scenarios.flatMap((s) => s.fidelity));
   if (fidelity.length) {
     out.push('');
-    out.push('fidelity failures (the release of the recording kernel disagrees with what it returned):');
+    out.push(
+      "fidelity failures (the recording kernel's mainline release model disagrees with what the kernel returned; a distribution's stable kernel may carry backports: `pinbench fidelity` replays it with its stable id where pinbench has one):",
+    );
     for (const f of fidelity)
       out.push(
         `  ${t(f.trace)}:${f.line} ${t(f.scenario)} ${t(f.event)}: ${t(f.policy)} ret=${t(String(f.ret))}, kernel ret=${t(String(f.observed))}`,
