@@ -70,16 +70,17 @@ function notCma(_k: Kernel, st: State, folio: Folio): boolean {
   return !(st.config.cma && folio.mt === 'CMA');
 }
 
-function tryGrabPage(
-  k: Kernel,
-  st: State,
-  folio: Folio,
-  flags: ReadonlySet<FollFlag>,
-  path: GrabPath,
-): number {
-  const e = hugetlbWalkRefusal(k, st, folio, flags, path, notCma, 'try_grab_compound_head');
-  return e || tryGrabPageV5_7(k, st, folio, flags);
+/** A grab that does whatever `grab` does, except where the hugetlb walk refuses first. */
+export function grabRefusedOnHugetlbWalk(
+  pinnable: FastGrabPinnable,
+  fn: string,
+  grab: (k: Kernel, st: State, folio: Folio, flags: ReadonlySet<FollFlag>) => number,
+): (k: Kernel, st: State, folio: Folio, flags: ReadonlySet<FollFlag>, path: GrabPath) => number {
+  return (k, st, folio, flags, path) =>
+    hugetlbWalkRefusal(k, st, folio, flags, path, pinnable, fn) || grab(k, st, folio, flags);
 }
+
+const tryGrabPage = grabRefusedOnHugetlbWalk(notCma, 'try_grab_compound_head', tryGrabPageV5_7);
 
 export const pinAccounting0fa5bc4023c1: FamilyVersion = {
   family: 'pin-accounting',
