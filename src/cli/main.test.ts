@@ -55,6 +55,14 @@ describe('cli main', () => {
     expect(e.err()).toContain("unknown command 'frobnicate'");
   });
 
+  it('lists each command by the summary its own module declares (loaded only when it runs)', async () => {
+    for (const entry of COMMANDS) {
+      const cmd = await entry.load();
+      expect(cmd.name).toBe(entry.name);
+      expect(cmd.summary, entry.name).toBe(entry.summary);
+    }
+  });
+
   it('documents the exit-code table in the top-level help and every command help', async () => {
     const c = capture();
     expect(await main(['--help'], c.io)).toBe(0);

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { EXIT, EXIT_CODE_HELP, exitCodeOf, isPinbenchError, UsageError } from '../errors.ts';
 import { type Command, type CommandIo, commandHelp, parseCommandArgs } from './command.ts';
-import { COMMANDS } from './commands/index.ts';
+import { COMMANDS, type LazyCommand } from './commands/index.ts';
 import { didYouMean } from './suggest.ts';
 import { escapingIo } from './terminal-stream.ts';
 
@@ -17,7 +17,7 @@ function version(): string {
   return pkg.version;
 }
 
-function topHelp(commands: readonly Command[]): string {
+function topHelp(commands: readonly Pick<Command, 'name' | 'summary'>[]): string {
   const width = Math.max(...commands.map((c) => c.name.length)) + 2;
   return [
     'pinbench: replay kernel traces against versioned models of the page-pinning logic and report where they diverge.',
@@ -54,22 +54,22 @@ export function defaultIo(): CommandIo {
 export async function main(
   argv: string[],
   rawIo: CommandIo = defaultIo(),
-  commands: readonly Command[] = COMMANDS,
+  commands: readonly (Command | LazyCommand)[] = COMMANDS,
 ): Promise<number> {
   // Whatever a command prints, no control character from a trace or a module reaches the terminal.
   const io = escapingIo(rawIo);
   const [first, ...rest] = argv;
   if (first === undefined || first === '-h' || first === '--help' || first === 'help') {
-    const target = first === 'help' ? commands.find((c) => c.name === rest[0]) : undefined;
-    io.stdout.write(target ? commandHelp(target) : topHelp(commands));
+    const entry = first === 'help' ? commands.find((c) => c.name === rest[0]) : undefined;
+    io.stdout.write(entry ? commandHelp(await loaded(entry)) : topHelp(commands));
     return first === undefined ? 2 : 0;
   }
   if (first === '-V' || first === '--version') {
     io.stdout.write(`${version()}\n`);
     return 0;
   }
-  const cmd = commands.find((c) => c.name === first);
-  if (!cmd) {
+  const entry = commands.find((c) => c.name === first);
+  if (!entry) {
     const hint = didYouMean(
       first,
       commands.map((c) => c.name),
@@ -79,6 +79,7 @@ export async function main(
     );
     return 2;
   }
+  const cmd = await loaded(entry);
   try {
     const { values, positionals } = parseCommandArgs(cmd, rest);
     if (values.help === true) {
@@ -98,4 +99,9 @@ export async function main(
     io.stderr.write(`pinbench ${cmd.name}: internal error: ${what}\n${REPORT_REQUEST}`);
     return EXIT.internal;
   }
+}
+
+/** The command itself: a registry entry's module is imported only now. */
+async function loaded(entry: Command | LazyCommand): Promise<Command> {
+  return 'load' in entry ? entry.load() : entry;
 }
