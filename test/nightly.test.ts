@@ -292,6 +292,16 @@ describe('pinbench nightly, five nights', () => {
       }),
     );
     expect(regs.every((r) => r.policy === 'my-fix')).toBe(true);
+    // The HTML summary names the regression against the config's baseline too.
+    const page = await readFile(join(work, 'reports', String(n5.summary!.run.id), 'index.html'), 'utf8');
+    // as many as the nightly's own count against the baseline (JSON, LKP, JUnit)
+    expect(page).toContain(
+      `Regressions against baseline v6.0-rc3: ${n5.summary!.baselineRegressions} scenario × candidate`,
+    );
+    expect(n5.summary!.baselineRegressions).toBeGreaterThan(0);
+    expect(page).toMatch(
+      /<strong>REGRESSION<\/strong> <code>remote\/vfio-zero-ro\.trace<\/code> vfio-zero-ro-hang ·/,
+    );
     const lkp = await readFile(join(work, 'out/lkp5.txt'), 'utf8');
     expect(lkp).toMatch(
       /^pinbench nightly "e2e": \d+ regressions( and \d+ new divergences)? since run \d+ \(run \d+\)(; \d+ unexpected failures? \(\d+ known\))?\n/,

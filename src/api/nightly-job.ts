@@ -186,7 +186,12 @@ export async function runNightly(opts: NightlyJobOptions): Promise<NightlyJobRes
   let reportError: string | null = null;
   try {
     index = (
-      await writeRunReport(store, runId, { reportsDir: config.reportDir, cwd: opts.cwd, previousRunId })
+      await writeRunReport(store, runId, {
+        reportsDir: config.reportDir,
+        cwd: opts.cwd,
+        previousRunId,
+        baseline: config.baseline ?? null,
+      })
     ).path;
   } catch (e) {
     reportError = `the HTML report could not be written to ${config.reportDir}: ${errorText(e)}`;

@@ -54,6 +54,8 @@ export interface ReportContext {
   firstRoots: StoredDivergence[];
   /** Failures split by what the trace headers expect (known / unexpected). */
   failures: FailureCounts;
+  /** The release the candidates are measured against (a nightly config's `baseline`), if any. */
+  baseline: string | null;
 }
 
 function placeholderPolicy(id: string, ord: number): PolicyInfo {
@@ -80,6 +82,8 @@ export interface LoadContextOptions {
   roots?: number;
   /** Compare with this run instead of the previous complete run of the same config. */
   previousRunId?: number | null;
+  /** The release candidates are measured against: the report names its regressions. */
+  baseline?: string | null;
 }
 
 export async function loadReportContext(
@@ -165,6 +169,7 @@ export async function loadReportContext(
     families: new FamilyResolver(policies),
     firstRoots,
     failures: countFailures(verdicts),
+    baseline: opts.baseline ?? null,
   };
 }
 

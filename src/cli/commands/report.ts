@@ -41,6 +41,12 @@ export const reportCommand: Command = {
       arg: 'RUN',
       description: 'Compare with this run instead of the previous complete run of the same config',
     },
+    baseline: {
+      type: 'string',
+      arg: 'ID',
+      description:
+        'Name the regressions of the other policies against this one (a nightly passes its baseline)',
+    },
     'max-divergences': {
       type: 'string',
       arg: 'N',
@@ -66,7 +72,11 @@ export const reportCommand: Command = {
     const store = await openStore({ db: str(values, 'db'), cwd: io.cwd, env: io.env });
     try {
       const run = await store.resolveRun(positionals[0] ?? 'latest');
-      const opts = against !== undefined ? { previousRunId: (await store.getRun(Number(against))).id } : {};
+      const baseline = str(values, 'baseline');
+      const opts = {
+        ...(against !== undefined ? { previousRunId: (await store.getRun(Number(against))).id } : {}),
+        ...(baseline !== undefined ? { baseline } : {}),
+      };
       if (format === 'html') {
         const r = out
           ? await writeHtmlReport(store, run.id, resolve(io.cwd, out), opts)

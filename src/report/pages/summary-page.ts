@@ -9,7 +9,7 @@ import { VERDICTS, type Verdict } from '../../replay/results.ts';
 import type { TraceInfo, VerdictChange } from '../../store/store.ts';
 import { html, type SafeHtml } from '../html.ts';
 import { compressPolicySet } from '../policy-classes.ts';
-import type { ReportContext } from '../report-context.ts';
+import type { ReportContext, ScenarioRow } from '../report-context.ts';
 import { matrixPath, POLICIES_PATH, SUMMARY_PATH } from '../report-paths.ts';
 import { classesText, divergenceFlags, divergenceHref, divergenceListHref, policyLink } from './fragments.ts';
 import type { PageEnv } from './page-env.ts';
@@ -226,6 +226,42 @@ function verdictChanges(ctx: ReportContext, changes: readonly VerdictChange[]): 
   )}`;
 }
 
+/**
+ * Scenario x policy where the baseline passes and a candidate (a policy that is not a release:
+ * a user's module, an alias, a variant) fails or errs: the regressions a patch author must see
+ * first, whatever the previous run said.
+ */
+export function baselineRegressions(ctx: ReportContext): { row: ScenarioRow; policy: string }[] {
+  const b = ctx.baseline === null ? -1 : ctx.policyIds.indexOf(ctx.baseline);
+  if (b < 0) return [];
+  const kind = new Map(ctx.policies.map((p) => [p.id, p.kind]));
+  const out: { row: ScenarioRow; policy: string }[] = [];
+  for (const row of ctx.scenarios) {
+    if (row.verdicts[b] !== 'pass') continue;
+    ctx.policyIds.forEach((id, i) => {
+      const v = row.verdicts[i];
+      if (i !== b && kind.get(id) !== 'release' && (v === 'fail' || v === 'error'))
+        out.push({ row, policy: id });
+    });
+  }
+  return out;
+}
+
+function baselineSection(ctx: ReportContext): SafeHtml {
+  if (ctx.baseline === null) return html``;
+  const regs = baselineRegressions(ctx);
+  return html`<section aria-labelledby="vs-baseline"><h2 id="vs-baseline">Against the baseline ${ctx.baseline}</h2>${
+    regs.length
+      ? html`<h3 class="bad">Regressions against baseline ${ctx.baseline}: ${formatCount(regs.length)} scenario × candidate the baseline passes and the candidate fails</h3><ul class="dlist">${regs
+          .slice(0, LIST_MAX)
+          .map(
+            ({ row, policy }) =>
+              html`<li><strong>REGRESSION</strong> <code>${row.trace}</code>${row.matrix ? html` <span class="muted">[${row.matrix}]</span>` : ''} ${row.name} · ${policyLink(ctx, HERE, policy)}: ${verdictBadge('pass')} on ${ctx.baseline} → ${verdictBadge(row.verdicts[ctx.policyIds.indexOf(policy)] ?? 'error')}</li>`,
+          )}</ul>${regs.length > LIST_MAX ? html`<p class="muted">and ${formatCount(regs.length - LIST_MAX)} more</p>` : ''}`
+      : html`<p>No candidate fails a scenario that baseline ${ctx.baseline} passes.</p>`
+  }</section>`;
+}
+
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
@@ -266,6 +302,8 @@ ${verdictBar(t.verdicts)}
 </section>
 
 ${integrityWarnings(ctx)}
+
+${baselineSection(ctx)}
 
 ${changes(ctx, env)}
 
