@@ -11,13 +11,12 @@
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NightlySummary } from '../src/api/nightly-job.ts';
-import type { CommandIo } from '../src/cli/command.ts';
 import { main } from '../src/cli/main.ts';
 import type { RunDiff } from '../src/store/store.ts';
+import { captureIo } from './support/cli-io.ts';
 import { useStoreBackend } from './support/store-backends.ts';
 
 const REPO = resolve('.');
@@ -26,19 +25,9 @@ const RELEASES = ['v5.4', 'v5.19-rc1', 'v6.0-rc3', 'v6.1'];
 const CANDIDATE = 'nothing-pinnable';
 
 async function cli(args: string[], cwd: string): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => {
-    out += d;
-  });
-  stderr.on('data', (d) => {
-    err += d;
-  });
-  const io: CommandIo = { stdout, stderr, stdin: new PassThrough(), env: {}, cwd };
-  const code = await main(args, io);
-  return { code, out, err };
+  const c = captureIo({ cwd });
+  const code = await main(args, c.io);
+  return { code, out: c.out(), err: c.err() };
 }
 
 describe('divergence identity across runs with and without a candidate', () => {

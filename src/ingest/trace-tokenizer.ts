@@ -277,17 +277,8 @@ export class TraceTokenizer implements LineSink {
    * it is an integrity event, never a record.
    */
   #unterminated(u: Buffer, p: number, e: number, knownAscii: boolean, lineNo: number): void {
-    let i = p;
-    while (i < e && (u[i] === 32 || u[i] === 9)) i++;
-    if (i === e) {
-      this.#blank++;
-      return;
-    }
-    const text = this.#decode(u, p, e, knownAscii);
-    if (this.#atStart) {
-      const refused = refusalForBodyLine(u, p, e, text);
-      if (refused !== null) this.#refuse(refused, lineNo);
-    }
+    const text = this.#unreadText(u, p, e, knownAscii, lineNo);
+    if (text === null) return;
     this.#truncated(lineNo, text);
   }
 
@@ -415,6 +406,25 @@ export class TraceTokenizer implements LineSink {
     return true;
   }
 
+  /**
+   * The text of a line that is not a record: null (counted blank) when it is only spaces and
+   * tabs; at the start of a trace, a line of a layout pinbench refuses throws first.
+   */
+  #unreadText(u: Buffer, p: number, e: number, knownAscii: boolean, lineNo: number): string | null {
+    let i = p;
+    while (i < e && (u[i] === 32 || u[i] === 9)) i++;
+    if (i === e) {
+      this.#blank++;
+      return null;
+    }
+    const text = this.#decode(u, p, e, knownAscii);
+    if (this.#atStart) {
+      const refused = refusalForBodyLine(u, p, e, text);
+      if (refused !== null) this.#refuse(refused, lineNo);
+    }
+    return text;
+  }
+
   /** A whole line that is not an event: blank, a refused layout, or a skip. */
   #unread(
     u: Buffer,
@@ -425,17 +435,8 @@ export class TraceTokenizer implements LineSink {
     reason: SkipReason,
     failAt: number,
   ): void {
-    let i = p;
-    while (i < e && (u[i] === 32 || u[i] === 9)) i++;
-    if (i === e) {
-      this.#blank++;
-      return;
-    }
-    const text = this.#decode(u, p, e, knownAscii);
-    if (this.#atStart) {
-      const refused = refusalForBodyLine(u, p, e, text);
-      if (refused !== null) this.#refuse(refused, lineNo);
-    }
+    const text = this.#unreadText(u, p, e, knownAscii, lineNo);
+    if (text === null) return;
     const ascii = knownAscii || isAscii(u.subarray(p, e));
     const col = (ascii || !isUtf8(u.subarray(p, e)) ? failAt - p : utf16Length(u, p, failAt)) + 1;
     this.#skip(reason, lineNo, col, text);
