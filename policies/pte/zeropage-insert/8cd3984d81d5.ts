@@ -11,21 +11,36 @@
  * Changed from v5.4: vm_insert_pages() exists: range check over all pages (-EFAULT), the same
  * VM_MIXEDMAP/VM_PFNMAP step as vm_insert_page(), then page by page: page_count == 0 -> -EINVAL,
  * validate, insert; the first failure ends the call with its error and `*num` = pages not
- * inserted (the failing one included). insert_page() now validates with
- * validate_page_before_insert(): anon, slab and typed pages -> -EINVAL (v5.4 refused anon only).
- * The zero page is still an ordinary, refcounted page everywhere.
+ * inserted (the failing one included). insert_page()'s page test moves into
+ * validate_page_before_insert() (anon, slab and typed pages -> -EINVAL, the same test as v5.4's
+ * insert_page()), shared by both paths. The zero page is still an ordinary, refcounted page
+ * everywhere.
  *
  * Simplification: PTE-table batching (8 PTEs per lock, PMD boundaries) does not change any
  * outcome and is not modelled.
  *
- * Source read: this version was not compared against the Debian sources available here (5.10.262,
- * 6.1.192, 6.12.118, 7.2.13) in the 2026-12 pass; the evidence above is what it rests on.
+ * Source read (2026-12), every release id that uses this version (v5.7 .. v6.10):
+ *   5.10.262 mm/memory.c:insert_page_in_batch_locked():1713  !page_count -> -EINVAL, then
+ *            validate_page_before_insert():1663, then insert_page_into_pte_locked():1671;
+ *   5.10.262 mm/memory.c:insert_pages():1729  stops at the first error, *num = the pages not
+ *            inserted (the batch index subtracted, so the failing page counts as not inserted);
+ *   5.10.262 mm/memory.c:vm_insert_pages():1799  [addr, addr + num pages) outside the VMA ->
+ *            -EFAULT before anything else, then the VM_MIXEDMAP step (BUG_ON VM_PFNMAP);
+ *   6.1.192 mm/memory.c:1852-2090  the same functions, unchanged in behaviour.
+ * v5.7..v5.9 and v6.2..v6.10 are not among the Debian sources: not read, taken to be the same
+ * (no commit touching these functions is known in between; fce831c92092 is the next).
  */
 import { err } from '../../../src/model/errno.ts';
 import type { FamilyVersion } from '../../../src/model/kernel.ts';
 import { PAGE_SIZE } from '../../../src/model/state.ts';
 import { hex } from '../page-table.ts';
-import { insertRefcountedPte, pageCount, setMixedmapOrBug, zeropageInsertV5_4 } from './v5-4.ts';
+import {
+  insertRefcountedPte,
+  pageCount,
+  refusedForInsert,
+  setMixedmapOrBug,
+  zeropageInsertV5_4,
+} from './v5-4.ts';
 
 export const zeropageInsert8cd3984d81d5: FamilyVersion = {
   family: 'zeropage-insert',
@@ -65,12 +80,7 @@ export const zeropageInsert8cd3984d81d5: FamilyVersion = {
       return k.insertPageIntoPteLocked(k, st, mm, vma, addr, pfn, false);
     },
     validatePageBeforeInsert(_k, st, _mm, _vma, pfn) {
-      const kind = st.folioOf(pfn)?.kind;
-      if (kind === 'anon' || kind === 'thp' || kind === 'slab' || kind === 'typed') {
-        st.why(`validate_page_before_insert: ${kind} page ${st.pageName(pfn)} -> -EINVAL`);
-        return err('EINVAL');
-      }
-      return 0;
+      return refusedForInsert(st, pfn, 'validate_page_before_insert') ? err('EINVAL') : 0;
     },
     insertPageIntoPteLocked(_k, st, mm, vma, addr, pfn) {
       return insertRefcountedPte(st, mm, vma, addr, pfn);

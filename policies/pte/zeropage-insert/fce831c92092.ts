@@ -16,8 +16,24 @@
  * covers the insert_page() path of __vm_insert_mixed() too and leaves vm_insert_page() and the
  * batch path.
  *
- * Source read: this version was not compared against the Debian sources available here (5.10.262,
- * 6.1.192, 6.12.118, 7.2.13) in the 2026-12 pass; the evidence above is what it rests on.
+ * Source read (2026-12): 6.12.118 (release ids v6.11, v6.12, v6.13, v6.14 use this version;
+ * v6.11, v6.13, v6.14 are not among the Debian sources and were not read), branch by branch:
+ *   mm/memory.c:vm_mixed_zeropage_allowed():1994  VM_WARN_ON_ONCE(VM_PFNMAP) (a no-op without
+ *     CONFIG_DEBUG_VM; counted here, the convention of every VM_WARN in pinbench), then
+ *     mm_forbids_zeropage -> false, is_cow_mapping -> true, !(VM_WRITE|VM_MAYWRITE) -> **true**,
+ *     else vm_ops->pfn_mkwrite && (vma_is_fsdax || VM_IO);
+ *   mm/memory.c:validate_page_before_insert():2024  folio_ref_count == 0 -> -EINVAL first, then
+ *     the zero folio -> allowed ? 0 : -EINVAL, then anon || slab || has_type -> -EINVAL;
+ *   mm/memory.c:insert_page_into_pte_locked():2043  !pte_none -> -EBUSY; the zero folio gets
+ *     pte_mkspecial and no folio_get / rss / rmap; any other folio all three;
+ *   mm/memory.c:insert_page_in_batch_locked():2084  validate only (no page_count test of its own);
+ *   mm/memory.c:vm_insert_page():2218  range -> -EFAULT, the VM_MIXEDMAP step (BUG_ON
+ *     VM_PFNMAP), insert_page() (no page_count test of its own);
+ *   mm/memory.c:__vm_map_pages():2245  -ENXIO twice, then vm_insert_page() page by page;
+ *   mm/memory.c:vm_mixed_ok():2457  zero pfn && (mkwrite || !allowed) -> false, then MIXEDMAP,
+ *     pfn_t_devmap, pfn_t_special, zero -> true;
+ *   mm/memory.c:__vm_insert_mixed():2474  !vm_mixed_ok -> VM_FAULT_SIGBUS (no BUG_ON), then the
+ *     range check, then the pte_special / devmap / pfn_valid choice as before.
  */
 import { err } from '../../../src/model/errno.ts';
 import type { FamilyVersion } from '../../../src/model/kernel.ts';

@@ -22,8 +22,13 @@
  * (maybe_mkwrite) and young. A new non-zero page is mapped writable and dirty with mkwrite; the
  * zero folio is always mapped special and read-only (mkwrite is ignored for it).
  *
- * Source read: this version was not compared against the Debian sources available here (5.10.262,
- * 6.1.192, 6.12.118, 7.2.13) in the 2026-12 pass; the evidence above is what it rests on.
+ * Source read (2026-12): no Debian source carries this version alone (release ids v6.15, v6.16);
+ * its insert_page_into_pte_locked() is the one 7.2.13 has, read branch by branch at
+ * mm/memory.c:insert_page_into_pte_locked():2352: present && !mkwrite -> -EBUSY; present &&
+ * mkwrite && pfn differs -> WARN_ON_ONCE unless the present pfn is the zero pfn, -EFAULT; present
+ * && same pfn -> maybe_mkwrite + young, 0; none: the zero folio -> special (mkwrite ignored),
+ * else folio_get, young + dirty + maybe_mkwrite with mkwrite, rss, rmap. 6.12.118
+ * (mm/memory.c:2043) has the version before it (present -> -EBUSY whatever mkwrite).
  */
 import { err } from '../../../src/model/errno.ts';
 import type { FamilyVersion } from '../../../src/model/kernel.ts';

@@ -16,9 +16,22 @@
  * exceptions, so an fs-dax pfn outside VM_MIXEDMAP is now VM_FAULT_SIGBUS); __vm_insert_mixed()
  * takes insert_page() for any pfn_valid pfn on an arch without pte_special (no devmap exception).
  *
- * Source read: 7.2.13 mm/gup.c:follow_page_pte() no longer has the pte_devmap()/get_dev_pagemap()
- * branch 6.12.118 has (consistent with the pfn_t/devmap removal); mm/memory.c insert functions
- * not compared branch by branch in this session.
+ * Release evidence: the v2 posting of "mm: Remove pfn_t / devmap" (Alistair Popple, 2025-06-16,
+ * "rebased on today's mm-unstable which includes my ZONE_DEVICE refcounting clean-up") came
+ * after the v6.16 merge window, so v6.17 is the earliest release it can be in; still not
+ * verified against a tag.
+ *
+ * Source read (2026-12): 7.2.13, branch by branch:
+ *   mm/memory.c:vm_mixed_ok():2809  (pfn, mkwrite): zero && (mkwrite || !allowed) -> false;
+ *     VM_MIXEDMAP -> true; zero -> true; false (no devmap / special pfn_t exceptions);
+ *   mm/memory.c:__vm_insert_mixed():2823  !vm_mixed_ok -> SIGBUS; range -> SIGBUS; then
+ *     !pte_special && pfn_valid -> insert_page(.., mkwrite) (-ENOMEM -> OOM, errors but -EBUSY
+ *     -> SIGBUS, else NOPAGE), else insert_pfn();
+ *   mm/memory.c:validate_page_before_insert():2334  the same order as 6.12.118; the slab test is
+ *     gone from the expression because slab is a page type by then (page_has_type covers it):
+ *     no change of outcome;
+ *   mm/memory.c:__vm_normal_page():698 has no pte_devmap() test (hence pteDevmap false below).
+ * 6.12.118 (mm/memory.c:2457-2519) still has pfn_t_devmap / pfn_t_special in both.
  */
 
 import type { FamilyVersion } from '../../../src/model/kernel.ts';

@@ -16,8 +16,10 @@
  * The page_count() checks stay in vm_insert_page() and insert_page_in_batch_locked() (moved into
  * validate_page_before_insert() by 11b914ee9e3b in v2).
  *
- * Source read: this version was not compared against the Debian sources available here (5.10.262,
- * 6.1.192, 6.12.118, 7.2.13) in the 2026-12 pass; the evidence above is what it rests on.
+ * Source read (2026-12): never released, so no release source carries it; the v1 diff read in the
+ * code corpus is what it rests on. The merged function it differs from is 6.12.118
+ * mm/memory.c:vm_mixed_zeropage_allowed():1994, whose never-writable branch returns true
+ * ("Mappings that do not allow for writable PTEs are unproblematic.") where v1 returned false.
  */
 import { err } from '../../../src/model/errno.ts';
 import { isCowMapping } from '../../../src/model/flags.ts';

@@ -12,8 +12,11 @@
  * on an arch without pte_special goes through insert_page() for a pfn_valid pfn, so the zero page
  * is refcounted there too, and BUG_ON(!vm_mixed_ok()) fires for anything else outside VM_MIXEDMAP.
  *
- * insert_page() at v5.4 only refuses anon pages (no validate_page_before_insert() yet: slab and
- * typed pages are accepted).
+ * insert_page() at v5.4 refuses anon, slab and typed pages with -EINVAL before it looks at the PTE
+ * (PageSlab was already there; page_has_type() came with 0ee930e6cafa "mm/memory.c: prevent
+ * mapping typed pages to userspace", Linus' tree 2019-03-05, v5.1; its posted diff shows the
+ * v5.0 test `PageAnon || PageSlab`). An earlier version of this model let slab and typed pages
+ * through at v5.4; the 2026-12 reading corrected it.
  *
  * Simplifications: pfn_t flags are not in the trace: a pfn of a page declared `kind=fsdax` is
  * taken as PFN_DEV|PFN_MAP (pfn_t_devmap), every other pfn as a plain pfn; a devmap PTE is
@@ -21,8 +24,21 @@
  * vm_insert_page() is not modelled (no locks). pfn_modify_allowed() and track_pfn_insert()
  * always succeed. A page with no `pinbench_page` declaration is a page whose refcount is 0.
  *
- * Source read: this version was not compared against the Debian sources available here (5.10.262,
- * 6.1.192, 6.12.118, 7.2.13) in the 2026-12 pass; the evidence above is what it rests on.
+ * Source read (2026-12): v5.4 itself is not among the Debian sources; its functions were read in
+ * their 5.10.262 form, which differs from v5.4 only by vm_insert_pages() (8cd3984d81d5) and the
+ * factoring of insert_page()'s checks into validate_page_before_insert():
+ *   5.10.262 mm/memory.c:vm_insert_page():1858  range -> -EFAULT, then !page_count -> -EINVAL,
+ *            then the VM_MIXEDMAP step (BUG_ON VM_PFNMAP), then insert_page();
+ *   5.10.262 mm/memory.c:validate_page_before_insert():1663  anon || slab || has_type -> -EINVAL;
+ *   5.10.262 mm/memory.c:insert_page_into_pte_locked():1671  !pte_none -> -EBUSY; else get_page,
+ *            MM_FILEPAGES++, file rmap, a non-special PTE;
+ *   5.10.262 mm/memory.c:__vm_map_pages():1885  offset >= num -> -ENXIO, count > num - offset ->
+ *            -ENXIO, then vm_insert_page() page by page, the first error returned;
+ *   5.10.262 mm/memory.c:vm_mixed_ok():2084  MIXEDMAP, pfn_t_devmap, pfn_t_special, zero -> true;
+ *   5.10.262 mm/memory.c:__vm_insert_mixed():2098  BUG_ON(!vm_mixed_ok) first, then the range
+ *            check (VM_FAULT_SIGBUS), then !pte_special && !devmap && pfn_valid -> insert_page()
+ *            (-ENOMEM -> OOM, other errors but -EBUSY -> SIGBUS, else NOPAGE), else insert_pfn().
+ * 6.1.192 has the same functions (mm/memory.c:1852-2357), with the vma passed instead of the mm.
  */
 import { err } from '../../../src/model/errno.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
@@ -38,6 +54,19 @@ export function pfnTDevmap(st: State, pfn: number): boolean {
 /** page_count(): a page nobody declared counts as a free page (0). */
 export function pageCount(st: State, pfn: number): number {
   return st.folioOf(pfn)?.refcount ?? 0;
+}
+
+/**
+ * insert_page()'s page test at v5.4, validate_page_before_insert() from v5.7: PageAnon (anon and
+ * THP pages here), PageSlab, page_has_type -> the caller returns -EINVAL.
+ */
+export function refusedForInsert(st: State, pfn: number, fn: string): boolean {
+  const kind = st.folioOf(pfn)?.kind;
+  if (kind === 'anon' || kind === 'thp' || kind === 'slab' || kind === 'typed') {
+    st.why(`${fn}: ${kind} page ${st.pageName(pfn)} -> -EINVAL`);
+    return true;
+  }
+  return false;
 }
 
 /** The address check of vm_insert_page() and __vm_insert_mixed(). */
@@ -115,11 +144,7 @@ export const zeropageInsertV5_4: FamilyVersion = {
       return 0;
     },
     insertPageOne(_k, st, mm, vma, addr, pfn) {
-      const folio = st.folioOf(pfn);
-      if (folio?.kind === 'anon' || folio?.kind === 'thp') {
-        st.why(`insert_page: PageAnon(${st.pageName(pfn)}) -> -EINVAL`);
-        return err('EINVAL');
-      }
+      if (refusedForInsert(st, pfn, 'insert_page')) return err('EINVAL');
       return insertRefcountedPte(st, mm, vma, addr, pfn);
     },
     vmMixedOk(_k, st, _mm, vma, pfn) {

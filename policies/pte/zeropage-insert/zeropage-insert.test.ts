@@ -96,15 +96,21 @@ vm_insert_page: addr=0x10000 pfn=zero
 });
 
 describe('validate_page_before_insert', () => {
-  it('anon pages are refused everywhere; slab and typed pages from v5.7 (8cd3984d81d5)', () => {
+  // 5.10.262 mm/memory.c:1665 `PageAnon(page) || PageSlab(page) || page_has_type(page)` -> -EINVAL
+  // (page_has_type since 0ee930e6cafa, v5.1, so v5.4 too); 7.2.13 mm/memory.c:2345 anon || has_type
+  // (slab is a page type there).
+  it('anon, slab and typed pages are refused with -EINVAL in every version, v5.4 included', () => {
     for (const kind of ['anon', 'slab', 'typed'] as const) {
       const script = `
 pinbench_page: pfn=0x2000 kind=${kind}
 ${vma(FLAGS.sharedWritable)}
 vm_insert_page: addr=0x10000 pfn=0x2000
 `;
-      expect(last('v5.4', script).ret, kind).toBe(kind === 'anon' ? -22 : 0);
-      for (const id of [...V0, ...SINCE_V6_11]) expect(last(id, script).ret, `${id} ${kind}`).toBe(-22);
+      for (const id of ['v5.4', 'v5.10', ...V0, ...SINCE_V6_11, 'v7.1', 'v7.2']) {
+        const o = last(id, script);
+        expect(o.ret, `${id} ${kind}`).toBe(-22);
+        expect(o.refs, `${id} ${kind}`).toEqual({});
+      }
     }
   });
 
@@ -350,5 +356,49 @@ vmf_insert_mixed_mkwrite: addr=0x10000 pfn=0x2000
 `;
     for (const id of ['v5.4', ...V0, ...SINCE_V6_11])
       expect(last(id, script), id).toMatchObject({ ret: 'NOPAGE', warn: [] });
+  });
+});
+
+// 7.2.13 mm/memory.c:vm_insert_pages():2501 and __vm_map_pages():2609 against 6.12.118
+// mm/memory.c:2171 / 2245: the VM_PFNMAP BUG_ON of the batch path became VM_WARN_ON_ONCE and
+// vm_map_pages() became one vm_insert_pages() call; vm_insert_page() keeps its BUG_ON (2589).
+describe('vm_insert_pages / vm_map_pages on a VM_PFNMAP VMA (map-kernel-pages, v7.1)', () => {
+  const pfnmap = `
+pinbench_page: pfn=0x2000 kind=driver
+pinbench_vma: start=0x10000 end=0x11000 flags=${FLAGS.sharedWritable}|VM_PFNMAP|VM_IO backing=file
+`;
+  it('vm_insert_pages: BUG_ON up to v7.0, then a VM_WARN and the page is inserted refcounted', () => {
+    for (const id of ['v5.10', 'v6.12', 'v6.19', 'v7.0']) {
+      const o = last(id, `${pfnmap}vm_insert_pages: addr=0x10000 pfns=0x2000`);
+      expect(o.ret, id).toBe('BUG');
+    }
+    for (const id of ['v7.1', 'v7.2']) {
+      const o = last(id, `${pfnmap}vm_insert_pages: addr=0x10000 pfns=0x2000`);
+      expect(o, id).toMatchObject({ ret: 0, left: 0, warn: ['WARN vm_insert_pages VM_PFNMAP'] });
+      expect(o.refs, id).toEqual({ '0x2000': 1 });
+    }
+  });
+  it('vm_map_pages: BUG_ON (through vm_insert_page) up to v7.0, the warning from v7.1', () => {
+    for (const id of ['v5.4', 'v6.12', 'v7.0']) {
+      expect(last(id, `${pfnmap}vm_map_pages: addr=0x10000 pfns=0x2000`).ret, id).toBe('BUG');
+    }
+    const o = last('v7.2', `${pfnmap}vm_map_pages: addr=0x10000 pfns=0x2000`);
+    expect(o).toMatchObject({ ret: 0, warn: ['WARN vm_insert_pages VM_PFNMAP'] });
+  });
+  it('vm_insert_page keeps its BUG_ON in v7.2', () => {
+    expect(last('v7.2', `${pfnmap}vm_insert_page: addr=0x10000 pfn=0x2000`).ret).toBe('BUG');
+  });
+  it('vm_map_pages stops at the first failure in v7.2 as before (-EINVAL for an anon page)', () => {
+    const script = `
+pinbench_page: pfn=0x2000 kind=driver
+pinbench_page: pfn=0x3000 kind=anon
+pinbench_vma: start=0x10000 end=0x12000 flags=${FLAGS.sharedWritable} backing=file
+vm_map_pages: addr=0x10000 pfns=0x2000,0x3000
+`;
+    for (const id of ['v6.12', 'v7.2']) {
+      const o = last(id, script);
+      expect(o.ret, id).toBe(-22);
+      expect(o.refs, id).toEqual({ '0x2000': 1 });
+    }
   });
 });
