@@ -10,15 +10,29 @@
  * CONFIG_ARCH_SUPPORTS_PUD_PFNMAP) is not found. The PMD side of the patch lives in
  * vm_normal_page_pmd() (normal-page 10d83d7781a8: pmd_special -> NULL), which the walk calls.
  *
- * Source read: 6.12.118 mm/pagewalk.c:folio_walk_start() (function present; compared only for
- * presence, not branch by branch, in this session).
+ * Release ids using it: v6.12 .. v6.17 (2db308160b5a replaces it at v6.18). pud_devmap() is asked
+ * of the release (k.pteDevmap), so from the pfn_t / devmap removal (v6.17 here) a devmap PUD is
+ * no longer refused by that test, as in a kernel without pud_devmap().
+ *
+ * Source read (2026-12), 6.12.118 mm/pagewalk.c:folio_walk_start():772, branch by branch:
+ *   789  WARN_ON_ONCE(addr outside the VMA) -> not found (the model looks the VMA up by addr, so
+ *        this never fires here);
+ *   802-829  PUD none -> not found; a PUD leaf: !present || pud_devmap || pud_special (818) ->
+ *        not found; else pud_page() (829) -> found (no vm_normal_page_pud yet: a TODO says so);
+ *   837-866  PMD none -> not found; a PMD leaf: vm_normal_page_pmd() (856) -> found; else with
+ *        FW_ZEROPAGE and is_huge_zero_pmd (860) -> the huge zero folio (fw->page NULL); else
+ *        not found;
+ *   877-905  PTE: present: vm_normal_page() (890) -> found; else FW_ZEROPAGE && is_zero_pfn (894)
+ *        -> the zero
+ *        folio (fw->page NULL); a non-present PTE only with FW_MIGRATION (not modelled).
+ * 6.1.192 and 5.10.262 have no folio_walk_start() (mm/pagewalk.c: none; see none.ts).
  */
 import type { FamilyVersion } from '../../../src/model/kernel.ts';
 import { pxxSpecial } from '../page-table.ts';
 import { folioWalkWith, type PudStep, pudDevmap } from './aa39ca6940f1.ts';
 
-const pudStep06: PudStep = (_k, st, _vma, _addr, pud) => {
-  if (pudDevmap(st, pud)) {
+const pudStep06: PudStep = (k, st, _vma, _addr, pud) => {
+  if (pudDevmap(k, st, pud)) {
     st.why('folio_walk_start: pud_devmap -> NULL');
     return null;
   }

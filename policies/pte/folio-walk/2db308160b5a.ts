@@ -9,8 +9,18 @@
  * special/pfnmap/zero rules of __vm_normal_page() at PUD level) and is found only if that
  * returns a page; pud_devmap is gone.
  *
- * Source read: this version was not compared against the Debian sources available here (5.10.262,
- * 6.1.192, 6.12.118, 7.2.13) in the 2026-12 pass; the evidence above is what it rests on.
+ * Release ids using it: v6.18 .. v7.2 (v6.18 is inferred in the facts: the series' v3 was posted
+ * after the v6.17 merge window; the pull request was not read).
+ *
+ * Source read (2026-12), 7.2.13 mm/pagewalk.c:folio_walk_start():901, branch by branch:
+ *   918  WARN_ON_ONCE(addr outside the VMA) -> not found;
+ *   931-956  PUD none -> not found; a present PUD leaf -> vm_normal_page_pud() (950); found if
+ *        it returns a page, else not found (no FW_ZEROPAGE case at PUD level; no pud_devmap test);
+ *   962-993  the PMD leaf as in 6.12.118 (vm_normal_page_pmd() at 981, then FW_ZEROPAGE and the
+ *        huge zero PMD at 985); no FW_MIGRATION branch any more (not modelled either way);
+ *   995-1020 the PTE as in 6.12.118 (vm_normal_page() at 1008, FW_ZEROPAGE at 1012); no
+ *        FW_MIGRATION branch.
+ * What vm_normal_page_pud() returns is the normal-page family's (af38538801c6, c0c6ccd9828c).
  */
 import type { FamilyVersion } from '../../../src/model/kernel.ts';
 import { folioWalkWith, type PudStep } from './aa39ca6940f1.ts';

@@ -18,8 +18,9 @@
  * without-present-check fix of v6.12-rc makes no difference; pud_devmap is a PUD of an fs-dax
  * page; hugetlb VMAs are walked like any other.
  *
- * Source read: this version was not compared against the Debian sources available here (5.10.262,
- * 6.1.192, 6.12.118, 7.2.13) in the 2026-12 pass; the evidence above is what it rests on.
+ * Source read (2026-12): never released, so no release source carries it; it differs from 6.12.118
+ * mm/pagewalk.c:folio_walk_start():772 (read branch by branch, see 10d83d7781a8.ts) only by the
+ * PUD leaf's `|| pud_special(pud)` test (line 816), which this state lacks.
  */
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { FolioWalk } from '../../../src/model/ops/pte-ops.ts';
@@ -77,13 +78,16 @@ export function folioWalkWith(
   return null;
 }
 
-/** pud_devmap(): a PUD of an fs-dax page (the only devmap users modelled). */
-export function pudDevmap(st: State, pud: Entry): boolean {
-  return st.folioOf(pud.pfn)?.kind === 'fsdax';
+/**
+ * pud_devmap(): the entry's devmap bit as the release sees it (k.pteDevmap: the declared bit, which
+ * defaults from an fs-dax page; false once the devmap bit is gone with the pfn_t removal).
+ */
+export function pudDevmap(k: Kernel, st: State, pud: Entry): boolean {
+  return k.pteDevmap(k, st, pud);
 }
 
-const pudStepBefore06: PudStep = (_k, st, _vma, _addr, pud) => {
-  if (pudDevmap(st, pud)) {
+const pudStepBefore06: PudStep = (k, st, _vma, _addr, pud) => {
+  if (pudDevmap(k, st, pud)) {
     st.why('folio_walk_start: pud_devmap -> NULL');
     return null;
   }

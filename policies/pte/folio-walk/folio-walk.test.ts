@@ -107,4 +107,19 @@ pinbench_pte: addr=0x200000 pfn=zero level=pmd special=0
       expect(last(id, 'folio_walk_start: addr=0x10000').ret, id).toBe('NULL');
     }
   });
+
+  it('an fs-dax (devmap) PUD: not found on v6.12 (pud_devmap, 6.12.118 mm/pagewalk.c:818); found once devmap is gone', () => {
+    const script = `
+pinbench_config: ${X86_64}
+pinbench_page: pfn=0x80000 kind=fsdax zone=Device
+pinbench_vma: start=0x40000000 end=0x80000000 flags=${FLAGS.sharedWritable} backing=fsdax fs=xfs
+pinbench_pte: addr=0x40000000 pfn=0x80000 level=pud special=0
+folio_walk_start: addr=0x40000000
+`;
+    expect(last('v6.12', script)).toMatchObject({ ret: 'NULL', pages: [] });
+    expect(last('v6.12', script).why.at(-1)).toBe('folio_walk_start: pud_devmap -> NULL');
+    // v6.17: pud_page() with no special bit; v6.18+: vm_normal_page_pud() (7.2.13
+    // mm/pagewalk.c:950) of a non-special PUD outside PFNMAP/MIXEDMAP -> the page.
+    for (const id of ['v6.17', 'v6.18', 'v7.2']) expect(last(id, script).ret, id).toBe('0x80000');
+  });
 });

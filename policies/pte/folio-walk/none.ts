@@ -5,8 +5,10 @@
  * folio_walk_end()" in the v6.12 merge window (facts/insert-pfnmap.md §3.1); every release before
  * v6.12 answers the vocabulary call with 'unsupported' (a verdict of its own, not a failure).
  *
- * Source read: this version was not compared against the Debian sources available here (5.10.262,
- * 6.1.192, 6.12.118, 7.2.13) in the 2026-12 pass; the evidence above is what it rests on.
+ * Source read (2026-12): 5.10.262 and 6.1.192 mm/pagewalk.c and include/linux/pagewalk.h have no
+ * folio_walk_start() (nor FW_ZEROPAGE); 6.12.118 mm/pagewalk.c:772 has it. Release ids v5.4 ..
+ * v6.11 use this version; v6.11 was not read (aa39ca6940f1 is in the v6.12 merge window per the
+ * facts).
  */
 import type { FamilyVersion } from '../../../src/model/kernel.ts';
 

@@ -10,9 +10,12 @@
  * without CONFIG_ARCH_SUPPORTS_PMD_PFNMAP (config pmd_pfnmap=0). Confirmed in a v6.12-era
  * mm/memory.c read through the code corpus.
  *
- * Source read: 6.12.118 mm/memory.c:vm_normal_page_pmd() starts with `if
- * (unlikely(pmd_special(pmd))) return NULL;` as modelled (the rest of its body was not compared
- * line by line in this session).
+ * Release ids using it: v6.12 .. v6.17. Source read (2026-12), 6.12.118
+ * mm/memory.c:vm_normal_page_pmd():671, branch by branch: pmd_special -> NULL (677); then the
+ * PFNMAP/MIXEDMAP rules (MIXEDMAP: !pfn_valid -> NULL, else the page straight away); pmd_devmap
+ * -> NULL (695); huge zero -> NULL; > highest_memmap_pfn -> NULL (no report); the page. The
+ * devmap test is asked of the release (k.pteDevmap), so it stops applying with the pfn_t / devmap
+ * removal (v6.17 here), as in a kernel without pmd_devmap().
  */
 import type { FamilyVersion } from '../../../src/model/kernel.ts';
 import { pxxSpecial } from '../page-table.ts';

@@ -20,9 +20,16 @@
  *
  * Simplification: the huge zero folio is the PMD entry of the zero pfn (see page-table.ts).
  *
- * Source read: 7.2.13 mm/memory.c:__vm_normal_page() is this version with c0c6ccd9828c's
- * per-level test (see that version); 6.12.118 has the separate vm_normal_page()/_pmd() of
- * 10d83d7781a8. 6.18 .. 7.1 not read.
+ * Release ids using it: v6.18 .. v7.0. Source read (2026-12): 7.2.13
+ * mm/memory.c:__vm_normal_page():698 is this version with c0c6ccd9828c's per-level test, read
+ * branch by branch: special-bit branch (702): special -> hook (CONFIG_FIND_NORMAL_PAGE only),
+ * PFNMAP|MIXEDMAP -> NULL, zero or huge zero -> NULL, else print_bad_page_map + NULL; not
+ * special -> on to the pfn test. No special bit: MIXEDMAP !pfn_valid -> NULL (and no shortcut:
+ * the zero test follows), PFNMAP linear -> NULL, !COW -> NULL; zero or huge zero -> NULL. Then
+ * > highest_memmap_pfn -> print_bad_page_map + NULL at every level; VM_WARN_ON_ONCE(zero or huge
+ * zero); the page. vm_normal_page():767, vm_normal_page_pmd():809 and vm_normal_page_pud():850
+ * pass their level's special bit. No pte_devmap/pmd_devmap test remains. 6.18 .. 7.1 are not
+ * among the Debian sources and were not read; 6.12.118 has the separate functions of 10d83d7781a8.
  */
 import type { Level } from '../../../src/model/events.ts';
 import { isCowMapping } from '../../../src/model/flags.ts';

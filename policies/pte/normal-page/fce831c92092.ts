@@ -11,8 +11,12 @@
  * which on a pte_special arch happens for a zero PTE mapped without the special bit (modelled
  * as if CONFIG_DEBUG_VM were set: the warning counts).
  *
- * Source read: this version was not compared against the Debian sources available here (5.10.262,
- * 6.1.192, 6.12.118, 7.2.13) in the 2026-12 pass; the evidence above is what it rests on.
+ * Release id using it alone: v6.11 (not among the Debian sources, not read). Its vm_normal_page()
+ * is the one 6.12.118 has (mm/memory.c:vm_normal_page():594, read branch by branch): on an arch
+ * without pte_special, VM_MIXEDMAP: !pfn_valid -> NULL, then is_zero_pfn -> NULL (the line this
+ * commit adds), then the page; and `out:` carries VM_WARN_ON_ONCE(is_zero_pfn(pfn)) before
+ * returning any page. vm_normal_page_pmd() is untouched by it (6.12.118 :671 differs from 6.1.192
+ * :686 only by 10d83d7781a8's first test).
  */
 import type { FamilyVersion } from '../../../src/model/kernel.ts';
 import { hasFlag } from '../page-table.ts';

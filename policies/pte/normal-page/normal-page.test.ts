@@ -384,3 +384,30 @@ ${lookup}
     expect(last('v6.17', pin).ret).toBe(-14);
   });
 });
+
+describe('devmap PMDs (x86 fs-dax) until the pmd_devmap removal', () => {
+  // 5.10.262 mm/memory.c:675, 6.1.192 :711, 6.12.118 :695 in vm_normal_page_pmd(): after the
+  // PFNMAP/MIXEDMAP rules, `if (pmd_devmap(pmd)) return NULL;`, before the huge zero and
+  // highest_memmap_pfn tests. An fs-dax PMD is devmap and not special on x86 (pmd_mkdevmap).
+  const dax = (devmap: string, call = 'vm_normal_page_pmd: addr=0x200000') => `
+pinbench_page: pfn=0x90000 kind=fsdax zone=Device
+pinbench_vma: start=0x200000 end=0x600000 flags=${FLAGS.sharedWritable}|VM_HUGEPAGE backing=fsdax fs=ext4
+pinbench_pte: addr=0x200000 pfn=0x90000 level=pmd special=0${devmap}
+${call}
+`;
+  it('vm_normal_page_pmd: devmap -> NULL on v5.4 .. v6.16, the page once the bit is gone', () => {
+    for (const id of ['v5.4', 'v5.10', 'v6.1', 'v6.11', 'v6.12', 'v6.16']) {
+      const o = last(id, dax(''));
+      expect(o.ret, id).toBe('NULL');
+      expect(o.why.at(-1), id).toBe('vm_normal_page_pmd: pmd_devmap -> NULL');
+    }
+    for (const id of ['v6.17', 'v6.18', 'v7.2']) expect(last(id, dax('')).ret, id).toBe('0x90000');
+  });
+  it('devmap=0 makes the same PMD a normal page everywhere', () => {
+    for (const id of ['v5.10', 'v6.12']) expect(last(id, dax(' devmap=0')).ret, id).toBe('0x90000');
+  });
+  it('munmap of a devmap PMD drops no reference up to v6.16', () => {
+    const o = last('v6.12', dax('', 'munmap: addr=0x200000 len=0x400000'));
+    expect(o.refs).toEqual({});
+  });
+});

@@ -21,8 +21,19 @@
  * devmap arch family modelled, so the special branch covers them); the hook returns the page the
  * entry maps.
  *
- * Source read: this version was not compared against the Debian sources available here (5.10.262,
- * 6.1.192, 6.12.118, 7.2.13) in the 2026-12 pass; the evidence above is what it rests on.
+ * Release ids using it: v5.4 .. v6.10. Source read (2026-12), branch by branch:
+ *   5.10.262 mm/memory.c:vm_normal_page():594  pte_special arch: !special -> check_pfn; hook;
+ *     PFNMAP|MIXEDMAP -> NULL; zero -> NULL; pte_devmap -> NULL; else print_bad_pte + NULL. No
+ *     pte_special: MIXEDMAP: !pfn_valid -> NULL else the page straight away (the zero pfn too);
+ *     PFNMAP: linear -> NULL, !COW -> NULL; then zero -> NULL; check_pfn: > highest_memmap_pfn
+ *     -> print_bad_pte + NULL (636); the page.
+ *   5.10.262 mm/memory.c:vm_normal_page_pmd():650  PFNMAP/MIXEDMAP rules as above, then
+ *     pmd_devmap -> NULL (675), huge zero -> NULL (677), > highest_memmap_pfn -> NULL without a
+ *     report (679), the page. (pmd_devmap was missing from this model before the 2026-12
+ *     reading: an fs-dax PMD was taken for a normal page and munmap dropped a reference the
+ *     mapping never took.)
+ *   6.1.192 mm/memory.c:vm_normal_page():612, vm_normal_page_pmd():686  the same.
+ * v5.4 itself and v6.2..v6.10 are not among the Debian sources; the next change is fce831c92092.
  */
 import type { LookupCallName } from '../../../src/model/events.ts';
 import { isCowMapping } from '../../../src/model/flags.ts';
@@ -131,7 +142,13 @@ export function vmNormalPagePteV0(
   return pfn;
 }
 
-export function vmNormalPagePmdV0(st: State, vma: Vma, addr: number, entry: Entry): number | null {
+export function vmNormalPagePmdV0(
+  st: State,
+  vma: Vma,
+  addr: number,
+  entry: Entry,
+  devmap = false,
+): number | null {
   const pfn = entry.pfn;
   const what = 'vm_normal_page_pmd';
   const r = pfnmapRules(st, vma, addr, pfn, what);
@@ -139,6 +156,12 @@ export function vmNormalPagePmdV0(st: State, vma: Vma, addr: number, entry: Entr
   if (r === 'page') {
     st.why(`${what}: VM_MIXEDMAP, pfn_valid -> page`);
     return pfn;
+  }
+  // 5.10.262 mm/memory.c:675, 6.1.192 :711, 6.12.118 :695: `if (pmd_devmap(pmd)) return NULL;`
+  // after the PFNMAP/MIXEDMAP rules: an fs-dax PMD holds no reference for the mapping.
+  if (devmap) {
+    st.why(`${what}: pmd_devmap -> NULL`);
+    return null;
   }
   if (isHugeZero(st, pfn, 'pmd')) {
     st.why(`${what}: huge zero pmd -> NULL`);
@@ -186,7 +209,7 @@ export const normalPageV5_4: FamilyVersion = {
   ops: {
     vmNormalPage(k, st, vma, addr, entry, level) {
       if (level === 'pte') return vmNormalPagePteV0(st, vma, addr, entry, k.pteDevmap(k, st, entry));
-      if (level === 'pmd') return vmNormalPagePmdV0(st, vma, addr, entry);
+      if (level === 'pmd') return vmNormalPagePmdV0(st, vma, addr, entry, k.pteDevmap(k, st, entry));
       st.why('no vm_normal_page_pud(): a PUD leaf has no normal page -> NULL');
       return null;
     },
