@@ -14,8 +14,17 @@
  * the shared zero page or the page cache: the unshare fault maps a new exclusive anon page and
  * that page is pinned (vfio R/O maps of untouched guest RAM now pin and account new pages).
  *
- * Source read: this version was not compared against the Debian sources available here (5.10.262,
- * 6.1.192, 6.12.118, 7.2.13) in the 2026-12 pass; the evidence above is what it rests on.
+ * Release ids using it: v6.2 .. v7.2. Source read (2026-12), branch by branch:
+ *   6.12.118 mm/internal.h:gup_must_unshare():1373 (now (vma, flags, page)): not a R/O pin ->
+ *     false; !PageAnon: !FOLL_LONGTERM -> false, no vma (GUP-fast) -> true, else
+ *     is_cow_mapping(vm_flags); PageAnon: !PageAnonExclusive. Callers: mm/gup.c:904
+ *     (follow_page_pte, `!pte_write`), 742 (PMD), 668 (PUD, `!pud_devmap && !pud_write`), and the
+ *     GUP-fast paths with vma NULL (2994, 3171, 3219, 3254).
+ *   7.2.13 mm/internal.h:gup_must_unshare():1678: the same body (only comments differ); callers
+ *     mm/gup.c:849 (PTE), 725 (PMD), 671 (PUD, no devmap test left), GUP-fast 2885-3004 with vma
+ *     NULL.
+ * Not modelled: the vma == NULL branch (the model has no GUP-fast walk; the slot takes a VMA).
+ * v6.2 .. v6.11 and v6.13 .. v7.1 are not among the Debian sources and were not read.
  */
 import { type FollFlag, isCowMapping } from '../../../src/model/flags.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';

@@ -11,8 +11,15 @@
  * What changed from unshare none: R/O pins of possibly shared anon pages fault with
  * FAULT_FLAG_UNSHARE first and pin the resulting exclusive page.
  *
- * Source read: this version was not compared against the Debian sources available here (5.10.262,
- * 6.1.192, 6.12.118, 7.2.13) in the 2026-12 pass; the evidence above is what it rests on.
+ * Release ids using it: v5.19 .. v6.1. Source read (2026-12), 6.1.192
+ * include/linux/mm.h:gup_must_unshare():3189, branch by branch: (flags & (FOLL_WRITE|FOLL_PIN))
+ * != FOLL_PIN -> false (3196); !PageAnon -> false (3202: the zero page and page cache are never
+ * unshared); a tail page of a hugetlb page is looked up by its head (3216); then
+ * !PageAnonExclusive (3223). Callers ask only for entries that are not writable:
+ * mm/gup.c:follow_page_pte():635 (`!pte_write(pte) && ...` -> -EMLINK), the GUP-fast paths
+ * (2499, 2685, 2751, 2791), mm/huge_memory.c:1475 (PMD), and mm/hugetlb.c:6467, where
+ * __follow_hugetlb_must_fault() asks after `huge_pte_write -> no fault` and `FOLL_WRITE -> fault`.
+ * v5.19 .. v6.0 are not among the Debian sources and were not read.
  */
 import type { FollFlag } from '../../../src/model/flags.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';

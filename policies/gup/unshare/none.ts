@@ -8,8 +8,14 @@
  *
  * Kernel function modelled: gup_must_unshare() as a constant false.
  *
- * Source read: this version was not compared against the Debian sources available here (5.10.262,
- * 6.1.192, 6.12.118, 7.2.13) in the 2026-12 pass; the evidence above is what it rests on.
+ * Release ids using it: v5.4 .. v5.18. Source read (2026-12): 5.10.262 has no gup_must_unshare()
+ * anywhere (mm/, include/); its mm/gup.c:follow_page_pte() only asks can_follow_write_pte() for
+ * FOLL_WRITE (446), so a R/O pin takes the mapped page. Not modelled here, and outside this
+ * family: mainline v5.8 and v5.9 had should_force_cow_break() (17839856fd58 "gup: document and
+ * work around 'COW can break either way' issue"; is_cow_mapping && (FOLL_GET|FOLL_PIN) forces
+ * FOLL_WRITE in __get_user_pages, so such pins break COW by a write fault); it is gone again in
+ * 5.10.262 (the removal's diff, "mm/gup: Remove enfornced COW mechanism", read in the code
+ * corpus). v5.8 / v5.9 replay as here, which is wrong for them.
  */
 import type { FamilyVersion } from '../../../src/model/kernel.ts';
 

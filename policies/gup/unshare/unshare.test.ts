@@ -62,3 +62,25 @@ pin_user_pages: start=${A} nr_pages=1 gup_flags=FOLL_LONGTERM`;
     expect(call('v6.2', s).pages).toEqual(['new1']);
   });
 });
+
+describe('unshare per release, against the source read', () => {
+  it('v5.10 (5.10.262: no gup_must_unshare) pins the possibly shared anon page as it is', () => {
+    expect(call('v5.10', SHARED_ANON).pages).toEqual(['0x5000']);
+  });
+
+  // 6.1.192 include/linux/mm.h:3196 / 6.12.118 mm/internal.h:1376: `(flags & (FOLL_WRITE |
+  // FOLL_PIN)) != FOLL_PIN` -> false: get_user_pages (FOLL_GET) never unshares.
+  it('FOLL_GET lookups never unshare, in any release', () => {
+    const gup = SHARED_ANON.replace('pin_user_pages:', 'get_user_pages:');
+    for (const id of ['v5.19', 'v6.1', 'v6.12', 'v7.2']) expect(call(id, gup).pages, id).toEqual(['0x5000']);
+  });
+
+  it('7.2.13 mm/internal.h:1678 keeps the v6.2 rule: zero page unshared for R/O long-term pins in COW mappings', () => {
+    const s = `${vma(VMF.privateRw)}
+${zeroPtes()}
+pin_user_pages: start=${A} nr_pages=1 gup_flags=FOLL_LONGTERM`;
+    expect(call('v6.12', s).pages).toEqual(['new1']);
+    expect(call('v7.2', s).pages).toEqual(['new1']);
+    expect(call('v7.2', s.replace('FOLL_LONGTERM', '0')).pages).toEqual(['zero']);
+  });
+});
