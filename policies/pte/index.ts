@@ -11,6 +11,7 @@ import { normalPageAf38538801c6 } from './normal-page/af38538801c6.ts';
 import { normalPageC0c6ccd9828c } from './normal-page/c0c6ccd9828c.ts';
 import { normalPageFce831c92092 } from './normal-page/fce831c92092.ts';
 import { normalPageV5_4 } from './normal-page/v5-4.ts';
+import { remapPfnPfnTRemoval } from './remap-pfn/pfn-t-removal.ts';
 import { remapPfnV5_4 } from './remap-pfn/v5-4.ts';
 import { zeropageInsert8cd3984d81d5 } from './zeropage-insert/8cd3984d81d5.ts';
 import { zeropageInsertFce831c92092 } from './zeropage-insert/fce831c92092.ts';
@@ -36,6 +37,7 @@ export const PTE_FAMILY_VERSIONS: readonly FamilyVersion[] = [
   normalPageAf38538801c6,
   normalPageC0c6ccd9828c,
   remapPfnV5_4,
+  remapPfnPfnTRemoval,
   folioWalkNone,
   folioWalk10d83d7781a8,
   folioWalk2db308160b5a,

@@ -176,3 +176,56 @@ vmf_insert_pfn: addr=0x400000 pfn=0x800000 size=0x200000
     }
   });
 });
+
+describe('vmf_insert_pfn_pmd / _pud and devmap entries, per release', () => {
+  // 5.10.262 mm/huge_memory.c:839 / 6.12.118 :1455: BUG_ON(!(vm_flags & (VM_PFNMAP|VM_MIXEDMAP))
+  // && !pfn_t_devmap(pfn)): a VM_MIXEDMAP VMA passes with any pfn.
+  it('a PMD pfn into a VM_MIXEDMAP VMA is inserted (no BUG) in every release', () => {
+    const script = `
+pinbench_page: pfn=0x800000 kind=mmio
+pinbench_vma: start=0x200000 end=0x600000 flags=${FLAGS.sharedWritable}|VM_MIXEDMAP backing=mixedmap
+vmf_insert_pfn: addr=0x200000 pfn=0x800000 size=0x200000
+`;
+    for (const id of [...RELEASES, 'v7.2'])
+      expect(last(id, script), id).toMatchObject({ ret: 'NOPAGE', warn: [], refs: {} });
+  });
+
+  // The same BUG_ON's devmap exception is gone in 7.2.13 mm/huge_memory.c:1717
+  // (BUG_ON(!(vm_flags & (VM_PFNMAP|VM_MIXEDMAP)))).
+  it('an fs-dax (devmap) PMD into a plain fs-dax VMA: a devmap PMD up to v6.16, BUG_ON from v6.17', () => {
+    const script = `
+pinbench_page: pfn=0x90000 kind=fsdax zone=Device
+pinbench_vma: start=0x200000 end=0x600000 flags=${FLAGS.sharedWritable}|VM_HUGEPAGE backing=fsdax fs=ext4
+vmf_insert_pfn: addr=0x200000 pfn=0x90000 size=0x200000
+vm_normal_page_pmd: addr=0x200000
+`;
+    for (const id of ['v5.10', 'v6.1', 'v6.12', 'v6.16']) {
+      const r = run(id, script);
+      expect(r.outcomes[0]!.ret, id).toBe('NOPAGE');
+      expect(r.state.entriesIn(1, 0x200000, 0x600000)[0]!.entry.devmap, id).toBe(true);
+      // 6.12.118 mm/memory.c:695: pmd_devmap -> NULL.
+      expect(r.outcomes[1]!.ret, id).toBe('NULL');
+    }
+    for (const id of ['v6.17', 'v7.2'])
+      expect(last(id, script.split('vm_normal_page_pmd')[0]!).ret, id).toBe('BUG');
+  });
+
+  // 5.10.262 mm/memory.c:1986 / 6.12.118 insert_pfn(): a devmap pfn_t gets pte_mkdevmap()
+  // (_PAGE_SPECIAL|_PAGE_DEVMAP on x86); vm_normal_page() then returns NULL at its pte_devmap test
+  // instead of reporting a bad page map.
+  it('vmf_insert_mixed of an fs-dax pfn writes a devmap PTE that vm_normal_page skips silently (<= v6.16)', () => {
+    const script = `
+pinbench_page: pfn=0x9000 kind=fsdax zone=Device
+pinbench_vma: start=0x10000 end=0x20000 flags=${FLAGS.sharedWritable} backing=fsdax fs=ext4
+vmf_insert_mixed: addr=0x10000 pfn=0x9000
+vm_normal_page: addr=0x10000
+`;
+    for (const id of ['v5.10', 'v6.12', 'v6.16']) {
+      const r = run(id, script);
+      expect(r.outcomes[0]!.ret, id).toBe('NOPAGE');
+      expect(r.outcomes[1], id).toMatchObject({ ret: 'NULL', warn: [] });
+    }
+    // From the pfn_t removal the fs-dax pfn fails vm_mixed_ok (7.2.13 mm/memory.c:2809).
+    expect(last('v7.2', script.split('vm_normal_page')[0]!).ret).toBe('SIGBUS');
+  });
+});

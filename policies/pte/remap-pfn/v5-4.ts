@@ -27,14 +27,29 @@
  * error-path zap of remap_pfn_range are not modelled (traces use aligned, empty ranges);
  * mkwrite is never passed to the huge variants (the vocabulary has no write= for them).
  *
- * Source read: this version was not compared against the Debian sources available here (5.10.262,
- * 6.1.192, 6.12.118, 7.2.13) in the 2026-12 pass; the evidence above is what it rests on.
+ * Release ids using it: v5.4 .. v6.16. Source read (2026-12), branch by branch:
+ *   5.10.262 mm/memory.c:remap_pfn_range_notrack/internal (~2300-2380): !PAGE_ALIGNED(addr) ->
+ *     WARN + -EINVAL first (not modelled); COW: not the whole VMA -> -EINVAL, else vm_pgoff =
+ *     pfn; VM_IO|VM_PFNMAP|VM_DONTEXPAND|VM_DONTDUMP; BUG_ON(addr >= end); remap_pte_range():2201
+ *     BUG_ON(!pte_none) per PTE, pte_mkspecial; an error zaps the range (not modelled);
+ *     remap_pfn_range():2380 track_pfn_remap failure -> -EINVAL (always succeeds here).
+ *   5.10.262 mm/memory.c:insert_pfn():1955  a present PTE: without mkwrite left alone; with
+ *     mkwrite a pfn mismatch WARNs unless zero and is skipped, a match becomes young, dirty,
+ *     maybe_mkwrite; a new PTE: devmap pfn_t -> pte_mkdevmap, else pte_mkspecial; NOPAGE.
+ *   5.10.262 mm/memory.c:vmf_insert_pfn_prot():2029  the four BUG_ONs, range -> SIGBUS, then
+ *     insert_pfn with PFN_DEV (never devmap).
+ *   5.10.262 mm/huge_memory.c:vmf_insert_pfn_pmd_prot():832 / _pud_prot():923  BUG_ON(neither
+ *     PFNMAP nor MIXEDMAP && !pfn_t_devmap), BUG_ON(both), BUG_ON(PFNMAP && COW); the aligned
+ *     address outside the VMA -> SIGBUS; insert_pfn_pmd():772 devmap -> pmd_mkdevmap.
+ *   6.1.192 (mm/memory.c:2143-2580, mm/huge_memory.c:859-1010) and 6.12.118 (mm/memory.c:2315,
+ *     2402, 2640-2735; mm/huge_memory.c:1389-1560, where insert_pfn_pmd() sets pmd_mkspecial for
+ *     a pfn that is not devmap, 3c8e44c9b369) decide the same.
  */
 
 import { err } from '../../../src/model/errno.ts';
 import type { Level } from '../../../src/model/events.ts';
 import { isCowMapping } from '../../../src/model/flags.ts';
-import type { FamilyVersion } from '../../../src/model/kernel.ts';
+import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { VmFault } from '../../../src/model/ops/pte-ops.ts';
 import { LEVEL_SIZE, PAGE_SIZE, PMD_SIZE, PUD_SIZE, type State, type Vma } from '../../../src/model/state.ts';
 import { entryAtLevel, hasFlag, hex, makeEntry, setFlags } from '../page-table.ts';
@@ -60,13 +75,54 @@ export function vmfInsertPfnBugs(st: State, vma: Vma, pfn: number): string | nul
   return null;
 }
 
-/** The BUG_ONs of vmf_insert_pfn_pmd() / _pud(). */
-export function vmfInsertPfnHugeBugs(st: State, vma: Vma, pfn: number): string | null {
+/**
+ * The BUG_ONs of vmf_insert_pfn_pmd() / _pud(): neither PFNMAP nor MIXEDMAP (unless the pfn_t is
+ * devmap, while the release has pfn_t: `pfnT`), both, PFNMAP in a COW mapping. (A MIXEDMAP VMA is
+ * accepted with any pfn: 5.10.262 mm/huge_memory.c:839 tests `!(vm_flags & (VM_PFNMAP|
+ * VM_MIXEDMAP)) && !pfn_t_devmap(pfn)`; this model tested !VM_PFNMAP alone before the 2026-12
+ * reading.)
+ */
+export function vmfInsertPfnHugeBugs(st: State, vma: Vma, pfn: number, pfnT = true): string | null {
   const pfnmap = hasFlag(vma, 'VM_PFNMAP');
-  if (!pfnmap && !pfnTDevmap(st, pfn)) return '!VM_PFNMAP and !pfn_t_devmap';
-  if (pfnmap && hasFlag(vma, 'VM_MIXEDMAP')) return 'both VM_PFNMAP and VM_MIXEDMAP';
+  const mixed = hasFlag(vma, 'VM_MIXEDMAP');
+  if (!pfnmap && !mixed && !(pfnT && pfnTDevmap(st, pfn))) {
+    return pfnT ? 'neither VM_PFNMAP nor VM_MIXEDMAP and !pfn_t_devmap' : 'neither VM_PFNMAP nor VM_MIXEDMAP';
+  }
+  if (pfnmap && mixed) return 'both VM_PFNMAP and VM_MIXEDMAP';
   if (pfnmap && cow(vma)) return 'VM_PFNMAP in a COW mapping';
   return null;
+}
+
+/**
+ * vmf_insert_pfn_prot() / vmf_insert_pfn_pmd() / _pud(): the BUG_ONs, the range check of the
+ * level-aligned address (VM_FAULT_SIGBUS), then insert_pfn*(). `pfnT`: the release still has
+ * pfn_t, so a devmap pfn passes the huge BUG_ON outside PFNMAP/MIXEDMAP.
+ */
+export function vmfInsertPfnWith(
+  pfnT: boolean,
+  k: Kernel,
+  st: State,
+  mm: number,
+  vma: Vma,
+  addr: number,
+  pfn: number,
+  size: number,
+): VmFault {
+  const level = levelOfSize(size);
+  const fn = level === 'pte' ? 'vmf_insert_pfn_prot' : `vmf_insert_pfn_${level}`;
+  const bug = level === 'pte' ? vmfInsertPfnBugs(st, vma, pfn) : vmfInsertPfnHugeBugs(st, vma, pfn, pfnT);
+  if (bug) {
+    st.why(`${fn}: ${bug} -> BUG_ON`);
+    st.bug(`${fn} ${bug}`);
+    return 'BUG';
+  }
+  const at = addr - (addr % LEVEL_SIZE[level]);
+  if (at < vma.start || at >= vma.end) {
+    st.why(`${fn}: ${hex(at)} outside the VMA -> VM_FAULT_SIGBUS`);
+    return 'SIGBUS';
+  }
+  k.insertPfnEntry(k, st, mm, vma, at, pfn, level, false);
+  return 'NOPAGE';
 }
 
 export const remapPfnV5_4: FamilyVersion = {
@@ -108,23 +164,9 @@ export const remapPfnV5_4: FamilyVersion = {
       return 0;
     },
     vmfInsertPfn(k, st, mm, vma, addr, pfn, size): VmFault {
-      const level = levelOfSize(size);
-      const fn = level === 'pte' ? 'vmf_insert_pfn_prot' : `vmf_insert_pfn_${level}`;
-      const bug = level === 'pte' ? vmfInsertPfnBugs(st, vma, pfn) : vmfInsertPfnHugeBugs(st, vma, pfn);
-      if (bug) {
-        st.why(`${fn}: ${bug} -> BUG_ON`);
-        st.bug(`${fn} ${bug}`);
-        return 'BUG';
-      }
-      const at = addr - (addr % LEVEL_SIZE[level]);
-      if (at < vma.start || at >= vma.end) {
-        st.why(`${fn}: ${hex(at)} outside the VMA -> VM_FAULT_SIGBUS`);
-        return 'SIGBUS';
-      }
-      k.insertPfnEntry(k, st, mm, vma, at, pfn, level, false);
-      return 'NOPAGE';
+      return vmfInsertPfnWith(true, k, st, mm, vma, addr, pfn, size);
     },
-    insertPfnEntry(_k, st, mm, vma, addr, pfn, level, mkwrite) {
+    insertPfnEntry(k, st, mm, vma, addr, pfn, level, mkwrite) {
       const fn = level === 'pte' ? 'insert_pfn' : `insert_pfn_${level}`;
       const present = entryAtLevel(st, mm, addr, level);
       if (present) {
@@ -143,9 +185,18 @@ export const remapPfnV5_4: FamilyVersion = {
         return 0;
       }
       const write = mkwrite && hasFlag(vma, 'VM_WRITE');
-      st.setEntry(mm, addr, { ...makeEntry(pfn, level, true, write), dirty: mkwrite });
+      const entry = { ...makeEntry(pfn, level, true, write), dirty: mkwrite };
+      // A devmap pfn_t gets pte_mkdevmap() / pmd_mkdevmap() / pud_mkdevmap() instead of the
+      // special bit (5.10.262 mm/memory.c:1986, 6.12.118 mm/huge_memory.c:1414): x86 sets
+      // _PAGE_SPECIAL|_PAGE_DEVMAP on a PTE, _PAGE_DEVMAP alone on a PMD/PUD. The entry stays
+      // `special` in the model's sense (no reference taken). Only while the release has the
+      // bit (k.pteDevmap of a devmap entry; false from the pfn_t / devmap removal).
+      if (pfnTDevmap(st, pfn) && k.pteDevmap(k, st, { ...entry, devmap: true })) entry.devmap = true;
+      st.setEntry(mm, addr, entry);
       st.markSpecial();
-      st.why(`${fn}: ${st.pageName(pfn)} mapped as a special ${level} entry (no ref, rmap, rss)`);
+      st.why(
+        `${fn}: ${st.pageName(pfn)} mapped as a ${entry.devmap ? 'devmap' : 'special'} ${level} entry (no ref, rmap, rss)`,
+      );
       return 0;
     },
   },
