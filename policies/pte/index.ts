@@ -5,6 +5,9 @@ import { folioWalk2db308160b5a } from './folio-walk/2db308160b5a.ts';
 import { folioWalk10d83d7781a8 } from './folio-walk/10d83d7781a8.ts';
 import { folioWalkAa39ca6940f1 } from './folio-walk/aa39ca6940f1.ts';
 import { folioWalkNone } from './folio-walk/none.ts';
+import { mmCoreBc02afbd4d73 } from './mm-core/bc02afbd4d73.ts';
+import { mmCoreD80a9cb1a64a } from './mm-core/d80a9cb1a64a.ts';
+import { mmCoreFolioPud } from './mm-core/folio-pud.ts';
 import { mmCoreV5_4 } from './mm-core/v5-4.ts';
 import { normalPage10d83d7781a8 } from './normal-page/10d83d7781a8.ts';
 import { normalPageAf38538801c6 } from './normal-page/af38538801c6.ts';
@@ -24,6 +27,9 @@ import { zeropageInsertV5_4 } from './zeropage-insert/v5-4.ts';
 /** Released family versions first (they compose releases), then the never-released ones (variants only). */
 export const PTE_FAMILY_VERSIONS: readonly FamilyVersion[] = [
   mmCoreV5_4,
+  mmCoreBc02afbd4d73,
+  mmCoreFolioPud,
+  mmCoreD80a9cb1a64a,
   zeropageInsertV5_4,
   zeropageInsert8cd3984d81d5,
   zeropageInsertFce831c92092,

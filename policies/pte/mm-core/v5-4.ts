@@ -9,11 +9,12 @@
  * They find the VMA the driver would hold (the one containing addr) and call the family slots.
  *
  * Kernel functions modelled: zap_pte_range() / zap_huge_pmd() / zap_huge_pud() for one entry
- * (zapEntry: the page vm_normal_page* returns loses a reference, a mapcount and its rss count;
- * NULL drops nothing, so a reference taken at insert for a page that vm_normal_page does not
- * return at unmap stays: the fs-dax imbalance of fce831c92092's message), munmap's VMA removal
- * and split (zap_huge_pmd() drops nothing for the huge zero PMD: it tests is_huge_zero_pmd()
- * itself until d80a9cb1a64a, which is in none of the releases listed), dup_mmap() / copy_page_range() / copy_present_pte() (copyEntry: the page
+ * (zapEntry: at PTE level the page vm_normal_page() returns loses a reference, a mapcount and its
+ * rss count; NULL drops nothing, so a reference taken at insert for a page that vm_normal_page
+ * does not return at unmap stays: the fs-dax imbalance of fce831c92092's message; huge entries
+ * go through zap_huge_pmd() / zap_huge_pud() of the release (ZAP_HUGE_V0 here, folio-pud.ts at
+ * v6.15, d80a9cb1a64a.ts at v7.1), hugetlb VMAs through __unmap_hugepage_range()), munmap's VMA
+ * removal and split, dup_mmap() / copy_page_range() / copy_present_pte() (copyEntry: the page
  * vm_normal_page returns gains a reference, a mapcount and rss in the child; a writable entry of
  * a COW mapping is write-protected in both).
  *
@@ -26,13 +27,34 @@
  * VM_WIPEONFORK ones, copies huge entries only in anon VMAs or when special, and does not model
  * the eager copy of pinned anon pages (70e806e4e645) or the anon-exclusive bit.
  *
- * Source read: this version was not compared against the Debian sources available here (5.10.262,
- * 6.1.192, 6.12.118, 7.2.13) in the 2026-12 pass; the evidence above is what it rests on.
+ * Source read (2026-12), for munmap (release ids v5.4 .. v6.14 use this zap):
+ *   5.10.262 mm/memory.c:zap_pte_range(): a present PTE: page = vm_normal_page(); NULL ->
+ *     nothing; else rss, rmap and the reference dropped (through the mmu_gather).
+ *   5.10.262 / 6.12.118 mm/huge_memory.c:zap_huge_pmd(): vma_is_special_huge (vma_is_dax, or
+ *     vm_file && VM_PFNMAP|VM_MIXEDMAP: include/linux/mm.h:vma_is_special_huge(), 6.12.118:4098)
+ *     -> nothing; is_huge_zero_pmd -> nothing; else pmd_page(): rmap, rss (anon or file) and the
+ *     reference dropped, vm_normal_page_pmd() not asked. (The model asked vm_normal_page_pmd()
+ *     here before the 2026-12 reading; 7.2.13's zap_huge_pmd() is the one that does, from
+ *     d80a9cb1a64a.)
+ *   5.10.262 / 6.12.118 mm/huge_memory.c:zap_huge_pud(): vma_is_special_huge -> nothing; else
+ *     BUG().
+ *   5.10.262 mm/hugetlb.c:__unmap_hugepage_range():3928, 7.2.13 :5183: every present hugetlb
+ *     entry's page loses its rmap, hugetlb rss and reference (the model asked vm_normal_page*
+ *     before, which left a 1 GiB hugetlb PUD mapped forever before v6.18).
+ * For fork (huge entries; the model copied a special huge entry in every release and took a
+ * reference for a PUD before the 2026-12 reading):
+ *   5.10.262 mm/huge_memory.c:copy_huge_pmd(): !vma_is_anonymous(dst_vma) -> not copied; an anon
+ *     THP (or the huge zero PMD) is copied with its reference and rmap.
+ *   5.10.262 mm/huge_memory.c:copy_huge_pud(): copied as is, no reference, write-protected in both.
+ *   6.12.118 / 7.2.13: see bc02afbd4d73.ts.
+ * PTEs (copy_present_pte: vm_normal_page's page is duplicated, COW && writable -> write-protect
+ * both) and the entry points were not re-read branch by branch in this pass. Hugetlb fork
+ * (copy_hugetlb_page_range) is not modelled: a hugetlb VMA's huge entries follow the old rule.
  */
 import { err } from '../../../src/model/errno.ts';
-import type { FamilyVersion } from '../../../src/model/kernel.ts';
+import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import { type CallResult, UNSUPPORTED } from '../../../src/model/outcome.ts';
-import { PAGE_SIZE, type Vma } from '../../../src/model/state.ts';
+import { type Entry, PAGE_SIZE, type State, type Vma } from '../../../src/model/state.ts';
 import { accountMapping, hasFlag, hex, isHugeZero } from '../page-table.ts';
 import { cow } from '../remap-pfn/v5-4.ts';
 
@@ -62,6 +84,154 @@ function removeRange(vmas: Vma[], start: number, end: number): Vma[] {
 function needsCopy(vma: Vma): boolean {
   if (hasFlag(vma, 'VM_PFNMAP') || hasFlag(vma, 'VM_MIXEDMAP') || hasFlag(vma, 'VM_HUGETLB')) return true;
   return vma.backing === 'anon' || cow(vma);
+}
+
+/** What zap_huge_pmd() / zap_huge_pud() of a release drop for a huge entry outside hugetlb. */
+export interface ZapHuge {
+  pmd(k: Kernel, st: State, mm: number, vma: Vma, addr: number, entry: Entry): void;
+  pud(k: Kernel, st: State, mm: number, vma: Vma, addr: number, entry: Entry): void;
+}
+
+/** vma_is_special_huge(): fs-dax, or a file VMA with VM_PFNMAP / VM_MIXEDMAP (a driver's). */
+export function vmaIsSpecialHuge(vma: Vma): boolean {
+  if (vma.backing === 'fsdax') return true;
+  return vma.backing !== 'anon' && (hasFlag(vma, 'VM_PFNMAP') || hasFlag(vma, 'VM_MIXEDMAP'));
+}
+
+/** Drop the mapping's reference, mapcount and rss on the page an entry maps. */
+export function dropMapping(
+  st: State,
+  mm: number,
+  addr: number,
+  level: Entry['level'],
+  page: number,
+  fn: string,
+) {
+  if (accountMapping(st, mm, page, -1)) {
+    st.why(`${fn} ${hex(addr)}: ${st.pageName(page)} put, rmap and rss dropped (${level})`);
+  }
+}
+
+/**
+ * zap_huge_pmd() up to v7.0 (5.10.262 / 6.12.118 mm/huge_memory.c): vma_is_special_huge -> nothing;
+ * is_huge_zero_pmd -> nothing; else pmd_page() loses its rmap, rss and reference, whatever
+ * vm_normal_page_pmd() would say. zap_huge_pud(): vma_is_special_huge -> nothing, else BUG().
+ */
+export const ZAP_HUGE_V0: ZapHuge = {
+  pmd(_k, st, mm, vma, addr, entry) {
+    if (vmaIsSpecialHuge(vma)) {
+      st.why(`zap_huge_pmd ${hex(addr)}: vma_is_special_huge -> nothing dropped`);
+      return;
+    }
+    if (isHugeZero(st, entry.pfn, 'pmd')) {
+      st.why(`zap_huge_pmd ${hex(addr)}: huge zero PMD -> nothing dropped`);
+      return;
+    }
+    dropMapping(st, mm, addr, 'pmd', entry.pfn, 'zap_huge_pmd: pmd_page');
+  },
+  pud(_k, st, _mm, vma, addr) {
+    if (vmaIsSpecialHuge(vma)) {
+      st.why(`zap_huge_pud ${hex(addr)}: vma_is_special_huge -> nothing dropped`);
+      return;
+    }
+    st.why(`zap_huge_pud ${hex(addr)}: not a special huge VMA -> BUG()`);
+    st.bug('zap_huge_pud');
+  },
+};
+
+/**
+ * munmap of one entry: PTEs by vm_normal_page() (zap_pte_range); hugetlb VMAs by
+ * __unmap_hugepage_range() (every present entry's page loses rmap, hugetlb rss and reference:
+ * 5.10.262 mm/hugetlb.c:3928, 7.2.13 mm/hugetlb.c:5183, no normal-page test); other huge entries
+ * by the release's zap_huge_pmd() / zap_huge_pud().
+ */
+export function zapEntryWith(
+  huge: ZapHuge,
+  k: Kernel,
+  st: State,
+  mm: number,
+  vma: Vma | undefined,
+  addr: number,
+  entry: Entry,
+): void {
+  st.clearEntry(mm, addr, entry.level);
+  if (vma && entry.level !== 'pte' && hasFlag(vma, 'VM_HUGETLB')) {
+    dropMapping(st, mm, addr, entry.level, entry.pfn, '__unmap_hugepage_range');
+    return;
+  }
+  if (vma && entry.level !== 'pte') {
+    huge[entry.level](k, st, mm, vma, addr, entry);
+    return;
+  }
+  const page = vma ? k.vmNormalPage(k, st, vma, addr, entry, entry.level) : null;
+  if (page === null) {
+    st.why(`zap ${entry.level} ${hex(addr)}: no normal page -> nothing dropped`);
+    return;
+  }
+  dropMapping(st, mm, addr, entry.level, page, 'zap_pte_range');
+}
+
+/** How copy_huge_pmd() / copy_huge_pud() of a release treat a huge entry outside hugetlb. */
+export interface CopyHuge {
+  /** 'copy' with the page's reference (anon THP), 'as-is' (no reference), or 'skip'. */
+  pmd(st: State, vma: Vma, entry: Entry): 'copy' | 'as-is' | 'skip';
+  /** Write-protect a PUD in both parent and child? */
+  pudWrprotect(vma: Vma, entry: Entry): boolean;
+}
+
+/**
+ * v5.4 .. v6.11: 5.10.262 mm/huge_memory.c:copy_huge_pmd() skips any VMA that is not anonymous
+ * (refilled on fault) and copies an anon THP with its reference and rmap; copy_huge_pud() copies
+ * the PUD as is (no reference) and write-protects it in both, writable or not.
+ */
+export const COPY_HUGE_V0: CopyHuge = {
+  pmd: (_st, vma) => (vma.backing === 'anon' ? 'copy' : 'skip'),
+  pudWrprotect: () => true,
+};
+
+/** fork of one entry: copy_present_pte() for PTEs and hugetlb, the release's copy_huge_* else. */
+export function copyEntryWith(
+  huge: CopyHuge,
+  k: Kernel,
+  st: State,
+  child: number,
+  vma: Vma,
+  addr: number,
+  entry: Entry,
+): void {
+  let takeRef = true;
+  let wrprotect = cow(vma) && entry.write;
+  if (entry.level !== 'pte' && !hasFlag(vma, 'VM_HUGETLB')) {
+    if (entry.level === 'pmd') {
+      const how = huge.pmd(st, vma, entry);
+      if (how === 'skip') {
+        st.why(`fork: copy_huge_pmd ${hex(addr)}: VMA not anonymous -> not copied (refilled on fault)`);
+        return;
+      }
+      takeRef = how === 'copy';
+    } else {
+      takeRef = false;
+      wrprotect = huge.pudWrprotect(vma, entry);
+    }
+  } else if (entry.level !== 'pte' && vma.backing !== 'anon' && !entry.special) {
+    // Hugetlb huge entries: copy_hugetlb_page_range() is not modelled; a shared hugetlb VMA has
+    // no anon_vma, so vma_needs_copy() skips it (refilled on fault).
+    st.why(`fork: non-anon huge ${entry.level} ${hex(addr)} -> not copied (refilled on fault)`);
+    return;
+  }
+  const page = takeRef ? k.vmNormalPage(k, st, vma, addr, entry, entry.level) : null;
+  const copy = { ...entry };
+  if (wrprotect) {
+    entry.write = false;
+    copy.write = false;
+    st.why(`fork: ${hex(addr)} write-protected in both`);
+  }
+  st.setEntry(child, addr, copy);
+  if (page !== null && accountMapping(st, child, page, 1)) {
+    st.why(`fork: ${st.pageName(page)} at ${hex(addr)} duplicated: get, rmap, rss in the child`);
+  } else if (!takeRef) {
+    st.why(`fork: huge ${entry.level} ${hex(addr)} copied as is (no reference)`);
+  }
 }
 
 export const mmCoreV5_4: FamilyVersion = {
@@ -160,36 +330,10 @@ export const mmCoreV5_4: FamilyVersion = {
       return { ret: 0 };
     },
     zapEntry(k, st, mm, vma, addr, entry) {
-      st.clearEntry(mm, addr, entry.level);
-      if (isHugeZero(st, entry.pfn, entry.level)) {
-        st.why(`zap_huge_pmd ${hex(addr)}: huge zero PMD -> nothing dropped`);
-        return;
-      }
-      const page = vma ? k.vmNormalPage(k, st, vma, addr, entry, entry.level) : null;
-      if (page === null) {
-        st.why(`zap ${entry.level} ${hex(addr)}: no normal page -> nothing dropped`);
-        return;
-      }
-      if (accountMapping(st, mm, page, -1)) {
-        st.why(`zap ${entry.level} ${hex(addr)}: ${st.pageName(page)} put, rmap and rss dropped`);
-      }
+      zapEntryWith(ZAP_HUGE_V0, k, st, mm, vma, addr, entry);
     },
     copyEntry(k, st, _parent, child, vma, addr, entry) {
-      if (entry.level !== 'pte' && vma.backing !== 'anon' && !entry.special) {
-        st.why(`fork: non-anon huge ${entry.level} ${hex(addr)} -> not copied (refilled on fault)`);
-        return;
-      }
-      const page = k.vmNormalPage(k, st, vma, addr, entry, entry.level);
-      const copy = { ...entry };
-      if (cow(vma) && entry.write) {
-        entry.write = false;
-        copy.write = false;
-        st.why(`fork: ${hex(addr)} writable in a COW mapping -> write-protected in both`);
-      }
-      st.setEntry(child, addr, copy);
-      if (page !== null && accountMapping(st, child, page, 1)) {
-        st.why(`fork: ${st.pageName(page)} at ${hex(addr)} duplicated: get, rmap, rss in the child`);
-      }
+      copyEntryWith(COPY_HUGE_V0, k, st, child, vma, addr, entry);
     },
   },
 };
