@@ -7,6 +7,14 @@
  * changes, plus v5.10 for Debian bullseye), and MAINLINE_IDS, every mainline release from v5.4 to
  * the newest one modelled (plus the -rc ids a family version starts at), each resolving to the
  * composition in force at that release when named.
+ *
+ * Change points of the page-table families and unshare that are not in RELEASE_IDS (every corpus
+ * trace states a verdict for every default release, and none was restated for these): v5.7
+ * (zeropage-insert 8cd3984d81d5, vm_insert_pages) and v6.17 (zeropage-insert and remap-pfn
+ * pfn-t-removal: devmap / pfn_t gone). Both resolve when named, and their versions carry the
+ * evidence for the release in their headers. v6.12 (folio-walk, normal-page, mm-core
+ * bc02afbd4d73), v6.15 (zeropage-insert mkwrite, mm-core folio-pud), v6.18 and v7.1
+ * (zeropage-insert 62c65fd740e9, mm-core d80a9cb1a64a, normal-page c0c6ccd9828c) are.
  */
 import { FAMILIES, type Family, type FamilyVersion } from '../src/model/kernel.ts';
 import { parseKernelVersion, versionKey } from '../src/model/kernel-version.ts';

@@ -17,9 +17,9 @@ import { normalPageV5_4 } from './normal-page/v5-4.ts';
 import { remapPfnPfnTRemoval } from './remap-pfn/pfn-t-removal.ts';
 import { remapPfnV5_4 } from './remap-pfn/v5-4.ts';
 import { zeropageInsert8cd3984d81d5 } from './zeropage-insert/8cd3984d81d5.ts';
+import { zeropageInsert62c65fd740e9 } from './zeropage-insert/62c65fd740e9.ts';
 import { zeropageInsertFce831c92092 } from './zeropage-insert/fce831c92092.ts';
 import { zeropageInsertMkwrite } from './zeropage-insert/insert-page-mkwrite.ts';
-import { zeropageInsertMapKernelPages } from './zeropage-insert/map-kernel-pages.ts';
 import { zeropageInsertPfnTRemoval } from './zeropage-insert/pfn-t-removal.ts';
 import { zeropageInsertV1Posting } from './zeropage-insert/v1-posting.ts';
 import { zeropageInsertV5_4 } from './zeropage-insert/v5-4.ts';
@@ -35,7 +35,7 @@ export const PTE_FAMILY_VERSIONS: readonly FamilyVersion[] = [
   zeropageInsertFce831c92092,
   zeropageInsertMkwrite,
   zeropageInsertPfnTRemoval,
-  zeropageInsertMapKernelPages,
+  zeropageInsert62c65fd740e9,
   zeropageInsertV1Posting,
   normalPageV5_4,
   normalPageFce831c92092,

@@ -362,7 +362,7 @@ vmf_insert_mixed_mkwrite: addr=0x10000 pfn=0x2000
 // 7.2.13 mm/memory.c:vm_insert_pages():2501 and __vm_map_pages():2609 against 6.12.118
 // mm/memory.c:2171 / 2245: the VM_PFNMAP BUG_ON of the batch path became VM_WARN_ON_ONCE and
 // vm_map_pages() became one vm_insert_pages() call; vm_insert_page() keeps its BUG_ON (2589).
-describe('vm_insert_pages / vm_map_pages on a VM_PFNMAP VMA (map-kernel-pages, v7.1)', () => {
+describe('vm_insert_pages / vm_map_pages on a VM_PFNMAP VMA (62c65fd740e9, v7.1)', () => {
   const pfnmap = `
 pinbench_page: pfn=0x2000 kind=driver
 pinbench_vma: start=0x10000 end=0x11000 flags=${FLAGS.sharedWritable}|VM_PFNMAP|VM_IO backing=file

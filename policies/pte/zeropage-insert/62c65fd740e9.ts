@@ -1,14 +1,17 @@
 /**
- * zeropage-insert @ "mm: add mmap_action_map_kernel_pages[_full]()" (Lorenzo Stoakes, patch 15/16
- * of the mmap_prepare series, v2 posted 2026-03-16, read in the code corpus), together with the
- * change that makes __vm_map_pages() one vm_insert_pages() call.
+ * zeropage-insert @ 62c65fd740e9 "mm: add mmap_action_map_kernel_pages[_full]()" (Lorenzo Stoakes,
+ * patch 15/16 of the mmap_prepare series; its v2 posting of 2026-03-16 was read in the code
+ * corpus).
  *
- * First release: v7.1, INFERRED, not verified. The v2 posting came in the v7.0-rc cycle, so v7.1
- * is the earliest release it can be in; 7.2.13 has it. No mainline commit id was found, so this
- * version names none and gets no pre-/post- alias. The __vm_map_pages() change: its commit was
- * not found either; it is in 7.2.13 and not in 6.12.118, and a copy of mm/memory.c in the code
- * corpus has it while vm_insert_pages() still BUG_ONs, so it is at or before this one; both are
- * placed here.
+ * First release: v7.1. Evidence: the commit is in Linus' push to master of 2026-04-15 that merged
+ * mm-stable-2026-04-13 (the v7.1 merge window); that push's revlist was read in the code corpus.
+ * 7.2.13 carries it.
+ *
+ * Also folded in: __vm_map_pages() became one vm_insert_pages() call. Its commit was not found;
+ * it is in 7.2.13, not in 6.12.118, and a copy of mm/memory.c in the code corpus has it while
+ * vm_insert_pages() still BUG_ONs. On its own it changes no outcome (vm_insert_pages() and the
+ * vm_insert_page() loop refuse the same pages in the same order and both BUG on VM_PFNMAP), so
+ * the model places it with 62c65fd740e9, which is where it starts to matter.
  *
  * Kernel functions modelled: vm_insert_pages(), __vm_map_pages() (vm_map_pages).
  *
@@ -38,10 +41,11 @@ import { PAGE_SIZE } from '../../../src/model/state.ts';
 import { ENXIO, hasFlag, hex, setFlags } from '../page-table.ts';
 import { zeropageInsertPfnTRemoval } from './pfn-t-removal.ts';
 
-export const zeropageInsertMapKernelPages: FamilyVersion = {
+export const zeropageInsert62c65fd740e9: FamilyVersion = {
   family: 'zeropage-insert',
   module: import.meta.url,
-  id: 'map-kernel-pages',
+  id: '62c65fd740e9',
+  commit: '62c65fd740e9',
   subject: 'mm: add mmap_action_map_kernel_pages[_full]()',
   release: 'v7.1',
   summary:
