@@ -17,9 +17,10 @@
  * vm_normal_page_pmd(): no special bit; the same PFNMAP/MIXEDMAP rules, then (pmd_devmap), huge
  *   zero pmd -> NULL, > highest -> NULL silently, page.
  *
- * Simplifications: pte_devmap is not a separate bit (devmap PTEs are special on x86, the only
- * devmap arch family modelled, so the special branch covers them); the hook returns the page the
- * entry maps.
+ * pte_devmap() / pmd_devmap() read the entry's devmap bit through k.pteDevmap (the declared bit,
+ * defaulting from an fs-dax page; insert_pfn*() set it for a devmap pfn_t); a devmap PTE is also
+ * special, as x86's pte_mkdevmap() makes it. Simplification: the find_special_page hook returns
+ * the page the entry maps.
  *
  * Release ids using it: v5.4 .. v6.10. Source read (2026-12), branch by branch:
  *   5.10.262 mm/memory.c:vm_normal_page():594  pte_special arch: !special -> check_pfn; hook;
