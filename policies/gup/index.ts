@@ -48,10 +48,10 @@ import { vfioType119fed0dae94d } from './vfio-type1/19fed0dae94d.ts';
 import { vfioType1873aefb376bb } from './vfio-type1/873aefb376bb.ts';
 import { vfioType13567813eae5e } from './vfio-type1/3567813eae5e.ts';
 import { vfioType1V5_4 } from './vfio-type1/v5-4.ts';
-import { vmaChecks1d8d14641fd9 } from './vma-checks/1d8d14641fd9.ts';
 import { vmaChecks8ac268436e6d } from './vma-checks/8ac268436e6d.ts';
 import { vmaChecks5535be309971 } from './vma-checks/5535be309971.ts';
 import { vmaChecks52650c8b466b } from './vma-checks/52650c8b466b.ts';
+import { vmaChecksHugetlbFollForce } from './vma-checks/hugetlb-foll-force.ts';
 import { vmaChecksSecretmem } from './vma-checks/secretmem.ts';
 import { vmaChecksV5_4 } from './vma-checks/v5-4.ts';
 
@@ -69,7 +69,7 @@ export const GUP_FAMILY_VERSIONS: readonly FamilyVersion[] = [
   vmaChecksSecretmem,
   vmaChecks5535be309971,
   vmaChecks8ac268436e6d,
-  vmaChecks1d8d14641fd9,
+  vmaChecksHugetlbFollForce,
   unshareNone,
   unshareA7f226604170,
   unshare84209e87c696,

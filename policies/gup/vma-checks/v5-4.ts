@@ -30,7 +30,7 @@ import { hex, vmaHas, vmaIsAnonymous, vmaIsFsdax, vmaIsHugetlb, vmaIsShmem } fro
 /**
  * The access checks every version shares (the tail of check_vma_flags()). `hugetlbForceWrite`
  * false: "hugetlb does not support FOLL_FORCE|FOLL_WRITE" -> -EFAULT (5535be309971 .. the
- * release before 1d8d14641fd9).
+ * release before hugetlb-foll-force, v6.14).
  */
 export function checkAccess(
   st: State,

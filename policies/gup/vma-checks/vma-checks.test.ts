@@ -129,15 +129,16 @@ describe('vma-checks: FOLL_FORCE|FOLL_WRITE on a read-only private hugetlb VMA',
   it('v5.10 and v5.19 break COW (no hugetlb test)', () => {
     for (const id of ['v5.10', 'v5.19']) expect(call(id, s).ret, id).toBe(1);
   });
-  it('v6.0-rc1 .. v6.12 refuse with -EFAULT', () => {
-    for (const id of ['v6.0-rc1', 'v6.1', 'v6.5', 'v6.12']) {
+  it('v6.0-rc1 .. v6.13 refuse with -EFAULT', () => {
+    for (const id of ['v6.0-rc1', 'v6.1', 'v6.5', 'v6.12', 'v6.13']) {
       const o = call(id, s);
       expect(o.ret, id).toBe(-14);
       expect(o.why.at(-1), id).toContain('FOLL_FORCE|FOLL_WRITE on read-only hugetlb');
     }
   });
-  it('v6.13 on (and 7.2) allow it again', () => {
-    for (const id of ['v6.13', 'v6.19', 'v7.2']) expect(call(id, s).ret, id).toBe(1);
+  // "mm/hugetlb: support FOLL_FORCE|FOLL_WRITE", posted after v6.13-rc1: v6.14 at the earliest.
+  it('v6.14 on (and 7.2) allow it again', () => {
+    for (const id of ['v6.14', 'v6.19', 'v7.2']) expect(call(id, s).ret, id).toBe(1);
   });
   it('an anon private read-only VMA is unaffected in every release', () => {
     const anon = pin(VMF.privateRo, 'backing=anon', 'FOLL_WRITE|FOLL_FORCE', 'get_user_pages', 'kind=anon');

@@ -1,0 +1,50 @@
+/**
+ * vma-checks @ "mm/hugetlb: support FOLL_FORCE|FOLL_WRITE" (Guillaume Morin; v3 posted
+ * 2024-12-06, v4 reviewed by David Hildenbrand, read in the code corpus). No mainline commit id
+ * verified (the ids seen are mm-unstable rebases: e2d8b09d0ae9 in akpm's mm-unstable push of
+ * 2024-12-10, 4e691fabdbc6, 04fc44077cea, ...), so this version names no commit and derives no
+ * pre-/post- alias.
+ *
+ * Corrected in the 2026-12 reading: this version was `1d8d14641fd9`, "Guo Xuenan", release
+ * v6.13, all recalled. 1d8d14641fd9 is David Hildenbrand's "mm/hugetlb: support write-faults in
+ * shared mappings" (2022), the commit the patch's message says made the kernel refuse
+ * FOLL_FORCE|FOLL_WRITE on hugetlb ("Since 1d8d14641fd94, we explicitly reject it").
+ *
+ * First release: v6.14, INFERRED: the patch was posted after v6.13-rc1 (2024-12-01) and was in
+ * mm-unstable by 2024-12-10, so v6.14 is the earliest release it can be in; 7.2.13 has it.
+ *
+ * Source read: 6.12.118 mm/gup.c:check_vma_flags() still refuses a FOLL_FORCE write to hugetlb;
+ * 7.2.13 mm/gup.c:check_vma_flags() no longer has the test (its FOLL_WRITE branch goes from
+ * `if (!(gup_flags & FOLL_FORCE)) return -EFAULT;` straight to the is_cow_mapping() test).
+ * 6.13 .. 7.1 were not read.
+ *
+ * What changed from vma-checks 8ac268436e6d: the hugetlb refusal of 5535be309971 is gone; a
+ * FOLL_FORCE write to a private read-only hugetlb VMA breaks COW like any other.
+ */
+import type { FollFlag } from '../../../src/model/flags.ts';
+import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
+import type { State, Vma } from '../../../src/model/state.ts';
+import { checkWritableFileMapping, vmaChecks8ac268436e6d } from './8ac268436e6d.ts';
+import { checkFsdax } from './52650c8b466b.ts';
+import { checkSecretmem } from './secretmem.ts';
+import { checkAccess, checkIoPfnmap } from './v5-4.ts';
+
+function checkVmaFlags(k: Kernel, st: State, vma: Vma, flags: ReadonlySet<FollFlag>): number {
+  return (
+    checkIoPfnmap(st, vma, flags) ||
+    checkFsdax(st, vma, flags) ||
+    checkSecretmem(st, vma) ||
+    checkWritableFileMapping(k, st, vma, flags) ||
+    checkAccess(st, vma, flags, true)
+  );
+}
+
+export const vmaChecksHugetlbFollForce: FamilyVersion = {
+  family: 'vma-checks',
+  module: import.meta.url,
+  id: 'hugetlb-foll-force',
+  subject: 'mm/hugetlb: support FOLL_FORCE|FOLL_WRITE',
+  release: 'v6.14',
+  summary: 'check_vma_flags(): FOLL_FORCE|FOLL_WRITE on hugetlb allowed again (COW breaks as elsewhere).',
+  ops: { ...vmaChecks8ac268436e6d.ops, checkVmaFlags },
+};
