@@ -49,8 +49,8 @@ import { vfioType1873aefb376bb } from './vfio-type1/873aefb376bb.ts';
 import { vfioType13567813eae5e } from './vfio-type1/3567813eae5e.ts';
 import { vfioType1V5_4 } from './vfio-type1/v5-4.ts';
 import { vmaChecks8ac268436e6d } from './vma-checks/8ac268436e6d.ts';
-import { vmaChecks5535be309971 } from './vma-checks/5535be309971.ts';
 import { vmaChecks52650c8b466b } from './vma-checks/52650c8b466b.ts';
+import { vmaChecksF347454d0341 } from './vma-checks/f347454d0341.ts';
 import { vmaChecksHugetlbFollForce } from './vma-checks/hugetlb-foll-force.ts';
 import { vmaChecksSecretmem } from './vma-checks/secretmem.ts';
 import { vmaChecksV5_4 } from './vma-checks/v5-4.ts';
@@ -67,7 +67,7 @@ export const GUP_FAMILY_VERSIONS: readonly FamilyVersion[] = [
   vmaChecksV5_4,
   vmaChecks52650c8b466b,
   vmaChecksSecretmem,
-  vmaChecks5535be309971,
+  vmaChecksF347454d0341,
   vmaChecks8ac268436e6d,
   vmaChecksHugetlbFollForce,
   unshareNone,

@@ -54,7 +54,7 @@ describe('bisect', () => {
     ).toEqual([
       ['v5.18', 'v5.19-rc1', ['pinnable:1c563432588d']],
       ['v5.19-rc1', 'v5.19-rc4', ['pinnable:034e5afad921']],
-      ['v5.19', 'v6.0-rc1', ['vma-checks:5535be309971', 'pinnable:f25cbb7a95a2']],
+      ['v5.19', 'v6.0-rc1', ['pinnable:f25cbb7a95a2']],
       ['v6.0-rc1', 'v6.0-rc3', ['pinnable:fcab34b433e2']],
     ]);
     expect(r.transitions[0]!.families[0]!.to.subject).toBe('mm: fix is_pinnable_page against a cma page');

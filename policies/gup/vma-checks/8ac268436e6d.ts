@@ -10,7 +10,7 @@
  * (refused only when `(gup_flags & (FOLL_PIN | FOLL_LONGTERM)) == (FOLL_PIN | FOLL_LONGTERM)` and
  * vma_needs_dirty_tracking()); 6.1.192 has neither.
  *
- * What changed from vma-checks 5535be309971 (which keeps the hugetlb FOLL_FORCE refusal): for FOLL_WRITE on a VMA that is not anonymous,
+ * What changed from vma-checks f347454d0341 (which keeps the hugetlb FOLL_FORCE refusal): for FOLL_WRITE on a VMA that is not anonymous,
  * writable_file_mapping_allowed() — a FOLL_PIN|FOLL_LONGTERM pin of a mapping that needs dirty
  * tracking (k.vmaNeedsDirtyTracking: shared, writable, and page_mkwrite/pfn_mkwrite or a
  * writeback-capable filesystem) -> -EFAULT, before the VM_WRITE test. tmpfs/shmem and hugetlbfs
@@ -23,8 +23,8 @@ import type { FollFlag } from '../../../src/model/flags.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { State, Vma } from '../../../src/model/state.ts';
 import { hex, vmaIsAnonymous } from '../gup-helpers.ts';
-import { vmaChecks5535be309971 } from './5535be309971.ts';
 import { checkFsdax } from './52650c8b466b.ts';
+import { vmaChecksF347454d0341 } from './f347454d0341.ts';
 import { checkSecretmem } from './secretmem.ts';
 import { checkAccess, checkIoPfnmap } from './v5-4.ts';
 
@@ -63,5 +63,5 @@ export const vmaChecks8ac268436e6d: FamilyVersion = {
   release: 'v6.5',
   summary:
     'Writable FOLL_PIN|FOLL_LONGTERM pins of shared file mappings that need dirty tracking -> -EFAULT (tmpfs, hugetlbfs allowed).',
-  ops: { ...vmaChecks5535be309971.ops, checkVmaFlags },
+  ops: { ...vmaChecksF347454d0341.ops, checkVmaFlags },
 };

@@ -18,7 +18,7 @@
  * `if (!(gup_flags & FOLL_FORCE)) return -EFAULT;` straight to the is_cow_mapping() test).
  * 6.13 .. 7.1 were not read.
  *
- * What changed from vma-checks 8ac268436e6d: the hugetlb refusal of 5535be309971 is gone; a
+ * What changed from vma-checks 8ac268436e6d: the hugetlb refusal of f347454d0341 is gone; a
  * FOLL_FORCE write to a private read-only hugetlb VMA breaks COW like any other.
  */
 import type { FollFlag } from '../../../src/model/flags.ts';

@@ -29,7 +29,7 @@ import { hex, vmaHas, vmaIsAnonymous, vmaIsFsdax, vmaIsHugetlb, vmaIsShmem } fro
 
 /**
  * The access checks every version shares (the tail of check_vma_flags()). `hugetlbForceWrite`
- * false: "hugetlb does not support FOLL_FORCE|FOLL_WRITE" -> -EFAULT (5535be309971 .. the
+ * false: "hugetlb does not support FOLL_FORCE|FOLL_WRITE" -> -EFAULT (f347454d0341, v6.2-rc1 .. the
  * release before hugetlb-foll-force, v6.14).
  */
 export function checkAccess(
