@@ -1,6 +1,6 @@
 /**
  * folio-walk @ 2db308160b5a "mm: introduce and use vm_normal_page_pud()" (David Hildenbrand,
- * "mm: vm_normal_page*() improvements" v3; first release v6.18, inferred in the facts). Facts:
+ * "mm: vm_normal_page*() improvements" v3; first release v6.18, verified below). Facts:
  * insert-pfnmap.md §3.1 [L (v1 diff)].
  *
  * Kernel function modelled: folio_walk_start().
@@ -9,8 +9,12 @@
  * special/pfnmap/zero rules of __vm_normal_page() at PUD level) and is found only if that
  * returns a page; pud_devmap is gone.
  *
- * Release ids using it: v6.18 .. v7.2 (v6.18 is inferred in the facts: the series' v3 was posted
- * after the v6.17 merge window; the pull request was not read).
+ * Release ids using it: v6.18 .. v7.2.
+ * v6.18 verified: af38538801c6, 2db308160b5a, ec63a44011dc and 4c89792ea0a2 (these mainline ids)
+ * are in the mm-stable push mirrored to sj/linux on 2025-09-14 (old e6b9dce0aeeb, new
+ * 103e90626d3a; read in the code corpus), after v6.17-rc1 and before v6.17 (2025-09-28), so
+ * they were pulled in the v6.18 merge window; and c0c6ccd9828c (Fixes: af38538801c6) was
+ * backported to 6.18.y ("[PATCH 6.18 047/377]"), so v6.18 has af38538801c6.
  *
  * Source read (2026-12), 7.2.13 mm/pagewalk.c:folio_walk_start():901, branch by branch:
  *   918  WARN_ON_ONCE(addr outside the VMA) -> not found;

@@ -1,8 +1,12 @@
 /**
  * mm-core @ "mm/huge_memory: add vmf_insert_folio_pud()" (Alistair Popple, the "fs/dax: fix
  * ZONE_DEVICE page reference counts" series, v8 posted 2025-02-18; the same series as
- * zeropage-insert's insert-page-mkwrite.ts). First release: v6.15, INFERRED, not verified; no
- * mainline id verified, so no alias.
+ * zeropage-insert's insert-page-mkwrite.ts). Mainline id dbe54153296d (cited as such by later
+ * Fixes: tags, e.g. the 6.18-stable backport of 40990c87a26e). First release: v6.15, verified
+ * against akpm/mm's post-receive of 2025-03-18 (read in the code corpus): dbe54153296d is in
+ * mm-stable (new head a211c6550efc) before v6.14 (2025-03-24), so the v6.15 merge window.
+ * Not verified: that zap_huge_pud()'s folio path is this commit's and not a neighbour's of the
+ * same series (the commit's diff was not read).
  *
  * Kernel function modelled: zap_huge_pud().
  *
@@ -35,6 +39,7 @@ export const mmCoreFolioPud: FamilyVersion = {
   family: 'mm-core',
   module: import.meta.url,
   id: 'folio-pud',
+  commit: 'dbe54153296d',
   subject: 'mm/huge_memory: add vmf_insert_folio_pud()',
   release: 'v6.15',
   summary: 'zap_huge_pud() drops the folio of a PUD outside special huge VMAs instead of BUG().',

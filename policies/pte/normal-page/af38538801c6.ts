@@ -2,9 +2,11 @@
  * normal-page @ af38538801c6 "mm/memory: factor out common code from vm_normal_page_*()" with the
  * rest of the "mm: vm_normal_page*() improvements" series: 2db308160b5a "mm: introduce and use
  * vm_normal_page_pud()", 4c89792ea0a2 (find_special_page renamed find_normal_page, only with
- * CONFIG_FIND_NORMAL_PAGE), ec63a44011dc (print_bad_page_map). First release v6.18 (inferred in
- * the facts: v3 posted after the v6.17 merge window); V4 of facts/insert-pfnmap.md §2.2,
- * read at [C:af38538801c6].
+ * CONFIG_FIND_NORMAL_PAGE), ec63a44011dc (print_bad_page_map). First release v6.18, verified: these
+ * mainline ids are in the mm-stable push mirrored to sj/linux on 2025-09-14 (old e6b9dce0aeeb,
+ * new 103e90626d3a; read in the code corpus), after v6.17-rc1 and before v6.17 (2025-09-28), so
+ * the v6.18 merge window; c0c6ccd9828c (Fixes: af38538801c6) was backported to 6.18.y. V4 of
+ * facts/insert-pfnmap.md §2.2, read at [C:af38538801c6].
  *
  * Kernel functions modelled: __vm_normal_page() (vmNormalPageCommon), vm_normal_page(),
  * vm_normal_page_pmd(), vm_normal_page_pud() (new: the vocabulary call is supported from here).

@@ -3,10 +3,12 @@
  * pmd_special()/pud_special()" (David Hildenbrand, 2026; Fixes: af38538801c6; reported by Hugh
  * Dickins and Bibo Mao; Cc stable).
  *
- * First release v7.1, INFERRED: it went to mm-hotfixes-unstable on 2026-04-30 (facts V5), after
- * v7.0 was out, and its 6.18-stable backport ("[PATCH 6.18 047/377]", 2026-05-28, "commit
- * c0c6ccd9828c3a1950623b546fa57292a77b5c73 upstream") shows it in mainline by late May 2026,
- * i.e. in the v7.1-rc cycle. Source read (2026-12): 7.2.13
+ * First release v7.1, verified against the mainline merge: c0c6ccd9828c is in "Merge tag
+ * 'mm-hotfixes-stable-2026-05-18-21-07'" (c6e99c10fd98), pushed to master on 2026-05-19 (the
+ * sj/linux mirror's post-receive, read in the code corpus), i.e. during the v7.1-rc cycle: it
+ * went to mm-hotfixes-unstable on 2026-04-30 (facts V5), after v7.0 was out, and its 6.18-stable
+ * backport ("[PATCH 6.18 047/377]", 2026-05-28) says "commit
+ * c0c6ccd9828c3a1950623b546fa57292a77b5c73 upstream". Source read (2026-12): 7.2.13
  * mm/memory.c:pgtable_level_has_pxx_special():616 (PTE: CONFIG_ARCH_HAS_PTE_SPECIAL, PMD:
  * CONFIG_ARCH_SUPPORTS_PMD_PFNMAP, PUD: CONFIG_ARCH_SUPPORTS_PUD_PFNMAP, else false) and its use
  * at __vm_normal_page():702 carry it exactly as modelled here; 7.0 and 7.1 were not read. It is

@@ -1,7 +1,16 @@
 /**
  * remap-pfn @ the pfn_t / devmap removal (Alistair Popple, 2025; the same change as
- * zeropage-insert's pfn-t-removal.ts, whose header gives the release evidence). First release:
- * v6.17, INFERRED, not verified against a tag; no mainline commit id verified, so no alias.
+ * zeropage-insert's pfn-t-removal.ts). First release: v6.17, verified against the mainline push
+ * that merged it: the
+ * torvalds/linux master post-receive of 2025-07-31 (old cbbf0a759ff9, new 6a68cec16b64; read in
+ * the code corpus), i.e. the v6.17 merge window (after v6.16, 2025-07-27; before v6.17-rc1):
+ * 21aa65bf82a7 "mm: remove callers of pfn_t functionality", 984921edea68 "mm: remove PFN_DEV,
+ * PFN_MAP, PFN_SPECIAL, PFN_SG_CHAIN and PFN_SG_LAST", d438d2734170 "mm: remove devmap related
+ * functions and page table bits", 4b1d3145c104 "mm: convert vmf_insert_mixed() from using
+ * pte_devmap to pte_special", 7b2ae3c47f65 "mm/huge_memory: remove pXd_devmap usage from
+ * insert_pXd_pfn()". vmf_insert_pfn_pmd()/_pud() lose pfn_t in 21aa65bf82a7 and their devmap
+ * exception in 7b2ae3c47f65; the version spans both, so it names no single commit and derives
+ * no alias.
  *
  * Kernel functions modelled: vmf_insert_pfn_pmd(), vmf_insert_pfn_pud() (their BUG_ONs);
  * insert_pfn*() as before except that no entry is devmap any more (k.pteDevmap is false from this

@@ -5,11 +5,13 @@
  * series, patches 12-13 of v8, posted 2025-02-18). The zero-page policy is fce831c92092's,
  * unchanged.
  *
- * First release: v6.15, INFERRED, not verified. Evidence: v8 was posted after the v6.14 merge
- * window and appears in mm-unstable/linux-next change lists with several pre-rebase ids (none of
- * them usable as the mainline id, so this version names no commit and gets no pre-/post-
- * alias); the devmap/pfn_t removal patches of earlier postings were split off (see
- * pfn-t-removal.ts). The v8 patch text was read in the code corpus; its behaviour matches
+ * Mainline ids 15a64311e0ae ("mm/memory: enhance insert_page_into_pte_locked() to create writable
+ * mappings", the commit this version names) and ec2e0cc67f9c ("mm/memory: add
+ * vmf_insert_page_mkwrite()"). First release: v6.15, verified against akpm/mm's post-receive of
+ * 2025-03-18 (read in the code corpus): both are in mm-stable (new head a211c6550efc) with the
+ * rest of the series (dbe54153296d, the id later Fixes: tags cite as mainline), before v6.14
+ * (2025-03-24); mm-stable is what the next merge window pulls, so v6.15. The devmap/pfn_t
+ * removal patches of earlier postings were split off (see pfn-t-removal.ts). The v8 patch text was read in the code corpus; its behaviour matches
  * [C:af38538801c6] (facts §1.3, V3/V4 column).
  *
  * Kernel functions modelled: insert_page_into_pte_locked(), insert_page() (now with mkwrite),
@@ -41,6 +43,7 @@ export const zeropageInsertMkwrite: FamilyVersion = {
   family: 'zeropage-insert',
   module: import.meta.url,
   id: 'insert-page-mkwrite',
+  commit: '15a64311e0ae',
   subject: 'mm/memory: enhance insert_page_into_pte_locked() to create writable mappings',
   release: 'v6.15',
   summary:

@@ -2,11 +2,16 @@
  * zeropage-insert @ the pte_devmap / pfn_t removal (Alistair Popple, 2025: the devmap bits and
  * pfn_t type are removed once fs-dax pages are refcounted like normal pages).
  *
- * First release: v6.17, INFERRED, not verified; the facts bound it (pfn_t and pte_devmap are in
- * the v6.11-v6.14 mm/memory.c read, gone at [C:af38538801c6]) and the removal patches were split
- * off the fs-dax series after its v6 (January 2025), so it is later than the mkwrite refactor.
- * v6.16 or v6.17 compose the same here (the next release id is v6.18). No mainline id was
- * verified: no commit, no alias.
+ * First release: v6.17, verified against the mainline push that merged it: the series is in the
+ * torvalds/linux master post-receive of 2025-07-31 (old cbbf0a759ff9, new 6a68cec16b64; read in
+ * the code corpus), i.e. the v6.17 merge window (after v6.16, 2025-07-27; before v6.17-rc1):
+ * 21aa65bf82a7 "mm: remove callers of pfn_t functionality", 984921edea68 "mm: remove PFN_DEV,
+ * PFN_MAP, PFN_SPECIAL, PFN_SG_CHAIN and PFN_SG_LAST", d438d2734170 "mm: remove devmap related
+ * functions and page table bits", 4b1d3145c104 "mm: convert vmf_insert_mixed() from using
+ * pte_devmap to pte_special", 7b2ae3c47f65 "mm/huge_memory: remove pXd_devmap usage from
+ * insert_pXd_pfn()". The version spans several of these commits (vm_mixed_ok()
+ * and __vm_insert_mixed() change in 21aa65bf82a7 and 4b1d3145c104), so it names no single commit
+ * and derives no alias.
  *
  * Kernel functions modelled: vm_mixed_ok(), __vm_insert_mixed() (facts §1.3 V3/V4 column,
  * [C:af38538801c6]).
@@ -18,8 +23,8 @@
  *
  * Release evidence: the v2 posting of "mm: Remove pfn_t / devmap" (Alistair Popple, 2025-06-16,
  * "rebased on today's mm-unstable which includes my ZONE_DEVICE refcounting clean-up") came
- * after the v6.16 merge window, so v6.17 is the earliest release it can be in; still not
- * verified against a tag.
+ * after the v6.16 merge window, so v6.17 is the earliest release it can be in; the push above
+ * shows it merged in the v6.17 merge window.
  *
  * Source read (2026-12): 7.2.13, branch by branch:
  *   mm/memory.c:vm_mixed_ok():2809  (pfn, mkwrite): zero && (mkwrite || !allowed) -> false;
