@@ -11,7 +11,13 @@
  * FOLL_FORCE|FOLL_WRITE on hugetlb ("Since 1d8d14641fd94, we explicitly reject it").
  *
  * First release: v6.14, INFERRED: the patch was posted after v6.13-rc1 (2024-12-01) and was in
- * mm-unstable by 2024-12-10, so v6.14 is the earliest release it can be in; 7.2.13 has it.
+ * mm-unstable by 2024-12-10, so v6.14 is the earliest release it can be in; 7.2.13 has it. The
+ * 2026-12 check found it still outside mainline on 2025-01-08/12 (next-20250108 carries it as
+ * eb0829ef6d22, sj/linux damon/next as 09a3762697e8, akpm/mm mm-unstable pushes of January
+ * 2025: all rebase ids), i.e. queued for the v6.14 merge window (v6.13 was out 2025-01-19);
+ * no mm-stable or torvalds/linux push naming its mainline id was found in the code corpus, and
+ * no release source between 6.12.118 and 7.2.13 could be had here (apt has no linux-source for
+ * 6.13 .. 7.1; `fetch` has no snapshot of torvalds/linux or of the 6.14/6.17 copies tried).
  *
  * Source read: 6.12.118 mm/gup.c:check_vma_flags() still refuses a FOLL_FORCE write to hugetlb;
  * 7.2.13 mm/gup.c:check_vma_flags() no longer has the test (its FOLL_WRITE branch goes from
