@@ -123,9 +123,9 @@ export const GUP_VARIANTS: readonly VariantSpec[] = [
     id: 'v6.1.192',
     title: 'Linux 6.1.192 (Debian bookworm): v6.1 with stable backports',
     base: 'v6.1',
-    replace: [pinAccountingStable6_1_192, ioUringBuffersEdd478269640],
+    replace: [pinAccountingStable6_1_192, ioUringBuffersEdd478269640, vmaChecksF347454d0341],
     summary:
-      'Read in linux-source-6.1 6.1.192: mm/gup.c:try_grab_page(), try_grab_folio() and gup_put_folio() skip the zero page ("Don\'t take a pin on the zero page", c8070b787519, mainline v6.5), while mm/hugetlb.c:follow_hugetlb_page():6629 still grabs with try_grab_folio(), which refuses FOLL_LONGTERM|FOLL_PIN on a page that is not long-term pinnable (pin-accounting stable-6.1.192); io_uring/rsrc.c:io_sqe_buffer_register() refuses a buffer whose VMAs have different vm_file with -EINVAL (edd478269640, mainline v6.3). Everything else as v6.1 (gup.c migration, vma checks, is_longterm_pinnable_page() read alike).',
+      'Read in linux-source-6.1 6.1.192: mm/gup.c:try_grab_page(), try_grab_folio() and gup_put_folio() skip the zero page ("Don\'t take a pin on the zero page", c8070b787519, mainline v6.5), while mm/hugetlb.c:follow_hugetlb_page():6629 still grabs with try_grab_folio(), which refuses FOLL_LONGTERM|FOLL_PIN on a page that is not long-term pinnable (pin-accounting stable-6.1.192); io_uring/rsrc.c:io_sqe_buffer_register() refuses a buffer whose VMAs have different vm_file with -EINVAL (edd478269640, mainline v6.3); mm/gup.c:check_vma_flags():1085-1087 refuses a FOLL_FORCE|FOLL_WRITE on a read-only hugetlb VMA with -EFAULT (f347454d0341, mainline v6.2-rc1, backported to 6.1.y). Everything else as v6.1 (gup.c migration, is_longterm_pinnable_page() read alike).',
   },
   {
     id: 'pre-9afaf30f7a1a',

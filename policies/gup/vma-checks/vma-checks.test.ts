@@ -130,6 +130,11 @@ describe('vma-checks: FOLL_FORCE|FOLL_WRITE on a read-only private hugetlb VMA',
   it('v5.10 .. v6.1 break COW (no hugetlb test; mainline v6.1 predates f347454d0341)', () => {
     for (const id of ['v5.10', 'v5.19', 'v6.0-rc1', 'v6.0', 'v6.1']) expect(call(id, s).ret, id).toBe(1);
   });
+  it('Debian 6.1.192 refuses too: 6.1.y carries the backport (mm/gup.c:check_vma_flags():1085-1087)', () => {
+    const o = call('v6.1.192', s);
+    expect(o.ret).toBe(-14);
+    expect(o.why.at(-1)).toContain('FOLL_FORCE|FOLL_WRITE on read-only hugetlb');
+  });
   it('v6.2-rc1 .. v6.13 refuse with -EFAULT', () => {
     for (const id of ['v6.2', 'v6.5', 'v6.12', 'v6.13']) {
       const o = call(id, s);
