@@ -24,6 +24,7 @@ import { ioUringBuffersPinUserPages } from './io-uring-buffers/pin-user-pages.ts
 import { ioUringBuffersShmemExempt } from './io-uring-buffers/shmem-exempt.ts';
 import { ioUringBuffersV5_4 } from './io-uring-buffers/v5-4.ts';
 import { longtermMigrate67e139b02d99 } from './longterm-migrate/67e139b02d99.ts';
+import { longtermMigrateAllocTargetV5_10 } from './longterm-migrate/alloc-target-v5-10.ts';
 import { longtermMigrateD1e153fea2a8 } from './longterm-migrate/d1e153fea2a8.ts';
 import { longtermMigrateV5_4 } from './longterm-migrate/v5-4.ts';
 import { pinAccounting0fa5bc4023c1 } from './pin-accounting/0fa5bc4023c1.ts';
@@ -87,6 +88,7 @@ export const GUP_FAMILY_VERSIONS: readonly FamilyVersion[] = [
   pinnableFcab34b433e2,
   pinnableFsdaxV6_15,
   longtermMigrateV5_4,
+  longtermMigrateAllocTargetV5_10,
   longtermMigrateD1e153fea2a8,
   longtermMigrate67e139b02d99,
   vfioType1V5_4,

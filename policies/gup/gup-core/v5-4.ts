@@ -52,6 +52,14 @@ import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { FaultRequest, FollowResult, GupRequest, GupResult } from '../../../src/model/ops/gup-ops.ts';
 import { type CallResult, UNSUPPORTED } from '../../../src/model/outcome.ts';
 import {
+  allocPages,
+  allocSurplusHugetlb,
+  dequeueHugetlb,
+  hugetlbSizeOf,
+  movableRequest,
+  placementMt,
+} from '../../../src/model/page-alloc.ts';
+import {
   type Entry,
   type Folio,
   PAGE_SIZE,
@@ -281,11 +289,41 @@ function followPage(
 
 // ---- handle_mm_fault -------------------------------------------------------------------------------
 
-function newAnonPage(st: State, order = 0): Folio {
-  const f = st.allocPage({ kind: order > 0 ? 'thp' : 'anon', order });
+/**
+ * A page for a fault: GFP_HIGHUSER_MOVABLE under the task's allocation scope (inside
+ * __gup_longterm_locked() PF_MEMALLOC_NOCMA keeps it out of CMA, PF_MEMALLOC_PIN out of
+ * ZONE_MOVABLE and CMA). Null: the zones the trace declared have no such page (VM_FAULT_OOM).
+ */
+function faultPage(st: State, kind: 'anon' | 'thp' | 'shmem' | 'file', order = 0): Folio | null {
+  const at = allocPages(st, movableRequest(st, order));
+  if (!at) return null;
+  return st.allocPage({ kind, order, zone: at.zone, mt: placementMt(at, true), node: at.node });
+}
+
+function newAnonPage(st: State, order = 0): Folio | null {
+  const f = faultPage(st, order > 0 ? 'thp' : 'anon', order);
+  if (!f) return null;
   addFlag(f, 'exclusive');
   addFlag(f, 'swapbacked');
   return f;
+}
+
+/**
+ * alloc_hugetlb_folio() for a fault: a free pool page (the scope decides which are allowed),
+ * else a surplus page while surplus_huge_pages < nr_overcommit_huge_pages. Reservations are not
+ * modelled (resv_huge_pages is 0).
+ */
+function newHugetlbPage(st: State, order: number): Folio | null {
+  const size = hugetlbSizeOf(order);
+  const at = dequeueHugetlb(st, size, 0) ?? allocSurplusHugetlb(st, size, 0);
+  if (!at) return null;
+  return st.allocPage({ kind: 'hugetlb', order, zone: at.zone, mt: placementMt(at, true), node: at.node });
+}
+
+/** VM_FAULT_OOM from a fault that found no page: -ENOMEM from __get_user_pages(). */
+function faultOom(st: State, what: string): number {
+  st.why(`${what}: no free page the allocation may take -> VM_FAULT_OOM, -ENOMEM`);
+  return err('ENOMEM');
 }
 
 function handleMmFault(
@@ -307,7 +345,8 @@ function handleMmFault(
 function faultMissing(st: State, mm: number, vma: Vma, addr: number, fault: FaultRequest): number {
   const writable = vmaHas(vma, 'VM_WRITE');
   if (vmaIsHugetlb(vma)) {
-    const f = st.allocPage({ kind: 'hugetlb', order: 9, mt: 'Movable' });
+    const f = newHugetlbPage(st, 9);
+    if (!f) return faultOom(st, 'hugetlb fault');
     f.flags = [];
     if (!vmaHas(vma, 'VM_SHARED')) addFlag(f, 'exclusive');
     mapFolio(st, mm, addr - (addr % PMD_SIZE), f, 'pmd', { write: fault.write && writable });
@@ -321,6 +360,7 @@ function faultMissing(st: State, mm: number, vma: Vma, addr: number, fault: Faul
       return 0;
     }
     const f = newAnonPage(st);
+    if (!f) return faultOom(st, 'do_anonymous_page');
     mapFolio(st, mm, addr, f, 'pte', { write: writable });
     st.why(
       fault.write
@@ -335,11 +375,13 @@ function faultMissing(st: State, mm: number, vma: Vma, addr: number, fault: Faul
   }
   if (fault.write && !vmaHas(vma, 'VM_SHARED')) {
     const f = newAnonPage(st);
+    if (!f) return faultOom(st, 'do_cow_fault');
     mapFolio(st, mm, addr, f, 'pte', { write: writable });
     st.why(`do_cow_fault: private file mapping -> anon copy ${f.name}`);
     return 0;
   }
-  const f = st.allocPage({ kind: vmaIsShmem(vma) ? 'shmem' : 'file', mt: 'Movable' });
+  const f = faultPage(st, vmaIsShmem(vma) ? 'shmem' : 'file');
+  if (!f) return faultOom(st, 'page-cache fault');
   // The page cache holds one reference: that is the page's baseline, not a leak.
   f.refcount = 1;
   f.baseRefcount = 1;
@@ -352,10 +394,11 @@ function faultMissing(st: State, mm: number, vma: Vma, addr: number, fault: Faul
 }
 
 /** wp_page_copy(): a new exclusive anon page replaces whatever was mapped. */
-function copyPage(st: State, mm: number, vma: Vma, addr: number, entry: Entry, write: boolean): Folio {
+function copyPage(st: State, mm: number, vma: Vma, addr: number, entry: Entry, write: boolean): Folio | null {
   const old = st.folioOf(entry.pfn);
   const huge = entry.level !== 'pte' && old?.kind === 'hugetlb';
-  const f = huge ? st.allocPage({ kind: 'hugetlb', order: old.order, mt: 'Movable' }) : newAnonPage(st);
+  const f = huge ? newHugetlbPage(st, old.order) : newAnonPage(st);
+  if (!f) return null;
   if (huge) f.flags = ['exclusive'];
   const level = huge ? entry.level : 'pte';
   const base = huge ? addr - (addr % PMD_SIZE) : addr;
@@ -390,6 +433,7 @@ function faultUnshare(_k: Kernel, st: State, mm: number, vma: Vma, addr: number,
     return err('EFAULT');
   }
   const f = copyPage(st, mm, vma, addr, entry, false);
+  if (!f) return faultOom(st, 'unshare fault');
   st.why(`unshare fault: ${describe(st, folio)} replaced by new anon page ${f.name} (R/O)`);
   return 0;
 }
@@ -416,6 +460,7 @@ function faultWrite(_k: Kernel, st: State, mm: number, vma: Vma, addr: number, e
     return err('EFAULT');
   }
   const f = copyPage(st, mm, vma, addr, entry, true);
+  if (!f) return faultOom(st, 'wp_page_copy');
   st.why(`write fault: COW of the ${describe(st, folio)} -> new anon page ${f.name}`);
   return 0;
 }

@@ -18,6 +18,7 @@
  *         faultin_page()         handleMmFault     (gup-core: zero page, COW, unshare faults)
  *       check_and_migrate_*()    checkAndMigrateMovablePages (longterm-migrate)
  *         *_is_longterm_pinnable isLongtermPinnable (pinnable)
+ *         migrate_pages()        migratePages -> allocMigrationTarget (longterm-migrate)
  *   unpin_user_page*()           unpinUserPage -> gupPutFolio (pin-accounting)
  *   vfio type1                   vfioPinPagesRemote, vfioVaddrGetPfn, vfioPutPfn, ...
  *   io_uring                     ioPinPages, ioCheckBufferVmas, ioCoalesceBuffer, ioAccountPin
@@ -162,6 +163,12 @@ export interface GupOps {
   isolateFolio(k: Kernel, st: State, folio: Folio): boolean;
   /** migrate_pages(): move each folio to a new page outside ZONE_MOVABLE/CMA; count of failures. */
   migratePages(k: Kernel, st: State, folios: readonly Folio[]): number;
+  /**
+   * The migration target callback: new_non_cma_page() (v5.4) / alloc_migration_target() (v5.9+)
+   * under the allocation scope in force. A new folio, or null when nothing can be allocated
+   * (migrate_pages() then counts the folio as failed).
+   */
+  allocMigrationTarget(k: Kernel, st: State, src: Folio): Folio | null;
 
   // ---- vfio-type1 -------------------------------------------------------------------------------
   /** vfio_pin_pages_remote(): pin `npage` pages from `vaddr`, with RLIMIT_MEMLOCK accounting. */
