@@ -28,9 +28,23 @@
  * let a FOLL_FORCE write proceed after the COW fault, which is all the model needs.
  *
  * Simplifications:
- * - GUP-fast is not walked separately: the fast APIs reach the same slow path (which is what they
- *   do for every case that matters here: special zero-page PTEs, R/O PTEs under FOLL_WRITE, and
- *   FOLL_LONGTERM on unpinnable pages all make GUP-fast bail to the slow path);
+ * - GUP-fast is not walked separately: the fast APIs reach the same slow path. What GUP-fast
+ *   pins itself it would pin on the slow path with the same result, and every page it refuses
+ *   goes to the slow path: internal_get_user_pages_fast() pins what lockless_pages_from_mm()
+ *   could, then calls __gup_longterm_unlocked() for the rest (6.1.192 mm/gup.c:3065-3083). It
+ *   refuses special PTEs (the zero page), devmap PTEs under FOLL_LONGTERM (5.10.262
+ *   mm/gup.c:2186, 6.12.118 :2965), R/O PTEs under FOLL_WRITE or that must be unshared
+ *   (6.12.118 :2993), and FOLL_LONGTERM|FOLL_PIN of a page the slow path would migrate:
+ *   is_migrate_cma_page() in try_grab_compound_head() (5.10.262 :126), !is_pinnable_page() /
+ *   !folio_is_longterm_pinnable() from v5.13 (6.1.192 try_grab_folio() :144, 6.12.118
+ *   try_grab_folio_fast() :562), gup_fast_folio_allowed() for writable file-backed long-term
+ *   pins (6.12.118 :2833, 7.2.13 :2744). Not modelled: the second WARN_ON_ONCE a refcount
+ *   overflow would hit on the fast path before the slow path's;
+ * - the grab is told its path (GrabPath): `hugetlb-walk`, `follow-pmd` (PMD/PUD entries:
+ *   try_grab_page() in 5.10.262 mm/huge_memory.c:1007,1175,1364 and 6.1.192 :1088,1248,1481;
+ *   try_grab_folio() in 6.12.118 mm/gup.c:748 and mm/huge_memory.c:1611, 7.2.13 mm/gup.c:731;
+ *   none of them tests FOLL_LONGTERM) and `follow-page` (PTEs: 5.10.262 mm/gup.c:492, 6.1.192
+ *   :644, 6.12.118 :913, 7.2.13 :858);
  * - the mmap lock, VM_FAULT_RETRY and fatal signals are not modelled (no -EINTR);
  * - faults allocate order-0 pages at PTE level, except hugetlb VMAs (one PMD-sized hugetlb
  *   folio); no THP is allocated on fault and a COW of a PMD-mapped THP is not modelled (-EFAULT
@@ -49,7 +63,13 @@
 import { err } from '../../../src/model/errno.ts';
 import type { FollFlag } from '../../../src/model/flags.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
-import type { FaultRequest, FollowResult, GupRequest, GupResult } from '../../../src/model/ops/gup-ops.ts';
+import type {
+  FaultRequest,
+  FollowResult,
+  GrabPath,
+  GupRequest,
+  GupResult,
+} from '../../../src/model/ops/gup-ops.ts';
 import { type CallResult, UNSUPPORTED } from '../../../src/model/outcome.ts';
 import {
   allocPages,
@@ -280,11 +300,21 @@ function followPage(
     return { kind: 'fault', unshare: true };
   }
   if (flags.has('FOLL_GET') || flags.has('FOLL_PIN')) {
-    const g = k.tryGrabPage(k, st, folio, flags, vmaIsHugetlb(vma) ? 'hugetlb-walk' : 'follow-page');
+    const g = k.tryGrabPage(k, st, folio, flags, grabPath(vma, entry));
     if (g < 0) return { kind: 'error', ret: g };
   }
   if (flags.has('FOLL_TOUCH') && write && !entry.dirty) addFlag(folio, 'dirty');
   return { kind: 'page', pfn };
+}
+
+/**
+ * The path a grab happens on: the hugetlb walk for a hugetlb VMA (follow_hugetlb_page() until
+ * v6.4), follow_trans_huge_pmd()/follow_devmap_pmd()/follow_huge_pud() (6.12: follow_huge_pmd(),
+ * follow_huge_pud()) for a PMD or PUD entry of any other VMA, follow_page_pte() for a PTE.
+ */
+function grabPath(vma: Vma, entry: Entry): GrabPath {
+  if (vmaIsHugetlb(vma)) return 'hugetlb-walk';
+  return entry.level === 'pte' ? 'follow-page' : 'follow-pmd';
 }
 
 // ---- handle_mm_fault -------------------------------------------------------------------------------

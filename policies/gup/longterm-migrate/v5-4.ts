@@ -17,8 +17,12 @@
  *   leftovers are put back; GUP runs again and, if it pinned pages and migration is still
  *   allowed, the check repeats. A page that fails to migrate ends up pinned in place: success.
  * - isolate_lru_page()/isolate_huge_page() (slot isolateFolio) and migrate_pages() (slot
- *   migratePages): a migrated folio's mappings move to a new page outside ZONE_MOVABLE and CMA
- *   (ZONE_NORMAL, unmovable pageblock), the old page is left with its non-mapping references.
+ *   migratePages): a migrated folio's mappings move to the page new_non_cma_page() (slot
+ *   allocMigrationTarget) allocates, the old page is left with its non-mapping references; no
+ *   target (src/model/page-alloc.ts: the declared zones have no page the request may take) is a
+ *   failed migration;
+ * - memalloc_nocma_save() around the long-term work (PF_MEMALLOC_NOCMA, v5.1; 5.10.262
+ *   mm/gup.c:1729): faults inside it do not take CMA pages.
  *
  * Simplifications: the v5.4-only quirk (the re-GUP count stored in an unsigned counter, so a
  * negative error from the re-GUP would be treated as pages) is not modelled; migration does not

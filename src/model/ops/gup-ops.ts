@@ -32,9 +32,11 @@ import type { DmaMapping, Entry, Folio, RegisteredBuffer, State, Vma } from '../
 /**
  * Where a grab happens: `hugetlb-walk` when __get_user_pages() reached a hugetlb VMA (the walk
  * follow_hugetlb_page() did until v6.4, whose grab is not try_grab_page() in every release),
- * `follow-page` for follow_page_mask()/follow_page_pte() on every other VMA.
+ * `follow-pmd` for a PMD or PUD entry of any other VMA (follow_trans_huge_pmd(),
+ * follow_devmap_pmd(), follow_huge_pud(); 6.12: follow_huge_pmd()), `follow-page` for
+ * follow_page_pte().
  */
-export const GRAB_PATHS = ['hugetlb-walk', 'follow-page'] as const;
+export const GRAB_PATHS = ['hugetlb-walk', 'follow-pmd', 'follow-page'] as const;
 export type GrabPath = (typeof GRAB_PATHS)[number];
 
 /** One GUP request as it travels inside the kernel: the flags are the effective internal ones. */
