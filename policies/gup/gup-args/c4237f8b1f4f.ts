@@ -98,8 +98,7 @@ export function gupApiV5_6(
       const bad = rejectGet('get_user_pages_fast');
       if (bad) return bad;
       if (!fastFlagsOk(st, flags, FAST_ALLOWED_V5_6)) return { ret: err('EINVAL'), pfns: [] };
-      st.why('GUP-fast: modelled by its slow-path fallback');
-      return k.gupLongtermLocked(k, st, request(name, a, withFlags(flags, 'FOLL_TOUCH')));
+      return k.gupFastFallback(k, st, request(name, a, withFlags(flags, 'FOLL_TOUCH')));
     }
     case 'pin_user_pages':
       return (
@@ -111,8 +110,7 @@ export function gupApiV5_6(
       if (bad) return bad;
       const pinned = withFlags(flags, 'FOLL_PIN');
       if (!fastFlagsOk(st, pinned, FAST_ALLOWED_V5_6)) return { ret: err('EINVAL'), pfns: [] };
-      st.why('GUP-fast: modelled by its slow-path fallback');
-      return k.gupLongtermLocked(k, st, request(name, a, pinned));
+      return k.gupFastFallback(k, st, request(name, a, pinned));
     }
     case 'pin_user_pages_remote':
       return (

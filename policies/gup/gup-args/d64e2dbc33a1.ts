@@ -106,8 +106,7 @@ export function gupApiV6_3(k: Kernel, st: State, name: GupCallName, a: GupArgs):
       const bad = check([name === 'get_user_pages_fast' ? 'FOLL_GET' : 'FOLL_PIN'], EINVAL);
       if (bad) return bad;
       if (!fastFlagsOk(st, req.flags, FAST_ALLOWED_V6_3)) return { ret: EINVAL, pfns: [] };
-      st.why('GUP-fast: modelled by its slow-path fallback');
-      return k.gupLongtermLocked(k, st, req);
+      return k.gupFastFallback(k, st, req);
     }
     case 'pin_user_pages':
       return check(['FOLL_PIN'], 0) ?? k.gupLongtermLocked(k, st, req);

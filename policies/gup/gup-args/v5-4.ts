@@ -96,8 +96,7 @@ function gupApi(k: Kernel, st: State, name: GupCallName, a: GupArgs): GupResult 
     }
     case 'get_user_pages_fast': {
       if (!fastFlagsOk(st, flags, FAST_ALLOWED_V5_4)) return { ret: err('EINVAL'), pfns: [] };
-      st.why('GUP-fast: modelled by its slow-path fallback');
-      return k.gupLongtermLocked(k, st, request(name, a, withFlags(flags, 'FOLL_TOUCH')));
+      return k.gupFastFallback(k, st, request(name, a, withFlags(flags, 'FOLL_TOUCH')));
     }
     default:
       st.why(`${name}() does not exist in v5.4`);

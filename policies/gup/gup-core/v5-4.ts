@@ -28,18 +28,19 @@
  * let a FOLL_FORCE write proceed after the COW fault, which is all the model needs.
  *
  * Simplifications:
- * - GUP-fast is not walked separately: the fast APIs reach the same slow path. What GUP-fast
- *   pins itself it would pin on the slow path with the same result, and every page it refuses
- *   goes to the slow path: internal_get_user_pages_fast() pins what lockless_pages_from_mm()
- *   could, then calls __gup_longterm_unlocked() for the rest (6.1.192 mm/gup.c:3065-3083). It
- *   refuses special PTEs (the zero page), devmap PTEs under FOLL_LONGTERM (5.10.262
- *   mm/gup.c:2186, 6.12.118 :2965), R/O PTEs under FOLL_WRITE or that must be unshared
- *   (6.12.118 :2993), and FOLL_LONGTERM|FOLL_PIN of a page the slow path would migrate:
- *   is_migrate_cma_page() in try_grab_compound_head() (5.10.262 :126), !is_pinnable_page() /
- *   !folio_is_longterm_pinnable() from v5.13 (6.1.192 try_grab_folio() :144, 6.12.118
- *   try_grab_folio_fast() :562), gup_fast_folio_allowed() for writable file-backed long-term
- *   pins (6.12.118 :2833, 7.2.13 :2744). Not modelled: the second WARN_ON_ONCE a refcount
- *   overflow would hit on the fast path before the slow path's;
+ * - GUP-fast (gupFastFallback, for get_user_pages_fast()/pin_user_pages_fast()):
+ *   internal_get_user_pages_fast() pins what lockless_pages_from_mm() could, then calls
+ *   __gup_longterm_unlocked() (k.gupLongtermLocked) for the rest and, if that fails, returns the
+ *   pages GUP-fast pinned (5.10.262 mm/gup.c:2759-2777, 6.1.192 :3065-3083). The lockless walk
+ *   stops at special PTEs (the zero page), devmap PTEs (5.10.262 :2186 bails under
+ *   FOLL_LONGTERM; the model always leaves them to the slow path), R/O PTEs under FOLL_WRITE or
+ *   that must be unshared (6.12.118 :2993), writable long-term pins of file-backed pages
+ *   (gup_fast_folio_allowed(), 6.12.118 :2833, 7.2.13 :2744; the model stops there in every
+ *   release, the slow path answering the same) and grabs the release refuses there (slot
+ *   tryGrabFolioFast, family pin-accounting). Simplifications: the model's lockless walk also
+ *   leaves hugetlb, pfnmap/mixedmap/fs-dax/secretmem VMAs to the slow path; the mm's
+ *   write_protect_seq recheck and the fast path's own WARN_ON_ONCE on a bad refcount are not
+ *   modelled;
  * - the grab is told its path (GrabPath): `hugetlb-walk`, `follow-pmd` (PMD/PUD entries:
  *   try_grab_page() in 5.10.262 mm/huge_memory.c:1007,1175,1364 and 6.1.192 :1088,1248,1481;
  *   try_grab_folio() in 6.12.118 mm/gup.c:748 and mm/huge_memory.c:1611, 7.2.13 mm/gup.c:731;
@@ -181,6 +182,79 @@ function getUserPages(k: Kernel, st: State, req: GupRequest): GupResult {
     return { ret: done, pfns };
   }
   return { ret: req.nrPages <= 0 ? 0 : ret, pfns };
+}
+
+// ---- GUP-fast ----------------------------------------------------------------------------------------
+
+/**
+ * VMAs the model's GUP-fast leaves to the slow path. GUP-fast never looks at a VMA; these are
+ * mapped by entries it refuses (special or devmap entries: pfnmap, mixedmap, fs-dax), pages it
+ * refuses (secretmem, 6.12.118 mm/gup.c:gup_fast_folio_allowed()), or walks the model does not
+ * do locklessly (hugetlb: the slow path's hugetlb walk decides; VM_IO).
+ */
+function fastWalkable(vma: Vma): boolean {
+  if (vmaHas(vma, 'VM_IO') || vmaHas(vma, 'VM_PFNMAP') || vmaHas(vma, 'VM_MIXEDMAP')) return false;
+  if (vmaIsHugetlb(vma)) return false;
+  return vma.backing === 'anon' || vma.backing === 'file' || vma.backing === 'shmem';
+}
+
+/**
+ * lockless_pages_from_mm(): the pages GUP-fast grabs from `req.start` on, stopping at the first
+ * it may not take (then the slow path takes over from there): no entry, a special or devmap
+ * entry, the zero page, a R/O entry under FOLL_WRITE or one that must be unshared
+ * (gup_must_unshare(NULL, ...), 6.12.118 mm/gup.c:2993), a writable long-term pin of a
+ * file-backed page (gup_fast_folio_allowed() from v6.5; the model stops there in every release,
+ * where the slow path gives the same answer), or a grab tryGrabFolioFast refuses. Without
+ * CONFIG_ARCH_HAS_PTE_SPECIAL (`pte_special=0`) the PTE walk is a stub and nothing is grabbed.
+ */
+function locklessPages(k: Kernel, st: State, req: GupRequest): number[] {
+  const out: number[] = [];
+  if (!req.pages || !st.config.pte_special) return out;
+  const flags = req.flags.has('FOLL_PIN') ? req.flags : withFlags(req.flags, 'FOLL_GET');
+  for (let i = 0; i < req.nrPages; i++) {
+    const addr = req.start + i * PAGE_SIZE;
+    const vma = st.findVma(req.mm, addr);
+    const entry = st.entryAt(req.mm, addr);
+    if (!vma || !fastWalkable(vma) || !entry) break;
+    if (entry.special || entry.devmap || st.isZeroPfn(entry.pfn)) break;
+    if (flags.has('FOLL_WRITE') && !entry.write) break;
+    const pfn = st.pfnAt(req.mm, addr)!;
+    const folio = st.folioOf(pfn);
+    if (!folio?.valid || st.isZeroPfn(folio.pfn)) break;
+    if (!entry.write && k.gupMustUnshare(k, st, vma, flags, folio)) break;
+    if (
+      flags.has('FOLL_LONGTERM') &&
+      flags.has('FOLL_WRITE') &&
+      !folioIsAnon(folio) &&
+      folio.kind !== 'shmem'
+    )
+      break;
+    if (!k.tryGrabFolioFast(k, st, folio, flags)) break;
+    out.push(pfn);
+  }
+  return out;
+}
+
+/** internal_get_user_pages_fast() (5.10.262 mm/gup.c:2759-2777, 6.1.192 :3065-3083). */
+function gupFastFallback(k: Kernel, st: State, req: GupRequest): GupResult {
+  const fast = locklessPages(k, st, req);
+  if (fast.length > 0) {
+    st.why(`GUP-fast grabbed ${fast.length} of ${req.nrPages} page(s)`);
+    if (req.flags.has('FOLL_LONGTERM')) for (const pfn of fast) st.noteLongterm(pfn, 1);
+  }
+  if (fast.length === req.nrPages) return { ret: fast.length, pfns: fast };
+  const rest = k.gupLongtermLocked(k, st, {
+    ...req,
+    start: req.start + fast.length * PAGE_SIZE,
+    nrPages: req.nrPages - fast.length,
+  });
+  if (typeof rest.ret !== 'number') return rest;
+  if (rest.ret < 0) {
+    if (fast.length === 0) return rest;
+    st.why(`slow path ${errText(rest.ret)}: returns the ${fast.length} page(s) GUP-fast pinned`);
+    return { ret: fast.length, pfns: fast };
+  }
+  return { ret: fast.length + rest.ret, pfns: [...fast, ...rest.pfns] };
 }
 
 /** One page of __get_user_pages(): follow, fault on NULL/-EMLINK, follow again. Pfn or -errno. */
@@ -511,6 +585,7 @@ export const gupCoreV5_4: FamilyVersion = {
     gup,
     release,
     getUserPages,
+    gupFastFallback,
     followPage,
     canFollowWrite,
     handleMmFault,
