@@ -26,7 +26,7 @@ import type { FollFlag } from '../../../src/model/flags.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { GupRequest, GupResult } from '../../../src/model/ops/gup-ops.ts';
 import type { State } from '../../../src/model/state.ts';
-import { withFlags } from '../gup-helpers.ts';
+import { withFlags } from '../../mm-primitives.ts';
 import { fastFlagsOk, gupArgsV5_4, lockedMustBeOne, releaseFlags, request, warnInvalid } from './v5-4.ts';
 
 export const FAST_ALLOWED_V5_6: readonly FollFlag[] = [

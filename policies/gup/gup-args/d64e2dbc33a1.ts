@@ -37,7 +37,7 @@ import type { FollFlag } from '../../../src/model/flags.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { GupRequest, GupResult } from '../../../src/model/ops/gup-ops.ts';
 import type { State } from '../../../src/model/state.ts';
-import { fmtFlags } from '../gup-helpers.ts';
+import { fmtFlags } from '../../mm-primitives.ts';
 import { fastFlagsOk, releaseFlags, request } from './v5-4.ts';
 import { gupArgsV6_2 } from './v6-2.ts';
 

@@ -28,7 +28,7 @@ import type { FollFlag } from '../../../src/model/flags.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { GupRequest, GupResult } from '../../../src/model/ops/gup-ops.ts';
 import type { State } from '../../../src/model/state.ts';
-import { fmtFlags, hex, withFlags } from '../gup-helpers.ts';
+import { fmtFlags, hex, withFlags } from '../../mm-primitives.ts';
 
 /**
  * Keeps the flags the replayed release's numbering defines (k.gupFlagNumbering(), bound per

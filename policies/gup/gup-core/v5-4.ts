@@ -100,7 +100,7 @@ import {
   vmaIsHugetlb,
   vmaIsShmem,
   withFlags,
-} from '../gup-helpers.ts';
+} from '../../mm-primitives.ts';
 
 /** Follow/fault rounds for one page before the model gives up (the kernel loops until it sticks). */
 export const FOLLOW_ROUNDS = 4;

@@ -47,7 +47,7 @@ import {
   withMemallocScope,
 } from '../../../src/model/page-alloc.ts';
 import { type Folio, PAGE_SIZE, type State, type Vma } from '../../../src/model/state.ts';
-import { addFlag, mappingsOf } from '../gup-helpers.ts';
+import { addFlag, mappingsOf } from '../../mm-primitives.ts';
 
 /** Rounds of a FOLL_LONGTERM retry loop before the model calls the call a livelock. */
 export const LONGTERM_RETRY_ROUNDS = 8;

@@ -20,7 +20,7 @@ import { err } from '../../../src/model/errno.ts';
 import type { FollFlag } from '../../../src/model/flags.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { Folio, State } from '../../../src/model/state.ts';
-import { isZeroFolio } from '../gup-helpers.ts';
+import { isZeroFolio } from '../../mm-primitives.ts';
 import { gupPutFolioV5_7, pinAccounting3faa52c03f44, tryGrabPageV5_7 } from './3faa52c03f44.ts';
 import { tryGrabFolioFastPinnable } from './gup-fast-grab.ts';
 import { refcountOverflow } from './none.ts';

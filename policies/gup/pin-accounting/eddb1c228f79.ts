@@ -20,7 +20,7 @@ import type { CallName } from '../../../src/model/events.ts';
 import type { FollFlag } from '../../../src/model/flags.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { Folio, State } from '../../../src/model/state.ts';
-import { addFlag, isZeroFolio } from '../gup-helpers.ts';
+import { addFlag, isZeroFolio } from '../../mm-primitives.ts';
 import { tryGrabFolioFastCma } from './gup-fast-grab.ts';
 import { pinAccountingNone, refcountOverflow } from './none.ts';
 

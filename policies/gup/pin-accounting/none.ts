@@ -24,7 +24,7 @@ import type { CallName } from '../../../src/model/events.ts';
 import type { FollFlag } from '../../../src/model/flags.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { Folio, State } from '../../../src/model/state.ts';
-import { addFlag, isZeroFolio } from '../gup-helpers.ts';
+import { addFlag, isZeroFolio } from '../../mm-primitives.ts';
 import { tryGrabFolioFastV5_4 } from './gup-fast-grab.ts';
 
 export const OVERFLOW_WARN = 'try_grab_page refcount overflow';

@@ -14,7 +14,7 @@
  * presence, not branch by branch, in this session).
  */
 import type { FamilyVersion } from '../../../src/model/kernel.ts';
-import { pxxSpecial } from '../page-table.ts';
+import { pxxSpecial } from '../../mm-primitives.ts';
 import { folioWalkWith, type PudStep, pudDevmap } from './aa39ca6940f1.ts';
 
 const pudStep06: PudStep = (_k, st, _vma, _addr, pud) => {

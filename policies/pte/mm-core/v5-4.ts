@@ -33,7 +33,7 @@ import { err } from '../../../src/model/errno.ts';
 import type { FamilyVersion } from '../../../src/model/kernel.ts';
 import { type CallResult, UNSUPPORTED } from '../../../src/model/outcome.ts';
 import { PAGE_SIZE, type Vma } from '../../../src/model/state.ts';
-import { accountMapping, hasFlag, hex, isHugeZero } from '../page-table.ts';
+import { accountMapping, vmaHas as hasFlag, hex, isHugeZero } from '../../mm-primitives.ts';
 import { cow } from '../remap-pfn/v5-4.ts';
 
 /** munmap's VMA surgery: drop [start, end) from every VMA, splitting where needed. */

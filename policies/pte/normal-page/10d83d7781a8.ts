@@ -15,7 +15,7 @@
  * line by line in this session).
  */
 import type { FamilyVersion } from '../../../src/model/kernel.ts';
-import { pxxSpecial } from '../page-table.ts';
+import { pxxSpecial } from '../../mm-primitives.ts';
 import { normalPageFce831c92092 } from './fce831c92092.ts';
 
 const base = normalPageFce831c92092.ops.vmNormalPage!;

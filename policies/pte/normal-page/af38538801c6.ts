@@ -27,7 +27,7 @@
 import type { Level } from '../../../src/model/events.ts';
 import { isCowMapping } from '../../../src/model/flags.ts';
 import type { FamilyVersion } from '../../../src/model/kernel.ts';
-import { hasFlag, hex, pageIndex, pxxSpecial } from '../page-table.ts';
+import { vmaHas as hasFlag, hex, pageIndex, pxxSpecial } from '../../mm-primitives.ts';
 import { normalPage10d83d7781a8 } from './10d83d7781a8.ts';
 import { lookupNormalPageWith } from './v5-4.ts';
 

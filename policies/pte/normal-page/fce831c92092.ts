@@ -15,7 +15,7 @@
  * 6.1.192, 6.12.118, 7.2.13) in the 2026-12 pass; the evidence above is what it rests on.
  */
 import type { FamilyVersion } from '../../../src/model/kernel.ts';
-import { hasFlag } from '../page-table.ts';
+import { vmaHas as hasFlag } from '../../mm-primitives.ts';
 import { normalPageV5_4 } from './v5-4.ts';
 
 const base = normalPageV5_4.ops.vmNormalPage!;

@@ -37,7 +37,7 @@ import { isCowMapping } from '../../../src/model/flags.ts';
 import type { FamilyVersion } from '../../../src/model/kernel.ts';
 import type { VmFault } from '../../../src/model/ops/pte-ops.ts';
 import { LEVEL_SIZE, PAGE_SIZE, PMD_SIZE, PUD_SIZE, type State, type Vma } from '../../../src/model/state.ts';
-import { entryAtLevel, hasFlag, hex, makeEntry, setFlags } from '../page-table.ts';
+import { entryAtLevel, vmaHas as hasFlag, hex, makeEntry, setFlags } from '../../mm-primitives.ts';
 import { pfnTDevmap } from '../zeropage-insert/v5-4.ts';
 
 export function cow(vma: Vma): boolean {
