@@ -199,3 +199,34 @@ get_user_pages: start=${A} nr_pages=1 gup_flags=FOLL_WRITE`;
     expect(full.ret).toBe(-12);
   });
 });
+
+describe('zones: the unshare fault of a R/O long-term pin', () => {
+  // The zero page in a private writable mapping: from v6.2 gup_must_unshare() makes the R/O
+  // FOLL_LONGTERM pin fault with FAULT_FLAG_UNSHARE, and the copy is allocated inside
+  // memalloc_pin_save() (6.12.118 mm/gup.c:2574): never in ZONE_MOVABLE.
+  const zeroRo = (zones: string) => `${zones}
+${vma(VMF.privateRw)}
+pinbench_pte: addr=${A} pfn=zero special=1
+pin_user_pages: start=${A} nr_pages=1 gup_flags=FOLL_LONGTERM`;
+
+  it('with only ZONE_MOVABLE free the unshare copy fails: -ENOMEM (v6.2, v6.12, v7.2)', () => {
+    for (const id of ['v6.2', 'v6.12', 'v7.2']) {
+      const o = call(id, zeroRo('pinbench_zone: zone=Movable free=8'));
+      expect(o.ret, id).toBe(-12);
+      expect(o.why.at(-1), id).toBe(
+        'unshare fault: no free page the allocation may take -> VM_FAULT_OOM, -ENOMEM',
+      );
+    }
+  });
+
+  it('one free ZONE_NORMAL page is enough, and the copy lands there', () => {
+    const r = run('v6.12', zeroRo('pinbench_zone: zone=Movable free=8\npinbench_zone: zone=Normal free=1'));
+    expect(r.outcomes[0]!.pages).toEqual(['new1']);
+    expect(r.state.folio('new1')!.zone).toBe('Normal');
+    expect(r.state.data.zones!.find((z) => z.zone === 'Normal')!.free).toBe(0);
+  });
+
+  it('v6.1 pins the zero page itself: no allocation, the zones do not matter', () => {
+    expect(call('v6.1', zeroRo('pinbench_zone: zone=Movable free=0')).pages).toEqual(['zero']);
+  });
+});
