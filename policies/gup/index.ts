@@ -24,7 +24,9 @@ import { ioUringBuffersPinUserPages } from './io-uring-buffers/pin-user-pages.ts
 import { ioUringBuffersShmemExempt } from './io-uring-buffers/shmem-exempt.ts';
 import { ioUringBuffersV5_4 } from './io-uring-buffers/v5-4.ts';
 import { longtermMigrate67e139b02d99 } from './longterm-migrate/67e139b02d99.ts';
+import { longtermMigrateAllocTargetV5_10 } from './longterm-migrate/alloc-target-v5-10.ts';
 import { longtermMigrateD1e153fea2a8 } from './longterm-migrate/d1e153fea2a8.ts';
+import { longtermMigrateStable5_10_262 } from './longterm-migrate/stable-5-10-262.ts';
 import { longtermMigrateV5_4 } from './longterm-migrate/v5-4.ts';
 import { pinAccounting0fa5bc4023c1 } from './pin-accounting/0fa5bc4023c1.ts';
 import { pinAccounting3faa52c03f44 } from './pin-accounting/3faa52c03f44.ts';
@@ -87,6 +89,7 @@ export const GUP_FAMILY_VERSIONS: readonly FamilyVersion[] = [
   pinnableFcab34b433e2,
   pinnableFsdaxV6_15,
   longtermMigrateV5_4,
+  longtermMigrateAllocTargetV5_10,
   longtermMigrateD1e153fea2a8,
   longtermMigrate67e139b02d99,
   vfioType1V5_4,
@@ -114,9 +117,9 @@ export const GUP_VARIANTS: readonly VariantSpec[] = [
     id: 'v5.10.262',
     title: 'Linux 5.10.262 (Debian bullseye): v5.10 with stable backports',
     base: 'v5.10',
-    replace: [vfioType1873aefb376bb, ioUringBuffersEdd478269640],
+    replace: [vfioType1873aefb376bb, ioUringBuffersEdd478269640, longtermMigrateStable5_10_262],
     summary:
-      'Read in linux-source-5.10 5.10.262: drivers/vfio/vfio_iommu_type1.c:vaddr_get_pfns() unpins every zero page right after pin_user_pages_remote() ("The zero page is always resident, we don\'t need to pin it", 873aefb376bb, mainline v6.0-rc5). mm/gup.c (is_valid_gup_flags, check_and_migrate_cma_pages, check_dax_vmas, try_grab_page without a zero-page exemption; hugetlb/follow_hugetlb_page():4983 grabs with try_grab_page(), no long-term refusal) read as v5.10. io_uring/io_uring.c:io_sqe_buffer_register():8945-8961 (Debian\'s io_uring backport from 5.15) refuses a buffer whose VMAs have different vm_file (-EINVAL) and a file-backed VMA only when it is neither shmem nor hugetlbfs (-EOPNOTSUPP): io-uring-buffers edd478269640 (shmem-exempt, v5.14, plus the vm_file check, v6.3).',
+      'Read in linux-source-5.10 5.10.262: drivers/vfio/vfio_iommu_type1.c:vaddr_get_pfns() unpins every zero page right after pin_user_pages_remote() ("The zero page is always resident, we don\'t need to pin it", 873aefb376bb, mainline v6.0-rc5). mm/gup.c:check_and_migrate_cma_pages():1614-1676 carries two fixes of the v5.13 series as stable backports (isolation errors repeat the check, a failed migration is -ENOMEM: longterm-migrate stable-5.10.262). mm/gup.c (is_valid_gup_flags, check_dax_vmas, try_grab_page without a zero-page exemption; hugetlb/follow_hugetlb_page():4983 grabs with try_grab_page(), no long-term refusal) read as v5.10. io_uring/io_uring.c:io_sqe_buffer_register():8945-8961 (Debian\'s io_uring backport from 5.15) refuses a buffer whose VMAs have different vm_file (-EINVAL) and a file-backed VMA only when it is neither shmem nor hugetlbfs (-EOPNOTSUPP): io-uring-buffers edd478269640 (shmem-exempt, v5.14, plus the vm_file check, v6.3).',
   },
   {
     // Debian bookworm's kernel: a stable update whose backports change modelled outcomes.

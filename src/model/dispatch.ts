@@ -96,6 +96,12 @@ export function applyDeclaration(st: State, ev: ModelEvent): void {
     case 'pte':
       st.declarePte(ev);
       return;
+    case 'zone':
+      st.declareZone(ev);
+      return;
+    case 'hugetlb':
+      st.declareHugetlb(ev);
+      return;
     default:
       return;
   }

@@ -11,6 +11,8 @@ export const STATE_EVENTS = [
   'pinbench_page',
   'pinbench_vma',
   'pinbench_pte',
+  'pinbench_zone',
+  'pinbench_hugetlb',
   'pinbench_expect',
 ] as const;
 export type StateEventName = (typeof STATE_EVENTS)[number];
@@ -71,6 +73,12 @@ export type PfnRef = number | 'zero';
 
 export const ZONES = ['DMA', 'DMA32', 'Normal', 'Movable', 'Device'] as const;
 export type Zone = (typeof ZONES)[number];
+/** Zones the buddy allocator hands pages out of (ZONE_DEVICE memory is never allocated from). */
+export const BUDDY_ZONES = ['DMA', 'DMA32', 'Normal', 'Movable'] as const;
+export type BuddyZone = (typeof BUDDY_ZONES)[number];
+/** hstate sizes of x86_64: 2 MiB (order 9) and 1 GiB (order 18, gigantic). */
+export const HUGETLB_SIZES = ['2M', '1G'] as const;
+export type HugetlbSize = (typeof HUGETLB_SIZES)[number];
 export const MIGRATETYPES = ['Unmovable', 'Movable', 'Reclaimable', 'CMA', 'Isolate'] as const;
 export type Migratetype = (typeof MIGRATETYPES)[number];
 export const PAGE_KINDS = [
@@ -181,6 +189,41 @@ export interface PageEvent extends EventBase {
   flags?: PageFlag[];
   isolatable?: boolean;
   migrate?: 'ok' | 'fail';
+  /** NUMA node of the page [0]: where its migration target is looked for first. */
+  node?: number;
+}
+/**
+ * `pinbench_zone`: the free pages of one zone of one node. Once a scenario declares a zone, the
+ * model's buddy allocator hands out only declared free pages (an undeclared zone has none);
+ * without any, allocation always succeeds in ZONE_NORMAL as it did before zones existed.
+ */
+export interface ZoneEvent extends EventBase {
+  type: 'zone';
+  node: number;
+  zone: BuddyZone;
+  /** Free pages outside CMA pageblocks. */
+  free: number;
+  /** Free pages in MIGRATE_CMA pageblocks of this zone. */
+  cma: number;
+}
+/**
+ * `pinbench_hugetlb`: the hugetlb pool of one page size on one node. Free pool pages are split by
+ * where they sit, because a long-term pin may not take one in ZONE_MOVABLE or CMA.
+ */
+export interface HugetlbEvent extends EventBase {
+  type: 'hugetlb';
+  size: HugetlbSize;
+  node: number;
+  /** Free huge pages in ZONE_NORMAL (long-term pinnable). */
+  free: number;
+  /** Free huge pages in ZONE_MOVABLE. */
+  freeMovable: number;
+  /** Free huge pages in CMA (hugetlb_cma). */
+  freeCma: number;
+  /** The hstate's surplus_huge_pages now (hstate-wide: the last line of a size sets it). */
+  surplus?: number;
+  /** The hstate's nr_overcommit_huge_pages (hstate-wide: the last line of a size sets it). */
+  overcommit?: number;
 }
 export interface VmaEvent extends EventBase {
   type: 'vma';
@@ -349,6 +392,8 @@ export type ModelEvent =
   | PageEvent
   | VmaEvent
   | PteEvent
+  | ZoneEvent
+  | HugetlbEvent
   | ExpectEvent
   | CallEvent;
 export type { FollFlag };

@@ -27,3 +27,13 @@ export const MAX_BYTES_PER_LINE = MAX_PAGES_PER_LINE * 0x1000;
 
 /** A folio's `order=`: 2^order pages (18 is a 1 GiB PUD folio of 4 KiB pages). */
 export const MAX_FOLIO_ORDER = 18;
+
+/** `node=`: MAX_NUMNODES of x86_64 with the largest NODES_SHIFT (10). */
+export const MAX_NUMA_NODES = 1024;
+
+/**
+ * Free pages `pinbench_zone`/`pinbench_hugetlb` may declare per field. They are counters the
+ * allocator decrements (nothing loops over them), so the bound only keeps them exact integers:
+ * 2^32 pages is 16 TiB of 4 KiB pages in one zone.
+ */
+export const MAX_FREE_PAGES = 2 ** 32;

@@ -10,6 +10,7 @@ import {
   type Assertion,
   type AssertOp,
   BACKINGS,
+  BUDDY_ZONES,
   CALL_EVENTS,
   type CallArgs,
   type CallName,
@@ -17,6 +18,7 @@ import {
   DEFAULT_CONFIG,
   FILESYSTEMS,
   GUP_CALLS,
+  HUGETLB_SIZES,
   INSERT_PAGE_CALLS,
   INSERT_PFN_CALLS,
   LEVELS,
@@ -35,7 +37,13 @@ import { type ScannedField, scanFields } from './field-scanner.ts';
 import { decodeGupFlags, decodeVmFlags, FOLL_FLAGS, type FollFlag, VM_FLAGS, type VmFlag } from './flags.ts';
 import { parseIntLiteral } from './int-literal.ts';
 import { type KernelVersion, parseKernelVersion } from './kernel-version.ts';
-import { MAX_BYTES_PER_LINE, MAX_FOLIO_ORDER, MAX_PAGES_PER_LINE } from './limits.ts';
+import {
+  MAX_BYTES_PER_LINE,
+  MAX_FOLIO_ORDER,
+  MAX_FREE_PAGES,
+  MAX_NUMA_NODES,
+  MAX_PAGES_PER_LINE,
+} from './limits.ts';
 import { SYMBOLIC_RETS } from './outcome.ts';
 
 export interface ParseContext {
@@ -141,6 +149,23 @@ class FieldReader {
       );
     if (min !== undefined && v < min) this.fail(f.col, `${key}: ${f.value} is less than ${min}`);
     return v;
+  }
+
+  /** A value with a bound that is not a per-line count (a node id, a free-page counter). */
+  atMost(key: string, max: number, why: string): number | undefined {
+    const f = this.peek(key);
+    const v = this.number(key);
+    if (v === undefined || f === undefined) return v;
+    if (v > max) this.fail(f.col, `${key}: ${f.value} is more than ${max} (${why}, src/model/limits.ts)`);
+    return v;
+  }
+
+  node(): number {
+    return this.atMost('node', MAX_NUMA_NODES - 1, 'MAX_NUMNODES - 1') ?? 0;
+  }
+
+  freePages(key: string): number {
+    return this.atMost(key, MAX_FREE_PAGES, 'free pages one counter may hold') ?? 0;
   }
 
   bool(key: string): boolean | undefined {
@@ -478,7 +503,9 @@ export function parseModelEvent(event: string, payload: string, ctx: ParseContex
       const flags = r.listOf('flags', PAGE_FLAGS, /[,|]/);
       const isolatable = r.bool('isolatable');
       const migrate = r.oneOf('migrate', ['ok', 'fail'] as const);
+      const node = r.has('node') ? r.node() : undefined;
       r.done();
+      if (node !== undefined) ev.node = node;
       if (zone !== undefined) ev.zone = zone;
       if (mt !== undefined) ev.mt = mt;
       if (kind !== undefined) ev.kind = kind;
@@ -526,6 +553,33 @@ export function parseModelEvent(event: string, payload: string, ctx: ParseContex
       };
       const devmap = r.bool('devmap');
       if (devmap !== undefined) ev.devmap = devmap;
+      r.done();
+      return ev;
+    }
+    case 'pinbench_zone': {
+      const ev: ModelEvent = {
+        type: 'zone',
+        node: r.node(),
+        zone: r.required('zone', (k) => r.oneOf(k, BUDDY_ZONES)),
+        free: r.freePages('free'),
+        cma: r.freePages('cma'),
+        ...base,
+      };
+      r.done();
+      return ev;
+    }
+    case 'pinbench_hugetlb': {
+      const ev: ModelEvent = {
+        type: 'hugetlb',
+        size: r.required('size', (k) => r.oneOf(k, HUGETLB_SIZES)),
+        node: r.node(),
+        free: r.freePages('free'),
+        freeMovable: r.freePages('free_movable'),
+        freeCma: r.freePages('free_cma'),
+        ...base,
+      };
+      if (r.has('surplus')) ev.surplus = r.freePages('surplus');
+      if (r.has('overcommit')) ev.overcommit = r.freePages('overcommit');
       r.done();
       return ev;
     }

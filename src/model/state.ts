@@ -9,8 +9,11 @@
  */
 import {
   type Backing,
+  type BuddyZone,
   DEFAULT_CONFIG,
   type Filesystem,
+  type HugetlbEvent,
+  type HugetlbSize,
   type Level,
   type Migratetype,
   type PageEvent,
@@ -22,6 +25,7 @@ import {
   type VmaEvent,
   type VmaOp,
   type Zone,
+  type ZoneEvent,
 } from './events.ts';
 import type { FollFlag, VmFlag } from './flags.ts';
 
@@ -62,6 +66,8 @@ export interface Folio {
   baseRefcount: number;
   baseMappings: number;
   allocated: boolean;
+  /** NUMA node (`node=` of pinbench_page; absent: node 0). */
+  node?: number;
 }
 
 export interface Vma {
@@ -140,6 +146,39 @@ export interface Counters {
   badPageMaps: number;
 }
 
+/** Free pages of one zone of one node (`pinbench_zone`). */
+export interface ZoneFree {
+  node: number;
+  zone: BuddyZone;
+  /** Free pages outside CMA pageblocks. */
+  free: number;
+  /** Free pages in MIGRATE_CMA pageblocks. */
+  cma: number;
+}
+
+/** Free huge pages of one hstate on one node, by where they sit. */
+export interface HugetlbPoolNode {
+  node: number;
+  free: number;
+  freeMovable: number;
+  freeCma: number;
+}
+
+/** One hstate's pool (`pinbench_hugetlb`). */
+export interface HugetlbPool {
+  nodes: HugetlbPoolNode[];
+  /** h->surplus_huge_pages. */
+  surplus: number;
+  /** h->nr_overcommit_huge_pages. */
+  overcommit: number;
+}
+
+/**
+ * The allocation scope of the current task (current->flags): `nocma` is memalloc_nocma_save()
+ * (PF_MEMALLOC_NOCMA, v5.1 .. v5.12), `pin` is memalloc_pin_save() (PF_MEMALLOC_PIN, v5.13+).
+ */
+export type MemallocScope = 'none' | 'nocma' | 'pin';
+
 export interface StateData {
   config: TraceConfig;
   folios: Map<string, Folio>;
@@ -159,6 +198,15 @@ export interface StateData {
   userLockedVm: number;
   counters: Counters;
   nextAlloc: number;
+  /**
+   * Free pages per declared zone (`pinbench_zone`). Absent or empty: the buddy allocator is not
+   * modelled and every allocation succeeds in ZONE_NORMAL (every trace written before zones).
+   */
+  zones?: ZoneFree[];
+  /** hugetlb pools by size (`pinbench_hugetlb`); a size without a line has an unlimited pool. */
+  hugetlb?: Partial<Record<HugetlbSize, HugetlbPool>>;
+  /** current->flags allocation scope, set by __gup_longterm_locked() around the pinning. */
+  memalloc?: MemallocScope;
 }
 
 /** Per-call journal: the outcome's why path, warnings and ref/pin deltas. */
@@ -326,6 +374,7 @@ export class State {
         baseMappings: 0,
         allocated: false,
       };
+      if (ev.node) folio.node = ev.node;
       this.data.folios.set(name, folio);
       for (let j = 0; j < perFolio && i + j < ev.nr; j++) this.data.pfns.set(pfn + j, name);
     }
@@ -375,6 +424,34 @@ export class State {
     });
     // A declared non-special entry is already part of the declared refcount and mapcount.
     if (f && !ev.special) f.baseMappings++;
+  }
+
+  /** `pinbench_zone`: a later line for the same node and zone replaces the earlier one. */
+  declareZone(ev: ZoneEvent): void {
+    if (!this.data.zones) this.data.zones = [];
+    const zones = this.data.zones;
+    const i = zones.findIndex((z) => z.node === ev.node && z.zone === ev.zone);
+    const z: ZoneFree = { node: ev.node, zone: ev.zone, free: ev.free, cma: ev.cma };
+    if (i >= 0) zones[i] = z;
+    else zones.push(z);
+  }
+
+  /** `pinbench_hugetlb`: per-node free pages; surplus and overcommit are the hstate's. */
+  declareHugetlb(ev: HugetlbEvent): void {
+    if (!this.data.hugetlb) this.data.hugetlb = {};
+    const pool = this.data.hugetlb[ev.size] ?? { nodes: [], surplus: 0, overcommit: 0 };
+    this.data.hugetlb[ev.size] = pool;
+    const n: HugetlbPoolNode = {
+      node: ev.node,
+      free: ev.free,
+      freeMovable: ev.freeMovable,
+      freeCma: ev.freeCma,
+    };
+    const i = pool.nodes.findIndex((p) => p.node === ev.node);
+    if (i >= 0) pool.nodes[i] = n;
+    else pool.nodes.push(n);
+    if (ev.surplus !== undefined) pool.surplus = ev.surplus;
+    if (ev.overcommit !== undefined) pool.overcommit = ev.overcommit;
   }
 
   // ---- page tables -----------------------------------------------------------------------------
@@ -429,7 +506,7 @@ export class State {
   // ---- the allocator ---------------------------------------------------------------------------
 
   /** A fresh page (COW, unshare, migration target), named new1, new2... in allocation order. */
-  allocPage(init: { kind: PageKind; zone?: Zone; mt?: Migratetype; order?: number }): Folio {
+  allocPage(init: { kind: PageKind; zone?: Zone; mt?: Migratetype; order?: number; node?: number }): Folio {
     const n = this.data.nextAlloc++;
     const order = init.order ?? 0;
     const pfn = ALLOC_PFN_BASE + (n - 1) * 512;
@@ -451,6 +528,7 @@ export class State {
       baseMappings: 0,
       allocated: true,
     };
+    if (init.node) folio.node = init.node;
     this.data.folios.set(folio.name, folio);
     for (let j = 0; j < 2 ** order; j++) this.data.pfns.set(pfn + j, folio.name);
     return folio;

@@ -35,7 +35,7 @@ describe('module graph identity', () => {
     const v61 = getPolicy('v6.1');
     const pinnable = v61.versions.pinnable.module!;
     const graph = moduleGraph([pinnable]);
-    expect(graph.some((p) => p.endsWith('gup-helpers.ts'))).toBe(true);
+    expect(graph.some((p) => p.endsWith('mm-primitives.ts'))).toBe(true);
     expect(policyIdentityHash(v61)).toMatch(/^[0-9a-f]{64}$/);
     expect(policyIdentityHash(v61)).not.toBe(policyIdentityHash(getPolicy('v6.2')));
     // Same families, same numbering: same identity.

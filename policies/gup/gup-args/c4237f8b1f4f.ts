@@ -26,7 +26,7 @@ import type { FollFlag } from '../../../src/model/flags.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { GupRequest, GupResult } from '../../../src/model/ops/gup-ops.ts';
 import type { State } from '../../../src/model/state.ts';
-import { withFlags } from '../gup-helpers.ts';
+import { withFlags } from '../../mm-primitives.ts';
 import { fastFlagsOk, gupArgsV5_4, lockedMustBeOne, releaseFlags, request, warnInvalid } from './v5-4.ts';
 
 export const FAST_ALLOWED_V5_6: readonly FollFlag[] = [
@@ -98,8 +98,7 @@ export function gupApiV5_6(
       const bad = rejectGet('get_user_pages_fast');
       if (bad) return bad;
       if (!fastFlagsOk(st, flags, FAST_ALLOWED_V5_6)) return { ret: err('EINVAL'), pfns: [] };
-      st.why('GUP-fast: modelled by its slow-path fallback');
-      return k.gupLongtermLocked(k, st, request(name, a, withFlags(flags, 'FOLL_TOUCH')));
+      return k.gupFastFallback(k, st, request(name, a, withFlags(flags, 'FOLL_TOUCH')));
     }
     case 'pin_user_pages':
       return (
@@ -111,8 +110,7 @@ export function gupApiV5_6(
       if (bad) return bad;
       const pinned = withFlags(flags, 'FOLL_PIN');
       if (!fastFlagsOk(st, pinned, FAST_ALLOWED_V5_6)) return { ret: err('EINVAL'), pfns: [] };
-      st.why('GUP-fast: modelled by its slow-path fallback');
-      return k.gupLongtermLocked(k, st, request(name, a, pinned));
+      return k.gupFastFallback(k, st, request(name, a, pinned));
     }
     case 'pin_user_pages_remote':
       return (

@@ -37,7 +37,7 @@ import type { FollFlag } from '../../../src/model/flags.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { GupRequest, GupResult } from '../../../src/model/ops/gup-ops.ts';
 import type { State } from '../../../src/model/state.ts';
-import { fmtFlags } from '../gup-helpers.ts';
+import { fmtFlags } from '../../mm-primitives.ts';
 import { fastFlagsOk, releaseFlags, request } from './v5-4.ts';
 import { gupArgsV6_2 } from './v6-2.ts';
 
@@ -106,8 +106,7 @@ export function gupApiV6_3(k: Kernel, st: State, name: GupCallName, a: GupArgs):
       const bad = check([name === 'get_user_pages_fast' ? 'FOLL_GET' : 'FOLL_PIN'], EINVAL);
       if (bad) return bad;
       if (!fastFlagsOk(st, req.flags, FAST_ALLOWED_V6_3)) return { ret: EINVAL, pfns: [] };
-      st.why('GUP-fast: modelled by its slow-path fallback');
-      return k.gupLongtermLocked(k, st, req);
+      return k.gupFastFallback(k, st, req);
     }
     case 'pin_user_pages':
       return check(['FOLL_PIN'], 0) ?? k.gupLongtermLocked(k, st, req);

@@ -28,7 +28,7 @@ import type { FollFlag } from '../../../src/model/flags.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { GupRequest, GupResult } from '../../../src/model/ops/gup-ops.ts';
 import type { State } from '../../../src/model/state.ts';
-import { fmtFlags, hex, withFlags } from '../gup-helpers.ts';
+import { fmtFlags, hex, withFlags } from '../../mm-primitives.ts';
 
 /**
  * Keeps the flags the replayed release's numbering defines (k.gupFlagNumbering(), bound per
@@ -96,8 +96,7 @@ function gupApi(k: Kernel, st: State, name: GupCallName, a: GupArgs): GupResult 
     }
     case 'get_user_pages_fast': {
       if (!fastFlagsOk(st, flags, FAST_ALLOWED_V5_4)) return { ret: err('EINVAL'), pfns: [] };
-      st.why('GUP-fast: modelled by its slow-path fallback');
-      return k.gupLongtermLocked(k, st, request(name, a, withFlags(flags, 'FOLL_TOUCH')));
+      return k.gupFastFallback(k, st, request(name, a, withFlags(flags, 'FOLL_TOUCH')));
     }
     default:
       st.why(`${name}() does not exist in v5.4`);

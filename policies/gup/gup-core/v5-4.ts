@@ -28,9 +28,24 @@
  * let a FOLL_FORCE write proceed after the COW fault, which is all the model needs.
  *
  * Simplifications:
- * - GUP-fast is not walked separately: the fast APIs reach the same slow path (which is what they
- *   do for every case that matters here: special zero-page PTEs, R/O PTEs under FOLL_WRITE, and
- *   FOLL_LONGTERM on unpinnable pages all make GUP-fast bail to the slow path);
+ * - GUP-fast (gupFastFallback, for get_user_pages_fast()/pin_user_pages_fast()):
+ *   internal_get_user_pages_fast() pins what lockless_pages_from_mm() could, then calls
+ *   __gup_longterm_unlocked() (k.gupLongtermLocked) for the rest and, if that fails, returns the
+ *   pages GUP-fast pinned (5.10.262 mm/gup.c:2759-2777, 6.1.192 :3065-3083). The lockless walk
+ *   stops at special PTEs (the zero page), devmap PTEs (5.10.262 :2186 bails under
+ *   FOLL_LONGTERM; the model always leaves them to the slow path), R/O PTEs under FOLL_WRITE or
+ *   that must be unshared (6.12.118 :2993), writable long-term pins of file-backed pages
+ *   (gup_fast_folio_allowed(), 6.12.118 :2833, 7.2.13 :2744; the model stops there in every
+ *   release, the slow path answering the same) and grabs the release refuses there (slot
+ *   tryGrabFolioFast, family pin-accounting). Simplifications: the model's lockless walk also
+ *   leaves hugetlb, pfnmap/mixedmap/fs-dax/secretmem VMAs to the slow path; the mm's
+ *   write_protect_seq recheck and the fast path's own WARN_ON_ONCE on a bad refcount are not
+ *   modelled;
+ * - the grab is told its path (GrabPath): `hugetlb-walk`, `follow-pmd` (PMD/PUD entries:
+ *   try_grab_page() in 5.10.262 mm/huge_memory.c:1007,1175,1364 and 6.1.192 :1088,1248,1481;
+ *   try_grab_folio() in 6.12.118 mm/gup.c:748 and mm/huge_memory.c:1611, 7.2.13 mm/gup.c:731;
+ *   none of them tests FOLL_LONGTERM) and `follow-page` (PTEs: 5.10.262 mm/gup.c:492, 6.1.192
+ *   :644, 6.12.118 :913, 7.2.13 :858);
  * - the mmap lock, VM_FAULT_RETRY and fatal signals are not modelled (no -EINTR);
  * - faults allocate order-0 pages at PTE level, except hugetlb VMAs (one PMD-sized hugetlb
  *   folio); no THP is allocated on fault and a COW of a PMD-mapped THP is not modelled (-EFAULT
@@ -49,8 +64,22 @@
 import { err } from '../../../src/model/errno.ts';
 import type { FollFlag } from '../../../src/model/flags.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
-import type { FaultRequest, FollowResult, GupRequest, GupResult } from '../../../src/model/ops/gup-ops.ts';
+import type {
+  FaultRequest,
+  FollowResult,
+  GrabPath,
+  GupRequest,
+  GupResult,
+} from '../../../src/model/ops/gup-ops.ts';
 import { type CallResult, UNSUPPORTED } from '../../../src/model/outcome.ts';
+import {
+  allocPages,
+  allocSurplusHugetlb,
+  dequeueHugetlb,
+  hugetlbSizeOf,
+  movableRequest,
+  placementMt,
+} from '../../../src/model/page-alloc.ts';
 import {
   type Entry,
   type Folio,
@@ -71,7 +100,7 @@ import {
   vmaIsHugetlb,
   vmaIsShmem,
   withFlags,
-} from '../gup-helpers.ts';
+} from '../../mm-primitives.ts';
 
 /** Follow/fault rounds for one page before the model gives up (the kernel loops until it sticks). */
 export const FOLLOW_ROUNDS = 4;
@@ -153,6 +182,79 @@ function getUserPages(k: Kernel, st: State, req: GupRequest): GupResult {
     return { ret: done, pfns };
   }
   return { ret: req.nrPages <= 0 ? 0 : ret, pfns };
+}
+
+// ---- GUP-fast ----------------------------------------------------------------------------------------
+
+/**
+ * VMAs the model's GUP-fast leaves to the slow path. GUP-fast never looks at a VMA; these are
+ * mapped by entries it refuses (special or devmap entries: pfnmap, mixedmap, fs-dax), pages it
+ * refuses (secretmem, 6.12.118 mm/gup.c:gup_fast_folio_allowed()), or walks the model does not
+ * do locklessly (hugetlb: the slow path's hugetlb walk decides; VM_IO).
+ */
+function fastWalkable(vma: Vma): boolean {
+  if (vmaHas(vma, 'VM_IO') || vmaHas(vma, 'VM_PFNMAP') || vmaHas(vma, 'VM_MIXEDMAP')) return false;
+  if (vmaIsHugetlb(vma)) return false;
+  return vma.backing === 'anon' || vma.backing === 'file' || vma.backing === 'shmem';
+}
+
+/**
+ * lockless_pages_from_mm(): the pages GUP-fast grabs from `req.start` on, stopping at the first
+ * it may not take (then the slow path takes over from there): no entry, a special or devmap
+ * entry, the zero page, a R/O entry under FOLL_WRITE or one that must be unshared
+ * (gup_must_unshare(NULL, ...), 6.12.118 mm/gup.c:2993), a writable long-term pin of a
+ * file-backed page (gup_fast_folio_allowed() from v6.5; the model stops there in every release,
+ * where the slow path gives the same answer), or a grab tryGrabFolioFast refuses. Without
+ * CONFIG_ARCH_HAS_PTE_SPECIAL (`pte_special=0`) the PTE walk is a stub and nothing is grabbed.
+ */
+function locklessPages(k: Kernel, st: State, req: GupRequest): number[] {
+  const out: number[] = [];
+  if (!req.pages || !st.config.pte_special) return out;
+  const flags = req.flags.has('FOLL_PIN') ? req.flags : withFlags(req.flags, 'FOLL_GET');
+  for (let i = 0; i < req.nrPages; i++) {
+    const addr = req.start + i * PAGE_SIZE;
+    const vma = st.findVma(req.mm, addr);
+    const entry = st.entryAt(req.mm, addr);
+    if (!vma || !fastWalkable(vma) || !entry) break;
+    if (entry.special || entry.devmap || st.isZeroPfn(entry.pfn)) break;
+    if (flags.has('FOLL_WRITE') && !entry.write) break;
+    const pfn = st.pfnAt(req.mm, addr)!;
+    const folio = st.folioOf(pfn);
+    if (!folio?.valid || st.isZeroPfn(folio.pfn)) break;
+    if (!entry.write && k.gupMustUnshare(k, st, vma, flags, folio)) break;
+    if (
+      flags.has('FOLL_LONGTERM') &&
+      flags.has('FOLL_WRITE') &&
+      !folioIsAnon(folio) &&
+      folio.kind !== 'shmem'
+    )
+      break;
+    if (!k.tryGrabFolioFast(k, st, folio, flags)) break;
+    out.push(pfn);
+  }
+  return out;
+}
+
+/** internal_get_user_pages_fast() (5.10.262 mm/gup.c:2759-2777, 6.1.192 :3065-3083). */
+function gupFastFallback(k: Kernel, st: State, req: GupRequest): GupResult {
+  const fast = locklessPages(k, st, req);
+  if (fast.length > 0) {
+    st.why(`GUP-fast grabbed ${fast.length} of ${req.nrPages} page(s)`);
+    if (req.flags.has('FOLL_LONGTERM')) for (const pfn of fast) st.noteLongterm(pfn, 1);
+  }
+  if (fast.length === req.nrPages) return { ret: fast.length, pfns: fast };
+  const rest = k.gupLongtermLocked(k, st, {
+    ...req,
+    start: req.start + fast.length * PAGE_SIZE,
+    nrPages: req.nrPages - fast.length,
+  });
+  if (typeof rest.ret !== 'number') return rest;
+  if (rest.ret < 0) {
+    if (fast.length === 0) return rest;
+    st.why(`slow path ${errText(rest.ret)}: returns the ${fast.length} page(s) GUP-fast pinned`);
+    return { ret: fast.length, pfns: fast };
+  }
+  return { ret: fast.length + rest.ret, pfns: [...fast, ...rest.pfns] };
 }
 
 /** One page of __get_user_pages(): follow, fault on NULL/-EMLINK, follow again. Pfn or -errno. */
@@ -272,20 +374,60 @@ function followPage(
     return { kind: 'fault', unshare: true };
   }
   if (flags.has('FOLL_GET') || flags.has('FOLL_PIN')) {
-    const g = k.tryGrabPage(k, st, folio, flags, vmaIsHugetlb(vma) ? 'hugetlb-walk' : 'follow-page');
+    const g = k.tryGrabPage(k, st, folio, flags, grabPath(vma, entry));
     if (g < 0) return { kind: 'error', ret: g };
   }
   if (flags.has('FOLL_TOUCH') && write && !entry.dirty) addFlag(folio, 'dirty');
   return { kind: 'page', pfn };
 }
 
+/**
+ * The path a grab happens on: the hugetlb walk for a hugetlb VMA (follow_hugetlb_page() until
+ * v6.4), follow_trans_huge_pmd()/follow_devmap_pmd()/follow_huge_pud() (6.12: follow_huge_pmd(),
+ * follow_huge_pud()) for a PMD or PUD entry of any other VMA, follow_page_pte() for a PTE.
+ */
+function grabPath(vma: Vma, entry: Entry): GrabPath {
+  if (vmaIsHugetlb(vma)) return 'hugetlb-walk';
+  return entry.level === 'pte' ? 'follow-page' : 'follow-pmd';
+}
+
 // ---- handle_mm_fault -------------------------------------------------------------------------------
 
-function newAnonPage(st: State, order = 0): Folio {
-  const f = st.allocPage({ kind: order > 0 ? 'thp' : 'anon', order });
+/**
+ * A page for a fault: GFP_HIGHUSER_MOVABLE under the task's allocation scope (inside
+ * __gup_longterm_locked() PF_MEMALLOC_NOCMA keeps it out of CMA, PF_MEMALLOC_PIN out of
+ * ZONE_MOVABLE and CMA). Null: the zones the trace declared have no such page (VM_FAULT_OOM).
+ */
+function faultPage(st: State, kind: 'anon' | 'thp' | 'shmem' | 'file', order = 0): Folio | null {
+  const at = allocPages(st, movableRequest(st, order));
+  if (!at) return null;
+  return st.allocPage({ kind, order, zone: at.zone, mt: placementMt(at, true), node: at.node });
+}
+
+function newAnonPage(st: State, order = 0): Folio | null {
+  const f = faultPage(st, order > 0 ? 'thp' : 'anon', order);
+  if (!f) return null;
   addFlag(f, 'exclusive');
   addFlag(f, 'swapbacked');
   return f;
+}
+
+/**
+ * alloc_hugetlb_folio() for a fault: a free pool page (the scope decides which are allowed),
+ * else a surplus page while surplus_huge_pages < nr_overcommit_huge_pages. Reservations are not
+ * modelled (resv_huge_pages is 0).
+ */
+function newHugetlbPage(st: State, order: number): Folio | null {
+  const size = hugetlbSizeOf(order);
+  const at = dequeueHugetlb(st, size, 0) ?? allocSurplusHugetlb(st, size, 0);
+  if (!at) return null;
+  return st.allocPage({ kind: 'hugetlb', order, zone: at.zone, mt: placementMt(at, true), node: at.node });
+}
+
+/** VM_FAULT_OOM from a fault that found no page: -ENOMEM from __get_user_pages(). */
+function faultOom(st: State, what: string): number {
+  st.why(`${what}: no free page the allocation may take -> VM_FAULT_OOM, -ENOMEM`);
+  return err('ENOMEM');
 }
 
 function handleMmFault(
@@ -307,7 +449,8 @@ function handleMmFault(
 function faultMissing(st: State, mm: number, vma: Vma, addr: number, fault: FaultRequest): number {
   const writable = vmaHas(vma, 'VM_WRITE');
   if (vmaIsHugetlb(vma)) {
-    const f = st.allocPage({ kind: 'hugetlb', order: 9, mt: 'Movable' });
+    const f = newHugetlbPage(st, 9);
+    if (!f) return faultOom(st, 'hugetlb fault');
     f.flags = [];
     if (!vmaHas(vma, 'VM_SHARED')) addFlag(f, 'exclusive');
     mapFolio(st, mm, addr - (addr % PMD_SIZE), f, 'pmd', { write: fault.write && writable });
@@ -321,6 +464,7 @@ function faultMissing(st: State, mm: number, vma: Vma, addr: number, fault: Faul
       return 0;
     }
     const f = newAnonPage(st);
+    if (!f) return faultOom(st, 'do_anonymous_page');
     mapFolio(st, mm, addr, f, 'pte', { write: writable });
     st.why(
       fault.write
@@ -335,11 +479,13 @@ function faultMissing(st: State, mm: number, vma: Vma, addr: number, fault: Faul
   }
   if (fault.write && !vmaHas(vma, 'VM_SHARED')) {
     const f = newAnonPage(st);
+    if (!f) return faultOom(st, 'do_cow_fault');
     mapFolio(st, mm, addr, f, 'pte', { write: writable });
     st.why(`do_cow_fault: private file mapping -> anon copy ${f.name}`);
     return 0;
   }
-  const f = st.allocPage({ kind: vmaIsShmem(vma) ? 'shmem' : 'file', mt: 'Movable' });
+  const f = faultPage(st, vmaIsShmem(vma) ? 'shmem' : 'file');
+  if (!f) return faultOom(st, 'page-cache fault');
   // The page cache holds one reference: that is the page's baseline, not a leak.
   f.refcount = 1;
   f.baseRefcount = 1;
@@ -352,10 +498,11 @@ function faultMissing(st: State, mm: number, vma: Vma, addr: number, fault: Faul
 }
 
 /** wp_page_copy(): a new exclusive anon page replaces whatever was mapped. */
-function copyPage(st: State, mm: number, vma: Vma, addr: number, entry: Entry, write: boolean): Folio {
+function copyPage(st: State, mm: number, vma: Vma, addr: number, entry: Entry, write: boolean): Folio | null {
   const old = st.folioOf(entry.pfn);
   const huge = entry.level !== 'pte' && old?.kind === 'hugetlb';
-  const f = huge ? st.allocPage({ kind: 'hugetlb', order: old.order, mt: 'Movable' }) : newAnonPage(st);
+  const f = huge ? newHugetlbPage(st, old.order) : newAnonPage(st);
+  if (!f) return null;
   if (huge) f.flags = ['exclusive'];
   const level = huge ? entry.level : 'pte';
   const base = huge ? addr - (addr % PMD_SIZE) : addr;
@@ -390,6 +537,7 @@ function faultUnshare(_k: Kernel, st: State, mm: number, vma: Vma, addr: number,
     return err('EFAULT');
   }
   const f = copyPage(st, mm, vma, addr, entry, false);
+  if (!f) return faultOom(st, 'unshare fault');
   st.why(`unshare fault: ${describe(st, folio)} replaced by new anon page ${f.name} (R/O)`);
   return 0;
 }
@@ -416,6 +564,7 @@ function faultWrite(_k: Kernel, st: State, mm: number, vma: Vma, addr: number, e
     return err('EFAULT');
   }
   const f = copyPage(st, mm, vma, addr, entry, true);
+  if (!f) return faultOom(st, 'wp_page_copy');
   st.why(`write fault: COW of the ${describe(st, folio)} -> new anon page ${f.name}`);
   return 0;
 }
@@ -436,6 +585,7 @@ export const gupCoreV5_4: FamilyVersion = {
     gup,
     release,
     getUserPages,
+    gupFastFallback,
     followPage,
     canFollowWrite,
     handleMmFault,

@@ -21,7 +21,7 @@
 import { err } from '../../../src/model/errno.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { State, Vma } from '../../../src/model/state.ts';
-import { vmaHasFile } from '../gup-helpers.ts';
+import { vmaHasFile } from '../../mm-primitives.ts';
 import { fileBackedRefused, ioUringBuffersShmemExempt } from './shmem-exempt.ts';
 
 function vmFile(vma: Vma): string | null {

@@ -15,7 +15,7 @@
 import { err } from '../../../src/model/errno.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { State, Vma } from '../../../src/model/state.ts';
-import { hex, vmaHasFile, vmaIsHugetlbFile, vmaIsShmem } from '../gup-helpers.ts';
+import { hex, vmaHasFile, vmaIsHugetlbFile, vmaIsShmem } from '../../mm-primitives.ts';
 import { ioUringBuffersPinUserPages } from './pin-user-pages.ts';
 
 /** The per-VMA verdict of the 5.14 .. 6.4 scan. */

@@ -38,7 +38,7 @@ import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { GupResult } from '../../../src/model/ops/gup-ops.ts';
 import type { CallResult } from '../../../src/model/outcome.ts';
 import { PAGE_SIZE, type RegisteredBuffer, type State, type Vma } from '../../../src/model/state.ts';
-import { errText, folioIsLarge, hex, vmaHasFile, vmaIsHugetlbFile } from '../gup-helpers.ts';
+import { errText, folioIsLarge, hex, vmaHasFile, vmaIsHugetlbFile } from '../../mm-primitives.ts';
 
 /** -ENXIO (not in src/model/errno.ts). */
 export const ENXIO = -6;

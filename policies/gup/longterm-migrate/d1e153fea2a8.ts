@@ -24,21 +24,24 @@
  * is migrated, the call only returns once all pages pass; isolation failures now force another
  * round instead of being ignored; a failed migration is an error (-ENOMEM), not a pin in place.
  *
+ * - memalloc_pin_save() around the loop (PF_MEMALLOC_PIN, 8e3560d963d2, same series): faults
+ *   and migration targets allocate outside ZONE_MOVABLE and CMA (src/model/page-alloc.ts), so a
+ *   trace whose free non-movable memory is gone gets -ENOMEM from the fault or the migration;
+ *   the targets themselves come from alloc_migration_target() (alloc-target-v5-10.ts), with
+ *   mtc.gfp_mask = GFP_USER | __GFP_NOWARN (6.1.192 mm/gup.c:2065).
+ *
  * Source read: none of v5.13 .. v6.0 (not packaged in Debian); the -EBUSY error path shared
- * with 67e139b02d99 (migrateCollected) was read in 6.1.192, 6.12.118 and 7.2.13.
+ * with 67e139b02d99 (migrateCollected) and the memalloc_pin_save() bracket were read in 6.1.192,
+ * 6.12.118 and 7.2.13.
  */
 import { err } from '../../../src/model/errno.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { GupRequest, GupResult } from '../../../src/model/ops/gup-ops.ts';
 import { LIVELOCK } from '../../../src/model/outcome.ts';
+import { withMemallocScope } from '../../../src/model/page-alloc.ts';
 import type { Folio, State } from '../../../src/model/state.ts';
-import {
-  distinctFolios,
-  LONGTERM_RETRY_ROUNDS,
-  longtermMigrateV5_4,
-  noteLongtermPins,
-  releaseAll,
-} from './v5-4.ts';
+import { longtermMigrateAllocTargetV5_10 } from './alloc-target-v5-10.ts';
+import { distinctFolios, LONGTERM_RETRY_ROUNDS, noteLongtermPins, releaseAll } from './v5-4.ts';
 
 export { LONGTERM_RETRY_ROUNDS };
 
@@ -56,6 +59,20 @@ export function longtermRetryLoop(
   retryText: string,
 ): GupResult {
   if (!req.flags.has('FOLL_LONGTERM')) return k.getUserPages(k, st, req);
+  // memalloc_pin_save() .. memalloc_pin_restore() around the whole loop (6.1.192
+  // mm/gup.c:2155, 6.12.118 :2574, 7.2.13 :2485): faults and migration targets stay out of
+  // ZONE_MOVABLE and CMA.
+  return withMemallocScope(st, 'pin', () => retryRounds(k, st, req, retry, success, retryText));
+}
+
+function retryRounds(
+  k: Kernel,
+  st: State,
+  req: GupRequest,
+  retry: (r: GupResult) => boolean,
+  success: (rc: GupResult, r: GupResult) => GupResult,
+  retryText: string,
+): GupResult {
   for (let round = 1; round <= LONGTERM_RETRY_ROUNDS; round++) {
     const rc = k.getUserPages(k, st, req);
     if (typeof rc.ret !== 'number' || rc.ret <= 0) return rc;
@@ -180,5 +197,5 @@ export const longtermMigrateD1e153fea2a8: FamilyVersion = {
   release: 'v5.13',
   summary:
     'check_and_migrate_movable_pages(): unpinnable pages are migrated and the pin retried ("0 = retry"); a page that cannot be isolated retries forever.',
-  ops: { ...longtermMigrateV5_4.ops, gupLongtermLocked, checkAndMigrateMovablePages },
+  ops: { ...longtermMigrateAllocTargetV5_10.ops, gupLongtermLocked, checkAndMigrateMovablePages },
 };

@@ -164,3 +164,30 @@ describe('longterm-migrate: late binding of the predicate', () => {
     expect(runScript(getPolicy('v6.1').ops, onePage('kind=anon mt=CMA')).outcomes[0]!.ret).toBe(1);
   });
 });
+
+describe('longterm-migrate: Debian 5.10.262 (stable backports of the v5.13 fixes)', () => {
+  // 5.10.262 mm/gup.c:check_and_migrate_cma_pages(): `return ret > 0 ? -ENOMEM : ret;`
+  // (:1668-1674) and `goto check_again` with isolation errors (:1631-1688).
+  it('a CMA page that fails to migrate: v5.10 pins it in place, v5.10.262 returns -ENOMEM with nothing pinned', () => {
+    const s = onePage('kind=anon mt=CMA migrate=fail');
+    expect(call('v5.10', s).pages).toEqual(['0x5000']);
+    const o = call('v5.10.262', s);
+    expect(o.ret).toBe(-12);
+    expect(o.refs).toEqual({});
+    expect(o.why).toContain('migrate_pages failed -> putback, -ENOMEM (stable backport)');
+  });
+
+  it('a CMA page that can never be isolated: v5.10 pins it in place, v5.10.262 spins', () => {
+    const s = onePage('kind=anon mt=CMA isolatable=0');
+    expect(call('v5.10', s).pages).toEqual(['0x5000']);
+    const o = call('v5.10.262', s);
+    expect(o.ret).toBe('livelock');
+    expect(o.why.at(-1)).toBe(`check_again #${LONGTERM_RETRY_ROUNDS} made no progress -> livelock`);
+  });
+
+  it('a CMA page that migrates: both pin the new page', () => {
+    const s = onePage('kind=anon mt=CMA');
+    expect(call('v5.10', s).pages).toEqual(['new1']);
+    expect(call('v5.10.262', s).pages).toEqual(['new1']);
+  });
+});

@@ -17,8 +17,12 @@
  *   leftovers are put back; GUP runs again and, if it pinned pages and migration is still
  *   allowed, the check repeats. A page that fails to migrate ends up pinned in place: success.
  * - isolate_lru_page()/isolate_huge_page() (slot isolateFolio) and migrate_pages() (slot
- *   migratePages): a migrated folio's mappings move to a new page outside ZONE_MOVABLE and CMA
- *   (ZONE_NORMAL, unmovable pageblock), the old page is left with its non-mapping references.
+ *   migratePages): a migrated folio's mappings move to the page new_non_cma_page() (slot
+ *   allocMigrationTarget) allocates, the old page is left with its non-mapping references; no
+ *   target (src/model/page-alloc.ts: the declared zones have no page the request may take) is a
+ *   failed migration;
+ * - memalloc_nocma_save() around the long-term work (PF_MEMALLOC_NOCMA, v5.1; 5.10.262
+ *   mm/gup.c:1729): faults inside it do not take CMA pages.
  *
  * Simplifications: the v5.4-only quirk (the re-GUP count stored in an unsigned counter, so a
  * negative error from the re-GUP would be treated as pages) is not modelled; migration does not
@@ -33,8 +37,17 @@ import { err } from '../../../src/model/errno.ts';
 import type { FollFlag } from '../../../src/model/flags.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { GupRequest, GupResult } from '../../../src/model/ops/gup-ops.ts';
+import {
+  allocPages,
+  hugetlbSizeOf,
+  isGigantic,
+  movableRequest,
+  type Placement,
+  placementMt,
+  withMemallocScope,
+} from '../../../src/model/page-alloc.ts';
 import { type Folio, PAGE_SIZE, type State, type Vma } from '../../../src/model/state.ts';
-import { addFlag, mappingsOf } from '../gup-helpers.ts';
+import { addFlag, mappingsOf } from '../../mm-primitives.ts';
 
 /** Rounds of a FOLL_LONGTERM retry loop before the model calls the call a livelock. */
 export const LONGTERM_RETRY_ROUNDS = 8;
@@ -85,6 +98,12 @@ function gupLongtermLocked(k: Kernel, st: State, req: GupRequest): GupResult {
     st.why('FOLL_LONGTERM without pages[] -> -EINVAL');
     return { ret: err('EINVAL'), pfns: [] };
   }
+  // memalloc_nocma_save() .. memalloc_nocma_restore(): faults and migration targets stay out of
+  // CMA pageblocks (5.10.262 mm/gup.c:1729).
+  return withMemallocScope(st, 'nocma', () => longtermLockedNocma(k, st, req));
+}
+
+function longtermLockedNocma(k: Kernel, st: State, req: GupRequest): GupResult {
   const rc = k.getUserPages(k, st, req);
   if (typeof rc.ret !== 'number' || rc.ret <= 0) return rc;
   const dax = k.checkPinnedVmas(k, st, req, vmasOf(st, req, rc.ret));
@@ -127,7 +146,7 @@ function isolateFolio(_k: Kernel, st: State, folio: Folio): boolean {
 }
 
 /** migrate_pages() to MIGRATE_SYNC targets outside ZONE_MOVABLE and CMA; returns the failures. */
-function migratePages(_k: Kernel, st: State, folios: readonly Folio[]): number {
+function migratePages(k: Kernel, st: State, folios: readonly Folio[]): number {
   let failed = 0;
   for (const old of folios) {
     if (old.migrate === 'fail') {
@@ -135,9 +154,12 @@ function migratePages(_k: Kernel, st: State, folios: readonly Folio[]): number {
       failed++;
       continue;
     }
-    // Device memory migrates back to system memory as ordinary anon pages.
-    const kind = old.kind === 'device_coherent' || old.kind === 'device_private' ? 'anon' : old.kind;
-    const nu = st.allocPage({ kind, order: old.order, zone: 'Normal', mt: 'Unmovable' });
+    const nu = k.allocMigrationTarget(k, st, old);
+    if (!nu) {
+      st.why(`migrate_pages: no target page for ${old.name} -> fails to migrate`);
+      failed++;
+      continue;
+    }
     nu.flags = [...old.flags];
     if (old.kind === 'hugetlb') nu.flags = nu.flags.filter((f) => f !== 'lru');
     for (const { entry } of mappingsOf(st, old)) {
@@ -150,9 +172,58 @@ function migratePages(_k: Kernel, st: State, folios: readonly Folio[]): number {
       nu.mapcount++;
     }
     if (old.flags.includes('dirty')) addFlag(nu, 'dirty');
-    st.why(`migrate_pages: ${old.name} -> ${nu.name} (ZONE_NORMAL)`);
+    st.why(`migrate_pages: ${old.name} -> ${nu.name} (${placementText(nu)})`);
   }
   return failed;
+}
+
+/** `ZONE_NORMAL`, `ZONE_MOVABLE, node 1`, `CMA`: where a migration target landed, for why steps. */
+export function placementText(f: Folio): string {
+  const where = f.mt === 'CMA' ? 'CMA' : `ZONE_${f.zone.toUpperCase()}`;
+  return f.node ? `${where}, node ${f.node}` : where;
+}
+
+/** Device memory migrates back to system memory as ordinary anon pages. */
+export function targetKind(src: Folio): Folio['kind'] {
+  return src.kind === 'device_coherent' || src.kind === 'device_private' ? 'anon' : src.kind;
+}
+
+/** A folio at `at` of the source's kind and order. */
+export function targetFolio(st: State, src: Folio, at: Placement, movable: boolean): Folio {
+  return st.allocPage({
+    kind: targetKind(src),
+    order: src.order,
+    zone: at.zone,
+    mt: placementMt(at, movable),
+    node: at.node,
+  });
+}
+
+/**
+ * new_non_cma_page() (v5.4; read in the mainline diffs that replaced it, Joonsoo Kim's 2020
+ * series): "allocate the new page from the same node as the source page" without
+ * __GFP_THISNODE; GFP_USER for small pages (neither ZONE_MOVABLE nor CMA), GFP_TRANSHUGE for a
+ * THP (movable: ZONE_MOVABLE allowed, CMA not under PF_MEMALLOC_NOCMA), and for hugetlb
+ * alloc_migrate_huge_page(): a fresh huge page, never one from the pool ("pool pages will
+ * mostly be from the CMA region"), none for a gigantic hstate.
+ */
+function allocMigrationTarget(_k: Kernel, st: State, src: Folio): Folio | null {
+  const node = src.node ?? 0;
+  if (src.kind === 'hugetlb') {
+    const size = hugetlbSizeOf(src.order);
+    if (isGigantic(size)) {
+      st.why(`${src.name}: alloc_migrate_huge_page: gigantic hstate -> no target`);
+      return null;
+    }
+    const at = allocPages(st, { order: src.order, node, movableZone: false, cma: false });
+    return at ? targetFolio(st, src, at, false) : null;
+  }
+  const thp = src.order > 0;
+  const at = allocPages(
+    st,
+    thp ? movableRequest(st, src.order, node) : { order: src.order, node, movableZone: false, cma: false },
+  );
+  return at ? targetFolio(st, src, at, false) : null;
 }
 
 export const longtermMigrateV5_4: FamilyVersion = {
@@ -163,5 +234,5 @@ export const longtermMigrateV5_4: FamilyVersion = {
   release: 'v5.4',
   summary:
     'Only CMA pages are migrated; isolation failures are ignored and a failed migration re-pins in place (success).',
-  ops: { gupLongtermLocked, checkAndMigrateMovablePages, isolateFolio, migratePages },
+  ops: { gupLongtermLocked, checkAndMigrateMovablePages, isolateFolio, migratePages, allocMigrationTarget },
 };

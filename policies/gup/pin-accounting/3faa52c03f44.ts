@@ -26,7 +26,7 @@ import type { CallName } from '../../../src/model/events.ts';
 import type { FollFlag } from '../../../src/model/flags.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import { type Folio, GUP_PIN_COUNTING_BIAS, type State } from '../../../src/model/state.ts';
-import { folioIsLarge, isZeroFolio } from '../gup-helpers.ts';
+import { folioIsLarge, isZeroFolio } from '../../mm-primitives.ts';
 import { pinAccountingEddb1c228f79 } from './eddb1c228f79.ts';
 import { refcountOverflow } from './none.ts';
 

@@ -20,8 +20,9 @@ import { err } from '../../../src/model/errno.ts';
 import type { FollFlag } from '../../../src/model/flags.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { Folio, State } from '../../../src/model/state.ts';
-import { isZeroFolio } from '../gup-helpers.ts';
+import { isZeroFolio } from '../../mm-primitives.ts';
 import { gupPutFolioV5_7, pinAccounting3faa52c03f44, tryGrabPageV5_7 } from './3faa52c03f44.ts';
+import { tryGrabFolioFastPinnable } from './gup-fast-grab.ts';
 import { refcountOverflow } from './none.ts';
 
 export function tryGrabPageZeroExempt(
@@ -55,5 +56,10 @@ export const pinAccountingC8070b787519: FamilyVersion = {
   subject: "mm: Don't pin ZERO_PAGE in pin_user_pages()",
   release: 'v6.5',
   summary: 'FOLL_PIN and unpin leave the zero page alone (no refcount, no pin counters).',
-  ops: { ...pinAccounting3faa52c03f44.ops, tryGrabPage: tryGrabPageZeroExempt, gupPutFolio },
+  ops: {
+    ...pinAccounting3faa52c03f44.ops,
+    tryGrabPage: tryGrabPageZeroExempt,
+    tryGrabFolioFast: tryGrabFolioFastPinnable,
+    gupPutFolio,
+  },
 };

@@ -2,6 +2,7 @@ import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { Folio, State } from '../../../src/model/state.ts';
 import { grabRefusedOnHugetlbWalk, pinAccounting0fa5bc4023c1 } from './0fa5bc4023c1.ts';
 import { tryGrabPageV5_7 } from './3faa52c03f44.ts';
+import { tryGrabFolioFastPinnable } from './gup-fast-grab.ts';
 
 /** is_pinnable_page() / is_longterm_pinnable_page(): the v5.13 .. v6.4 test. */
 export function pinnable(k: Kernel, st: State, folio: Folio): boolean {
@@ -19,5 +20,5 @@ export const pinAccountingD1e153fea2a8: FamilyVersion = {
   release: 'v5.13',
   summary:
     'follow_hugetlb_page() grab: FOLL_LONGTERM|FOLL_PIN on a page that is not long-term pinnable (ZONE_MOVABLE, CMA) -> WARN, -ENOMEM (no migration), until v6.4.',
-  ops: { ...pinAccounting0fa5bc4023c1.ops, tryGrabPage },
+  ops: { ...pinAccounting0fa5bc4023c1.ops, tryGrabPage, tryGrabFolioFast: tryGrabFolioFastPinnable },
 };

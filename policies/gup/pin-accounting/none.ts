@@ -24,7 +24,8 @@ import type { CallName } from '../../../src/model/events.ts';
 import type { FollFlag } from '../../../src/model/flags.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { Folio, State } from '../../../src/model/state.ts';
-import { addFlag, isZeroFolio } from '../gup-helpers.ts';
+import { addFlag, isZeroFolio } from '../../mm-primitives.ts';
+import { tryGrabFolioFastV5_4 } from './gup-fast-grab.ts';
 
 export const OVERFLOW_WARN = 'try_grab_page refcount overflow';
 
@@ -67,5 +68,5 @@ export const pinAccountingNone: FamilyVersion = {
   subject: 'no FOLL_PIN: GUP references are FOLL_GET (+1)',
   release: 'v5.4',
   summary: 'No pin_user_pages*()/unpin_user_page*(); FOLL_GET takes +1 after the refcount <= 0 WARN check.',
-  ops: { apiSupported, tryGrabPage, gupPutFolio, unpinUserPage },
+  ops: { apiSupported, tryGrabPage, tryGrabFolioFast: tryGrabFolioFastV5_4, gupPutFolio, unpinUserPage },
 };

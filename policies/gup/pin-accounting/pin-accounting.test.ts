@@ -4,7 +4,9 @@
  * refcount overflow boundary at 2^21 pins; scenario 4 (direct I/O pins the zero page).
  */
 import { describe, expect, it } from 'vitest';
-import { getPolicy } from '../../index.ts';
+import { runScript } from '../../../src/model/script.ts';
+import { definePolicy } from '../../define-policy.ts';
+import { getPolicy, policyFromModule } from '../../index.ts';
 import { A, call, run, VMF, vma, ZERO_REFCOUNT_ONE_PIN_LEFT, zeroPtes } from '../gup-test-kit.ts';
 
 /** Direct I/O: FOLL_PIN without FOLL_LONGTERM on a zero-page PTE, then unpin (scenario 4). */
@@ -216,5 +218,55 @@ ${api}: start=0x200000 nr_pages=1 gup_flags=${flags}`;
     const why = run('v6.1', MOVABLE).outcomes[0]!.why.join('\n');
     expect(why).toContain('follow_hugetlb_page: try_grab_folio(');
     expect(why).not.toMatch(/migrat/);
+  });
+});
+
+/**
+ * The PMD path (`follow-pmd`): a PMD-mapped THP in a CMA pageblock. follow_trans_huge_pmd()
+ * grabs with try_grab_page() (5.10.262 mm/huge_memory.c:1364, 6.1.192 :1481) and follow_huge_pmd()
+ * with the slow try_grab_folio() (6.12.118 mm/gup.c:748, 7.2.13 :731); none tests FOLL_LONGTERM,
+ * so the page reaches check_and_migrate_*() and is migrated, where the same page behind a
+ * hugetlb VMA is refused on the hugetlb walk of v5.12 .. v6.4.
+ */
+describe('pin-accounting: the grab on the PMD path', () => {
+  const thp = `pinbench_page: pfn=0x40000 kind=thp mt=CMA
+pinbench_vma: start=${A} end=${A + 0x200000} flags=${VMF.privateRw} backing=anon
+pinbench_pte: addr=${A} pfn=0x40000 level=pmd write=1
+pin_user_pages: start=${A} nr_pages=1 gup_flags=FOLL_LONGTERM`;
+
+  it('is told `follow-pmd` for a PMD entry of an anonymous VMA, `follow-page` for a PTE', () => {
+    const seen: string[] = [];
+    const user = policyFromModule(
+      definePolicy({
+        id: 'paths',
+        base: 'v6.1',
+        override: (base) => ({
+          tryGrabPage(k, st, folio, flags, path) {
+            seen.push(path);
+            return base.tryGrabPage(k, st, folio, flags, path);
+          },
+        }),
+      }),
+    );
+    runScript(user.ops, thp);
+    expect(seen[0]).toBe('follow-pmd');
+    seen.length = 0;
+    runScript(
+      user.ops,
+      `${vma(VMF.privateRw)}
+pinbench_page: pfn=0x5000 kind=anon
+pinbench_pte: addr=${A} pfn=0x5000 write=1
+pin_user_pages: start=${A} nr_pages=1 gup_flags=0`,
+    );
+    expect(seen).toEqual(['follow-page']);
+  });
+
+  it('no release refuses a FOLL_LONGTERM THP there: v6.1 migrates it (the hugetlb walk would refuse)', () => {
+    for (const id of ['v5.10', 'v6.1', 'v6.12', 'v7.2']) {
+      const o = call(id, thp);
+      expect(o.ret, id).toBe(1);
+      expect(o.pages, id).toEqual(['new1']);
+      expect(o.warn, id).toEqual([]);
+    }
   });
 });

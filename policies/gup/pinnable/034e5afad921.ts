@@ -15,7 +15,7 @@
  */
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { Folio, State } from '../../../src/model/state.ts';
-import { isZeroFolio } from '../gup-helpers.ts';
+import { isZeroFolio } from '../../mm-primitives.ts';
 import { cmaOrIsolate } from './1c563432588d.ts';
 
 function isLongtermPinnable(_k: Kernel, st: State, folio: Folio): boolean {

@@ -17,7 +17,7 @@
  */
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { Folio, State } from '../../../src/model/state.ts';
-import { isZeroFolio } from '../gup-helpers.ts';
+import { isZeroFolio } from '../../mm-primitives.ts';
 
 /** The CMA/ISOLATE pageblock test every version from v5.19-rc1 opens with. */
 export function cmaOrIsolate(st: State, folio: Folio, commit: string): boolean {

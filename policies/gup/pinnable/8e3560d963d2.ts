@@ -18,7 +18,7 @@
  */
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { Folio, State } from '../../../src/model/state.ts';
-import { isZeroFolio } from '../gup-helpers.ts';
+import { isZeroFolio } from '../../mm-primitives.ts';
 
 function isLongtermPinnable(_k: Kernel, st: State, folio: Folio): boolean {
   if (!st.config.migration) return true;

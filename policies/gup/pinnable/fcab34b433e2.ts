@@ -19,7 +19,7 @@
  */
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { Folio, State } from '../../../src/model/state.ts';
-import { isZeroFolio } from '../gup-helpers.ts';
+import { isZeroFolio } from '../../mm-primitives.ts';
 import { cmaOrIsolate } from './1c563432588d.ts';
 
 /** The v6.0-rc3 ordered tests; `fsdax` inserts the v6.15 test before the ZONE_MOVABLE one. */

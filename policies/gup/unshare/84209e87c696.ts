@@ -29,7 +29,7 @@
 import { type FollFlag, isCowMapping } from '../../../src/model/flags.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { Folio, State, Vma } from '../../../src/model/state.ts';
-import { isZeroFolio } from '../gup-helpers.ts';
+import { isZeroFolio } from '../../mm-primitives.ts';
 import { anonMustUnshare, isRoPin, pageIsAnon, unshareA7f226604170 } from './a7f226604170.ts';
 
 function gupMustUnshare(

@@ -24,7 +24,7 @@
 import type { FollFlag } from '../../../src/model/flags.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { Folio, State, Vma } from '../../../src/model/state.ts';
-import { folioIsAnon, isZeroFolio, vmaHas } from '../gup-helpers.ts';
+import { folioIsAnon, isZeroFolio, vmaHas } from '../../mm-primitives.ts';
 
 /** The R/O-pin test both versions open with. */
 export function isRoPin(flags: ReadonlySet<FollFlag>): boolean {

@@ -40,7 +40,7 @@ import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { GupResult, VfioPfnResult } from '../../../src/model/ops/gup-ops.ts';
 import type { CallResult, RetValue } from '../../../src/model/outcome.ts';
 import { type DmaMapping, PAGE_SIZE, type State } from '../../../src/model/state.ts';
-import { addFlag, errText, hex, vmaHas, vmaIsFsdax } from '../gup-helpers.ts';
+import { addFlag, errText, hex, vmaHas, vmaIsFsdax } from '../../mm-primitives.ts';
 
 /** One page through an exported GUP function, the way vfio calls it. */
 export function gupOnePage(

@@ -17,7 +17,7 @@ import { err } from '../../../src/model/errno.ts';
 import type { FollFlag } from '../../../src/model/flags.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { State, Vma } from '../../../src/model/state.ts';
-import { vmaIsFsdax } from '../gup-helpers.ts';
+import { vmaIsFsdax } from '../../mm-primitives.ts';
 import { checkAccess, checkIoPfnmap, vmaChecksV5_4 } from './v5-4.ts';
 
 /** The fs-dax test inside check_vma_flags(). */

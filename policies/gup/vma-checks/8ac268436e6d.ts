@@ -22,7 +22,7 @@ import { err } from '../../../src/model/errno.ts';
 import type { FollFlag } from '../../../src/model/flags.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { State, Vma } from '../../../src/model/state.ts';
-import { hex, vmaIsAnonymous } from '../gup-helpers.ts';
+import { hex, vmaIsAnonymous } from '../../mm-primitives.ts';
 import { checkFsdax } from './52650c8b466b.ts';
 import { vmaChecksF347454d0341 } from './f347454d0341.ts';
 import { checkSecretmem } from './secretmem.ts';

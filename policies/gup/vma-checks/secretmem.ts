@@ -14,7 +14,7 @@ import { err } from '../../../src/model/errno.ts';
 import type { FollFlag } from '../../../src/model/flags.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { State, Vma } from '../../../src/model/state.ts';
-import { vmaIsSecretmem } from '../gup-helpers.ts';
+import { vmaIsSecretmem } from '../../mm-primitives.ts';
 import { checkFsdax, vmaChecks52650c8b466b } from './52650c8b466b.ts';
 import { checkAccess, checkIoPfnmap } from './v5-4.ts';
 

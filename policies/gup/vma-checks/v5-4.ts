@@ -25,7 +25,7 @@ import { type FollFlag, isCowMapping } from '../../../src/model/flags.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { GupRequest } from '../../../src/model/ops/gup-ops.ts';
 import type { State, Vma } from '../../../src/model/state.ts';
-import { hex, vmaHas, vmaIsAnonymous, vmaIsFsdax, vmaIsHugetlb, vmaIsShmem } from '../gup-helpers.ts';
+import { hex, vmaHas, vmaIsAnonymous, vmaIsFsdax, vmaIsHugetlb, vmaIsShmem } from '../../mm-primitives.ts';
 
 /**
  * The access checks every version shares (the tail of check_vma_flags()). `hugetlbForceWrite`

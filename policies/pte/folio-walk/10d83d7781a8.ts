@@ -28,7 +28,7 @@
  * 6.1.192 and 5.10.262 have no folio_walk_start() (mm/pagewalk.c: none; see none.ts).
  */
 import type { FamilyVersion } from '../../../src/model/kernel.ts';
-import { pxxSpecial } from '../page-table.ts';
+import { pxxSpecial } from '../../mm-primitives.ts';
 import { folioWalkWith, type PudStep, pudDevmap } from './aa39ca6940f1.ts';
 
 const pudStep06: PudStep = (k, st, _vma, _addr, pud) => {

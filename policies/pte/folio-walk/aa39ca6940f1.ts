@@ -25,7 +25,7 @@
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { FolioWalk } from '../../../src/model/ops/pte-ops.ts';
 import type { Entry, State, Vma } from '../../../src/model/state.ts';
-import { entryAtLevel, hex, isHugeZero } from '../page-table.ts';
+import { entryAtLevel, hex, isHugeZero } from '../../mm-primitives.ts';
 
 /** The PUD-leaf step of a version (a PUD entry is always a leaf here: PMD tables are implicit). */
 export type PudStep = (k: Kernel, st: State, vma: Vma, addr: number, pud: Entry) => FolioWalk | null;

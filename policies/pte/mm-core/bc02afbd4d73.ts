@@ -16,7 +16,7 @@
  * anon path, where it is copied too: no outcome changes here).
  */
 import type { FamilyVersion } from '../../../src/model/kernel.ts';
-import { pxxSpecial } from '../page-table.ts';
+import { pxxSpecial } from '../../mm-primitives.ts';
 import { cow } from '../remap-pfn/v5-4.ts';
 import { type CopyHuge, copyEntryWith, mmCoreV5_4 } from './v5-4.ts';
 

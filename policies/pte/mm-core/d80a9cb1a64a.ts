@@ -17,7 +17,7 @@
  * and the rss, then tlb_remove_page_size drops the reference; no folio: nothing).
  */
 import type { FamilyVersion } from '../../../src/model/kernel.ts';
-import { hex } from '../page-table.ts';
+import { hex } from '../../mm-primitives.ts';
 import { mmCoreFolioPud, ZAP_HUGE_FOLIO_PUD } from './folio-pud.ts';
 import { dropMapping, type ZapHuge, zapEntryWith } from './v5-4.ts';
 

@@ -19,7 +19,7 @@
  * HPAGE_PUD_NR, tlb_remove_page_size). 6.12.118 mm/huge_memory.c:zap_huge_pud() still BUG()s.
  */
 import type { FamilyVersion } from '../../../src/model/kernel.ts';
-import { hex } from '../page-table.ts';
+import { hex } from '../../mm-primitives.ts';
 import { mmCoreBc02afbd4d73 } from './bc02afbd4d73.ts';
 import { dropMapping, vmaIsSpecialHuge, ZAP_HUGE_V0, type ZapHuge, zapEntryWith } from './v5-4.ts';
 

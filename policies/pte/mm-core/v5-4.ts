@@ -55,7 +55,7 @@ import { err } from '../../../src/model/errno.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import { type CallResult, UNSUPPORTED } from '../../../src/model/outcome.ts';
 import { type Entry, PAGE_SIZE, type State, type Vma } from '../../../src/model/state.ts';
-import { accountMapping, hasFlag, hex, isHugeZero } from '../page-table.ts';
+import { accountMapping, vmaHas as hasFlag, hex, isHugeZero } from '../../mm-primitives.ts';
 import { cow } from '../remap-pfn/v5-4.ts';
 
 /** munmap's VMA surgery: drop [start, end) from every VMA, splitting where needed. */

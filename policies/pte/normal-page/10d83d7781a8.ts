@@ -18,7 +18,7 @@
  * removal (v6.17 here), as in a kernel without pmd_devmap().
  */
 import type { FamilyVersion } from '../../../src/model/kernel.ts';
-import { pxxSpecial } from '../page-table.ts';
+import { pxxSpecial } from '../../mm-primitives.ts';
 import { normalPageFce831c92092 } from './fce831c92092.ts';
 
 const base = normalPageFce831c92092.ops.vmNormalPage!;

@@ -20,7 +20,7 @@
  * or huge zero -> NULL. Then pfn > highest_memmap_pfn -> "Bad page map" + NULL (now reported at
  * PMD level too), VM_WARN_ON_ONCE on zero/huge zero, page. pmd_devmap is gone.
  *
- * Simplification: the huge zero folio is the PMD entry of the zero pfn (see page-table.ts).
+ * Simplification: the huge zero folio is the PMD entry of the zero pfn (see mm-primitives.ts).
  *
  * Release ids using it: v6.18 .. v7.0. Source read (2026-12): 7.2.13
  * mm/memory.c:__vm_normal_page():698 is this version with c0c6ccd9828c's per-level test, read
@@ -36,7 +36,7 @@
 import type { Level } from '../../../src/model/events.ts';
 import { isCowMapping } from '../../../src/model/flags.ts';
 import type { FamilyVersion } from '../../../src/model/kernel.ts';
-import { hasFlag, hex, pageIndex, pxxSpecial } from '../page-table.ts';
+import { vmaHas as hasFlag, hex, pageIndex, pxxSpecial } from '../../mm-primitives.ts';
 import { normalPage10d83d7781a8 } from './10d83d7781a8.ts';
 import { lookupNormalPageWith } from './v5-4.ts';
 

@@ -23,7 +23,7 @@
  * returning it without FW_ZEROPAGE); with the fix the !special rules apply and it is NULL.
  */
 import type { FamilyVersion } from '../../../src/model/kernel.ts';
-import { archHasSpecial } from '../page-table.ts';
+import { archHasSpecial } from '../../mm-primitives.ts';
 import { normalPageAf38538801c6 } from './af38538801c6.ts';
 
 export const normalPageC0c6ccd9828c: FamilyVersion = {

@@ -19,7 +19,7 @@
  * :686 only by 10d83d7781a8's first test).
  */
 import type { FamilyVersion } from '../../../src/model/kernel.ts';
-import { hasFlag } from '../page-table.ts';
+import { vmaHas as hasFlag } from '../../mm-primitives.ts';
 import { normalPageV5_4 } from './v5-4.ts';
 
 const base = normalPageV5_4.ops.vmNormalPage!;

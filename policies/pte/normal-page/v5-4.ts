@@ -41,7 +41,14 @@ import { isCowMapping } from '../../../src/model/flags.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import { type CallResult, UNSUPPORTED } from '../../../src/model/outcome.ts';
 import type { Entry, State, Vma } from '../../../src/model/state.ts';
-import { entryAtLevel, hasFlag, hex, isHugeZero, pageIndex, pxxSpecial } from '../page-table.ts';
+import {
+  entryAtLevel,
+  vmaHas as hasFlag,
+  hex,
+  isHugeZero,
+  pageIndex,
+  pxxSpecial,
+} from '../../mm-primitives.ts';
 
 function cow(vma: Vma): boolean {
   return isCowMapping(new Set(vma.flags));

@@ -19,7 +19,7 @@
  * when the aligned address is outside the VMA; the huge entry takes no reference (`special` in
  * the outcome and in the model's entry). The kernel sets the pmd/pud special bit only from
  * 3c8e44c9b369 (v6.12); that needs no version here because nothing before 10d83d7781a8 reads the
- * bit (vm_normal_page_pmd() of those releases ignores it) and page-table.ts reads it through
+ * bit (vm_normal_page_pmd() of those releases ignores it) and mm-primitives.ts reads it through
  * pxxSpecial() only where the architecture has it.
  *
  * Simplifications: track_pfn_remap(), track_pfn_insert() and pfn_modify_allowed() always
@@ -52,7 +52,7 @@ import { isCowMapping } from '../../../src/model/flags.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { VmFault } from '../../../src/model/ops/pte-ops.ts';
 import { LEVEL_SIZE, PAGE_SIZE, PMD_SIZE, PUD_SIZE, type State, type Vma } from '../../../src/model/state.ts';
-import { entryAtLevel, hasFlag, hex, makeEntry, setFlags } from '../page-table.ts';
+import { entryAtLevel, vmaHas as hasFlag, hex, makeEntry, setFlags } from '../../mm-primitives.ts';
 import { pfnTDevmap } from '../zeropage-insert/v5-4.ts';
 
 export function cow(vma: Vma): boolean {

@@ -38,7 +38,7 @@ import { PolicyError } from '../../../src/errors.ts';
 import { err } from '../../../src/model/errno.ts';
 import type { FamilyVersion } from '../../../src/model/kernel.ts';
 import { PAGE_SIZE } from '../../../src/model/state.ts';
-import { ENXIO, hasFlag, hex, setFlags } from '../page-table.ts';
+import { ENXIO, vmaHas as hasFlag, hex, setFlags } from '../../mm-primitives.ts';
 import { zeropageInsertPfnTRemoval } from './pfn-t-removal.ts';
 
 export const zeropageInsert62c65fd740e9: FamilyVersion = {

@@ -33,7 +33,7 @@
 import { err } from '../../../src/model/errno.ts';
 import type { FamilyVersion } from '../../../src/model/kernel.ts';
 import { PAGE_SIZE } from '../../../src/model/state.ts';
-import { hex } from '../page-table.ts';
+import { hex } from '../../mm-primitives.ts';
 import {
   insertRefcountedPte,
   pageCount,

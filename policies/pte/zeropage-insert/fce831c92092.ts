@@ -37,7 +37,7 @@
  */
 import { err } from '../../../src/model/errno.ts';
 import type { FamilyVersion } from '../../../src/model/kernel.ts';
-import { hex } from '../page-table.ts';
+import { hex } from '../../mm-primitives.ts';
 import { zeropageAllowed, zeropageInsertV1Posting } from './v1-posting.ts';
 import { outsideVma, pageCount, setMixedmapOrBug } from './v5-4.ts';
 

@@ -34,7 +34,7 @@
  */
 import { err } from '../../../src/model/errno.ts';
 import type { FamilyVersion } from '../../../src/model/kernel.ts';
-import { accountMapping, entryAtLevel, hasFlag, hex, makeEntry } from '../page-table.ts';
+import { accountMapping, entryAtLevel, vmaHas as hasFlag, hex, makeEntry } from '../../mm-primitives.ts';
 import { zeropageInsertFce831c92092 } from './fce831c92092.ts';
 
 const prev = zeropageInsertFce831c92092.ops;

@@ -41,7 +41,7 @@
 
 import type { FamilyVersion } from '../../../src/model/kernel.ts';
 import type { VmFault } from '../../../src/model/ops/pte-ops.ts';
-import { hasFlag } from '../page-table.ts';
+import { vmaHas as hasFlag } from '../../mm-primitives.ts';
 import { zeropageInsertMkwrite } from './insert-page-mkwrite.ts';
 import { insertMixedAfterOk } from './v5-4.ts';
 

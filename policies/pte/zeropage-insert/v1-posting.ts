@@ -25,7 +25,13 @@ import { err } from '../../../src/model/errno.ts';
 import { isCowMapping } from '../../../src/model/flags.ts';
 import type { FamilyVersion } from '../../../src/model/kernel.ts';
 import type { State, Vma } from '../../../src/model/state.ts';
-import { entryAtLevel, hasFlag, hex, isFsdax, makeEntry } from '../page-table.ts';
+import {
+  entryAtLevel,
+  vmaHas as hasFlag,
+  hex,
+  vmaIsFsdax as isFsdax,
+  makeEntry,
+} from '../../mm-primitives.ts';
 import { zeropageInsert8cd3984d81d5 } from './8cd3984d81d5.ts';
 import { insertMixedAfterOk } from './v5-4.ts';
 

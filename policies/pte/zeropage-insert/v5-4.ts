@@ -44,7 +44,15 @@ import { err } from '../../../src/model/errno.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { VmFault } from '../../../src/model/ops/pte-ops.ts';
 import { PAGE_SIZE, type State, type Vma } from '../../../src/model/state.ts';
-import { accountMapping, ENXIO, entryAtLevel, hasFlag, hex, makeEntry, setFlags } from '../page-table.ts';
+import {
+  accountMapping,
+  ENXIO,
+  entryAtLevel,
+  vmaHas as hasFlag,
+  hex,
+  makeEntry,
+  setFlags,
+} from '../../mm-primitives.ts';
 
 /** pfn_t_devmap() for the trace's plain pfns (see the simplification above). */
 export function pfnTDevmap(st: State, pfn: number): boolean {

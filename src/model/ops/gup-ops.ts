@@ -18,6 +18,7 @@
  *         faultin_page()         handleMmFault     (gup-core: zero page, COW, unshare faults)
  *       check_and_migrate_*()    checkAndMigrateMovablePages (longterm-migrate)
  *         *_is_longterm_pinnable isLongtermPinnable (pinnable)
+ *         migrate_pages()        migratePages -> allocMigrationTarget (longterm-migrate)
  *   unpin_user_page*()           unpinUserPage -> gupPutFolio (pin-accounting)
  *   vfio type1                   vfioPinPagesRemote, vfioVaddrGetPfn, vfioPutPfn, ...
  *   io_uring                     ioPinPages, ioCheckBufferVmas, ioCoalesceBuffer, ioAccountPin
@@ -31,9 +32,11 @@ import type { DmaMapping, Entry, Folio, RegisteredBuffer, State, Vma } from '../
 /**
  * Where a grab happens: `hugetlb-walk` when __get_user_pages() reached a hugetlb VMA (the walk
  * follow_hugetlb_page() did until v6.4, whose grab is not try_grab_page() in every release),
- * `follow-page` for follow_page_mask()/follow_page_pte() on every other VMA.
+ * `follow-pmd` for a PMD or PUD entry of any other VMA (follow_trans_huge_pmd(),
+ * follow_devmap_pmd(), follow_huge_pud(); 6.12: follow_huge_pmd()), `follow-page` for
+ * follow_page_pte(), `gup-fast` for a grab GUP-fast makes (once tryGrabFolioFast let it).
  */
-export const GRAB_PATHS = ['hugetlb-walk', 'follow-page'] as const;
+export const GRAB_PATHS = ['hugetlb-walk', 'follow-pmd', 'follow-page', 'gup-fast'] as const;
 export type GrabPath = (typeof GRAB_PATHS)[number];
 
 /** One GUP request as it travels inside the kernel: the flags are the effective internal ones. */
@@ -140,6 +143,12 @@ export interface GupOps {
    * FOLL_LONGTERM|FOLL_PIN on a page that is not long-term pinnable): 0, or -errno after a WARN.
    */
   tryGrabPage(k: Kernel, st: State, folio: Folio, flags: ReadonlySet<FollFlag>, path: GrabPath): number;
+  /**
+   * The GUP-fast grab (try_grab_compound_head() / try_grab_folio() / try_grab_folio_fast()):
+   * true when the page was grabbed, false when GUP-fast must stop and leave the rest of the
+   * range to the slow path (a FOLL_LONGTERM pin of a page the release will not pin there).
+   */
+  tryGrabFolioFast(k: Kernel, st: State, folio: Folio, flags: ReadonlySet<FollFlag>): boolean;
   /** gup_put_folio(): drop `refs` references taken with these flags (FOLL_PIN or FOLL_GET). */
   gupPutFolio(k: Kernel, st: State, folio: Folio, refs: number, flags: ReadonlySet<FollFlag>): void;
   /** unpin_user_page() / unpin_user_pages_dirty_lock() on one page. */
@@ -150,6 +159,12 @@ export interface GupOps {
   isLongtermPinnable(k: Kernel, st: State, folio: Folio): boolean;
 
   // ---- longterm-migrate -------------------------------------------------------------------------
+  /**
+   * internal_get_user_pages_fast() / gup_fast_fallback(): GUP-fast over the range as far as it
+   * goes, then __gup_longterm_unlocked() (k.gupLongtermLocked) for the rest; an error there
+   * returns the pages GUP-fast pinned, if any.
+   */
+  gupFastFallback(k: Kernel, st: State, req: GupRequest): GupResult;
   /** __gup_longterm_locked(): plain GUP, or GUP plus the FOLL_LONGTERM migrate-and-retry loop. */
   gupLongtermLocked(k: Kernel, st: State, req: GupRequest): GupResult;
   /**
@@ -162,6 +177,12 @@ export interface GupOps {
   isolateFolio(k: Kernel, st: State, folio: Folio): boolean;
   /** migrate_pages(): move each folio to a new page outside ZONE_MOVABLE/CMA; count of failures. */
   migratePages(k: Kernel, st: State, folios: readonly Folio[]): number;
+  /**
+   * The migration target callback: new_non_cma_page() (v5.4) / alloc_migration_target() (v5.9+)
+   * under the allocation scope in force. A new folio, or null when nothing can be allocated
+   * (migrate_pages() then counts the folio as failed).
+   */
+  allocMigrationTarget(k: Kernel, st: State, src: Folio): Folio | null;
 
   // ---- vfio-type1 -------------------------------------------------------------------------------
   /** vfio_pin_pages_remote(): pin `npage` pages from `vaddr`, with RLIMIT_MEMLOCK accounting. */

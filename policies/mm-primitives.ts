@@ -1,15 +1,23 @@
 /**
- * Helpers every GUP-side family version uses and that never changed in the window pinbench
- * models: the kernel's small inline predicates on VMAs and folios (vma_is_anonymous(),
- * vma_is_shmem(), is_vm_hugetlb_page(), vma_is_fsdax(), is_zero_pfn()), flag-set arithmetic, and
- * the bookkeeping of installing or dropping one page-table mapping (reference, mapcount, rss).
- * Versioned decisions live in the family modules.
+ * mm primitives every family version uses, GUP side and page-table side alike, and that do not
+ * change in the releases pinbench models: the kernel's small inline predicates on VMAs, folios
+ * and entries (vma_is_anonymous(), vma_is_shmem(), is_vm_hugetlb_page(), vma_is_fsdax(),
+ * is_zero_pfn(), pte_special() and friends, is_huge_zero_pmd(), linear_page_index()), flag-set
+ * arithmetic, and one bookkeeping of mappings (reference, mapcount, rss: accountFolioMapping(),
+ * used by mapFolio()/unmapEntry() and accountMapping()). Versioned decisions live in the family
+ * modules.
+ *
+ * Model convention for entries: `Entry.special` means "installed as a special mapping that took
+ * no reference, rmap or rss" (that is what the leak check needs). Whether the architecture has a
+ * bit to record it is separate: `pxxSpecial()` is what pte_special() / pmd_special() /
+ * pud_special() would read, false on an architecture without the bit at that level. The huge
+ * zero folio is a PMD entry whose pfn is the zero pfn (`pinbench_pte level=pmd pfn=zero`).
  */
-import { errnoName } from '../../src/model/errno.ts';
-import type { Level } from '../../src/model/events.ts';
-import { type FollFlag, formatGupFlags, type VmFlag } from '../../src/model/flags.ts';
-import type { Entry, Folio, State, Vma } from '../../src/model/state.ts';
-import { LEVEL_SIZE } from '../../src/model/state.ts';
+import { err, errnoName } from '../src/model/errno.ts';
+import type { Level } from '../src/model/events.ts';
+import { type FollFlag, formatGupFlags, type VmFlag } from '../src/model/flags.ts';
+import type { Entry, Folio, State, Vma } from '../src/model/state.ts';
+import { LEVEL_SIZE, PAGE_SIZE } from '../src/model/state.ts';
 
 export function hex(n: number): string {
   return `0x${n.toString(16)}`;
@@ -105,11 +113,37 @@ export function ensureFolio(st: State, pfn: number): Folio {
   return folio;
 }
 
-/** rss counter a folio is counted in (mm_counter()). */
-function rssCounter(folio: Folio): 'anon' | 'shmem' | 'file' {
+/** mm_counter(): which rss counter a mapped folio counts in. */
+export function rssCounter(folio: Folio): 'anon' | 'shmem' | 'file' {
   if (folio.kind === 'anon' || folio.kind === 'thp') return 'anon';
   if (folio.kind === 'shmem') return 'shmem';
   return 'file';
+}
+
+/**
+ * The one bookkeeping of a non-special mapping: a mapping taking (+1) or dropping (-1) its
+ * reference, mapcount and rss on a folio, as folio_get() + folio_add_*_rmap() +
+ * inc_mm_counter() do when an entry is installed and the zap path undoes. The mapcount never
+ * goes below 0: a declared entry is not part of the declared mapcount unless the trace says so.
+ */
+export function accountFolioMapping(st: State, mm: number, folio: Folio, delta: 1 | -1): void {
+  st.addRef(folio, delta);
+  folio.mapcount = Math.max(0, folio.mapcount + delta);
+  st.mm(mm).rss[rssCounter(folio)] += delta;
+}
+
+/**
+ * accountFolioMapping() by pfn for the page-table helpers (vm_insert_page(), zap): pfns with no
+ * declared page are not tracked (their struct page's counts are unknown to the trace).
+ */
+export function accountMapping(st: State, mm: number, pfn: number, delta: 1 | -1): Folio | undefined {
+  const folio = st.folioOf(pfn);
+  if (!folio) {
+    st.why(`pfn 0x${pfn.toString(16)} has no declared page: counts not tracked`);
+    return undefined;
+  }
+  accountFolioMapping(st, mm, folio, delta);
+  return folio;
 }
 
 /**
@@ -130,11 +164,7 @@ export function mapFolio(
   const base = addr - (addr % LEVEL_SIZE[level]);
   const entry: Entry = { pfn: folio.pfn, level, special, write: opts.write, dirty: opts.dirty ?? opts.write };
   st.setEntry(mm, base, entry);
-  if (!special) {
-    st.addRef(folio, 1);
-    folio.mapcount++;
-    st.mm(mm).rss[rssCounter(folio)]++;
-  }
+  if (!special) accountFolioMapping(st, mm, folio, 1);
   return entry;
 }
 
@@ -143,10 +173,7 @@ export function unmapEntry(st: State, mm: number, addr: number, entry: Entry): v
   st.clearEntry(mm, addr, entry.level);
   if (entry.special) return;
   const f = st.folioOf(entry.pfn);
-  if (!f) return;
-  st.addRef(f, -1);
-  f.mapcount = Math.max(0, f.mapcount - 1);
-  st.mm(mm).rss[rssCounter(f)]--;
+  if (f) accountFolioMapping(st, mm, f, -1);
 }
 
 /** Every (mm, addr, entry) that maps some page of `folio` (an rmap walk). */
@@ -169,4 +196,47 @@ export function addFlag(folio: Folio, flag: Folio['flags'][number]): void {
 
 export function dropFlag(folio: Folio, flag: Folio['flags'][number]): void {
   folio.flags = folio.flags.filter((f) => f !== flag);
+}
+
+// ---- page-table helpers ------------------------------------------------------------------------
+
+/** -ENXIO: __vm_map_pages() with too few pages for the VMA. */
+export const ENXIO = err('ENXIO');
+
+/** Does the architecture have a software special bit at this level (CONFIG_ARCH_HAS_PTE_SPECIAL, ..._PMD_PFNMAP, ..._PUD_PFNMAP)? */
+export function archHasSpecial(st: State, level: Level): boolean {
+  const c = st.config;
+  return level === 'pte' ? c.pte_special : level === 'pmd' ? c.pmd_pfnmap : c.pud_pfnmap;
+}
+
+/** pte_special() / pmd_special() / pud_special(): false where the architecture has no such bit. */
+export function pxxSpecial(st: State, entry: Entry): boolean {
+  return entry.special && archHasSpecial(st, entry.level);
+}
+
+/** is_huge_zero_pmd(): the huge zero folio is modelled as a PMD entry of the zero pfn. */
+export function isHugeZero(st: State, pfn: number, level: Level): boolean {
+  return level === 'pmd' && st.isZeroPfn(pfn);
+}
+
+/** linear_page_index() offset of addr in the VMA, in pages: (addr - vm_start) >> PAGE_SHIFT. */
+export function pageIndex(vma: Vma, addr: number): number {
+  return Math.floor((addr - vma.start) / PAGE_SIZE);
+}
+
+export function setFlags(vma: Vma, ...flags: Vma['flags']): void {
+  for (const f of flags) if (!vma.flags.includes(f)) vma.flags.push(f);
+}
+
+/** An entry as the kernel would write it at `level` (no write bit unless asked). */
+export function makeEntry(pfn: number, level: Level, special: boolean, write = false): Entry {
+  return { pfn, level, special, write, dirty: false };
+}
+
+/** The entry mapping addr at exactly `level`, if any. */
+export function entryAtLevel(st: State, mm: number, addr: number, level: Level): Entry | undefined {
+  const m = st.data.mms.get(mm);
+  if (!m) return undefined;
+  const size = LEVEL_SIZE[level];
+  return m[level].get(addr - (addr % size));
 }

@@ -1,0 +1,59 @@
+/**
+ * The grab on the GUP-fast path (slot tryGrabFolioFast): try_grab_compound_head() (v5.6 ..
+ * v5.19), try_grab_folio() (v6.0 .. v6.5), try_grab_folio_fast() (6.12, 7.2). A refusal is not an
+ * error there: GUP-fast stops and the slow path takes the rest of the range.
+ *
+ * Per era (the test under FOLL_PIN|FOLL_LONGTERM; FOLL_GET grabs are never refused for it):
+ * - v5.6 .. v5.12: is_migrate_cma_page() (5.10.262 mm/gup.c:try_grab_compound_head():126-128);
+ *   a FOLL_GET|FOLL_LONGTERM grab (get_user_pages_fast()) has no test (:118), so the page is
+ *   pinned by GUP-fast and never reaches check_and_migrate_cma_pages();
+ * - v5.13+: not long-term pinnable (k.isLongtermPinnable): 6.1.192 mm/gup.c:try_grab_folio():
+ *   144-146, 6.12.118 try_grab_folio_fast():562-567 (after taking the reference, which it puts
+ *   back), 7.2.13 the same function;
+ * - v5.4: not read; the model lets every FOLL_LONGTERM page go to the slow path (what it did
+ *   before GUP-fast was modelled).
+ * The refcount test: try_get_compound_head()/try_get_folio() fail on a page whose refcount is 0
+ * (page_cache_add_speculative / folio_ref_try_add_rcu); the model also leaves a negative refcount
+ * to the slow path, whose try_grab_page() WARNs (the fast path's own WARN_ON_ONCE is not counted).
+ */
+import type { FollFlag } from '../../../src/model/flags.ts';
+import type { Kernel } from '../../../src/model/kernel.ts';
+import type { Folio, State } from '../../../src/model/state.ts';
+import type { FastGrabPinnable } from './0fa5bc4023c1.ts';
+
+export type TryGrabFolioFast = (k: Kernel, st: State, folio: Folio, flags: ReadonlySet<FollFlag>) => boolean;
+
+/** A fast grab refusing FOLL_PIN|FOLL_LONGTERM where `pinnable` says no, else the ordinary grab. */
+export function fastGrabWith(pinnable: FastGrabPinnable, fn: string): TryGrabFolioFast {
+  return (k, st, folio, flags) => {
+    if (folio.refcount <= 0) {
+      st.why(`GUP-fast: ${fn}(${folio.name}): refcount ${folio.refcount} -> fall back to the slow path`);
+      return false;
+    }
+    if (flags.has('FOLL_PIN') && flags.has('FOLL_LONGTERM') && !pinnable(k, st, folio)) {
+      st.why(`GUP-fast: ${fn}(${folio.name}) refuses FOLL_LONGTERM|FOLL_PIN -> fall back to the slow path`);
+      return false;
+    }
+    return k.tryGrabPage(k, st, folio, flags, 'gup-fast') === 0;
+  };
+}
+
+/** v5.4: no FOLL_LONGTERM page is grabbed by GUP-fast in the model (v5.4 not read). */
+export const tryGrabFolioFastV5_4: TryGrabFolioFast = (k, st, folio, flags) => {
+  if (flags.has('FOLL_LONGTERM') || folio.refcount <= 0) {
+    st.why(`GUP-fast: ${folio.name} left to the slow path`);
+    return false;
+  }
+  return k.tryGrabPage(k, st, folio, flags, 'gup-fast') === 0;
+};
+
+/** is_migrate_cma_page() as the v5.6 .. v5.12 fast grab tests it. */
+export function notCma(_k: Kernel, st: State, folio: Folio): boolean {
+  return !(st.config.cma && folio.mt === 'CMA');
+}
+
+export const tryGrabFolioFastCma = fastGrabWith(notCma, 'try_grab_compound_head');
+export const tryGrabFolioFastPinnable = fastGrabWith(
+  (k, st, folio) => k.isLongtermPinnable(k, st, folio),
+  'try_grab_folio',
+);
