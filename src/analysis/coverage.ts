@@ -33,6 +33,8 @@ export interface CoverageOptions {
 export interface FileCoverage {
   /** Path relative to the checkout (policies/...) or to cwd (a user's module). */
   file: string;
+  /** file: URL of the module (what module graphs hold). */
+  url: string;
   group: string;
   map: CoverageMap;
   /** The file's text lines (for pages). */
@@ -45,6 +47,9 @@ export interface FileCounts {
   arms: number[];
   /** Count at each line's first code character inside a function; null elsewhere. */
   lines: (number | null)[];
+  /** Functions and arms of this file in the release (see releaseCoverage). */
+  functionsTally: Tally;
+  branchesTally: Tally;
 }
 
 export interface Tally {
@@ -225,6 +230,8 @@ function releaseCoverage(
       functions: f.map.functions.map((fn) => rc.at(fn.body)),
       arms: f.map.arms.map((a) => rc.arm(a)),
       lines: lineCounts(f.map, f.source, rc),
+      functionsTally: { reached: 0, total: 0 },
+      branchesTally: { reached: 0, total: 0 },
     };
     rel.counts[i] = fc;
     const gone = supersededIn(f.map, group.urls[i]!, counts, slotNames, fc.functions);
@@ -236,15 +243,15 @@ function releaseCoverage(
     const inRelease = (k: number): boolean => k >= 0 && !gone.has(topOf(f.map, k)) && !loadOnly(k);
     f.map.functions.forEach((fn, k) => {
       if (!inRelease(k)) return;
-      rel.functions.total++;
-      if (fc.functions[k]! > 0) rel.functions.reached++;
+      fc.functionsTally.total++;
+      if (fc.functions[k]! > 0) fc.functionsTally.reached++;
       else if (ran(fn.parent))
         rel.unreached.push({ what: 'function', file: f.file, line: fn.line, col: 1, name: fn.name });
     });
     f.map.arms.forEach((a, k) => {
       if (!inRelease(a.fn)) return;
-      rel.branches.total++;
-      if (fc.arms[k]! > 0) rel.branches.reached++;
+      fc.branchesTally.total++;
+      if (fc.arms[k]! > 0) fc.branchesTally.reached++;
       else if (fc.functions[a.fn]! > 0)
         rel.unreached.push({
           what: 'branch',
@@ -254,6 +261,13 @@ function releaseCoverage(
           name: `${ARM_LABEL[a.kind]} in ${a.fn < 0 ? '<module>' : f.map.functions[a.fn]!.name}`,
         });
     });
+    for (const [sum, part] of [
+      [rel.functions, fc.functionsTally],
+      [rel.branches, fc.branchesTally],
+    ] as const) {
+      sum.reached += part.reached;
+      sum.total += part.total;
+    }
   }
   return rel;
 }
@@ -303,7 +317,7 @@ export async function measureCoverage(opts: CoverageOptions): Promise<CoverageRe
     const map = coverageMap(ts, abs, source);
     const url = pathToFileURL(abs).href;
     const load = new RangeCounts(loaded[url] ?? []);
-    g.files.push({ file, group, map, source });
+    g.files.push({ file, url, group, map, source });
     g.urls.push(url);
     g.atLoad.push(map.functions.map((fn) => load.at(fn.body) > 0));
     groups.set(group, g);
