@@ -20,8 +20,12 @@ export interface CoverageJob {
   policySpecs: string[];
   adapters: boolean;
   cwd: string;
-  /** file: URL prefixes and exact URLs of the scripts whose counts come back. */
+  /** file: URL prefixes and exact URLs of the policy scripts (counts and slot locations). */
   include: string[];
+  /** Only these script URLs' counts come back (default: every included script). */
+  measure?: string[];
+  /** Counts per trace instead of per policy over all traces (synth --target compares traces). */
+  perTrace?: boolean;
 }
 
 export interface PolicyCounts {
@@ -32,8 +36,10 @@ export interface PolicyCounts {
   overrides: string[];
   /** Where each kernel-table function of the policy is defined (0-based line and column). */
   slots: Record<string, { url: string; line: number; col: number }>;
-  /** Block ranges by script URL, only for included scripts. */
+  /** Block ranges by script URL, only for measured scripts (empty with perTrace). */
   scripts: Record<string, CountRange[]>;
+  /** With perTrace: block ranges by script URL for each trace, in job order. */
+  traces?: Record<string, CountRange[]>[];
 }
 
 export type CoverageReply =
@@ -105,10 +111,11 @@ async function run(job: CoverageJob): Promise<CoverageReply> {
   }
   const policies = await resolvePolicies(job.policySpecs, job.cwd);
   const wanted = (url: string): boolean => job.include.some((p) => url === p || url.startsWith(p));
+  const measured = (url: string): boolean => (job.measure ? job.measure.includes(url) : wanted(url));
   // Module loading and reading are counted by nobody; the scripts list names every script id.
   const atLoad = await take();
   const urls = new Map(atLoad.map((s) => [s.scriptId, s.url]));
-  const loaded = rangesOf(atLoad, wanted);
+  const loaded = rangesOf(atLoad, measured);
   const g = globalThis as { __pinbenchCoverageFn?: unknown };
   const locate = async (fn: unknown): Promise<{ url: string; line: number; col: number } | undefined> => {
     g.__pinbenchCoverageFn = fn;
@@ -133,6 +140,7 @@ async function run(job: CoverageJob): Promise<CoverageReply> {
   for (const policy of policies) {
     scenarios = 0;
     calls = 0;
+    const perTrace: Record<string, CountRange[]>[] = [];
     for (const t of traces) {
       for (const sc of t.scenarios) {
         if (sc.error !== undefined) continue;
@@ -140,15 +148,16 @@ async function run(job: CoverageJob): Promise<CoverageReply> {
         scenarios++;
         calls += r.calls;
       }
+      if (job.perTrace) perTrace.push(rangesOf(await take(), measured));
     }
-    const taken = await take();
+    const taken = job.perTrace ? [] : await take();
     const slots: PolicyCounts['slots'] = {};
     for (const name of Object.keys(policy.ops).sort()) {
       const loc = await locate((policy.ops as unknown as Record<string, unknown>)[name]);
       if (loc && wanted(loc.url)) slots[name] = loc;
     }
     delete g.__pinbenchCoverageFn;
-    const scripts = rangesOf(taken, wanted);
+    const scripts = rangesOf(taken, measured);
     out.push({
       id: policy.id,
       modules: [
@@ -161,6 +170,7 @@ async function run(job: CoverageJob): Promise<CoverageReply> {
       overrides: [...policy.overrides],
       slots,
       scripts,
+      ...(job.perTrace ? { traces: perTrace } : {}),
     });
     if (policy.source !== undefined) out[out.length - 1]!.modules.push(pathToFileURL(policy.source).href);
   }

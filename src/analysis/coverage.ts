@@ -28,6 +28,8 @@ export interface CoverageOptions {
   cwd: string;
   /** Worker threads sharing the policies (each reads the traces once); default 2. */
   jobs?: number;
+  /** Measure only these files (absolute paths; default every policy module and user module). */
+  only?: string[];
 }
 
 export interface FileCoverage {
@@ -272,14 +274,21 @@ function releaseCoverage(
   return rel;
 }
 
-/** Replays the corpus once per policy under V8 coverage and maps the counts onto the sources. */
-export async function measureCoverage(opts: CoverageOptions): Promise<CoverageReport> {
-  const ts = (await import('typescript')).default;
+interface Collected {
+  scenarios: number;
+  calls: number;
+  policies: PolicyCounts[];
+  loaded: Record<string, CountRange[]>;
+  files: string[];
+}
+
+/** Runs the workers: every policy replayed over every trace under coverage. */
+async function collect(opts: CoverageOptions, perTrace: boolean): Promise<Collected> {
   const specs = opts.policySpecs ?? [];
   const userFiles = specs
     .filter((s) => /\.[mc]?[jt]s$/.test(s) || s.includes('/'))
     .map((s) => resolve(opts.cwd, s));
-  const files = [...policyModuleFiles(), ...userFiles];
+  const files = opts.only ?? [...policyModuleFiles(), ...userFiles];
   const all = specs.length
     ? specs.map((s) => (userFiles.includes(resolve(opts.cwd, s)) ? resolve(opts.cwd, s) : s))
     : [...RELEASE_IDS];
@@ -295,20 +304,33 @@ export async function measureCoverage(opts: CoverageOptions): Promise<CoverageRe
         adapters: opts.adapters ?? true,
         cwd: opts.cwd,
         include: [pathToFileURL(POLICIES_DIR).href, ...userFiles.map((f) => pathToFileURL(f).href)],
+        ...(opts.only ? { measure: opts.only.map((f) => pathToFileURL(f).href) } : {}),
+        perTrace,
       }),
     ),
   );
-  const reply = {
+  const loaded: Record<string, CountRange[]> = {};
+  for (const r of replies) for (const [url, ranges] of Object.entries(r.loaded)) loaded[url] ??= ranges;
+  return {
     scenarios: replies[0]!.scenarios,
     calls: replies[0]!.calls,
     // Back in the order given (round-robin split).
     policies: all.map((_, k) => replies[k % jobs]!.policies[Math.floor(k / jobs)]!),
+    loaded,
+    files,
   };
+}
 
-  const loaded: Record<string, CountRange[]> = {};
-  for (const r of replies) for (const [url, ranges] of Object.entries(r.loaded)) loaded[url] ??= ranges;
+/** Maps collected counts onto the sources' functions and arms. */
+async function buildReport(
+  opts: CoverageOptions,
+  got: Collected,
+  traces: string[],
+  scriptsOf: (p: PolicyCounts) => Record<string, CountRange[]>,
+): Promise<CoverageReport> {
+  const ts = (await import('typescript')).default;
   const groups = new Map<string, { files: FileCoverage[]; urls: string[]; atLoad: boolean[][] }>();
-  for (const abs of files) {
+  for (const abs of got.files) {
     const source = readFileSync(abs, 'utf8');
     const inside = abs.startsWith(POLICIES_DIR);
     const file = (inside ? relative(ROOT, abs) : relative(opts.cwd, abs)).split(sep).join('/');
@@ -316,31 +338,50 @@ export async function measureCoverage(opts: CoverageOptions): Promise<CoverageRe
     const g = groups.get(group) ?? { files: [], urls: [], atLoad: [] };
     const map = coverageMap(ts, abs, source);
     const url = pathToFileURL(abs).href;
-    const load = new RangeCounts(loaded[url] ?? []);
+    const load = new RangeCounts(got.loaded[url] ?? []);
     g.files.push({ file, url, group, map, source });
     g.urls.push(url);
     g.atLoad.push(map.functions.map((fn) => load.at(fn.body) > 0));
     groups.set(group, g);
   }
-  const graphs = reply.policies.map((p) => new Set(moduleGraph(p.modules).map((f) => pathToFileURL(f).href)));
-  const slotNames = new Set(reply.policies.flatMap((p) => Object.keys(p.slots)));
+  const policies = got.policies.map((p) => ({ ...p, scripts: scriptsOf(p) }));
+  const graphs = policies.map((p) => new Set(moduleGraph(p.modules).map((f) => pathToFileURL(f).href)));
+  const slotNames = new Set(policies.flatMap((p) => Object.keys(p.slots)));
   const out: GroupCoverage[] = [];
   for (const name of [...groups.keys()].sort()) {
     const g = groups.get(name)!;
     const releases: ReleaseCoverage[] = [];
-    reply.policies.forEach((p, i) => {
+    policies.forEach((p, i) => {
       const r = releaseCoverage(g, p, graphs[i]!, slotNames);
       if (r) releases.push(r);
     });
     if (releases.length) out.push({ group: name, files: g.files, releases });
   }
   return {
-    traces: opts.sources,
-    scenarios: reply.scenarios,
-    calls: reply.calls,
-    policies: reply.policies.map((p) => p.id),
+    traces,
+    scenarios: got.scenarios,
+    calls: got.calls,
+    policies: policies.map((p) => p.id),
     groups: out,
   };
+}
+
+/** Replays the corpus once per policy under V8 coverage and maps the counts onto the sources. */
+export async function measureCoverage(opts: CoverageOptions): Promise<CoverageReport> {
+  const got = await collect(opts, false);
+  return buildReport(opts, got, opts.sources, (p) => p.scripts);
+}
+
+/**
+ * One report per trace (the traces replayed in one run, counts taken after each): for comparing
+ * traces by what they reach. `scenarios` and `calls` are the run's totals.
+ */
+export async function measureCoveragePerTrace(opts: CoverageOptions): Promise<CoverageReport[]> {
+  const got = await collect(opts, true);
+  const out: CoverageReport[] = [];
+  for (let t = 0; t < opts.sources.length; t++)
+    out.push(await buildReport(opts, got, [opts.sources[t]!], (p) => p.traces?.[t] ?? {}));
+  return out;
 }
 
 /** The report as JSON: totals, per-file function and arm counts, unreached items (no line counts). */
