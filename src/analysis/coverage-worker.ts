@@ -24,8 +24,8 @@ export interface CoverageJob {
   include: string[];
   /** Only these script URLs' counts come back (default: every included script). */
   measure?: string[];
-  /** Counts per trace instead of per policy over all traces (synth --target compares traces). */
-  perTrace?: boolean;
+  /** Counts per trace or per scenario instead of per policy over all traces (synth --target). */
+  per?: 'trace' | 'scenario';
 }
 
 export interface PolicyCounts {
@@ -36,10 +36,10 @@ export interface PolicyCounts {
   overrides: string[];
   /** Where each kernel-table function of the policy is defined (0-based line and column). */
   slots: Record<string, { url: string; line: number; col: number }>;
-  /** Block ranges by script URL, only for measured scripts (empty with perTrace). */
+  /** Block ranges by script URL, only for measured scripts (empty with `per`). */
   scripts: Record<string, CountRange[]>;
-  /** With perTrace: block ranges by script URL for each trace, in job order. */
-  traces?: Record<string, CountRange[]>[];
+  /** With `per`: block ranges by script URL for each trace or scenario, in replay order. */
+  parts?: Record<string, CountRange[]>[];
 }
 
 export type CoverageReply =
@@ -140,17 +140,18 @@ async function run(job: CoverageJob): Promise<CoverageReply> {
   for (const policy of policies) {
     scenarios = 0;
     calls = 0;
-    const perTrace: Record<string, CountRange[]>[] = [];
+    const parts: Record<string, CountRange[]>[] = [];
     for (const t of traces) {
       for (const sc of t.scenarios) {
         if (sc.error !== undefined) continue;
         const r = replayScenario(sc, [policy], { trace: t.identity, outcomes: false });
         scenarios++;
         calls += r.calls;
+        if (job.per === 'scenario') parts.push(rangesOf(await take(), measured));
       }
-      if (job.perTrace) perTrace.push(rangesOf(await take(), measured));
+      if (job.per === 'trace') parts.push(rangesOf(await take(), measured));
     }
-    const taken = job.perTrace ? [] : await take();
+    const taken = job.per ? [] : await take();
     const slots: PolicyCounts['slots'] = {};
     for (const name of Object.keys(policy.ops).sort()) {
       const loc = await locate((policy.ops as unknown as Record<string, unknown>)[name]);
@@ -170,7 +171,7 @@ async function run(job: CoverageJob): Promise<CoverageReply> {
       overrides: [...policy.overrides],
       slots,
       scripts,
-      ...(job.perTrace ? { traces: perTrace } : {}),
+      ...(job.per ? { parts } : {}),
     });
     if (policy.source !== undefined) out[out.length - 1]!.modules.push(pathToFileURL(policy.source).href);
   }

@@ -283,7 +283,7 @@ interface Collected {
 }
 
 /** Runs the workers: every policy replayed over every trace under coverage. */
-async function collect(opts: CoverageOptions, perTrace: boolean): Promise<Collected> {
+async function collect(opts: CoverageOptions, per?: 'trace' | 'scenario'): Promise<Collected> {
   const specs = opts.policySpecs ?? [];
   const userFiles = specs
     .filter((s) => /\.[mc]?[jt]s$/.test(s) || s.includes('/'))
@@ -305,7 +305,7 @@ async function collect(opts: CoverageOptions, perTrace: boolean): Promise<Collec
         cwd: opts.cwd,
         include: [pathToFileURL(POLICIES_DIR).href, ...userFiles.map((f) => pathToFileURL(f).href)],
         ...(opts.only ? { measure: opts.only.map((f) => pathToFileURL(f).href) } : {}),
-        perTrace,
+        ...(per ? { per } : {}),
       }),
     ),
   );
@@ -368,19 +368,31 @@ async function buildReport(
 
 /** Replays the corpus once per policy under V8 coverage and maps the counts onto the sources. */
 export async function measureCoverage(opts: CoverageOptions): Promise<CoverageReport> {
-  const got = await collect(opts, false);
+  const got = await collect(opts);
   return buildReport(opts, got, opts.sources, (p) => p.scripts);
 }
 
 /**
- * One report per trace (the traces replayed in one run, counts taken after each): for comparing
- * traces by what they reach. `scenarios` and `calls` are the run's totals.
+ * One report per trace, or per scenario (error scenarios skipped), in replay order: the traces
+ * replayed in one run, the counts taken after each. For comparing parts of a corpus by what they
+ * reach (synth --target). `scenarios` and `calls` are the run's totals.
  */
-export async function measureCoveragePerTrace(opts: CoverageOptions): Promise<CoverageReport[]> {
-  const got = await collect(opts, true);
+export async function measureCoverageParts(
+  opts: CoverageOptions,
+  per: 'trace' | 'scenario',
+): Promise<CoverageReport[]> {
+  const got = await collect(opts, per);
   const out: CoverageReport[] = [];
-  for (let t = 0; t < opts.sources.length; t++)
-    out.push(await buildReport(opts, got, [opts.sources[t]!], (p) => p.traces?.[t] ?? {}));
+  const n = got.policies[0]?.parts?.length ?? 0;
+  for (let t = 0; t < n; t++)
+    out.push(
+      await buildReport(
+        opts,
+        got,
+        per === 'trace' ? [opts.sources[t]!] : opts.sources,
+        (p) => p.parts?.[t] ?? {},
+      ),
+    );
   return out;
 }
 

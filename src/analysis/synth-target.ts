@@ -1,10 +1,11 @@
 /**
- * `synth --target <family|file:line>`: a synthetic trace chosen for what it reaches. The generator
- * draws scenarios from one random stream per seed; guidance here picks among `candidates` seeds
- * (seed, seed+1, ...), each a trace of the same size, the one whose scenarios reach the most
- * branch arms of the target, measured with the coverage runner (one replay of every candidate
- * per policy, counts taken per trace). The unguided run is the first seed: same size, no choice.
- * The chosen trace is an ordinary synth trace, so `synth --seed <chosen>` writes it again.
+ * `synth --target <family|file:line>`: a synthetic trace biased toward the branches of a target.
+ * The generator draws scenarios from one random stream per seed and has no knob per branch, so
+ * guidance is selection: draw more scenarios than asked for, measure with the coverage runner
+ * which target branch arms each one reaches under every policy (counts taken per scenario), and
+ * keep a greedy cover: each pick the scenario that adds the most arms not yet reached. The
+ * unguided run of the same size is the first scenarios drawn, which is what `synth` writes
+ * without --target. Deterministic: the same seed and options choose the same scenarios.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -15,10 +16,11 @@ import { type SynthOptions, synthesizeText } from '../model/synth/index.ts';
 import {
   type CoverageReport,
   groupOf,
-  measureCoveragePerTrace,
+  measureCoverageParts,
   POLICIES_DIR,
   policyModuleFiles,
 } from './coverage.ts';
+import { readScenarios } from './read-scenarios.ts';
 
 export interface TargetSpec {
   /** Absolute paths of the target files. */
@@ -29,7 +31,8 @@ export interface TargetSpec {
 }
 
 export interface TargetReach {
-  seed: number;
+  /** Names of the scenarios. */
+  scenarios: string[];
   reached: number;
   total: number;
 }
@@ -37,10 +40,12 @@ export interface TargetReach {
 export interface SynthTargetResult {
   target: string;
   policies: number;
-  candidates: TargetReach[];
+  /** Scenarios drawn to choose from. */
+  drawn: number;
   chosen: TargetReach;
+  /** The first scenarios of the same seed, as many as chosen: what plain synth writes. */
   unguided: TargetReach;
-  /** The chosen trace. */
+  /** The trace of the chosen scenarios. */
   text: string;
 }
 
@@ -62,9 +67,9 @@ export function resolveTarget(target: string, cwd: string): TargetSpec {
   return { files, label: target };
 }
 
-/** Target arms reached / total in one report, summed over the releases that have the files. */
-export function targetReach(r: CoverageReport, t: TargetSpec): { reached: number; total: number } {
-  let reached = 0;
+/** The target arms one report reaches (`release|file|arm` keys), and how many arms there are. */
+export function targetArms(r: CoverageReport, t: TargetSpec): { reached: Set<string>; total: number } {
+  const reached = new Set<string>();
   let total = 0;
   for (const g of r.groups)
     for (const rel of g.releases)
@@ -72,78 +77,130 @@ export function targetReach(r: CoverageReport, t: TargetSpec): { reached: number
         const f = g.files[i]!;
         if (!t.files.some((abs) => f.url === pathToFileURL(abs).href)) continue;
         const c = rel.counts[i]!;
-        if (t.line === undefined) {
-          reached += c.branchesTally.reached;
-          total += c.branchesTally.total;
-          continue;
+        let arms = f.map.arms.map((_, k) => k);
+        if (t.line === undefined) total += c.branchesTally.total;
+        else {
+          arms = arms.filter((k) => f.map.arms[k]!.line === t.line);
+          if (arms.length === 0) {
+            // A line without a branch of its own: the arms of the innermost function holding it.
+            const at = f.map.lineStarts[t.line - 1] ?? -1;
+            let fn = -1;
+            f.map.functions.forEach((x, k) => {
+              if (x.start <= at && at < x.end) fn = k;
+            });
+            if (fn < 0) throw new UsageError(`--target ${t.label}: no function or branch at that line`);
+            arms = f.map.arms.map((_, k) => k).filter((k) => f.map.arms[k]!.fn === fn);
+          }
+          total += arms.length;
         }
-        let arms = f.map.arms.map((a, k) => ({ a, k })).filter(({ a }) => a.line === t.line);
-        if (arms.length === 0) {
-          // A line without a branch of its own: the arms of the innermost function holding it.
-          const at = f.map.lineStarts[t.line - 1] ?? -1;
-          let fn = -1;
-          f.map.functions.forEach((x, k) => {
-            if (x.start <= at && at < x.end) fn = k;
-          });
-          if (fn < 0) throw new UsageError(`--target ${t.label}: no function or branch at that line`);
-          arms = f.map.arms.map((a, k) => ({ a, k })).filter(({ a }) => a.fn === fn);
-        }
-        total += arms.length;
-        reached += arms.filter(({ k }) => c.arms[k]! > 0).length;
+        // An arm counted in no release's tally (a replaced version's code) has no count either.
+        for (const k of arms) if (c.arms[k]! > 0) reached.add(`${rel.policy}|${f.file}|${k}`);
       }
   return { reached, total };
+}
+
+/**
+ * The trace of some scenarios of a synth trace: its lines outside every scenario's span (header,
+ * configs, noise before the first scenario), minus the tracefs entry count (the records no
+ * longer match it), and the spans of the kept scenarios, in the original order.
+ */
+export function keepScenarios(text: string, starts: readonly number[], keep: ReadonlySet<number>): string {
+  const lines = text.split('\n');
+  if (lines.at(-1) === '') lines.pop();
+  const sorted = [...starts].sort((a, b) => a - b);
+  const out: string[] = [];
+  let span = -1; // index into sorted of the scenario the line belongs to
+  lines.forEach((l, i) => {
+    const n = i + 1;
+    while (span + 1 < sorted.length && sorted[span + 1]! <= n) span++;
+    if (span < 0) {
+      if (!/^# entries-in-buffer\/entries-written:/.test(l)) out.push(l);
+    } else if (keep.has(sorted[span]!) || /\bpinbench_config: /.test(l)) out.push(l);
+  });
+  return `${out.join('\n')}\n`;
 }
 
 export async function synthTarget(opts: {
   target: string;
   seed: number;
-  candidates: number;
-  synth: Omit<SynthOptions, 'seed'>;
+  /** Scenarios to write. */
+  scenarios: number;
+  /** Scenarios to draw and choose from. */
+  drawn: number;
+  synth: Omit<SynthOptions, 'seed' | 'scenarios' | 'sizeBytes'>;
   policySpecs: string[];
   cwd: string;
   jobs?: number;
 }): Promise<SynthTargetResult> {
   const spec = resolveTarget(opts.target, opts.cwd);
+  const drawn = Math.max(opts.drawn, opts.scenarios);
   const dir = await mkdtemp(join(tmpdir(), 'pinbench-synth-target-'));
   try {
-    const texts: string[] = [];
-    const sources: string[] = [];
-    for (let i = 0; i < opts.candidates; i++) {
-      const { text } = await synthesizeText({ ...opts.synth, seed: opts.seed + i });
-      const path = join(dir, `seed-${opts.seed + i}.trace`);
-      await writeFile(path, text);
-      texts.push(text);
-      sources.push(path);
+    const { text } = await synthesizeText({ ...opts.synth, seed: opts.seed, scenarios: drawn });
+    const path = join(dir, 'drawn.trace');
+    await writeFile(path, text);
+    const read = await readScenarios(path, { adapters: false });
+    const kept = read.scenarios.filter((sc) => sc.error === undefined);
+    const reports = await measureCoverageParts(
+      {
+        sources: [path],
+        policySpecs: opts.policySpecs,
+        cwd: opts.cwd,
+        only: spec.files,
+        adapters: false,
+        ...(opts.jobs !== undefined ? { jobs: opts.jobs } : {}),
+      },
+      'scenario',
+    );
+    const arms = reports.map((r) => targetArms(r, spec));
+    const total = arms[0]?.total ?? 0;
+    // Greedy cover: each pick adds the most target arms not yet reached; the earliest on a tie,
+    // and in drawing order once nothing adds any (so the trace has the size asked for).
+    const covered = new Set<string>();
+    const picked: number[] = [];
+    const k = Math.min(opts.scenarios, kept.length);
+    while (picked.length < k) {
+      let best = -1;
+      let gain = -1;
+      arms.forEach((a, i) => {
+        if (picked.includes(i)) return;
+        let g = 0;
+        for (const key of a.reached) if (!covered.has(key)) g++;
+        if (g > gain) {
+          gain = g;
+          best = i;
+        }
+      });
+      picked.push(best);
+      for (const key of arms[best]!.reached) covered.add(key);
     }
-    const reports = await measureCoveragePerTrace({
-      sources,
-      policySpecs: opts.policySpecs,
-      cwd: opts.cwd,
-      only: spec.files,
-      ...(opts.jobs !== undefined ? { jobs: opts.jobs } : {}),
-    });
-    const candidates = reports.map((r, i) => ({ seed: opts.seed + i, ...targetReach(r, spec) }));
-    // Most arms reached; the earliest seed on a tie (so one candidate means no guidance).
-    const chosen = candidates.reduce((best, c) => (c.reached > best.reached ? c : best));
+    const first = new Set<string>();
+    for (let i = 0; i < k; i++) for (const key of arms[i]!.reached) first.add(key);
+    const chosen = picked.sort((a, b) => a - b);
     return {
       target: spec.label,
       policies: reports[0]?.policies.length ?? 0,
-      candidates,
-      chosen,
-      unguided: candidates[0]!,
-      text: texts[chosen.seed - opts.seed]!,
+      drawn,
+      chosen: { scenarios: chosen.map((i) => kept[i]!.name), reached: covered.size, total },
+      unguided: { scenarios: kept.slice(0, k).map((s) => s.name), reached: first.size, total },
+      text: keepScenarios(
+        text,
+        read.scenarios.map((s) => s.line),
+        new Set(chosen.map((i) => kept[i]!.line)),
+      ),
     };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
 }
 
-export function formatSynthTarget(r: SynthTargetResult, scenarios: number): string {
+export function formatSynthTarget(r: SynthTargetResult): string {
   const gain = r.chosen.reached - r.unguided.reached;
+  const n = r.chosen.scenarios.length;
   return (
-    `target ${r.target}: guided (best of ${r.candidates.length} seeds: seed ${r.chosen.seed}) reaches ` +
-    `${r.chosen.reached}/${r.chosen.total} branch arms over ${r.policies} policies; unguided (seed ` +
-    `${r.unguided.seed}, the same ${scenarios} scenario(s)) ${r.unguided.reached}/${r.unguided.total} ` +
-    `(${gain >= 0 ? '+' : ''}${gain})\n`
+    `target ${r.target}: guided (${n} of ${r.drawn} scenarios drawn, chosen for new target branches: ` +
+    `${r.chosen.scenarios.join(' ')}) reaches ${r.chosen.reached}/${r.chosen.total} branch arms over ` +
+    `${r.policies} policies; unguided (the first ${n}, as synth without --target writes them) ` +
+    `${r.unguided.reached}/${r.unguided.total} (${gain >= 0 ? '+' : ''}${gain})\n`
   );
 }

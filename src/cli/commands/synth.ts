@@ -82,13 +82,12 @@ Exit codes: 0 written; 2 bad options or an output that cannot be written.`,
       type: 'string',
       arg: 'FAMILY|FILE:LINE',
       description:
-        'Guided: of --candidates seeds, write the trace whose scenarios reach the most branches of this family or line (coverage runner)',
+        'Guided: draw --candidates scenarios and keep those that reach the most branches of this family or line not yet reached (coverage runner)',
     },
     candidates: {
       type: 'string',
       arg: 'N',
-      description: 'With --target: seeds to choose from (seed, seed+1, ...)',
-      default: '16',
+      description: 'With --target: scenarios to draw and choose from (default 8 x --scenarios)',
     },
     policy: {
       type: 'string',
@@ -125,19 +124,19 @@ Exit codes: 0 written; 2 bad options or an output that cannot be written.`,
     const target = str(values, 'target');
     if (target !== undefined) {
       if (sizeBytes !== undefined) throw new UsageError('--target takes --scenarios, not --size');
-      const candidates = int(values, 'candidates') ?? 16;
-      if (candidates < 1) throw new UsageError('--candidates must be at least 1');
-      const { synthTarget, formatSynthTarget } = await import('../../analysis/synth-target.ts');
       const n = scenarios ?? DEFAULT_SCENARIOS;
+      const drawn = int(values, 'candidates') ?? 8 * n;
+      if (drawn < 1) throw new UsageError('--candidates must be at least 1');
+      const { synthTarget, formatSynthTarget } = await import('../../analysis/synth-target.ts');
       const r = await synthTarget({
         target,
         seed,
-        candidates,
+        scenarios: n,
+        drawn,
         synth: {
           layout: layout as SynthLayout,
           gaps: bool(values, 'gaps'),
           callHeavy: bool(values, 'call-heavy'),
-          scenarios: n,
         },
         policySpecs: strs(values, 'policy'),
         cwd: io.cwd,
@@ -147,7 +146,7 @@ Exit codes: 0 written; 2 bad options or an output that cannot be written.`,
         await writeFile(resolve(io.cwd, outPath), r.text).catch((e: NodeJS.ErrnoException) => {
           throw new PinbenchError(fileErrorCode(e), `cannot write ${outPath}: ${e.message}`, { cause: e });
         });
-      (outPath === undefined ? io.stderr : io.stdout).write(formatSynthTarget(r, n));
+      (outPath === undefined ? io.stderr : io.stdout).write(formatSynthTarget(r));
       return 0;
     }
     const out: NodeJS.WritableStream =
