@@ -200,7 +200,7 @@ export function formatSynthTarget(r: SynthTargetResult): string {
   return (
     `target ${r.target}: guided (${n} of ${r.drawn} scenarios drawn, chosen for new target branches: ` +
     `${r.chosen.scenarios.join(' ')}) reaches ${r.chosen.reached}/${r.chosen.total} branch arms over ` +
-    `${r.policies} policies; unguided (the first ${n}, as synth without --target writes them) ` +
+    `${r.policies} polic${r.policies === 1 ? 'y' : 'ies'}; unguided (the first ${n}, as synth without --target writes them) ` +
     `${r.unguided.reached}/${r.unguided.total} (${gain >= 0 ? '+' : ''}${gain})\n`
   );
 }
