@@ -10,7 +10,7 @@
 import { pathToFileURL } from 'node:url';
 import type { Policy } from '../model/kernel.ts';
 import { moduleGraph } from '../replay/module-graph.ts';
-import { type CoverageReport, measureCoverage } from './coverage.ts';
+import { type CoverageReport, measureCoverage, moduleUrl } from './coverage.ts';
 
 export interface UnreachedChange {
   what: 'override' | 'function' | 'branches';
@@ -36,7 +36,7 @@ function graphOf(p: Policy): Set<string> {
     .map((v) => v.module)
     .filter((m): m is string => m !== undefined);
   if (p.source !== undefined) entries.push(pathToFileURL(p.source).href);
-  return new Set(moduleGraph(entries).map((f) => pathToFileURL(f).href));
+  return new Set(moduleGraph(entries).map(moduleUrl));
 }
 
 /** What the candidate's changed files look like in a coverage report of the candidate alone. */

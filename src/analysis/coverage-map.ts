@@ -2,7 +2,7 @@
  * The functions and branch arms of one policy source file, read from its syntax (TypeScript's
  * parser) rather than from V8's report: V8 reports only the functions it compiled, so totals taken
  * from it would depend on what ran. Offsets are UTF-16 offsets into the .ts text, which are V8's
- * offsets too because Node's type stripping replaces types with blanks (coverage-map.test.ts
+ * offsets too because Node's type stripping replaces types with blanks (coverage.test.ts
  * checks every policy file keeps its length).
  *
  * An arm is read from the counts either at an offset where V8 keeps a counter (then-block,

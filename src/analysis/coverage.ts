@@ -6,7 +6,7 @@
  * versions and what they import), grouped by family directory (`vma-checks`) or, for a shared
  * module, by its file name (`gup-helpers`).
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -121,6 +121,15 @@ export function groupOf(abs: string): string {
   const rel = relative(POLICIES_DIR, abs).split(sep);
   if (rel.length >= 3 && !rel[0]!.startsWith('..')) return rel[1]!;
   return basename(abs).replace(/\.[mc]?[jt]s$/, '');
+}
+
+/** The URL V8 gives a module: Node imports a file by its real path (symlinks resolved). */
+export function moduleUrl(abs: string): string {
+  try {
+    return pathToFileURL(realpathSync(abs)).href;
+  } catch {
+    return pathToFileURL(abs).href;
+  }
 }
 
 async function runWorker(job: CoverageJob): Promise<Extract<CoverageReply, { ok: true }>> {
@@ -303,8 +312,8 @@ async function collect(opts: CoverageOptions, per?: 'trace' | 'scenario'): Promi
         policySpecs,
         adapters: opts.adapters ?? true,
         cwd: opts.cwd,
-        include: [pathToFileURL(POLICIES_DIR).href, ...userFiles.map((f) => pathToFileURL(f).href)],
-        ...(opts.only ? { measure: opts.only.map((f) => pathToFileURL(f).href) } : {}),
+        include: [moduleUrl(POLICIES_DIR).replace(/\/?$/, '/'), ...userFiles.map(moduleUrl)],
+        ...(opts.only ? { measure: opts.only.map(moduleUrl) } : {}),
         ...(per ? { per } : {}),
       }),
     ),
@@ -337,7 +346,7 @@ async function buildReport(
     const group = groupOf(abs);
     const g = groups.get(group) ?? { files: [], urls: [], atLoad: [] };
     const map = coverageMap(ts, abs, source);
-    const url = pathToFileURL(abs).href;
+    const url = moduleUrl(abs);
     const load = new RangeCounts(got.loaded[url] ?? []);
     g.files.push({ file, url, group, map, source });
     g.urls.push(url);
@@ -345,7 +354,7 @@ async function buildReport(
     groups.set(group, g);
   }
   const policies = got.policies.map((p) => ({ ...p, scripts: scriptsOf(p) }));
-  const graphs = policies.map((p) => new Set(moduleGraph(p.modules).map((f) => pathToFileURL(f).href)));
+  const graphs = policies.map((p) => new Set(moduleGraph(p.modules).map(moduleUrl)));
   const slotNames = new Set(policies.flatMap((p) => Object.keys(p.slots)));
   const out: GroupCoverage[] = [];
   for (const name of [...groups.keys()].sort()) {

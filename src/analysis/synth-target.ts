@@ -10,13 +10,13 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { UsageError } from '../errors.ts';
 import { type SynthOptions, synthesizeText } from '../model/synth/index.ts';
 import {
   type CoverageReport,
   groupOf,
   measureCoverageParts,
+  moduleUrl,
   POLICIES_DIR,
   policyModuleFiles,
 } from './coverage.ts';
@@ -75,7 +75,7 @@ export function targetArms(r: CoverageReport, t: TargetSpec): { reached: Set<str
     for (const rel of g.releases)
       for (const i of rel.files) {
         const f = g.files[i]!;
-        if (!t.files.some((abs) => f.url === pathToFileURL(abs).href)) continue;
+        if (!t.files.some((abs) => f.url === moduleUrl(abs))) continue;
         const c = rel.counts[i]!;
         let arms = f.map.arms.map((_, k) => k);
         if (t.line === undefined) total += c.branchesTally.total;
