@@ -10,7 +10,6 @@ import { parseKernelVersion } from '../model/kernel-version.ts';
 import { type FinalChecks, finalChecks, type Outcome } from '../model/outcome.ts';
 import { State } from '../model/state.ts';
 import { classify, type OutcomeClass, outcomeKey } from './compare.ts';
-import { type Coverage, coveredCalls } from './coverage.ts';
 import {
   divergenceSignature,
   divergenceTitle,
@@ -18,6 +17,7 @@ import {
   type TraceIdentity,
   traceLabel,
 } from './divergence-identity.ts';
+import { type ExpectationCoverage, expectationCoverage } from './expectation-coverage.ts';
 import { callSubject, checkAssertion, finalSubject, scopeMatches } from './expectations.ts';
 import { type ExpectedVerdict, expectedVerdict } from './result-header.ts';
 import type {
@@ -64,7 +64,8 @@ export interface ScenarioResult {
   verdicts: VerdictRecord[];
   fidelity: FidelityRecord[];
   calls: number;
-  coverage: Coverage;
+  /** Which calls the scenario's expectations cover. */
+  coverage: ExpectationCoverage;
 }
 
 interface PolicyRun {
@@ -135,7 +136,7 @@ export function replayScenario(
     verdicts: [],
     fidelity: [],
     calls: 0,
-    coverage: coveredCalls(sc),
+    coverage: expectationCoverage(sc),
   };
   const config: TraceConfig = { ...DEFAULT_CONFIG, ...sc.config, ...opts.configOverrides };
   const label = traceLabel(opts.trace);

@@ -55,6 +55,11 @@ export const checkCommand: Command = {
         "Type-check a candidate module against the kernel table's types first (cached by module hash)",
     },
     'no-html': { type: 'boolean', description: 'Write no HTML report, also on a terminal' },
+    coverage: {
+      type: 'boolean',
+      description:
+        'Also replay the candidate under code coverage and name its overridden functions and changed branches no scenario reaches (seconds)',
+    },
     lkp: {
       type: 'string',
       arg: 'FILE',
@@ -99,8 +104,24 @@ export const checkCommand: Command = {
       );
     }
     const sameTable = sameKernelTable(policies[0]!, policies[1]!);
-    if (values.json === true) io.stdout.write(`${JSON.stringify({ ...report, sameTable })}\n`);
-    else io.stdout.write(formatCheck(report, { sameTable }));
+    const coverage =
+      values.coverage === true
+        ? await (await import('../../analysis/coverage-check.ts')).candidateCoverage({
+            sources,
+            candidateSpec: candidate,
+            candidate: policies[1]!,
+            baseline: policies[0]!,
+            cwd: io.cwd,
+            adapters: values['no-adapters'] !== true,
+          })
+        : undefined;
+    if (values.json === true)
+      io.stdout.write(`${JSON.stringify({ ...report, sameTable, ...(coverage ? { coverage } : {}) })}\n`);
+    else {
+      io.stdout.write(formatCheck(report, { sameTable }));
+      if (coverage)
+        io.stdout.write((await import('../../analysis/coverage-check.ts')).formatCandidateCoverage(coverage));
+    }
     const htmlDir = htmlTarget(values, io);
     if (htmlDir !== undefined) {
       const specs = [baseline, candidate];

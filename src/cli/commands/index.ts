@@ -99,6 +99,11 @@ export const COMMANDS: readonly LazyCommand[] = [
     async () => (await import('./minimize.ts')).minimizeCommand,
   ),
   lazy(
+    'coverage',
+    'Which functions and branches of each policy family the traces reach, per release',
+    async () => (await import('./coverage.ts')).coverageCommand,
+  ),
+  lazy(
     'repro',
     "Export a divergence as a self-contained capsule, or replay a capsule with today's policies",
     async () => (await import('./repro.ts')).reproCommand,

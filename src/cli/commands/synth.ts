@@ -5,10 +5,11 @@
  */
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { fileErrorCode, PinbenchError, UsageError } from '../../errors.ts';
 import { DEFAULT_SCENARIOS, type SynthLayout, synthesize } from '../../model/synth/index.ts';
-import { bool, type Command, int, str } from '../command.ts';
+import { bool, type Command, int, str, strs } from '../command.ts';
 
 const LAYOUT_NAMES = ['tracefs', 'trace-pipe', 'trace-cmd'] as const;
 
@@ -77,6 +78,24 @@ Exit codes: 0 written; 2 bad options or an output that cannot be written.`,
       description: 'Long call sequences, little noise (at least half the lines are calls)',
     },
     out: { type: 'string', short: 'o', arg: 'FILE', description: 'Write to FILE instead of standard output' },
+    target: {
+      type: 'string',
+      arg: 'FAMILY|FILE:LINE',
+      description:
+        'Guided: draw --candidates scenarios and keep those that reach the most branches of this family or line not yet reached (coverage runner)',
+    },
+    candidates: {
+      type: 'string',
+      arg: 'N',
+      description: 'With --target: scenarios to draw and choose from (default 8 x --scenarios)',
+    },
+    policy: {
+      type: 'string',
+      short: 'p',
+      multiple: true,
+      arg: 'ID',
+      description: 'With --target: measure under these policies (default: every release)',
+    },
   },
   async run(values, positionals, io) {
     if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
@@ -102,6 +121,34 @@ Exit codes: 0 written; 2 bad options or an output that cannot be written.`,
       throw new UsageError('give --scenarios or --size, not both');
     }
     const outPath = str(values, 'out');
+    const target = str(values, 'target');
+    if (target !== undefined) {
+      if (sizeBytes !== undefined) throw new UsageError('--target takes --scenarios, not --size');
+      const n = scenarios ?? DEFAULT_SCENARIOS;
+      const drawn = int(values, 'candidates') ?? 8 * n;
+      if (drawn < 1) throw new UsageError('--candidates must be at least 1');
+      const { synthTarget, formatSynthTarget } = await import('../../analysis/synth-target.ts');
+      const r = await synthTarget({
+        target,
+        seed,
+        scenarios: n,
+        drawn,
+        synth: {
+          layout: layout as SynthLayout,
+          gaps: bool(values, 'gaps'),
+          callHeavy: bool(values, 'call-heavy'),
+        },
+        policySpecs: strs(values, 'policy'),
+        cwd: io.cwd,
+      });
+      if (outPath === undefined) io.stdout.write(r.text);
+      else
+        await writeFile(resolve(io.cwd, outPath), r.text).catch((e: NodeJS.ErrnoException) => {
+          throw new PinbenchError(fileErrorCode(e), `cannot write ${outPath}: ${e.message}`, { cause: e });
+        });
+      (outPath === undefined ? io.stderr : io.stdout).write(formatSynthTarget(r));
+      return 0;
+    }
     const out: NodeJS.WritableStream =
       outPath === undefined ? io.stdout : createWriteStream(resolve(io.cwd, outPath));
     let failure: Error | undefined;

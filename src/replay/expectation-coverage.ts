@@ -1,7 +1,11 @@
-/** Which calls of a scenario an expectation covers (for the regression check). */
+/**
+ * Which calls of a scenario an expectation covers (for the regression check): a divergence at a
+ * call no assertion covers is not a regression. Not code coverage, which is `pinbench coverage`
+ * (src/analysis/coverage.ts).
+ */
 import type { Scenario } from '../model/event-stream.ts';
 
-export interface Coverage {
+export interface ExpectationCoverage {
   /** Seqs of calls followed by a call assertion. */
   seqs: number[];
   /** The scenario has a `final.*` assertion, which covers every call's cumulative effect. */
@@ -9,7 +13,7 @@ export interface Coverage {
 }
 
 /** Seqs of calls an expectation covers: call assertions after them, or any final assertion. */
-export function coveredCalls(sc: Scenario): Coverage {
+export function expectationCoverage(sc: Scenario): ExpectationCoverage {
   const seqs = new Set<number>();
   let finals = false;
   let last: number | null = null;
