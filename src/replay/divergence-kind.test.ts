@@ -41,7 +41,14 @@ describe('divergenceKind', () => {
         { outcome: outcome({ ret: 2, refs: { new3: 1, new7: 1 } }) },
         { outcome: outcome({ ret: -14 }) },
       ]),
-    ).toEqual(['ret=-EFAULT (-14)', 'ret=n1 refs new+n1', 'ret=n2 refs zero+n2']);
+    ).toEqual(['ret=-EFAULT (-14)', 'ret=n1 refs new+n', 'ret=n2 refs zero+n']);
+    // counts are ranked per field: which class pinned more stays visible
+    expect(
+      abstractOutcomes([
+        { outcome: outcome({ refs: { '0x10': 1, '0x11': 1 }, lockedVm: 1 }) },
+        { outcome: outcome({ refs: { '0x10': 1 }, lockedVm: 1 }) },
+      ]),
+    ).toEqual(['ret=0 refs pfn+n1 locked_vm+n', 'ret=0 refs pfn+n2 locked_vm+n']);
     expect(pageCategory('new12+3')).toBe('new');
     expect(pageCategory('0xdead')).toBe('pfn');
     expect(pageCategory('zero')).toBe('zero');

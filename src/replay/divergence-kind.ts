@@ -6,10 +6,10 @@
  * abstracted:
  *   - a page becomes its category (`zero`, `new`, `pfn` for a hex or numeric name, a declared
  *     name without its digits), and refcount/pincount changes are summed per category;
- *   - a count (a positive ret, a refcount sum, locked_vm, pages left) becomes a symbol by its
- *     rank among the counts of the same divergence: `n` when there is one magnitude, else
- *     `n1 < n2 < ...`, so `ret=4 refs pfn+4 vs ret=2 refs pfn+2` and `ret=8 ... vs ret=1 ...`
- *     are one kind while equal and ordered counts stay visible;
+ *   - a count (a positive ret, a refcount sum per page category, locked_vm, pages left) becomes
+ *     a symbol by its rank among that field's counts in the same divergence: `n` when the field
+ *     has one magnitude, else `n1 < n2 < ...`, so `ret=4 refs pfn+4 vs ret=2 refs pfn+2` and
+ *     `ret=8 ... vs ret=1 ...` are one kind while which class has more stays visible;
  *   - errnos, symbolic returns (livelock, BUG, ...), `special` and WARN/BUG kinds stay.
  * Which policies fall in which class is per occurrence and never enters: adding a policy whose
  * outcome matches an existing class splits no kind. A kind is a function of the identity (the
@@ -105,34 +105,58 @@ function abstracted(o: Omit<Outcome, 'why'>): Abstracted {
   };
 }
 
-/** The magnitudes a divergence's outcomes mention, each as its rank symbol. */
-function countSymbols(all: readonly Abstracted[]): (n: number) => string {
-  const mags = new Set<number>();
+/** Names a count by its field and magnitude; the field's own ranks give the symbol. */
+type Symbolizer = (field: string, n: number) => string;
+
+/**
+ * Each field's magnitudes across the classes, ranked: `n` when the field has one magnitude, else
+ * `n1 < n2 < ...`. Per field, so the counts of one field never renumber another's.
+ */
+function countSymbols(all: readonly Abstracted[]): Symbolizer {
+  const mags = new Map<string, Set<number>>();
+  const add = (field: string, v: number) => {
+    if (v === 0) return;
+    const set = mags.get(field) ?? new Set<number>();
+    mags.set(field, set);
+    set.add(Math.abs(v));
+  };
   for (const a of all) {
-    if (typeof a.ret === 'number' && a.ret > 0) mags.add(a.ret);
-    for (const [, v] of [...a.refs, ...a.pins]) mags.add(Math.abs(v));
-    for (const v of [a.lockedVm, a.pinnedVm, a.left]) if (v !== 0) mags.add(Math.abs(v));
+    if (typeof a.ret === 'number' && a.ret > 0) add('ret', a.ret);
+    for (const [k, v] of a.refs) add(`refs ${k}`, v);
+    for (const [k, v] of a.pins) add(`pins ${k}`, v);
+    add('locked_vm', a.lockedVm);
+    add('pinned_vm', a.pinnedVm);
+    add('left', a.left);
   }
-  const sorted = [...mags].sort((x, y) => x - y);
-  const rank = new Map(sorted.map((v, i) => [v, sorted.length === 1 ? 'n' : `n${i + 1}`]));
-  return (n) => rank.get(Math.abs(n)) ?? String(n);
+  const ranks = new Map<string, Map<number, string>>();
+  for (const [field, set] of mags) {
+    const sorted = [...set].sort((x, y) => x - y);
+    ranks.set(field, new Map(sorted.map((v, i) => [v, sorted.length === 1 ? 'n' : `n${i + 1}`])));
+  }
+  return (field, n) => ranks.get(field)?.get(Math.abs(n)) ?? String(n);
 }
 
-function signed(v: number, sym: (n: number) => string): string {
-  return `${v > 0 ? '+' : '-'}${sym(v)}`;
+function signed(field: string, v: number, sym: Symbolizer): string {
+  return `${v > 0 ? '+' : '-'}${sym(field, v)}`;
 }
 
 /** One abstracted outcome in the words of `outcomeBrief`, counts as symbols. */
-function brief(a: Abstracted, sym: (n: number) => string): string {
+function brief(a: Abstracted, sym: Symbolizer): string {
   const ret =
-    typeof a.ret === 'number' ? (a.ret > 0 ? sym(a.ret) : formatRet(a.ret)) : a.ret.replace(/^page:/, '');
+    typeof a.ret === 'number'
+      ? a.ret > 0
+        ? sym('ret', a.ret)
+        : formatRet(a.ret)
+      : a.ret.replace(/^page:/, '');
   const parts = [`ret=${ret}`];
-  if (a.refs.length) parts.push(`refs ${a.refs.map(([k, v]) => `${k}${signed(v, sym)}`).join(',')}`);
-  if (a.pins.length) parts.push(`pins ${a.pins.map(([k, v]) => `${k}${signed(v, sym)}`).join(',')}`);
+  if (a.refs.length)
+    parts.push(`refs ${a.refs.map(([k, v]) => `${k}${signed(`refs ${k}`, v, sym)}`).join(',')}`);
+  if (a.pins.length)
+    parts.push(`pins ${a.pins.map(([k, v]) => `${k}${signed(`pins ${k}`, v, sym)}`).join(',')}`);
   if (a.pages.length && !a.refs.length && !a.pins.length) parts.push(`pages ${a.pages.join(',')}`);
-  if (a.lockedVm) parts.push(`locked_vm${signed(a.lockedVm, sym)}`);
-  if (a.pinnedVm) parts.push(`pinned_vm${signed(a.pinnedVm, sym)}`);
-  if (a.left) parts.push(`left ${sym(a.left)}`);
+  if (a.lockedVm) parts.push(`locked_vm${signed('locked_vm', a.lockedVm, sym)}`);
+  if (a.pinnedVm) parts.push(`pinned_vm${signed('pinned_vm', a.pinnedVm, sym)}`);
+  if (a.left) parts.push(`left ${sym('left', a.left)}`);
   if (a.special) parts.push('special');
   if (a.warn.length) parts.push(a.warn.join('; '));
   return parts.join(' ');
