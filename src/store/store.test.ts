@@ -379,7 +379,7 @@ for (const kind of STORE_BACKENDS) {
       const want = results[1]!.scenarios[2]!.divergences[0]!;
       const found = await store.divergence(want.signature);
       expect(found?.runId).toBe(id);
-      const { matrix: _m, sha256: _s, ...rec } = found!.occurrences[0]!;
+      const { matrix: _m, sha256: _s, kind: _k, ...rec } = found!.occurrences[0]!;
       expect(rec).toEqual(want);
       expect(await store.divergence('ffffffffffffffff')).toBeNull();
       await expectStoreError(store.divergences(id, {}, { after: 'garbage' }), 'PB_STORE', /page cursor/);

@@ -47,7 +47,8 @@ import { acceptSignature, listTriage, type TriageEntry } from './triage.ts';
 import { countRunRows, formatProblems, type RunVerification, verifyRun } from './verify-run.ts';
 import { writeTraceResult } from './write-trace-result.ts';
 
-export type { DivergenceSummary, RunDiff, VerdictChange } from './diff-runs.ts';
+export type { RunDiff, VerdictChange } from './diff-runs.ts';
+export type { DivergenceRow } from './divergence-row.ts';
 export type { ExportOptions, NdjsonWrite } from './export-ndjson.ts';
 export type {
   DivergenceFilter,

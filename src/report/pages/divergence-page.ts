@@ -129,7 +129,7 @@ function classExpectation(
   return html`<p class="class-exp">${verdictText} <span class="muted">· the trace header expects ${[...expected].join(' / ')}</span></p>`;
 }
 
-function classColumns(ctx: ReportContext, here: string, d: StoredDivergence): SafeHtml {
+export function classColumns(ctx: ReportContext, here: string, d: StoredDivergence): SafeHtml {
   // Rows empty in every class (no pincount change, no WARN anywhere) are left out.
   const fields = OUTCOME_FIELDS.map(([label, f]) => ({
     label,
@@ -162,7 +162,7 @@ ${classExpectation(ctx, d, c.policies)}
   )}</div>`;
 }
 
-function contextTable(d: StoredDivergence): SafeHtml {
+export function contextTable(d: StoredDivergence): SafeHtml {
   // A line that appears twice in the stored context (overlapping windows) is shown once.
   const seen = new Set<number>();
   const lines = (d.context?.length ? d.context : [{ line: d.line, text: d.text }]).filter((l) => {

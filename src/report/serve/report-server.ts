@@ -10,9 +10,11 @@
  * ever reaches the file system; on a loopback address, Host headers other than loopback names
  * are refused (DNS rebinding).
  */
+
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isPinbenchError } from '../../errors.ts';
+import { divergenceRow } from '../../store/divergence-row.ts';
 import { reportReads } from '../../store/report-queries.ts';
 import type { Store, StoredDivergence } from '../../store/store.ts';
 import { fixedStoreSource, type StoreSource } from '../../store/store-snapshots.ts';
@@ -150,7 +152,7 @@ class LiveSite {
       e.index = (async () => {
         const b = new DivergenceIndexBuilder(ctx);
         const sigs: string[] = [];
-        for await (const rows of reportReads(this.store).streamDivergenceIndexRows(runId)) {
+        for await (const rows of reportReads(this.store).streamDivergenceRows(runId)) {
           for (const r of rows) {
             b.add(r);
             sigs.push(r.signature);
@@ -251,7 +253,7 @@ class LiveSite {
         (page - 1) * DIVERGENCES_PER_PAGE,
         DIVERGENCES_PER_PAGE,
       );
-      const list = rows.map((d) => ({ ...d, classes: d.classes.map((c) => c.policies) }));
+      const list = rows.map(divergenceRow);
       return html(renderDivergenceListPage(ctx, env, page, total, list));
     }
     if (p === 'data/divergence-text.js') {

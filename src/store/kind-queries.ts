@@ -1,0 +1,97 @@
+/**
+ * Reads of divergence kinds (replay/divergence-kind.ts, migration 0005): a run's kinds with
+ * their counts and traces, a few example occurrences of each, and kinds compared between runs.
+ * Rows stored before the backfill of 0005 have a kind like every other (the migration fills it).
+ */
+import { type Kysely, sql } from 'kysely';
+import { type StoredDivergence, toDivergence } from './result-queries.ts';
+import type { StoreSchema } from './store-schema.ts';
+
+export interface KindSummary {
+  kind: string;
+  title: string;
+  event: string;
+  /** Occurrences (divergences) of the kind in the run. */
+  count: number;
+  roots: number;
+  /** Distinct divergence identities among the occurrences. */
+  signatures: number;
+  /** Trace paths the kind occurs in, sorted. */
+  traces: string[];
+}
+
+/** A run's kinds, most frequent first (then by kind id, for a stable order). */
+export async function runKinds(db: Kysely<StoreSchema>, runId: number): Promise<KindSummary[]> {
+  const rows = await sql<{
+    kind: string;
+    title: string;
+    event: string;
+    n: number;
+    roots: number;
+    sigs: number;
+    traces: string[];
+  }>`
+    select d.kind, k.title, k.event, count(*)::int as n, (count(*) filter (where d.root))::int as roots,
+           count(distinct d.signature)::int as sigs, array_agg(distinct rt.source) as traces
+    from divergences d
+    join divergence_kinds k on k.kind = d.kind
+    join run_traces rt on rt.run_id = d.run_id and rt.trace_id = d.trace_id and rt.matrix = d.matrix
+    where d.run_id = ${runId}
+    group by d.kind, k.title, k.event
+    order by n desc, d.kind`.execute(db);
+  return rows.rows.map((r) => ({
+    kind: r.kind,
+    title: r.title,
+    event: r.event,
+    count: Number(r.n),
+    roots: Number(r.roots),
+    signatures: Number(r.sigs),
+    traces: [...r.traces].sort(),
+  }));
+}
+
+/**
+ * The first `perKind` occurrences of each kind of a run, in list order (trace, matrix, scenario,
+ * seq): the first is the kind's first occurrence. Keyed by kind.
+ */
+export async function kindExamples(
+  db: Kysely<StoreSchema>,
+  runId: number,
+  perKind: number,
+): Promise<Map<string, StoredDivergence[]>> {
+  const rows = await sql<Parameters<typeof toDivergence>[0] & { kind: string }>`
+    select x.*, rt.source, t.sha256, s.name from (
+      select d.*, row_number() over (partition by d.kind order by d.trace_id, d.matrix, d.sidx, d.seq) as rn
+      from divergences d where d.run_id = ${runId}
+    ) x
+    join run_traces rt on rt.run_id = x.run_id and rt.trace_id = x.trace_id and rt.matrix = x.matrix
+    join traces t on t.id = x.trace_id
+    join scenarios s on s.run_id = x.run_id and s.trace_id = x.trace_id and s.matrix = x.matrix and s.sidx = x.sidx
+    where x.rn <= ${Math.max(1, Math.floor(perKind))}
+    order by x.kind, x.rn`.execute(db);
+  const out = new Map<string, StoredDivergence[]>();
+  for (const r of rows.rows) {
+    const list = out.get(r.kind) ?? [];
+    out.set(r.kind, list);
+    list.push(toDivergence(r));
+  }
+  return out;
+}
+
+/** The kinds of run `of` absent from run `other`. */
+export async function kindsNotIn(db: Kysely<StoreSchema>, of: number, other: number): Promise<string[]> {
+  const rows = await sql<{ kind: string }>`
+    select distinct d.kind from divergences d where d.run_id = ${of} and d.kind is not null
+      and not exists (select 1 from divergences o where o.run_id = ${other} and o.kind = d.kind)
+    order by d.kind`.execute(db);
+  return rows.rows.map((r) => r.kind);
+}
+
+/** The signatures of a kind in the newest run that has it (for triage by kind). */
+export async function kindSignatures(db: Kysely<StoreSchema>, kind: string): Promise<string[]> {
+  const rows = await sql<{ signature: string }>`
+    select distinct signature from divergences
+    where kind = ${kind} and run_id = (select max(run_id) from divergences where kind = ${kind})
+    order by signature`.execute(db);
+  return rows.rows.map((r) => r.signature);
+}
