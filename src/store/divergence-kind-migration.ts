@@ -2,7 +2,10 @@
  * Migration 0005: divergence kinds (replay/divergence-kind.ts).
  *   - `divergences.kind`: the kind of each stored divergence, indexed with the run for the
  *     report's per-kind reads and triage by kind;
- *   - `divergence_kinds`: each kind's readable title and event, stored once per kind.
+ *   - `divergence_kinds`: each kind's readable title and event, stored once per kind;
+ *   - `divergences.partition`: each class's policies as JSON text (`[["v5.4"],["v5.6","v6.1"]]`),
+ *     which policies fall in which class being per occurrence: listings read it instead of
+ *     parsing the classes' outcomes and why paths.
  * Rows stored before it get their kind here: a kind is a function of the identity, so one
  * computation per distinct signature covers every occurrence. Registered in store-migrations.ts.
  */
@@ -20,6 +23,10 @@ const BACKFILL_BATCH = 2000;
 export const divergenceKindMigration: Migration = {
   async up(db: AnyDb) {
     await db.schema.alterTable('divergences').addColumn('kind', 'text').execute();
+    await db.schema.alterTable('divergences').addColumn('partition', 'text').execute();
+    await sql`update divergences set partition = jsonb_path_query_array(classes::jsonb, '$[*].policies')::text`.execute(
+      db,
+    );
     await db.schema
       .createTable('divergence_kinds')
       .addColumn('kind', 'text', (c) => c.primaryKey())

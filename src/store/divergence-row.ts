@@ -55,3 +55,15 @@ export function divergenceRow(d: {
     classes: d.classes.map((c) => c.policies),
   };
 }
+
+/**
+ * SQL for a divergence row's class partition (alias `d`): the stored column, or for a row stored
+ * without one, extracted from the classes (slow: parses outcomes and why paths).
+ */
+export const PARTITION_SQL =
+  "coalesce(d.partition, jsonb_path_query_array(d.classes::jsonb, '$[*].policies')::text)";
+
+/** The partition column as read: JSON text, or (a driver that parses) the lists themselves. */
+export function parsePartition(v: string | string[][]): string[][] {
+  return typeof v === 'string' ? (JSON.parse(v) as string[][]) : v;
+}

@@ -4,6 +4,13 @@
  * Rows stored before the backfill of 0005 have a kind like every other (the migration fills it).
  */
 import { type Kysely, sql } from 'kysely';
+import {
+  type DivergenceRow,
+  divergenceRow,
+  PARTITION_SQL,
+  parsePartition,
+  ROW_TEXT_MAX,
+} from './divergence-row.ts';
 import { type StoredDivergence, toDivergence } from './result-queries.ts';
 import type { StoreSchema } from './store-schema.ts';
 
@@ -50,30 +57,85 @@ export async function runKinds(db: Kysely<StoreSchema>, runId: number): Promise<
   }));
 }
 
+/** A kind's first occurrence in full and its first few as rows. */
+export interface KindExamples {
+  first: StoredDivergence;
+  /** The first `perKind` occurrences in list order, the first included. */
+  rows: DivergenceRow[];
+}
+
 /**
- * The first `perKind` occurrences of each kind of a run, in list order (trace, matrix, scenario,
- * seq): the first is the kind's first occurrence. Keyed by kind.
+ * The first `perKind` occurrences of each kind of a run in list order (trace, matrix, scenario,
+ * seq), and the very first in full (why paths, context): two reads, the full one of one row per
+ * kind only. Keyed by kind.
  */
 export async function kindExamples(
   db: Kysely<StoreSchema>,
   runId: number,
   perKind: number,
-): Promise<Map<string, StoredDivergence[]>> {
-  const rows = await sql<Parameters<typeof toDivergence>[0] & { kind: string }>`
+): Promise<Map<string, KindExamples>> {
+  const n = Math.max(1, Math.floor(perKind));
+  // The key of each kind's first occurrence first (a sort of slim rows), then those rows in full.
+  const full = await sql<Parameters<typeof toDivergence>[0]>`
     select x.*, rt.source, t.sha256, s.name from (
-      select d.*, row_number() over (partition by d.kind order by d.trace_id, d.matrix, d.sidx, d.seq) as rn
-      from divergences d where d.run_id = ${runId}
-    ) x
+      select distinct on (d.kind) d.trace_id, d.matrix, d.sidx, d.seq from divergences d
+      where d.run_id = ${runId} and d.kind is not null
+      order by d.kind, d.trace_id, d.matrix, d.sidx, d.seq
+    ) f
+    join divergences x on x.run_id = ${runId} and x.trace_id = f.trace_id and x.matrix = f.matrix
+      and x.sidx = f.sidx and x.seq = f.seq
     join run_traces rt on rt.run_id = x.run_id and rt.trace_id = x.trace_id and rt.matrix = x.matrix
     join traces t on t.id = x.trace_id
+    join scenarios s on s.run_id = x.run_id and s.trace_id = x.trace_id and s.matrix = x.matrix and s.sidx = x.sidx`.execute(
+    db,
+  );
+  const out = new Map<string, KindExamples>();
+  for (const r of full.rows) {
+    const d = toDivergence(r);
+    out.set(r.kind!, { first: d, rows: [divergenceRow(d)] });
+  }
+  if (n === 1) return out;
+  const rest = await sql<{
+    kind: string;
+    signature: string;
+    title: string | null;
+    source: string;
+    matrix: string;
+    name: string;
+    seq: number;
+    line: number;
+    event: string;
+    root: boolean;
+    text: string;
+    policies: string[][] | string;
+  }>`
+    select x.kind, x.signature, x.title, rt.source, x.matrix, s.name, x.seq, x.line, x.event, x.root,
+           left(x.text, ${ROW_TEXT_MAX}) as text, x.policies
+    from (
+      select d.run_id, d.trace_id, d.matrix, d.sidx, d.seq, d.kind, d.signature, d.title, d.line, d.event,
+             d.root, d.text, ${sql.raw(PARTITION_SQL)} as policies,
+             row_number() over (partition by d.kind order by d.trace_id, d.matrix, d.sidx, d.seq) as rn
+      from divergences d where d.run_id = ${runId} and d.kind is not null
+    ) x
+    join run_traces rt on rt.run_id = x.run_id and rt.trace_id = x.trace_id and rt.matrix = x.matrix
     join scenarios s on s.run_id = x.run_id and s.trace_id = x.trace_id and s.matrix = x.matrix and s.sidx = x.sidx
-    where x.rn <= ${Math.max(1, Math.floor(perKind))}
+    where x.rn between 2 and ${n}
     order by x.kind, x.rn`.execute(db);
-  const out = new Map<string, StoredDivergence[]>();
-  for (const r of rows.rows) {
-    const list = out.get(r.kind) ?? [];
-    out.set(r.kind, list);
-    list.push(toDivergence(r));
+  for (const r of rest.rows) {
+    out.get(r.kind)?.rows.push({
+      signature: r.signature,
+      kind: r.kind,
+      title: r.title ?? '',
+      trace: r.source,
+      matrix: r.matrix,
+      scenario: r.name,
+      seq: r.seq,
+      line: r.line,
+      event: r.event,
+      root: r.root,
+      text: r.text,
+      classes: parsePartition(r.policies),
+    });
   }
   return out;
 }

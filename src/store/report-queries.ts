@@ -7,8 +7,8 @@
  */
 import { type Kysely, sql } from 'kysely';
 import type { Verdict } from '../replay/results.ts';
-import { type DivergenceRow, ROW_TEXT_MAX } from './divergence-row.ts';
-import { type KindSummary, kindExamples, kindsNotIn, runKinds } from './kind-queries.ts';
+import { type DivergenceRow, PARTITION_SQL, parsePartition, ROW_TEXT_MAX } from './divergence-row.ts';
+import { type KindExamples, type KindSummary, kindExamples, kindsNotIn, runKinds } from './kind-queries.ts';
 import { type StoredDivergence, toDivergence } from './result-queries.ts';
 import type { Store } from './store.ts';
 import type { StoreSchema } from './store-schema.ts';
@@ -231,7 +231,9 @@ export async function divergencesAt(
 export async function* streamDivergenceRows(
   db: Kysely<StoreSchema>,
   runId: number,
-  pageSize = 20_000,
+  // 20,000 rows a batch fails on PGlite ("unnamed prepared statement does not exist": a
+  // statement with ~13k parameters); 5,000 works and costs no more in total.
+  pageSize = 5000,
 ): AsyncGenerator<DivergenceRow[]> {
   const names = await scenariosByKey(db, runId);
   for (const batch of await scenarioBatches(db, runId, pageSize)) {
@@ -251,7 +253,7 @@ export async function* streamDivergenceRows(
         'd.event',
         'd.root',
         sql<string>`left(d.text, ${ROW_TEXT_MAX})`.as('text'),
-        sql<string[][] | string>`jsonb_path_query_array(d.classes::jsonb, '$[*].policies')`.as('classes'),
+        sql<string[][] | string>`${sql.raw(PARTITION_SQL)}`.as('classes'),
       ])
       .execute();
     yield inBatchOrder(rows, batch).map((r) => {
@@ -268,7 +270,7 @@ export async function* streamDivergenceRows(
         event: r.event,
         root: r.root,
         text: r.text,
-        classes: typeof r.classes === 'string' ? (JSON.parse(r.classes) as string[][]) : r.classes,
+        classes: parsePartition(r.classes),
       };
     });
   }
@@ -284,7 +286,7 @@ export interface ReportReads {
   /** The run's divergence kinds, most frequent first. */
   kinds(runId: number): Promise<KindSummary[]>;
   /** The first `perKind` occurrences of every kind, by kind. */
-  kindExamples(runId: number, perKind: number): Promise<Map<string, StoredDivergence[]>>;
+  kindExamples(runId: number, perKind: number): Promise<Map<string, KindExamples>>;
   /** Kinds of run `of` that run `other` lacks. */
   kindsNotIn(of: number, other: number): Promise<string[]>;
 }

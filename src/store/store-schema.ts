@@ -139,6 +139,8 @@ export interface DivergencesTable extends ScenarioKey {
   title: string | null;
   /** The divergence's kind (divergence_kinds); null only while migration 0005 backfills. */
   kind: string | null;
+  /** Each class's policies as JSON text; null only in rows a writer without it stored. */
+  partition: string | null;
   line: number;
   event: string;
   text: string;

@@ -6,6 +6,7 @@
  * the divergence list, filtered to the kind; a page per occurrence exists with
  * `report --pages all` and under `pinbench serve`.
  */
+import type { DivergenceRow } from '../../store/divergence-row.ts';
 import type { KindSummary } from '../../store/kind-queries.ts';
 import type { StoredDivergence } from '../../store/store.ts';
 import { html, type SafeHtml } from '../html.ts';
@@ -15,6 +16,9 @@ import { classColumns, contextTable } from './divergence-page.ts';
 import { classesText, divergenceFlags, divergenceHref, divergenceListHref } from './fragments.ts';
 import type { PageEnv } from './page-env.ts';
 import { badge, formatCount, renderPage } from './page-layout.ts';
+
+/** Occurrences shown on a kind's page (its first in full). */
+export const KIND_EXAMPLES = 5;
 
 /** Traces listed on a kind page before "and N more". */
 const TRACES_SHOWN = 12;
@@ -65,7 +69,7 @@ ${
 function exampleRows(
   ctx: ReportContext,
   here: string,
-  examples: readonly StoredDivergence[],
+  examples: readonly DivergenceRow[],
   opts: KindPageOptions,
 ): SafeHtml {
   return html`<table class="data dtable"><thead><tr><th scope="col">flags</th><th scope="col">where</th><th scope="col">scenario</th><th scope="col">classes (this occurrence)</th><th scope="col">identity</th></tr></thead>
@@ -73,20 +77,26 @@ function exampleRows(
     const where = html`<code>${d.trace}:${d.line}</code>`;
     return html`<tr><td>${divergenceFlags(ctx, d)}</td><td>${opts.occurrencePages ? html`<a href="${divergenceHref(here, d.signature)}">${where}</a>` : where}${
       d.matrix ? html` <span class="muted">[${d.matrix}]</span>` : ''
-    }</td><td>${d.scenario} #${d.seq}</td><td class="classes">${classesText(d.classes, ctx.policyIds)}</td><td><code class="sig">${d.signature}</code></td></tr>`;
+    }</td><td>${d.scenario} #${d.seq}</td><td class="classes">${classesText(
+      d.classes.map((policies) => ({ policies })),
+      ctx.policyIds,
+    )}</td><td><code class="sig">${d.signature}</code></td></tr>`;
   })}</tbody></table>`;
 }
 
-/** `k/<ab>/<kind>.html`. `examples` are the kind's first occurrences in list order. */
+/**
+ * `k/<ab>/<kind>.html`: `first` is the kind's first occurrence in full, `examples` its first
+ * occurrences in list order as rows.
+ */
 export function renderKindPage(
   ctx: ReportContext,
   env: PageEnv,
   kind: KindSummary,
-  examples: readonly StoredDivergence[],
+  first: StoredDivergence | undefined,
+  examples: readonly DivergenceRow[],
   opts: KindPageOptions,
 ): string {
   const here = kindPath(kind.kind);
-  const first = examples[0];
   const shownTraces = kind.traces.slice(0, TRACES_SHOWN);
   const body = html`
 <nav class="crumbs" aria-label="Breadcrumb"><a href="${relativeUrl(here, KINDS_PATH)}" data-key="u">Kinds</a> › <code>${kind.event}</code></nav>

@@ -20,7 +20,7 @@ import {
   type RootRef,
   renderDivergencePage,
 } from '../pages/divergence-page.ts';
-import { renderKindListPage, renderKindPage } from '../pages/kind-pages.ts';
+import { KIND_EXAMPLES, renderKindListPage, renderKindPage } from '../pages/kind-pages.ts';
 import { matrixPageCount, renderMatrixPage } from '../pages/matrix-page.ts';
 import { type PageEnv, STATIC_ENV } from '../pages/page-env.ts';
 import { renderPolicyListPage, renderPolicyPage } from '../pages/policy-pages.ts';
@@ -61,9 +61,6 @@ export interface HtmlReportResult {
 /** Which divergence pages a report has: one per kind (default), or also one per occurrence. */
 export const REPORT_PAGE_SETS = ['kinds', 'all'] as const;
 export type ReportPageSet = (typeof REPORT_PAGE_SETS)[number];
-
-/** Occurrences shown on a kind's page (its first in full). */
-export const KIND_EXAMPLES = 5;
 
 export interface HtmlReporterOptions {
   store: Store;
@@ -155,6 +152,23 @@ export class HtmlReporter implements Reporter {
     this.all = opts.pages === 'all';
     this.env = { ...(opts.env ?? STATIC_ENV), occurrencePages: this.all };
     this.concurrency = opts.concurrency ?? 32;
+    // Full divergences (why paths, context) are read only to write a page per occurrence; the
+    // kinds report reads the list's slim rows itself (onRunEnd), a fraction of the bytes.
+    if (this.all) this.onDivergences = (rows, ctx) => this.onOccurrences(rows, ctx);
+  }
+
+  onDivergences?: (rows: readonly StoredDivergence[], ctx: ReportContext) => Promise<void>;
+
+  /** The list's rows: its data for the script, and the static list pages. */
+  private async addListRow(row: DivergenceRow, ctx: ReportContext): Promise<void> {
+    this.streamed++;
+    this.index!.add(row);
+    // Without pages per occurrence, the list's static page 1 holds the first rows (for readers
+    // without JavaScript) and the rest live in the list's data only.
+    if (this.all || this.listPage === 1) {
+      this.listRows.push(row);
+      if (this.listRows.length === DIVERGENCES_PER_PAGE) await this.flushListPage(ctx);
+    }
   }
 
   async onRunStart(ctx: ReportContext): Promise<void> {
@@ -180,18 +194,9 @@ export class HtmlReporter implements Reporter {
     for (const p of ctx.policies) await sink.write(policyPath(p.id), renderPolicyPage(ctx, this.env, p));
   }
 
-  async onDivergences(rows: readonly StoredDivergence[], ctx: ReportContext): Promise<void> {
+  private async onOccurrences(rows: readonly StoredDivergence[], ctx: ReportContext): Promise<void> {
     for (const d of rows) {
-      this.streamed++;
-      const row = divergenceRow(d);
-      this.index!.add(row);
-      // Without pages per occurrence, the list's static page 1 holds the first rows (for readers
-      // without JavaScript) and the rest live in the list's data only.
-      if (this.all || this.listPage === 1) {
-        this.listRows.push(row);
-        if (this.listRows.length === DIVERGENCES_PER_PAGE) await this.flushListPage(ctx);
-      }
-      if (!this.all) continue;
+      await this.addListRow(divergenceRow(d), ctx);
       const scenarioKey = `${d.trace}\0${d.matrix}\0${d.scenario}`;
       if (scenarioKey !== this.scenarioKey) {
         this.scenarioKey = scenarioKey;
@@ -236,6 +241,11 @@ export class HtmlReporter implements Reporter {
 
   async onRunEnd(ctx: ReportContext): Promise<void> {
     const sink = this.sink!;
+    if (!this.all) {
+      for await (const rows of reportReads(this.store).streamDivergenceRows(ctx.run.id)) {
+        for (const row of rows) await this.addListRow(row, ctx);
+      }
+    }
     if (this.pending) {
       await this.writeDivergence(ctx, [this.pending.d], {
         prev: this.prevSig,
@@ -276,7 +286,7 @@ export class HtmlReporter implements Reporter {
     for (const k of ctx.kinds) {
       await this.sink!.write(
         kindPath(k.kind),
-        renderKindPage(ctx, this.env, k, examples.get(k.kind) ?? [], opts),
+        renderKindPage(ctx, this.env, k, examples.get(k.kind)?.first, examples.get(k.kind)?.rows ?? [], opts),
       );
     }
   }
