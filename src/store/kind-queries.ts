@@ -157,3 +157,15 @@ export async function kindSignatures(db: Kysely<StoreSchema>, kind: string): Pro
     order by signature`.execute(db);
   return rows.rows.map((r) => r.signature);
 }
+
+/** How many kinds a run's divergences fall into, and how many divergences it has. */
+export async function kindCount(
+  db: Kysely<StoreSchema>,
+  runId: number,
+): Promise<{ kinds: number; divergences: number }> {
+  const r = await sql<{ kinds: number; n: number }>`
+    select count(distinct kind)::int as kinds, count(*)::int as n from divergences where run_id = ${runId}`.execute(
+    db,
+  );
+  return { kinds: Number(r.rows[0]?.kinds ?? 0), divergences: Number(r.rows[0]?.n ?? 0) };
+}
