@@ -115,7 +115,7 @@ ${
   first
     ? html`<section aria-labelledby="first-h"><h2 id="first-h">First occurrence: ${first.scenario} #${first.seq}</h2>
 ${contextTable(first)}
-${classColumns(ctx, here, first)}
+${classColumns(ctx, here, first, true)}
 </section>`
     : ''
 }`;
