@@ -153,7 +153,7 @@ describe('divergence identity across runs with and without a candidate', () => {
     expect(withCandidate.out).toMatch(/^ {2}unexpected vfio-zero-ro-hang nothing-pinnable: /m);
 
     // The HTML report of that run: expected beside actual in the matrix and on divergence pages.
-    const html = await cli(['report', 'latest', '--db', 'db', '--out', 'html'], work);
+    const html = await cli(['report', 'latest', '--db', 'db', '--out', 'html', '--pages', 'all'], work);
     expect(html.code, html.err).toBe(0);
     const matrix = await readFile(join(work, 'html/matrix.html'), 'utf8');
     expect(matrix).toMatch(

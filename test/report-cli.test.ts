@@ -43,7 +43,8 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 describe('pinbench report', () => {
   it('writes reports/<run>/ and reports/latest/ by default', async () => {
     const c = capture();
-    expect(await main(['report', '--db', db], c.io)).toBe(0);
+    const code = await main(['report', '--db', db], c.io);
+    expect(code, c.err()).toBe(0);
     expect(c.out()).toMatch(/^report of run 1: reports\/1\/index\.html \(\d+ pages, .*, \d+ divergences\)/);
     expect(existsSync(join(tmp, 'reports/1/index.html'))).toBe(true);
     expect(existsSync(join(tmp, 'reports/1/data/divergences.js'))).toBe(true);

@@ -7,16 +7,22 @@
  * JavaScript, and that no string from a trace ever runs as markup. Screenshots go to
  * $PINBENCH_SCREENSHOTS or <tmpdir>/pinbench-test-output/.
  */
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RELEASE_IDS } from '../policies/index.ts';
-import { collapseWhy } from '../src/report/pages/divergence-page.ts';
-import { divergencePath } from '../src/report/report-paths.ts';
+import { collapseWhy, sharedSteps } from '../src/report/pages/divergence-page.ts';
+import { divergencePath, kindPath } from '../src/report/report-paths.ts';
 import { type ReportServer, startReportServer } from '../src/report/serve/report-server.ts';
-import { type RunReportResult, writeRunReport } from '../src/report/write-html-report.ts';
+import {
+  type HtmlReportResult,
+  type RunReportResult,
+  writeHtmlReport,
+  writeRunReport,
+} from '../src/report/write-html-report.ts';
+import { reportReads } from '../src/store/report-queries.ts';
 import { openStore, type Store, type StoredDivergence } from '../src/store/store.ts';
 import { chromiumSkipReason, launchChromium } from './support/chromium.ts';
 import { replaySources, shippedTraces, storeRun } from './support/corpus-run.ts';
@@ -37,6 +43,8 @@ describe.skipIf(skip !== null)('report in Chromium', () => {
   let run1: number;
   let run2: number;
   let report: RunReportResult;
+  let kindsReport: HtmlReportResult;
+  let kindsBase: string;
   let server: ReportServer;
   let browser: Browser;
   let base: string;
@@ -52,8 +60,12 @@ describe.skipIf(skip !== null)('report in Chromium', () => {
     run2 = await storeRun(store, corpus);
     const hang = await store.divergences(run2, { scenario: 'vfio-zero-ro-hang', rootOnly: true });
     await store.accept(hang.rows[0]!.signature, 'known: the v5.19-rc1 / v6.0-rc1 livelock windows <b>&</b>');
-    report = await writeRunReport(store, run2, { reportsDir: join(tmp, 'reports') });
+    // A page per occurrence too (--pages all): the list, divergence pages and the static list
+    // pages below; the default report (a page per kind) is checked apart.
+    report = await writeRunReport(store, run2, { reportsDir: join(tmp, 'reports'), pages: 'all' });
     base = `file://${join(tmp, 'reports', String(run2))}/`;
+    kindsReport = await writeHtmlReport(store, run2, join(tmp, 'kinds-report'));
+    kindsBase = `file://${join(tmp, 'kinds-report')}/`;
     server = await startReportServer({ store, port: 0 });
   }, 240_000);
 
@@ -181,7 +193,13 @@ describe.skipIf(skip !== null)('report in Chromium', () => {
     await page.context().close();
   });
 
-  async function checkDivergencePage(page: Page, d: StoredDivergence): Promise<void> {
+  /** `commits`: a divergence page links the commits where behaviour changes; a kind page does not. */
+  async function checkDivergencePage(
+    page: Page,
+    d: StoredDivergence,
+    commits = true,
+    omitShared = false,
+  ): Promise<void> {
     // Context: every line with its number, the call's own line marked, text as in the trace.
     const ctx = await page.locator('table.ctx-lines tr').evaluateAll((rows) =>
       rows.map((r) => ({
@@ -202,21 +220,26 @@ describe.skipIf(skip !== null)('report in Chromium', () => {
       })),
     );
     // Repeated blocks (a retry loop) are shown once, then how many more times they repeat.
+    // A kind page leaves out the steps every class shares.
+    const shared = omitShared ? sharedSteps(d.classes) : new Set<string>();
     expect(cols.map((c) => c.why)).toEqual(
       d.classes.map((c) =>
-        collapseWhy(c.why).map((w) =>
-          w.repeats === undefined
-            ? w.step
-            : `↻ ${w.step} ${w.repeats} more time${w.repeats === 1 ? '' : 's'}`,
-        ),
+        collapseWhy(c.why)
+          .filter((w) => w.repeats !== undefined || !shared.has(w.step))
+          .map((w) =>
+            w.repeats === undefined
+              ? w.step
+              : `↻ ${w.step} ${w.repeats} more time${w.repeats === 1 ? '' : 's'}`,
+          ),
       ),
     );
     const livelock = cols.find((c) => c.policies.includes('v5.19-rc1'));
     expect(livelock?.why.join('\n')).toContain('livelock');
+    if (!commits) return;
     // Commits link to the kernel tree.
-    const commits = await page.locator('a.commit').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
-    expect(commits.length).toBeGreaterThan(0);
-    for (const href of commits) {
+    const links = await page.locator('a.commit').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+    expect(links.length).toBeGreaterThan(0);
+    for (const href of links) {
       expect(href).toMatch(
         /^https:\/\/git\.kernel\.org\/pub\/scm\/linux\/kernel\/git\/torvalds\/linux\.git\/commit\/\?id=[0-9a-f]+$/,
       );
@@ -262,6 +285,63 @@ describe.skipIf(skip !== null)('report in Chromium', () => {
     await list.screenshot({ path: join(SHOTS, 'report-xss-list.png') });
     await expectInert(list);
     await list.context().close();
+  });
+
+  it('kinds (the default report): kinds first on the summary, a page per kind, occurrences in the list', async () => {
+    const kinds = await reportReads(store).kinds(run2);
+    const totals = await store.runTotals(run2);
+    expect(kinds.length).toBeGreaterThan(1);
+    expect(kinds.length).toBeLessThan(totals.divergences);
+    expect(kinds.reduce((n, k) => n + k.count, 0)).toBe(totals.divergences);
+    expect(kindsReport.kinds).toBe(kinds.length);
+    // No page per occurrence: fewer pages than divergences, none under d/.
+    expect(kindsReport.pages).toBeLessThan(totals.divergences);
+    await expect(readdir(join(tmp, 'kinds-report', 'd'))).rejects.toThrow();
+
+    const summary = await open(`${kindsBase}index.html`);
+    const cards = await summary.locator('.cards .card').allTextContents();
+    const kindCard = cards.findIndex((c) => c.includes('divergence kinds'));
+    expect(kindCard).toBeGreaterThanOrEqual(0);
+    expect(kindCard).toBeLessThan(cards.findIndex((c) => /\d divergences/.test(c)));
+    expect(cards[kindCard]).toContain(String(kinds.length));
+    await expectInert(summary);
+    await summary.context().close();
+
+    // The kind holding the livelock: its page, its examples, its first occurrence in full.
+    const hang = (await store.divergences(run2, { scenario: 'vfio-zero-ro-hang', rootOnly: true })).rows[0]!;
+    const kind = kinds.find((k) => k.kind === hang.kind)!;
+    const page = await open(`${kindsBase}kinds/index.html`);
+    await page
+      .locator(`a[href$="${kindPath(kind.kind)}"]`)
+      .first()
+      .click();
+    await page.waitForURL(`**/${kindPath(kind.kind)}`);
+    await expect(page.locator('h1').textContent()).resolves.toBe(kind.title);
+    const first = (await store.divergences(run2, { kind: kind.kind }, { limit: 1 })).rows[0]!;
+    await checkDivergencePage(page, first, false, true);
+    await expect(page.locator('#ex-h + table tbody tr').count()).resolves.toBe(Math.min(5, kind.count));
+    await page.screenshot({ path: join(SHOTS, 'report-kind.png'), fullPage: true });
+    await expectInert(page);
+
+    // Every occurrence of the kind in the list (its data), each row opening the kind's page.
+    await page.locator(`a[href*="dkind=${kind.kind}"]`).first().click();
+    await page.waitForSelector('html[data-ready]');
+    await page.waitForSelector(`#dlist-app[data-count="${kind.count}"]`);
+    await page.locator('.dl-row').first().click();
+    await page.waitForURL(`**/${kindPath(kind.kind)}`);
+    await page.context().close();
+
+    // The XSS probe's kinds: hostile scenario names and lines show as text and never run. Its
+    // rarest kind lists every occurrence among its examples when it has few.
+    const xssRows = (await store.divergences(run2, { trace: XSS_TRACE })).rows;
+    const xssKinds = kinds.filter((k) => xssRows.some((d) => d.kind === k.kind));
+    expect(xssKinds.length).toBeGreaterThan(0);
+    const rarest = xssKinds.reduce((a, b) => (b.count < a.count ? b : a));
+    const xssPage = await open(`${kindsBase}${kindPath(rarest.kind)}`);
+    if (rarest.count <= 5)
+      await expect(xssPage.locator('main').textContent()).resolves.toContain(XSS_SCENARIO);
+    await expectInert(xssPage);
+    await xssPage.context().close();
   });
 
   it('reads without JavaScript: summary, static list pages, divergence pages', async () => {

@@ -24,7 +24,7 @@ const VERDICTS: readonly Verdict[] = ['pass', 'fail', 'inconclusive', 'unsupport
 
 /** A divergence in the model.md record shape, without the store's extra keys. */
 function record(d: StoredDivergence): DivergenceRecord {
-  const { matrix: _m, sha256: _s, ...rest } = d;
+  const { matrix: _m, sha256: _s, kind: _k, ...rest } = d;
   return rest;
 }
 

@@ -7,7 +7,7 @@
  */
 import { countFailures } from '../replay/failure-kind.ts';
 import type { DivergenceRecord, Verdict } from '../replay/results.ts';
-import type { DivergenceSummary, VerdictChange } from '../store/store.ts';
+import type { DivergenceRow, VerdictChange } from '../store/store.ts';
 
 export interface ExportPolicy {
   id: string;
@@ -117,10 +117,10 @@ export interface ExportComparison {
   previousRunId: number;
   regressions: ExportRegression[];
   /** Divergences new since the previous run and not accepted in triage. */
-  newDivergences: DivergenceSummary[];
+  newDivergences: DivergenceRow[];
   /** New divergences left out because triage accepted them (for the current policy hashes). */
   acceptedNew: number;
-  fixed: DivergenceSummary[];
+  fixed: DivergenceRow[];
   verdictChanges: VerdictChange[];
 }
 

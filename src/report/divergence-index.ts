@@ -7,25 +7,11 @@
  * not let a page opened from file:// fetch a .json file; a <script src> works from both file://
  * and `pinbench serve` under `script-src 'self'`.
  */
+import type { DivergenceRow } from '../store/divergence-row.ts';
 import { jsonForScript } from './html.ts';
 import { classesText } from './pages/fragments.ts';
 import { isAccepted, isNew, type ReportContext } from './report-context.ts';
 import { DIVERGENCES_PER_PAGE, signatureSlug } from './report-paths.ts';
-
-/** The fields of a divergence the list shows and filters on. */
-export interface ListRow {
-  signature: string;
-  trace: string;
-  matrix: string;
-  scenario: string;
-  seq: number;
-  line: number;
-  event: string;
-  root: boolean;
-  text: string;
-  /** Each class's policies. */
-  classes: readonly (readonly string[])[];
-}
 
 export const FLAG_ROOT = 1;
 export const FLAG_NEW = 2;
@@ -54,6 +40,7 @@ export function payloadOf(text: string, event: string): string {
 
 export class DivergenceIndexBuilder {
   private readonly ctx: ReportContext;
+  private readonly occurrencePages: boolean;
   private readonly traces = new Interner();
   private readonly matrices = new Interner();
   private readonly scenarios = new Interner();
@@ -67,6 +54,9 @@ export class DivergenceIndexBuilder {
   private readonly partitionFamilySet: number[] = [];
   private readonly extraPolicies: string[] = [];
   private readonly policyIdx: Map<string, number>;
+  private readonly kinds = new Interner();
+  private readonly kindTitles: string[] = [];
+  private readonly titleOf: Map<string, string>;
   private readonly cols = {
     sig: [] as string[],
     tr: [] as number[],
@@ -78,12 +68,16 @@ export class DivergenceIndexBuilder {
     fl: [] as number[],
     cs: [] as number[],
     fs: [] as number[],
+    kd: [] as number[],
   };
   /** Call text per row, kept apart: the list loads it after it is interactive (search only). */
   private readonly texts: string[] = [];
 
-  constructor(ctx: ReportContext) {
+  /** `occurrencePages`: rows open their own page (`--pages all`), else their kind's page. */
+  constructor(ctx: ReportContext, occurrencePages = false) {
     this.ctx = ctx;
+    this.occurrencePages = occurrencePages;
+    this.titleOf = new Map(ctx.kinds.map((k) => [k.kind, k.title]));
     this.policyIdx = new Map(ctx.policyIds.map((id, i) => [id, i]));
     this.matrices.id('');
   }
@@ -92,7 +86,7 @@ export class DivergenceIndexBuilder {
     return this.cols.sig.length;
   }
 
-  add(row: ListRow): void {
+  add(row: DivergenceRow): void {
     const c = this.cols;
     const key = row.classes.map((x) => x.join(',')).join('|');
     const before = this.partitions.values.length;
@@ -128,6 +122,10 @@ export class DivergenceIndexBuilder {
     );
     c.cs.push(cs);
     c.fs.push(this.partitionFamilySet[cs]!);
+    const kBefore = this.kinds.values.length;
+    const kd = this.kinds.id(row.kind ?? '');
+    if (kd === kBefore) this.kindTitles.push(this.titleOf.get(row.kind ?? '') ?? '');
+    c.kd.push(kd);
     this.texts.push(payloadOf(row.text, row.event));
     // The script finds a divergence's page at d/<first two of sig>/<sig>.html (report-paths).
   }
@@ -149,6 +147,9 @@ export class DivergenceIndexBuilder {
       total: this.size,
       pageSize: DIVERGENCES_PER_PAGE,
       hasPrevious: this.ctx.newSignatures !== null,
+      occurrencePages: this.occurrencePages,
+      kinds: this.kinds.values,
+      kindTitles: this.kindTitles,
       traces: this.traces.values,
       matrices: this.matrices.values,
       scenarios: this.scenarios.values,

@@ -6,6 +6,7 @@
  */
 import { countFailures, type FailureCounts } from '../replay/failure-kind.ts';
 import type { Verdict } from '../replay/results.ts';
+import type { KindSummary } from '../store/kind-queries.ts';
 import { type ReportScenario, reportReads } from '../store/report-queries.ts';
 import type {
   PolicyInfo,
@@ -47,6 +48,12 @@ export interface ReportContext {
   diff: RunDiff | null;
   /** Signatures absent from the previous complete run; null when there is no previous run. */
   newSignatures: Set<string> | null;
+  /** The run's divergence kinds, most frequent first. */
+  kinds: KindSummary[];
+  /** Kinds absent from the previous complete run; null when there is no previous run. */
+  newKinds: Set<string> | null;
+  /** Kinds of the previous complete run this run no longer has; null without a previous run. */
+  goneKinds: string[] | null;
   /** Triage entries by signature; `expired` is judged against this run's policy hashes. */
   triage: Map<string, TriageEntry>;
   families: FamilyResolver;
@@ -146,6 +153,9 @@ export async function loadReportContext(
         : await store.getRun(opts.previousRunId);
   const diff = previous ? await store.diffRuns(previous.id, runId) : null;
   const newSignatures = diff ? new Set(diff.new.map((d) => d.signature)) : null;
+  const kinds = await reads.kinds(runId);
+  const newKinds = previous ? new Set(await reads.kindsNotIn(runId, previous.id)) : null;
+  const goneKinds = previous ? await reads.kindsNotIn(previous.id, runId) : null;
 
   const hashes = Object.fromEntries(recorded.filter((p) => p.moduleHash).map((p) => [p.id, p.moduleHash]));
   const triage = new Map((await store.triage(hashes)).map((t) => [t.signature, t]));
@@ -165,6 +175,9 @@ export async function loadReportContext(
     previous,
     diff,
     newSignatures,
+    kinds,
+    newKinds,
+    goneKinds,
     triage,
     families: new FamilyResolver(policies),
     firstRoots,

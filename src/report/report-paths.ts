@@ -7,7 +7,10 @@
  *   matrix.html, matrix-N.html  scenario x policy matrix, columns grouped by verdict vector
  *   matrix-release.html         the same in run (release) order
  *   divergences/index.html      divergence list page 1 (+ the filter script), page-N.html after
- *   d/<ab>/<signature>.html     one divergence (every occurrence of its signature)
+ *   kinds/index.html            divergence kinds, most frequent first
+ *   k/<ab>/<kind>.html          one kind: title, counts, traces, its first occurrence in full and examples
+ *   d/<ab>/<signature>.html     one divergence (every occurrence of its signature): written by
+ *                               `report --pages all`; `pinbench serve` answers it from the database
  *   policies/index.html         policy list; policies/<slug>.html one policy
  *   assets/*                    CSS and scripts; data/divergences.js the list's compact index,
  *                               data/divergence-text.js the call texts it searches
@@ -19,6 +22,7 @@ export const MATRIX_ROWS_PER_PAGE = 500;
 
 export const SUMMARY_PATH = 'index.html';
 export const POLICIES_PATH = 'policies/index.html';
+export const KINDS_PATH = 'kinds/index.html';
 export const DIVERGENCE_INDEX_DATA = 'data/divergences.js';
 /** The call text of every divergence (for search), loaded after the list is interactive. */
 export const DIVERGENCE_TEXT_DATA = 'data/divergence-text.js';
@@ -42,6 +46,11 @@ export function signatureSlug(signature: string): string {
 export function divergencePath(signature: string): string {
   const slug = signatureSlug(signature);
   return `d/${slug.slice(0, 2)}/${slug}.html`;
+}
+
+export function kindPath(kind: string): string {
+  const slug = signatureSlug(kind);
+  return `k/${slug.slice(0, 2)}/${slug}.html`;
 }
 
 /** A policy id as a file name: `v6.0-rc1` stays; other characters become `_` plus a hash. */

@@ -12,7 +12,7 @@ import { REPORT_CSP } from './pages/page-layout.ts';
 import { prepareLatestDir } from './report-dir-safety.ts';
 import { REPORT_MARKER, SUMMARY_PATH } from './report-paths.ts';
 import { type RunReportersOptions, runReporters } from './reporter.ts';
-import { HtmlReporter, type HtmlReportResult } from './reporters/html-reporter.ts';
+import { HtmlReporter, type HtmlReportResult, type ReportPageSet } from './reporters/html-reporter.ts';
 
 export type { HtmlReportResult } from './reporters/html-reporter.ts';
 
@@ -20,13 +20,18 @@ export type { HtmlReportResult } from './reporters/html-reporter.ts';
  * Writes the static HTML report of run `runId` into `outDir` (its summary is
  * `<outDir>/index.html`), replacing an earlier report there. Reads the store only.
  */
+export interface HtmlReportOptions extends RunReportersOptions {
+  /** `kinds` (default): a page per divergence kind; `all`: also a page per occurrence. */
+  pages?: ReportPageSet;
+}
+
 export async function writeHtmlReport(
   store: Store,
   runId: number,
   outDir: string,
-  opts: RunReportersOptions = {},
+  opts: HtmlReportOptions = {},
 ): Promise<HtmlReportResult> {
-  const reporter = new HtmlReporter({ store, outDir });
+  const reporter = new HtmlReporter({ store, outDir, ...(opts.pages ? { pages: opts.pages } : {}) });
   try {
     await runReporters(store, runId, [reporter], opts);
   } catch (e) {
@@ -36,7 +41,7 @@ export async function writeHtmlReport(
   return reporter.result!;
 }
 
-export interface RunReportOptions extends RunReportersOptions {
+export interface RunReportOptions extends HtmlReportOptions {
   /** The reports directory (default `reports` under the working directory). */
   reportsDir?: string;
   cwd?: string;

@@ -8,22 +8,9 @@
 import { type Kysely, sql } from 'kysely';
 import { divergenceTitle } from '../replay/divergence-identity.ts';
 import type { DivergenceClass, Verdict } from '../replay/results.ts';
+import type { DivergenceRow } from './divergence-row.ts';
+import { ROW_TEXT_MAX } from './divergence-row.ts';
 import type { StoreSchema } from './store-schema.ts';
-
-export interface DivergenceSummary {
-  signature: string;
-  /** Scenario, call and the outcome difference in one line. */
-  title: string;
-  trace: string;
-  matrix: string;
-  scenario: string;
-  seq: number;
-  line: number;
-  event: string;
-  root: boolean;
-  /** The classes' policy lists, e.g. [["v5.19","v6.0-rc3"],["v6.0-rc1"]]. */
-  classes: string[][];
-}
 
 export interface VerdictChange {
   trace: string;
@@ -36,12 +23,22 @@ export interface VerdictChange {
   after: Verdict | null;
 }
 
+/** A divergence kind in a comparison: its occurrences in each run (0: absent). */
+export interface KindChange {
+  kind: string;
+  title: string;
+  before: number;
+  after: number;
+}
+
 export interface RunDiff {
   a: number;
   b: number;
-  new: DivergenceSummary[];
-  fixed: DivergenceSummary[];
-  unchanged: DivergenceSummary[];
+  /** Divergence kinds new in B, gone since A, and in both (still), most frequent first. */
+  kinds: { new: KindChange[]; gone: KindChange[]; still: KindChange[] };
+  new: DivergenceRow[];
+  fixed: DivergenceRow[];
+  unchanged: DivergenceRow[];
   /** Verdicts that differ, including scenario x policy pairs present in one run only. */
   verdictChanges: VerdictChange[];
 }
@@ -52,7 +49,7 @@ async function signatures(
   of: number,
   other: number,
   inOther: boolean,
-): Promise<DivergenceSummary[]> {
+): Promise<DivergenceRow[]> {
   const rows = await sql<{
     signature: string;
     source: string;
@@ -64,8 +61,10 @@ async function signatures(
     title: string | null;
     root: boolean;
     classes: DivergenceClass[];
+    kind: string | null;
+    text: string;
   }>`
-    select distinct on (d.signature) d.signature, d.title, rt.source, d.matrix, s.name, d.seq, d.line, d.event, d.root, d.classes
+    select distinct on (d.signature) d.signature, d.title, d.kind, left(d.text, ${ROW_TEXT_MAX}) as text, rt.source, d.matrix, s.name, d.seq, d.line, d.event, d.root, d.classes
     from divergences d
     join run_traces rt on rt.run_id = d.run_id and rt.trace_id = d.trace_id and rt.matrix = d.matrix
     join scenarios s on s.run_id = d.run_id and s.trace_id = d.trace_id and s.matrix = d.matrix and s.sidx = d.sidx
@@ -84,7 +83,9 @@ async function signatures(
       line: r.line,
       event: r.event,
       root: r.root,
+      text: r.text,
       classes: r.classes.map((c) => c.policies),
+      kind: r.kind,
     }))
     .sort(
       (x, y) =>
@@ -136,6 +137,7 @@ export async function diffRuns(db: Kysely<StoreSchema>, a: number, b: number): P
   return {
     a,
     b,
+    kinds: await kindChanges(db, a, b),
     new: added,
     fixed,
     unchanged,
@@ -149,4 +151,21 @@ export async function diffRuns(db: Kysely<StoreSchema>, a: number, b: number): P
       after: r.after,
     })),
   };
+}
+
+/** Kinds of two runs side by side, split into new, gone and still. */
+async function kindChanges(db: Kysely<StoreSchema>, a: number, b: number): Promise<RunDiff['kinds']> {
+  const rows = await sql<{ kind: string; title: string; na: number | null; nb: number | null }>`
+    with ka as (select kind, count(*)::int as n from divergences where run_id = ${a} and kind is not null group by kind),
+         kb as (select kind, count(*)::int as n from divergences where run_id = ${b} and kind is not null group by kind)
+    select coalesce(ka.kind, kb.kind) as kind, k.title, ka.n as na, kb.n as nb
+    from ka full join kb on ka.kind = kb.kind
+    join divergence_kinds k on k.kind = coalesce(ka.kind, kb.kind)
+    order by coalesce(kb.n, 0) + coalesce(ka.n, 0) desc, 1`.execute(db);
+  const out: RunDiff['kinds'] = { new: [], gone: [], still: [] };
+  for (const r of rows.rows) {
+    const k = { kind: r.kind, title: r.title, before: Number(r.na ?? 0), after: Number(r.nb ?? 0) };
+    (k.before === 0 ? out.new : k.after === 0 ? out.gone : out.still).push(k);
+  }
+  return out;
 }

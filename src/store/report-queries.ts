@@ -7,6 +7,8 @@
  */
 import { type Kysely, sql } from 'kysely';
 import type { Verdict } from '../replay/results.ts';
+import { type DivergenceRow, PARTITION_SQL, parsePartition, ROW_TEXT_MAX } from './divergence-row.ts';
+import { type KindExamples, type KindSummary, kindExamples, kindsNotIn, runKinds } from './kind-queries.ts';
 import { type StoredDivergence, toDivergence } from './result-queries.ts';
 import type { Store } from './store.ts';
 import type { StoreSchema } from './store-schema.ts';
@@ -226,11 +228,13 @@ export async function divergencesAt(
 }
 
 /** Every divergence of a run as the list's index needs it, in list order, batch by batch. */
-export async function* streamDivergenceIndexRows(
+export async function* streamDivergenceRows(
   db: Kysely<StoreSchema>,
   runId: number,
-  pageSize = 20_000,
-): AsyncGenerator<DivergenceIndexRow[]> {
+  // 20,000 rows a batch fails on PGlite ("unnamed prepared statement does not exist": a
+  // statement with ~13k parameters); 5,000 works and costs no more in total.
+  pageSize = 5000,
+): AsyncGenerator<DivergenceRow[]> {
   const names = await scenariosByKey(db, runId);
   for (const batch of await scenarioBatches(db, runId, pageSize)) {
     const rows = await db
@@ -243,17 +247,21 @@ export async function* streamDivergenceIndexRows(
         'd.sidx',
         'd.seq',
         'd.signature',
+        'd.kind',
+        sql<string>`coalesce(d.title, '')`.as('title'),
         'd.line',
         'd.event',
         'd.root',
-        sql<string>`left(d.text, 240)`.as('text'),
-        sql<string[][] | string>`jsonb_path_query_array(d.classes::jsonb, '$[*].policies')`.as('classes'),
+        sql<string>`left(d.text, ${ROW_TEXT_MAX})`.as('text'),
+        sql<string[][] | string>`${sql.raw(PARTITION_SQL)}`.as('classes'),
       ])
       .execute();
     yield inBatchOrder(rows, batch).map((r) => {
       const s = names.get(keyOf(r));
       return {
         signature: r.signature,
+        kind: r.kind,
+        title: r.title,
         trace: s?.trace ?? '',
         matrix: r.matrix,
         scenario: s?.name ?? '',
@@ -262,26 +270,10 @@ export async function* streamDivergenceIndexRows(
         event: r.event,
         root: r.root,
         text: r.text,
-        classes: typeof r.classes === 'string' ? (JSON.parse(r.classes) as string[][]) : r.classes,
+        classes: parsePartition(r.classes),
       };
     });
   }
-}
-
-/** A divergence as the list page's index needs it: no outcomes, why paths or context. */
-export interface DivergenceIndexRow {
-  signature: string;
-  trace: string;
-  matrix: string;
-  scenario: string;
-  seq: number;
-  line: number;
-  event: string;
-  root: boolean;
-  /** The original line, cut to 240 characters. */
-  text: string;
-  /** Each class's policies. */
-  classes: string[][];
 }
 
 /** The report's extra reads bound to a store (the kysely instance stays inside src/store). */
@@ -290,7 +282,13 @@ export interface ReportReads {
   verdicts(runId: number): Promise<ReportVerdict[]>;
   divergencesAt(runId: number, offset: number, limit: number): Promise<StoredDivergence[]>;
   streamDivergences(runId: number, pageSize?: number): AsyncGenerator<StoredDivergence[]>;
-  streamDivergenceIndexRows(runId: number, pageSize?: number): AsyncGenerator<DivergenceIndexRow[]>;
+  streamDivergenceRows(runId: number, pageSize?: number): AsyncGenerator<DivergenceRow[]>;
+  /** The run's divergence kinds, most frequent first. */
+  kinds(runId: number): Promise<KindSummary[]>;
+  /** The first `perKind` occurrences of every kind, by kind. */
+  kindExamples(runId: number, perKind: number): Promise<Map<string, KindExamples>>;
+  /** Kinds of run `of` that run `other` lacks. */
+  kindsNotIn(of: number, other: number): Promise<string[]>;
 }
 
 export function reportReads(store: Store): ReportReads {
@@ -299,6 +297,9 @@ export function reportReads(store: Store): ReportReads {
     verdicts: (runId) => reportVerdicts(store.db, runId),
     divergencesAt: (runId, offset, limit) => divergencesAt(store.db, runId, offset, limit),
     streamDivergences: (runId, pageSize) => streamDivergences(store.db, runId, pageSize),
-    streamDivergenceIndexRows: (runId, pageSize) => streamDivergenceIndexRows(store.db, runId, pageSize),
+    streamDivergenceRows: (runId, pageSize) => streamDivergenceRows(store.db, runId, pageSize),
+    kinds: (runId) => runKinds(store.db, runId),
+    kindExamples: (runId, perKind) => kindExamples(store.db, runId, perKind),
+    kindsNotIn: (of, other) => kindsNotIn(store.db, of, other),
   };
 }

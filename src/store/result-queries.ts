@@ -12,6 +12,8 @@ import type { StoreSchema } from './store-schema.ts';
 export interface StoredDivergence extends DivergenceRecord {
   matrix: string;
   sha256: string;
+  /** Its divergence kind (replay/divergence-kind.ts). */
+  kind: string | null;
 }
 
 export interface StoredVerdict extends VerdictRecord {
@@ -33,6 +35,8 @@ export interface DivergenceFilter {
   policy?: string;
   event?: string;
   signature?: string;
+  /** Divergences of this kind. */
+  kind?: string;
   rootOnly?: boolean;
   /** Leave out divergences accepted in triage (and not expired). */
   unacceptedOnly?: boolean;
@@ -310,6 +314,7 @@ function divergenceQuery(db: Kysely<StoreSchema>) {
       'd.seq',
       'd.signature',
       'd.title',
+      'd.kind',
       'd.line',
       'd.event',
       'd.text',
@@ -345,6 +350,7 @@ export function toDivergence(r: DivergenceRow): StoredDivergence {
     ...r.extra,
     matrix: r.matrix,
     sha256: r.sha256,
+    kind: r.kind,
   };
 }
 
@@ -366,6 +372,7 @@ export async function listDivergences(
   if (filter.scenario !== undefined) q = q.where('s.name', '=', filter.scenario);
   if (filter.event !== undefined) q = q.where('d.event', '=', filter.event);
   if (filter.signature !== undefined) q = q.where('d.signature', '=', filter.signature);
+  if (filter.kind !== undefined) q = q.where('d.kind', '=', filter.kind);
   if (filter.rootOnly) q = q.where('d.root', '=', true);
   if (filter.policy !== undefined) {
     const probe = JSON.stringify([{ policies: [filter.policy] }]);

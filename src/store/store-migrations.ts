@@ -15,6 +15,7 @@
 import { type Kysely, sql } from 'kysely';
 import { type Migration, Migrator } from 'kysely/migration';
 import { StoreError } from '../errors.ts';
+import { divergenceKindMigration } from './divergence-kind-migration.ts';
 import { divergenceTitleMigration } from './divergence-title-migration.ts';
 import { runShardsMigration } from './run-shards-migration.ts';
 
@@ -205,6 +206,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001_results_store': m0001,
   '0002_run_shards': runShardsMigration,
   '0003_divergence_title_expected': divergenceTitleMigration,
+  '0005_divergence_kinds': divergenceKindMigration,
 };
 
 /** Names recorded in the database, or [] when it has never been migrated. */

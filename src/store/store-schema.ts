@@ -137,6 +137,10 @@ export interface DivergencesTable extends ScenarioKey {
   signature: string;
   /** Null in rows stored before migration 0003. */
   title: string | null;
+  /** The divergence's kind (divergence_kinds); null only while migration 0005 backfills. */
+  kind: string | null;
+  /** Each class's policies as JSON text; null only in rows a writer without it stored. */
+  partition: string | null;
   line: number;
   event: string;
   text: string;
@@ -164,6 +168,13 @@ export interface OutcomesTable extends ScenarioKey {
   outcome: Json<Record<string, unknown>>;
 }
 
+/** One row per divergence kind (replay/divergence-kind.ts): its title, stored once. */
+export interface DivergenceKindsTable {
+  kind: string;
+  title: string;
+  event: string;
+}
+
 export interface TriageTable {
   signature: string;
   note: string;
@@ -182,6 +193,7 @@ export interface StoreSchema {
   scenario_results: ScenarioResultsTable;
   finals: FinalsTable;
   divergences: DivergencesTable;
+  divergence_kinds: DivergenceKindsTable;
   fidelity: FidelityTable;
   outcomes: OutcomesTable;
   triage: TriageTable;

@@ -310,6 +310,41 @@ for (const kind of STORE_BACKENDS) {
       await store.close();
     });
 
+    it('groups divergences into kinds; a database from before migration 0005 gets them on open', async () => {
+      const db = await h.newDb();
+      const store = await h.open(db);
+      const runId = await storedRun(store, corpus());
+      const rows = async (s: Store) =>
+        (await s.divergences(runId, {}, { limit: 10_000 })).rows.map((d) => [d.signature, d.kind]);
+      const before = await rows(store);
+      expect(before.length).toBeGreaterThan(0);
+      // Every occurrence of a signature has one kind; kinds are fewer than identities here.
+      const kindOf = new Map<string, string>();
+      for (const [sig, kind] of before) {
+        expect(kind).toMatch(/^[0-9a-f]{16}$/);
+        expect(kindOf.get(sig!) ?? kind).toBe(kind);
+        kindOf.set(sig!, kind!);
+      }
+      const counts = await store.kindCount(runId);
+      expect(counts).toEqual({ kinds: new Set(kindOf.values()).size, divergences: before.length });
+      const partitions = await sql<{ ok: boolean }>`
+        select bool_and(partition::jsonb = jsonb_path_query_array(classes::jsonb, '$[*].policies')) as ok
+        from divergences`.execute(store.db);
+      expect(partitions.rows[0]!.ok).toBe(true);
+      // As written before 0005: no kind, partition or kinds table, and the migration unrecorded.
+      await sql`drop index divergences_run_kind`.execute(store.db);
+      await sql`alter table divergences drop column kind, drop column partition`.execute(store.db);
+      await sql`drop table divergence_kinds`.execute(store.db);
+      await sql`delete from ${sql.table(MIGRATION_TABLE)} where name = '0005_divergence_kinds'`.execute(
+        store.db,
+      );
+      await store.close();
+      const reopened = await h.open(db);
+      expect(await rows(reopened)).toEqual(before);
+      expect(await reopened.kindCount(runId)).toEqual(counts);
+      await reopened.close();
+    });
+
     it('accepts a signature and expires the acceptance when an involved policy changes', async () => {
       const store = await h.open(await h.newDb());
       const r = makeTraceResult({ trace: 'a.trace' });
@@ -379,7 +414,7 @@ for (const kind of STORE_BACKENDS) {
       const want = results[1]!.scenarios[2]!.divergences[0]!;
       const found = await store.divergence(want.signature);
       expect(found?.runId).toBe(id);
-      const { matrix: _m, sha256: _s, ...rec } = found!.occurrences[0]!;
+      const { matrix: _m, sha256: _s, kind: _k, ...rec } = found!.occurrences[0]!;
       expect(rec).toEqual(want);
       expect(await store.divergence('ffffffffffffffff')).toBeNull();
       await expectStoreError(store.divergences(id, {}, { after: 'garbage' }), 'PB_STORE', /page cursor/);

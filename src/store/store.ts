@@ -5,6 +5,7 @@
  * finishRun, and resumeRun after an interruption) and every read the report stage and the
  * `runs`, `diff`, `accept` and `export` commands need.
  */
+
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { type Kysely, sql } from 'kysely';
@@ -14,6 +15,7 @@ import { policyIdentityHash } from '../replay/policy-info.ts';
 import type { TraceReplayResult } from '../replay/results.ts';
 import { diffRuns, type RunDiff } from './diff-runs.ts';
 import { type ExportOptions, exportNdjson, type NdjsonWrite } from './export-ndjson.ts';
+import { kindCount, kindSignatures } from './kind-queries.ts';
 import { PgliteBackend } from './pglite-backend.ts';
 import { PostgresBackend } from './postgres-backend.ts';
 import { pgJson, pgText } from './recordset-insert.ts';
@@ -47,8 +49,10 @@ import { acceptSignature, listTriage, type TriageEntry } from './triage.ts';
 import { countRunRows, formatProblems, type RunVerification, verifyRun } from './verify-run.ts';
 import { writeTraceResult } from './write-trace-result.ts';
 
-export type { DivergenceSummary, RunDiff, VerdictChange } from './diff-runs.ts';
+export type { RunDiff, VerdictChange } from './diff-runs.ts';
+export type { DivergenceRow } from './divergence-row.ts';
 export type { ExportOptions, NdjsonWrite } from './export-ndjson.ts';
+export type { KindSummary } from './kind-queries.ts';
 export type {
   DivergenceFilter,
   Page,
@@ -467,6 +471,16 @@ export class Store {
     runId?: number,
   ): Promise<{ runId: number; occurrences: StoredDivergence[] } | null> {
     return divergenceBySignature(this.db, signature, runId);
+  }
+
+  /** How many divergence kinds (and divergences) run `runId` has. */
+  kindCount(runId: number): Promise<{ kinds: number; divergences: number }> {
+    return kindCount(this.db, runId);
+  }
+
+  /** The signatures of a divergence kind, in the newest run that has it (triage by kind). */
+  kindSignatures(kind: string): Promise<string[]> {
+    return kindSignatures(this.db, kind);
   }
 
   finals(runId: number, filter?: { trace?: string; policy?: string }): Promise<StoredFinal[]> {

@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import type { TraceReplayResult } from '../replay/results.ts';
+import { DivergenceKindsBatch } from './divergence-kinds-batch.ts';
 import { pgJson, pgText, RecordsetBatch } from './recordset-insert.ts';
 import type { StoreSchema } from './store-schema.ts';
 
@@ -133,6 +134,7 @@ export async function writeTraceResult(
       ['extra', 'json'],
     ] as const);
     const divergences = divergenceBatch();
+    const kinds = new DivergenceKindsBatch();
     const fidelity = new RecordsetBatch('fidelity', [
       ...SCENARIO_KEY,
       ['seq', 'int4'],
@@ -186,7 +188,7 @@ export async function writeTraceResult(
           extraOf(extra),
         );
       }
-      for (const d of sc.divergences) pushDivergence(divergences, key(sidx), d);
+      for (const d of sc.divergences) pushDivergence(divergences, key(sidx), d, kinds);
       for (const f of sc.fidelity) {
         fidelity.push(...key(sidx), f.seq, f.policy, f.line, f.event, f.observed, f.ret);
       }
@@ -200,6 +202,7 @@ export async function writeTraceResult(
     for (const batch of [scenarios, verdicts, finals, divergences, fidelity, outcomes]) {
       if (batch.length > 0) await batch.insert(trx);
     }
+    await kinds.insert(trx);
     return true;
   });
 }
@@ -211,6 +214,8 @@ export function divergenceBatch() {
     ['seq', 'int4'],
     ['signature', 'text'],
     ['title', 'text'],
+    ['kind', 'text'],
+    ['partition', 'text'],
     ['line', 'int4'],
     ['event', 'text'],
     ['text', 'text'],
@@ -231,6 +236,7 @@ export function pushDivergence(
   batch: ReturnType<typeof divergenceBatch>,
   key: readonly [number, number, string, number],
   d: TraceReplayResult['scenarios'][number]['divergences'][number],
+  kinds: DivergenceKindsBatch,
 ): void {
   const {
     type: _t,
@@ -252,6 +258,8 @@ export function pushDivergence(
     seq,
     signature,
     title,
+    kinds.add(d),
+    JSON.stringify(classes.map((c) => c.policies)),
     line,
     event,
     text,

@@ -29,10 +29,17 @@ export const acceptCommand: Command = {
   details:
     'The acceptance records the module hash of every policy in the divergence. Nightly runs and\n' +
     'reports leave accepted divergences out until one of those policies changes; then the\n' +
-    'acceptance expires and the divergence shows again. `--list` shows every acceptance.',
+    'acceptance expires and the divergence shows again. `--list` shows every acceptance.\n' +
+    '`--kind K` accepts every divergence identity of kind K (a kind page of the report names it)\n' +
+    'in the newest run that has the kind, each with the note.',
   options: {
     db: DB_OPTION,
     note: { type: 'string', arg: 'TEXT', description: 'Why the divergence is expected (required)' },
+    kind: {
+      type: 'string',
+      arg: 'KIND',
+      description: 'Accept every divergence identity of this divergence kind instead of one signature',
+    },
     list: { type: 'boolean', description: 'List acceptances instead, with whether each expired' },
     json: { type: 'boolean', description: 'With --list: one JSON object per acceptance (NDJSON)' },
   },
@@ -46,9 +53,28 @@ export const acceptCommand: Command = {
         return 0;
       });
     }
-    const [signature, ...rest] = positionals;
-    if (!signature || rest.length) throw new UsageError('accept takes one divergence signature');
+    const kind = str(values, 'kind');
     const note = str(values, 'note');
+    if (kind !== undefined) {
+      if (positionals.length) throw new UsageError('accept takes a signature or --kind, not both');
+      if (!/^[0-9a-f]{16}$/.test(kind))
+        throw new UsageError(`--kind: '${kind}' is not a divergence kind (16 hex digits)`);
+      if (!note?.trim()) throw new UsageError('accept needs --note "why this divergence is expected"');
+      return withStore(values, io, async (store) => {
+        const signatures = await store.kindSignatures(kind);
+        if (!signatures.length) {
+          throw new UsageError(`no stored divergence is of kind ${kind}: the report's kinds page lists them`);
+        }
+        for (const sig of signatures) await store.accept(sig, note);
+        io.stdout.write(
+          `accepted ${signatures.length} divergence identit${signatures.length === 1 ? 'y' : 'ies'} of kind ${kind}\n`,
+        );
+        return 0;
+      });
+    }
+    const [signature, ...rest] = positionals;
+    if (!signature || rest.length)
+      throw new UsageError('accept takes one divergence signature (or --kind K)');
     if (!note?.trim()) throw new UsageError('accept needs --note "why this divergence is expected"');
     return withStore(values, io, async (store) => {
       const t = await store.accept(signature, note);

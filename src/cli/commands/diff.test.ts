@@ -15,10 +15,17 @@ describe('formatDiff', () => {
       event: 'pin_user_pages',
       root: true,
       classes: [['v6.1'], ['my-fix']],
+      kind: '00112233aabbccdd',
+      text: 'pinbench: pin_user_pages mm=1 start=0x1000 nr_pages=1 gup_flags=FOLL_LONGTERM',
     };
     const diff: RunDiff = {
       a: 1,
       b: 2,
+      kinds: {
+        new: [{ kind: '00112233aabbccdd', title: 'pin_user_pages: ret=0 vs ret=n', before: 0, after: 1 }],
+        gone: [],
+        still: [],
+      },
       new: [d],
       fixed: [],
       unchanged: [{ ...d, signature: '0123456789abcdef' }],

@@ -1,11 +1,11 @@
 /** `pinbench diff`: what changed between two stored runs (divergences by signature, verdicts). */
 import { UsageError } from '../../errors.ts';
-import type { DivergenceSummary, RunDiff } from '../../store/store.ts';
+import type { DivergenceRow, RunDiff } from '../../store/store.ts';
 import { escapeTerminal as t } from '../../terminal-text.ts';
 import { bool, type Command } from '../command.ts';
 import { DB_OPTION, withStore } from './store-options.ts';
 
-function divergenceLine(d: DivergenceSummary): string {
+function divergenceLine(d: DivergenceRow): string {
   const classes = t(d.classes.map((c) => `{${c.join(',')}}`).join(' != '));
   const where = `${t(d.trace)}${d.matrix ? ` [${t(d.matrix)}]` : ''} ${t(d.scenario)} #${d.seq} (line ${d.line})`;
   return `  ${d.signature}  ${t(d.title)}\n      ${where} ${t(d.event)}${d.root ? '' : ' (cascade)'}  ${classes}\n`;
@@ -14,7 +14,8 @@ function divergenceLine(d: DivergenceSummary): string {
 export function formatDiff(diff: RunDiff): string {
   let s =
     `run ${diff.a} -> run ${diff.b}: ${diff.new.length} new, ${diff.fixed.length} gone, ` +
-    `${diff.unchanged.length} still there (divergences by identity); ${diff.verdictChanges.length} verdict change(s)\n`;
+    `${diff.unchanged.length} still there (divergences by identity); ${diff.verdictChanges.length} verdict change(s)\n` +
+    `kinds: ${diff.kinds.new.length} new, ${diff.kinds.gone.length} gone, ${diff.kinds.still.length} still\n`;
   // A scenario x policy that passed in A and fails (or errs) in B is named a regression first.
   const regressions = diff.verdictChanges.filter(
     (c) => c.before === 'pass' && (c.after === 'fail' || c.after === 'error'),
@@ -24,6 +25,12 @@ export function formatDiff(diff: RunDiff): string {
     for (const c of regressions) {
       s += `  REGRESSION ${c.trace}${c.matrix ? ` [${c.matrix}]` : ''} ${c.scenario}  ${c.policy}: pass -> ${c.after}\n`;
     }
+  }
+  if (diff.kinds.new.length) {
+    s += `\nnew kinds:\n${diff.kinds.new.map((k) => `  ${k.kind}  ${t(k.title)}  (${k.after})\n`).join('')}`;
+  }
+  if (diff.kinds.gone.length) {
+    s += `\ngone kinds:\n${diff.kinds.gone.map((k) => `  ${k.kind}  ${t(k.title)}  (${k.before})\n`).join('')}`;
   }
   if (diff.new.length) s += `\nnew divergences:\n${diff.new.map(divergenceLine).join('')}`;
   if (diff.fixed.length) s += `\ngone divergences:\n${diff.fixed.map(divergenceLine).join('')}`;

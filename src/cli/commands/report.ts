@@ -15,6 +15,7 @@ import {
   REPORTER_FILES,
   REPORTER_NAMES,
 } from '../../report/reporter-registry.ts';
+import type { ReportPageSet } from '../../report/reporters/html-reporter.ts';
 import { writeHtmlReport, writeRunReport } from '../../report/write-html-report.ts';
 import { openStore } from '../../store/store.ts';
 import { type Command, int, str } from '../command.ts';
@@ -47,6 +48,13 @@ export const reportCommand: Command = {
       description:
         'Name the regressions of the other policies against this one (a nightly passes its baseline)',
     },
+    pages: {
+      type: 'string',
+      arg: 'SET',
+      description:
+        'HTML divergence pages: kinds (a page per divergence kind; occurrences in the list) or all (also a page per occurrence)',
+      default: 'kinds',
+    },
     'max-divergences': {
       type: 'string',
       arg: 'N',
@@ -66,6 +74,11 @@ export const reportCommand: Command = {
       throw new UsageError(`--format: '${format}' is not a reporter (have: ${REPORTER_NAMES.join(', ')})`);
     }
     const out = str(values, 'out');
+    const pageSet = str(values, 'pages') ?? 'kinds';
+    if (pageSet !== 'kinds' && pageSet !== 'all') {
+      throw new UsageError(`--pages: '${pageSet}' is not a page set (have: kinds, all)`);
+    }
+    const pages: ReportPageSet = pageSet;
     const against = str(values, 'against');
     if (against !== undefined && !/^\d+$/.test(against))
       throw new UsageError(`--against takes a run id, got '${against}'`);
@@ -76,13 +89,14 @@ export const reportCommand: Command = {
       const opts = {
         ...(against !== undefined ? { previousRunId: (await store.getRun(Number(against))).id } : {}),
         ...(baseline !== undefined ? { baseline } : {}),
+        pages,
       };
       if (format === 'html') {
         const r = out
           ? await writeHtmlReport(store, run.id, resolve(io.cwd, out), opts)
           : await writeRunReport(store, run.id, { ...opts, cwd: io.cwd });
         io.stdout.write(
-          `report of run ${run.id}: ${relative(io.cwd, r.path) || r.path} (${r.pages} pages, ${formatBytes(r.bytes)}, ${r.divergences} divergences)\n`,
+          `report of run ${run.id}: ${relative(io.cwd, r.path) || r.path} (${r.pages} pages, ${formatBytes(r.bytes)}, ${r.kinds} kinds, ${r.divergences} divergences)\n`,
         );
         return 0;
       }

@@ -140,11 +140,12 @@ export const runCommand: Command = {
               reportFailure = e;
               return undefined;
             });
+      const kinds = await store.kindCount(result.run.id);
       if (bool(values, 'json')) {
         const { results: _results, ...rest } = result;
         const failures = countFailures(result.results.flatMap((t) => t.scenarios.flatMap((s) => s.verdicts)));
         io.stdout.write(
-          `${JSON.stringify({ ...rest, failures, ...(report ? { report: report.path } : {}) })}\n`,
+          `${JSON.stringify({ ...rest, failures, kinds: kinds.kinds, ...(report ? { report: report.path } : {}) })}\n`,
         );
       } else {
         io.stdout.write(formatSummary(result.results, { policies: policies.map((p) => p.id) }));
@@ -158,10 +159,14 @@ export const runCommand: Command = {
         io.stdout.write(
           ` (replay ${(result.timings.replay / 1000).toFixed(1)} s, store ${(result.timings.store / 1000).toFixed(1)} s)\n`,
         );
+        io.stdout.write(
+          `${kinds.kinds} divergence kind(s) over ${kinds.divergences} divergence(s) in run ${result.run.id}\n`,
+        );
         if (result.diff && result.previous) {
           const d = result.diff;
           io.stdout.write(
-            `since run ${result.previous.id}: ${d.new.length} new, ${d.fixed.length} fixed divergence(s), ${d.verdictChanges.length} verdict change(s)\n`,
+            `since run ${result.previous.id}: ${d.new.length} new, ${d.fixed.length} fixed divergence(s), ${d.verdictChanges.length} verdict change(s); ` +
+              `kinds ${d.kinds.new.length} new, ${d.kinds.gone.length} gone, ${d.kinds.still.length} still\n`,
           );
         }
         if (report) io.stdout.write(`report: ${report.path} (${report.pages} pages)\n`);

@@ -108,6 +108,21 @@ describe('runs, diff, accept, export on PGlite', () => {
     expect((await cli(['accept', 'abcdef0123456789', '--note', 'x', '--db', db])).code).toBe(2);
     expect((await cli(['accept', '--list', '--db', db])).out).toContain(`${sig}  accepted`);
 
+    // Divergence kinds: diff counts them; accept --kind accepts every identity of one kind.
+    expect(diff.out).toMatch(/^kinds: \d+ new, \d+ gone, \d+ still$/m);
+    const check = await h.open(db);
+    const kind = (await check.divergences(r2, { signature: changed[1] ?? sig })).rows[0]!.kind!;
+    const ofKind = await check.kindSignatures(kind);
+    await check.close();
+    expect(ofKind.length).toBeGreaterThan(0);
+    const byKind = await cli(['accept', '--kind', kind, '--note', 'one kind, reviewed', '--db', db]);
+    expect(byKind.code, byKind.err).toBe(0);
+    expect(byKind.out).toContain(`accepted ${ofKind.length} divergence identit`);
+    const listed = (await cli(['accept', '--list', '--db', db])).out;
+    for (const s of ofKind) expect(listed).toContain(`${s}  accepted`);
+    expect((await cli(['accept', '--kind', 'ffffffffffffffff', '--note', 'x', '--db', db])).code).toBe(2);
+    expect((await cli(['accept', '--kind', 'nothex', '--note', 'x', '--db', db])).code).toBe(2);
+
     const exp = await cli(['export', '--db', db]);
     expect(exp.code).toBe(0);
     expect(exp.out.trimEnd().split('\n')).toEqual(

@@ -18,7 +18,7 @@
   const FLAG_ROOT = 1;
   const FLAG_NEW = 2;
   const FLAG_ACCEPTED = 4;
-  const FIELDS = ['q', 'trace', 'scenario', 'family', 'policy', 'kind', 'triage'];
+  const FIELDS = ['q', 'dkind', 'trace', 'scenario', 'family', 'policy', 'kind', 'triage'];
   const rows = data.rows;
   const total = rows.sig.length;
   const root = app.dataset.root || '';
@@ -71,7 +71,7 @@
     haystack = new Array(total);
     for (let i = 0; i < total; i++) {
       haystack[i] =
-        `${data.traces[rows.tr[i]]}:${rows.ln[i]} ${data.scenarios[rows.sc[i]]} #${rows.seq[i]} ${data.events[rows.ev[i]]} ${rows.sig[i]} ${texts ? texts[i] : ''}`.toLowerCase();
+        `${data.traces[rows.tr[i]]}:${rows.ln[i]} ${data.scenarios[rows.sc[i]]} #${rows.seq[i]} ${data.events[rows.ev[i]]} ${rows.sig[i]} ${data.kindTitles[rows.kd[i]] || ''} ${texts ? texts[i] : ''}`.toLowerCase();
     }
   }
 
@@ -89,17 +89,20 @@
     const family = value('family') ? data.families.indexOf(value('family')) : -2;
     const policy = value('policy') ? data.policies.indexOf(value('policy')) : -2;
     const kind = value('kind');
+    // A divergence kind by its id (kinds/ pages link here with #dkind=<id>).
+    const dkind = value('dkind') ? data.kinds.indexOf(value('dkind')) : -2;
     const triage = value('triage');
     const famOk = family >= 0 ? membership(data.familySets, family) : null;
     const polOk = policy >= 0 ? membership(data.partitionPolicies, policy) : null;
     if (q && !haystack) buildHaystack();
     // An unknown name in a filter matches nothing (rather than everything).
-    const none = trace === -1 || scenario === -1 || family === -1 || policy === -1;
+    const none = trace === -1 || scenario === -1 || family === -1 || policy === -1 || dkind === -1;
     let n = 0;
     if (!none) {
       for (let i = 0; i < total; i++) {
         if (trace >= 0 && rows.tr[i] !== trace) continue;
         if (scenario >= 0 && rows.sc[i] !== scenario) continue;
+        if (dkind >= 0 && rows.kd[i] !== dkind) continue;
         const fl = rows.fl[i];
         if (kind === 'root' && !(fl & FLAG_ROOT)) continue;
         if (kind === 'cascade' && fl & FLAG_ROOT) continue;
@@ -125,9 +128,15 @@
     render(true);
   }
 
+  // A page per occurrence exists with `report --pages all` (and served live); otherwise a row
+  // opens its kind's page, which shows the kind's first occurrence in full.
   function hrefOf(i) {
-    const sig = rows.sig[i];
-    return `${root}d/${sig.slice(0, 2)}/${sig}.html`;
+    if (data.occurrencePages) {
+      const sig = rows.sig[i];
+      return `${root}d/${sig.slice(0, 2)}/${sig}.html`;
+    }
+    const k = data.kinds[rows.kd[i]] || '';
+    return k ? `${root}k/${k.slice(0, 2)}/${k}.html` : `${root}kinds/index.html`;
   }
 
   function span(cls, text) {

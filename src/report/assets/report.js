@@ -2,7 +2,7 @@
 // script; it only adds keys. A link with data-key="x" is followed when x is pressed.
 (() => {
   const KEYS = [
-    [['s', 'm', 'd', 'p'], 'summary, matrix, divergences, policies'],
+    [['s', 'm', 'g', 'd', 'p'], 'summary, matrix, kinds (groups), divergences, policies'],
     [['/'], 'search (divergence list)'],
     [['j', 'k'], 'next / previous row (or arrows), Enter opens it'],
     [['[', ']'], 'previous / next divergence'],

@@ -4,7 +4,7 @@
  * `assets/divergence-list.js` fills from the compact index (data/divergences.js): only the rows
  * in view exist in the DOM, whatever the number of divergences.
  */
-import type { ListRow } from '../divergence-index.ts';
+import type { DivergenceRow } from '../../store/divergence-row.ts';
 import { html, type SafeHtml } from '../html.ts';
 import type { ReportContext } from '../report-context.ts';
 import {
@@ -13,9 +13,10 @@ import {
   DIVERGENCE_TEXT_DATA,
   DIVERGENCES_PER_PAGE,
   divergenceListPath,
+  KINDS_PATH,
   relativeUrl,
 } from '../report-paths.ts';
-import { classesText, divergenceFlags, divergenceHref, pager } from './fragments.ts';
+import { classesText, divergenceFlags, occurrenceHref, pager } from './fragments.ts';
 import type { PageEnv } from './page-env.ts';
 import { formatCount, renderPage } from './page-layout.ts';
 
@@ -41,18 +42,25 @@ function filterBar(ctx: ReportContext): SafeHtml {
   <label>Policy <select name="policy" id="f-policy"><option value="">any</option>${ctx.policyIds.map(
     (p) => html`<option value="${p}">${p}</option>`,
   )}</select></label>
-  <label>Kind <select name="kind" id="f-kind"><option value="">root and cascade</option><option value="root">root only</option><option value="cascade">cascade only</option></select></label>
+  <label>Divergence kind <input type="text" name="dkind" id="f-dkind" placeholder="kind id" size="17" autocomplete="off" spellcheck="false"></label>
+  <label>Root <select name="kind" id="f-kind"><option value="">root and cascade</option><option value="root">root only</option><option value="cascade">cascade only</option></select></label>
   <label>Triage <select name="triage" id="f-triage"><option value="">any</option><option value="new">new since previous run</option><option value="accepted">accepted</option><option value="unaccepted">not accepted</option></select></label>
   <button type="reset" id="f-reset">Clear</button>
 </form>`;
 }
 
-function staticRows(ctx: ReportContext, here: string, rows: readonly ListRow[], first: number): SafeHtml {
+function staticRows(
+  ctx: ReportContext,
+  env: PageEnv,
+  here: string,
+  rows: readonly DivergenceRow[],
+  first: number,
+): SafeHtml {
   return html`<table class="data dtable">
 <thead><tr><th scope="col" class="num">#</th><th scope="col">flags</th><th scope="col">where</th><th scope="col">scenario</th><th scope="col">call</th><th scope="col">classes</th></tr></thead>
 <tbody>${rows.map(
     (r, i) =>
-      html`<tr><td class="num">${first + i + 1}</td><td>${divergenceFlags(ctx, r)}</td><td><a href="${divergenceHref(here, r.signature)}"><code>${r.trace}:${r.line}</code></a>${
+      html`<tr><td class="num">${first + i + 1}</td><td>${divergenceFlags(ctx, r)}</td><td><a href="${occurrenceHref(env, here, r)}"><code>${r.trace}:${r.line}</code></a>${
         r.matrix ? html` <span class="muted">[${r.matrix}]</span>` : ''
       }</td><td>${r.scenario}</td><td>#${r.seq} <code>${r.event}</code></td><td class="classes">${classesText(
         r.classes.map((policies) => ({ policies })),
@@ -70,10 +78,12 @@ export function renderDivergenceListPage(
   env: PageEnv,
   page: number,
   total: number,
-  rows: readonly ListRow[],
+  rows: readonly DivergenceRow[],
+  /** Whether pages 2.. exist as HTML (`--pages all`, serve); else page 1 is the only one. */
+  staticPages = true,
 ): string {
   const here = divergenceListPath(page);
-  const pages = divergenceListPageCount(total);
+  const pages = staticPages ? divergenceListPageCount(total) : 1;
   const first = (page - 1) * DIVERGENCES_PER_PAGE;
   const interactive = page === 1;
   const nav = pager(page, pages, (n) => relativeUrl(here, divergenceListPath(n)), 'Divergence pages');
@@ -91,11 +101,15 @@ ${
     : ''
 }
 <div id="dlist-static">
-<p class="muted">Page ${page} of ${pages}: divergences ${formatCount(Math.min(total, first + 1))}–${formatCount(Math.min(total, first + rows.length))}.${
-    interactive ? ' With JavaScript, this page filters and searches all of them.' : ''
+<p class="muted">${
+    staticPages
+      ? `Page ${page} of ${pages}: divergences ${formatCount(Math.min(total, first + 1))}–${formatCount(Math.min(total, first + rows.length))}.${
+          interactive ? ' With JavaScript, this page filters and searches all of them.' : ''
+        }`
+      : html`The first ${formatCount(rows.length)} of ${formatCount(total)} divergences. With JavaScript, this page lists, filters and searches all of them; without it, <a href="${relativeUrl(here, KINDS_PATH)}">the kinds</a> cover every divergence.`
   }</p>
 ${nav}
-${staticRows(ctx, here, rows, first)}
+${staticRows(ctx, env, here, rows, first)}
 ${nav}
 </div>`;
   return renderPage({

@@ -129,18 +129,39 @@ function classExpectation(
   return html`<p class="class-exp">${verdictText} <span class="muted">· the trace header expects ${[...expected].join(' / ')}</span></p>`;
 }
 
-function classColumns(ctx: ReportContext, here: string, d: StoredDivergence): SafeHtml {
+/** Decision steps every class shares, in the order of the first class. */
+export function sharedSteps(classes: readonly { why: readonly string[] }[]): Set<string> {
+  const shared = new Set(classes[0]?.why ?? []);
+  for (const c of classes.slice(1)) {
+    const mine = new Set(c.why);
+    for (const s of [...shared]) if (!mine.has(s)) shared.delete(s);
+  }
+  return shared;
+}
+
+/**
+ * The classes side by side. `omitShared`: leave out the decision steps every class shares (a kind
+ * page, one of thousands in a large report, keeps the steps that tell the classes apart).
+ */
+export function classColumns(
+  ctx: ReportContext,
+  here: string,
+  d: StoredDivergence,
+  omitShared = false,
+): SafeHtml {
   // Rows empty in every class (no pincount change, no WARN anywhere) are left out.
   const fields = OUTCOME_FIELDS.map(([label, f]) => ({
     label,
     values: d.classes.map((c) => f(c.outcome)),
   })).filter((r) => r.label === 'ret' || r.values.some((v) => v !== '—'));
-  const shared = new Set(d.classes[0]?.why ?? []);
-  for (const c of d.classes.slice(1)) {
-    const mine = new Set(c.why);
-    for (const s of [...shared]) if (!mine.has(s)) shared.delete(s);
-  }
-  return html`<div class="classes-grid">${d.classes.map(
+  const shared = sharedSteps(d.classes);
+  const steps = (why: readonly string[]) =>
+    collapseWhy(why).filter((w) => !omitShared || w.repeats !== undefined || !shared.has(w.step));
+  return html`${
+    omitShared && shared.size
+      ? html`<p class="muted">The ${shared.size} decision steps every class shares are left out; the occurrence's own page shows them.</p>`
+      : ''
+  }<div class="classes-grid">${d.classes.map(
     (c, ci) =>
       html`<article class="class-col">
 <h3>Class ${ci + 1} <span class="muted">(${c.policies.length} ${c.policies.length === 1 ? 'policy' : 'policies'})</span></h3>
@@ -151,7 +172,7 @@ ${classExpectation(ctx, d, c.policies)}
           html`<tr${new Set(r.values).size > 1 ? html` class="differs"` : ''}><th>${r.label}</th><td><code>${r.values[ci]!}</code></td></tr>`,
       )}</tbody></table>
 <h4>Decision path <span class="muted">(${c.why.length} ${c.why.length === 1 ? 'step' : 'steps'})</span></h4>
-<ol class="why">${collapseWhy(c.why).map((w) =>
+<ol class="why">${steps(c.why).map((w) =>
         w.repeats !== undefined
           ? html`<li class="rep muted">↻ ${w.step} ${w.repeats} more time${w.repeats === 1 ? '' : 's'}</li>`
           : shared.has(w.step)
@@ -162,7 +183,7 @@ ${classExpectation(ctx, d, c.policies)}
   )}</div>`;
 }
 
-function contextTable(d: StoredDivergence): SafeHtml {
+export function contextTable(d: StoredDivergence): SafeHtml {
   // A line that appears twice in the stored context (overlapping windows) is shown once.
   const seen = new Set<number>();
   const lines = (d.context?.length ? d.context : [{ line: d.line, text: d.text }]).filter((l) => {

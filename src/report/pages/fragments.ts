@@ -3,7 +3,8 @@ import type { DivergenceClass } from '../../replay/results.ts';
 import { html, type SafeHtml } from '../html.ts';
 import { compressPolicySet } from '../policy-classes.ts';
 import { isAccepted, isNew, type ReportContext } from '../report-context.ts';
-import { divergenceListPath, divergencePath, policyPath, relativeUrl } from '../report-paths.ts';
+import { divergenceListPath, divergencePath, kindPath, policyPath, relativeUrl } from '../report-paths.ts';
+import type { PageEnv } from './page-env.ts';
 import { badge } from './page-layout.ts';
 
 export function policyLink(ctx: ReportContext, here: string, id: string): SafeHtml {
@@ -21,6 +22,20 @@ export function classesText(
 
 export function divergenceHref(here: string, signature: string): string {
   return relativeUrl(here, divergencePath(signature));
+}
+
+/**
+ * Where a link to one divergence goes: its own page where one exists (`--pages all`, serve),
+ * else its kind's page (which shows the kind's first occurrence in full), else the list.
+ */
+export function occurrenceHref(
+  env: PageEnv,
+  here: string,
+  d: { signature: string; kind?: string | null | undefined },
+): string {
+  if (env.occurrencePages) return divergenceHref(here, d.signature);
+  if (d.kind) return relativeUrl(here, kindPath(d.kind));
+  return divergenceListHref(here, { q: d.signature });
 }
 
 /** The divergence list, filtered (filters live in the fragment; the list's script reads them). */

@@ -66,7 +66,12 @@ function cell(here: string, row: ScenarioRow, col: Column): SafeHtml {
     v !== 'pass' && row.divergences > 0
       ? html`<a href="${divergenceListHref(here, { scenario: row.name, trace: row.trace, policy: col.policy })}">${content}</a>`
       : content;
-  return html`<td class="v v-${v}${kind ? ` v-${kind}` : ''}${cls}" data-policy="${col.policy}" data-verdict="${v}" data-expected="${expected ?? ''}" title="${title}">${linked}</td>`;
+  // A plain cell (no expectation, nothing failed) carries no title or data-expected: a large run
+  // has hundreds of thousands of cells, and the column header and symbol already say it all.
+  const plain = kind === null && expected === null && failed.length === 0 && !reason;
+  return plain
+    ? html`<td class="v v-${v}${cls}" data-policy="${col.policy}" data-verdict="${v}">${linked}</td>`
+    : html`<td class="v v-${v}${kind ? ` v-${kind}` : ''}${cls}" data-policy="${col.policy}" data-verdict="${v}" data-expected="${expected ?? ''}" title="${title}">${linked}</td>`;
 }
 
 export function renderMatrixPage(

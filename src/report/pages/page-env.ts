@@ -7,6 +7,12 @@ export interface PageEnv {
   /** The URL of another run's report (serve), or null when reports do not link to each other. */
   runUrl(runId: number): string | null;
   pinbenchVersion: string | null;
+  /**
+   * Whether a page per divergence occurrence (`d/<ab>/<signature>.html`) exists: written by
+   * `report --pages all`, answered live by `serve`. Without them, links to an occurrence go to its
+   * kind's page. Absent: false.
+   */
+  occurrencePages?: boolean;
 }
 
 export const STATIC_ENV: PageEnv = {

@@ -9,6 +9,7 @@ import { html, type SafeHtml } from '../html.ts';
 import {
   assetPath,
   divergenceListPath,
+  KINDS_PATH,
   matrixPath,
   POLICIES_PATH,
   relativeUrl,
@@ -19,7 +20,15 @@ import {
 export const REPORT_CSP =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'";
 
-export type NavItem = 'summary' | 'matrix' | 'divergences' | 'policies' | 'runs' | 'triage' | 'diff';
+export type NavItem =
+  | 'summary'
+  | 'matrix'
+  | 'kinds'
+  | 'divergences'
+  | 'policies'
+  | 'runs'
+  | 'triage'
+  | 'diff';
 
 /** Links outside one run's report, present when pages are served live (absolute URLs). */
 export interface SiteLinks {
@@ -65,6 +74,7 @@ export function renderPage(spec: PageSpec): string {
     nav.push(
       navLink(u(SUMMARY_PATH), 'Summary', spec.nav === 'summary', 's'),
       navLink(u(matrixPath()), 'Matrix', spec.nav === 'matrix', 'm'),
+      navLink(u(KINDS_PATH), 'Kinds', spec.nav === 'kinds', 'g'),
       navLink(u(divergenceListPath()), 'Divergences', spec.nav === 'divergences', 'd'),
       navLink(u(POLICIES_PATH), 'Policies', spec.nav === 'policies', 'p'),
     );

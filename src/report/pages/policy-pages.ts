@@ -8,7 +8,7 @@ import { VERDICTS, type Verdict } from '../../replay/results.ts';
 import type { PolicyInfo } from '../../store/store.ts';
 import { commitUrl, html, type SafeHtml, safeHref } from '../html.ts';
 import type { ReportContext } from '../report-context.ts';
-import { POLICIES_PATH, policyPath, relativeUrl } from '../report-paths.ts';
+import { matrixPath, POLICIES_PATH, policyPath, relativeUrl } from '../report-paths.ts';
 import { divergenceListHref, policyLink } from './fragments.ts';
 import type { PageEnv } from './page-env.ts';
 import { formatCount, renderPage, VERDICT_MARKS, verdictBadge } from './page-layout.ts';
@@ -57,6 +57,9 @@ export function renderPolicyListPage(ctx: ReportContext, env: PageEnv): string {
   });
 }
 
+/** Failing scenarios a policy page lists (a large run has thousands; the matrix has them all). */
+const FAILING_SHOWN = 500;
+
 export function renderPolicyPage(ctx: ReportContext, env: PageEnv, p: PolicyInfo): string {
   const here = policyPath(p.id);
   const i = ctx.policyIds.indexOf(p.id);
@@ -101,12 +104,18 @@ export function renderPolicyPage(ctx: ReportContext, env: PageEnv, p: PolicyInfo
 <p><a href="${divergenceListHref(here, { policy: p.id })}">Divergences involving ${p.id}</a></p>
 ${
   failing.length
-    ? html`<h3>Failing scenarios</h3><table class="data"><thead><tr><th scope="col">trace</th><th scope="col">scenario</th><th scope="col">verdict</th><th scope="col">failed expectations</th></tr></thead><tbody>${failing.map(
-        (s) =>
-          html`<tr><td><code>${s.trace}</code></td><td><a href="${divergenceListHref(here, { scenario: s.name, trace: s.trace, policy: p.id })}">${s.name}</a></td><td>${verdictBadge(
-            s.verdicts[i]!,
-          )}</td><td>${(s.failed[i] ?? []).map((f, j) => html`${j ? html`<br>` : ''}<code>${f}</code>`)}${s.reasons[i] ? html`<br>${s.reasons[i]}` : ''}</td></tr>`,
-      )}</tbody></table>`
+    ? html`<h3>Failing scenarios</h3>${
+        failing.length > FAILING_SHOWN
+          ? html`<p class="muted">The first ${formatCount(FAILING_SHOWN)} of ${formatCount(failing.length)}; <a href="${relativeUrl(here, matrixPath())}">the matrix</a> shows every one.</p>`
+          : ''
+      }<table class="data"><thead><tr><th scope="col">trace</th><th scope="col">scenario</th><th scope="col">verdict</th><th scope="col">failed expectations</th></tr></thead><tbody>${failing
+        .slice(0, FAILING_SHOWN)
+        .map(
+          (s) =>
+            html`<tr><td><code>${s.trace}</code></td><td><a href="${divergenceListHref(here, { scenario: s.name, trace: s.trace, policy: p.id })}">${s.name}</a></td><td>${verdictBadge(
+              s.verdicts[i]!,
+            )}</td><td>${(s.failed[i] ?? []).map((f, j) => html`${j ? html`<br>` : ''}<code>${f}</code>`)}${s.reasons[i] ? html`<br>${s.reasons[i]}` : ''}</td></tr>`,
+        )}</tbody></table>`
     : html`<p class="muted">No failing scenarios.</p>`
 }
 </section>`;

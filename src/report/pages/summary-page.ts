@@ -10,10 +10,11 @@ import type { TraceInfo, VerdictChange } from '../../store/store.ts';
 import { html, type SafeHtml } from '../html.ts';
 import { compressPolicySet } from '../policy-classes.ts';
 import type { ReportContext, ScenarioRow } from '../report-context.ts';
-import { matrixPath, POLICIES_PATH, SUMMARY_PATH } from '../report-paths.ts';
-import { classesText, divergenceFlags, divergenceHref, divergenceListHref, policyLink } from './fragments.ts';
+import { KINDS_PATH, kindPath, matrixPath, POLICIES_PATH, SUMMARY_PATH } from '../report-paths.ts';
+import { classesText, divergenceFlags, divergenceListHref, occurrenceHref, policyLink } from './fragments.ts';
 import type { PageEnv } from './page-env.ts';
 import {
+  badge,
   formatBytes,
   formatCount,
   formatDate,
@@ -94,6 +95,24 @@ function skippedLines(t: TraceInfo): [string, number][] {
   return Object.entries(ingest?.skipped ?? {}).filter(([, n]) => typeof n === 'number' && n > 0);
 }
 
+/** Kinds shown on the summary, most frequent first; the kinds page lists every one. */
+const KINDS_SHOWN = 10;
+
+function kindsSection(ctx: ReportContext): SafeHtml {
+  if (ctx.kinds.length === 0) return html``;
+  return html`<section aria-labelledby="kinds"><h2 id="kinds">Divergence kinds</h2>
+<p class="muted">${formatCount(ctx.kinds.length)} kinds over ${formatCount(ctx.totals.divergences)} divergences: one event with one set of class outcomes, pages and counts abstracted.</p>
+<ol class="klist">${ctx.kinds
+    .slice(0, KINDS_SHOWN)
+    .map(
+      (k) =>
+        html`<li><a href="${kindPath(k.kind)}">${k.title}</a> <span class="muted">${formatCount(k.count)} ${k.count === 1 ? 'occurrence' : 'occurrences'} in ${formatCount(k.traces.length)} ${k.traces.length === 1 ? 'trace' : 'traces'}</span>${
+          ctx.newKinds?.has(k.kind) ? html` ${badge('new', 'new', 'not in the previous complete run')}` : ''
+        }</li>`,
+    )}</ol>${ctx.kinds.length > KINDS_SHOWN ? html`<p><a href="${KINDS_PATH}">All ${formatCount(ctx.kinds.length)} kinds</a></p>` : ''}
+</section>`;
+}
+
 function changes(ctx: ReportContext, env: PageEnv): SafeHtml {
   const prev = ctx.previous;
   if (!prev || !ctx.diff) {
@@ -115,6 +134,11 @@ function changes(ctx: ReportContext, env: PageEnv): SafeHtml {
     env.site ? html` · <a href="${env.site.diff}?a=${prev.id}&amp;b=${ctx.run.id}">full diff</a>` : ''
   }.</p>
 <ul class="cards">
+${
+  ctx.newKinds && ctx.goneKinds
+    ? html`<li class="card"><a href="${KINDS_PATH}"><span class="num">${formatCount(ctx.newKinds.size)}</span> new kinds</a> <span class="sub">${formatCount(ctx.goneKinds.length)} gone, ${formatCount(ctx.kinds.length - ctx.newKinds.size)} still</span></li>`
+    : ''
+}
   <li class="card"><span class="num">${formatCount(d.new.length)}</span> new divergences <span class="sub">${formatCount(newRoots.length)} root</span></li>
   <li class="card"><span class="num">${formatCount(d.fixed.length)}</span> gone since</li>
   <li class="card"><span class="num">${formatCount(d.unchanged.length)}</span> unchanged</li>
@@ -126,7 +150,7 @@ ${
         newRoots.length
           ? html`<ul class="dlist">${newRoots.slice(0, LIST_MAX).map(
               (x) =>
-                html`<li><a href="${divergenceHref(HERE, x.signature)}">${x.title}</a> <code>${x.trace}:${x.line}</code> <span class="classes">${classesText(
+                html`<li><a href="${occurrenceHref(env, HERE, x)}">${x.title}</a> <code>${x.trace}:${x.line}</code> <span class="classes">${classesText(
                   x.classes.map((policies) => ({ policies })),
                   order,
                 )}</span></li>`,
@@ -288,6 +312,7 @@ export function renderSummaryPage(ctx: ReportContext, env: PageEnv): string {
   <li class="card"><span class="num">${formatCount(t.scenarios)}</span> scenarios</li>
   <li class="card"><span class="num">${formatCount(ctx.policies.length)}</span> policies <span class="sub">${ctx.groups.length} verdict groups</span></li>
   <li class="card"><span class="num">${formatCount(t.calls)}</span> calls</li>
+  <li class="card"><a href="${KINDS_PATH}"><span class="num">${formatCount(ctx.kinds.length)}</span> divergence kinds</a></li>
   <li class="card"><a href="${divergenceListHref(HERE)}"><span class="num">${formatCount(t.divergences)}</span> divergences</a> <span class="sub"><a href="${divergenceListHref(HERE, { kind: 'root' })}">${formatCount(t.rootDivergences)} root</a></span></li>
   <li class="card"><span class="num">${formatCount(t.integrityEvents)}</span> integrity events</li>
   <li class="card"><span class="num">${formatCount(accepted)}</span> accepted in triage</li>
@@ -319,6 +344,8 @@ ${changes(ctx, env)}
 <p><a href="${POLICIES_PATH}">Every policy</a> with its families and commits.</p>
 </section>
 
+${kindsSection(ctx)}
+
 <section aria-labelledby="roots"><h2 id="roots">First root divergences</h2>
 ${
   ctx.firstRoots.length
@@ -326,7 +353,7 @@ ${
         .slice(0, 10)
         .map(
           (d) =>
-            html`<li><a href="${divergenceHref(HERE, d.signature)}"><code>${d.trace}:${d.line}</code> ${d.scenario} #${d.seq} ${d.event}</a> ${divergenceFlags(ctx, d)}<br><span class="classes">${classesText(d.classes, order)}</span></li>`,
+            html`<li><a href="${occurrenceHref(env, HERE, d)}"><code>${d.trace}:${d.line}</code> ${d.scenario} #${d.seq} ${d.event}</a> ${divergenceFlags(ctx, d)}<br><span class="classes">${classesText(d.classes, order)}</span></li>`,
         )}</ol><p><a href="${divergenceListHref(HERE, { kind: 'root' })}">All ${formatCount(t.rootDivergences)} root divergences</a></p>`
     : html`<p class="muted">No divergences: every policy behaved the same on every call.</p>`
 }

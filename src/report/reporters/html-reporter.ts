@@ -9,8 +9,10 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
+import { type DivergenceRow, divergenceRow } from '../../store/divergence-row.ts';
+import { reportReads } from '../../store/report-queries.ts';
 import type { Store, StoredDivergence } from '../../store/store.ts';
-import { DivergenceIndexBuilder, type ListRow } from '../divergence-index.ts';
+import { DivergenceIndexBuilder } from '../divergence-index.ts';
 import { divergenceListPageCount, renderDivergenceListPage } from '../pages/divergence-list-page.ts';
 import {
   type Neighbours,
@@ -18,6 +20,7 @@ import {
   type RootRef,
   renderDivergencePage,
 } from '../pages/divergence-page.ts';
+import { KIND_EXAMPLES, renderKindListPage, renderKindPage } from '../pages/kind-pages.ts';
 import { matrixPageCount, renderMatrixPage } from '../pages/matrix-page.ts';
 import { type PageEnv, STATIC_ENV } from '../pages/page-env.ts';
 import { renderPolicyListPage, renderPolicyPage } from '../pages/policy-pages.ts';
@@ -32,6 +35,8 @@ import {
   DIVERGENCES_PER_PAGE,
   divergenceListPath,
   divergencePath,
+  KINDS_PATH,
+  kindPath,
   matrixPath,
   POLICIES_PATH,
   policyPath,
@@ -48,13 +53,24 @@ export interface HtmlReportResult {
   pages: number;
   /** Bytes of every file written (pages, assets, data). */
   bytes: number;
+  /** Divergence kinds (a page each). */
+  kinds: number;
   divergences: number;
 }
+
+/** Which divergence pages a report has: one per kind (default), or also one per occurrence. */
+export const REPORT_PAGE_SETS = ['kinds', 'all'] as const;
+export type ReportPageSet = (typeof REPORT_PAGE_SETS)[number];
 
 export interface HtmlReporterOptions {
   store: Store;
   outDir: string;
   env?: PageEnv;
+  /**
+   * `kinds` (default): a page per divergence kind, occurrences in the list's data only; `all`:
+   * also a page per occurrence (d/<ab>/<signature>.html) and the static list pages.
+   */
+  pages?: ReportPageSet;
   /** Files written concurrently (default 32). */
   concurrency?: number;
 }
@@ -113,11 +129,12 @@ export class HtmlReporter implements Reporter {
   private readonly store: Store;
   private readonly outDir: string;
   private readonly env: PageEnv;
+  private readonly all: boolean;
   private readonly concurrency: number;
   private sink: FileSink | null = null;
   private tmpDir = '';
   private index: DivergenceIndexBuilder | null = null;
-  private listRows: ListRow[] = [];
+  private listRows: DivergenceRow[] = [];
   private listPage = 1;
   private listPages = 1;
   private pending: { d: StoredDivergence; root: RootRef | null } | null = null;
@@ -132,8 +149,26 @@ export class HtmlReporter implements Reporter {
   constructor(opts: HtmlReporterOptions) {
     this.store = opts.store;
     this.outDir = resolve(opts.outDir);
-    this.env = opts.env ?? STATIC_ENV;
+    this.all = opts.pages === 'all';
+    this.env = { ...(opts.env ?? STATIC_ENV), occurrencePages: this.all };
     this.concurrency = opts.concurrency ?? 32;
+    // Full divergences (why paths, context) are read only to write a page per occurrence; the
+    // kinds report reads the list's slim rows itself (onRunEnd), a fraction of the bytes.
+    if (this.all) this.onDivergences = (rows, ctx) => this.onOccurrences(rows, ctx);
+  }
+
+  onDivergences?: (rows: readonly StoredDivergence[], ctx: ReportContext) => Promise<void>;
+
+  /** The list's rows: its data for the script, and the static list pages. */
+  private async addListRow(row: DivergenceRow, ctx: ReportContext): Promise<void> {
+    this.streamed++;
+    this.index!.add(row);
+    // Without pages per occurrence, the list's static page 1 holds the first rows (for readers
+    // without JavaScript) and the rest live in the list's data only.
+    if (this.all || this.listPage === 1) {
+      this.listRows.push(row);
+      if (this.listRows.length === DIVERGENCES_PER_PAGE) await this.flushListPage(ctx);
+    }
   }
 
   async onRunStart(ctx: ReportContext): Promise<void> {
@@ -145,8 +180,8 @@ export class HtmlReporter implements Reporter {
     );
     const sink = new FileSink(this.tmpDir, this.concurrency);
     this.sink = sink;
-    this.index = new DivergenceIndexBuilder(ctx);
-    this.listPages = divergenceListPageCount(ctx.totals.divergences);
+    this.index = new DivergenceIndexBuilder(ctx, this.all);
+    this.listPages = this.all ? divergenceListPageCount(ctx.totals.divergences) : 1;
     const assets = await loadAssets();
     for (const name of ASSET_NAMES) await sink.write(assetPath(name), assets.get(name)!);
     await sink.write(SUMMARY_PATH, renderSummaryPage(ctx, this.env));
@@ -155,16 +190,13 @@ export class HtmlReporter implements Reporter {
       await sink.write(matrixPath(page, 'release'), renderMatrixPage(ctx, this.env, page, 'release'));
     }
     await sink.write(POLICIES_PATH, renderPolicyListPage(ctx, this.env));
+    await sink.write(KINDS_PATH, renderKindListPage(ctx, this.env));
     for (const p of ctx.policies) await sink.write(policyPath(p.id), renderPolicyPage(ctx, this.env, p));
   }
 
-  async onDivergences(rows: readonly StoredDivergence[], ctx: ReportContext): Promise<void> {
+  private async onOccurrences(rows: readonly StoredDivergence[], ctx: ReportContext): Promise<void> {
     for (const d of rows) {
-      this.streamed++;
-      const row: ListRow = { ...d, classes: d.classes.map((c) => c.policies) };
-      this.index!.add(row);
-      this.listRows.push(row);
-      if (this.listRows.length === DIVERGENCES_PER_PAGE) await this.flushListPage(ctx);
+      await this.addListRow(divergenceRow(d), ctx);
       const scenarioKey = `${d.trace}\0${d.matrix}\0${d.scenario}`;
       if (scenarioKey !== this.scenarioKey) {
         this.scenarioKey = scenarioKey;
@@ -198,10 +230,10 @@ export class HtmlReporter implements Reporter {
 
   private async flushListPage(ctx: ReportContext): Promise<void> {
     const total = Math.max(ctx.totals.divergences, this.streamed);
-    this.listPages = Math.max(this.listPages, divergenceListPageCount(total));
+    if (this.all) this.listPages = Math.max(this.listPages, divergenceListPageCount(total));
     await this.sink!.write(
       divergenceListPath(this.listPage),
-      renderDivergenceListPage(ctx, this.env, this.listPage, total, this.listRows),
+      renderDivergenceListPage(ctx, this.env, this.listPage, total, this.listRows, this.all),
     );
     this.listPage++;
     this.listRows = [];
@@ -209,6 +241,11 @@ export class HtmlReporter implements Reporter {
 
   async onRunEnd(ctx: ReportContext): Promise<void> {
     const sink = this.sink!;
+    if (!this.all) {
+      for await (const rows of reportReads(this.store).streamDivergenceRows(ctx.run.id)) {
+        for (const row of rows) await this.addListRow(row, ctx);
+      }
+    }
     if (this.pending) {
       await this.writeDivergence(ctx, [this.pending.d], {
         prev: this.prevSig,
@@ -217,6 +254,7 @@ export class HtmlReporter implements Reporter {
       });
     }
     if (this.listRows.length > 0 || this.listPage === 1) await this.flushListPage(ctx);
+    await this.writeKindPages(ctx);
     for (const sig of this.dupes) {
       const all = await this.store.divergence(sig, ctx.run.id);
       if (all)
@@ -235,8 +273,22 @@ export class HtmlReporter implements Reporter {
       dir: this.outDir,
       pages: sink.pages,
       bytes: sink.bytes,
+      kinds: ctx.kinds.length,
       divergences: this.streamed,
     };
+  }
+
+  /** A page per divergence kind, with its first occurrences (read in one query). */
+  private async writeKindPages(ctx: ReportContext): Promise<void> {
+    if (ctx.kinds.length === 0) return;
+    const examples = await reportReads(this.store).kindExamples(ctx.run.id, KIND_EXAMPLES);
+    const opts = { occurrencePages: this.all };
+    for (const k of ctx.kinds) {
+      await this.sink!.write(
+        kindPath(k.kind),
+        renderKindPage(ctx, this.env, k, examples.get(k.kind)?.first, examples.get(k.kind)?.rows ?? [], opts),
+      );
+    }
   }
 
   /** Removes the temporary directory after a failure. */

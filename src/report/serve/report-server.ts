@@ -10,15 +10,18 @@
  * ever reaches the file system; on a loopback address, Host headers other than loopback names
  * are refused (DNS rebinding).
  */
+
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isPinbenchError } from '../../errors.ts';
+import { divergenceRow } from '../../store/divergence-row.ts';
 import { reportReads } from '../../store/report-queries.ts';
 import type { Store, StoredDivergence } from '../../store/store.ts';
 import { fixedStoreSource, type StoreSource } from '../../store/store-snapshots.ts';
 import { DivergenceIndexBuilder } from '../divergence-index.ts';
 import { divergenceListPageCount, renderDivergenceListPage } from '../pages/divergence-list-page.ts';
 import { type Neighbours, partitionKey, renderDivergencePage } from '../pages/divergence-page.ts';
+import { KIND_EXAMPLES, renderKindListPage, renderKindPage } from '../pages/kind-pages.ts';
 import { matrixPageCount, renderMatrixPage } from '../pages/matrix-page.ts';
 import type { PageEnv } from '../pages/page-env.ts';
 import { REPORT_CSP, type SiteLinks } from '../pages/page-layout.ts';
@@ -111,7 +114,8 @@ class LiveSite {
   constructor(store: Store, version: string | null) {
     this.store = store;
     this.version = version;
-    this.env = { site: SITE, runUrl: runUrl, pinbenchVersion: version };
+    // Served live, every divergence has its own page (read from the database on request).
+    this.env = { site: SITE, runUrl: runUrl, pinbenchVersion: version, occurrencePages: true };
   }
 
   private async fingerprint(runId: number): Promise<string> {
@@ -148,9 +152,9 @@ class LiveSite {
     if (!e.index) {
       const ctx = await e.ctx;
       e.index = (async () => {
-        const b = new DivergenceIndexBuilder(ctx);
+        const b = new DivergenceIndexBuilder(ctx, true);
         const sigs: string[] = [];
-        for await (const rows of reportReads(this.store).streamDivergenceIndexRows(runId)) {
+        for await (const rows of reportReads(this.store).streamDivergenceRows(runId)) {
           for (const r of rows) {
             b.add(r);
             sigs.push(r.signature);
@@ -251,7 +255,7 @@ class LiveSite {
         (page - 1) * DIVERGENCES_PER_PAGE,
         DIVERGENCES_PER_PAGE,
       );
-      const list = rows.map((d) => ({ ...d, classes: d.classes.map((c) => c.policies) }));
+      const list = rows.map(divergenceRow);
       return html(renderDivergenceListPage(ctx, env, page, total, list));
     }
     if (p === 'data/divergence-text.js') {
@@ -275,6 +279,17 @@ class LiveSite {
           found.occurrences,
           await this.neighbours(runId, found.occurrences[0]!),
         ),
+      );
+    }
+    if (p === 'kinds/index.html' || p === 'kinds/') return html(renderKindListPage(ctx, env));
+    m = /^k\/([0-9a-f]{2})\/([0-9a-f]{4,64})\.html$/.exec(p);
+    if (m && m[2]!.startsWith(m[1]!)) {
+      const kind = ctx.kinds.find((k) => k.kind === m![2]);
+      if (!kind) throw new NotFound(`run ${runId} has no divergence kind ${m[2]}`);
+      const examples = (await this.store.divergences(runId, { kind: kind.kind }, { limit: KIND_EXAMPLES }))
+        .rows;
+      return html(
+        renderKindPage(ctx, env, kind, examples[0], examples.map(divergenceRow), { occurrencePages: true }),
       );
     }
     if (p === 'policies/index.html' || p === 'policies/') return html(renderPolicyListPage(ctx, env));

@@ -3,7 +3,7 @@
  * runs, and the triage notes. Rendered with the same shell and helpers as the report pages.
  */
 import { VERDICTS } from '../../replay/results.ts';
-import type { DivergenceSummary, RunDiff, RunInfo, TriageEntry } from '../../store/store.ts';
+import type { DivergenceRow, RunDiff, RunInfo, TriageEntry } from '../../store/store.ts';
 import { html, type SafeHtml } from '../html.ts';
 import type { SiteLinks } from '../pages/page-layout.ts';
 import { formatCount, formatDate, formatDuration, renderPage, verdictBadge } from '../pages/page-layout.ts';
@@ -63,7 +63,7 @@ ${
   return page(site, 'Runs', 'runs', body, version);
 }
 
-function summaryList(items: readonly DivergenceSummary[], runId: number, linked: boolean): SafeHtml {
+function summaryList(items: readonly DivergenceRow[], runId: number, linked: boolean): SafeHtml {
   return html`<ul class="dlist">${items
     .slice(0, LIST_MAX)
     .map(

@@ -1,0 +1,132 @@
+/**
+ * Divergence kinds (replay/divergence-kind.ts): the list of a run's kinds, most frequent first,
+ * and one page per kind with its title, counts, the traces it occurs in, a few example
+ * occurrences (which policies fall in which class is per occurrence) and its first occurrence in
+ * full (trace context, classes side by side with their decision paths). Every occurrence is in
+ * the divergence list, filtered to the kind; a page per occurrence exists with
+ * `report --pages all` and under `pinbench serve`.
+ */
+import type { DivergenceRow } from '../../store/divergence-row.ts';
+import type { KindSummary } from '../../store/kind-queries.ts';
+import type { StoredDivergence } from '../../store/store.ts';
+import { html, type SafeHtml } from '../html.ts';
+import type { ReportContext } from '../report-context.ts';
+import { KINDS_PATH, kindPath, relativeUrl } from '../report-paths.ts';
+import { classColumns, contextTable } from './divergence-page.ts';
+import { classesText, divergenceFlags, divergenceHref, divergenceListHref } from './fragments.ts';
+import type { PageEnv } from './page-env.ts';
+import { badge, formatCount, renderPage } from './page-layout.ts';
+
+/** Occurrences shown on a kind's page (its first in full). */
+export const KIND_EXAMPLES = 5;
+
+/** Traces listed on a kind page before "and N more". */
+const TRACES_SHOWN = 12;
+
+export interface KindPageOptions {
+  /** Whether a page per occurrence exists to link to (`--pages all`, or served live). */
+  occurrencePages: boolean;
+}
+
+function newBadge(ctx: ReportContext, kind: string): SafeHtml | string {
+  return ctx.newKinds?.has(kind)
+    ? html` ${badge('new', 'new', 'no divergence of this kind in the previous complete run')}`
+    : '';
+}
+
+/** `kinds/index.html`: every kind of the run, one row each. */
+export function renderKindListPage(ctx: ReportContext, env: PageEnv): string {
+  const here = KINDS_PATH;
+  const t = ctx.totals;
+  const body = html`
+<h1>Divergence kinds</h1>
+<p class="lead">${formatCount(ctx.kinds.length)} kinds over ${formatCount(t.divergences)} divergences. A kind is one event (call and field shape) with one set of class outcomes, pages and counts abstracted (<code>pfn</code>, <code>new</code>, <code>zero</code>; <code>n</code>, or <code>n1 &lt; n2</code> where the classes differ in a count). Which policies fall in which class varies by occurrence.${
+    ctx.newKinds
+      ? html` ${formatCount(ctx.newKinds.size)} kinds are new since run ${ctx.previous?.id ?? ''}, ${formatCount(ctx.goneKinds?.length ?? 0)} gone.`
+      : ''
+  }</p>
+${
+  ctx.kinds.length
+    ? html`<table class="data ktable"><thead><tr><th scope="col" class="num">occurrences</th><th scope="col" class="num">root</th><th scope="col" class="num">identities</th><th scope="col" class="num">traces</th><th scope="col">kind</th></tr></thead>
+<tbody>${ctx.kinds.map(
+        (k) =>
+          html`<tr><td class="num"><a href="${divergenceListHref(here, { dkind: k.kind })}">${formatCount(k.count)}</a></td><td class="num">${formatCount(k.roots)}</td><td class="num">${formatCount(k.signatures)}</td><td class="num">${formatCount(k.traces.length)}</td><td><a href="${relativeUrl(here, kindPath(k.kind))}">${k.title}</a>${newBadge(ctx, k.kind)}</td></tr>`,
+      )}</tbody></table>`
+    : html`<p class="muted">No divergences: every policy behaved the same on every call.</p>`
+}`;
+  return renderPage({
+    path: here,
+    title: 'Divergence kinds',
+    nav: 'kinds',
+    body,
+    run: ctx.run,
+    site: env.site,
+    generatedAt: ctx.generatedAt,
+    pinbenchVersion: env.pinbenchVersion ?? ctx.run.pinbenchVersion,
+  });
+}
+
+function exampleRows(
+  ctx: ReportContext,
+  here: string,
+  examples: readonly DivergenceRow[],
+  opts: KindPageOptions,
+): SafeHtml {
+  return html`<table class="data dtable"><thead><tr><th scope="col">flags</th><th scope="col">where</th><th scope="col">scenario</th><th scope="col">classes (this occurrence)</th><th scope="col">identity</th></tr></thead>
+<tbody>${examples.map((d) => {
+    const where = html`<code>${d.trace}:${d.line}</code>`;
+    return html`<tr><td>${divergenceFlags(ctx, d)}</td><td>${opts.occurrencePages ? html`<a href="${divergenceHref(here, d.signature)}">${where}</a>` : where}${
+      d.matrix ? html` <span class="muted">[${d.matrix}]</span>` : ''
+    }</td><td>${d.scenario} #${d.seq}</td><td class="classes">${classesText(
+      d.classes.map((policies) => ({ policies })),
+      ctx.policyIds,
+    )}</td><td><code class="sig">${d.signature}</code></td></tr>`;
+  })}</tbody></table>`;
+}
+
+/**
+ * `k/<ab>/<kind>.html`: `first` is the kind's first occurrence in full, `examples` its first
+ * occurrences in list order as rows.
+ */
+export function renderKindPage(
+  ctx: ReportContext,
+  env: PageEnv,
+  kind: KindSummary,
+  first: StoredDivergence | undefined,
+  examples: readonly DivergenceRow[],
+  opts: KindPageOptions,
+): string {
+  const here = kindPath(kind.kind);
+  const shownTraces = kind.traces.slice(0, TRACES_SHOWN);
+  const body = html`
+<nav class="crumbs" aria-label="Breadcrumb"><a href="${relativeUrl(here, KINDS_PATH)}" data-key="u">Kinds</a> › <code>${kind.event}</code></nav>
+<h1>${kind.title}</h1>
+<p class="dmeta">${newBadge(ctx, kind.kind)} <a href="${divergenceListHref(here, { dkind: kind.kind })}">${formatCount(kind.count)} ${kind.count === 1 ? 'occurrence' : 'occurrences'}</a> · ${formatCount(kind.roots)} root · ${formatCount(kind.signatures)} ${kind.signatures === 1 ? 'identity' : 'identities'} · in ${formatCount(kind.traces.length)} ${kind.traces.length === 1 ? 'trace' : 'traces'} · kind <code class="sig">${kind.kind}</code></p>
+<p class="muted">Traces: ${shownTraces.map((t, i) => html`${i ? ', ' : ''}<a href="${divergenceListHref(here, { dkind: kind.kind, trace: t })}"><code>${t}</code></a>`)}${
+    kind.traces.length > shownTraces.length
+      ? ` and ${formatCount(kind.traces.length - shownTraces.length)} more`
+      : ''
+  }. Accept every identity of this kind: <code>pinbench accept --kind ${kind.kind} --note "..."</code></p>
+<section aria-labelledby="ex-h"><h2 id="ex-h">${examples.length < kind.count ? `First ${examples.length} of ${formatCount(kind.count)} occurrences` : 'Occurrences'}</h2>
+${exampleRows(ctx, here, examples, opts)}
+${examples.length < kind.count ? html`<p><a href="${divergenceListHref(here, { dkind: kind.kind })}">All ${formatCount(kind.count)} occurrences</a></p>` : ''}
+</section>
+${
+  first
+    ? html`<section aria-labelledby="first-h"><h2 id="first-h">First occurrence: ${first.scenario} #${first.seq}</h2>
+${contextTable(first)}
+${classColumns(ctx, here, first, true)}
+</section>`
+    : ''
+}`;
+  return renderPage({
+    path: here,
+    title: `Kind: ${kind.title}`,
+    nav: 'kinds',
+    body,
+    run: ctx.run,
+    site: env.site,
+    generatedAt: ctx.generatedAt,
+    pinbenchVersion: env.pinbenchVersion ?? ctx.run.pinbenchVersion,
+  });
+}
