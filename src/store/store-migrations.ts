@@ -16,6 +16,7 @@ import { type Kysely, sql } from 'kysely';
 import { type Migration, Migrator } from 'kysely/migration';
 import { StoreError } from '../errors.ts';
 import { divergenceTitleMigration } from './divergence-title-migration.ts';
+import { reproSlicesMigration } from './repro-slices-migration.ts';
 import { runShardsMigration } from './run-shards-migration.ts';
 
 export const MIGRATION_TABLE = 'pinbench_migration';
@@ -205,6 +206,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001_results_store': m0001,
   '0002_run_shards': runShardsMigration,
   '0003_divergence_title_expected': divergenceTitleMigration,
+  '0006_repro_slices': reproSlicesMigration,
 };
 
 /** Names recorded in the database, or [] when it has never been migrated. */

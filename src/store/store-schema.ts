@@ -172,6 +172,29 @@ export interface TriageTable {
   module_hashes: Json<Record<string, string>>;
 }
 
+/** Text stored once by content (migration 0006): scenario slices and module sources. */
+export interface StoredTextsTable {
+  sha256: string;
+  text: string;
+}
+
+/** The slice a run replayed for a diverging scenario, for `pinbench repro` (migration 0006). */
+export interface ScenarioSlicesTable {
+  run_id: number;
+  trace_sha256: string;
+  matrix: string;
+  sidx: number;
+  text_sha256: string;
+}
+
+/** A user module's source as a run loaded it (migration 0006). */
+export interface PolicySourcesTable {
+  run_id: number;
+  policy: string;
+  path: string;
+  text_sha256: string;
+}
+
 export interface StoreSchema {
   runs: RunsTable;
   traces: TracesTable;
@@ -185,4 +208,7 @@ export interface StoreSchema {
   fidelity: FidelityTable;
   outcomes: OutcomesTable;
   triage: TriageTable;
+  stored_texts: StoredTextsTable;
+  scenario_slices: ScenarioSlicesTable;
+  policy_sources: PolicySourcesTable;
 }

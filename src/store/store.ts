@@ -18,6 +18,13 @@ import { PgliteBackend } from './pglite-backend.ts';
 import { PostgresBackend } from './postgres-backend.ts';
 import { pgJson, pgText } from './recordset-insert.ts';
 import {
+  divergingScenarios,
+  findReproTarget,
+  type ReproTarget,
+  writePolicySources,
+  writeScenarioSlices,
+} from './repro-slices.ts';
+import {
   type DivergenceFilter,
   divergenceBySignature,
   listDivergences,
@@ -49,6 +56,7 @@ import { writeTraceResult } from './write-trace-result.ts';
 
 export type { DivergenceSummary, RunDiff, VerdictChange } from './diff-runs.ts';
 export type { ExportOptions, NdjsonWrite } from './export-ndjson.ts';
+export type { ReproPolicy, ReproTarget } from './repro-slices.ts';
 export type {
   DivergenceFilter,
   Page,
@@ -479,6 +487,39 @@ export class Store {
 
   policies(runId: number): Promise<PolicyInfo[]> {
     return listPolicies(this.db, runId);
+  }
+
+  // ---- repro (repro-slices.ts) --------------------------------------------------------------
+
+  /** The scenarios of a stored trace whose slices repro keeps: the first of each divergence signature. */
+  divergingScenarios(runId: number, trace: { sha256: string; matrix: string }): Promise<number[]> {
+    this.assertOpen();
+    return divergingScenarios(this.db, runId, trace);
+  }
+
+  /** Stores the slices of a trace's diverging scenarios (before or after its results). */
+  async writeScenarioSlices(
+    runId: number,
+    trace: { sha256: string; matrix: string },
+    slices: readonly { sidx: number; text: string }[],
+  ): Promise<void> {
+    this.assertOpen(); // shards write without owning the run
+    await writeScenarioSlices(this.db, runId, trace, slices);
+  }
+
+  /** Stores the source of each user module of the run, as loaded. */
+  async writePolicySources(
+    runId: number,
+    sources: readonly { policy: string; path: string; text: string }[],
+  ): Promise<void> {
+    this.assertOpen();
+    await writePolicySources(this.db, runId, sources);
+  }
+
+  /** What `repro` replays for a divergence identity (or a unique prefix), in `runId` or the newest run with it. */
+  reproTarget(identity: string, runId?: number): Promise<ReproTarget> {
+    this.assertOpen();
+    return findReproTarget(this.db, identity, runId);
   }
 
   // ---- lifecycle ----------------------------------------------------------------------------
