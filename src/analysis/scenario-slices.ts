@@ -14,6 +14,7 @@ import type { EventRecord, TraceRecord } from '../ingest/trace-record.ts';
 import { EventStream, type RecordAdapter, type Scenario, vocabularyOf } from '../model/event-stream.ts';
 import type { TraceConfig } from '../model/events.ts';
 import { defaultAdapters } from '../replay/adapters.ts';
+import type { LineStamp } from './read-scenarios.ts';
 import { sliceText } from './slice-text.ts';
 
 export interface ScenarioSlicesOptions {
@@ -25,7 +26,15 @@ export interface ScenarioSlicesOptions {
   /** `--config` overrides the replay used: they decide the config the scenario records. */
   configOverrides?: Partial<TraceConfig>;
   /** Called as each wanted scenario is complete, in trace order. */
-  onSlice: (sidx: number, name: string, text: string) => void;
+  onSlice: (slice: ScenarioSlice) => void;
+}
+
+export interface ScenarioSlice {
+  sidx: number;
+  text: string;
+  scenario: Scenario;
+  /** Timestamp and CPU of the scenario's event lines (for tie exploration). */
+  stamps: ReadonlyMap<number, LineStamp>;
 }
 
 /** Reads `source` once and hands each wanted scenario's slice to `onSlice`. */
@@ -35,6 +44,7 @@ export async function scenarioSlices(source: string, opts: ScenarioSlicesOptions
   const configLines: { line: number; text: string }[] = [];
   const scenarioLines = new Map<number, string>();
   const retLines = new Map<number, string>();
+  const stamps = new Map<number, LineStamp>();
   let at = 0;
   // Position among the scenarios the stream completes, as replay-trace numbers them (sidx);
   // Scenario.index also counts an implicit first scenario that never completes.
@@ -63,16 +73,18 @@ export async function scenarioSlices(source: string, opts: ScenarioSlicesOptions
         lines,
         [`pinbench: scenario ${sc.name} of ${source}, as stored for pinbench repro`],
       );
-      opts.onSlice(index, sc.name, text);
+      opts.onSlice({ sidx: index, text, scenario: sc, stamps });
     }
     // What the finished scenario needed is no longer needed: the record being read belongs to
     // the next one.
     for (const l of retLines.keys()) if (l < at) retLines.delete(l);
     for (const l of scenarioLines.keys()) if (l < at) scenarioLines.delete(l);
+    for (const l of stamps.keys()) if (l < at) stamps.delete(l);
   };
   const feed = (rec: TraceRecord): void => {
     if (rec.kind === 'event') {
       at = rec.line;
+      stamps.set(rec.line, { ts: rec.ts.value, cpu: rec.cpu });
       const v = vocabularyOf(rec);
       if (v?.event === 'pinbench_config') configLines.push({ line: rec.line, text: rec.text });
       else if (v?.event === 'pinbench_scenario') scenarioLines.set(rec.line, rec.text);

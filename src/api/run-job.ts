@@ -124,6 +124,7 @@ async function storeSlices(
   if (source === undefined) return;
   await storeReproSlices(opts.store, runId, source, result, {
     adapters: opts.adapters ?? true,
+    policies: opts.policies,
     ...(opts.configs ? { configs: opts.configs } : {}),
   });
 }

@@ -8,6 +8,7 @@ import { countFailures, type FailureCounts } from '../replay/failure-kind.ts';
 import type { Verdict } from '../replay/results.ts';
 import { type ReportScenario, reportReads } from '../store/report-queries.ts';
 import type {
+  OrderDependentDivergence,
   PolicyInfo,
   RunDiff,
   RunInfo,
@@ -56,6 +57,8 @@ export interface ReportContext {
   failures: FailureCounts;
   /** The release the candidates are measured against (a nightly config's `baseline`), if any. */
   baseline: string | null;
+  /** Divergences that occur in some orders of equal-timestamp events only, by signature. */
+  orderDependent: Map<string, OrderDependentDivergence>;
 }
 
 function placeholderPolicy(id: string, ord: number): PolicyInfo {
@@ -170,6 +173,7 @@ export async function loadReportContext(
     firstRoots,
     failures: countFailures(verdicts),
     baseline: opts.baseline ?? null,
+    orderDependent: new Map((await store.orderDependentDivergences(runId)).map((o) => [o.signature, o])),
   };
 }
 

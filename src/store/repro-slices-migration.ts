@@ -5,7 +5,9 @@
  *     that replays the same corpus again adds no text;
  *   - `scenario_slices`: for each diverging scenario of a run, the slice it replayed (keyed by the
  *     trace's content, as `traces.sha256`, so it can be written before the trace's results);
- *   - `policy_sources`: the source of each user module a run replayed, as loaded.
+ *   - `policy_sources`: the source of each user module a run replayed, as loaded;
+ *   - `order_dependence`: calls of a sliced scenario that diverge in some orders of its
+ *     equal-timestamp events and not in others (explore-ties), by trace content and line.
  * Runs stored before it have no slices: repro says so. Registered in store-migrations.ts.
  */
 import type { Kysely } from 'kysely';
@@ -37,6 +39,17 @@ export const reproSlicesMigration: Migration = {
       .addColumn('path', 'text', (c) => c.notNull())
       .addColumn('text_sha256', 'text', (c) => c.notNull().references('stored_texts.sha256'))
       .addPrimaryKeyConstraint('policy_sources_pk', ['run_id', 'policy'])
+      .execute();
+    await db.schema
+      .createTable('order_dependence')
+      .addColumn('run_id', 'integer', (c) => c.notNull().references('runs.id').onDelete('cascade'))
+      .addColumn('trace_sha256', 'text', (c) => c.notNull())
+      .addColumn('matrix', 'text', (c) => c.notNull())
+      .addColumn('line', 'integer', (c) => c.notNull())
+      .addColumn('diverging', 'integer', (c) => c.notNull())
+      .addColumn('orders', 'integer', (c) => c.notNull())
+      .addColumn('sampled', 'boolean', (c) => c.notNull())
+      .addPrimaryKeyConstraint('order_dependence_pk', ['run_id', 'trace_sha256', 'matrix', 'line'])
       .execute();
   },
 };

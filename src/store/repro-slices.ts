@@ -120,6 +120,96 @@ export async function writePolicySources(
   });
 }
 
+export interface OrderDependence {
+  line: number;
+  diverging: number;
+  orders: number;
+  sampled: boolean;
+}
+
+/** Stores which calls of a trace diverge in some orders of their tied events only. */
+export async function writeOrderDependence(
+  db: Kysely<StoreSchema>,
+  runId: number,
+  trace: { sha256: string; matrix: string },
+  rows: readonly OrderDependence[],
+): Promise<void> {
+  if (rows.length === 0) return;
+  await db
+    .insertInto('order_dependence')
+    .values(rows.map((r) => ({ run_id: runId, trace_sha256: trace.sha256, matrix: trace.matrix, ...r })))
+    .onConflict((oc) => oc.columns(['run_id', 'trace_sha256', 'matrix', 'line']).doNothing())
+    .execute();
+}
+
+export interface OrderDependentDivergence {
+  signature: string;
+  title: string | null;
+  scenario: string;
+  /** The trace as the run named it, and the call's line. */
+  trace: string;
+  line: number;
+  /** Orders (of `orders` replayed) in which the call diverged; `sampled`: more orders exist. */
+  diverging: number;
+  orders: number;
+  sampled: boolean;
+}
+
+/** A run's order-dependent divergences (every occurrence), in trace and line order. */
+export async function orderDependentDivergences(
+  db: Kysely<StoreSchema>,
+  runId: number,
+): Promise<OrderDependentDivergence[]> {
+  const rows = await db
+    .selectFrom('order_dependence as od')
+    .innerJoin('traces as t', 't.sha256', 'od.trace_sha256')
+    .innerJoin('divergences as d', (j) =>
+      j
+        .onRef('d.run_id', '=', 'od.run_id')
+        .onRef('d.trace_id', '=', 't.id')
+        .onRef('d.matrix', '=', 'od.matrix')
+        .onRef('d.line', '=', 'od.line'),
+    )
+    .innerJoin('run_traces as rt', (j) =>
+      j
+        .onRef('rt.run_id', '=', 'd.run_id')
+        .onRef('rt.trace_id', '=', 'd.trace_id')
+        .onRef('rt.matrix', '=', 'd.matrix'),
+    )
+    .innerJoin('scenarios as s', (j) =>
+      j
+        .onRef('s.run_id', '=', 'd.run_id')
+        .onRef('s.trace_id', '=', 'd.trace_id')
+        .onRef('s.matrix', '=', 'd.matrix')
+        .onRef('s.sidx', '=', 'd.sidx'),
+    )
+    .where('od.run_id', '=', runId)
+    .select([
+      'd.signature',
+      'd.title',
+      's.name',
+      'rt.source',
+      'd.line',
+      'od.diverging',
+      'od.orders',
+      'od.sampled',
+    ])
+    .orderBy('rt.source')
+    .orderBy('d.matrix')
+    .orderBy('d.line')
+    .execute();
+  return rows.map((r) => ({
+    signature: r.signature,
+    title: r.title,
+    scenario: r.name,
+    trace: r.source,
+    line: r.line,
+    diverging: r.diverging,
+    orders: r.orders,
+    sampled: r.sampled,
+  }));
+}
+
 export interface ReproPolicy {
   id: string;
   kind: string;

@@ -195,6 +195,19 @@ export interface PolicySourcesTable {
   text_sha256: string;
 }
 
+/** A call that diverges in some orders of its scenario's tied events only (migration 0006). */
+export interface OrderDependenceTable {
+  run_id: number;
+  trace_sha256: string;
+  matrix: string;
+  line: number;
+  /** Orders (of those replayed) in which the call diverged. */
+  diverging: number;
+  orders: number;
+  /** The orders were a sample (more exist than were replayed). */
+  sampled: boolean;
+}
+
 export interface StoreSchema {
   runs: RunsTable;
   traces: TracesTable;
@@ -211,4 +224,5 @@ export interface StoreSchema {
   stored_texts: StoredTextsTable;
   scenario_slices: ScenarioSlicesTable;
   policy_sources: PolicySourcesTable;
+  order_dependence: OrderDependenceTable;
 }

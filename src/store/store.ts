@@ -20,7 +20,11 @@ import { pgJson, pgText } from './recordset-insert.ts';
 import {
   divergingScenarios,
   findReproTarget,
+  type OrderDependence,
+  type OrderDependentDivergence,
+  orderDependentDivergences,
   type ReproTarget,
+  writeOrderDependence,
   writePolicySources,
   writeScenarioSlices,
 } from './repro-slices.ts';
@@ -56,7 +60,12 @@ import { writeTraceResult } from './write-trace-result.ts';
 
 export type { DivergenceSummary, RunDiff, VerdictChange } from './diff-runs.ts';
 export type { ExportOptions, NdjsonWrite } from './export-ndjson.ts';
-export type { ReproPolicy, ReproTarget } from './repro-slices.ts';
+export type {
+  OrderDependence,
+  OrderDependentDivergence,
+  ReproPolicy,
+  ReproTarget,
+} from './repro-slices.ts';
 export type {
   DivergenceFilter,
   Page,
@@ -514,6 +523,22 @@ export class Store {
   ): Promise<void> {
     this.assertOpen();
     await writePolicySources(this.db, runId, sources);
+  }
+
+  /** Stores the calls of a trace that diverge in some orders of their tied events only. */
+  async writeOrderDependence(
+    runId: number,
+    trace: { sha256: string; matrix: string },
+    rows: readonly OrderDependence[],
+  ): Promise<void> {
+    this.assertOpen();
+    await writeOrderDependence(this.db, runId, trace, rows);
+  }
+
+  /** The run's order-dependent divergences: in how many of the orders replayed each diverged. */
+  orderDependentDivergences(runId: number): Promise<OrderDependentDivergence[]> {
+    this.assertOpen();
+    return orderDependentDivergences(this.db, runId);
   }
 
   /** What `repro` replays for a divergence identity (or a unique prefix), in `runId` or the newest run with it. */

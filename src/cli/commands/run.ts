@@ -11,6 +11,7 @@ import { expandMatrix, parseConfigOverrides } from '../../replay/config-override
 import { countFailures } from '../../replay/failure-kind.ts';
 import { resolvePolicies } from '../../replay/load-policies.ts';
 import { formatSummary, replayExitCode, unexpectedFailures } from '../../replay/summary.ts';
+import { formatOrderDependent } from '../../report/order-dependence-text.ts';
 import { writeRunReport } from '../../report/write-html-report.ts';
 import { createShardedRun } from '../../store/shard-runs.ts';
 import { openStore } from '../../store/store.ts';
@@ -148,6 +149,7 @@ export const runCommand: Command = {
         );
       } else {
         io.stdout.write(formatSummary(result.results, { policies: policies.map((p) => p.id) }));
+        io.stdout.write(formatOrderDependent(await store.orderDependentDivergences(result.run.id)));
         const sh = result.shard;
         if (sh) {
           io.stdout.write(
