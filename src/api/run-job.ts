@@ -44,6 +44,12 @@ export interface RunJobOptions {
    */
   displayNames?: ReadonlyMap<string, string>;
   progress?: (message: string) => void;
+  /** Each trace result once stored, with how many of the job's traces are stored (progress lines). */
+  onTraceStored?: (
+    result: Pick<TraceReplayResult, 'bytes' | 'scenarios'>,
+    done: number,
+    total: number,
+  ) => void;
   /** Budget of a user policy module's code per scenario and at load (ms). */
   policyTimeoutMs?: number;
 }
@@ -209,6 +215,7 @@ async function replayAndStore(
       await store.writeTraceResult(runId, stored(opts, result, sourceOf(sources, opts, i)));
       await storeSlices(opts, runId, result, sourceOf(sources, opts, i));
       storeMs += performance.now() - t;
+      opts.onTraceStored?.(result, i + 1, sources.length * matrixLabels(opts).length);
     },
     onProgress: (done, total) => say(`replayed ${done}/${total}`),
   });
@@ -295,6 +302,7 @@ async function runShard(opts: RunJobOptions, runId: number): Promise<RunJobResul
         });
         await storeSlices(opts, runId, result, sourceOf(sources, opts, i));
         storeMs += performance.now() - t;
+        opts.onTraceStored?.(result, i + 1, sources.length * matrixLabels(opts).length);
       },
       onProgress: (done, total) => say(`replayed ${done}/${total}`),
     });
