@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { Progress, progressFor, progressWanted, sourceBytes } from './progress.ts';
+import { Progress, progressFor, progressWanted, StatusLine, sourceBytes, statusLineFor } from './progress.ts';
 
 function fakeStderr(isTTY: boolean): { stream: NodeJS.WritableStream; text: () => string } {
   const chunks: string[] = [];
@@ -90,5 +90,24 @@ describe('progress on a TTY', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it('shows the phase and the time elapsed for jobs without counts (record, report)', () => {
+    const err = fakeStderr(true);
+    let t = 0;
+    const s = new StatusLine({ stream: err.stream, label: 'record', now: () => t, tickMs: null });
+    s.phase('booting under qemu');
+    t = 65_000;
+    s.message('record: wrote t.trace');
+    s.end();
+    expect(err.text().split('\r\x1b[K')).toEqual([
+      '',
+      'record: booting under qemu, 0:00 elapsed',
+      'record: wrote t.trace\n',
+      'record: booting under qemu, 1:05 elapsed',
+      '',
+    ]);
+    expect(statusLineFor({ stderr: fakeStderr(false).stream }, { json: false, label: 'report' })).toBeNull();
+    expect(statusLineFor({ stderr: err.stream }, { json: true, label: 'report' })).toBeNull();
   });
 });

@@ -151,3 +151,73 @@ export async function progressFor(
     bytes: bytes === undefined ? undefined : bytes * per,
   });
 }
+
+/**
+ * For jobs without counts to show (record boots a kernel, report writes pages): the current
+ * phase and the time since the job started, redrawn once a second while it runs. Same rules as
+ * Progress: only on a TTY, never with --json.
+ */
+export class StatusLine {
+  private readonly stream: NodeJS.WritableStream;
+  private readonly out: NodeJS.WritableStream;
+  private readonly label: string;
+  private readonly now: () => number;
+  private readonly started: number;
+  private readonly timer: NodeJS.Timeout | null;
+  private phaseText = '';
+  private shown = false;
+
+  constructor(opts: {
+    stream: NodeJS.WritableStream;
+    label: string;
+    now?: () => number;
+    tickMs?: number | null;
+  }) {
+    this.stream = opts.stream;
+    this.out = rawStream(opts.stream);
+    this.label = opts.label;
+    this.now = opts.now ?? (() => performance.now());
+    this.started = this.now();
+    // The timer only redraws; it must not keep the process alive.
+    this.timer = opts.tickMs === null ? null : setInterval(() => this.tick(), opts.tickMs ?? 1000);
+    this.timer?.unref();
+  }
+
+  /** What the job does now (our own words: the job's messages go through `message`). */
+  phase(text: string): void {
+    this.phaseText = text;
+    this.tick();
+  }
+
+  /** A message of the job's own, printed above the line (through the escaping stream). */
+  message(text: string): void {
+    if (this.shown) this.out.write(CLEAR_LINE);
+    this.shown = false;
+    this.stream.write(`${text}\n`);
+    this.tick();
+  }
+
+  line(): string {
+    const elapsed = clock((this.now() - this.started) / 1000);
+    return `${this.label}: ${this.phaseText ? `${this.phaseText}, ` : ''}${elapsed} elapsed`;
+  }
+
+  tick(): void {
+    this.out.write(`${CLEAR_LINE}${this.line()}`);
+    this.shown = true;
+  }
+
+  end(): void {
+    if (this.timer) clearInterval(this.timer);
+    if (this.shown) this.out.write(CLEAR_LINE);
+    this.shown = false;
+  }
+}
+
+/** A StatusLine when the command's standard error wants one, else null. */
+export function statusLineFor(
+  io: Pick<CommandIo, 'stderr'>,
+  opts: { json: boolean; label: string },
+): StatusLine | null {
+  return progressWanted(io, opts.json) ? new StatusLine({ stream: io.stderr, label: opts.label }) : null;
+}
