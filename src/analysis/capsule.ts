@@ -7,9 +7,12 @@
  */
 import { Readable } from 'node:stream';
 import { UsageError } from '../errors.ts';
+import type { TraceConfig } from '../model/events.ts';
 import { kernelHash, type Policy } from '../model/kernel.ts';
 import { defaultAdapters } from '../replay/adapters.ts';
 import { outcomeKey } from '../replay/compare.ts';
+import { outcomeBrief } from '../replay/divergence-identity.ts';
+import { policyIdentityHash } from '../replay/policy-info.ts';
 import { replayTrace } from '../replay/replay-trace.ts';
 import { minimize } from './minimize.ts';
 
@@ -18,11 +21,15 @@ export const CAPSULE_FORMAT = 'pinbench-capsule/1';
 export interface CapsulePolicy {
   id: string;
   kind: string;
-  /** Hash of the code the policy ran (kernelHash of its ops). */
-  kernelHash: string;
+  /** Hash of the code the policy ran (kernelHash of its ops); capsules made from a trace. */
+  kernelHash?: string;
+  /** The policy's identity hash (policy-info.ts) in the run; capsules made from the store. */
+  identityHash?: string;
   /** User modules: the module's path and content hash when the capsule was made. */
   source?: string;
   moduleHash?: string;
+  /** User modules: the module's source as the run loaded it, so the capsule replays anywhere. */
+  moduleText?: string;
 }
 
 export interface Capsule {
@@ -30,12 +37,16 @@ export interface Capsule {
   trace: string;
   scenario: string;
   divergence: { signature: string; event: string; text: string; outcomes: string[] };
-  /** Which policies shared which outcome key at the call, in the slice. */
-  classes: { policies: string[]; outcome: string }[];
+  /** Which policies shared which outcome key at the call, in the slice (`brief`: in words). */
+  classes: { policies: string[]; outcome: string; brief?: string }[];
   policies: CapsulePolicy[];
   /** The scenario as a trace (minimised with `minimized`). */
   minimized: boolean;
   slice: string;
+  /** `--config` overrides the slice was replayed under (a matrix run's configuration). */
+  config?: Partial<TraceConfig>;
+  /** The run the capsule was made from (capsules made from the store). */
+  run?: number;
 }
 
 export async function makeCapsule(
@@ -106,7 +117,11 @@ export function parseCapsule(text: string, file: string): Capsule {
     bad('classes');
   if (
     !Array.isArray(v.policies) ||
-    !v.policies.every((p) => typeof p?.id === 'string' && typeof p?.kernelHash === 'string')
+    !v.policies.every(
+      (p) =>
+        typeof p?.id === 'string' &&
+        (typeof p?.kernelHash === 'string' || typeof p?.identityHash === 'string'),
+    )
   )
     bad('policies');
   return v as unknown as Capsule;
@@ -120,12 +135,15 @@ export interface CapsuleReplay {
   changedOutcome: string[];
   /** Policies whose code is not the code the capsule recorded. */
   changedCode: string[];
+  /** How the outcome of each policy in `changedOutcome` moved, in words (`now` null: no outcome). */
+  moved: { policy: string; was: string; now: string | null }[];
 }
 
 /** Replays the capsule's slice against `policies` (today's versions of the capsule's ids). */
 export async function replayCapsule(c: Capsule, policies: readonly Policy[]): Promise<CapsuleReplay> {
   const r = await replayTrace('-', policies, {
     outcomes: true,
+    ...(c.config && Object.keys(c.config).length ? { configOverrides: c.config } : {}),
     ingest: { stdin: Readable.from([Buffer.from(c.slice)]), name: `${c.trace} (capsule)` },
     adapters: defaultAdapters,
   });
@@ -137,12 +155,15 @@ export async function replayCapsule(c: Capsule, policies: readonly Policy[]): Pr
     .flatMap((s) => s.divergences)
     .find((x) => x.line === line && x.event === c.divergence.event);
   const ids = new Set(policies.map((p) => p.id));
-  const recorded = new Map<string, string>();
-  for (const cl of c.classes) for (const p of cl.policies) if (ids.has(p)) recorded.set(p, cl.outcome);
-  const now = new Map<string, string>();
+  const recorded = new Map<string, { key: string; brief: string }>();
+  for (const cl of c.classes)
+    for (const p of cl.policies)
+      if (ids.has(p)) recorded.set(p, { key: cl.outcome, brief: cl.brief ?? cl.outcome });
+  const now = new Map<string, { key: string; brief: string }>();
   for (const sc of r.scenarios)
     for (const o of sc.outcomes)
-      if (o.line === line && o.ret !== 'unsupported') now.set(o.policy, outcomeKey(o));
+      if (o.line === line && o.ret !== 'unsupported')
+        now.set(o.policy, { key: outcomeKey(o), brief: outcomeBrief(o) });
   const outcomes = d
     ? [...new Set(d.classes.map((cl) => outcomeKey({ ...cl.outcome, why: [] })))].sort()
     : null;
@@ -151,18 +172,23 @@ export async function replayCapsule(c: Capsule, policies: readonly Policy[]): Pr
     outcomes.length === c.divergence.outcomes.length &&
     outcomes.every((o, i) => o === c.divergence.outcomes[i]);
   const byId = new Map(c.policies.map((p) => [p.id, p]));
+  const changedOutcome = [...recorded.keys()].filter((p) => now.get(p)?.key !== recorded.get(p)?.key);
   return {
     reproduces: same,
     outcomes,
-    changedOutcome: [...recorded.keys()].filter((p) => now.get(p) !== recorded.get(p)),
-    changedCode: policies
-      .filter((p) => {
-        const was = byId.get(p.id);
-        return (
-          was !== undefined &&
-          (was.kernelHash !== kernelHash(p.ops) || (was.moduleHash ?? p.moduleHash) !== p.moduleHash)
-        );
-      })
-      .map((p) => p.id),
+    changedOutcome,
+    changedCode: policies.filter((p) => codeChanged(byId.get(p.id), p)).map((p) => p.id),
+    moved: changedOutcome.map((p) => ({
+      policy: p,
+      was: recorded.get(p)!.brief,
+      now: now.get(p)?.brief ?? null,
+    })),
   };
+}
+
+/** Whether `p` runs other code than the capsule recorded (by whichever hash the capsule has). */
+function codeChanged(was: CapsulePolicy | undefined, p: Policy): boolean {
+  if (was === undefined) return false;
+  if (was.identityHash !== undefined) return was.identityHash !== policyIdentityHash(p);
+  return was.kernelHash !== kernelHash(p.ops) || (was.moduleHash ?? p.moduleHash) !== p.moduleHash;
 }

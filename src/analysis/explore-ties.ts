@@ -151,6 +151,11 @@ function randomInterleaving<T>(queues: readonly (readonly T[])[], rnd: () => num
   return out;
 }
 
+/** Whether a scenario has a tie group at all (exploring one without is a single replay). */
+export function hasTieGroups(sc: Scenario, stamps: ReadonlyMap<number, LineStamp>): boolean {
+  return tieRuns(units(sc.events), stamps).length > 0;
+}
+
 function label(count: number, n: number): TieLabel {
   return count === 0 ? 'Never' : count === n ? 'Always' : 'Sometimes';
 }

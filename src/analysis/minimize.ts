@@ -26,6 +26,7 @@ import { replayTrace } from '../replay/replay-trace.ts';
 import type { DivergenceRecord } from '../replay/results.ts';
 import { ddmin } from './ddmin.ts';
 import { readScenarios } from './read-scenarios.ts';
+import { sliceText } from './slice-text.ts';
 
 export interface MinimizeOptions {
   policies: readonly Policy[];
@@ -160,41 +161,6 @@ function verdictsOf(sc: Scenario, events: ModelEvent[], policies: readonly Polic
   } catch (e) {
     return `threw: ${(e as Error).message}`;
   }
-}
-
-function sliceText(
-  layout: string,
-  read: ReadScenario,
-  lines: { line: number; text: string }[],
-  note: string[],
-): string {
-  const out: string[] = [];
-  if (layout === 'tracefs') {
-    out.push('# tracer: nop', '#', ...note.map((n) => `# ${n}`), '#');
-    out.push(
-      '#           TASK-PID     CPU#  |||||  TIMESTAMP  FUNCTION',
-      '#              | |         |   |||||     |         |',
-    );
-  }
-  const all = [...read.configLines, ...lines];
-  // A kernel known from outside the text (a guest-info sidecar, the directory's name) goes into
-  // the slice, in the form of its first line, so the slice decodes the same anywhere.
-  const kernel = read.scenario.config.kernel;
-  const prefix = /^(.*?\d+\.\d+: )/.exec(all[0]?.text ?? '')?.[1];
-  if (kernel && prefix && !read.configLines.some((c) => /\bkernel=/.test(c.text)))
-    all.push({ line: 0, text: `${prefix}pinbench_config: kernel=${kernel}` });
-  if (layout === 'trace-cmd-report') {
-    const cpus = Math.max(0, ...all.map((l) => Number(/\[(\d+)\]/.exec(l.text)?.[1] ?? 0))) + 1;
-    out.push(`cpus=${cpus}`);
-  }
-  if (read.scenarioLine !== undefined) all.push({ line: read.scenario.line, text: read.scenarioLine });
-  const seen = new Set<number>();
-  for (const l of all.sort((a, b) => a.line - b.line)) {
-    if (seen.has(l.line)) continue; // an adapter may make several events of one line
-    seen.add(l.line);
-    out.push(l.text);
-  }
-  return `${out.join('\n')}\n`;
 }
 
 export async function minimize(source: string, opts: MinimizeOptions): Promise<MinimizeResult> {

@@ -29,7 +29,7 @@ import { writeRunReport } from '../report/write-html-report.ts';
 import type { RunInfo, Store } from '../store/store.ts';
 import { type NightlyConfig, type NightlyOutputs, resolveNightlyPolicies } from './nightly-config.ts';
 import { fetchNightlySources, type SourceReport } from './nightly-sources.ts';
-import { runJob } from './run-job.ts';
+import { type RunJobOptions, runJob } from './run-job.ts';
 import { postWebhook, type WebhookOptions, type WebhookResult } from './webhook.ts';
 
 export interface NightlyJobOptions {
@@ -42,6 +42,8 @@ export interface NightlyJobOptions {
   webhook?: string | null;
   jobs?: number;
   progress?: (message: string) => void;
+  /** Each trace result once stored (run-job.ts): for a progress line. */
+  onTraceStored?: RunJobOptions['onTraceStored'];
   /** Downloader overrides (tests: short retry delays). */
   http?: Partial<HttpOptions>;
   webhookOptions?: WebhookOptions;
@@ -177,6 +179,7 @@ export async function runNightly(opts: NightlyJobOptions): Promise<NightlyJobRes
     partial: fetched.partial,
     displayNames,
     progress: say,
+    ...(opts.onTraceStored ? { onTraceStored: opts.onTraceStored } : {}),
   });
   const runId = job.run.id;
   const previousRunId = job.previous?.id ?? null;

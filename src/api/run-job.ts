@@ -13,6 +13,7 @@ import type { TraceReplayResult } from '../replay/results.ts';
 import { finishShard, withShardRun, writeShardTraceResult } from '../store/shard-runs.ts';
 import type { RunDiff, RunInfo, Store } from '../store/store.ts';
 import { policiesRevision } from './git-revision.ts';
+import { storePolicySources, storeReproSlices } from './repro-slices.ts';
 import { type ShardSpec, selectShard, sourcesHash } from './shard.ts';
 
 export interface RunJobOptions {
@@ -43,6 +44,12 @@ export interface RunJobOptions {
    */
   displayNames?: ReadonlyMap<string, string>;
   progress?: (message: string) => void;
+  /** Each trace result once stored, with how many of the job's traces are stored (progress lines). */
+  onTraceStored?: (
+    result: Pick<TraceReplayResult, 'bytes' | 'scenarios'>,
+    done: number,
+    total: number,
+  ) => void;
   /** Budget of a user policy module's code per scenario and at load (ms). */
   policyTimeoutMs?: number;
 }
@@ -113,6 +120,21 @@ function runCounts(results: readonly TraceReplayResult[], skipped: number) {
   };
 }
 
+/** What repro needs of a trace besides its results (repro-slices.ts). */
+async function storeSlices(
+  opts: RunJobOptions,
+  runId: number,
+  result: TraceReplayResult,
+  source: string | undefined,
+): Promise<void> {
+  if (source === undefined) return;
+  await storeReproSlices(opts.store, runId, source, result, {
+    adapters: opts.adapters ?? true,
+    policies: opts.policies,
+    ...(opts.configs ? { configs: opts.configs } : {}),
+  });
+}
+
 /** The configuration labels each source is replayed under ('' for the trace's own). */
 function matrixLabels(opts: RunJobOptions): string[] {
   return (opts.configs?.length ? opts.configs : [{ label: '' }]).map((c) => c.label);
@@ -174,6 +196,7 @@ async function replayAndStore(
   const { store } = opts;
   const say = opts.progress ?? (() => {});
   await store.recordPolicies(runId, opts.policies);
+  await storePolicySources(store, runId, opts.policies);
 
   let storeMs = 0;
   const tReplay = performance.now();
@@ -190,7 +213,9 @@ async function replayAndStore(
     onResult: async (result, i) => {
       const t = performance.now();
       await store.writeTraceResult(runId, stored(opts, result, sourceOf(sources, opts, i)));
+      await storeSlices(opts, runId, result, sourceOf(sources, opts, i));
       storeMs += performance.now() - t;
+      opts.onTraceStored?.(result, i + 1, sources.length * matrixLabels(opts).length);
     },
     onProgress: (done, total) => say(`replayed ${done}/${total}`),
   });
@@ -244,6 +269,7 @@ async function runShard(opts: RunJobOptions, runId: number): Promise<RunJobResul
     },
   };
   return withShardRun(store, { runId, shard, meta, policies: opts.policies }, async (joined) => {
+    await storePolicySources(store, runId, opts.policies);
     const mine = selectShard(opts.sources, shard);
     const labels = matrixLabels(opts);
     const have = new Set(joined.done.map((d) => `${d.trace}\0${d.matrix}`));
@@ -274,7 +300,9 @@ async function runShard(opts: RunJobOptions, runId: number): Promise<RunJobResul
         await writeShardTraceResult(store, runId, stored(opts, result, sourceOf(sources, opts, i)), {
           outcomes: joined.run.outcomes,
         });
+        await storeSlices(opts, runId, result, sourceOf(sources, opts, i));
         storeMs += performance.now() - t;
+        opts.onTraceStored?.(result, i + 1, sources.length * matrixLabels(opts).length);
       },
       onProgress: (done, total) => say(`replayed ${done}/${total}`),
     });

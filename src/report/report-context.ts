@@ -9,6 +9,7 @@ import type { Verdict } from '../replay/results.ts';
 import type { KindSummary } from '../store/kind-queries.ts';
 import { type ReportScenario, reportReads } from '../store/report-queries.ts';
 import type {
+  OrderDependentDivergence,
   PolicyInfo,
   RunDiff,
   RunInfo,
@@ -63,6 +64,8 @@ export interface ReportContext {
   failures: FailureCounts;
   /** The release the candidates are measured against (a nightly config's `baseline`), if any. */
   baseline: string | null;
+  /** Divergences that occur in some orders of equal-timestamp events only, by signature. */
+  orderDependent: Map<string, OrderDependentDivergence>;
 }
 
 function placeholderPolicy(id: string, ord: number): PolicyInfo {
@@ -183,6 +186,7 @@ export async function loadReportContext(
     firstRoots,
     failures: countFailures(verdicts),
     baseline: opts.baseline ?? null,
+    orderDependent: new Map((await store.orderDependentDivergences(runId)).map((o) => [o.signature, o])),
   };
 }
 

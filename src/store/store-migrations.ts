@@ -17,6 +17,7 @@ import { type Migration, Migrator } from 'kysely/migration';
 import { StoreError } from '../errors.ts';
 import { divergenceKindMigration } from './divergence-kind-migration.ts';
 import { divergenceTitleMigration } from './divergence-title-migration.ts';
+import { reproSlicesMigration } from './repro-slices-migration.ts';
 import { runShardsMigration } from './run-shards-migration.ts';
 
 export const MIGRATION_TABLE = 'pinbench_migration';
@@ -207,6 +208,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0002_run_shards': runShardsMigration,
   '0003_divergence_title_expected': divergenceTitleMigration,
   '0005_divergence_kinds': divergenceKindMigration,
+  '0006_repro_slices': reproSlicesMigration,
 };
 
 /** Names recorded in the database, or [] when it has never been migrated. */

@@ -183,6 +183,42 @@ export interface TriageTable {
   module_hashes: Json<Record<string, string>>;
 }
 
+/** Text stored once by content (migration 0006): scenario slices and module sources. */
+export interface StoredTextsTable {
+  sha256: string;
+  text: string;
+}
+
+/** The slice a run replayed for a diverging scenario, for `pinbench repro` (migration 0006). */
+export interface ScenarioSlicesTable {
+  run_id: number;
+  trace_sha256: string;
+  matrix: string;
+  sidx: number;
+  text_sha256: string;
+}
+
+/** A user module's source as a run loaded it (migration 0006). */
+export interface PolicySourcesTable {
+  run_id: number;
+  policy: string;
+  path: string;
+  text_sha256: string;
+}
+
+/** A call that diverges in some orders of its scenario's tied events only (migration 0006). */
+export interface OrderDependenceTable {
+  run_id: number;
+  trace_sha256: string;
+  matrix: string;
+  line: number;
+  /** Orders (of those replayed) in which the call diverged. */
+  diverging: number;
+  orders: number;
+  /** The orders were a sample (more exist than were replayed). */
+  sampled: boolean;
+}
+
 export interface StoreSchema {
   runs: RunsTable;
   traces: TracesTable;
@@ -197,4 +233,8 @@ export interface StoreSchema {
   fidelity: FidelityTable;
   outcomes: OutcomesTable;
   triage: TriageTable;
+  stored_texts: StoredTextsTable;
+  scenario_slices: ScenarioSlicesTable;
+  policy_sources: PolicySourcesTable;
+  order_dependence: OrderDependenceTable;
 }

@@ -20,6 +20,17 @@ import { PgliteBackend } from './pglite-backend.ts';
 import { PostgresBackend } from './postgres-backend.ts';
 import { pgJson, pgText } from './recordset-insert.ts';
 import {
+  divergingScenarios,
+  findReproTarget,
+  type OrderDependence,
+  type OrderDependentDivergence,
+  orderDependentDivergences,
+  type ReproTarget,
+  writeOrderDependence,
+  writePolicySources,
+  writeScenarioSlices,
+} from './repro-slices.ts';
+import {
   type DivergenceFilter,
   divergenceBySignature,
   listDivergences,
@@ -53,6 +64,12 @@ export type { RunDiff, VerdictChange } from './diff-runs.ts';
 export type { DivergenceRow } from './divergence-row.ts';
 export type { ExportOptions, NdjsonWrite } from './export-ndjson.ts';
 export type { KindSummary } from './kind-queries.ts';
+export type {
+  OrderDependence,
+  OrderDependentDivergence,
+  ReproPolicy,
+  ReproTarget,
+} from './repro-slices.ts';
 export type {
   DivergenceFilter,
   Page,
@@ -493,6 +510,55 @@ export class Store {
 
   policies(runId: number): Promise<PolicyInfo[]> {
     return listPolicies(this.db, runId);
+  }
+
+  // ---- repro (repro-slices.ts) --------------------------------------------------------------
+
+  /** The scenarios of a stored trace whose slices repro keeps: the first of each divergence signature. */
+  divergingScenarios(runId: number, trace: { sha256: string; matrix: string }): Promise<number[]> {
+    this.assertOpen();
+    return divergingScenarios(this.db, runId, trace);
+  }
+
+  /** Stores the slices of a trace's diverging scenarios (before or after its results). */
+  async writeScenarioSlices(
+    runId: number,
+    trace: { sha256: string; matrix: string },
+    slices: readonly { sidx: number; text: string }[],
+  ): Promise<void> {
+    this.assertOpen(); // shards write without owning the run
+    await writeScenarioSlices(this.db, runId, trace, slices);
+  }
+
+  /** Stores the source of each user module of the run, as loaded. */
+  async writePolicySources(
+    runId: number,
+    sources: readonly { policy: string; path: string; text: string }[],
+  ): Promise<void> {
+    this.assertOpen();
+    await writePolicySources(this.db, runId, sources);
+  }
+
+  /** Stores the calls of a trace that diverge in some orders of their tied events only. */
+  async writeOrderDependence(
+    runId: number,
+    trace: { sha256: string; matrix: string },
+    rows: readonly OrderDependence[],
+  ): Promise<void> {
+    this.assertOpen();
+    await writeOrderDependence(this.db, runId, trace, rows);
+  }
+
+  /** The run's order-dependent divergences: in how many of the orders replayed each diverged. */
+  orderDependentDivergences(runId: number): Promise<OrderDependentDivergence[]> {
+    this.assertOpen();
+    return orderDependentDivergences(this.db, runId);
+  }
+
+  /** What `repro` replays for a divergence identity (or a unique prefix), in `runId` or the newest run with it. */
+  reproTarget(identity: string, runId?: number): Promise<ReproTarget> {
+    this.assertOpen();
+    return findReproTarget(this.db, identity, runId);
   }
 
   // ---- lifecycle ----------------------------------------------------------------------------

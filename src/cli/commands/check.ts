@@ -89,6 +89,7 @@ export const checkCommand: Command = {
       sources,
       io,
       false,
+      values.json === true,
     );
     const candidateId = policies[1]!.id;
     const report = checkRegressions(

@@ -105,7 +105,7 @@ export const COMMANDS: readonly LazyCommand[] = [
   ),
   lazy(
     'repro',
-    "Export a divergence as a self-contained capsule, or replay a capsule with today's policies",
+    "Replay a stored divergence or a capsule with today's policies; or export it as a capsule",
     async () => (await import('./repro.ts')).reproCommand,
   ),
   lazy(

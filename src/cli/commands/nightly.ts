@@ -10,6 +10,7 @@ import { runNightly } from '../../api/nightly-job.ts';
 import { UsageError } from '../../errors.ts';
 import { openStore } from '../../store/store.ts';
 import { bool, type Command, int, str } from '../command.ts';
+import { Progress, progressWanted } from '../progress.ts';
 
 const URL_RE = /^https?:\/\/[^\s/]+/i;
 
@@ -69,6 +70,10 @@ export const nightlyCommand: Command = {
     const store = await openStore({ db: str(values, 'db') ?? config.db, cwd: io.cwd, env: io.env });
     try {
       const jobs = int(values, 'jobs');
+      // The sources are known once downloaded: the line counts traces, and bytes as they come.
+      const progress = progressWanted(io, bool(values, 'json'))
+        ? new Progress({ stream: io.stderr, label: 'nightly', traces: 0 })
+        : null;
       const result = await runNightly({
         config,
         store,
@@ -77,9 +82,17 @@ export const nightlyCommand: Command = {
         ...(webhookArg !== undefined ? { webhook: webhookArg } : {}),
         ...(jobs !== undefined ? { jobs } : {}),
         progress: (m) => {
-          if (!m.startsWith('replayed') || (io.stderr as NodeJS.WriteStream).isTTY) io.stderr.write(`${m}\n`);
+          if (m.startsWith('replayed')) return; // the progress line counts traces
+          if (progress) progress.message(m);
+          else io.stderr.write(`${m}\n`);
         },
-      });
+        ...(progress
+          ? {
+              onTraceStored: (r, _done, total) =>
+                progress.traceDone({ bytes: r.bytes, scenarios: r.scenarios.length }, total),
+            }
+          : {}),
+      }).finally(() => progress?.end());
       if (bool(values, 'json')) {
         io.stdout.write(`${JSON.stringify(result.summary)}\n`);
       } else {

@@ -12,7 +12,9 @@ import { UsageError } from '../../errors.ts';
 import { cacheDir, fetchKernel } from '../../record/fetch-kernel.ts';
 import { parseKernelSpec } from '../../record/kernel-spec.ts';
 import { recordKernel } from '../../record/record-kernel.ts';
+import { escapeTerminal } from '../../terminal-text.ts';
 import { bool, type Command, int, str } from '../command.ts';
+import { statusLineFor } from '../progress.ts';
 
 export const recordCommand: Command = {
   name: 'record',
@@ -70,15 +72,27 @@ Exit codes: 0 recorded; 2 bad options; 3 the kernel could not be fetched or the 
     const spec = parseKernelSpec(kernel);
     const timeout = int(values, 'timeout') ?? 600;
     const out = str(values, 'output');
+    // On a terminal, a status line under the log: the latest step and the time since the start.
+    // It ends before anything else is written: the trace may go to the same terminal.
+    let status = statusLineFor(io, { json: false, label: 'record' });
+    const settle = (): void => {
+      status?.end();
+      status = null;
+    };
     const log = (line: string): void => {
-      io.stderr.write(`record: ${line}\n`);
+      if (!status) {
+        io.stderr.write(`record: ${line}\n`);
+        return;
+      }
+      status.message(`record: ${line}`);
+      status.phase(escapeTerminal(line.length > 60 ? `${line.slice(0, 57)}...` : line));
     };
     if (bool(values, 'fetch-only')) {
       const image = await fetchKernel(spec, {
         cache: cacheDir(io.env),
         log,
         ...(str(values, 'modules') ? { modules: resolve(io.cwd, str(values, 'modules')!) } : {}),
-      });
+      }).finally(settle);
       io.stdout.write(
         `${image.release} ${image.packages.map((p) => `${p.pkg}=${p.version}`).join(' ')} ${image.vmlinuz}\n`,
       );
@@ -96,7 +110,7 @@ Exit codes: 0 recorded; 2 bad options; 3 the kernel could not be fetched or the 
       ...(cases ? { cases } : {}),
       ...(modules ? { modules: resolve(io.cwd, modules) } : {}),
       ...(bool(values, 'kvm') ? { accel: 'kvm' as const } : {}),
-    });
+    }).finally(settle);
     if (out) {
       const path = resolve(io.cwd, out);
       const side = sidecarPath(path);

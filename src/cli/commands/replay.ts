@@ -10,7 +10,7 @@ import { writeNdjson } from '../../replay/ndjson.ts';
 import { replayCorpus } from '../../replay/replay-corpus.ts';
 import { formatSummary, replayExitCode } from '../../replay/summary.ts';
 import { bool, type Command, type CommandIo, int, type ParsedValues, strs } from '../command.ts';
-import { rawStream } from '../terminal-stream.ts';
+import { progressFor } from '../progress.ts';
 import { EXPLORE_TIES_OPTIONS, runExploreTies } from './explore-ties.ts';
 
 export const REPLAY_OPTIONS = {
@@ -75,6 +75,8 @@ export async function replayFromOptions(
   sources: string[],
   io: CommandIo,
   outcomes: boolean,
+  /** The command prints JSON: no progress line (default: when it prints outcomes). */
+  json = outcomes,
 ) {
   const specs = strs(values, 'policy');
   const policyTimeoutMs = policyTimeout(values);
@@ -84,7 +86,7 @@ export async function replayFromOptions(
   const configs = matrix.length
     ? expandMatrix(matrix).map((c) => ({ label: c.label, overrides: { ...overrides, ...c.overrides } }))
     : [{ label: '', overrides }];
-  const progress = io.stderr as NodeJS.WriteStream;
+  const progress = await progressFor(io, { json, label: 'replay', sources, configs: configs.length });
   const results = await replayCorpus(sources, {
     policySpecs: specs.map((s) => (isModulePath(s) ? resolve(io.cwd, s) : s)),
     policies,
@@ -95,11 +97,10 @@ export async function replayFromOptions(
     adapters: !bool(values, 'no-adapters'),
     cwd: io.cwd,
     policyTimeoutMs,
-    onProgress: (done, total) => {
-      if (progress.isTTY)
-        rawStream(progress).write(`\rreplayed ${done}/${total} trace(s)${done === total ? '\n' : ''}`);
-    },
-  });
+    ...(progress
+      ? { onResult: (r) => progress.traceDone({ bytes: r.bytes, scenarios: r.scenarios.length }) }
+      : {}),
+  }).finally(() => progress?.end());
   return { policies, results };
 }
 

@@ -19,6 +19,7 @@ import type { ReportPageSet } from '../../report/reporters/html-reporter.ts';
 import { writeHtmlReport, writeRunReport } from '../../report/write-html-report.ts';
 import { openStore } from '../../store/store.ts';
 import { type Command, int, str } from '../command.ts';
+import { statusLineFor } from '../progress.ts';
 
 export const reportCommand: Command = {
   name: 'report',
@@ -92,9 +93,12 @@ export const reportCommand: Command = {
         pages,
       };
       if (format === 'html') {
-        const r = out
-          ? await writeHtmlReport(store, run.id, resolve(io.cwd, out), opts)
-          : await writeRunReport(store, run.id, { ...opts, cwd: io.cwd });
+        const status = statusLineFor(io, { json: false, label: 'report' });
+        status?.phase(`writing the HTML report of run ${run.id}`);
+        const r = await (out
+          ? writeHtmlReport(store, run.id, resolve(io.cwd, out), opts)
+          : writeRunReport(store, run.id, { ...opts, cwd: io.cwd })
+        ).finally(() => status?.end());
         io.stdout.write(
           `report of run ${run.id}: ${relative(io.cwd, r.path) || r.path} (${r.pages} pages, ${formatBytes(r.bytes)}, ${r.kinds} kinds, ${r.divergences} divergences)\n`,
         );
@@ -114,7 +118,10 @@ export const reportCommand: Command = {
         outDir: out ?? '',
         maxDivergences: int(values, 'max-divergences') ?? 10,
       });
-      await runReporters(store, run.id, [reporter], opts);
+      // Reports on standard output (json, terminal...) get no status line: only one written to a file.
+      const status = out ? statusLineFor(io, { json: false, label: 'report' }) : null;
+      status?.phase(`writing the ${format} report of run ${run.id}`);
+      await runReporters(store, run.id, [reporter], opts).finally(() => status?.end());
       if (file) {
         file.end();
         await finished(file);

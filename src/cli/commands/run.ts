@@ -11,10 +11,12 @@ import { expandMatrix, parseConfigOverrides } from '../../replay/config-override
 import { countFailures } from '../../replay/failure-kind.ts';
 import { resolvePolicies } from '../../replay/load-policies.ts';
 import { formatSummary, replayExitCode, unexpectedFailures } from '../../replay/summary.ts';
+import { formatOrderDependent } from '../../report/order-dependence-text.ts';
 import { writeRunReport } from '../../report/write-html-report.ts';
 import { createShardedRun } from '../../store/shard-runs.ts';
 import { openStore } from '../../store/store.ts';
 import { bool, type Command, int, str, strs } from '../command.ts';
+import { progressFor } from '../progress.ts';
 import { corpusSources, policyTimeout, REPLAY_OPTIONS } from './replay.ts';
 import { DB_OPTION } from './store-options.ts';
 
@@ -109,7 +111,12 @@ export const runCommand: Command = {
         io.stdout.write(bool(values, 'json') ? `${JSON.stringify({ id })}\n` : `${id}\n`);
         return 0;
       }
-      const tty = (io.stderr as NodeJS.WriteStream).isTTY === true;
+      const progress = await progressFor(io, {
+        json: bool(values, 'json'),
+        label: 'run',
+        sources,
+        configs: configs?.length ?? 1,
+      });
       const result = await runJob({
         store,
         sources,
@@ -125,9 +132,17 @@ export const runCommand: Command = {
         ...(resume !== undefined ? { resume } : {}),
         ...(runId !== undefined ? { runId, ...(shard ? { shard } : {}) } : {}),
         progress: (m) => {
-          if (tty || !m.startsWith('replayed')) io.stderr.write(`${m}\n`);
+          if (m.startsWith('replayed')) return; // the progress line counts traces
+          if (progress) progress.message(m);
+          else io.stderr.write(`${m}\n`);
         },
-      });
+        ...(progress
+          ? {
+              onTraceStored: (r, _done, total) =>
+                progress.traceDone({ bytes: r.bytes, scenarios: r.scenarios.length }, total),
+            }
+          : {}),
+      }).finally(() => progress?.end());
       // The report covers the whole run: a shard writes it only when it finished the run.
       // A report that cannot be written (full disk) still lets the summary print; its error
       // comes after it.
@@ -149,6 +164,7 @@ export const runCommand: Command = {
         );
       } else {
         io.stdout.write(formatSummary(result.results, { policies: policies.map((p) => p.id) }));
+        io.stdout.write(formatOrderDependent(await store.orderDependentDivergences(result.run.id)));
         const sh = result.shard;
         if (sh) {
           io.stdout.write(

@@ -15,6 +15,7 @@ import { divergenceListPath, divergencePath, relativeUrl } from '../report-paths
 import { divergenceFlags, divergenceHref, divergenceListHref, policyLink } from './fragments.ts';
 import type { PageEnv } from './page-env.ts';
 import { formatDate, renderPage } from './page-layout.ts';
+import { reproSection } from './repro-section.ts';
 
 /** A cascade's root: the first divergence of its scenario between the same classes. */
 export interface RootRef {
@@ -296,6 +297,7 @@ ${
       })</span></p></aside>`
     : ''
 }
+${reproSection(ctx, d)}
 <section aria-labelledby="ctx-h"><h2 id="ctx-h">Trace context</h2>
 ${contextTable(d)}
 </section>

@@ -1,6 +1,7 @@
 /** Small pieces several pages share: links to policies and divergences, class summaries, flags. */
 import type { DivergenceClass } from '../../replay/results.ts';
 import { html, type SafeHtml } from '../html.ts';
+import { orderCount } from '../order-dependence-text.ts';
 import { compressPolicySet } from '../policy-classes.ts';
 import { isAccepted, isNew, type ReportContext } from '../report-context.ts';
 import { divergenceListPath, divergencePath, kindPath, policyPath, relativeUrl } from '../report-paths.ts';
@@ -61,7 +62,15 @@ export function divergenceFlags(ctx: ReportContext, d: DivergenceFlagsInput): Sa
       : t?.expired
         ? html` ${badge('expired', 'acceptance expired', `policies changed since: ${t.changed.join(', ')}`)}`
         : ''
-  }`;
+  }${orderBadge(ctx, d.signature)}`;
+}
+
+/** Marks a divergence that occurs in some orders of equal-timestamp events only (repro-section.ts). */
+export function orderBadge(ctx: ReportContext, signature: string): SafeHtml | '' {
+  const od = ctx.orderDependent.get(signature);
+  return od
+    ? html` ${badge('order', 'order-dependent', `diverges in ${orderCount(od)} of its equal-timestamp events`)}`
+    : '';
 }
 
 /** Short description of an outcome: `ret=-14 refs{zero:+1} locked_vm+4 special WARN`. */

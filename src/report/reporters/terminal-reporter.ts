@@ -8,6 +8,7 @@
 import { formatFailureCounts } from '../../replay/failure-kind.ts';
 import { VERDICTS, type Verdict } from '../../replay/results.ts';
 import { formatDivergence, formatMatrix } from '../../replay/summary.ts';
+import { formatOrderDependent } from '../order-dependence-text.ts';
 import type { ReportContext } from '../report-context.ts';
 import type { Reporter } from '../reporter.ts';
 
@@ -69,6 +70,8 @@ export function formatRunReport(ctx: ReportContext, maxDivergences = 10): string
     out.push(`first ${Math.min(maxDivergences, ctx.firstRoots.length)} root divergence(s):`);
     for (const d of ctx.firstRoots.slice(0, maxDivergences)) out.push(formatDivergence(d));
   }
+  const orders = formatOrderDependent([...ctx.orderDependent.values()]);
+  if (orders) out.push('', orders.trimEnd());
   return `${out.join('\n')}\n`;
 }
 

@@ -1,0 +1,117 @@
+/**
+ * The slices of chosen scenarios of a trace, as trace text, read in one streaming pass: what a
+ * run stores for each diverging scenario so that `pinbench repro` can replay exactly that
+ * scenario later, whether or not the trace file still exists or still says the same.
+ *
+ * Unlike read-scenarios.ts this holds one scenario at a time (plus the trace's config lines, which
+ * stay in force across scenarios), so it can follow a replay of a trace of any size. A slice has
+ * every event of the scenario (declarations, calls, expectations) with each call's observed
+ * return, written back by slice-text.ts as minimisation writes its slices.
+ */
+import { isPinbenchError } from '../errors.ts';
+import { ingestSource } from '../ingest/index.ts';
+import type { EventRecord, TraceRecord } from '../ingest/trace-record.ts';
+import { EventStream, type RecordAdapter, type Scenario, vocabularyOf } from '../model/event-stream.ts';
+import type { TraceConfig } from '../model/events.ts';
+import { defaultAdapters } from '../replay/adapters.ts';
+import type { LineStamp } from './read-scenarios.ts';
+import { sliceText } from './slice-text.ts';
+
+export interface ScenarioSlicesOptions {
+  /** The trace's layout, as its replay detected it (slice-text writes a header for some). */
+  layout: string;
+  adapters: boolean;
+  /** Scenarios to slice, by index in the trace (`sidx`). */
+  wanted: ReadonlySet<number>;
+  /** `--config` overrides the replay used: they decide the config the scenario records. */
+  configOverrides?: Partial<TraceConfig>;
+  /** Called as each wanted scenario is complete, in trace order. */
+  onSlice: (slice: ScenarioSlice) => void;
+}
+
+export interface ScenarioSlice {
+  sidx: number;
+  text: string;
+  scenario: Scenario;
+  /** Timestamp and CPU of the scenario's event lines (for tie exploration). */
+  stamps: ReadonlyMap<number, LineStamp>;
+}
+
+/** Reads `source` once and hands each wanted scenario's slice to `onSlice`. */
+export async function scenarioSlices(source: string, opts: ScenarioSlicesOptions): Promise<void> {
+  const stream = new EventStream(source, opts.configOverrides ?? {});
+  const ads: RecordAdapter[] = opts.adapters ? defaultAdapters(source) : [];
+  const configLines: { line: number; text: string }[] = [];
+  const scenarioLines = new Map<number, string>();
+  const retLines = new Map<number, string>();
+  const stamps = new Map<number, LineStamp>();
+  let at = 0;
+  // Position among the scenarios the stream completes, as replay-trace numbers them (sidx);
+  // Scenario.index also counts an implicit first scenario that never completes.
+  let sidx = 0;
+
+  const take = (sc: Scenario | null): void => {
+    if (!sc) return;
+    const index = sidx++;
+    if (opts.wanted.has(index) && sc.error === undefined) {
+      const lines: { line: number; text: string }[] = [];
+      for (const e of sc.events) {
+        lines.push({ line: e.line, text: e.text });
+        if (e.type === 'call' && e.observed) {
+          const ret = retLines.get(e.observed.line);
+          if (ret !== undefined) lines.push({ line: e.observed.line, text: ret });
+        }
+      }
+      const scenarioLine = scenarioLines.get(sc.line);
+      const text = sliceText(
+        opts.layout,
+        {
+          scenario: sc,
+          configLines: configLines.filter((c) => c.line < sc.line),
+          ...(scenarioLine !== undefined ? { scenarioLine } : {}),
+        },
+        lines,
+        [`pinbench: scenario ${sc.name} of ${source}, as stored for pinbench repro`],
+      );
+      opts.onSlice({ sidx: index, text, scenario: sc, stamps });
+    }
+    // What the finished scenario needed is no longer needed: the record being read belongs to
+    // the next one.
+    for (const l of retLines.keys()) if (l < at) retLines.delete(l);
+    for (const l of scenarioLines.keys()) if (l < at) scenarioLines.delete(l);
+    for (const l of stamps.keys()) if (l < at) stamps.delete(l);
+  };
+  const feed = (rec: TraceRecord): void => {
+    if (rec.kind === 'event') {
+      at = rec.line;
+      stamps.set(rec.line, { ts: rec.ts.value, cpu: rec.cpu });
+      const v = vocabularyOf(rec);
+      if (v?.event === 'pinbench_config') configLines.push({ line: rec.line, text: rec.text });
+      else if (v?.event === 'pinbench_scenario') scenarioLines.set(rec.line, rec.text);
+      else if (!v && rec.event.endsWith('_ret')) retLines.set(rec.line, rec.text);
+    }
+    try {
+      take(stream.push(rec));
+    } catch (e) {
+      if (!isPinbenchError(e)) throw e;
+      stream.markError(e.message);
+    }
+  };
+  await ingestSource(source, {
+    onRecord: (rec) => {
+      if (rec.kind === 'event' && ads.length > 0) {
+        for (const a of ads) {
+          const got: EventRecord[] | null = a.push(rec);
+          if (got) {
+            for (const r of got) feed(r);
+            return;
+          }
+        }
+      }
+      feed(rec);
+    },
+  });
+  at = Number.POSITIVE_INFINITY;
+  for (const a of ads) for (const r of a.end()) feed(r);
+  take(stream.end());
+}

@@ -1,0 +1,116 @@
+/**
+ * What a run stores for `pinbench repro` besides its results: the slice of each diverging
+ * scenario (read again from the trace file once its replay is done, one scenario at a time) and
+ * the source of each user module. Called by the run job beside its own writes; nothing here
+ * changes what the run replays or stores otherwise.
+ */
+import { readFile } from 'node:fs/promises';
+import { exploreScenarioTies, hasTieGroups } from '../analysis/explore-ties.ts';
+import type { LineStamp } from '../analysis/read-scenarios.ts';
+import { scenarioSlices } from '../analysis/scenario-slices.ts';
+import { isPinbenchError } from '../errors.ts';
+import type { Scenario } from '../model/event-stream.ts';
+import type { TraceConfig } from '../model/events.ts';
+import type { Policy } from '../model/kernel.ts';
+import type { TraceReplayResult } from '../replay/results.ts';
+import type { OrderDependence, Store } from '../store/store.ts';
+
+/** Slice text kept per trace at most: past it, later divergences of the trace have no slice. */
+export const MAX_SLICE_BYTES_PER_TRACE = 16 * 1024 * 1024;
+
+/** Orders of a sliced scenario's tied events replayed at most to tell an order-dependent divergence. */
+export const MAX_TIE_ORDERS = 64;
+
+/** A local file (not standard input or a URL): the only sources read a second time. */
+function isLocalFile(source: string): boolean {
+  return source !== '-' && !/^[a-z][a-z0-9+.-]*:\/\//i.test(source);
+}
+
+/**
+ * Stores the slice of each scenario of a stored trace that diverges, the first of each signature
+ * (the store says which: the run's results must be stored first). `source` is the path the trace
+ * was read from (not its display name). A trace that cannot be read again (gone, changed into
+ * something unreadable) gets no slices: repro says so later.
+ *
+ * A sliced scenario with equal-timestamp events on different CPUs is replayed under the orders of
+ * those events (explore-ties.ts, at most MAX_TIE_ORDERS); a call that diverges in some orders
+ * and not in others is stored as order-dependent, and reports mark its divergence so.
+ */
+export async function storeReproSlices(
+  store: Store,
+  runId: number,
+  source: string,
+  result: Pick<TraceReplayResult, 'sha256' | 'matrix' | 'layout' | 'error'>,
+  opts: {
+    adapters: boolean;
+    configs?: readonly { label: string; overrides: Partial<TraceConfig> }[];
+    /** The run's policies: with them, tied scenarios are explored for order dependence. */
+    policies?: readonly Policy[];
+  },
+): Promise<number> {
+  if (result.error || !isLocalFile(source)) return 0;
+  const key = { sha256: result.sha256, matrix: result.matrix };
+  const wanted = new Set(await store.divergingScenarios(runId, key));
+  if (wanted.size === 0) return 0;
+  const overrides = opts.configs?.find((c) => c.label === result.matrix)?.overrides;
+  const slices: { sidx: number; text: string }[] = [];
+  const dependent: OrderDependence[] = [];
+  let bytes = 0;
+  try {
+    await scenarioSlices(source, {
+      layout: result.layout,
+      adapters: opts.adapters,
+      wanted,
+      ...(overrides && Object.keys(overrides).length ? { configOverrides: overrides } : {}),
+      onSlice: ({ sidx, text, scenario, stamps }) => {
+        if (opts.policies?.length && hasTieGroups(scenario, stamps))
+          dependent.push(...orderDependence(scenario, stamps, opts.policies));
+        if (bytes + text.length > MAX_SLICE_BYTES_PER_TRACE) return;
+        bytes += text.length;
+        slices.push({ sidx, text });
+      },
+    });
+  } catch (e) {
+    if (isPinbenchError(e)) return 0;
+    throw e;
+  }
+  await store.writeScenarioSlices(runId, key, slices);
+  await store.writeOrderDependence(runId, key, dependent);
+  return slices.length;
+}
+
+/** The calls of a tied scenario that diverge in some of its orders only (none if a policy throws). */
+function orderDependence(
+  scenario: Scenario,
+  stamps: ReadonlyMap<number, LineStamp>,
+  policies: readonly Policy[],
+): OrderDependence[] {
+  let ties: ReturnType<typeof exploreScenarioTies>;
+  try {
+    ties = exploreScenarioTies(scenario, stamps, { policies, maxOrders: MAX_TIE_ORDERS });
+  } catch (e) {
+    if (isPinbenchError(e)) return [];
+    throw e;
+  }
+  return ties.divergences
+    .filter((d) => d.label === 'Sometimes')
+    .map((d) => ({ line: d.line, diverging: d.count, orders: ties.orders, sampled: ties.sampled }));
+}
+
+/** Stores the source of each user module among `policies`, as it is on disk now (just loaded). */
+export async function storePolicySources(
+  store: Store,
+  runId: number,
+  policies: readonly Policy[],
+): Promise<void> {
+  const sources: { policy: string; path: string; text: string }[] = [];
+  for (const p of policies) {
+    if (p.kind !== 'user' || p.source === undefined) continue;
+    try {
+      sources.push({ policy: p.id, path: p.source, text: await readFile(p.source, 'utf8') });
+    } catch {
+      // Gone since it was loaded: repro loads it from its path, or says it cannot.
+    }
+  }
+  await store.writePolicySources(runId, sources);
+}

@@ -1,0 +1,380 @@
+/**
+ * What `pinbench repro` stores with a run and reads back (tables of migration 0006): the slice
+ * of each diverging scenario and the source of each user module, text stored once by SHA-256;
+ * and, for a divergence identity (or a unique prefix of one, as git takes commits), everything
+ * needed to replay it: the occurrence, its slice, the run's policies with their identity hashes
+ * and module sources, and the run's configurations.
+ */
+import { createHash } from 'node:crypto';
+import { type Kysely, sql } from 'kysely';
+import { UsageError } from '../errors.ts';
+import type { DivergenceClass } from '../replay/results.ts';
+import { pgText } from './recordset-insert.ts';
+import type { StoreSchema } from './store-schema.ts';
+
+/** Rows per insert statement: slices are small; this bounds one statement's text. */
+const CHUNK = 200;
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** Stores each text once; returns each one's hash, in order. */
+async function storeTexts(db: Kysely<StoreSchema>, texts: readonly string[]): Promise<string[]> {
+  const rows = new Map<string, string>();
+  const hashes = texts.map((t) => {
+    const text = pgText(t);
+    const h = sha256(text);
+    rows.set(h, text);
+    return h;
+  });
+  const all = [...rows].map(([h, text]) => ({ sha256: h, text }));
+  for (let i = 0; i < all.length; i += CHUNK) {
+    await db
+      .insertInto('stored_texts')
+      .values(all.slice(i, i + CHUNK))
+      .onConflict((oc) => oc.column('sha256').doNothing())
+      .execute();
+  }
+  return hashes;
+}
+
+/**
+ * Stores the slices of a trace's diverging scenarios for a run. Idempotent (a resumed run writes
+ * them again), and independent of the trace's results rows, so it can run before them.
+ */
+export async function writeScenarioSlices(
+  db: Kysely<StoreSchema>,
+  runId: number,
+  trace: { sha256: string; matrix: string },
+  slices: readonly { sidx: number; text: string }[],
+): Promise<void> {
+  if (slices.length === 0) return;
+  await db.transaction().execute(async (trx) => {
+    const hashes = await storeTexts(
+      trx,
+      slices.map((s) => s.text),
+    );
+    const rows = slices.map((s, i) => ({
+      run_id: runId,
+      trace_sha256: trace.sha256,
+      matrix: trace.matrix,
+      sidx: s.sidx,
+      text_sha256: hashes[i]!,
+    }));
+    for (let i = 0; i < rows.length; i += CHUNK) {
+      await trx
+        .insertInto('scenario_slices')
+        .values(rows.slice(i, i + CHUNK))
+        .onConflict((oc) => oc.columns(['run_id', 'trace_sha256', 'matrix', 'sidx']).doNothing())
+        .execute();
+    }
+  });
+}
+
+/**
+ * The scenarios (sidx) of a stored trace that diverge, the first one of each signature: those
+ * whose slices a run keeps.
+ */
+export async function divergingScenarios(
+  db: Kysely<StoreSchema>,
+  runId: number,
+  trace: { sha256: string; matrix: string },
+): Promise<number[]> {
+  const rows = await db
+    .selectFrom('divergences as d')
+    .innerJoin('traces as t', 't.id', 'd.trace_id')
+    .where('d.run_id', '=', runId)
+    .where('t.sha256', '=', trace.sha256)
+    .where('d.matrix', '=', trace.matrix)
+    .select([sql<number>`min(d.sidx)`.as('sidx')])
+    .groupBy('d.signature')
+    .execute();
+  return [...new Set(rows.map((r) => Number(r.sidx)))].sort((a, b) => a - b);
+}
+
+/** Stores the source of each user module of a run (a resumed run keeps the first). */
+export async function writePolicySources(
+  db: Kysely<StoreSchema>,
+  runId: number,
+  sources: readonly { policy: string; path: string; text: string }[],
+): Promise<void> {
+  if (sources.length === 0) return;
+  await db.transaction().execute(async (trx) => {
+    const hashes = await storeTexts(
+      trx,
+      sources.map((s) => s.text),
+    );
+    await trx
+      .insertInto('policy_sources')
+      .values(
+        sources.map((s, i) => ({
+          run_id: runId,
+          policy: s.policy,
+          path: pgText(s.path),
+          text_sha256: hashes[i]!,
+        })),
+      )
+      .onConflict((oc) => oc.columns(['run_id', 'policy']).doNothing())
+      .execute();
+  });
+}
+
+export interface OrderDependence {
+  line: number;
+  diverging: number;
+  orders: number;
+  sampled: boolean;
+}
+
+/** Stores which calls of a trace diverge in some orders of their tied events only. */
+export async function writeOrderDependence(
+  db: Kysely<StoreSchema>,
+  runId: number,
+  trace: { sha256: string; matrix: string },
+  rows: readonly OrderDependence[],
+): Promise<void> {
+  if (rows.length === 0) return;
+  await db
+    .insertInto('order_dependence')
+    .values(rows.map((r) => ({ run_id: runId, trace_sha256: trace.sha256, matrix: trace.matrix, ...r })))
+    .onConflict((oc) => oc.columns(['run_id', 'trace_sha256', 'matrix', 'line']).doNothing())
+    .execute();
+}
+
+export interface OrderDependentDivergence {
+  signature: string;
+  title: string | null;
+  scenario: string;
+  /** The trace as the run named it, and the call's line. */
+  trace: string;
+  line: number;
+  /** Orders (of `orders` replayed) in which the call diverged; `sampled`: more orders exist. */
+  diverging: number;
+  orders: number;
+  sampled: boolean;
+}
+
+/** A run's order-dependent divergences (every occurrence), in trace and line order. */
+export async function orderDependentDivergences(
+  db: Kysely<StoreSchema>,
+  runId: number,
+): Promise<OrderDependentDivergence[]> {
+  const rows = await db
+    .selectFrom('order_dependence as od')
+    .innerJoin('traces as t', 't.sha256', 'od.trace_sha256')
+    .innerJoin('divergences as d', (j) =>
+      j
+        .onRef('d.run_id', '=', 'od.run_id')
+        .onRef('d.trace_id', '=', 't.id')
+        .onRef('d.matrix', '=', 'od.matrix')
+        .onRef('d.line', '=', 'od.line'),
+    )
+    .innerJoin('run_traces as rt', (j) =>
+      j
+        .onRef('rt.run_id', '=', 'd.run_id')
+        .onRef('rt.trace_id', '=', 'd.trace_id')
+        .onRef('rt.matrix', '=', 'd.matrix'),
+    )
+    .innerJoin('scenarios as s', (j) =>
+      j
+        .onRef('s.run_id', '=', 'd.run_id')
+        .onRef('s.trace_id', '=', 'd.trace_id')
+        .onRef('s.matrix', '=', 'd.matrix')
+        .onRef('s.sidx', '=', 'd.sidx'),
+    )
+    .where('od.run_id', '=', runId)
+    .select([
+      'd.signature',
+      'd.title',
+      's.name',
+      'rt.source',
+      'd.line',
+      'od.diverging',
+      'od.orders',
+      'od.sampled',
+    ])
+    .orderBy('rt.source')
+    .orderBy('d.matrix')
+    .orderBy('d.line')
+    .execute();
+  return rows.map((r) => ({
+    signature: r.signature,
+    title: r.title,
+    scenario: r.name,
+    trace: r.source,
+    line: r.line,
+    diverging: r.diverging,
+    orders: r.orders,
+    sampled: r.sampled,
+  }));
+}
+
+export interface ReproPolicy {
+  id: string;
+  kind: string;
+  /** The policy's identity hash in the run (policies.module_hash). */
+  identityHash: string;
+  /** A user module's path as given to the run. */
+  path: string | null;
+  /** A user module's source as the run loaded it (runs since migration 0006). */
+  moduleText: string | null;
+}
+
+export interface ReproTarget {
+  runId: number;
+  signature: string;
+  title: string | null;
+  /** The trace as the run named it, its content hash, and the matrix label. */
+  trace: string;
+  sha256: string;
+  matrix: string;
+  scenario: string;
+  line: number;
+  event: string;
+  text: string;
+  classes: DivergenceClass[];
+  /** The scenario's slice, or null when the run stored none (before migration 0006, or not a file). */
+  slice: string | null;
+  /** How many times the divergence occurs in the run. */
+  occurrences: number;
+  policies: ReproPolicy[];
+  /** The run's configurations (`--config`/`--matrix`), as its options recorded them. */
+  configs: { label: string; overrides: Record<string, unknown> }[];
+}
+
+/** The full signature a prefix names; UsageError when none or several do. */
+async function resolveIdentity(db: Kysely<StoreSchema>, identity: string, runId?: number): Promise<string> {
+  if (!/^[0-9a-f]{4,}$/i.test(identity))
+    throw new UsageError(
+      `'${identity}' is not a divergence identity: give its signature or a prefix of at least 4 hex digits`,
+    );
+  let q = db
+    .selectFrom('divergences')
+    .where('signature', 'like', `${identity.toLowerCase()}%`)
+    .select('signature')
+    .distinct()
+    .orderBy('signature')
+    .limit(6);
+  if (runId !== undefined) q = q.where('run_id', '=', runId);
+  const rows = await q.execute();
+  const where = runId !== undefined ? `run ${runId}` : 'any run';
+  if (rows.length === 0)
+    throw new UsageError(`no divergence ${identity} in ${where}: \`pinbench report\` lists them`);
+  if (rows.length > 1)
+    throw new UsageError(
+      `divergence ${identity} is ambiguous in ${where}: ${rows
+        .slice(0, 5)
+        .map((r) => r.signature)
+        .join(', ')}${rows.length > 5 ? ', ...' : ''}`,
+    );
+  return rows[0]!.signature;
+}
+
+/**
+ * The divergence an identity names, in run `runId` or else the newest run that has it, with its
+ * first occurrence that has a stored slice (or its first occurrence, with `slice: null`).
+ */
+export async function findReproTarget(
+  db: Kysely<StoreSchema>,
+  identity: string,
+  runId?: number,
+): Promise<ReproTarget> {
+  const signature = await resolveIdentity(db, identity, runId);
+  let run = runId;
+  if (run === undefined) {
+    const r = await db
+      .selectFrom('divergences')
+      .where('signature', '=', signature)
+      .select(sql<number>`max(run_id)`.as('run_id'))
+      .executeTakeFirstOrThrow();
+    run = Number(r.run_id);
+  }
+  const rows = await db
+    .selectFrom('divergences as d')
+    .innerJoin('run_traces as rt', (j) =>
+      j
+        .onRef('rt.run_id', '=', 'd.run_id')
+        .onRef('rt.trace_id', '=', 'd.trace_id')
+        .onRef('rt.matrix', '=', 'd.matrix'),
+    )
+    .innerJoin('traces as t', 't.id', 'd.trace_id')
+    .innerJoin('scenarios as s', (j) =>
+      j
+        .onRef('s.run_id', '=', 'd.run_id')
+        .onRef('s.trace_id', '=', 'd.trace_id')
+        .onRef('s.matrix', '=', 'd.matrix')
+        .onRef('s.sidx', '=', 'd.sidx'),
+    )
+    .leftJoin('scenario_slices as sl', (j) =>
+      j
+        .onRef('sl.run_id', '=', 'd.run_id')
+        .onRef('sl.trace_sha256', '=', 't.sha256')
+        .onRef('sl.matrix', '=', 'd.matrix')
+        .onRef('sl.sidx', '=', 'd.sidx'),
+    )
+    .leftJoin('stored_texts as st', 'st.sha256', 'sl.text_sha256')
+    .where('d.run_id', '=', run)
+    .where('d.signature', '=', signature)
+    .select([
+      'd.title',
+      'd.line',
+      'd.event',
+      'd.text',
+      'd.classes',
+      'd.matrix',
+      'rt.source',
+      't.sha256',
+      's.name',
+      'st.text as slice',
+    ])
+    .orderBy(sql`st.text is null`)
+    .orderBy('d.trace_id')
+    .orderBy('d.matrix')
+    .orderBy('d.sidx')
+    .orderBy('d.seq')
+    .execute();
+  const first = rows[0];
+  if (!first) throw new UsageError(`no divergence ${identity} in run ${run}`);
+  const policies = await db
+    .selectFrom('policies as p')
+    .leftJoin('policy_sources as ps', (j) =>
+      j.onRef('ps.run_id', '=', 'p.run_id').onRef('ps.policy', '=', 'p.id'),
+    )
+    .leftJoin('stored_texts as st', 'st.sha256', 'ps.text_sha256')
+    .where('p.run_id', '=', run)
+    .select(['p.id', 'p.kind', 'p.module_hash', 'p.source', 'st.text'])
+    .orderBy('p.ord')
+    .execute();
+  const runRow = await db
+    .selectFrom('runs')
+    .where('id', '=', run)
+    .select('options')
+    .executeTakeFirstOrThrow();
+  const configs = Array.isArray(runRow.options.configs)
+    ? (runRow.options.configs as ReproTarget['configs'])
+    : [];
+  return {
+    runId: run,
+    signature,
+    title: first.title,
+    trace: first.source,
+    sha256: first.sha256,
+    matrix: first.matrix,
+    scenario: first.name,
+    line: first.line,
+    event: first.event,
+    text: first.text,
+    classes: first.classes as DivergenceClass[],
+    slice: first.slice ?? null,
+    occurrences: rows.length,
+    policies: policies.map((p) => ({
+      id: p.id,
+      kind: p.kind,
+      identityHash: p.module_hash,
+      path: p.source,
+      moduleText: p.text ?? null,
+    })),
+    configs,
+  };
+}
