@@ -7,7 +7,7 @@
  * without ties gets slices but no mark. The report shows the repro and minimize commands on
  * every divergence page, and the order-dependent badge and note where they apply.
  */
-import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -121,7 +121,19 @@ describe('slices and order dependence stored with a run', () => {
     );
     expect(text).toContain(`[${pin.signature}]  at ${race}:8, diverges in 1 of 2 orders`);
 
-    const report = await writeRunReport(store, runId, { reportsDir: join(dir, 'reports') });
+    // The default report (a page per kind) shows the first occurrence's commands on its kind
+    // page; `--pages all` adds a page per occurrence, each with its own.
+    const kinds = await writeRunReport(store, runId, { reportsDir: join(dir, 'kinds-report') });
+    const kindFiles = (await readdir(join(kinds.dir, 'k'), { recursive: true })).filter((f) =>
+      f.endsWith('.html'),
+    );
+    expect(kindFiles.length).toBeGreaterThan(0);
+    for (const f of kindFiles) {
+      const kindPage = await readFile(join(kinds.dir, 'k', f), 'utf8');
+      expect(kindPage).toContain('<h2 id="repro-h">Reproduce</h2>');
+      expect(kindPage).toMatch(new RegExp(`<code>pinbench repro [0-9a-f]{16} --run ${runId}</code>`));
+    }
+    const report = await writeRunReport(store, runId, { reportsDir: join(dir, 'reports'), pages: 'all' });
     const page = (sig: string) => readFile(join(report.dir, 'd', sig.slice(0, 2), `${sig}.html`), 'utf8');
     const pinPage = await page(pin.signature);
     expect(pinPage).toContain(`<code>pinbench repro ${pin.signature} --run ${runId}</code>`);

@@ -16,6 +16,7 @@ import { classColumns, contextTable } from './divergence-page.ts';
 import { classesText, divergenceFlags, divergenceHref, divergenceListHref } from './fragments.ts';
 import type { PageEnv } from './page-env.ts';
 import { badge, formatCount, renderPage } from './page-layout.ts';
+import { reproSection } from './repro-section.ts';
 
 /** Occurrences shown on a kind's page (its first in full). */
 export const KIND_EXAMPLES = 5;
@@ -113,10 +114,11 @@ ${examples.length < kind.count ? html`<p><a href="${divergenceListHref(here, { d
 </section>
 ${
   first
-    ? html`<section aria-labelledby="first-h"><h2 id="first-h">First occurrence: ${first.scenario} #${first.seq}</h2>
+    ? html`<section aria-labelledby="first-h"><h2 id="first-h">First occurrence: ${first.scenario} #${first.seq} ${divergenceFlags(ctx, first)}</h2>
 ${contextTable(first)}
 ${classColumns(ctx, here, first, true)}
-</section>`
+</section>
+${reproSection(ctx, first)}`
     : ''
 }`;
   return renderPage({
