@@ -17,6 +17,7 @@ import { type Migration, Migrator } from 'kysely/migration';
 import { StoreError } from '../errors.ts';
 import { divergenceTitleMigration } from './divergence-title-migration.ts';
 import { runShardsMigration } from './run-shards-migration.ts';
+import { traceIdentityMigration } from './trace-identity-migration.ts';
 
 export const MIGRATION_TABLE = 'pinbench_migration';
 export const MIGRATION_LOCK_TABLE = 'pinbench_migration_lock';
@@ -205,6 +206,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001_results_store': m0001,
   '0002_run_shards': runShardsMigration,
   '0003_divergence_title_expected': divergenceTitleMigration,
+  '0004_trace_identity_streaming': traceIdentityMigration,
 };
 
 /** Names recorded in the database, or [] when it has never been migrated. */
