@@ -167,9 +167,10 @@ for (const kind of STORE_BACKENDS) {
       await store.finishRun(r2, 'complete');
       expect(await countTraces(store, [a, moved, b])).toBe(2);
       expect((await count(store, 'integrity_events')) - integrityBefore).toBe(2);
-      expect((await store.tracesDone(r2)).map((t) => t.trace)).toEqual([
-        'elsewhere/a-copy.trace',
-        'traces/b.trace',
+      // The label results show, and the identity resume matches on.
+      expect((await store.tracesDone(r2)).map((t) => [t.trace, t.source, t.matrix])).toEqual([
+        ['elsewhere/a-copy.trace', 'elsewhere/a-copy.trace', ''],
+        ['traces/b.trace [pte_special=0]', 'traces/b.trace', 'pte_special=0'],
       ]);
       expect(await count(store, 'divergences', r1)).toBe(await count(store, 'divergences', r2));
       // Same content under another matrix label is another result of the same trace.
