@@ -1,9 +1,14 @@
 /**
- * One trace's replay result into the store, atomically: one transaction holds the trace content
- * (stored once per SHA-256, with its integrity events), the run_traces row that marks the trace
- * done for the run, and every scenario, verdict, final, divergence, fidelity record and (when the
- * run keeps them) outcome. A run killed at any point has each trace either wholly stored or not
- * at all, which is what lets `resume` skip stored traces without duplicating a row.
+ * A trace's replay results into the store, two ways:
+ *   - whole (writeTraceResult): one transaction holds the trace content (stored once per
+ *     SHA-256, with its integrity events), the run_traces row and every scenario, verdict, final,
+ *     divergence, fidelity record and (when the run keeps them) outcome. For sources read only
+ *     once (URLs, standard input) and results that failed.
+ *   - streamed (beginTrace, writeScenarios, finishTrace): the content hash is known first (the
+ *     file was hashed), so the run_traces row is opened incomplete, whole scenarios are written a
+ *     batch per transaction while the trace is replayed, and finishTrace completes the row. A run
+ *     killed at any point has each trace complete, absent, or incomplete with whole scenarios:
+ *     `resume` skips the complete ones and continues the incomplete one after its last scenario.
  */
 import { createHash } from 'node:crypto';
 import { type Kysely, sql, type Transaction } from 'kysely';
@@ -39,6 +44,8 @@ async function upsertTrace(trx: Transaction<StoreSchema>, result: TraceReplayRes
       .select('id')
       .where('sha256', '=', sha256)
       .executeTakeFirstOrThrow();
+    // A row a streamed trace opened and never finished (its replay failed): this result fills it.
+    if (result.sha256) await fillTrace(trx, row.id, result);
     return row.id;
   }
   await insertIntegrity(trx, inserted.id, result);
@@ -63,6 +70,18 @@ async function insertIntegrity(trx: Transaction<StoreSchema>, traceId: number, r
     });
     await events.insert(trx);
   }
+}
+
+/** Layout, ingest counts and integrity events of a content row still waiting for them (layout ''). */
+async function fillTrace(trx: Transaction<StoreSchema>, traceId: number, result: TraceReplayResult) {
+  const filled = await trx
+    .updateTable('traces')
+    .set({ layout: pgText(result.layout), ingest: pgJson(result.ingest) })
+    .where('id', '=', traceId)
+    .where('layout', '=', '')
+    .returning('id')
+    .executeTakeFirst();
+  if (filled) await insertIntegrity(trx, traceId, result);
 }
 
 /** The columns that place a row in a scenario of a trace of a run (the per-scenario tables' key). */
@@ -220,14 +239,7 @@ export async function finishTrace(
 ): Promise<void> {
   const [runId, traceId, matrix] = key;
   await db.transaction().execute(async (trx) => {
-    const filled = await trx
-      .updateTable('traces')
-      .set({ layout: pgText(result.layout), ingest: pgJson(result.ingest) })
-      .where('id', '=', traceId)
-      .where('layout', '=', '')
-      .returning('id')
-      .executeTakeFirst();
-    if (filled) await insertIntegrity(trx, traceId, result);
+    await fillTrace(trx, traceId, result);
     const inRun = (t: 'scenario_results' | 'scenarios' | 'divergences') =>
       trx
         .selectFrom(t)
