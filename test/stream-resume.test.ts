@@ -2,8 +2,9 @@
  * `run` streams a trace's scenarios into the store in batches while it replays it, so a run
  * that stops inside a trace keeps every batch it committed and `run --resume` continues at the
  * first scenario not stored, not at the trace's start. The failure is the database's own: a
- * trigger refuses scenario rows past a position (the store sees a real failed insert), then is
- * dropped, and the resumed run must end with exactly the rows of an uninterrupted run.
+ * trigger refuses scenario rows past a position as a full disk would (SQLSTATE 53100: a
+ * StoreFailure, exit 3, which must end the job and not pass for a bad trace), then is dropped,
+ * and the resumed run must end with exactly the rows of an uninterrupted run.
  * Both replay paths: in this thread (`jobs: 0`) and in a worker posting batches.
  */
 import { execFileSync } from 'node:child_process';
@@ -14,6 +15,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runJob } from '../src/api/run-job.ts';
 import { STREAM_BATCH } from '../src/api/trace-writer.ts';
+import { StoreFailure } from '../src/errors.ts';
 import { resolvePolicies } from '../src/replay/load-policies.ts';
 import { openStore, type Store } from '../src/store/store.ts';
 import { pgliteTemplate } from './support/store-backends.ts';
@@ -88,13 +90,13 @@ describe.each([0, 1])('run with jobs=%i', (jobs) => {
     let storedBefore = 0;
     try {
       await sql`create function pb_refuse() returns trigger language plpgsql as $$
-        begin if new.sidx >= ${sql.lit(FAIL_AT)} then raise exception 'refused by the test'; end if; return new; end $$`.execute(
+        begin if new.sidx >= ${sql.lit(FAIL_AT)} then raise exception using errcode = 'disk_full', message = 'refused by the test'; end if; return new; end $$`.execute(
         store.db,
       );
       await sql`create trigger pb_refuse before insert on scenarios for each row execute function pb_refuse()`.execute(
         store.db,
       );
-      await expect(job(store, jobs)).rejects.toThrow(/refused by the test/);
+      await expect(job(store, jobs)).rejects.toBeInstanceOf(StoreFailure);
       const [run] = await store.listRuns();
       runId = run!.id;
       // What the first attempt committed: whole batches, the trace marked incomplete.

@@ -124,13 +124,24 @@ export async function replayTrace(
     scenarios,
     events: { modelEvents: 0, calls: 0, generic: {}, foreignMarkers: 0, observedReturns: 0 },
   };
+  let sinkError: unknown;
+  const drain =
+    opts.drain &&
+    (async (): Promise<void> => {
+      try {
+        await opts.drain!();
+      } catch (e) {
+        sinkError = e;
+        throw e;
+      }
+    });
   let ingest: Awaited<ReturnType<typeof ingestSource>>;
   try {
     ingest = await ingestSource(source, {
       ...opts.ingest,
       strict: opts.strict ?? false,
       onRecord,
-      ...(opts.drain ? { onChunk: opts.drain } : {}),
+      ...(drain ? { onChunk: drain } : {}),
       onHashLine: (text) => {
         if (inHeader) header.push(text);
       },
@@ -149,6 +160,8 @@ export async function replayTrace(
     const last = stream.end();
     if (last) finish(last);
   } catch (e) {
+    // The receiver's failure (a store that cannot write) is not the trace's: it ends the job.
+    if (sinkError !== undefined) throw sinkError;
     if (!isPinbenchError(e)) throw e;
     return {
       ...base,
