@@ -1,5 +1,5 @@
 /**
- * `npm run bench` (node bench/main.ts [--size-mib N] [--only NAME]): runs the registered
+ * `npm run bench` (node bench/main.ts [--size-mib N] [--only NAME] [--large]): runs the registered
  * benchmarks in sequence and prints what each measured. Add a benchmark by adding one entry to
  * BENCHMARKS. Benchmarks are measurements, not tests: nothing here passes or fails.
  */
@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { benchIngest } from './ingest-bench.ts';
 import { benchReplay, REPLAY_DEFAULT_MIB } from './replay-bench.ts';
 import { benchReport } from './report-bench.ts';
+import { benchRss, RSS_LARGE_SIZES_MIB, RSS_SIZES_MIB } from './rss-bench.ts';
 import { benchStore } from './store-bench.ts';
 
 export interface BenchOptions {
@@ -17,6 +18,10 @@ export interface BenchOptions {
   sizeMiB: number;
   /** A scratch directory, removed afterwards. */
   dir: string;
+  /** The size came from `--size-mib`. */
+  sizeGiven: boolean;
+  /** `--large`: the sizes that take an hour or more too (rss: 1 GiB and 4 GiB). */
+  large: boolean;
 }
 
 export interface Benchmark {
@@ -40,6 +45,16 @@ export const BENCHMARKS: Benchmark[] = [
       }),
   },
   { name: 'replay', defaultSizeMiB: REPLAY_DEFAULT_MIB, run: benchReplay },
+  {
+    name: 'rss',
+    defaultSizeMiB: 64,
+    // Its own sizes (64 and 256 MiB; --large adds 1 and 4 GiB); --size-mib measures one size.
+    run: ({ dir, large, sizeMiB, sizeGiven }) =>
+      benchRss({
+        dir,
+        sizesMiB: sizeGiven ? [sizeMiB] : large ? [...RSS_SIZES_MIB, ...RSS_LARGE_SIZES_MIB] : RSS_SIZES_MIB,
+      }),
+  },
 ];
 
 function table(name: string, result: Record<string, number | string>): string {
@@ -54,7 +69,7 @@ function table(name: string, result: Record<string, number | string>): string {
 async function main(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { 'size-mib': { type: 'string' }, only: { type: 'string' } },
+    options: { 'size-mib': { type: 'string' }, only: { type: 'string' }, large: { type: 'boolean' } },
   });
   const given = values['size-mib'] === undefined ? undefined : Number(values['size-mib']);
   if (given !== undefined && (!Number.isInteger(given) || given < 1)) {
@@ -74,7 +89,12 @@ async function main(argv: string[]): Promise<number> {
     const dir = await mkdtemp(join(tmpdir(), `pinbench-bench-${b.name}-`));
     try {
       const t0 = performance.now();
-      const result = await b.run({ sizeMiB, dir });
+      const result = await b.run({
+        sizeMiB,
+        dir,
+        large: values.large === true,
+        sizeGiven: given !== undefined,
+      });
       process.stdout.write(
         `${table(`${b.name} (${sizeMiB} MiB)`, result)}\n  (${((performance.now() - t0) / 1000).toFixed(1)} s)\n\n`,
       );

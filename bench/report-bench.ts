@@ -22,6 +22,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { releases } from '../policies/index.ts';
+import { traceIdentity } from '../src/replay/divergence-identity.ts';
 import { replayCorpus } from '../src/replay/replay-corpus.ts';
 import type { ScenarioResult } from '../src/replay/replay-scenario.ts';
 import type { DivergenceRecord, TraceReplayResult } from '../src/replay/results.ts';
@@ -51,7 +52,7 @@ export function synthTrace(
   pool: DivergenceRecord[],
 ): TraceReplayResult {
   const tpl = templates[t % templates.length]!;
-  const trace = `bench/t${String(t).padStart(4, '0')}-${tpl.trace.replace(/^.*\//, '')}`;
+  const trace = `bench/t${String(t).padStart(4, '0')}-${tpl.identity.name}`;
   const scenarios: ScenarioResult[] = [];
   for (let s = 0; s < SCENARIOS_PER_TRACE; s++) {
     const ts = tpl.scenarios[s % tpl.scenarios.length]!;
@@ -85,7 +86,7 @@ export function synthTrace(
       finals: ts.finals.map((f) => ({ ...f, trace, scenario: name })),
     });
   }
-  return { ...tpl, trace, sha256: hex(`bench-trace-${t}`, 64), scenarios, matrix: '' };
+  return { ...tpl, identity: traceIdentity(trace), sha256: hex(`bench-trace-${t}`, 64), scenarios };
 }
 
 export async function benchReport(opts: BenchOptions): Promise<Record<string, number | string>> {

@@ -78,7 +78,18 @@ function copyText(runId: number, traceIds: Map<string, number>, results: TraceRe
     const traceId = traceIds.get(r.sha256)!;
     r.scenarios.forEach((sc, sidx) => {
       for (const d of sc.divergences) {
-        const values = [runId, traceId, r.matrix, sidx, d.seq, d.signature, d.line, d.event, d.text, d.root];
+        const values = [
+          runId,
+          traceId,
+          r.identity.matrix,
+          sidx,
+          d.seq,
+          d.signature,
+          d.line,
+          d.event,
+          d.text,
+          d.root,
+        ];
         lines.push([...values, d.classes, d.unsupported, d.context, null].map(copyField).join('\t'));
       }
     });

@@ -40,7 +40,7 @@ describe('configuration overrides', () => {
       'pte_special=1 cma=1',
     ]);
     const results = await replayCorpus([TRACE], { policySpecs: [], policies, jobs: 0, configs });
-    expect(results.map((r) => r.matrix)).toEqual(configs.map((c) => c.label));
+    expect(results.map((r) => r.identity.matrix)).toEqual(configs.map((c) => c.label));
     expect(results.map((r) => verdicts(r)['v6.10'])).toEqual(['fail', 'fail', 'pass', 'pass']);
     const sigs = results.flatMap((r) => r.scenarios.flatMap((s) => s.divergences.map((d) => d.signature)));
     expect(new Set(sigs).size).toBe(sigs.length);

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RELEASE_IDS } from '../policies/index.ts';
+import { traceLabel } from '../src/replay/divergence-identity.ts';
 import { collapseWhy, sharedSteps } from '../src/report/pages/divergence-page.ts';
 import { divergencePath, kindPath } from '../src/report/report-paths.ts';
 import { type ReportServer, startReportServer } from '../src/report/serve/report-server.ts';
@@ -56,7 +57,7 @@ describe.skipIf(skip !== null)('report in Chromium', () => {
     await mkdir(SHOTS, { recursive: true });
     store = await openStore({ db: join(tmp, 'db'), pgliteTemplate: await pgliteTemplate() });
     const corpus = await replaySources([...(await shippedTraces()), XSS_TRACE]);
-    run1 = await storeRun(store, corpus, { only: (r) => r.trace !== XSS_TRACE });
+    run1 = await storeRun(store, corpus, { only: (r) => traceLabel(r.identity) !== XSS_TRACE });
     run2 = await storeRun(store, corpus);
     const hang = await store.divergences(run2, { scenario: 'vfio-zero-ro-hang', rootOnly: true });
     await store.accept(hang.rows[0]!.signature, 'known: the v5.19-rc1 / v6.0-rc1 livelock windows <b>&</b>');

@@ -40,7 +40,7 @@ export async function storeReproSlices(
   store: Store,
   runId: number,
   source: string,
-  result: Pick<TraceReplayResult, 'sha256' | 'matrix' | 'layout' | 'error'>,
+  result: Pick<TraceReplayResult, 'sha256' | 'identity' | 'layout' | 'error'>,
   opts: {
     adapters: boolean;
     configs?: readonly { label: string; overrides: Partial<TraceConfig> }[];
@@ -49,10 +49,10 @@ export async function storeReproSlices(
   },
 ): Promise<number> {
   if (result.error || !isLocalFile(source)) return 0;
-  const key = { sha256: result.sha256, matrix: result.matrix };
+  const key = { sha256: result.sha256, matrix: result.identity.matrix };
   const wanted = new Set(await store.divergingScenarios(runId, key));
   if (wanted.size === 0) return 0;
-  const overrides = opts.configs?.find((c) => c.label === result.matrix)?.overrides;
+  const overrides = opts.configs?.find((c) => c.label === result.identity.matrix)?.overrides;
   const slices: { sidx: number; text: string }[] = [];
   const dependent: OrderDependence[] = [];
   let bytes = 0;

@@ -10,11 +10,12 @@ import type { TraceConfig } from '../model/events.ts';
 import type { Policy } from '../model/kernel.ts';
 import { replayCorpus } from '../replay/replay-corpus.ts';
 import type { TraceReplayResult } from '../replay/results.ts';
-import { finishShard, withShardRun, writeShardTraceResult } from '../store/shard-runs.ts';
-import type { RunDiff, RunInfo, Store } from '../store/store.ts';
+import { finishShard, shardTraceWrites, withShardRun } from '../store/shard-runs.ts';
+import type { DoneTrace, RunDiff, RunInfo, Store } from '../store/store.ts';
 import { policiesRevision } from './git-revision.ts';
 import { storePolicySources, storeReproSlices } from './repro-slices.ts';
 import { type ShardSpec, selectShard, sourcesHash } from './shard.ts';
+import { storedIdentity, TraceWriter } from './trace-writer.ts';
 
 export interface RunJobOptions {
   store: Store;
@@ -78,44 +79,11 @@ export interface RunJobResult {
   shard?: ShardOutcome;
 }
 
-/** The result as if the trace had been replayed under `name` (records keep their matrix suffix). */
-export function renameTrace(result: TraceReplayResult, source: string, name: string): TraceReplayResult {
-  if (source === name || !result.trace.startsWith(source)) return result;
-  const trace = name + result.trace.slice(source.length);
-  const re = <T extends { trace: string }>(r: T): T => ({ ...r, trace });
-  return {
-    ...result,
-    trace,
-    scenarios: result.scenarios.map((s) => ({
-      ...s,
-      outcomes: s.outcomes.map(re),
-      divergences: s.divergences.map(re),
-      finals: s.finals.map(re),
-      verdicts: s.verdicts.map(re),
-      fidelity: s.fidelity.map(re),
-    })),
-  };
-}
-
-function stored(
-  opts: RunJobOptions,
-  result: TraceReplayResult,
-  source: string | undefined,
-): TraceReplayResult {
-  const name = source !== undefined ? opts.displayNames?.get(source) : undefined;
-  return name !== undefined && source !== undefined ? renameTrace(result, source, name) : result;
-}
-
-/** The source of replayCorpus's `i`-th result (one per source per configuration). */
-function sourceOf(sources: readonly string[], opts: RunJobOptions, i: number): string | undefined {
-  return sources[Math.floor(i / matrixLabels(opts).length)];
-}
-
 function runCounts(results: readonly TraceReplayResult[], skipped: number) {
   return {
     traces: results.length + skipped,
     scenarios: results.reduce((n, r) => n + r.scenarios.length, 0),
-    divergences: results.reduce((n, r) => n + r.scenarios.reduce((m, s) => m + s.divergences.length, 0), 0),
+    divergences: results.reduce((n, r) => n + (r.divergenceCounts?.all ?? 0), 0),
     traceErrors: results.filter((r) => r.error).length,
   };
 }
@@ -135,6 +103,19 @@ async function storeSlices(
   });
 }
 
+/** The sources some configuration of which the run does not have completely (matched by trace identity). */
+function notDone(opts: RunJobOptions, sources: readonly string[], done: readonly DoneTrace[]): string[] {
+  const have = new Set(done.map((d) => `${d.source}\0${d.matrix}`));
+  return sources.filter(
+    (s) => !matrixLabels(opts).every((l) => have.has(`${storedIdentity(opts, s, l).source}\0${l}`)),
+  );
+}
+
+/** The source of the i-th replayed (source x configuration) pair. */
+function sourceOf(sources: readonly string[], opts: RunJobOptions, i: number): string | undefined {
+  return sources[Math.floor(i / matrixLabels(opts).length)];
+}
+
 /** The configuration labels each source is replayed under ('' for the trace's own). */
 function matrixLabels(opts: RunJobOptions): string[] {
   return (opts.configs?.length ? opts.configs : [{ label: '' }]).map((c) => c.label);
@@ -151,10 +132,7 @@ export async function runJob(opts: RunJobOptions): Promise<RunJobResult> {
   if (opts.resume !== undefined) {
     const { run, done } = await store.resumeRun(opts.resume);
     runId = run.id;
-    const have = new Set(done.map((d) => `${d.trace}\0${d.matrix}`));
-    const labels = matrixLabels(opts);
-    const named = (s: string) => opts.displayNames?.get(s) ?? s;
-    sources = sources.filter((s) => !labels.every((l) => have.has(`${named(s)}${l ? ` [${l}]` : ''}\0${l}`)));
+    sources = notDone(opts, sources, done);
     skipped = opts.sources.length - sources.length;
     say(`resuming run ${runId}: ${skipped} trace(s) already stored, ${sources.length} to go`);
   } else {
@@ -198,9 +176,15 @@ async function replayAndStore(
   await store.recordPolicies(runId, opts.policies);
   await storePolicySources(store, runId, opts.policies);
 
-  let storeMs = 0;
+  const writer = new TraceWriter(opts, {
+    begin: (start) => store.beginTrace(runId, start),
+    scenarios: (at, list) => store.writeScenarios(runId, at, list),
+    finish: (traceId, result) => store.finishTrace(runId, traceId, result),
+    abandon: (traceId, matrix) => store.abandonTrace(runId, traceId, matrix),
+    whole: (result) => store.writeTraceResult(runId, result),
+  });
   const tReplay = performance.now();
-  const replayed = await replayCorpus(sources, {
+  await replayCorpus(sources, {
     policySpecs: opts.policySpecs,
     policies: opts.policies,
     jobs: opts.jobs,
@@ -210,17 +194,19 @@ async function replayAndStore(
     adapters: opts.adapters ?? true,
     cwd: opts.cwd,
     ...(opts.policyTimeoutMs !== undefined ? { policyTimeoutMs: opts.policyTimeoutMs } : {}),
+    stream: (job) => writer.sink(job),
     onResult: async (result, i) => {
+      await writer.result(result, i);
       const t = performance.now();
-      await store.writeTraceResult(runId, stored(opts, result, sourceOf(sources, opts, i)));
       await storeSlices(opts, runId, result, sourceOf(sources, opts, i));
-      storeMs += performance.now() - t;
+      writer.storeMs += performance.now() - t;
       opts.onTraceStored?.(result, i + 1, sources.length * matrixLabels(opts).length);
     },
     onProgress: (done, total) => say(`replayed ${done}/${total}`),
   });
+  const storeMs = writer.storeMs;
   const replayMs = performance.now() - tReplay - storeMs;
-  const results = replayed.map((r, i) => stored(opts, r, sourceOf(sources, opts, i)));
+  const results = writer.results;
   const counts = runCounts(results, skipped);
   await store.finishRun(runId, opts.partial || counts.traceErrors > 0 ? 'partial' : 'complete', counts);
   return {
@@ -271,21 +257,17 @@ async function runShard(opts: RunJobOptions, runId: number): Promise<RunJobResul
   return withShardRun(store, { runId, shard, meta, policies: opts.policies }, async (joined) => {
     await storePolicySources(store, runId, opts.policies);
     const mine = selectShard(opts.sources, shard);
-    const labels = matrixLabels(opts);
-    const have = new Set(joined.done.map((d) => `${d.trace}\0${d.matrix}`));
-    const named = (s: string) => opts.displayNames?.get(s) ?? s;
-    const sources = mine.filter(
-      (s) => !labels.every((l) => have.has(`${named(s)}${l ? ` [${l}]` : ''}\0${l}`)),
-    );
+    const sources = notDone(opts, mine, joined.done);
     const skipped = mine.length - sources.length;
     say(
       `run ${runId} shard ${shard.index}/${shard.count}${joined.created ? ' (created the run)' : ''}: ` +
         `${sources.length} of ${opts.sources.length} trace(s) x ${opts.policies.length} policies` +
         (skipped ? `, ${skipped} already stored` : ''),
     );
-    let storeMs = 0;
+    const writes = shardTraceWrites(store, runId, { outcomes: joined.run.outcomes });
+    const writer = new TraceWriter(opts, writes);
     const tReplay = performance.now();
-    const replayed = await replayCorpus(sources, {
+    await replayCorpus(sources, {
       policySpecs: opts.policySpecs,
       policies: opts.policies,
       jobs: opts.jobs,
@@ -295,19 +277,19 @@ async function runShard(opts: RunJobOptions, runId: number): Promise<RunJobResul
       adapters: opts.adapters ?? true,
       cwd: opts.cwd,
       ...(opts.policyTimeoutMs !== undefined ? { policyTimeoutMs: opts.policyTimeoutMs } : {}),
+      stream: (job) => writer.sink(job),
       onResult: async (result, i) => {
+        await writer.result(result, i);
         const t = performance.now();
-        await writeShardTraceResult(store, runId, stored(opts, result, sourceOf(sources, opts, i)), {
-          outcomes: joined.run.outcomes,
-        });
         await storeSlices(opts, runId, result, sourceOf(sources, opts, i));
-        storeMs += performance.now() - t;
+        writer.storeMs += performance.now() - t;
         opts.onTraceStored?.(result, i + 1, sources.length * matrixLabels(opts).length);
       },
       onProgress: (done, total) => say(`replayed ${done}/${total}`),
     });
+    const storeMs = writer.storeMs;
     const replayMs = performance.now() - tReplay - storeMs;
-    const results = replayed.map((r, i) => stored(opts, r, sourceOf(sources, opts, i)));
+    const results = writer.results;
     const counts = runCounts(results, skipped);
     const fin = await finishShard(store, runId, shard, {
       partial: opts.partial === true || counts.traceErrors > 0,

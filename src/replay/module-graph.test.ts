@@ -17,7 +17,13 @@ describe('module graph identity', () => {
       [join(dir, 'fix.ts'), join(dir, 'helpers.ts'), join(dir, 'ordering.ts')].sort(),
     );
     const before = moduleGraphHash([entry]);
-    // A second directory with the edited helper: file hashes are cached per path.
+    // An edit in place is seen by the same process (no module-level cache of file hashes):
+    // a long-lived serve or nightly must expire acceptances of a policy edited since.
+    writeFileSync(join(dir, 'ordering.ts'), 'export const order = ["cma"];\n');
+    expect(moduleGraphHash([entry])).not.toBe(before);
+    writeFileSync(join(dir, 'ordering.ts'), 'export const order = ["zero", "cma"];\n');
+    expect(moduleGraphHash([entry])).toBe(before);
+    // A second directory with the edited helper.
     const dir2 = mkdtempSync(join(tmpdir(), 'pb-graph-'));
     writeFileSync(join(dir2, 'fix.ts'), "import { order } from './helpers.ts';\nexport default order;\n");
     writeFileSync(join(dir2, 'helpers.ts'), "export { order } from './ordering.ts';\n");

@@ -14,9 +14,13 @@ import { fileURLToPath } from 'node:url';
 // `import ... from './x.ts'`, `export ... from '../y.ts'`, `import './z.ts'`, `import('./w.ts')`.
 const IMPORT_RE = /(?:\bfrom\s*|\bimport\s*\(?\s*)['"](\.{1,2}\/[^'"]+)['"]/g;
 
-const fileHashes = new Map<string, { hash: string; deps: string[] }>();
+/**
+ * Files read by one walk of the graph. Scoped to the walk, not the module: a long-lived process
+ * (serve, a nightly loop) must see a policy file edited since, or an acceptance would not expire.
+ */
+type FileHashes = Map<string, { hash: string; deps: string[] }>;
 
-function readModule(path: string): { hash: string; deps: string[] } {
+function readModule(fileHashes: FileHashes, path: string): { hash: string; deps: string[] } {
   const hit = fileHashes.get(path);
   if (hit) return hit;
   let text: string;
@@ -34,14 +38,14 @@ function readModule(path: string): { hash: string; deps: string[] } {
 }
 
 /** The files reachable from `entries` (paths or file URLs) through relative imports. */
-export function moduleGraph(entries: readonly string[]): string[] {
+export function moduleGraph(entries: readonly string[], files: FileHashes = new Map()): string[] {
   const seen = new Set<string>();
   const stack = entries.map((e) => (e.startsWith('file:') ? fileURLToPath(e) : e));
   while (stack.length > 0) {
     const path = stack.pop()!;
     if (seen.has(path)) continue;
     seen.add(path);
-    stack.push(...readModule(path).deps);
+    stack.push(...readModule(files, path).deps);
   }
   return [...seen];
 }
@@ -49,8 +53,9 @@ export function moduleGraph(entries: readonly string[]): string[] {
 /** sha256 over the content hashes of every file in the graph, sorted. */
 export function moduleGraphHash(entries: readonly string[]): string {
   const h = createHash('sha256');
-  for (const fileHash of moduleGraph(entries)
-    .map((p) => readModule(p).hash)
+  const files: FileHashes = new Map();
+  for (const fileHash of moduleGraph(entries, files)
+    .map((p) => readModule(files, p).hash)
     .sort())
     h.update(fileHash).update('\n');
   return h.digest('hex');

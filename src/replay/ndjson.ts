@@ -3,6 +3,7 @@
  * policy), divergences, finals, verdicts, fidelity failures. Byte-stable for the same input:
  * records come in corpus order and no timing or absolute path enters them.
  */
+import { traceLabel } from './divergence-identity.ts';
 import type { TraceReplayResult } from './results.ts';
 
 export function* ndjsonLines(results: readonly TraceReplayResult[]): Generator<string> {
@@ -17,7 +18,7 @@ export function* ndjsonLines(results: readonly TraceReplayResult[]): Generator<s
     if (t.error)
       yield JSON.stringify({
         type: 'trace-error',
-        trace: t.trace,
+        trace: traceLabel(t.identity),
         code: t.error.code,
         message: t.error.message,
       });

@@ -3,8 +3,6 @@ import { createHash } from 'node:crypto';
 import { FAMILIES, type Family, kernelHash, type Policy } from '../model/kernel.ts';
 import { moduleGraphHash } from './module-graph.ts';
 
-const identities = new WeakMap<Policy, string>();
-
 /**
  * A policy's identity hash (the "logic hash" a triage acceptance expires on): a user module's
  * hash as loaded (its own module graph plus its base's identity), else the text of every
@@ -13,15 +11,12 @@ const identities = new WeakMap<Policy, string>();
  */
 export function policyIdentityHash(p: Policy): string {
   if (p.moduleHash) return p.moduleHash;
-  const hit = identities.get(p);
-  if (hit) return hit;
   const modules = [...new Set(Object.values(p.versions).flatMap((v) => (v.module ? [v.module] : [])))];
   const hash = createHash('sha256')
     .update(kernelHash(p.ops))
     .update('\0')
     .update(moduleGraphHash(modules))
     .digest('hex');
-  identities.set(p, hash);
   return hash;
 }
 

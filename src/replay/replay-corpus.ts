@@ -15,9 +15,17 @@ import { escapeTerminal } from '../terminal-text.ts';
 import { defaultAdapters } from './adapters.ts';
 import { isModulePath } from './load-policies.ts';
 import { DEFAULT_POLICY_TIMEOUT_MS } from './module-probe.ts';
+import type { ScenarioResult } from './replay-scenario.ts';
 import { replayTrace } from './replay-trace.ts';
 import type { TraceReplayResult } from './results.ts';
-import { LOADING, type ReplayJob, WATCH, type WorkerReply } from './worker-protocol.ts';
+import {
+  type BatchAck,
+  LOADING,
+  type ReplayJob,
+  type ScenarioBatch,
+  WATCH,
+  type WorkerReply,
+} from './worker-protocol.ts';
 
 export interface CorpusOptions {
   /** Policy ids / module paths (resolved in each worker) and the same policies resolved here. */
@@ -40,15 +48,35 @@ export interface CorpusOptions {
    * always run in watched workers, also with `jobs: 0`.
    */
   policyTimeoutMs?: number;
+  /**
+   * Streaming: asked before each trace (source, matrix label, position in the result list)
+   * whether its scenarios go to a sink as they are replayed, in batches, instead of into its
+   * result (whose `scenarios` then stay empty). Null keeps them in the result.
+   */
+  stream?: (job: { source: string; matrix: string; index: number }) => Promise<ScenarioSink | null>;
+}
+
+/** Where a streamed trace's scenarios go, `batch` at a time; the replay waits for each write. */
+export interface ScenarioSink {
+  /** Scenarios already stored: read, not replayed. */
+  skip: number;
+  /** Scenarios per write. */
+  batch: number;
+  write(from: number, scenarios: ScenarioResult[]): Promise<void>;
 }
 
 /** A pool reply: the worker's, or the watchdog's verdict on a user policy that did not return. */
 type PoolReply =
-  | WorkerReply
+  | JobReply
   | { id: number; ok: false; overran: { policy: number; scenario: number; reason: string } };
+
+/** The worker's reply, or a streamed batch's write that failed (thrown as it is: a store failure stays one). */
+type JobReply = WorkerReply | { id: number; ok: false; thrown: unknown };
 
 interface Slot {
   worker: Worker;
+  /** The streamed job's sink: its batches are written, then acknowledged. */
+  sink?: ScenarioSink | undefined;
   watch: Int32Array;
   job?: ReplayJob | undefined;
   resolve?: ((r: PoolReply) => void) | undefined;
@@ -84,8 +112,26 @@ class WorkerPool {
     const shared = new SharedArrayBuffer(WATCH.length * Int32Array.BYTES_PER_ELEMENT);
     const worker = new Worker(new URL('./worker.ts', import.meta.url), { workerData: { watch: shared } });
     const slot: Slot = { worker, watch: new Int32Array(shared), seen: { state: 0, seq: 0, since: 0 } };
-    worker.on('message', (reply: WorkerReply) => {
+    worker.on('message', (reply: WorkerReply | ScenarioBatch) => {
       if (slot.job?.id !== reply.id) return;
+      if ('batch' in reply) {
+        const sink = slot.sink;
+        const { from, scenarios } = reply.batch;
+        // A write that fails fails the job: the reply never comes, the error is the sink's to raise.
+        void sink?.write(from, scenarios).then(
+          () => slot.worker.postMessage({ ack: reply.id } satisfies BatchAck),
+          (e: unknown) => {
+            // The worker waits for an ack that will not come: end it, a fresh one takes its place.
+            slot.retired = true;
+            this.settle(slot, { id: reply.id, ok: false, thrown: e });
+            this.all.delete(slot);
+            slot.worker.removeAllListeners('message');
+            void slot.worker.terminate();
+            this.idle.push(this.spawn());
+          },
+        );
+        return;
+      }
       this.settle(slot, reply);
       this.idle.push(slot);
     });
@@ -140,6 +186,7 @@ class WorkerPool {
   private settle(slot: Slot, reply: PoolReply): void {
     const resolve = slot.resolve;
     slot.job = undefined;
+    slot.sink = undefined;
     slot.resolve = undefined;
     resolve?.(reply);
   }
@@ -186,11 +233,12 @@ class WorkerPool {
     }
   }
 
-  run(job: ReplayJob): Promise<PoolReply> {
+  run(job: ReplayJob, sink?: ScenarioSink): Promise<PoolReply> {
     const slot = this.idle.pop();
     if (!slot) throw new Error('no idle worker (the queue concurrency must equal the pool size)');
     return new Promise((resolve) => {
       slot.job = job;
+      slot.sink = sink;
       slot.resolve = resolve;
       slot.seen = { state: 0, seq: 0, since: performance.now() };
       slot.worker.postMessage(job);
@@ -204,14 +252,44 @@ class WorkerPool {
   }
 }
 
+/** In this thread (`jobs: 0`): batches written between chunks of input, the replay waiting for each. */
+function streamLocally(sink: ScenarioSink) {
+  let pending: ScenarioResult[] = [];
+  let from = sink.skip;
+  const flush = async (): Promise<void> => {
+    if (pending.length === 0) return;
+    const batch = pending;
+    pending = [];
+    await sink.write(from, batch);
+    from += batch.length;
+  };
+  return {
+    onScenario: (r: ScenarioResult) => {
+      pending.push(r);
+    },
+    drain: () => (pending.length >= sink.batch ? flush() : Promise.resolve()),
+    flush,
+  };
+}
+
 /** A policy that overran in this many scenarios of a trace is not run for the rest of it. */
 const MAX_OVERRUNS_PER_TRACE = 3;
 
 /** Runs one job, again without a policy for a scenario each time the watchdog stopped it there. */
-async function runWatched(pool: WorkerPool, job: ReplayJob): Promise<WorkerReply> {
+async function runWatched(pool: WorkerPool, job: ReplayJob, sink?: ScenarioSink): Promise<JobReply> {
   const strikes = new Map<number, number>();
+  // A streamed job run again goes on after the scenarios already written.
+  let written = sink?.skip ?? 0;
+  const counting: ScenarioSink | undefined = sink && {
+    ...sink,
+    write: async (from, scenarios) => {
+      await sink.write(from, scenarios);
+      written = from + scenarios.length;
+    },
+  };
   for (;;) {
-    const reply = await pool.run(job);
+    if (job.stream) job = { ...job, stream: { ...job.stream, skip: written } };
+    const reply = await pool.run(job, counting);
     if (!('overran' in reply)) return reply;
     const o = reply.overran;
     const n = (strikes.get(o.policy) ?? 0) + 1;
@@ -274,13 +352,17 @@ export async function replayCorpus(
   if (concurrency === 0) {
     for (let i = 0; i < jobs.length; i++) {
       const j = jobs[i]!;
+      const sink = await opts.stream?.({ source: j.source, matrix: j.matrix ?? '', index: i });
+      const local = sink ? streamLocally(sink) : undefined;
       results[i] = await replayTrace(j.source, opts.policies, {
+        ...(local ? { onScenario: local.onScenario, drain: local.drain, skipScenarios: sink!.skip } : {}),
         outcomes: j.outcomes,
         strict: j.strict,
         ...(j.configOverrides ? { configOverrides: j.configOverrides } : {}),
         ...(j.matrix ? { matrix: j.matrix } : {}),
         ...(j.adapters ? { adapters: defaultAdapters } : {}),
       });
+      await local?.flush();
       opts.onProgress?.(++finished, jobs.length);
       await deliver();
     }
@@ -289,13 +371,24 @@ export async function replayCorpus(
 
   const pool = new WorkerPool(concurrency, opts.policyTimeoutMs ?? DEFAULT_POLICY_TIMEOUT_MS, modules);
   const queue = new PQueue({ concurrency });
-  let failure: PinbenchError | undefined;
+  let failure: unknown;
   try {
     await Promise.all(
       jobs.map((j, i) =>
         queue.add(async () => {
           if (failure) return;
-          const reply = await runWatched(pool, { ...j, id: i });
+          const sink =
+            (await opts.stream?.({ source: j.source, matrix: j.matrix ?? '', index: i })) ?? undefined;
+          const job: ReplayJob = {
+            ...j,
+            id: i,
+            ...(sink ? { stream: { skip: sink.skip, batch: sink.batch } } : {}),
+          };
+          const reply = await runWatched(pool, job, sink);
+          if (!reply.ok && 'thrown' in reply) {
+            failure ??= reply.thrown;
+            return;
+          }
           if (!reply.ok) {
             failure ??= new PinbenchError(
               reply.error.code === 'PB_INTERNAL'

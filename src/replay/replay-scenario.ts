@@ -322,7 +322,7 @@ const CUT_KINDS: ReadonlySet<Gap['kind']> = new Set(['truncated-line', 'entries-
 /** Cuts that concern the whole trace, known only once it is read: see `markCut`. */
 export const TRACE_WIDE_CUTS: ReadonlySet<Gap['kind']> = new Set(['entries-mismatch', 'out-of-order']);
 
-function cutReason(g: Gap): string {
+export function cutReason(g: Gap): string {
   if (g.kind === 'truncated-line') return `the trace ends inside this scenario (line ${g.line} is cut off)`;
   if (g.kind === 'out-of-order')
     return `the trace is not as recorded: its timestamps go backwards at line ${g.line} (lines moved or spliced)`;

@@ -9,9 +9,9 @@ import type { EventRecord, TraceRecord } from '../ingest/trace-record.ts';
 import { EventStream, type RecordAdapter, type Scenario } from '../model/event-stream.ts';
 import type { TraceConfig } from '../model/events.ts';
 import type { Policy } from '../model/kernel.ts';
-import { traceIdentity, traceLabel } from './divergence-identity.ts';
+import { traceIdentity } from './divergence-identity.ts';
 import type { PolicyCallGuard, ScenarioResult } from './replay-scenario.ts';
-import { markCut, replayScenario, TRACE_WIDE_CUTS } from './replay-scenario.ts';
+import { cutReason, markCut, replayScenario, TRACE_WIDE_CUTS } from './replay-scenario.ts';
 import { type ExpectedVerdict, readResultBlocks } from './result-header.ts';
 import type { TraceReplayResult } from './results.ts';
 
@@ -29,10 +29,19 @@ export interface TraceReplayOptions {
   /** Adapters for real recordings, tried in order on every record. */
   adapters?: (source: string) => RecordAdapter[];
   /**
-   * Called with each scenario's result once the trace is read: a header whose entry count the
-   * records do not reach cuts every scenario, and that is known only at the end.
+   * Streaming: each scenario's result as soon as it is replayed (`index` is its position in the
+   * trace), instead of keeping it in the result, whose `scenarios` stay empty. A trace-wide cut
+   * is known only at the end: the result's `cut` says so, and the receiver applies it to what it
+   * kept (markCut, or an update of the stored verdicts).
    */
-  onScenario?: (result: ScenarioResult) => void;
+  onScenario?: (result: ScenarioResult, index: number) => void;
+  /**
+   * Awaited between chunks of input: where a streaming receiver holds the replay back until it
+   * has written what it was given (memory stays bounded by a batch, not by the trace).
+   */
+  drain?: () => Promise<void>;
+  /** Resume: the first this many scenarios are read (the file's hash needs every byte) but not replayed. */
+  skipScenarios?: number;
   /** Watches user policies' calls (replay workers). */
   guard?: PolicyCallGuard;
 }
@@ -47,6 +56,8 @@ export async function replayTrace(
   const stream = new EventStream(source, opts.configOverrides ?? {});
   const adapters = opts.adapters?.(source) ?? [];
   const scenarios: ScenarioResult[] = [];
+  const skip = opts.skipScenarios ?? 0;
+  let index = 0;
   // The header's `#` lines up to the first record: its `# Result` blocks say what each release
   // is expected to give, read once when the first scenario is complete.
   const header: string[] = [];
@@ -67,6 +78,8 @@ export async function replayTrace(
   // Scenarios replay as soon as they are complete; a divergence's identity needs nothing beyond
   // its own scenario. Only a trace-wide cut (found at the end) can still change a verdict.
   const finish = (sc: Scenario): void => {
+    const at = index++;
+    if (at < skip) return;
     const r = replayScenario(sc, policies, {
       trace: identity,
       outcomes: opts.outcomes,
@@ -75,7 +88,8 @@ export async function replayTrace(
       ...(sc.error !== undefined ? { error: sc.error } : {}),
       ...(opts.guard ? { guard: opts.guard } : {}),
     });
-    scenarios.push(r);
+    if (opts.onScenario) opts.onScenario(r, at);
+    else scenarios.push(r);
   };
 
   const feed = (rec: TraceRecord): void => {
@@ -105,19 +119,29 @@ export async function replayTrace(
   };
 
   const base = {
-    trace: traceLabel(identity),
     identity,
-    matrix: identity.matrix,
     integrity: [],
     scenarios,
     events: { modelEvents: 0, calls: 0, generic: {}, foreignMarkers: 0, observedReturns: 0 },
   };
+  let sinkError: unknown;
+  const drain =
+    opts.drain &&
+    (async (): Promise<void> => {
+      try {
+        await opts.drain!();
+      } catch (e) {
+        sinkError = e;
+        throw e;
+      }
+    });
   let ingest: Awaited<ReturnType<typeof ingestSource>>;
   try {
     ingest = await ingestSource(source, {
       ...opts.ingest,
       strict: opts.strict ?? false,
       onRecord,
+      ...(drain ? { onChunk: drain } : {}),
       onHashLine: (text) => {
         if (inHeader) header.push(text);
       },
@@ -136,6 +160,8 @@ export async function replayTrace(
     const last = stream.end();
     if (last) finish(last);
   } catch (e) {
+    // The receiver's failure (a store that cannot write) is not the trace's: it ends the job.
+    if (sinkError !== undefined) throw sinkError;
     if (!isPinbenchError(e)) throw e;
     return {
       ...base,
@@ -150,11 +176,13 @@ export async function replayTrace(
   }
   // Known only at the end: lines are missing somewhere, so no scenario's verdict can be trusted.
   const mismatch = ingest.integrityEvents.find((r) => TRACE_WIDE_CUTS.has(r.integrity));
-  if (mismatch) for (const r of scenarios) markCut(r, { line: mismatch.line, kind: mismatch.integrity });
-  for (const r of scenarios) opts.onScenario?.(r);
+  const cut = mismatch ? { line: mismatch.line, kind: mismatch.integrity } : undefined;
+  if (cut) for (const r of scenarios) markCut(r, cut);
   const st = stream.stats;
   return {
     ...base,
+    ...(cut && opts.onScenario ? { cut: { ...cut, reason: cutReason(cut) } } : {}),
+    scenarioCount: index,
     sha256: ingest.sha256,
     bytes: ingest.bytes,
     layout: ingest.layout,

@@ -110,15 +110,14 @@ export interface IntegrityEvent {
 
 /** Everything one trace's replay produced: what workers send back and the store writes. */
 export interface TraceReplayResult {
-  /** `source [matrix]`, the label records carry. */
-  trace: string;
-  /** Source, short name and matrix label, as one record from replay to report. */
+  /**
+   * Source, short name and `--matrix` label, as one record from replay to report; the
+   * `source [matrix]` label records carry is made from it (traceLabel), never parsed back.
+   */
   identity: import('./divergence-identity.ts').TraceIdentity;
   sha256: string;
   bytes: number;
   layout: string;
-  /** `--matrix` configuration label (`pte_special=0`), empty for the trace's own config. */
-  matrix: string;
   ingest: TraceIngestSummary;
   integrity: IntegrityEvent[];
   scenarios: import('./replay-scenario.ts').ScenarioResult[];
@@ -130,6 +129,19 @@ export interface TraceReplayResult {
     foreignMarkers: number;
     observedReturns: number;
   };
+  /**
+   * Where a job keeps slim scenarios (`run`: verdicts and the first root divergences only, the
+   * rest being in the store), how many divergences the trace had; absent where `scenarios` hold them all.
+   */
+  divergenceCounts?: { all: number; roots: number };
+  /** Scenarios the trace holds (those a resume skipped included; 0 for a trace with `error`). */
+  scenarioCount?: number;
+  /**
+   * Streamed results only (`scenarios` empty): a trace-wide cut found at the end, which makes
+   * every pass or fail of the trace `inconclusive` with `reason` (markCut); whoever kept or
+   * stored the scenarios applies it.
+   */
+  cut?: { line: number; kind: string; reason: string };
   /** A trace that could not be replayed at all (unreadable, refused layout): every scenario is lost. */
   error?: { code: string; message: string };
   /** Milliseconds spent, for the run's per-stage timing. */

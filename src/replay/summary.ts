@@ -7,7 +7,7 @@
 import { EXIT, type ExitCode, exitCodeOfCode, worstExit } from '../errors.ts';
 import { escapeTerminal as t } from '../terminal-text.ts';
 import type { CheckReport } from './check.ts';
-import { formatRet } from './divergence-identity.ts';
+import { formatRet, traceLabel } from './divergence-identity.ts';
 import { countFailures, failureKind, formatFailureCounts, isUnexpectedPass } from './failure-kind.ts';
 import type { DivergenceRecord, TraceReplayResult, Verdict, VerdictRecord } from './results.ts';
 
@@ -114,16 +114,22 @@ export function formatSummary(results: readonly TraceReplayResult[], opts: Summa
   const errors: string[] = [];
   for (const t_ of results) {
     if (t_.error) errors.push(t_.error.message);
+    if (t_.divergenceCounts) {
+      divergences += t_.divergenceCounts.all;
+      roots += t_.divergenceCounts.roots;
+    }
     for (const s of t_.scenarios) {
       calls += s.calls;
-      divergences += s.divergences.length;
-      roots += s.divergences.filter((d) => d.root).length;
+      if (!t_.divergenceCounts) {
+        divergences += s.divergences.length;
+        roots += s.divergences.filter((d) => d.root).length;
+      }
       const verdicts = new Map<string, VerdictRecord>();
       for (const v of s.verdicts) {
         verdicts.set(v.policy, v);
         totals[v.verdict]++;
       }
-      rows.push({ name: t(`${t_.trace.replace(/^.*\//, '')} ${s.scenario}`), verdicts });
+      rows.push({ name: t(`${traceLabel(t_.identity).replace(/^.*\//, '')} ${s.scenario}`), verdicts });
     }
   }
   out.push(
@@ -155,7 +161,8 @@ export function formatSummary(results: readonly TraceReplayResult[], opts: Summa
   for (const tr of results) {
     for (const s of tr.scenarios) {
       for (const v of s.verdicts)
-        if (v.verdict === 'error' && v.reason) invalid.set(`${tr.trace} ${s.scenario}`, v.reason);
+        if (v.verdict === 'error' && v.reason)
+          invalid.set(`${traceLabel(tr.identity)} ${s.scenario}`, v.reason);
     }
   }
   if (invalid.size) {

@@ -1,5 +1,6 @@
 /** Messages between the corpus scheduler and its replay workers (plain data only). */
 import type { TraceConfig } from '../model/events.ts';
+import type { ScenarioResult } from './replay-scenario.ts';
 import type { TraceReplayResult } from './results.ts';
 
 export interface ReplayJob {
@@ -18,6 +19,23 @@ export interface ReplayJob {
   policyTimeoutMs: number;
   /** User policies not to run in scenarios `from..to` (ordinals in the trace): they overran before. */
   skip: SkippedPolicy[];
+  /**
+   * Stream the scenarios back in batches of `batch` (a ScenarioBatch message each, answered by
+   * a BatchAck once written), after skipping the first `skip` (already stored), instead of in
+   * the reply: the reply's result then holds no scenarios.
+   */
+  stream?: { skip: number; batch: number };
+}
+
+/** A streamed job's scenarios at positions from..from+length-1 of the trace. */
+export interface ScenarioBatch {
+  id: number;
+  batch: { from: number; scenarios: ScenarioResult[] };
+}
+
+/** The main thread has written a batch: the worker may go on (bounds what is in flight). */
+export interface BatchAck {
+  ack: number;
 }
 
 export interface SkippedPolicy {

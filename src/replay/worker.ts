@@ -15,9 +15,16 @@ import type { Policy } from '../model/kernel.ts';
 import { defaultAdapters } from './adapters.ts';
 import { resolvePolicies } from './load-policies.ts';
 import { restorePrototypes, snapshotPrototypes } from './policy-guard.ts';
-import type { PolicyCallGuard } from './replay-scenario.ts';
+import type { PolicyCallGuard, ScenarioResult } from './replay-scenario.ts';
 import { replayTrace } from './replay-trace.ts';
-import { LOADING, type ReplayJob, WATCH, type WorkerReply } from './worker-protocol.ts';
+import {
+  type BatchAck,
+  LOADING,
+  type ReplayJob,
+  type ScenarioBatch,
+  WATCH,
+  type WorkerReply,
+} from './worker-protocol.ts';
 
 const watch = new Int32Array((workerData as { watch: SharedArrayBuffer }).watch);
 // Taken before any user module is imported.
@@ -30,7 +37,8 @@ function enter(state: number): void {
 }
 
 function guardFor(job: ReplayJob, policies: readonly Policy[]): PolicyCallGuard {
-  let scenario = -1;
+  // Ordinals in the trace, also when a streamed job skips scenarios already stored.
+  let scenario = (job.stream?.skip ?? 0) - 1;
   const spent = new Map<number, number>();
   return {
     beginScenario() {
@@ -81,7 +89,9 @@ async function run(job: ReplayJob): Promise<WorkerReply> {
       policyCache.set(key, policies);
     }
     const resolved = await policies;
+    const sink = job.stream ? streamTo(job.id, job.stream) : undefined;
     const result = await replayTrace(job.source, resolved, {
+      ...(sink ? { onScenario: sink.onScenario, drain: sink.drain, skipScenarios: sink.skipScenarios } : {}),
       outcomes: job.outcomes,
       strict: job.strict,
       ...(job.configOverrides ? { configOverrides: job.configOverrides } : {}),
@@ -89,6 +99,7 @@ async function run(job: ReplayJob): Promise<WorkerReply> {
       ...(job.adapters ? { adapters: defaultAdapters } : {}),
       ...(resolved.some((p) => p.source !== undefined) ? { guard: guardFor(job, resolved) } : {}),
     });
+    await sink?.flush();
     return { id: job.id, ok: true, result };
   } catch (e) {
     const err = e as Error & { code?: string };
@@ -104,6 +115,43 @@ async function run(job: ReplayJob): Promise<WorkerReply> {
   }
 }
 
-parentPort?.on('message', (job: ReplayJob) => {
-  void run(job).then((reply) => parentPort?.postMessage(reply));
+/** The ack the replay waits for (one batch in flight at a time). */
+let acked: (() => void) | undefined;
+
+/**
+ * A streamed job's scenarios go back in batches; between chunks of input the replay waits until
+ * the main thread has written the last batch, so neither thread holds more than a batch or two.
+ */
+function streamTo(id: number, opts: { skip: number; batch: number }) {
+  let pending: ScenarioResult[] = [];
+  let from = opts.skip;
+  const post = async (): Promise<void> => {
+    if (pending.length === 0) return;
+    const batch: ScenarioBatch = { id, batch: { from, scenarios: pending } };
+    from += pending.length;
+    pending = [];
+    const wait = new Promise<void>((r) => {
+      acked = r;
+    });
+    parentPort?.postMessage(batch);
+    await wait;
+  };
+  return {
+    skipScenarios: opts.skip,
+    onScenario: (r: ScenarioResult) => {
+      pending.push(r);
+    },
+    drain: () => (pending.length >= opts.batch ? post() : Promise.resolve()),
+    flush: post,
+  };
+}
+
+parentPort?.on('message', (msg: ReplayJob | BatchAck) => {
+  if ('ack' in msg) {
+    const go = acked;
+    acked = undefined;
+    go?.();
+    return;
+  }
+  void run(msg).then((reply) => parentPort?.postMessage(reply));
 });

@@ -20,13 +20,21 @@ import { hostname } from 'node:os';
 import { type ColumnType, type Kysely, sql } from 'kysely';
 import { StoreError } from '../errors.ts';
 import type { Policy } from '../model/kernel.ts';
+import type { TraceIdentity } from '../replay/divergence-identity.ts';
 import { policyIdentityHash } from '../replay/policy-info.ts';
+import type { ScenarioResult } from '../replay/replay-scenario.ts';
 import type { TraceReplayResult } from '../replay/results.ts';
 import { pgJson } from './recordset-insert.ts';
 import { type DoneTrace, policyRows, type RunInfo, type Store } from './store.ts';
 import type { StoreSchema } from './store-schema.ts';
 import { countRunRows } from './verify-run.ts';
-import { writeTraceResult } from './write-trace-result.ts';
+import {
+  abandonTrace,
+  beginTrace,
+  finishTrace,
+  writeScenarios,
+  writeTraceResult,
+} from './write-trace-result.ts';
 
 export const SHARD_STATUSES = ['running', 'done', 'failed'] as const;
 export type ShardStatus = (typeof SHARD_STATUSES)[number];
@@ -333,6 +341,21 @@ export async function withShardRun<T>(
 }
 
 /** Stores one trace's results into the shard's run (one transaction, as Store.writeTraceResult). */
+/** The streaming writes (write-trace-result.ts) into a shard's run, which this process does not own alone. */
+export function shardTraceWrites(store: Store, runId: number, opts: { outcomes: boolean }) {
+  const db = store.db;
+  return {
+    begin: (start: { identity: TraceIdentity; sha256: string; bytes: number }) =>
+      beginTrace(db, runId, start),
+    scenarios: (at: { traceId: number; matrix: string; from: number }, list: readonly ScenarioResult[]) =>
+      writeScenarios(db, [runId, at.traceId, at.matrix], at.from, list, opts),
+    finish: (traceId: number, result: TraceReplayResult) =>
+      finishTrace(db, [runId, traceId, result.identity.matrix], result),
+    abandon: (traceId: number, matrix: string) => abandonTrace(db, [runId, traceId, matrix]),
+    whole: (result: TraceReplayResult) => writeTraceResult(db, runId, result, opts),
+  };
+}
+
 export function writeShardTraceResult(
   store: Store,
   runId: number,

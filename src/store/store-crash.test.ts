@@ -14,6 +14,7 @@ import { describe, expect, it } from 'vitest';
 import { seededRandom, spawnWriter, type WriterChild } from '../../test/support/spawn-writer.ts';
 import { backendSkip, STORE_BACKENDS, useStoreBackend } from '../../test/support/store-backends.ts';
 import { writerCorpus } from '../../test/support/store-writer.ts';
+import { traceLabel } from '../replay/divergence-identity.ts';
 import type { TraceReplayResult } from '../replay/results.ts';
 import type { Store } from './store.ts';
 
@@ -100,7 +101,7 @@ for (const kind of STORE_BACKENDS) {
       const rnd = seededRandom(seed);
       console.log(`kill -9 on ${kind}: seed ${seed} (PINBENCH_CRASH_SEED=${seed} replays it)`);
       const corpus = writerCorpus(TRACES);
-      const byPath = new Map(corpus.map((r) => [r.trace, r]));
+      const byPath = new Map(corpus.map((r) => [traceLabel(r.identity), r]));
       const db = await h.newDb();
       await (await h.open(db)).close(); // the children open an existing database
       let lastRun = 0;
@@ -149,7 +150,7 @@ for (const kind of STORE_BACKENDS) {
             const { done } = await store.resumeRun(run.id);
             const have = new Set(done.map((t) => t.trace));
             for (const r of corpus) {
-              expect(await store.writeTraceResult(run.id, r), ctx).toBe(!have.has(r.trace));
+              expect(await store.writeTraceResult(run.id, r), ctx).toBe(!have.has(traceLabel(r.identity)));
             }
             await store.finishRun(run.id, 'complete');
           }

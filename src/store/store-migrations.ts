@@ -19,6 +19,7 @@ import { divergenceKindMigration } from './divergence-kind-migration.ts';
 import { divergenceTitleMigration } from './divergence-title-migration.ts';
 import { reproSlicesMigration } from './repro-slices-migration.ts';
 import { runShardsMigration } from './run-shards-migration.ts';
+import { traceIdentityMigration } from './trace-identity-migration.ts';
 
 export const MIGRATION_TABLE = 'pinbench_migration';
 export const MIGRATION_LOCK_TABLE = 'pinbench_migration_lock';
@@ -207,6 +208,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001_results_store': m0001,
   '0002_run_shards': runShardsMigration,
   '0003_divergence_title_expected': divergenceTitleMigration,
+  '0004_trace_identity_streaming': traceIdentityMigration,
   '0005_divergence_kinds': divergenceKindMigration,
   '0006_repro_slices': reproSlicesMigration,
 };

@@ -1,8 +1,9 @@
 /**
  * The tables as kysely sees them. The SQL that creates them is in `store-migrations.ts`; keep the
  * two in step. Every per-trace table is keyed by (run_id, trace_id, matrix, ...) and references
- * its `run_traces` row, which is written last-but-atomically with them in one transaction per
- * trace result: a `run_traces` row means "this trace's results are complete for this run".
+ * its `run_traces` row. Since migration 0004 a trace's rows are written a batch of whole
+ * scenarios per transaction while it is replayed; `run_traces.complete` says "this trace's
+ * results are complete for this run".
  *
  * Scenarios are numbered within a trace (`sidx`, their position in the trace), not keyed by
  * name: a trace may reuse a scenario name. Policies carry `pord` (their position in the run's
@@ -63,7 +64,13 @@ export interface RunTracesTable {
   run_id: number;
   trace_id: number;
   matrix: string;
+  /** The label `source [matrix]` results show (NDJSON `trace`). */
   source: string;
+  /** The trace identity (migration 0004): the source as named in results, and its short name. */
+  trace_source: string;
+  trace_name: string;
+  /** All its scenarios are stored (0004: rows are written a batch of scenarios at a time). */
+  complete: ColumnType<boolean, boolean | undefined, boolean>;
   error_code: string | null;
   error_message: string | null;
   scenarios: number;

@@ -8,6 +8,7 @@ import {
   makeTraceResult,
 } from '../../test/support/trace-results.ts';
 import { isPinbenchError } from '../errors.ts';
+import { traceLabel } from '../replay/divergence-identity.ts';
 import type { TraceReplayResult } from '../replay/results.ts';
 import { openStore, type Store } from './store.ts';
 import { resolveStoreLocation } from './store-location.ts';
@@ -166,15 +167,18 @@ for (const kind of STORE_BACKENDS) {
       await store.finishRun(r2, 'complete');
       expect(await countTraces(store, [a, moved, b])).toBe(2);
       expect((await count(store, 'integrity_events')) - integrityBefore).toBe(2);
-      expect((await store.tracesDone(r2)).map((t) => t.trace)).toEqual([
-        'elsewhere/a-copy.trace',
-        'traces/b.trace',
+      // The label results show, and the identity resume matches on.
+      expect((await store.tracesDone(r2)).map((t) => [t.trace, t.source, t.matrix])).toEqual([
+        ['elsewhere/a-copy.trace', 'elsewhere/a-copy.trace', ''],
+        ['traces/b.trace [pte_special=0]', 'traces/b.trace', 'pte_special=0'],
       ]);
       expect(await count(store, 'divergences', r1)).toBe(await count(store, 'divergences', r2));
       // Same content under another matrix label is another result of the same trace.
       const r3 = await store.startRun();
       expect(await store.writeTraceResult(r3, a)).toBe(true);
-      expect(await store.writeTraceResult(r3, { ...a, matrix: 'pte_special=0' })).toBe(true);
+      expect(
+        await store.writeTraceResult(r3, { ...a, identity: { ...a.identity, matrix: 'pte_special=0' } }),
+      ).toBe(true);
       await store.finishRun(r3, 'partial');
       expect(await count(store, 'run_traces', r3)).toBe(2);
       expect(await countTraces(store, [a, b])).toBe(2);
@@ -196,7 +200,7 @@ for (const kind of STORE_BACKENDS) {
         out += chunk;
       });
       const expected = [...results]
-        .sort((x, y) => (x.trace < y.trace ? -1 : 1))
+        .sort((x, y) => (traceLabel(x.identity) < traceLabel(y.identity) ? -1 : 1))
         .flatMap(exportedRecords)
         .map((r) => JSON.stringify(r));
       expect(out.trimEnd().split('\n')).toEqual(expected);
@@ -248,7 +252,9 @@ for (const kind of STORE_BACKENDS) {
         .split('\n')
         .map((l) => JSON.parse(l) as { type: string });
       const outcomes = results.flatMap((r) =>
-        r.scenarios.flatMap((s) => s.outcomes.map((o) => (r.matrix ? { ...o, matrix: r.matrix } : o))),
+        r.scenarios.flatMap((s) =>
+          s.outcomes.map((o) => (r.identity.matrix ? { ...o, matrix: r.identity.matrix } : o)),
+        ),
       );
       expect(recs.filter((r) => r.type === 'outcome')).toEqual(
         expect.arrayContaining(outcomes.map((o) => expect.objectContaining(o))),
@@ -424,7 +430,7 @@ for (const kind of STORE_BACKENDS) {
     it('marks an interrupted run incomplete, resumes it without duplicating rows', async () => {
       let store = await h.shared();
       const results = corpus();
-      const id = await store.startRun({ options: { traces: results.map((r) => r.trace) } });
+      const id = await store.startRun({ options: { traces: results.map((r) => traceLabel(r.identity)) } });
       await store.recordPolicies(id, policies());
       await store.writeTraceResult(id, results[0]!);
       expect((await store.getRun(id)).status).toBe('running');
@@ -432,8 +438,16 @@ for (const kind of STORE_BACKENDS) {
       expect((await store.getRun(id)).status).toBe('incomplete');
       const { run, done } = await store.resumeRun(id);
       expect(run.status).toBe('running');
-      expect(run.options).toEqual({ traces: results.map((r) => r.trace) });
-      expect(done).toEqual([{ trace: results[0]!.trace, sha256: results[0]!.sha256, matrix: '' }]);
+      expect(run.options).toEqual({ traces: results.map((r) => traceLabel(r.identity)) });
+      const first = results[0]!;
+      expect(done).toEqual([
+        {
+          trace: traceLabel(first.identity),
+          source: first.identity.source,
+          sha256: first.sha256,
+          matrix: '',
+        },
+      ]);
       await store.recordPolicies(id, policies());
       for (const r of results) await store.writeTraceResult(id, r);
       await store.finishRun(id, 'complete');

@@ -11,7 +11,9 @@ import { hostname } from 'node:os';
 import { type Kysely, sql } from 'kysely';
 import { StoreError, StoreFailure } from '../errors.ts';
 import { FAMILIES, type Policy } from '../model/kernel.ts';
+import type { TraceIdentity } from '../replay/divergence-identity.ts';
 import { policyIdentityHash } from '../replay/policy-info.ts';
+import type { ScenarioResult } from '../replay/replay-scenario.ts';
 import type { TraceReplayResult } from '../replay/results.ts';
 import { diffRuns, type RunDiff } from './diff-runs.ts';
 import { type ExportOptions, exportNdjson, type NdjsonWrite } from './export-ndjson.ts';
@@ -58,7 +60,14 @@ import { migrateStore } from './store-migrations.ts';
 import type { RunStatus, StoreSchema } from './store-schema.ts';
 import { acceptSignature, listTriage, type TriageEntry } from './triage.ts';
 import { countRunRows, formatProblems, type RunVerification, verifyRun } from './verify-run.ts';
-import { writeTraceResult } from './write-trace-result.ts';
+import {
+  abandonTrace,
+  beginTrace,
+  finishTrace,
+  type TraceProgress,
+  writeScenarios,
+  writeTraceResult,
+} from './write-trace-result.ts';
 
 export type { RunDiff, VerdictChange } from './diff-runs.ts';
 export type { DivergenceRow } from './divergence-row.ts';
@@ -87,7 +96,7 @@ export type { RunInfo, RunMeta } from './run-info.ts';
 export type { RunStatus } from './store-schema.ts';
 export type { TriageEntry } from './triage.ts';
 export type { RunVerification, VerifyProblem } from './verify-run.ts';
-export { traceKey } from './write-trace-result.ts';
+export { type TraceProgress, traceKey } from './write-trace-result.ts';
 
 export interface OpenStoreOptions extends StoreLocationInput {
   /** PGlite only: a `dumpDataDir()` tarball a new directory starts from instead of initdb. */
@@ -96,7 +105,10 @@ export interface OpenStoreOptions extends StoreLocationInput {
 
 /** A trace whose results a run already has: resume skips it. */
 export interface DoneTrace {
+  /** The label results show (`source [matrix]`). */
   trace: string;
+  /** The trace identity's source (as named in results) and matrix label: what resume matches. */
+  source: string;
   sha256: string;
   matrix: string;
 }
@@ -260,6 +272,40 @@ export class Store {
     return writeTraceResult(this.db, runId, result, { outcomes: run.outcomes });
   }
 
+  /**
+   * Streaming (see write-trace-result.ts): opens a trace whose content hash is known before it
+   * is replayed; says how many of its scenarios the run already has.
+   */
+  beginTrace(
+    runId: number,
+    start: { identity: TraceIdentity; sha256: string; bytes: number },
+  ): Promise<TraceProgress> {
+    this.assertWriting(runId);
+    return beginTrace(this.db, runId, start);
+  }
+
+  /** A batch of whole scenarios of a begun trace, `from` the position of the first: one transaction. */
+  writeScenarios(
+    runId: number,
+    at: { traceId: number; matrix: string; from: number },
+    scenarios: readonly ScenarioResult[],
+  ): Promise<void> {
+    const run = this.assertWriting(runId);
+    return writeScenarios(this.db, [runId, at.traceId, at.matrix], at.from, scenarios, run);
+  }
+
+  /** Completes a begun trace with its replay result (whose scenarios were streamed). */
+  finishTrace(runId: number, traceId: number, result: TraceReplayResult): Promise<void> {
+    this.assertWriting(runId);
+    return finishTrace(this.db, [runId, traceId, result.identity.matrix], result);
+  }
+
+  /** Drops a begun trace's rows (its replay failed part-way; its error result is stored instead). */
+  abandonTrace(runId: number, traceId: number, matrix: string): Promise<void> {
+    this.assertWriting(runId);
+    return abandonTrace(this.db, [runId, traceId, matrix]);
+  }
+
   async finishRun(runId: number, status: FinalStatus, counts: Record<string, unknown> = {}): Promise<void> {
     this.assertWriting(runId);
     if (!['complete', 'incomplete', 'partial'].includes(status)) {
@@ -321,17 +367,18 @@ export class Store {
     );
   }
 
-  /** The traces a run has stored (each completely): what resume skips. */
+  /** The traces a run has stored completely: what resume skips (a trace begun is continued). */
   async tracesDone(runId: number): Promise<DoneTrace[]> {
     const rows = await this.db
       .selectFrom('run_traces as rt')
       .innerJoin('traces as t', 't.id', 'rt.trace_id')
       .where('rt.run_id', '=', runId)
-      .select(['rt.source', 't.sha256', 'rt.matrix'])
+      .where('rt.complete', '=', true)
+      .select(['rt.source', 'rt.trace_source', 't.sha256', 'rt.matrix'])
       .orderBy('rt.source')
       .orderBy('rt.matrix')
       .execute();
-    return rows.map((r) => ({ trace: r.source, sha256: r.sha256, matrix: r.matrix }));
+    return rows.map((r) => ({ trace: r.source, source: r.trace_source, sha256: r.sha256, matrix: r.matrix }));
   }
 
   // ---- runs ---------------------------------------------------------------------------------

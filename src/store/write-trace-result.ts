@@ -1,21 +1,27 @@
 /**
- * One trace's replay result into the store, atomically: one transaction holds the trace content
- * (stored once per SHA-256, with its integrity events), the run_traces row that marks the trace
- * done for the run, and every scenario, verdict, final, divergence, fidelity record and (when the
- * run keeps them) outcome. A run killed at any point has each trace either wholly stored or not
- * at all, which is what lets `resume` skip stored traces without duplicating a row.
+ * A trace's replay results into the store, two ways:
+ *   - whole (writeTraceResult): one transaction holds the trace content (stored once per
+ *     SHA-256, with its integrity events), the run_traces row and every scenario, verdict, final,
+ *     divergence, fidelity record and (when the run keeps them) outcome. For sources read only
+ *     once (URLs, standard input) and results that failed.
+ *   - streamed (beginTrace, writeScenarios, finishTrace): the content hash is known first (the
+ *     file was hashed), so the run_traces row is opened incomplete, whole scenarios are written a
+ *     batch per transaction while the trace is replayed, and finishTrace completes the row. A run
+ *     killed at any point has each trace complete, absent, or incomplete with whole scenarios:
+ *     `resume` skips the complete ones and continues the incomplete one after its last scenario.
  */
 import { createHash } from 'node:crypto';
-import type { Kysely, Transaction } from 'kysely';
+import { type Kysely, sql, type Transaction } from 'kysely';
+import { type TraceIdentity, traceLabel } from '../replay/divergence-identity.ts';
 import type { TraceReplayResult } from '../replay/results.ts';
 import { DivergenceKindsBatch } from './divergence-kinds-batch.ts';
 import { pgJson, pgText, RecordsetBatch } from './recordset-insert.ts';
 import type { StoreSchema } from './store-schema.ts';
 
 /** The content key of a trace: its SHA-256, or for a source that could not be read, of its name. */
-export function traceKey(result: Pick<TraceReplayResult, 'sha256' | 'trace'>): string {
+export function traceKey(result: Pick<TraceReplayResult, 'sha256' | 'identity'>): string {
   if (result.sha256) return result.sha256;
-  return `unread:${createHash('sha256').update(result.trace).digest('hex')}`;
+  return `unread:${createHash('sha256').update(traceLabel(result.identity)).digest('hex')}`;
 }
 
 /** Stores the trace content if new; returns its id. Safe against concurrent writers of the same content. */
@@ -27,7 +33,7 @@ async function upsertTrace(trx: Transaction<StoreSchema>, result: TraceReplayRes
       sha256,
       bytes: result.bytes,
       layout: pgText(result.layout),
-      source: pgText(result.trace),
+      source: pgText(traceLabel(result.identity)),
       ingest: pgJson(result.ingest),
     })
     .onConflict((oc) => oc.column('sha256').doNothing())
@@ -39,9 +45,18 @@ async function upsertTrace(trx: Transaction<StoreSchema>, result: TraceReplayRes
       .select('id')
       .where('sha256', '=', sha256)
       .executeTakeFirstOrThrow();
+    // A row a streamed trace opened and never finished (its replay failed): this result fills it.
+    if (result.sha256) await fillTrace(trx, row.id, result);
     return row.id;
   }
-  if (result.integrity.length > 0) {
+  await insertIntegrity(trx, inserted.id, result);
+  return inserted.id;
+}
+
+/** A trace content's integrity events (gaps), stored once with the content. */
+async function insertIntegrity(trx: Transaction<StoreSchema>, traceId: number, result: TraceReplayResult) {
+  if (result.integrity.length === 0) return;
+  {
     const events = new RecordsetBatch('integrity_events', [
       ['trace_id', 'int4'],
       ['ord', 'int4'],
@@ -52,11 +67,22 @@ async function upsertTrace(trx: Transaction<StoreSchema>, result: TraceReplayRes
       ['text', 'text'],
     ] as const);
     result.integrity.forEach((ev, i) => {
-      events.push(inserted.id, i, ev.line, ev.kind, ev.cpu, ev.count, ev.text);
+      events.push(traceId, i, ev.line, ev.kind, ev.cpu, ev.count, ev.text);
     });
     await events.insert(trx);
   }
-  return inserted.id;
+}
+
+/** Layout, ingest counts and integrity events of a content row still waiting for them (layout ''). */
+async function fillTrace(trx: Transaction<StoreSchema>, traceId: number, result: TraceReplayResult) {
+  const filled = await trx
+    .updateTable('traces')
+    .set({ layout: pgText(result.layout), ingest: pgJson(result.ingest) })
+    .where('id', '=', traceId)
+    .where('layout', '=', '')
+    .returning('id')
+    .executeTakeFirst();
+  if (filled) await insertIntegrity(trx, traceId, result);
 }
 
 /** The columns that place a row in a scenario of a trace of a run (the per-scenario tables' key). */
@@ -72,6 +98,25 @@ export interface WriteOptions {
   outcomes: boolean;
 }
 
+type ScenarioResult = TraceReplayResult['scenarios'][number];
+
+/** The label results show for a trace (`source [matrix]`), stored in run_traces.source. */
+function runTraceRow(runId: number, traceId: number, result: TraceReplayResult) {
+  const id = result.identity;
+  return {
+    run_id: runId,
+    trace_id: traceId,
+    matrix: id.matrix,
+    source: pgText(traceLabel(id)),
+    trace_source: pgText(id.source),
+    trace_name: pgText(id.name),
+    error_code: result.error?.code ?? null,
+    error_message: result.error ? pgText(result.error.message) : null,
+    ms: result.ms,
+    events: pgJson(result.events),
+  };
+}
+
 /** Writes the result; false when this run already has this trace (same content and matrix). */
 export async function writeTraceResult(
   db: Kysely<StoreSchema>,
@@ -81,130 +126,284 @@ export async function writeTraceResult(
 ): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
     const traceId = await upsertTrace(trx, result);
-    const matrix = result.matrix;
     const divergenceCount = result.scenarios.reduce((n, s) => n + s.divergences.length, 0);
     const claimed = await trx
       .insertInto('run_traces')
       .values({
-        run_id: runId,
-        trace_id: traceId,
-        matrix,
-        source: pgText(result.trace),
-        error_code: result.error?.code ?? null,
-        error_message: result.error ? pgText(result.error.message) : null,
+        ...runTraceRow(runId, traceId, result),
         scenarios: result.scenarios.length,
         divergences: divergenceCount,
-        ms: result.ms,
-        events: pgJson(result.events),
+        complete: true,
       })
       .onConflict((oc) => oc.columns(['run_id', 'trace_id', 'matrix']).doNothing())
       .returning('run_id')
       .executeTakeFirst();
     if (!claimed) return false;
-
-    const key = (sidx: number) => [runId, traceId, matrix, sidx] as const;
-    const scenarios = new RecordsetBatch('scenarios', [
-      ...SCENARIO_KEY,
-      ['name', 'text'],
-      ['calls', 'int4'],
-      ['coverage', 'jsonb'],
-    ] as const);
-    const verdicts = new RecordsetBatch('scenario_results', [
-      ...SCENARIO_KEY,
-      ['policy', 'text'],
-      ['pord', 'int4'],
-      ['verdict', 'text'],
-      ['failed', 'json'],
-      ['reason', 'text'],
-      ['expected', 'text'],
-      ['extra', 'json'],
-    ] as const);
-    const finals = new RecordsetBatch('finals', [
-      ...SCENARIO_KEY,
-      ['policy', 'text'],
-      ['pord', 'int4'],
-      ['leaks', 'json'],
-      ['pins_acquired', 'int4'],
-      ['pins_released', 'int4'],
-      ['locked_vm', 'int8'],
-      ['bugs', 'int4'],
-      ['warnings', 'int4'],
-      ['longterm_unpinnable', 'int4'],
-      ['bad_page_maps', 'int4'],
-      ['extra', 'json'],
-    ] as const);
-    const divergences = divergenceBatch();
-    const kinds = new DivergenceKindsBatch();
-    const fidelity = new RecordsetBatch('fidelity', [
-      ...SCENARIO_KEY,
-      ['seq', 'int4'],
-      ['policy', 'text'],
-      ['line', 'int4'],
-      ['event', 'text'],
-      ['observed', 'jsonb'],
-      ['ret', 'jsonb'],
-    ] as const);
-    const outcomes = new RecordsetBatch('outcomes', [
-      ...SCENARIO_KEY,
-      ['seq', 'int4'],
-      ['policy', 'text'],
-      ['line', 'int4'],
-      ['event', 'text'],
-      ['outcome', 'json'],
-    ] as const);
-
-    result.scenarios.forEach((sc, sidx) => {
-      scenarios.push(...key(sidx), sc.scenario, sc.calls, sc.coverage);
-      // Policy order as the replay listed them, for exports in the same order.
-      sc.verdicts.forEach((v, pord) => {
-        const { type: _t, trace: _tr, scenario: _s, policy, verdict, failed, reason, expected, ...extra } = v;
-        verdicts.push(...key(sidx), policy, pord, verdict, failed, reason, expected, extraOf(extra));
-      });
-      const pords = new Map(sc.verdicts.map((v, i) => [v.policy, i]));
-      for (const f of sc.finals) {
-        const { type: _t, trace: _tr, scenario: _s, policy, leaks, ...rest } = f;
-        const {
-          pinsAcquired,
-          pinsReleased,
-          lockedVm,
-          bugs,
-          warnings,
-          longtermUnpinnable,
-          badPageMaps,
-          ...extra
-        } = rest;
-        finals.push(
-          ...key(sidx),
-          policy,
-          pords.get(policy) ?? pords.size,
-          leaks,
-          pinsAcquired,
-          pinsReleased,
-          lockedVm,
-          bugs,
-          warnings,
-          longtermUnpinnable,
-          badPageMaps,
-          extraOf(extra),
-        );
-      }
-      for (const d of sc.divergences) pushDivergence(divergences, key(sidx), d, kinds);
-      for (const f of sc.fidelity) {
-        fidelity.push(...key(sidx), f.seq, f.policy, f.line, f.event, f.observed, f.ret);
-      }
-      if (opts.outcomes) {
-        for (const o of sc.outcomes) {
-          const { type: _t, trace: _tr, scenario: _s, seq, line, event, policy, ...outcome } = o;
-          outcomes.push(...key(sidx), seq, policy, line, event, outcome);
-        }
-      }
-    });
-    for (const batch of [scenarios, verdicts, finals, divergences, fidelity, outcomes]) {
-      if (batch.length > 0) await batch.insert(trx);
-    }
-    await kinds.insert(trx);
+    await insertScenarios(trx, [runId, traceId, result.identity.matrix], 0, result.scenarios, opts);
     return true;
   });
+}
+
+/** Where a streamed trace stands in a run: its content id, and the scenarios already stored. */
+export interface TraceProgress {
+  traceId: number;
+  /** Whole scenarios stored (a resumed trace continues after them). */
+  stored: number;
+  /** The run has every scenario of it already: nothing to write. */
+  complete: boolean;
+}
+
+/**
+ * Opens a trace for streaming into a run, its content hash known before it is replayed (a
+ * local file hashed first): the content row (layout and ingest counts filled in by finishTrace)
+ * and an incomplete run_traces row. A run interrupted inside this trace has an incomplete row
+ * already: the scenarios it holds are counted, and the replay continues after them.
+ */
+export async function beginTrace(
+  db: Kysely<StoreSchema>,
+  runId: number,
+  start: { identity: TraceIdentity; sha256: string; bytes: number },
+): Promise<TraceProgress> {
+  return db.transaction().execute(async (trx) => {
+    await trx
+      .insertInto('traces')
+      .values({
+        sha256: start.sha256,
+        bytes: start.bytes,
+        // Known once the trace is read (finishTrace); '' marks a row still waiting for them.
+        layout: '',
+        source: pgText(traceLabel(start.identity)),
+        ingest: 'null',
+      })
+      .onConflict((oc) => oc.column('sha256').doNothing())
+      .execute();
+    const { id: traceId } = await trx
+      .selectFrom('traces')
+      .select('id')
+      .where('sha256', '=', start.sha256)
+      .executeTakeFirstOrThrow();
+    const claimed = await trx
+      .insertInto('run_traces')
+      .values({
+        ...runTraceRow(runId, traceId, {
+          identity: start.identity,
+          ms: 0,
+          events: { modelEvents: 0, calls: 0, generic: {}, foreignMarkers: 0, observedReturns: 0 },
+        } as TraceReplayResult),
+        scenarios: 0,
+        divergences: 0,
+        complete: false,
+      })
+      .onConflict((oc) => oc.columns(['run_id', 'trace_id', 'matrix']).doNothing())
+      .returning('run_id')
+      .executeTakeFirst();
+    if (claimed) return { traceId, stored: 0, complete: false };
+    const row = await trx
+      .selectFrom('run_traces')
+      .select('complete')
+      .where('run_id', '=', runId)
+      .where('trace_id', '=', traceId)
+      .where('matrix', '=', start.identity.matrix)
+      .executeTakeFirstOrThrow();
+    const n = await trx
+      .selectFrom('scenarios')
+      .select(sql<number>`count(*)::int`.as('n'))
+      .where('run_id', '=', runId)
+      .where('trace_id', '=', traceId)
+      .where('matrix', '=', start.identity.matrix)
+      .executeTakeFirstOrThrow();
+    return { traceId, stored: Number(n.n), complete: row.complete };
+  });
+}
+
+/** One batch of whole scenarios of a streamed trace, `from` its position: one transaction. */
+export async function writeScenarios(
+  db: Kysely<StoreSchema>,
+  key: readonly [runId: number, traceId: number, matrix: string],
+  from: number,
+  scenarios: readonly ScenarioResult[],
+  opts: WriteOptions,
+): Promise<void> {
+  if (scenarios.length === 0) return;
+  await db.transaction().execute((trx) => insertScenarios(trx, key, from, scenarios, opts));
+}
+
+/**
+ * Completes a streamed trace: its ingest counts and integrity events on the content row (when
+ * no earlier run filled them), a trace-wide cut applied to every stored verdict (markCut's rule:
+ * pass and fail become inconclusive), and the run_traces row's totals, marked complete.
+ */
+export async function finishTrace(
+  db: Kysely<StoreSchema>,
+  key: readonly [runId: number, traceId: number, matrix: string],
+  result: TraceReplayResult,
+): Promise<void> {
+  const [runId, traceId, matrix] = key;
+  await db.transaction().execute(async (trx) => {
+    await fillTrace(trx, traceId, result);
+    const inRun = (t: 'scenario_results' | 'scenarios' | 'divergences') =>
+      trx
+        .selectFrom(t)
+        .where('run_id', '=', runId)
+        .where('trace_id', '=', traceId)
+        .where('matrix', '=', matrix);
+    if (result.cut) {
+      await trx
+        .updateTable('scenario_results')
+        .set({ verdict: 'inconclusive', failed: '[]', reason: pgText(result.cut.reason) })
+        .where('run_id', '=', runId)
+        .where('trace_id', '=', traceId)
+        .where('matrix', '=', matrix)
+        .where('verdict', 'in', ['pass', 'fail'])
+        .execute();
+    }
+    const scenarios = await inRun('scenarios')
+      .select(sql<number>`count(*)::int`.as('n'))
+      .executeTakeFirstOrThrow();
+    const divergences = await inRun('divergences')
+      .select(sql<number>`count(*)::int`.as('n'))
+      .executeTakeFirstOrThrow();
+    await trx
+      .updateTable('run_traces')
+      .set({
+        scenarios: Number(scenarios.n),
+        divergences: Number(divergences.n),
+        ms: result.ms,
+        events: pgJson(result.events),
+        complete: true,
+      })
+      .where('run_id', '=', runId)
+      .where('trace_id', '=', traceId)
+      .where('matrix', '=', matrix)
+      .execute();
+  });
+}
+
+/** Drops a streamed trace's rows from a run (it failed part-way: its error result is stored instead). */
+export async function abandonTrace(
+  db: Kysely<StoreSchema>,
+  key: readonly [runId: number, traceId: number, matrix: string],
+): Promise<void> {
+  const [runId, traceId, matrix] = key;
+  // The per-scenario tables reference run_traces with `on delete cascade`.
+  await db
+    .deleteFrom('run_traces')
+    .where('run_id', '=', runId)
+    .where('trace_id', '=', traceId)
+    .where('matrix', '=', matrix)
+    .where('complete', '=', false)
+    .execute();
+}
+
+/** Every row of `scenarios` (positions from `from` on), in one transaction the caller holds. */
+async function insertScenarios(
+  trx: Transaction<StoreSchema>,
+  [runId, traceId, matrix]: readonly [number, number, string],
+  from: number,
+  list: readonly ScenarioResult[],
+  opts: WriteOptions,
+): Promise<void> {
+  const key = (sidx: number) => [runId, traceId, matrix, sidx] as const;
+  const scenarios = new RecordsetBatch('scenarios', [
+    ...SCENARIO_KEY,
+    ['name', 'text'],
+    ['calls', 'int4'],
+    ['coverage', 'jsonb'],
+  ] as const);
+  const verdicts = new RecordsetBatch('scenario_results', [
+    ...SCENARIO_KEY,
+    ['policy', 'text'],
+    ['pord', 'int4'],
+    ['verdict', 'text'],
+    ['failed', 'json'],
+    ['reason', 'text'],
+    ['expected', 'text'],
+    ['extra', 'json'],
+  ] as const);
+  const finals = new RecordsetBatch('finals', [
+    ...SCENARIO_KEY,
+    ['policy', 'text'],
+    ['pord', 'int4'],
+    ['leaks', 'json'],
+    ['pins_acquired', 'int4'],
+    ['pins_released', 'int4'],
+    ['locked_vm', 'int8'],
+    ['bugs', 'int4'],
+    ['warnings', 'int4'],
+    ['longterm_unpinnable', 'int4'],
+    ['bad_page_maps', 'int4'],
+    ['extra', 'json'],
+  ] as const);
+  const divergences = divergenceBatch();
+  const kinds = new DivergenceKindsBatch();
+  const fidelity = new RecordsetBatch('fidelity', [
+    ...SCENARIO_KEY,
+    ['seq', 'int4'],
+    ['policy', 'text'],
+    ['line', 'int4'],
+    ['event', 'text'],
+    ['observed', 'jsonb'],
+    ['ret', 'jsonb'],
+  ] as const);
+  const outcomes = new RecordsetBatch('outcomes', [
+    ...SCENARIO_KEY,
+    ['seq', 'int4'],
+    ['policy', 'text'],
+    ['line', 'int4'],
+    ['event', 'text'],
+    ['outcome', 'json'],
+  ] as const);
+
+  list.forEach((sc, i) => {
+    const sidx = from + i;
+    scenarios.push(...key(sidx), sc.scenario, sc.calls, sc.coverage);
+    // Policy order as the replay listed them, for exports in the same order.
+    sc.verdicts.forEach((v, pord) => {
+      const { type: _t, trace: _tr, scenario: _s, policy, verdict, failed, reason, expected, ...extra } = v;
+      verdicts.push(...key(sidx), policy, pord, verdict, failed, reason, expected, extraOf(extra));
+    });
+    const pords = new Map(sc.verdicts.map((v, i) => [v.policy, i]));
+    for (const f of sc.finals) {
+      const { type: _t, trace: _tr, scenario: _s, policy, leaks, ...rest } = f;
+      const {
+        pinsAcquired,
+        pinsReleased,
+        lockedVm,
+        bugs,
+        warnings,
+        longtermUnpinnable,
+        badPageMaps,
+        ...extra
+      } = rest;
+      finals.push(
+        ...key(sidx),
+        policy,
+        pords.get(policy) ?? pords.size,
+        leaks,
+        pinsAcquired,
+        pinsReleased,
+        lockedVm,
+        bugs,
+        warnings,
+        longtermUnpinnable,
+        badPageMaps,
+        extraOf(extra),
+      );
+    }
+    for (const d of sc.divergences) pushDivergence(divergences, key(sidx), d, kinds);
+    for (const f of sc.fidelity) {
+      fidelity.push(...key(sidx), f.seq, f.policy, f.line, f.event, f.observed, f.ret);
+    }
+    if (opts.outcomes) {
+      for (const o of sc.outcomes) {
+        const { type: _t, trace: _tr, scenario: _s, seq, line, event, policy, ...outcome } = o;
+        outcomes.push(...key(sidx), seq, policy, line, event, outcome);
+      }
+    }
+  });
+  for (const batch of [scenarios, verdicts, finals, divergences, fidelity, outcomes]) {
+    if (batch.length > 0) await batch.insert(trx);
+  }  await kinds.insert(trx);
 }
 
 /** The divergences batch, shared with the benchmark so both time the same rows. */

@@ -8,6 +8,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { releases } from '../../policies/index.ts';
 import type { Policy } from '../../src/model/kernel.ts';
+import { traceLabel } from '../../src/replay/divergence-identity.ts';
 import { replayCorpus } from '../../src/replay/replay-corpus.ts';
 import type { TraceReplayResult } from '../../src/replay/results.ts';
 import type { Store } from '../../src/store/store.ts';
@@ -43,7 +44,7 @@ export async function storeRun(
   const results = opts.only ? corpus.results.filter(opts.only) : corpus.results;
   const runId = await store.startRun({
     configName: opts.configName ?? 'report-test',
-    options: { sources: results.map((r) => r.trace), policies: [] },
+    options: { sources: results.map((r) => traceLabel(r.identity)), policies: [] },
   });
   await store.recordPolicies(runId, corpus.policies);
   for (const r of results) await store.writeTraceResult(runId, r);

@@ -53,7 +53,7 @@ async function main(): Promise<void> {
     FIXTURE_POLICIES.map((id) => fixturePolicy(id)),
   );
   for (const [i, r] of corpus.entries()) {
-    if (done.has(`${r.sha256}/${r.matrix}`)) continue;
+    if (done.has(`${r.sha256}/${r.identity.matrix}`)) continue;
     await store.writeTraceResult(runId, r);
     out(`wrote ${i}`);
   }

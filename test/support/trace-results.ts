@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import type { Kernel, Policy } from '../../src/model/kernel.ts';
 import type { Outcome } from '../../src/model/outcome.ts';
-import { divergenceTitle, traceIdentity } from '../../src/replay/divergence-identity.ts';
+import { divergenceTitle, traceIdentity, traceLabel } from '../../src/replay/divergence-identity.ts';
 import type { ScenarioResult } from '../../src/replay/replay-scenario.ts';
 import type {
   DivergenceRecord,
@@ -100,6 +100,8 @@ function strip(o: Outcome): Omit<Outcome, 'why'> {
 export function makeTraceResult(opts: FixtureOptions): TraceReplayResult {
   const content = opts.content ?? opts.trace;
   const hash = sha256(content);
+  // What records carry, as the replay labels them: `source [matrix]`.
+  const label = traceLabel(traceIdentity(opts.trace, opts.matrix ?? ''));
   const nScen = opts.error ? 0 : (opts.scenarios ?? 3);
   const nCalls = opts.calls ?? 4;
   const flavor = opts.flavor ?? 0;
@@ -130,7 +132,7 @@ export function makeTraceResult(opts: FixtureOptions): TraceReplayResult {
         for (const [policy, o] of outcomes) {
           const rec: OutcomeRecord = {
             type: 'outcome',
-            trace: opts.trace,
+            trace: label,
             scenario: name,
             seq,
             line,
@@ -150,7 +152,7 @@ export function makeTraceResult(opts: FixtureOptions): TraceReplayResult {
         const partition = classes.map((c) => c.policies.join(',')).join(' | ');
         const rec: DivergenceRecord = {
           type: 'divergence',
-          trace: opts.trace,
+          trace: label,
           scenario: name,
           seq,
           line,
@@ -180,7 +182,7 @@ export function makeTraceResult(opts: FixtureOptions): TraceReplayResult {
       if (seq === 0 && s === 1) {
         sc.fidelity.push({
           type: 'fidelity',
-          trace: opts.trace,
+          trace: label,
           scenario: name,
           seq,
           line,
@@ -196,7 +198,7 @@ export function makeTraceResult(opts: FixtureOptions): TraceReplayResult {
       const leak = failing && p === BAD;
       const f: FinalRecord = {
         type: 'final',
-        trace: opts.trace,
+        trace: label,
         scenario: name,
         policy: p,
         leaks: leak ? { zero: 1024, '0x1000': -1 } : {},
@@ -219,7 +221,7 @@ export function makeTraceResult(opts: FixtureOptions): TraceReplayResult {
       }
       const v: VerdictRecord = {
         type: 'verdict',
-        trace: opts.trace,
+        trace: label,
         scenario: name,
         policy: p,
         verdict,
@@ -235,12 +237,10 @@ export function makeTraceResult(opts: FixtureOptions): TraceReplayResult {
   }
   const nInt = opts.integrity ?? 1;
   const result: TraceReplayResult = {
-    trace: opts.trace,
     identity: traceIdentity(opts.trace, opts.matrix ?? ''),
     sha256: opts.error ? '' : hash,
     bytes: opts.error ? 0 : 4096 + content.length,
     layout: opts.error ? '' : 'tracefs',
-    matrix: opts.matrix ?? '',
     ingest: {
       lines: 120,
       records: 100,
@@ -275,7 +275,7 @@ export function makeTraceResult(opts: FixtureOptions): TraceReplayResult {
 export function exportedRecords(r: TraceReplayResult): object[] {
   const out: object[] = [];
   for (const sc of r.scenarios) {
-    const withM = <T extends object>(x: T) => (r.matrix ? { ...x, matrix: r.matrix } : x);
+    const withM = <T extends object>(x: T) => (r.identity.matrix ? { ...x, matrix: r.identity.matrix } : x);
     for (const d of sc.divergences) out.push(withM(d));
     for (const f of sc.finals) out.push(withM(f));
     for (const v of sc.verdicts) out.push(withM(v));

@@ -12,6 +12,7 @@ import type { Policy } from '../../model/kernel.ts';
 import { checkRegressions } from '../../replay/check.ts';
 import { formatCheckLkp } from '../../replay/check-lkp.ts';
 import { expandMatrix, parseConfigOverrides } from '../../replay/config-overrides.ts';
+import { traceLabel } from '../../replay/divergence-identity.ts';
 import { isModulePath } from '../../replay/load-policies.ts';
 import type { TraceReplayResult } from '../../replay/results.ts';
 import { checkExitCode, formatCheck } from '../../replay/summary.ts';
@@ -27,7 +28,7 @@ function erroredScenarios(results: readonly TraceReplayResult[], policies: reado
     t.scenarios.flatMap((s) =>
       s.verdicts
         .filter((v) => v.verdict === 'error' && policies.includes(v.policy))
-        .map((v) => `${t.trace} ${s.scenario} ${v.policy}: ${v.reason ?? 'error'}`),
+        .map((v) => `${traceLabel(t.identity)} ${s.scenario} ${v.policy}: ${v.reason ?? 'error'}`),
     ),
   );
 }
@@ -95,7 +96,7 @@ export const checkCommand: Command = {
     const report = checkRegressions(
       candidateId,
       policies[0]!.id,
-      results.flatMap((t) => t.scenarios.map((result) => ({ trace: t.trace, result }))),
+      results.flatMap((t) => t.scenarios.map((result) => ({ trace: traceLabel(t.identity), result }))),
     );
     // "no regressions" over nothing would read as a pass: checking no scenario is bad input.
     if (report.scenarios === 0) {
