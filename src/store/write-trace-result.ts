@@ -403,7 +403,8 @@ async function insertScenarios(
   });
   for (const batch of [scenarios, verdicts, finals, divergences, fidelity, outcomes]) {
     if (batch.length > 0) await batch.insert(trx);
-  }  await kinds.insert(trx);
+  }
+  await kinds.insert(trx);
 }
 
 /** The divergences batch, shared with the benchmark so both time the same rows. */
