@@ -11,7 +11,7 @@ import type { TraceConfig } from '../model/events.ts';
 import type { Policy } from '../model/kernel.ts';
 import { traceIdentity, traceLabel } from './divergence-identity.ts';
 import type { PolicyCallGuard, ScenarioResult } from './replay-scenario.ts';
-import { markCut, replayScenario, TRACE_WIDE_CUTS } from './replay-scenario.ts';
+import { type LockstepSteps, markCut, replayScenario, TRACE_WIDE_CUTS } from './replay-scenario.ts';
 import { type ExpectedVerdict, readResultBlocks } from './result-header.ts';
 import type { TraceReplayResult } from './results.ts';
 
@@ -35,6 +35,9 @@ export interface TraceReplayOptions {
   onScenario?: (result: ScenarioResult) => void;
   /** Watches user policies' calls (replay workers). */
   guard?: PolicyCallGuard;
+  /** Grouped stepping and step counts (see ScenarioReplayOptions). */
+  lockstep?: boolean;
+  steps?: LockstepSteps;
 }
 
 export async function replayTrace(
@@ -74,6 +77,8 @@ export async function replayTrace(
       ...(opts.configOverrides ? { configOverrides: opts.configOverrides } : {}),
       ...(sc.error !== undefined ? { error: sc.error } : {}),
       ...(opts.guard ? { guard: opts.guard } : {}),
+      ...(opts.lockstep !== undefined ? { lockstep: opts.lockstep } : {}),
+      ...(opts.steps ? { steps: opts.steps } : {}),
     });
     scenarios.push(r);
   };
