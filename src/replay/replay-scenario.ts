@@ -212,7 +212,10 @@ export function replayScenario(
         if (shared) {
           shared.members.push(run);
           run.state = shared.state;
-        } else groups.push((shared = { members: [run], state: run.state }));
+        } else {
+          shared = { members: [run], state: run.state };
+          groups.push(shared);
+        }
       } else groups.push({ members: [run], state: run.state });
     }
     if (policy.source !== undefined) run.index = index;
