@@ -4,8 +4,10 @@
  * allocator. One instance per policy per scenario; every policy applies the same declarations to
  * its own instance and then evolves it, so a leak stays a leak for the rest of the scenario.
  *
- * State is plain data (`StateData`) so `clone()` is one structuredClone, which keeps shared
- * references (a folio reached from several pfns) shared in the copy.
+ * State is plain data (`StateData`): folios are reached by name and pfn, never by a second
+ * reference, so `clone()` copies it member by member (plain-data.ts) and `equals()` compares it.
+ * The large maps are CowMaps (cow-map.ts): a clone shares them, and what a call then touches is
+ * copied on first use, so a clone costs about what the next call touches.
  */
 import {
   type Backing,
@@ -24,6 +26,8 @@ import {
   type Zone,
 } from './events.ts';
 import type { FollFlag, VmFlag } from './flags.ts';
+import { CowMap } from './cow-map.ts';
+import { copyPlain, equalPlain } from './plain-data.ts';
 
 export const PAGE_SIZE = 0x1000;
 export const PMD_SIZE = 0x200000;
@@ -178,9 +182,9 @@ function emptyMm(id: number): Mm {
   return {
     id,
     vmas: [],
-    pte: new Map(),
-    pmd: new Map(),
-    pud: new Map(),
+    pte: new CowMap(),
+    pmd: new CowMap(),
+    pud: new CowMap(),
     lockedVm: 0,
     pinnedVm: 0,
     rss: { file: 0, anon: 0, shmem: 0 },
@@ -194,12 +198,12 @@ export class State {
   constructor(config: TraceConfig = { ...DEFAULT_CONFIG }, data?: StateData) {
     this.data = data ?? {
       config: { ...config },
-      folios: new Map(),
-      pfns: new Map(),
-      mms: new Map(),
+      folios: new CowMap(),
+      pfns: new CowMap(),
+      mms: new CowMap(),
       containers: new Map(),
       ioUring: new Map(),
-      calls: new Map(),
+      calls: new CowMap(),
       longterm: new Map(),
       userLockedVm: 0,
       counters: { pinsAcquired: 0, pinsReleased: 0, warnings: 0, bugs: 0, badPageMaps: 0 },
@@ -208,8 +212,14 @@ export class State {
     if (!data) this.ensureZeroPage();
   }
 
+  /** A copy to evolve apart (the lockstep copies a group's state before a call that may split it). */
   clone(): State {
-    return new State(this.data.config, structuredClone(this.data));
+    return new State(this.data.config, copyPlain(this.data));
+  }
+
+  /** Whether two states hold equal data (then the same table steps both the same way). */
+  equals(other: State): boolean {
+    return equalPlain(this.data, other.data);
   }
 
   get config(): TraceConfig {

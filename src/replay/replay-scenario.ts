@@ -5,9 +5,9 @@
  * Policies step in groups (see `Group`): policies whose states are equal, and whose tables hold
  * the same functions in every slot a call reaches, produce the same outcome and the same next
  * state, so one representative steps for the group and the others take its result. A group
- * splits at the call that reaches a slot where its members' functions differ; the members that
- * went another way rebuild their state by stepping the scenario's events so far alone (they were
- * equal to the representative's until this call) and go on as a group of their own. Outcomes,
+ * splits at the call that reaches a slot where its members' functions differ: the members that
+ * went another way step from a copy of the state before the call, and the parts whose states are
+ * still equal after it (often: a changed function that changed nothing here) join again. Outcomes,
  * errors and final checks are those of stepping every policy alone (a property test compares).
  */
 import { applyDeclaration, callPolicy } from '../model/dispatch.ts';
@@ -74,8 +74,8 @@ export interface LockstepSteps {
   alone: number;
   /** Calls actually stepped (one per group per call). */
   stepped: number;
-  /** Calls stepped again to rebuild the state of members that split from their group. */
-  rebuilt: number;
+  /** State copies taken before a call that could split a group. */
+  copies: number;
 }
 
 /**
@@ -232,44 +232,35 @@ export function replayScenario(
     else applyDeclaration(st, ev);
   };
 
-  /** The state `run` would have before event `end` had it stepped alone (it did, as a member). */
-  const rebuild = (run: PolicyRun, end: number): State => {
-    const st = new State(config);
-    for (let j = 0; j < end; j++) {
-      const ev = sc.events[j]!;
-      if (ev.type === 'call') {
-        callPolicy(run.policy.ops, st, ev);
-        if (steps) steps.rebuilt++;
-      } else if (ev.type !== 'expect') applyEvent(st, ev);
-    }
-    return st;
-  };
-
-  /** Steps call `ev` (event `at` of the scenario) once for group `g`, splitting it as needed. */
-  const stepGroup = (g: Group, ev: CallEvent, at: number): void => {
-    if (g.members.some((m) => m.error !== undefined)) g.members = g.members.filter((m) => !m.error);
-    const rep = g.members[0];
-    if (!rep) return;
-    const track = g.members.length > 1 ? tracker : undefined;
+  /**
+   * Steps call `ev` once for `members` (sharing `state`): the first steps, watched by `track`;
+   * the members whose tables hold the same functions in every slot it reached (`same`) take its
+   * outcome, or its error; the others (`rest`) went another way and must step on their own.
+   */
+  const stepPart = (
+    members: PolicyRun[],
+    state: State,
+    ev: CallEvent,
+    track: SlotTracker | undefined,
+  ): { same: PolicyRun[]; rest: PolicyRun[]; thrown: boolean } => {
+    const rep = members[0]!;
     track?.reset();
     let o: Outcome | undefined;
     let thrown: string | undefined;
     try {
       o =
         opts.guard && rep.index !== undefined
-          ? opts.guard.call(rep.index, () => callPolicy(rep.policy.ops, g.state, ev))
-          : callPolicy(rep.policy.ops, g.state, ev, track);
+          ? opts.guard.call(rep.index, () => callPolicy(rep.policy.ops, state, ev))
+          : callPolicy(rep.policy.ops, state, ev, track);
     } catch (e) {
       thrown = (e as Error).message;
     }
     if (steps) steps.stepped++;
-    let same = g.members;
+    let same = members;
     const rest: PolicyRun[] = [];
     if (track) {
       same = [];
-      for (const m of g.members) {
-        (sameSlots(m.policy.ops, rep.policy.ops, track.reached) ? same : rest).push(m);
-      }
+      for (const m of members) (sameSlots(m.policy.ops, rep.policy.ops, track.reached) ? same : rest).push(m);
     }
     for (const m of same) {
       if (thrown !== undefined) {
@@ -279,12 +270,44 @@ export function replayScenario(
       m.outcome = o;
       if (o?.ret === 'unsupported') m.unsupported = true;
     }
-    if (rest.length === 0) return;
-    g.members = same;
-    const split: Group = { members: rest, state: rebuild(rest[0]!, at) };
-    for (const m of rest) m.state = split.state;
-    groups.push(split);
-    stepGroup(split, ev, at);
+    return { same, rest, thrown: thrown !== undefined };
+  };
+
+  /**
+   * Steps call `ev` for group `g`. Members that went another way step, in turn, from a copy of
+   * the state before the call; parts that end in equal states stay (or join) one group, whatever
+   * their outcomes (outcomes are per member); the others become groups of their own.
+   */
+  const stepGroup = (g: Group, ev: CallEvent): void => {
+    if (g.members.some((m) => m.error !== undefined)) g.members = g.members.filter((m) => !m.error);
+    if (g.members.length === 0) return;
+    if (g.members.length === 1 || !tracker) {
+      stepPart(g.members, g.state, ev, undefined);
+      return;
+    }
+    const before = g.state.clone();
+    if (steps) steps.copies++;
+    const parts: Group[] = [];
+    let pending = g.members;
+    let state = g.state;
+    while (pending.length > 0) {
+      const { same, rest, thrown } = stepPart(pending, state, ev, tracker);
+      if (!thrown) {
+        const equal = parts.find((p) => p.state.equals(state));
+        if (equal) equal.members.push(...same);
+        else parts.push({ members: same, state });
+      }
+      pending = rest;
+      // A single member cannot split again: it may evolve `before` itself.
+      if (rest.length > 1) {
+        state = before.clone();
+        if (steps) steps.copies++;
+      } else state = before;
+    }
+    g.members = parts[0]?.members ?? [];
+    if (parts[0]) g.state = parts[0].state;
+    for (const p of parts.slice(1)) groups.push(p);
+    for (const p of parts) for (const m of p.members) m.state = p.state;
   };
   const gaps = sc.gaps.filter((g) => g.cpu === undefined || sc.cpus.has(g.cpu));
   const cut = sc.gaps.find((g) => CUT_KINDS.has(g.kind));
@@ -303,7 +326,7 @@ export function replayScenario(
       result.calls++;
       if (steps) for (const run of runs) if (!run.twinOf && !run.error) steps.alone++;
       // Groups split while stepping; a group split off steps this call as it is made.
-      for (const g of [...groups]) stepGroup(g, ev, at);
+      for (const g of [...groups]) stepGroup(g, ev);
       const outcomes = new Map<string, Outcome>();
       for (const run of runs) {
         if (run.twinOf) {
