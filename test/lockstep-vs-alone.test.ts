@@ -79,8 +79,8 @@ function userPolicy(): Policy {
 async function both(path: string, policies: readonly Policy[]): Promise<LockstepSteps> {
   const steps: LockstepSteps = { alone: 0, stepped: 0, copies: 0 };
   const opts = { outcomes: true, adapters: defaultAdapters };
-  const grouped = await replayTrace(path, policies, { ...opts, steps });
-  const alone = await replayTrace(path, policies, { ...opts, lockstep: false });
+  const grouped = await replayTrace(path, policies, { ...opts, lockstep: true, steps });
+  const alone = await replayTrace(path, policies, opts);
   expect(grouped.error).toEqual(alone.error);
   expect(grouped.scenarios.length).toBe(alone.scenarios.length);
   for (let i = 0; i < alone.scenarios.length; i++) expect(grouped.scenarios[i]).toEqual(alone.scenarios[i]);

@@ -53,16 +53,7 @@ export function equalPlain(a: unknown, b: unknown): boolean {
     for (let i = 0; i < a.length; i++) if (!equalPlain(a[i], b[i])) return false;
     return true;
   }
-  if (a instanceof CowMap) {
-    if (!(b instanceof CowMap) || a.size !== b.size) return false;
-    if (a.sameEntries(b)) return true;
-    const other = b.rawEntries();
-    for (const [k, x] of a.rawEntries()) {
-      const [kb, y] = other.next().value as [unknown, unknown];
-      if (k !== kb || (x !== y && !equalPlain(x, y))) return false;
-    }
-    return true;
-  }
+  if (a instanceof CowMap) return b instanceof CowMap && a.equals(b, equalPlain);
   if (a instanceof Map) {
     if (!(b instanceof Map) || a.size !== b.size) return false;
     const keys = b.keys();

@@ -2,13 +2,14 @@
  * Replays one scenario against every policy in lockstep: each event goes to every policy's state
  * before the next event is read; call outcomes are compared on the spot. Pure: no I/O.
  *
- * Policies step in groups (see `Group`): policies whose states are equal, and whose tables hold
- * the same functions in every slot a call reaches, produce the same outcome and the same next
- * state, so one representative steps for the group and the others take its result. A group
- * splits at the call that reaches a slot where its members' functions differ: the members that
- * went another way step from a copy of the state before the call, and the parts whose states are
- * still equal after it (often: a changed function that changed nothing here) join again. Outcomes,
- * errors and final checks are those of stepping every policy alone (a property test compares).
+ * With `lockstep`, policies step in groups (see `Group`): policies whose states are equal, and
+ * whose tables hold the same functions in every slot a call reaches, produce the same outcome
+ * and the same next state, so one representative steps for the group and the others take its
+ * result. A group splits at the call that reaches a slot where its members' functions differ:
+ * the members that went another way step from a copy of the state before the call, and the
+ * parts whose states are still equal after it (often: a changed function that changed nothing
+ * here) join again. Outcomes, errors and final checks are those of stepping every policy alone
+ * (test/lockstep-vs-alone.test.ts compares).
  */
 import { applyDeclaration, callPolicy } from '../model/dispatch.ts';
 import type { Gap, Scenario } from '../model/event-stream.ts';
@@ -60,8 +61,11 @@ export interface ScenarioReplayOptions {
   /** Watches user policies' calls (replay workers, see worker.ts). */
   guard?: PolicyCallGuard;
   /**
-   * Step policies in groups (the default) or every policy alone (benchmarks and the property
-   * test that proves both give the same results). Twins replay once either way.
+   * Step policies in groups (see the file comment) instead of every policy alone. Off by
+   * default: it halves the model steps of a call-heavy synthetic trace with the releases, but
+   * the state copy before each call that may split a group still costs more than the steps
+   * saved (README, benchmark). Results are the same either way (test/lockstep-vs-alone.test.ts).
+   * Twins replay once either way.
    */
   lockstep?: boolean;
   /** Counts model steps into this object (benchmarks). */
@@ -189,7 +193,7 @@ export function replayScenario(
   const classKeys: string[][] = [];
   const byTable = new Map<string, PolicyRun>();
   const skipped = opts.guard?.beginScenario();
-  const lockstep = opts.lockstep ?? true;
+  const lockstep = opts.lockstep ?? false;
   const groups: Group[] = [];
   let shared: Group | undefined;
   const runs: PolicyRun[] = policies.map((policy, index) => {
@@ -199,7 +203,7 @@ export function replayScenario(
       policy,
       scopeIds: [policy.id, policy.scopeRelease],
       // A twin never steps its own state: it reads its original's.
-      state: twinOf ? twinOf.state : new State(config),
+      state: twinOf ? twinOf.state : new State(config, undefined, lockstep && policy.source === undefined),
       failures: [],
       deferred: 0,
       unsupported: false,
