@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { benchIngest } from './ingest-bench.ts';
+import { benchLockstep, LOCKSTEP_DEFAULT_MIB } from './lockstep-bench.ts';
 import { benchReplay, REPLAY_DEFAULT_MIB } from './replay-bench.ts';
 import { benchReport } from './report-bench.ts';
 import { benchStore } from './store-bench.ts';
@@ -40,6 +41,7 @@ export const BENCHMARKS: Benchmark[] = [
       }),
   },
   { name: 'replay', defaultSizeMiB: REPLAY_DEFAULT_MIB, run: benchReplay },
+  { name: 'lockstep', defaultSizeMiB: LOCKSTEP_DEFAULT_MIB, run: benchLockstep },
 ];
 
 function table(name: string, result: Record<string, number | string>): string {
