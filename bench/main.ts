@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { benchIngest } from './ingest-bench.ts';
+import { benchLockstep, LOCKSTEP_DEFAULT_MIB } from './lockstep-bench.ts';
 import { benchReplay, REPLAY_DEFAULT_MIB } from './replay-bench.ts';
 import { benchReport } from './report-bench.ts';
 import { benchRss, RSS_LARGE_SIZES_MIB, RSS_SIZES_MIB } from './rss-bench.ts';
@@ -55,6 +56,7 @@ export const BENCHMARKS: Benchmark[] = [
         sizesMiB: sizeGiven ? [sizeMiB] : large ? [...RSS_SIZES_MIB, ...RSS_LARGE_SIZES_MIB] : RSS_SIZES_MIB,
       }),
   },
+  { name: 'lockstep', defaultSizeMiB: LOCKSTEP_DEFAULT_MIB, run: benchLockstep },
 ];
 
 function table(name: string, result: Record<string, number | string>): string {

@@ -20,7 +20,9 @@ import { rmSync } from 'node:fs';
 import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Agent, request } from 'undici';
+// undici is imported when a download starts: every command reads traces through ingest, few
+// fetch them over HTTP, and loading undici costs ~0.2 s of a command's start-up.
+import type { Agent } from 'undici';
 import { HttpError, IoError, isPinbenchError } from '../errors.ts';
 
 export interface HttpOptions {
@@ -201,6 +203,7 @@ export async function downloadToTemp(url: string, options: HttpOptions = {}): Pr
     untrack();
     await rm(dir, { recursive: true, force: true });
   };
+  const { Agent } = await import('undici');
   const agent = new Agent({ connect: { timeout: opts.connectTimeoutMs }, headersTimeout: 0, bodyTimeout: 0 });
   const deadlineHit = new AttemptError(
     `did not finish within ${deadlineMs} ms (the download's deadline)`,
@@ -277,8 +280,9 @@ async function attempt(
     const signal = opts.signal ? AbortSignal.any([ac.signal, opts.signal]) : ac.signal;
     const headersTimeout = new AttemptError(`no response headers within ${opts.headersTimeoutMs} ms`, false);
     const timer = setTimeout(() => ac.abort(headersTimeout), opts.headersTimeoutMs);
-    let res: Awaited<ReturnType<typeof request>>;
+    let res: Awaited<ReturnType<typeof import('undici').request>>;
     try {
+      const { request } = await import('undici');
       res = await request(current, { dispatcher: agent, method: 'GET', signal });
     } catch (e) {
       if (ac.signal.aborted) throw headersTimeout;

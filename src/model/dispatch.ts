@@ -9,6 +9,7 @@
 import type { CallEvent, GupArgs, ModelEvent, ReleaseArgs, ReleaseRequest } from './events.ts';
 import type { Kernel } from './kernel.ts';
 import { type CallResult, makeOutcome, type Outcome } from './outcome.ts';
+import type { SlotTracker } from './slot-tracker.ts';
 import type { State } from './state.ts';
 
 /** Remembers what a GUP call returned, for `of=` (seq is the call's number in its scenario). */
@@ -22,10 +23,18 @@ function recordGup(st: State, ev: CallEvent, a: GupArgs, res: CallResult): void 
 }
 
 /** Resolves `of=` (the pages call `of` returned) or `pfn=` into the pages a release drops. */
-function resolveRelease(k: Kernel, st: State, ev: CallEvent, a: ReleaseArgs): ReleaseRequest {
+function resolveRelease(
+  k: Kernel,
+  st: State,
+  ev: CallEvent,
+  a: ReleaseArgs,
+  tracker: SlotTracker | undefined,
+): ReleaseRequest {
   if (a.of === undefined) return { ...a, pfns: [st.resolvePfn(a.pfn ?? 'zero')] };
   // A release API the policy lacks returns `unsupported` from the entry point: nothing to mark.
-  // (A bare table without the slot, as a test may compose, supports every API.)
+  // (A bare table without the slot, as a test may compose, supports every API.) The lookup is
+  // reached even when the slot is absent: a table that has it would go another way.
+  tracker?.mark('apiSupported');
   if (typeof k.apiSupported === 'function' && !k.apiSupported(k, st, ev.name)) return { ...a, pfns: [] };
   const rec = st.callRecord(a.of);
   if (!rec) {
@@ -39,7 +48,7 @@ function resolveRelease(k: Kernel, st: State, ev: CallEvent, a: ReleaseArgs): Re
     : { ...a, pfns: rec.pfns, longterm: rec.longterm };
 }
 
-function invoke(k: Kernel, st: State, ev: CallEvent): CallResult {
+function invoke(k: Kernel, st: State, ev: CallEvent, tracker: SlotTracker | undefined): CallResult {
   const a = ev.args;
   switch (a.kind) {
     case 'gup': {
@@ -48,7 +57,12 @@ function invoke(k: Kernel, st: State, ev: CallEvent): CallResult {
       return res;
     }
     case 'release':
-      return k.release(k, st, ev.name as Parameters<Kernel['release']>[2], resolveRelease(k, st, ev, a));
+      return k.release(
+        k,
+        st,
+        ev.name as Parameters<Kernel['release']>[2],
+        resolveRelease(k, st, ev, a, tracker),
+      );
     case 'vfio':
       return ev.name === 'vfio_map_dma' ? k.vfioMapDma(k, st, a) : k.vfioUnmapDma(k, st, a);
     case 'io_uring':
@@ -68,12 +82,17 @@ function invoke(k: Kernel, st: State, ev: CallEvent): CallResult {
   }
 }
 
-/** Runs one call against one policy's state and returns its outcome. */
-export function callPolicy(k: Kernel, st: State, ev: CallEvent): Outcome {
+/**
+ * Runs one call against one policy's state and returns its outcome. With a `tracker`, the call
+ * runs on the tracker's recording copy of `k` and the slots it invoked are added to
+ * `tracker.reached` (see slot-tracker.ts; the caller resets it); without, nothing is recorded
+ * and nothing is paid.
+ */
+export function callPolicy(k: Kernel, st: State, ev: CallEvent, tracker?: SlotTracker): Outcome {
   st.beginCall(ev.seq);
   let result: CallResult;
   try {
-    result = invoke(k, st, ev);
+    result = tracker ? invoke(tracker.kernel(k), st, ev, tracker) : invoke(k, st, ev, undefined);
   } catch (e) {
     st.endCall();
     throw e;

@@ -4,9 +4,13 @@
  * allocator. One instance per policy per scenario; every policy applies the same declarations to
  * its own instance and then evolves it, so a leak stays a leak for the rest of the scenario.
  *
- * State is plain data (`StateData`) so `clone()` is one structuredClone, which keeps shared
- * references (a folio reached from several pfns) shared in the copy.
+ * State is plain data (`StateData`): folios are reached by name and pfn, never by a second
+ * reference, so `clone()` copies it member by member (plain-data.ts) and `equals()` compares it.
+ * In a `forkable` state the large maps are CowMaps (cow-map.ts): a clone shares them, and what a
+ * call then touches is copied on first use.
  */
+
+import { CowMap, peekValues } from './cow-map.ts';
 import {
   type Backing,
   type BuddyZone,
@@ -28,6 +32,7 @@ import {
   type ZoneEvent,
 } from './events.ts';
 import type { FollFlag, VmFlag } from './flags.ts';
+import { copyPlain, equalPlain } from './plain-data.ts';
 
 export const PAGE_SIZE = 0x1000;
 export const PMD_SIZE = 0x200000;
@@ -222,13 +227,18 @@ export interface Journal {
   seq?: number;
 }
 
-function emptyMm(id: number): Mm {
+/** A map for the state's large tables: a CowMap in a forkable state (see `State`). */
+function table<K, V>(forkable: boolean): Map<K, V> {
+  return forkable ? new CowMap<K, V>() : new Map<K, V>();
+}
+
+function emptyMm(id: number, forkable: boolean): Mm {
   return {
     id,
     vmas: [],
-    pte: new Map(),
-    pmd: new Map(),
-    pud: new Map(),
+    pte: table(forkable),
+    pmd: table(forkable),
+    pud: table(forkable),
     lockedVm: 0,
     pinnedVm: 0,
     rss: { file: 0, anon: 0, shmem: 0 },
@@ -239,15 +249,23 @@ export class State {
   readonly data: StateData;
   private journal: Journal | null = null;
 
-  constructor(config: TraceConfig = { ...DEFAULT_CONFIG }, data?: StateData) {
+  /** Large tables are CowMaps, so that `clone()` costs about what the next call touches. */
+  readonly forkable: boolean;
+
+  /**
+   * `forkable`: for a state that will be cloned before most calls (the grouped lockstep); a
+   * CowMap's reads cost more than a Map's, so a state stepped alone keeps plain Maps.
+   */
+  constructor(config: TraceConfig = { ...DEFAULT_CONFIG }, data?: StateData, forkable = false) {
+    this.forkable = forkable;
     this.data = data ?? {
       config: { ...config },
-      folios: new Map(),
-      pfns: new Map(),
-      mms: new Map(),
+      folios: table(forkable),
+      pfns: table(forkable),
+      mms: table(forkable),
       containers: new Map(),
       ioUring: new Map(),
-      calls: new Map(),
+      calls: table(forkable),
       longterm: new Map(),
       userLockedVm: 0,
       counters: { pinsAcquired: 0, pinsReleased: 0, warnings: 0, bugs: 0, badPageMaps: 0 },
@@ -256,8 +274,14 @@ export class State {
     if (!data) this.ensureZeroPage();
   }
 
+  /** A copy to evolve apart (the lockstep copies a group's state before a call that may split it). */
   clone(): State {
-    return new State(this.data.config, structuredClone(this.data));
+    return new State(this.data.config, copyPlain(this.data), this.forkable);
+  }
+
+  /** Whether two states hold equal data (then the same table steps both the same way). */
+  equals(other: State): boolean {
+    return equalPlain(this.data, other.data);
   }
 
   get config(): TraceConfig {
@@ -383,7 +407,7 @@ export class State {
   mm(id: number): Mm {
     let mm = this.data.mms.get(id);
     if (!mm) {
-      mm = emptyMm(id);
+      mm = emptyMm(id, this.forkable);
       this.data.mms.set(id, mm);
     }
     return mm;
@@ -570,7 +594,7 @@ export class State {
 
   totalPinnedVm(): number {
     let n = 0;
-    for (const mm of this.data.mms.values()) n += mm.pinnedVm;
+    for (const mm of peekValues(this.data.mms)) n += mm.pinnedVm;
     return n;
   }
 
@@ -647,7 +671,7 @@ export class State {
   /** Every locked_vm counter: each mm's (vfio) plus the user's (io_uring). */
   totalLockedVm(): number {
     let n = this.data.userLockedVm;
-    for (const mm of this.data.mms.values()) n += mm.lockedVm;
+    for (const mm of peekValues(this.data.mms)) n += mm.lockedVm;
     return n;
   }
 
@@ -662,9 +686,9 @@ export class State {
   /** Non-special entries mapping each folio now (for leak checks). */
   liveMappings(): Map<string, number> {
     const out = new Map<string, number>();
-    for (const mm of this.data.mms.values()) {
+    for (const mm of peekValues(this.data.mms)) {
       for (const level of ['pte', 'pmd', 'pud'] as const) {
-        for (const e of mm[level].values()) {
+        for (const e of peekValues(mm[level])) {
           if (e.special) continue;
           const f = this.folioOf(e.pfn);
           if (f) out.set(f.name, (out.get(f.name) ?? 0) + 1);

@@ -1,13 +1,29 @@
 /**
- * Replays one scenario against every policy in lockstep: each event goes to every policy's own
- * state before the next event is read; call outcomes are compared on the spot. Pure: no I/O.
+ * Replays one scenario against every policy in lockstep: each event goes to every policy's state
+ * before the next event is read; call outcomes are compared on the spot. Pure: no I/O.
+ *
+ * With `lockstep`, policies step in groups (see `Group`): policies whose states are equal, and
+ * whose tables hold the same functions in every slot a call reaches, produce the same outcome
+ * and the same next state, so one representative steps for the group and the others take its
+ * result. A group splits at the call that reaches a slot where its members' functions differ:
+ * the members that went another way step from a copy of the state before the call, and the
+ * parts whose states are still equal after it (often: a changed function that changed nothing
+ * here) join again. Outcomes, errors and final checks are those of stepping every policy alone
+ * (test/lockstep-vs-alone.test.ts compares).
  */
 import { applyDeclaration, callPolicy } from '../model/dispatch.ts';
 import type { Gap, Scenario } from '../model/event-stream.ts';
-import { type Assertion, type CallEvent, DEFAULT_CONFIG, type TraceConfig } from '../model/events.ts';
+import {
+  type Assertion,
+  type CallEvent,
+  DEFAULT_CONFIG,
+  type ModelEvent,
+  type TraceConfig,
+} from '../model/events.ts';
 import type { Policy } from '../model/kernel.ts';
 import { parseKernelVersion } from '../model/kernel-version.ts';
 import { type FinalChecks, finalChecks, type Outcome } from '../model/outcome.ts';
+import { SlotTracker, sameSlots } from '../model/slot-tracker.ts';
 import { State } from '../model/state.ts';
 import { classify, type OutcomeClass, outcomeKey } from './compare.ts';
 import {
@@ -44,6 +60,26 @@ export interface ScenarioReplayOptions {
   expected?: readonly ExpectedVerdict[];
   /** Watches user policies' calls (replay workers, see worker.ts). */
   guard?: PolicyCallGuard;
+  /**
+   * Step policies in groups (see the file comment) instead of every policy alone. Off by
+   * default: it halves the model steps of a call-heavy synthetic trace with the releases, but
+   * the state copy before each call that may split a group still costs more than the steps
+   * saved (README, benchmark). Results are the same either way (test/lockstep-vs-alone.test.ts).
+   * Twins replay once either way.
+   */
+  lockstep?: boolean;
+  /** Counts model steps into this object (benchmarks). */
+  steps?: LockstepSteps;
+}
+
+/** How many model steps a replay took, and how many stepping every policy alone would take. */
+export interface LockstepSteps {
+  /** Calls x policies stepped by their own table: what stepping every policy alone costs. */
+  alone: number;
+  /** Calls actually stepped (one per group per call). */
+  stepped: number;
+  /** State copies taken before a call that could split a group. */
+  copies: number;
 }
 
 /**
@@ -73,7 +109,10 @@ interface PolicyRun {
   /** A policy made of the very same functions replays once; its twins copy the outcomes. */
   twinOf?: PolicyRun;
   scopeIds: string[];
+  /** Its group's state (a twin's: its original's). */
   state: State;
+  /** The outcome of the call being compared (set by its group's step). */
+  outcome?: Outcome | undefined;
   failures: { text: string; line: number }[];
   deferred: number;
   unsupported: boolean;
@@ -118,6 +157,16 @@ function tableIdentity(ops: Readonly<Record<string, unknown>>): string {
   return id;
 }
 
+/**
+ * Policies stepped as one: their states are equal (they are one object) and their tables held
+ * the same functions in every slot the calls so far reached. Members never share a group with a
+ * twin (twins copy their original) or a user policy (watched by the guard, stepped alone).
+ */
+interface Group {
+  members: PolicyRun[];
+  state: State;
+}
+
 function stripWhy(o: Outcome): Omit<Outcome, 'why'> {
   const { why: _why, ...rest } = o;
   return rest;
@@ -145,6 +194,9 @@ export function replayScenario(
   const classKeys: string[][] = [];
   const byTable = new Map<string, PolicyRun>();
   const skipped = opts.guard?.beginScenario();
+  const lockstep = opts.lockstep ?? false;
+  const groups: Group[] = [];
+  let shared: Group | undefined;
   const runs: PolicyRun[] = policies.map((policy, index) => {
     const table = tableIdentity(policy.ops);
     const twinOf = byTable.get(table);
@@ -152,18 +204,116 @@ export function replayScenario(
       policy,
       scopeIds: [policy.id, policy.scopeRelease],
       // A twin never steps its own state: it reads its original's.
-      state: twinOf ? twinOf.state : new State(config),
+      state: twinOf ? twinOf.state : new State(config, undefined, lockstep && policy.source === undefined),
       failures: [],
       deferred: 0,
       unsupported: false,
     };
     if (twinOf) run.twinOf = twinOf;
-    else byTable.set(table, run);
+    else {
+      byTable.set(table, run);
+      // Every policy starts from the same state; user policies step alone, under the guard.
+      if (lockstep && policy.source === undefined) {
+        if (shared) {
+          shared.members.push(run);
+          run.state = shared.state;
+        } else {
+          shared = { members: [run], state: run.state };
+          groups.push(shared);
+        }
+      } else groups.push({ members: [run], state: run.state });
+    }
     if (policy.source !== undefined) run.index = index;
     const skip = skipped?.get(index);
     if (skip !== undefined) run.error = skip;
     return run;
   });
+  const steps = opts.steps;
+  const tracker = lockstep ? new SlotTracker() : undefined;
+
+  /** Config and declarations change a state; assertions do not. */
+  const applyEvent = (st: State, ev: ModelEvent): void => {
+    if (ev.type === 'config') st.setConfig({ ...ev.config, ...opts.configOverrides });
+    else applyDeclaration(st, ev);
+  };
+
+  /**
+   * Steps call `ev` once for `members` (sharing `state`): the first steps, watched by `track`;
+   * the members whose tables hold the same functions in every slot it reached (`same`) take its
+   * outcome, or its error; the others (`rest`) went another way and must step on their own.
+   */
+  const stepPart = (
+    members: PolicyRun[],
+    state: State,
+    ev: CallEvent,
+    track: SlotTracker | undefined,
+  ): { same: PolicyRun[]; rest: PolicyRun[]; thrown: boolean } => {
+    const rep = members[0]!;
+    track?.reset();
+    let o: Outcome | undefined;
+    let thrown: string | undefined;
+    try {
+      o =
+        opts.guard && rep.index !== undefined
+          ? opts.guard.call(rep.index, () => callPolicy(rep.policy.ops, state, ev))
+          : callPolicy(rep.policy.ops, state, ev, track);
+    } catch (e) {
+      thrown = (e as Error).message;
+    }
+    if (steps) steps.stepped++;
+    let same = members;
+    const rest: PolicyRun[] = [];
+    if (track) {
+      same = [];
+      for (const m of members) (sameSlots(m.policy.ops, rep.policy.ops, track.reached) ? same : rest).push(m);
+    }
+    for (const m of same) {
+      if (thrown !== undefined) {
+        m.error = `${m.policy.id} threw on ${ev.name} (line ${ev.line}): ${thrown}`;
+        continue;
+      }
+      m.outcome = o;
+      if (o?.ret === 'unsupported') m.unsupported = true;
+    }
+    return { same, rest, thrown: thrown !== undefined };
+  };
+
+  /**
+   * Steps call `ev` for group `g`. Members that went another way step, in turn, from a copy of
+   * the state before the call; parts that end in equal states stay (or join) one group, whatever
+   * their outcomes (outcomes are per member); the others become groups of their own.
+   */
+  const stepGroup = (g: Group, ev: CallEvent): void => {
+    if (g.members.some((m) => m.error !== undefined)) g.members = g.members.filter((m) => !m.error);
+    if (g.members.length === 0) return;
+    if (g.members.length === 1 || !tracker) {
+      stepPart(g.members, g.state, ev, undefined);
+      return;
+    }
+    const before = g.state.clone();
+    if (steps) steps.copies++;
+    const parts: Group[] = [];
+    let pending = g.members;
+    let state = g.state;
+    while (pending.length > 0) {
+      const { same, rest, thrown } = stepPart(pending, state, ev, tracker);
+      if (!thrown) {
+        const equal = parts.find((p) => p.state.equals(state));
+        if (equal) equal.members.push(...same);
+        else parts.push({ members: same, state });
+      }
+      pending = rest;
+      // A single member cannot split again: it may evolve `before` itself.
+      if (rest.length > 1) {
+        state = before.clone();
+        if (steps) steps.copies++;
+      } else state = before;
+    }
+    g.members = parts[0]?.members ?? [];
+    if (parts[0]) g.state = parts[0].state;
+    for (const p of parts.slice(1)) groups.push(p);
+    for (const p of parts) for (const m of p.members) m.state = p.state;
+  };
   const gaps = sc.gaps.filter((g) => g.cpu === undefined || sc.cpus.has(g.cpu));
   const cut = sc.gaps.find((g) => CUT_KINDS.has(g.kind));
   const firstGapLine = gaps.length ? Math.min(...gaps.map((g) => g.line)) : Number.POSITIVE_INFINITY;
@@ -174,10 +324,14 @@ export function replayScenario(
   let kernel = config.kernel;
   let recording = recordingRelease(kernel);
 
-  for (const ev of sc.events) {
+  for (let at = 0; at < sc.events.length; at++) {
+    const ev = sc.events[at]!;
     if (opts.error) break;
     if (ev.type === 'call') {
       result.calls++;
+      if (steps) for (const run of runs) if (!run.twinOf && !run.error) steps.alone++;
+      // Groups split while stepping; a group split off steps this call as it is made.
+      for (const g of [...groups]) stepGroup(g, ev);
       const outcomes = new Map<string, Outcome>();
       for (const run of runs) {
         if (run.twinOf) {
@@ -188,17 +342,10 @@ export function replayScenario(
           run.unsupported = run.twinOf.unsupported;
           continue;
         }
-        if (run.error) continue;
-        try {
-          const o =
-            opts.guard && run.index !== undefined
-              ? opts.guard.call(run.index, () => callPolicy(run.policy.ops, run.state, ev))
-              : callPolicy(run.policy.ops, run.state, ev);
-          outcomes.set(run.policy.id, o);
-          if (o.ret === 'unsupported') run.unsupported = true;
-        } catch (e) {
-          run.error = `${run.policy.id} threw on ${ev.name} (line ${ev.line}): ${(e as Error).message}`;
-        }
+        const o = run.outcome;
+        run.outcome = undefined;
+        if (run.error || !o) continue;
+        outcomes.set(run.policy.id, o);
       }
       if (opts.outcomes) {
         for (const [policy, o] of outcomes) {
@@ -242,16 +389,19 @@ export function replayScenario(
       kernel = ev.config.kernel;
       recording = recordingRelease(kernel);
     }
-    for (const run of runs) {
-      if (run.twinOf) continue;
-      if (ev.type === 'config') run.state.setConfig({ ...ev.config, ...opts.configOverrides });
-      else applyDeclaration(run.state, ev);
-    }
+    for (const g of groups) applyEvent(g.state, ev);
   }
 
+  // Members of a group share one state: check it once.
+  const finalOf = new Map<State, FinalChecks>();
   for (const run of runs) {
     if (run.error || opts.error) continue;
-    run.final = run.twinOf?.final ?? finalChecks(run.state);
+    let final = run.twinOf?.final ?? finalOf.get(run.state);
+    if (!final) {
+      final = finalChecks(run.state);
+      finalOf.set(run.state, final);
+    }
+    run.final = final;
     const f = run.final;
     result.finals.push({
       type: 'final',

@@ -11,7 +11,13 @@ import type { TraceConfig } from '../model/events.ts';
 import type { Policy } from '../model/kernel.ts';
 import { traceIdentity } from './divergence-identity.ts';
 import type { PolicyCallGuard, ScenarioResult } from './replay-scenario.ts';
-import { cutReason, markCut, replayScenario, TRACE_WIDE_CUTS } from './replay-scenario.ts';
+import {
+  cutReason,
+  type LockstepSteps,
+  markCut,
+  replayScenario,
+  TRACE_WIDE_CUTS,
+} from './replay-scenario.ts';
 import { type ExpectedVerdict, readResultBlocks } from './result-header.ts';
 import type { TraceReplayResult } from './results.ts';
 
@@ -44,6 +50,9 @@ export interface TraceReplayOptions {
   skipScenarios?: number;
   /** Watches user policies' calls (replay workers). */
   guard?: PolicyCallGuard;
+  /** Grouped stepping and step counts (see ScenarioReplayOptions). */
+  lockstep?: boolean;
+  steps?: LockstepSteps;
 }
 
 export async function replayTrace(
@@ -87,6 +96,8 @@ export async function replayTrace(
       ...(opts.configOverrides ? { configOverrides: opts.configOverrides } : {}),
       ...(sc.error !== undefined ? { error: sc.error } : {}),
       ...(opts.guard ? { guard: opts.guard } : {}),
+      ...(opts.lockstep !== undefined ? { lockstep: opts.lockstep } : {}),
+      ...(opts.steps ? { steps: opts.steps } : {}),
     });
     if (opts.onScenario) opts.onScenario(r, at);
     else scenarios.push(r);

@@ -1,0 +1,79 @@
+/**
+ * Slot tracking: which kernel-table slots (`gup`, `tryGrabFolio`, ...) a call invoked. Every
+ * function of a table reaches the others only through the table it is given (kernel.ts), so
+ * handing it a table whose slots note their name before running the real function records
+ * exactly the slots a step ran, in the order first reached. The dispatcher (dispatch.ts) does it
+ * when `callPolicy` gets a tracker; without one it passes the real table and pays nothing.
+ *
+ * Users: the replay's lockstep (two policies whose tables hold the same functions in every slot a
+ * call reached, run on equal states, give the same outcome) and coverage (which slots a corpus
+ * reaches per release).
+ *
+ *   const tracker = new SlotTracker();
+ *   tracker.reset();
+ *   callPolicy(policy.ops, state, ev, tracker);
+ *   tracker.reached; // ['gup', 'gupFlagsCheck', 'followPage', ...]
+ */
+import type { Kernel } from './kernel.ts';
+
+type Fn = (...args: unknown[]) => unknown;
+
+export class SlotTracker {
+  /** Slots invoked (or looked up by the dispatcher) since the last `reset()`, first reach first. */
+  readonly reached: string[] = [];
+  private readonly seen = new Set<string>();
+  /** The recording twin of each table this tracker has wrapped (one per policy, built once). */
+  private readonly wrapped = new WeakMap<object, Kernel>();
+
+  /** Forgets what was reached: call before each step to track. */
+  reset(): void {
+    this.reached.length = 0;
+    this.seen.clear();
+  }
+
+  /** Notes a slot as reached. The wrapped table calls it; so does the dispatcher for a lookup. */
+  mark(slot: string): void {
+    if (this.seen.has(slot)) return;
+    this.seen.add(slot);
+    this.reached.push(slot);
+  }
+
+  /** Whether `slot` was reached since the last `reset()`. */
+  has(slot: string): boolean {
+    return this.seen.has(slot);
+  }
+
+  /**
+   * The recording version of `k`: the same slots, each noting its name in this tracker and then
+   * running `k`'s function with the arguments it was given (the recording table itself, as `k`,
+   * since callers pass the table they were called with).
+   */
+  kernel(k: Readonly<Kernel>): Kernel {
+    const known = this.wrapped.get(k);
+    if (known) return known;
+    const table: Record<string, Fn> = {};
+    for (const [slot, fn] of Object.entries(k)) {
+      if (typeof fn !== 'function') continue;
+      const real = fn as Fn;
+      table[slot] = (...args: unknown[]) => {
+        this.mark(slot);
+        return real(...args);
+      };
+    }
+    const out = Object.freeze(table) as unknown as Kernel;
+    this.wrapped.set(k, out);
+    return out;
+  }
+}
+
+/**
+ * Whether tables `a` and `b` hold the very same function (or the same absence) in each of
+ * `slots`: then a call that reached only those slots runs the same code under both.
+ */
+export function sameSlots(a: Readonly<Kernel>, b: Readonly<Kernel>, slots: readonly string[]): boolean {
+  if (a === b) return true;
+  const ra = a as unknown as Record<string, unknown>;
+  const rb = b as unknown as Record<string, unknown>;
+  for (const s of slots) if (ra[s] !== rb[s]) return false;
+  return true;
+}
