@@ -65,6 +65,8 @@ function invoke(k: Kernel, st: State, ev: CallEvent): CallResult {
       return k.munmap(k, st, a);
     case 'fork':
       return k.fork(k, st, a);
+    case 'madvise':
+      return k.madvise(k, st, a);
   }
 }
 
