@@ -336,8 +336,10 @@ static void describe_pages(const struct mapping *m) {
     /* isolatable=1: a user page still in a per-CPU LRU-add batch is not on the LRU yet, but the
      * longterm-pin path drains the batches (lru_add_drain_all()) before it isolates, so it can
      * be migrated all the same. */
-    mark("pinbench_page pfn=0x%lx zone=%s kind=%s order=%d refcount=%lu mapcount=%lu flags=%s isolatable=1",
-         head, zone_of(head), kind, order, refcount, mapcount, flags[0] ? flags : "0");
+    /* nr= covers every pfn of the folio: without it only the head pfn would belong to the folio
+     * and a pin of a tail page would count as a pin of a small page of its own. */
+    mark("pinbench_page pfn=0x%lx nr=%d zone=%s kind=%s order=%d refcount=%lu mapcount=%lu flags=%s isolatable=1",
+         head, 1 << order, zone_of(head), kind, order, refcount, mapcount, flags[0] ? flags : "0");
     mark("pinbench_pte mm=1 addr=%p pfn=0x%lx level=%s special=0 write=%d dirty=%d", a, head,
          large ? "pmd" : "pte", write, (int)K(KPF_DIRTY));
 #undef K

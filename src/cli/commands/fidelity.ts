@@ -6,6 +6,7 @@
 import { join, resolve } from 'node:path';
 import {
   type FidelityCell,
+  type FidelityEffect,
   type FidelityReport,
   fidelity,
   findRecordings,
@@ -22,7 +23,18 @@ function terminalSafe(line: string): string {
 function cellText(c: FidelityCell): string {
   if (c.agree) return `ok ${c.observed}`;
   if (c.observed !== c.model) return `DIFF ${c.observed}/${c.model}`;
-  return `DIFF ${c.effect?.what} ${c.effect?.kernel}/${c.effect?.model}`;
+  const e = c.effects?.find((x) => x.kernel !== x.model);
+  return `DIFF ${e?.what} ${e?.kernel}/${e?.model}`;
+}
+
+/** `; refcount kernel +1025, model +1024` for a cell whose return agrees but an effect does not. */
+function effectText(c: FidelityCell): string {
+  const e = c.effects?.find((x) => x.kernel !== x.model);
+  return e ? `; ${e.what} kernel ${e.kernel}, model ${e.model}` : '';
+}
+
+function effectCount(r: FidelityReport, what: FidelityEffect['what']): number {
+  return r.cells.filter((c) => c.effects?.some((e) => e.what === what)).length;
 }
 
 export function fidelityText(r: FidelityReport): string {
@@ -46,7 +58,8 @@ export function fidelityText(r: FidelityReport): string {
   lines.push(
     `fidelity: ${r.traces.length} recordings, ${r.cells.length} calls with the kernel's return, ${agree} agree, ` +
       `${r.cells.length - agree} disagree (${r.known.length} known, ${r.unexpected.length} new), ${r.skipped.length} cases skipped, ${r.stale.length} stale known`,
-    `  returns compared for every call; locked_vm changes of ${r.cells.filter((c) => c.effect).length} vfio_unmap_dma calls compared with the kernel's vfio_unpin_pages_remote() returns`,
+    `  returns compared for every call; locked_vm changes of ${effectCount(r, 'locked_vm')} vfio_unmap_dma calls compared with the kernel's vfio_unpin_pages_remote() returns; ` +
+      `refcount changes of ${effectCount(r, 'refcount')} calls' first page compared with the kernel's _refcount at the grab and at its release`,
   );
   lines.push('', 'recordings:');
   for (const t of r.traces) {
@@ -84,7 +97,7 @@ export function fidelityText(r: FidelityReport): string {
     lines.push('', 'NEW disagreements (not in the known list):');
     for (const c of r.unexpected) {
       lines.push(
-        `  ${c.series}/${c.boot} ${c.scenario} #${c.seq} ${c.event}: kernel ${c.observed}, ${c.release} model ${c.model}  (${c.trace}:${c.line})`,
+        `  ${c.series}/${c.boot} ${c.scenario} #${c.seq} ${c.event}: kernel ${c.observed}, ${c.release} model ${c.model}${effectText(c)}  (${c.trace}:${c.line})`,
       );
     }
   }
