@@ -1,5 +1,5 @@
 /**
- * `pinbench fidelity [traces...] [--json] [--known FILE]`: the kernel x case matrix of real
+ * `pinbench fidelity [traces...] [--json] [--known FILE] [--html DIR]`: the kernel x case matrix of real
  * recordings against the release model of each recording kernel. The work is `fidelity()`
  * (src/api/fidelity.ts); this finds the traces, prints and picks the exit code.
  */
@@ -135,6 +135,11 @@ Exit codes: 0 the matrix matches the known list; 1 new or stale disagreements; 2
       arg: 'FILE',
       description: 'Known disagreements (default: beside the recordings)',
     },
+    html: {
+      type: 'string',
+      arg: 'DIR',
+      description: 'Also write the matrix as an HTML page, DIR/fidelity.html (a new or empty DIR)',
+    },
   },
   async run(values, positionals, io) {
     const traces =
@@ -145,6 +150,12 @@ Exit codes: 0 the matrix matches the known list; 1 new or stale disagreements; 2
       str(values, 'known') ??
       knownFileFor(positionals.length > 0 ? traces : [join(resolve(io.cwd, 'traces', 'real'), 'x', 'y')]);
     const report = await fidelity(traces, readKnownDisagreements(resolve(io.cwd, knownFile)));
+    const htmlDir = str(values, 'html');
+    if (htmlDir !== undefined) {
+      const { writeFidelityPage } = await import('../../report/pages/fidelity-page.ts');
+      const page = await writeFidelityPage(resolve(io.cwd, htmlDir), report);
+      io.stderr.write(`fidelity: wrote ${page}\n`);
+    }
     if (bool(values, 'json')) io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     else io.stdout.write(fidelityText(report));
     return report.unexpected.length > 0 || report.stale.length > 0 ? 1 : 0;
