@@ -66,7 +66,9 @@ static void set_expect_scope(const char *release) {
     if (!fgets(version, sizeof version, pv)) version[0] = 0;
     fclose(pv);
   }
-  const char *deb = strstr(version, "Debian ");
+  /* The last "Debian ": the first one may be the compiler's ("(Debian 14.2.0-19) 14.2.0"). */
+  const char *deb = NULL;
+  for (const char *p = strstr(version, "Debian "); p; p = strstr(p + 1, "Debian ")) deb = p;
   if (!(deb && sscanf(deb + 7, "%d.%d.%d", &x, &y, &z) == 3)) {
     z = 0;
     sscanf(release, "%d.%d.%d", &x, &y, &z);
