@@ -190,6 +190,8 @@ interface GrabWindow {
   unlocked?: number;
   /** The scenario's first call that grabbed a page: the only one whose refcount is compared. */
   measured?: boolean;
+  /** The GUP function's kretprobe fired: a release read after it is the caller's. */
+  returned?: boolean;
 }
 
 const GRABS: ReadonlySet<string> = new Set(['try_grab_page', 'try_grab_folio']);
@@ -239,6 +241,7 @@ class ProbeEffects {
       this.pending.unlocked = (this.pending.unlocked ?? 0) + (Number.isFinite(n) && n > 0 ? n : 0);
       return;
     }
+    if (this.owner && event === `${this.owner.name}_ret`) this.owner.returned = true;
     const grab = GRABS.has(event);
     if (!grab && !READINGS.has(event)) return;
     const ptr = /\b(?:page|folio|page0)=(0x[0-9a-f]+)/.exec(payload)?.[1];
@@ -248,8 +251,11 @@ class ProbeEffects {
     // Only a release reads the page after the call: a later grab (the next map/unmap cycle) would
     // measure the cycle's net effect, and a release the kernel makes without a probe (put_page(),
     // or 5.10's unpin through put_compound_head()) leaves no evidence at all.
-    const waiting = grab ? undefined : this.awaiting.get(ptr);
-    if (waiting) {
+    // A release inside the same syscall after the GUP function returned (process_vm_rw_pages()
+    // unpins what it pinned before the workload writes its next marker) reads the call's page too.
+    const returned = this.owner?.returned && this.owner.ptr === ptr ? this.owner : undefined;
+    const waiting = grab ? undefined : (this.awaiting.get(ptr) ?? returned);
+    if (waiting && waiting.after === undefined) {
       waiting.after = rc;
       this.awaiting.delete(ptr);
     }
