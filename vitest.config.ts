@@ -9,7 +9,7 @@ const E2E_IN_SRC = [
   'src/export/**/*.test.ts',
   'src/api/**/*.test.ts',
   'src/cli/**/*.test.ts',
-  'src/model/synth/**/*.test.ts',
+  'src/synth/**/*.test.ts',
 ];
 
 export default defineConfig({

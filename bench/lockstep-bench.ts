@@ -11,9 +11,9 @@ import { join } from 'node:path';
 import { releases } from '../policies/index.ts';
 import { ingestSource } from '../src/ingest/index.ts';
 import { EventStream } from '../src/model/event-stream.ts';
-import { synthesize } from '../src/model/synth/index.ts';
 import type { LockstepSteps } from '../src/replay/replay-scenario.ts';
 import { replayTrace } from '../src/replay/replay-trace.ts';
+import { synthesize } from '../src/synth/index.ts';
 
 export const LOCKSTEP_DEFAULT_MIB = 64;
 

@@ -24,9 +24,9 @@ import { fileURLToPath } from 'node:url';
 import { releases } from '../policies/index.ts';
 import { ingestSource } from '../src/ingest/index.ts';
 import { EventStream } from '../src/model/event-stream.ts';
-import { type SynthOptions, type SynthStats, synthesize } from '../src/model/synth/index.ts';
 import { replayCorpus } from '../src/replay/replay-corpus.ts';
 import { replayTrace } from '../src/replay/replay-trace.ts';
+import { type SynthOptions, type SynthStats, synthesize } from '../src/synth/index.ts';
 
 /** The size `npm run bench` uses without `--size-mib` (about a minute on 2 cores). */
 export const REPLAY_DEFAULT_MIB = 16;

@@ -13,10 +13,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { definePolicy } from '../policies/define-policy.ts';
 import { allPolicies, policyFromModule, releases } from '../policies/index.ts';
 import type { Policy } from '../src/model/kernel.ts';
-import { synthesize } from '../src/model/synth/index.ts';
 import { defaultAdapters } from '../src/replay/adapters.ts';
 import type { LockstepSteps } from '../src/replay/replay-scenario.ts';
 import { replayTrace } from '../src/replay/replay-trace.ts';
+import { synthesize } from '../src/synth/index.ts';
 
 function traceFiles(dir: string): string[] {
   const out: string[] = [];

@@ -45,6 +45,45 @@ describe('real recordings against their release models', () => {
     ).toEqual([]);
   }, 120_000);
 
+  it('covers O_DIRECT, vmsplice and MADV_POPULATE on every kernel that can run them, and says why where not', async () => {
+    const r = await fidelity(recordings, []);
+    const series = [...new Set(r.traces.map((t) => t.series))].sort();
+    const ran = (prefix: string) =>
+      [...new Set(r.cells.filter((c) => c.scenario.startsWith(prefix)).map((c) => c.series))].sort();
+    for (const api of ['odirect_read.', 'odirect_write.', 'vmsplice.']) expect(ran(api), api).toEqual(series);
+    // Block O_DIRECT takes references (get_user_pages_fast) up to 6.4 and pins from 6.5.
+    const dio = r.cells.filter((c) => c.scenario === 'odirect_read.anon');
+    expect(new Set(dio.filter((c) => c.series === '5.10' || c.series === '6.1').map((c) => c.event))).toEqual(
+      new Set(['get_user_pages_fast']),
+    );
+    expect(new Set(dio.filter((c) => c.series === '6.12' || c.series === '7.2').map((c) => c.event))).toEqual(
+      new Set(['pin_user_pages_fast']),
+    );
+    // A read into a PROT_READ buffer fails in GUP with -EFAULT on every kernel.
+    expect(
+      new Set(r.cells.filter((c) => c.scenario === 'odirect_read.zero_ro').map((c) => c.observed)),
+    ).toEqual(new Set([-14]));
+    expect(ran('populate_')).toEqual(series.filter((s) => s !== '5.10'));
+    const populate510 = r.skipped.filter((s) => s.series === '5.10' && s.scenario.startsWith('populate_'));
+    expect(populate510.length).toBeGreaterThan(0);
+    expect(populate510.every((s) => /5\.14/.test(s.reason))).toBe(true);
+    // MADV_POPULATE_WRITE of a PROT_READ mapping: check_vma_flags() -> -EINVAL.
+    expect(
+      new Set(r.cells.filter((c) => c.scenario === 'populate_write.zero_ro').map((c) => c.observed)),
+    ).toEqual(new Set([-22]));
+  }, 120_000);
+
+  it('compares refcount effects beside the returns: small-page pins are +1024 in kernel and model', async () => {
+    const r = await fidelity(recordings, []);
+    const refcount = r.cells.flatMap((c) =>
+      (c.effects ?? []).filter((e) => e.what === 'refcount').map((e) => ({ c, e })),
+    );
+    expect(refcount.length).toBeGreaterThan(0);
+    expect(refcount.filter(({ e }) => e.kernel !== e.model)).toEqual([]);
+    const pvm = refcount.find(({ c }) => c.scenario === 'pvm_writev.anon' && c.series === '6.12');
+    expect(pvm?.e).toEqual({ what: 'refcount', kernel: 1024, model: 1024 });
+  }, 120_000);
+
   it('records each kernel with the exact package version and a release model of that series', async () => {
     const r = await fidelity(recordings, []);
     for (const t of r.traces) {

@@ -66,7 +66,9 @@ static void set_expect_scope(const char *release) {
     if (!fgets(version, sizeof version, pv)) version[0] = 0;
     fclose(pv);
   }
-  const char *deb = strstr(version, "Debian ");
+  /* The last "Debian ": the first one may be the compiler's ("(Debian 14.2.0-19) 14.2.0"). */
+  const char *deb = NULL;
+  for (const char *p = strstr(version, "Debian "); p; p = strstr(p + 1, "Debian ")) deb = p;
   if (!(deb && sscanf(deb + 7, "%d.%d.%d", &x, &y, &z) == 3)) {
     z = 0;
     sscanf(release, "%d.%d.%d", &x, &y, &z);
@@ -336,8 +338,10 @@ static void describe_pages(const struct mapping *m) {
     /* isolatable=1: a user page still in a per-CPU LRU-add batch is not on the LRU yet, but the
      * longterm-pin path drains the batches (lru_add_drain_all()) before it isolates, so it can
      * be migrated all the same. */
-    mark("pinbench_page pfn=0x%lx zone=%s kind=%s order=%d refcount=%lu mapcount=%lu flags=%s isolatable=1",
-         head, zone_of(head), kind, order, refcount, mapcount, flags[0] ? flags : "0");
+    /* nr= covers every pfn of the folio: without it only the head pfn would belong to the folio
+     * and a pin of a tail page would count as a pin of a small page of its own. */
+    mark("pinbench_page pfn=0x%lx nr=%d zone=%s kind=%s order=%d refcount=%lu mapcount=%lu flags=%s isolatable=1",
+         head, 1 << order, zone_of(head), kind, order, refcount, mapcount, flags[0] ? flags : "0");
     mark("pinbench_pte mm=1 addr=%p pfn=0x%lx level=%s special=0 write=%d dirty=%d", a, head,
          large ? "pmd" : "pte", write, (int)K(KPF_DIRTY));
 #undef K
@@ -562,6 +566,95 @@ static int api_pvm(struct mapping *m, int write_remote) {
   return 0;
 }
 
+/* ---- O_DIRECT, vmsplice, MADV_POPULATE ---------------------------------------------------- */
+
+/* The I/O of these cases covers the first IO_PAGES pages of the mapping (inside the huge page of
+ * the hugetlb and THP mappings): one GUP call in every kernel (a bio and a pipe both take 16). */
+#define IO_PAGES 4
+
+/* Release-dependent GUP API of block O_DIRECT: up to 6.4 bio_iov_iter_get_pages() took page
+ * references through iov_iter_get_pages() -> get_user_pages_fast() (FOLL_GET, dropped with
+ * put_page() by bio_release_pages()); from 6.5 it pins them through iov_iter_extract_pages() ->
+ * pin_user_pages_fast() (FOLL_PIN, dropped with unpin_user_page()). The kretprobe on whichever
+ * the kernel calls gives the call's observed return; the other one's probe stays silent. */
+static int dio_pins(void) { return major_v > 6 || (major_v == 6 && minor_v >= 5); }
+
+static int dio_fd = -1;
+
+/* A 4-page file on the ext4 loop mount, its blocks allocated and written (a read of a hole
+ * copies zeroes and never pins), opened O_DIRECT. tmpfs/ramfs refuse O_DIRECT before 6.6, so
+ * without the ext4 mount the case says it cannot run. */
+static int dio_ready(const char **why) {
+  if (dio_fd >= 0) return 0;
+  if (!ext4_dir) return *why = "no ext4 mount in the guest: O_DIRECT needs a block filesystem (tmpfs lacks it before 6.6)", -ENOENT;
+  char path[256], buf[PAGE];
+  snprintf(path, sizeof path, "%s/pinbench-dio", ext4_dir);
+  int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+  if (fd < 0) return *why = "create the O_DIRECT file", -errno;
+  memset(buf, 'd', sizeof buf);
+  for (int i = 0; i < IO_PAGES; i++)
+    if (write(fd, buf, PAGE) != (ssize_t)PAGE) return close(fd), *why = "write the O_DIRECT file", -EIO;
+  fsync(fd);
+  close(fd);
+  dio_fd = open(path, O_RDWR | O_DIRECT);
+  if (dio_fd < 0) return *why = "open(O_DIRECT) on ext4", -errno;
+  return 0;
+}
+
+/* arg 0: O_DIRECT read (the device writes into the user buffer: FOLL_WRITE); 1: O_DIRECT write. */
+static int api_odirect(struct mapping *m, int to_file) {
+  const char *api = dio_pins() ? "pin_user_pages_fast" : "get_user_pages_fast";
+  mark("%s mm=1 start=%p nr_pages=%d gup_flags=%s pages=1", api, m->addr, IO_PAGES, to_file ? "0" : "FOLL_WRITE");
+  long n = to_file ? pwrite(dio_fd, m->addr, IO_PAGES * PAGE, 0) : pread(dio_fd, m->addr, IO_PAGES * PAGE, 0);
+  n = ret_of(n);
+  mark("pinbench_note syscall=%s ret=%ld", to_file ? "pwrite(O_DIRECT)" : "pread(O_DIRECT)", n);
+  /* bio_release_pages() at completion: put_page() (FOLL_GET era) or unpin_user_page(); a read
+   * dirties the pages first (bio_set_pages_dirty()). */
+  if (n > 0) {
+    if (dio_pins()) mark("unpin_user_pages_dirty_lock of=0 make_dirty=%d", !to_file);
+    else mark("put_page of=0");
+  }
+  return 0;
+}
+
+/* vmsplice() of the mapping into a pipe: iter_to_pipe() takes references with
+ * iov_iter_get_pages(2)() -> get_user_pages_fast(), no FOLL_WRITE (the pages are a source); the
+ * pipe holds them until it is read, then pipe_buf_release() puts them. */
+static int api_vmsplice(struct mapping *m, int arg) {
+  (void)arg;
+  int p[2];
+  if (pipe(p)) return -errno;
+  struct iovec iov = {m->addr, IO_PAGES * PAGE};
+  mark("get_user_pages_fast mm=1 start=%p nr_pages=%d gup_flags=0 pages=1", m->addr, IO_PAGES);
+  long n = ret_of(syscall(SYS_vmsplice, p[1], &iov, 1UL, 0U));
+  mark("pinbench_note syscall=vmsplice ret=%ld", n);
+  if (n > 0) {
+    char *sink = malloc(n);
+    long got = read(p[0], sink, n);
+    free(sink);
+    mark("pinbench_note syscall=read(pipe) ret=%ld", ret_of(got));
+    mark("put_page of=0");
+  }
+  close(p[0]);
+  close(p[1]);
+  return 0;
+}
+
+static int populate_ready(const char **why) {
+  if (major_v > 5 || (major_v == 5 && minor_v >= 14)) return 0;
+  return *why = "MADV_POPULATE_READ/WRITE came in 5.14 (4ca9b3859dac); this kernel answers -EINVAL", -EINVAL;
+}
+
+/* madvise(MADV_POPULATE_READ/WRITE): faultin_vma_page_range()/faultin_page_range() run
+ * __get_user_pages() without a pages array; the syscall's return is the observed result. */
+static int api_populate(struct mapping *m, int write) {
+  const char *advice = write ? "MADV_POPULATE_WRITE" : "MADV_POPULATE_READ";
+  long r = ret_of(madvise(m->addr, IO_PAGES * PAGE, write ? MADV_POPULATE_WRITE : MADV_POPULATE_READ));
+  mark("madvise mm=1 start=%p len=%lu advice=%s ret=%ld", m->addr, IO_PAGES * PAGE, advice, r);
+  mark("pinbench_expect ret=%ld scope=%s", r, expect_scope);
+  return 0;
+}
+
 struct api {
   const char *name;
   int (*ready)(const char **why);
@@ -578,6 +671,11 @@ static const struct api APIS[] = {
     {"vfio_rw", vfio_ready, api_vfio, 1, "VFIO_IOMMU_MAP_DMA READ|WRITE, 3 map/unmap cycles"},
     {"pvm_readv", NULL, api_pvm, 0, "process_vm_readv from the mapping"},
     {"pvm_writev", NULL, api_pvm, 1, "process_vm_writev into the mapping"},
+    {"odirect_read", dio_ready, api_odirect, 0, "O_DIRECT pread from ext4 into the mapping (first 4 pages)"},
+    {"odirect_write", dio_ready, api_odirect, 1, "O_DIRECT pwrite to ext4 from the mapping (first 4 pages)"},
+    {"vmsplice", NULL, api_vmsplice, 0, "vmsplice of the mapping's first 4 pages into a pipe"},
+    {"populate_read", populate_ready, api_populate, 0, "madvise(MADV_POPULATE_READ) of the first 4 pages"},
+    {"populate_write", populate_ready, api_populate, 1, "madvise(MADV_POPULATE_WRITE) of the first 4 pages"},
 };
 #define NAPIS (sizeof APIS / sizeof *APIS)
 

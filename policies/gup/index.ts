@@ -13,6 +13,7 @@ import { gupArgsD74943a2f3cd } from './gup-args/d74943a2f3cd.ts';
 import { gupArgsV5_4 } from './gup-args/v5-4.ts';
 import { gupArgsV6_2 } from './gup-args/v6-2.ts';
 import { gupArgsV6_6 } from './gup-args/v6-6.ts';
+import { gupCore4ca9b3859dac } from './gup-core/4ca9b3859dac.ts';
 import { gupCoreV5_4 } from './gup-core/v5-4.ts';
 import { ioUringBuffers3c85cc43c8e7 } from './io-uring-buffers/3c85cc43c8e7.ts';
 import { ioUringBuffers34ed8d0dcd69 } from './io-uring-buffers/34ed8d0dcd69.ts';
@@ -59,6 +60,7 @@ import { vmaChecksV5_4 } from './vma-checks/v5-4.ts';
 
 export const GUP_FAMILY_VERSIONS: readonly FamilyVersion[] = [
   gupCoreV5_4,
+  gupCore4ca9b3859dac,
   gupArgsV5_4,
   gupArgsC4237f8b1f4f,
   gupArgs447f3e45c18a,

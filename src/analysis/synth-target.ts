@@ -11,7 +11,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../errors.ts';
-import { type SynthOptions, synthesizeText } from '../model/synth/index.ts';
+import { type SynthOptions, synthesizeText } from '../synth/index.ts';
 import {
   type CoverageReport,
   groupOf,

@@ -17,13 +17,14 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { allPolicies, getPolicy, MAINLINE_IDS } from '../../policies/index.ts';
-import { isPinbenchError } from '../errors.ts';
+import { ConfigError, isPinbenchError } from '../errors.ts';
 import { ingestSource } from '../ingest/index.ts';
 import { markerText } from '../ingest/probe-payload.ts';
 import type { TraceRecord } from '../ingest/trace-record.ts';
 import { EventStream, type Scenario } from '../model/event-stream.ts';
-import { CALL_EVENTS } from '../model/events.ts';
+import { CALL_EVENTS, GUP_CALLS } from '../model/events.ts';
 import { parseKernelVersion, versionKey } from '../model/kernel-version.ts';
+import type { Outcome } from '../model/outcome.ts';
 import { traceIdentity } from '../replay/divergence-identity.ts';
 import { replayScenario } from '../replay/replay-scenario.ts';
 
@@ -47,14 +48,28 @@ export interface FidelityCell {
   /** The model's refcount change per page for the call (from its outcome). */
   modelRefs: Record<string, number>;
   /**
-   * An accounting effect the kernel's probes show for the call, beside the return: for
-   * vfio_unmap_dma the locked_vm change, minus the sum of what vfio_unpin_pages_remote() returned
-   * (the pages it unaccounted: vfio_unmap_unpin() passes that sum to vfio_lock_acct()). Absent when
-   * the recording has no such probe for the call. (vfio_pin_pages_remote()'s return counts the
-   * pfns it mapped, reserved ones such as the zero page included, so it is not compared with the
-   * model's pinned pages.)
+   * Accounting effects the kernel's probes show for the call, beside the return, each compared
+   * with the model's (a cell agrees only when every one matches). Absent kinds had no probe
+   * evidence in the recording:
+   * - `locked_vm` (vfio_unmap_dma): the locked_vm change, minus the sum of what
+   *   vfio_unpin_pages_remote() returned (the pages it unaccounted: vfio_unmap_unpin() passes
+   *   that sum to vfio_lock_acct()). (vfio_pin_pages_remote()'s return counts the pfns it mapped,
+   *   reserved ones such as the zero page included, so it is not compared with pinned pages.)
+   * - `refcount` (a call that grabbed pages): the first grabbed page's _refcount when a release
+   *   next reads it (gup_put_folio(), unpin_user_page(), unpin_user_pages() entry) minus its
+   *   _refcount when the call first grabbed it (try_grab_page()/try_grab_folio() entry): the
+   *   references the call left, against the model's refcount change of its first page; for the
+   *   scenario's first grabbing call only (see ProbeEffects.close()). Grabs on
+   *   paths without a probe (GUP-fast) give no evidence; neither does a tail page (its own
+   *   _refcount reads 0: the count lives in the head).
    */
-  effect?: { what: 'locked_vm'; kernel: number; model: number };
+  effects?: FidelityEffect[];
+}
+
+export interface FidelityEffect {
+  what: 'locked_vm' | 'refcount';
+  kernel: number;
+  model: number;
 }
 
 export interface FidelitySkip {
@@ -88,6 +103,8 @@ export interface KnownDisagreement {
   why: string;
   /** `path:line: source text` from the kernel's own source (linux-source-<series>). */
   source: string[];
+  /** When the disagreement is in an effect rather than the return: the effect as found. */
+  effect?: FidelityEffect;
 }
 
 export interface FidelityReport {
@@ -162,6 +179,128 @@ function cellKey(c: { series: string; boot: string; scenario: string; seq: numbe
   return `${c.series}|${c.boot}|${c.scenario}|${c.seq}|${c.event}`;
 }
 
+/** One call's probe evidence: its first grabbed page and that page's _refcount around it. */
+interface GrabWindow {
+  /** The call's event name, once its marker is seen. */
+  name?: string;
+  ptr?: string;
+  before?: number;
+  after?: number;
+  /** vfio_unpin_pages_remote() returns summed before this call's marker (vfio_unmap_dma). */
+  unlocked?: number;
+  /** The scenario's first call that grabbed a page: the only one whose refcount is compared. */
+  measured?: boolean;
+  /** The GUP function's kretprobe fired: a release read after it is the caller's. */
+  returned?: boolean;
+}
+
+const GRABS: ReadonlySet<string> = new Set(['try_grab_page', 'try_grab_folio']);
+const READINGS: ReadonlySet<string> = new Set(['gup_put_folio', 'unpin_user_page', 'unpin_user_pages']);
+const GUP: ReadonlySet<string> = new Set(GUP_CALLS);
+
+/**
+ * The kernel's own accounting around each call, from the recording's probe lines (see
+ * FidelityCell.effects). Probes of a call whose marker carries `ret=` (written after the
+ * syscall: vfio, io_uring, madvise) fire before its marker; those of a GUP call whose return comes
+ * from a kretprobe fire after it.
+ */
+class ProbeEffects {
+  private readonly windows = new Map<string, GrabWindow>();
+  /** The GUP call whose marker came before its probes, until the next call marker. */
+  private owner: GrabWindow | null = null;
+  /** Probes since the last call marker, for a call that writes its marker after the syscall. */
+  private pending: GrabWindow = {};
+  /** Page pointer -> the call waiting for that page's next _refcount reading. */
+  private readonly awaiting = new Map<string, GrabWindow>();
+  private measuredOne = false;
+
+  scenario(): void {
+    this.owner = null;
+    this.pending = {};
+    this.awaiting.clear();
+    this.measuredOne = false;
+  }
+
+  call(key: string, name: string, retInMarker: boolean): void {
+    this.close(this.owner);
+    this.owner = null;
+    if (retInMarker) {
+      this.pending.name = name;
+      this.windows.set(key, this.pending);
+      this.close(this.pending);
+    } else if (GUP.has(name)) {
+      this.owner = { name };
+      this.windows.set(key, this.owner);
+    }
+    this.pending = {};
+  }
+
+  probe(event: string, payload: string): void {
+    if (event === 'vfio_unpin_pages_remote_ret') {
+      const n = Number(/\bret=(-?\d+)/.exec(payload)?.[1] ?? Number.NaN);
+      this.pending.unlocked = (this.pending.unlocked ?? 0) + (Number.isFinite(n) && n > 0 ? n : 0);
+      return;
+    }
+    if (this.owner && event === `${this.owner.name}_ret`) this.owner.returned = true;
+    const grab = GRABS.has(event);
+    if (!grab && !READINGS.has(event)) return;
+    const ptr = /\b(?:page|folio|page0)=(0x[0-9a-f]+)/.exec(payload)?.[1];
+    const rc = Number(/\b(?:refcount|page0_refcount)=(-?\d+)/.exec(payload)?.[1] ?? Number.NaN);
+    if (!ptr || !Number.isFinite(rc)) return;
+    const w = this.owner ?? this.pending;
+    // Only a release reads the page after the call: a later grab (the next map/unmap cycle) would
+    // measure the cycle's net effect, and a release the kernel makes without a probe (put_page(),
+    // or 5.10's unpin through put_compound_head()) leaves no evidence at all.
+    // A release inside the same syscall after the GUP function returned (process_vm_rw_pages()
+    // unpins what it pinned before the workload writes its next marker) reads the call's page too.
+    const returned = this.owner?.returned && this.owner.ptr === ptr ? this.owner : undefined;
+    const waiting = grab ? undefined : (this.awaiting.get(ptr) ?? returned);
+    if (waiting && waiting.after === undefined) {
+      waiting.after = rc;
+      this.awaiting.delete(ptr);
+    }
+    if (grab && w.ptr === undefined) {
+      w.ptr = ptr;
+      w.before = rc;
+    }
+  }
+
+  /**
+   * Only the scenario's first grabbing call is measured: a later call's FOLL_TOUCH finds pages an
+   * earlier call marked accessed, and mark_page_accessed() -> activate_page()/folio_activate()
+   * then parks a reference in a per-CPU LRU batch until it drains (5.10.262 mm/swap.c:351-359,
+   * 6.1.192 mm/swap.c:361-367): +1 at the release on some boots and not on others, a timing the
+   * recording cannot control (seen on the second map of ext4 pages on 5.10 and 6.1).
+   */
+  private close(w: GrabWindow | null): void {
+    if (w?.ptr === undefined) return;
+    this.awaiting.set(w.ptr, w);
+    if (!this.measuredOne) w.measured = this.measuredOne = true;
+  }
+
+  effectsOf(key: string, o: Outcome): FidelityEffect[] {
+    const w = this.windows.get(key);
+    if (!w) return [];
+    const out: FidelityEffect[] = [];
+    if (w.name === 'vfio_unmap_dma' && w.unlocked !== undefined)
+      out.push({ what: 'locked_vm', kernel: -w.unlocked, model: o.lockedVm });
+    // A page the call itself allocated (a fault's new page: the model names it `new<N>`) has a
+    // model change counted from nothing, while the kernel's first reading is after its fault:
+    // only a page that existed before the call has comparable numbers.
+    const first = o.pages[0];
+    if (
+      w.measured &&
+      first &&
+      !first.startsWith('new') &&
+      w.before !== undefined &&
+      w.after !== undefined &&
+      w.before > 0
+    )
+      out.push({ what: 'refcount', kernel: w.after - w.before, model: o.refs[first] ?? 0 });
+    return out;
+  }
+}
+
 async function traceCells(trace: string, report: FidelityReport): Promise<void> {
   const boot = bootLabel(trace);
   const side = sidecar(trace);
@@ -178,11 +317,7 @@ async function traceCells(trace: string, report: FidelityReport): Promise<void> 
   const skips = new Map<string, string>();
   let current = '';
   let seq = 0;
-  // VFIO unaccounting from the kretprobes: they fire inside the ioctl, before the workload writes
-  // the call's marker, so what accumulated since the previous call belongs to the next one.
-  let unlocked = 0;
-  let probed = false;
-  const effects = new Map<string, NonNullable<FidelityCell['effect']>>();
+  const probes = new ProbeEffects();
   const scenarios: Scenario[] = [];
   const onRecord = (rec: TraceRecord): void => {
     if (rec.kind === 'event') {
@@ -190,23 +325,12 @@ async function traceCells(trace: string, report: FidelityReport): Promise<void> 
       if (m?.startsWith('pinbench: pinbench_scenario ')) {
         current = /name=(\S+)/.exec(m)?.[1] ?? current;
         seq = 0;
-        unlocked = 0;
-        probed = false;
+        probes.scenario();
       } else if (m?.startsWith('pinbench: skip ')) skips.set(current, /reason="(.*)"/.exec(m)?.[1] ?? m);
       else if (m?.startsWith('pinbench: ')) {
         const name = m.slice('pinbench: '.length).split(' ')[0]!;
-        if (CALLS.has(name)) {
-          if (probed && name === 'vfio_unmap_dma')
-            effects.set(`${current}#${seq}`, { what: 'locked_vm', kernel: -unlocked, model: 0 });
-          seq++;
-          unlocked = 0;
-          probed = false;
-        }
-      } else if (rec.event === 'vfio_unpin_pages_remote_ret') {
-        const n = Number(/\bret=(-?\d+)/.exec(rec.payload)?.[1] ?? Number.NaN);
-        if (Number.isFinite(n) && n > 0) unlocked += n;
-        probed = true;
-      }
+        if (CALLS.has(name)) probes.call(`${current}#${seq++}`, name, / ret=/.test(m));
+      } else probes.probe(rec.event, rec.payload);
     }
     const done = stream.push(rec);
     if (done) scenarios.push(done);
@@ -235,11 +359,7 @@ async function traceCells(trace: string, report: FidelityReport): Promise<void> 
           .map((p) => p.version),
       );
     }
-    const skip = skips.get(sc.name);
-    if (skip !== undefined) {
-      report.skipped.push({ series: info.series, boot, trace, scenario: sc.name, reason: skip });
-      continue;
-    }
+    if (skips.has(sc.name)) continue;
     const policy = getPolicy(info.release);
     const r = replayScenario(sc, [policy], { trace: traceIdentity(trace), outcomes: true });
     const bySeq = new Map(r.outcomes.map((o) => [o.seq, o]));
@@ -247,8 +367,7 @@ async function traceCells(trace: string, report: FidelityReport): Promise<void> 
       if (ev.type !== 'call' || !ev.observed) continue;
       const o = bySeq.get(ev.seq);
       const model = o ? o.ret : (r.verdicts[0]?.reason ?? 'no outcome');
-      const probe = effects.get(`${sc.name}#${ev.seq}`);
-      const effect = probe && o ? { ...probe, model: o.lockedVm } : undefined;
+      const effects = o ? probes.effectsOf(`${sc.name}#${ev.seq}`, o) : [];
       report.cells.push({
         series: info.series,
         boot,
@@ -260,17 +379,33 @@ async function traceCells(trace: string, report: FidelityReport): Promise<void> 
         release: info.release,
         observed: ev.observed.ret,
         model,
-        agree: model === ev.observed.ret && (!effect || effect.kernel === effect.model),
+        agree: model === ev.observed.ret && effects.every((e) => e.kernel === e.model),
         modelRefs: o?.refs ?? {},
-        ...(effect ? { effect } : {}),
+        ...(effects.length > 0 ? { effects } : {}),
       });
     }
   }
+  // A skipped case has no events of its own (the event stream keeps no empty scenario): every
+  // skip marker is listed, in trace order.
+  for (const [scenario, reason] of skips)
+    report.skipped.push({ series: info.series, boot, trace, scenario, reason });
 }
 
 export function readKnownDisagreements(path: string): KnownDisagreement[] {
   if (!existsSync(path)) return [];
-  return JSON.parse(readFileSync(path, 'utf8')) as KnownDisagreement[];
+  let list: unknown;
+  try {
+    list = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new ConfigError('PB_CONFIG', `not JSON: ${(e as Error).message}`, {
+      location: { file: path, line: 1, col: 1 },
+    });
+  }
+  if (!Array.isArray(list))
+    throw new ConfigError('PB_CONFIG', 'expected an array of known disagreements', {
+      location: { file: path, line: 1, col: 1 },
+    });
+  return list as KnownDisagreement[];
 }
 
 /** Default known-disagreements file for a set of traces: beside them, under traces/real/. */
@@ -293,7 +428,13 @@ export async function fidelity(
   for (const c of report.cells) {
     if (c.agree) continue;
     const k = knownByKey.get(cellKey(c));
-    if (k && k.observed === c.observed && k.model === c.model) {
+    const effect = c.effects?.find((e) => e.kernel !== e.model);
+    if (
+      k &&
+      k.observed === c.observed &&
+      k.model === c.model &&
+      JSON.stringify(k.effect ?? null) === JSON.stringify(effect ?? null)
+    ) {
       report.known.push(k);
       found.add(cellKey(k));
     } else report.unexpected.push(c);

@@ -79,6 +79,8 @@ function invoke(k: Kernel, st: State, ev: CallEvent, tracker: SlotTracker | unde
       return k.munmap(k, st, a);
     case 'fork':
       return k.fork(k, st, a);
+    case 'madvise':
+      return k.madvise(k, st, a);
   }
 }
 

@@ -48,6 +48,10 @@ export const LOOKUP_CALLS = [
   'folio_walk_start',
 ] as const;
 export const MM_CALLS = ['munmap', 'fork'] as const;
+/** madvise() advice pinbench models: the ones that run GUP (MADV_POPULATE_*, v5.14+). */
+export const MADVISE_ADVICE = ['MADV_POPULATE_READ', 'MADV_POPULATE_WRITE'] as const;
+export type MadviseAdvice = (typeof MADVISE_ADVICE)[number];
+export const MADVISE_CALLS = ['madvise'] as const;
 
 export const CALL_EVENTS = [
   ...GUP_CALLS,
@@ -58,6 +62,7 @@ export const CALL_EVENTS = [
   ...INSERT_PFN_CALLS,
   ...LOOKUP_CALLS,
   ...MM_CALLS,
+  ...MADVISE_CALLS,
 ] as const;
 export type CallName = (typeof CALL_EVENTS)[number];
 export type GupCallName = (typeof GUP_CALLS)[number];
@@ -356,6 +361,14 @@ export interface ForkArgs {
   mm: number;
   child: number;
 }
+/** madvise(start, len, advice): the syscall's own return (0 or -errno) is the call's result. */
+export interface MadviseArgs {
+  kind: 'madvise';
+  mm: number;
+  start: number;
+  len: number;
+  advice: MadviseAdvice;
+}
 export type CallArgs =
   | GupArgs
   | ReleaseArgs
@@ -365,7 +378,8 @@ export type CallArgs =
   | InsertPfnArgs
   | LookupArgs
   | MunmapArgs
-  | ForkArgs;
+  | ForkArgs
+  | MadviseArgs;
 
 export interface CallEvent extends EventBase {
   type: 'call';

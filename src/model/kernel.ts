@@ -17,6 +17,7 @@ import type {
   IoUringArgs,
   LookupArgs,
   LookupCallName,
+  MadviseArgs,
   MunmapArgs,
   ReleaseCallName,
   ReleaseRequest,
@@ -41,6 +42,8 @@ export interface EntryOps {
   lookup(k: Kernel, st: State, name: LookupCallName, a: LookupArgs): CallResult;
   munmap(k: Kernel, st: State, a: MunmapArgs): CallResult;
   fork(k: Kernel, st: State, a: ForkArgs): CallResult;
+  /** madvise(): the advice that runs GUP (MADV_POPULATE_READ/WRITE). */
+  madvise(k: Kernel, st: State, a: MadviseArgs): CallResult;
 }
 
 export const ENTRY_POINTS = [
@@ -55,6 +58,7 @@ export const ENTRY_POINTS = [
   'lookup',
   'munmap',
   'fork',
+  'madvise',
 ] as const satisfies readonly (keyof EntryOps)[];
 
 export type Kernel = EntryOps & GupOps & PteOps;

@@ -23,6 +23,7 @@ import {
   INSERT_PFN_CALLS,
   LEVELS,
   LOOKUP_CALLS,
+  MADVISE_ADVICE,
   MIGRATETYPES,
   type ModelEvent,
   PAGE_FLAGS,
@@ -460,6 +461,14 @@ function parseCall(name: CallName, r: FieldReader): CallArgs {
   }
   if (name === 'munmap')
     return { kind: 'munmap', mm, addr: r.required('addr', r.number), len: r.required('len', r.number) };
+  if (name === 'madvise')
+    return {
+      kind: 'madvise',
+      mm,
+      start: r.required('start', r.number),
+      len: r.required('len', (k) => r.bounded(k, MAX_BYTES_PER_LINE, 'bytes')),
+      advice: r.required('advice', (k) => r.oneOf(k, MADVISE_ADVICE)),
+    };
   return { kind: 'fork', mm, child: r.required('child', r.number) };
 }
 

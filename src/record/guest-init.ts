@@ -45,6 +45,11 @@ export const PROBES: readonly string[] = [
   'p:pb/unpin_user_page unpin_user_page page=$arg1:x64 refcount=+@RC@($arg1):s32',
   'p:pb/unpin_user_pages unpin_user_pages pages=$arg1:x64 npages=$arg2:u64 page0=+0($arg1):x64 page0_refcount=+@RC@(+0($arg1)):s32',
   'p:pb/wp_page_copy wp_page_copy vmf=$arg1:x64',
+  // MADV_POPULATE_READ/WRITE: faultin_vma_page_range() (v5.14 .. v6.8), faultin_page_range() (v6.9+).
+  'p:pb/faultin_vma_page_range faultin_vma_page_range vma=$arg1:x64 start=$arg2:x64 end=$arg3:x64 write=$arg4:u8',
+  'r:pb/faultin_vma_page_range_ret faultin_vma_page_range ret=$retval:s64',
+  'p:pb/faultin_page_range faultin_page_range mm=$arg1:x64 start=$arg2:x64 end=$arg3:x64 write=$arg4:u8',
+  'r:pb/faultin_page_range_ret faultin_page_range ret=$retval:s64',
   'p:pb/io_pin_pages io_pin_pages ubuf=$arg1:x64 len=$arg2:u64',
   'r:pb/io_pin_pages_ret io_pin_pages ret=$retval:x64',
   'p:pb/io_sqe_buffer_register io_sqe_buffer_register ctx=$arg1:x64',

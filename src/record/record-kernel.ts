@@ -201,6 +201,9 @@ export async function recordKernel(opts: RecordOptions, signal?: AbortSignal): P
       'loglevel=5',
       'intel_iommu=on',
       'intremap=off',
+      // Under TCG on a loaded host the IO-APIC timer check can fail before the clock is calibrated
+      // ("IO-APIC + timer doesn't work!" panic, seen booting 6.12 beside other jobs): skip it.
+      'no_timer_check',
       `hugepages=${HUGEPAGES}`,
       opts.append ?? '',
     ]

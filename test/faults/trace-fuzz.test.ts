@@ -38,9 +38,9 @@ import type { EventRecord, TraceRecord } from '../../src/ingest/trace-record.ts'
 import { tokenizeBytes } from '../../src/ingest/trace-tokenizer.ts';
 import { vocabularyOf } from '../../src/model/event-stream.ts';
 import { parseModelEvent } from '../../src/model/parse-event.ts';
-import { Prng } from '../../src/model/synth/prng.ts';
 import { replayTrace } from '../../src/replay/replay-trace.ts';
 import type { TraceReplayResult } from '../../src/replay/results.ts';
+import { Prng } from '../../src/synth/prng.ts';
 
 const SEED = Number(process.env.PINBENCH_FUZZ_SEED ?? 20261206);
 const ROUNDS = Number(process.env.PINBENCH_FUZZ_ROUNDS ?? 3);

@@ -62,6 +62,7 @@
  * 6.1.192, 6.12.118, 7.2.13) in the 2026-12 pass; the evidence above is what it rests on.
  */
 import { err } from '../../../src/model/errno.ts';
+import type { MadviseArgs } from '../../../src/model/events.ts';
 import type { FollFlag } from '../../../src/model/flags.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type {
@@ -569,6 +570,12 @@ function faultWrite(_k: Kernel, st: State, mm: number, vma: Vma, addr: number, e
   return 0;
 }
 
+/** madvise(): before v5.14 no advice runs GUP; MADV_POPULATE_* is unknown advice (-EINVAL). */
+function madvise(_k: Kernel, st: State, a: MadviseArgs): CallResult {
+  st.why(`${a.advice} is unknown advice before v5.14 (madvise_behavior_valid) -> -EINVAL`);
+  return { ret: err('EINVAL') };
+}
+
 function putPage(_k: Kernel, st: State, folio: Folio): void {
   st.addRef(folio, -1);
 }
@@ -590,5 +597,6 @@ export const gupCoreV5_4: FamilyVersion = {
     canFollowWrite,
     handleMmFault,
     putPage,
+    madvise,
   },
 };

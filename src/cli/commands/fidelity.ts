@@ -1,11 +1,12 @@
 /**
- * `pinbench fidelity [traces...] [--json] [--known FILE]`: the kernel x case matrix of real
+ * `pinbench fidelity [traces...] [--json] [--known FILE] [--html DIR]`: the kernel x case matrix of real
  * recordings against the release model of each recording kernel. The work is `fidelity()`
  * (src/api/fidelity.ts); this finds the traces, prints and picks the exit code.
  */
 import { join, resolve } from 'node:path';
 import {
   type FidelityCell,
+  type FidelityEffect,
   type FidelityReport,
   fidelity,
   findRecordings,
@@ -22,7 +23,18 @@ function terminalSafe(line: string): string {
 function cellText(c: FidelityCell): string {
   if (c.agree) return `ok ${c.observed}`;
   if (c.observed !== c.model) return `DIFF ${c.observed}/${c.model}`;
-  return `DIFF ${c.effect?.what} ${c.effect?.kernel}/${c.effect?.model}`;
+  const e = c.effects?.find((x) => x.kernel !== x.model);
+  return `DIFF ${e?.what} ${e?.kernel}/${e?.model}`;
+}
+
+/** `; refcount kernel +1025, model +1024` for a cell whose return agrees but an effect does not. */
+function effectText(c: FidelityCell): string {
+  const e = c.effects?.find((x) => x.kernel !== x.model);
+  return e ? `; ${e.what} kernel ${e.kernel}, model ${e.model}` : '';
+}
+
+function effectCount(r: FidelityReport, what: FidelityEffect['what']): number {
+  return r.cells.filter((c) => c.effects?.some((e) => e.what === what)).length;
 }
 
 export function fidelityText(r: FidelityReport): string {
@@ -46,7 +58,8 @@ export function fidelityText(r: FidelityReport): string {
   lines.push(
     `fidelity: ${r.traces.length} recordings, ${r.cells.length} calls with the kernel's return, ${agree} agree, ` +
       `${r.cells.length - agree} disagree (${r.known.length} known, ${r.unexpected.length} new), ${r.skipped.length} cases skipped, ${r.stale.length} stale known`,
-    `  returns compared for every call; locked_vm changes of ${r.cells.filter((c) => c.effect).length} vfio_unmap_dma calls compared with the kernel's vfio_unpin_pages_remote() returns`,
+    `  returns compared for every call; locked_vm changes of ${effectCount(r, 'locked_vm')} vfio_unmap_dma calls compared with the kernel's vfio_unpin_pages_remote() returns; ` +
+      `refcount changes of ${effectCount(r, 'refcount')} calls' first page compared with the kernel's _refcount at the grab and at its release`,
   );
   lines.push('', 'recordings:');
   for (const t of r.traces) {
@@ -84,7 +97,7 @@ export function fidelityText(r: FidelityReport): string {
     lines.push('', 'NEW disagreements (not in the known list):');
     for (const c of r.unexpected) {
       lines.push(
-        `  ${c.series}/${c.boot} ${c.scenario} #${c.seq} ${c.event}: kernel ${c.observed}, ${c.release} model ${c.model}  (${c.trace}:${c.line})`,
+        `  ${c.series}/${c.boot} ${c.scenario} #${c.seq} ${c.event}: kernel ${c.observed}, ${c.release} model ${c.model}${effectText(c)}  (${c.trace}:${c.line})`,
       );
     }
   }
@@ -122,6 +135,11 @@ Exit codes: 0 the matrix matches the known list; 1 new or stale disagreements; 2
       arg: 'FILE',
       description: 'Known disagreements (default: beside the recordings)',
     },
+    html: {
+      type: 'string',
+      arg: 'DIR',
+      description: 'Also write the matrix as an HTML page, DIR/fidelity.html (a new or empty DIR)',
+    },
   },
   async run(values, positionals, io) {
     const traces =
@@ -132,6 +150,12 @@ Exit codes: 0 the matrix matches the known list; 1 new or stale disagreements; 2
       str(values, 'known') ??
       knownFileFor(positionals.length > 0 ? traces : [join(resolve(io.cwd, 'traces', 'real'), 'x', 'y')]);
     const report = await fidelity(traces, readKnownDisagreements(resolve(io.cwd, knownFile)));
+    const htmlDir = str(values, 'html');
+    if (htmlDir !== undefined) {
+      const { writeFidelityPage } = await import('../../report/pages/fidelity-page.ts');
+      const page = await writeFidelityPage(resolve(io.cwd, htmlDir), report);
+      io.stderr.write(`fidelity: wrote ${page}\n`);
+    }
     if (bool(values, 'json')) io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     else io.stdout.write(fidelityText(report));
     return report.unexpected.length > 0 || report.stale.length > 0 ? 1 : 0;

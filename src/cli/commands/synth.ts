@@ -1,14 +1,14 @@
 /**
  * `pinbench synth --seed N [--scenarios K | --size 1GiB] [--layout tracefs|trace-pipe|trace-cmd]
  * [--gaps] [--call-heavy] [--out FILE]`: a seeded synthetic trace, streamed to a file or standard
- * output. The work is `synthesize()` (src/model/synth); this parses, opens the output and prints.
+ * output. The work is `synthesize()` (src/synth); this parses, opens the output and prints.
  */
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { fileErrorCode, PinbenchError, UsageError } from '../../errors.ts';
-import { DEFAULT_SCENARIOS, type SynthLayout, synthesize } from '../../model/synth/index.ts';
+import { DEFAULT_SCENARIOS, type SynthLayout, synthesize } from '../../synth/index.ts';
 import { bool, type Command, int, str, strs } from '../command.ts';
 
 const LAYOUT_NAMES = ['tracefs', 'trace-pipe', 'trace-cmd'] as const;

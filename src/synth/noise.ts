@@ -9,7 +9,7 @@
  * Every random draw is independent of the layout, so one seed gives the same records in every
  * layout; only their text differs (trace-cmd's sched_switch plugin, `<--` for functions).
  */
-import type { Layout } from '../../ingest/trace-record.ts';
+import type { Layout } from '../ingest/trace-record.ts';
 import type { Prng } from './prng.ts';
 
 export interface Task {

@@ -12,9 +12,9 @@
  * keys and values are written. Nothing requires a particular outcome: expectations are written
  * now and then (`ret!=livelock`, `final.bugs=0`) and may fail on any release.
  */
-import type { Backing, Filesystem, GupCallName, Level, PageKind, VmaOp, Zone } from '../events.ts';
-import { encodeGupFlags, type FollFlag, VM_FLAG_BITS, type VmFlag } from '../flags.ts';
-import { parseKernelVersion } from '../kernel-version.ts';
+import type { Backing, Filesystem, GupCallName, Level, PageKind, VmaOp, Zone } from '../model/events.ts';
+import { encodeGupFlags, type FollFlag, VM_FLAG_BITS, type VmFlag } from '../model/flags.ts';
+import { parseKernelVersion } from '../model/kernel-version.ts';
 import type { Prng } from './prng.ts';
 
 /** One line of a scenario before it is given a task, CPU and time. */

@@ -22,8 +22,8 @@ import {
   formatMarkerLine,
   type LineHead,
   usecTimestamp,
-} from '../../ingest/layout-writer.ts';
-import type { Layout } from '../../ingest/trace-record.ts';
+} from '../ingest/layout-writer.ts';
+import type { Layout } from '../ingest/trace-record.ts';
 import { backgroundTasks, type NoiseRecord, noiseRecord, type Task } from './noise.ts';
 import { Prng } from './prng.ts';
 import { generateScenario, type TraceContext } from './scenario-gen.ts';
