@@ -109,6 +109,7 @@ export class ExportModelCollector implements Reporter {
         if (!verdict) return;
         cases.push({
           trace: s.trace,
+          identity: s.identity,
           sha256: s.sha256,
           matrix: s.matrix,
           sidx: s.sidx,
@@ -189,6 +190,7 @@ export class ExportModelCollector implements Reporter {
       baseline: this.extras.baseline ?? null,
       traces: ctx.traces.map((t) => ({
         trace: t.trace,
+        identity: t.identity,
         sha256: t.sha256,
         matrix: t.matrix,
         bytes: t.bytes,

@@ -5,6 +5,7 @@
  * complete run of the same config and how the nightly's sources fared. Built from the report
  * stage's result model by `collect-export-model.ts`; the renderers are pure functions of it.
  */
+import type { TraceIdentity } from '../replay/divergence-identity.ts';
 import { countFailures } from '../replay/failure-kind.ts';
 import type { DivergenceRecord, Verdict } from '../replay/results.ts';
 import type { DivergenceRow, VerdictChange } from '../store/store.ts';
@@ -26,6 +27,8 @@ export interface ExportPolicy {
 export interface ExportTrace {
   /** As stored: the path (or manifest name), with ` [matrix]` for a --matrix configuration. */
   trace: string;
+  /** The trace as one record: exporters use its parts, never parse `trace`. */
+  identity: TraceIdentity;
   sha256: string;
   matrix: string;
   bytes: number;
@@ -37,7 +40,9 @@ export interface ExportTrace {
 
 /** One scenario x policy verdict. */
 export interface ExportCase {
+  /** Display label (`source [matrix]`). */
   trace: string;
+  identity: TraceIdentity;
   sha256: string;
   matrix: string;
   /** Position of the scenario in its trace (names may repeat). */

@@ -81,6 +81,36 @@ async function storeRun(store: Store, results: TraceReplayResult[]): Promise<num
   return id;
 }
 
+describe('trace identity in the exports', () => {
+  const h = useStoreBackend('pglite');
+  it('KCIDB paths and the model use the stored {source, name, matrix}, never the parsed label', async () => {
+    const store = await h.open(await h.newDb());
+    try {
+      // A file whose own name ends like a matrix label, and a real --matrix configuration.
+      const odd = makeTraceResult({ trace: 'dir/odd [v2]', scenarios: 1 });
+      const matrixed = makeTraceResult({ trace: 'dir/plain.trace', matrix: 'pte_special=0', scenarios: 1 });
+      const id = await storeRun(store, [odd, matrixed]);
+      const m = await loadExportModel(store, id, {});
+      const byTrace = new Map(m.traces.map((t) => [t.trace, t.identity]));
+      expect(byTrace.get('dir/odd [v2]')).toEqual({
+        source: 'dir/odd [v2]',
+        name: 'odd [v2]',
+        matrix: '',
+      });
+      expect(byTrace.get('dir/plain.trace [pte_special=0]')).toEqual({
+        source: 'dir/plain.trace',
+        name: 'plain.trace',
+        matrix: 'pte_special=0',
+      });
+      const paths = new Set(kcidbData(m).tests.map((t) => t.path.split('.').slice(0, -1).join('.')));
+      // The odd name keeps its "[v2]" (parsing the label would have cut it off).
+      expect(paths).toEqual(new Set(['pinbench.dir_odd_v2', 'pinbench.dir_plain_trace']));
+    } finally {
+      await store.close();
+    }
+  });
+});
+
 describe('CI exports of a stored run', () => {
   const h = useStoreBackend('pglite');
   let model: ExportModel;

@@ -77,7 +77,7 @@ export async function kindExamples(
   const n = Math.max(1, Math.floor(perKind));
   // The key of each kind's first occurrence first (a sort of slim rows), then those rows in full.
   const full = await sql<Parameters<typeof toDivergence>[0]>`
-    select x.*, rt.source, t.sha256, s.name from (
+    select x.*, rt.source, rt.trace_source, rt.trace_name, t.sha256, s.name from (
       select distinct on (d.kind) d.trace_id, d.matrix, d.sidx, d.seq from divergences d
       where d.run_id = ${runId} and d.kind is not null
       order by d.kind, d.trace_id, d.matrix, d.sidx, d.seq

@@ -11,12 +11,15 @@ import { type DivergenceRow, PARTITION_SQL, parsePartition, ROW_TEXT_MAX } from 
 import { type KindExamples, type KindSummary, kindExamples, kindsNotIn, runKinds } from './kind-queries.ts';
 import { type StoredDivergence, toDivergence } from './result-queries.ts';
 import type { Store } from './store.ts';
+import type { TraceIdentity } from '../replay/divergence-identity.ts';
 import type { StoreSchema } from './store-schema.ts';
 
 export interface ReportScenario {
   /** Position of the scenario in the run: (trace, matrix, sidx) order. */
   traceId: number;
+  /** Display label (`source [matrix]`). */
   trace: string;
+  identity: TraceIdentity;
   sha256: string;
   matrix: string;
   sidx: number;
@@ -43,6 +46,8 @@ export async function reportScenarios(db: Kysely<StoreSchema>, runId: number): P
   const rows = await sql<{
     trace_id: number;
     source: string;
+    trace_source: string;
+    trace_name: string;
     sha256: string;
     matrix: string;
     sidx: number;
@@ -51,7 +56,7 @@ export async function reportScenarios(db: Kysely<StoreSchema>, runId: number): P
     divergences: number;
     roots: number;
   }>`
-    select s.trace_id, rt.source, t.sha256, s.matrix, s.sidx, s.name, s.calls,
+    select s.trace_id, rt.source, rt.trace_source, rt.trace_name, t.sha256, s.matrix, s.sidx, s.name, s.calls,
            coalesce(d.n, 0)::int as divergences, coalesce(d.roots, 0)::int as roots
     from scenarios s
     join run_traces rt on rt.run_id = s.run_id and rt.trace_id = s.trace_id and rt.matrix = s.matrix
@@ -66,6 +71,7 @@ export async function reportScenarios(db: Kysely<StoreSchema>, runId: number): P
   return rows.rows.map((r) => ({
     traceId: r.trace_id,
     trace: r.source,
+    identity: { source: r.trace_source, name: r.trace_name, matrix: r.matrix },
     sha256: r.sha256,
     matrix: r.matrix,
     sidx: r.sidx,
@@ -179,7 +185,14 @@ async function readBatch(
     .execute();
   return inBatchOrder(rows, batch).map((r) => {
     const s = names.get(keyOf(r));
-    return toDivergence({ ...r, source: s?.trace ?? '', sha256: s?.sha256 ?? '', name: s?.name ?? '' });
+    return toDivergence({
+      ...r,
+      source: s?.trace ?? '',
+      trace_source: s?.identity.source ?? '',
+      trace_name: s?.identity.name ?? '',
+      sha256: s?.sha256 ?? '',
+      name: s?.name ?? '',
+    });
   });
 }
 

@@ -5,11 +5,13 @@
  */
 import { type Kysely, sql } from 'kysely';
 import { StoreError } from '../errors.ts';
-import { divergenceTitle } from '../replay/divergence-identity.ts';
+import { divergenceTitle, type TraceIdentity } from '../replay/divergence-identity.ts';
 import type { DivergenceRecord, FinalRecord, Verdict, VerdictRecord } from '../replay/results.ts';
 import type { StoreSchema } from './store-schema.ts';
 
 export interface StoredDivergence extends DivergenceRecord {
+  /** The trace as one record; `trace` is its display label (`source [matrix]`), never parsed back. */
+  identity: TraceIdentity;
   matrix: string;
   sha256: string;
   /** Its divergence kind (replay/divergence-kind.ts). */
@@ -56,7 +58,9 @@ export interface PageRequest {
 }
 
 export interface TraceInfo {
+  /** Display label (`source [matrix]`). */
   trace: string;
+  identity: TraceIdentity;
   sha256: string;
   matrix: string;
   bytes: number;
@@ -324,6 +328,8 @@ function divergenceQuery(db: Kysely<StoreSchema>) {
       'd.context',
       'd.extra',
       'rt.source',
+      'rt.trace_source',
+      'rt.trace_name',
       't.sha256',
       's.name',
     ]);
@@ -336,6 +342,7 @@ export function toDivergence(r: DivergenceRow): StoredDivergence {
   return {
     type: 'divergence',
     trace: r.source,
+    identity: { source: r.trace_source, name: r.trace_name, matrix: r.matrix },
     scenario: r.name,
     seq: r.seq,
     line: r.line,
@@ -494,6 +501,8 @@ export async function listTraces(db: Kysely<StoreSchema>, runId: number): Promis
     .select([
       'rt.trace_id',
       'rt.source',
+      'rt.trace_source',
+      'rt.trace_name',
       'rt.matrix',
       'rt.scenarios',
       'rt.divergences',
@@ -527,6 +536,7 @@ export async function listTraces(db: Kysely<StoreSchema>, runId: number): Promis
   }
   return rows.map((r) => ({
     trace: r.source,
+    identity: { source: r.trace_source, name: r.trace_name, matrix: r.matrix },
     sha256: r.sha256,
     matrix: r.matrix,
     bytes: Number(r.bytes),

@@ -23,7 +23,7 @@ export function reproCommands(
     ? (ctx.run.options.policies as unknown[]).filter((p): p is string => typeof p === 'string')
     : [];
   const policies = specs.map((p) => ` --policy ${shellWord(p)}`).join('');
-  const trace = shellWord(d.trace.replace(/ \[[^\]]*\]$/, ''));
+  const trace = shellWord(d.identity.source);
   return {
     repro: `pinbench repro ${d.signature} --run ${ctx.run.id}`,
     minimize: `pinbench minimize ${trace} --divergence ${d.signature} --scenario ${shellWord(d.scenario)}${policies}`,
