@@ -6,12 +6,12 @@
  * no context: the columns a filter needs).
  */
 import { type Kysely, sql } from 'kysely';
+import type { TraceIdentity } from '../replay/divergence-identity.ts';
 import type { Verdict } from '../replay/results.ts';
 import { type DivergenceRow, PARTITION_SQL, parsePartition, ROW_TEXT_MAX } from './divergence-row.ts';
 import { type KindExamples, type KindSummary, kindExamples, kindsNotIn, runKinds } from './kind-queries.ts';
 import { type StoredDivergence, toDivergence } from './result-queries.ts';
 import type { Store } from './store.ts';
-import type { TraceIdentity } from '../replay/divergence-identity.ts';
 import type { StoreSchema } from './store-schema.ts';
 
 export interface ReportScenario {
