@@ -1,3 +1,13 @@
+/**
+ * gup-args d74943a2f3cd "mm/gup: reintroduce FOLL_NUMA as FOLL_HONOR_NUMA_FAULT" (v6.5):
+ * is_valid_gup_args() ORs FOLL_HONOR_NUMA_FAULT into every exported GUP call, on top of the v6.3
+ * argument checks (gup-args d64e2dbc33a1).
+ *
+ * Source read: not against a v6.5 tree (none is available here: Debian ships no 6.5 source);
+ * the commit's subject and release come from the facts. What later releases do instead is
+ * verified: 6.12.118 mm/gup.c:is_valid_gup_args():2595-2638 sets no FOLL_HONOR_NUMA_FAULT (the
+ * flag is only accepted, :3448, in the fast path's allowed set), which is gup-args v6.6.
+ */
 import type { FollFlag } from '../../../src/model/flags.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { GupRequest } from '../../../src/model/ops/gup-ops.ts';

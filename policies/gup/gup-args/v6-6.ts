@@ -1,3 +1,12 @@
+/**
+ * gup-args v6.6: is_valid_gup_args() no longer forces FOLL_HONOR_NUMA_FAULT (the v6.5 change was
+ * undone in the v6.6 cycle); the v6.3 argument checks stay.
+ *
+ * Source read: 6.12.118 mm/gup.c:is_valid_gup_args():2595-2638 and 7.2.13 mm/gup.c (the same
+ * checks: FOLL_GET|FOLL_PIN together, FOLL_LONGTERM without FOLL_PIN, FOLL_GET/FOLL_PIN without
+ * pages, FOLL_LONGTERM|FOLL_PCI_P2PDMA each WARN and refuse; nothing ORed in). The v6.6 tag
+ * itself was not read (no 6.6 tree here); the first release is the facts'.
+ */
 import type { FamilyVersion } from '../../../src/model/kernel.ts';
 import { gupApiV6_3, isValidGupArgsV6_3 } from './d64e2dbc33a1.ts';
 import { gupArgsD74943a2f3cd } from './d74943a2f3cd.ts';

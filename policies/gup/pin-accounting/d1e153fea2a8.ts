@@ -1,3 +1,14 @@
+/**
+ * pin-accounting d1e153fea2a8 "mm/gup: migrate pinned pages out of movable zone" (v5.13): the
+ * grab refuses FOLL_LONGTERM|FOLL_PIN on a page that is not long-term pinnable, and on the
+ * hugetlb walk (follow_hugetlb_page()) that refusal is final: WARN, -ENOMEM, no migration.
+ *
+ * Source read: 6.1.192 mm/gup.c:try_grab_folio():140-146 (FOLL_LONGTERM|FOLL_PIN and
+ * !is_longterm_pinnable_page() -> NULL) and mm/hugetlb.c:follow_hugetlb_page():6620-6629
+ * (WARN_ON_ONCE(!try_grab_folio(...)) -> -ENOMEM); 5.10.262 mm/hugetlb.c:follow_hugetlb_page()
+ * :4983 grabs with try_grab_page() and has no such refusal (pin-accounting 0fa5bc4023c1 there).
+ * The refusal ends with the hugetlb walk's removal in v6.5 (see the releases table).
+ */
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { Folio, State } from '../../../src/model/state.ts';
 import { grabRefusedOnHugetlbWalk, pinAccounting0fa5bc4023c1 } from './0fa5bc4023c1.ts';

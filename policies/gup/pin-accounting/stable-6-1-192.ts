@@ -1,3 +1,13 @@
+/**
+ * pin-accounting stable-6.1.192: Debian bookworm's 6.1.192, i.e. v6.1 with the 6.1.y backport of
+ * c8070b787519 "mm: Don't pin ZERO_PAGE in pin_user_pages()" (mainline v6.5).
+ *
+ * Source read: 6.1.192 mm/gup.c:try_grab_page(), try_grab_folio() and gup_put_folio() skip the
+ * zero page (the backport), while mm/hugetlb.c:follow_hugetlb_page():6629 still grabs with
+ * try_grab_folio(), whose FOLL_LONGTERM|FOLL_PIN test (mm/gup.c:140-146) refuses a page that is
+ * not long-term pinnable: WARN and -ENOMEM, as pin-accounting d1e153fea2a8. Checked against the
+ * real 6.1.192 recordings in traces/real/debian-6.1 (`pinbench fidelity`).
+ */
 import type { FamilyVersion } from '../../../src/model/kernel.ts';
 import { grabRefusedOnHugetlbWalk } from './0fa5bc4023c1.ts';
 import { pinAccountingC8070b787519, tryGrabPageZeroExempt } from './c8070b787519.ts';
