@@ -15,7 +15,7 @@
  * that list and what it finds.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { allPolicies, getPolicy, MAINLINE_IDS } from '../../policies/index.ts';
 import { ConfigError, isPinbenchError } from '../errors.ts';
 import { ingestSource } from '../ingest/index.ts';
@@ -467,4 +467,20 @@ export function findRecordings(dir: string): string[] {
   };
   walk(dir);
   return out;
+}
+
+/**
+ * The fidelity of the `pinbench record` recordings among a run's sources (local files with a
+ * `.trace.json` sidecar), against the known disagreements beside them; null when there are none.
+ * `run` puts it in its report as the fidelity page.
+ */
+export async function fidelityOfRecordings(
+  sources: readonly string[],
+  cwd: string,
+): Promise<FidelityReport | null> {
+  const recordings = sources
+    .map((s) => resolve(cwd, s))
+    .filter((p) => /\.trace(\.gz)?$/.test(p) && existsSync(sidecarPath(p)));
+  if (recordings.length === 0) return null;
+  return fidelity(recordings, readKnownDisagreements(knownFileFor(recordings)));
 }

@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { IoError, isPinbenchError } from '../errors.ts';
 import type { Store } from '../store/store.ts';
 import { html } from './html.ts';
+import type { FidelityPageInput } from './pages/fidelity-page.ts';
 import { REPORT_CSP } from './pages/page-layout.ts';
 import { prepareLatestDir } from './report-dir-safety.ts';
 import { REPORT_MARKER, SUMMARY_PATH } from './report-paths.ts';
@@ -23,6 +24,8 @@ export type { HtmlReportResult } from './reporters/html-reporter.ts';
 export interface HtmlReportOptions extends RunReportersOptions {
   /** `kinds` (default): a page per divergence kind; `all`: also a page per occurrence. */
   pages?: ReportPageSet;
+  /** Real recordings against their kernels' models: a `fidelity.html` page the summary links. */
+  fidelity?: FidelityPageInput;
 }
 
 export async function writeHtmlReport(
@@ -31,7 +34,12 @@ export async function writeHtmlReport(
   outDir: string,
   opts: HtmlReportOptions = {},
 ): Promise<HtmlReportResult> {
-  const reporter = new HtmlReporter({ store, outDir, ...(opts.pages ? { pages: opts.pages } : {}) });
+  const reporter = new HtmlReporter({
+    store,
+    outDir,
+    ...(opts.pages ? { pages: opts.pages } : {}),
+    ...(opts.fidelity ? { fidelity: opts.fidelity } : {}),
+  });
   try {
     await runReporters(store, runId, [reporter], opts);
   } catch (e) {

@@ -3,6 +3,7 @@
  * against every release, stored in the embedded database (or PostgreSQL), then the summary and
  * the HTML report.
  */
+import { fidelityOfRecordings } from '../../api/fidelity.ts';
 import { policiesRevision } from '../../api/git-revision.ts';
 import { runJob } from '../../api/run-job.ts';
 import { formatShard, parseRunId, parseShard, type ShardSpec, sourcesHash } from '../../api/shard.ts';
@@ -147,14 +148,19 @@ export const runCommand: Command = {
       // A report that cannot be written (full disk) still lets the summary print; its error
       // comes after it.
       let reportFailure: unknown = null;
-      const report =
-        bool(values, 'no-report') || (result.shard && !result.shard.finishedRun)
-          ? undefined
-          : await writeRunReport(store, result.run.id, { cwd: io.cwd }).catch((e: unknown) => {
-              if (!isEnvironmentError(e)) throw e;
-              reportFailure = e;
-              return undefined;
-            });
+      // Real recordings among the sources: the report gets their fidelity page.
+      const writeReport = !bool(values, 'no-report') && !(result.shard && !result.shard.finishedRun);
+      const recorded = writeReport ? await fidelityOfRecordings(sources, io.cwd) : null;
+      const report = !writeReport
+        ? undefined
+        : await writeRunReport(store, result.run.id, {
+            cwd: io.cwd,
+            ...(recorded ? { fidelity: recorded } : {}),
+          }).catch((e: unknown) => {
+            if (!isEnvironmentError(e)) throw e;
+            reportFailure = e;
+            return undefined;
+          });
       const kinds = await store.kindCount(result.run.id);
       if (bool(values, 'json')) {
         const { results: _results, ...rest } = result;

@@ -74,6 +74,23 @@ const LABEL: Record<CellState, string> = {
 const key = (c: { series: string; boot: string; scenario: string; seq: number; event: string }) =>
   `${c.series}|${c.boot}|${c.scenario}|${c.seq}|${c.event}`;
 
+/** The counts the run summary shows beside its link to the page. */
+export function fidelitySummary(r: FidelityPageInput): {
+  recordings: number;
+  calls: number;
+  agree: number;
+  unexpected: number;
+  skipped: number;
+} {
+  return {
+    recordings: r.traces.length,
+    calls: r.cells.length,
+    agree: r.cells.filter((c) => c.agree).length,
+    unexpected: r.unexpected.length,
+    skipped: r.skipped.length,
+  };
+}
+
 export function fidelityPageHtml(r: FidelityPageInput, generatedAt?: Date): string {
   const cols = [...new Map(r.traces.map((t) => [`${t.series}/${t.boot}`, t])).values()].sort(
     (a, b) => a.series.localeCompare(b.series, 'en', { numeric: true }) || a.boot.localeCompare(b.boot),

@@ -13,6 +13,11 @@ export interface PageEnv {
    * kind's page. Absent: false.
    */
   occurrencePages?: boolean;
+  /**
+   * The run's real recordings against their kernels' release models (`fidelity.html`, written
+   * when the run replayed recordings): the summary links it. Absent: no such page.
+   */
+  fidelity?: { recordings: number; calls: number; agree: number; unexpected: number; skipped: number };
 }
 
 export const STATIC_ENV: PageEnv = {

@@ -11,6 +11,7 @@ import { html, type SafeHtml } from '../html.ts';
 import { compressPolicySet } from '../policy-classes.ts';
 import type { ReportContext, ScenarioRow } from '../report-context.ts';
 import { KINDS_PATH, kindPath, matrixPath, POLICIES_PATH, SUMMARY_PATH } from '../report-paths.ts';
+import { FIDELITY_PATH } from './fidelity-page.ts';
 import { classesText, divergenceFlags, divergenceListHref, occurrenceHref, policyLink } from './fragments.ts';
 import type { PageEnv } from './page-env.ts';
 import {
@@ -290,6 +291,15 @@ function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** The link to the fidelity page, with its counts, when the run replayed real recordings. */
+function fidelityLine(env: PageEnv): SafeHtml | string {
+  const f = env.fidelity;
+  if (!f) return '';
+  return html`<section aria-labelledby="fidelity-h"><h2 id="fidelity-h">Real kernels</h2>
+<p class="${f.unexpected ? 'bad' : ''}"><a href="${FIDELITY_PATH}">Fidelity</a>: ${formatCount(f.recordings)} recording(s), ${formatCount(f.calls)} call(s) with the kernel's own return, ${formatCount(f.agree)} reproduced by the kernel's release model, ${formatCount(f.unexpected)} new disagreement(s), ${formatCount(f.skipped)} case(s) the kernels could not run.</p>
+</section>`;
+}
+
 export function renderSummaryPage(ctx: ReportContext, env: PageEnv): string {
   const run = ctx.run;
   const t = ctx.totals;
@@ -325,6 +335,7 @@ ${verdictBar(t.verdicts)}
 <p class="failures${ctx.failures.unexpected ? ' bad' : ''}">${formatFailureCounts(ctx.failures)}: a failure the trace header expects (a historical bug) is known, any other is unexpected.</p>
 <p><a href="${matrixPath()}">The scenario × policy matrix</a> shows every verdict.</p>
 </section>
+${fidelityLine(env)}
 
 ${integrityWarnings(ctx)}
 

@@ -20,6 +20,12 @@ import {
   type RootRef,
   renderDivergencePage,
 } from '../pages/divergence-page.ts';
+import {
+  FIDELITY_PATH,
+  type FidelityPageInput,
+  fidelityPageHtml,
+  fidelitySummary,
+} from '../pages/fidelity-page.ts';
 import { KIND_EXAMPLES, renderKindListPage, renderKindPage } from '../pages/kind-pages.ts';
 import { matrixPageCount, renderMatrixPage } from '../pages/matrix-page.ts';
 import { type PageEnv, STATIC_ENV } from '../pages/page-env.ts';
@@ -73,6 +79,8 @@ export interface HtmlReporterOptions {
   pages?: ReportPageSet;
   /** Files written concurrently (default 32). */
   concurrency?: number;
+  /** Real recordings against their kernels' models: written as `fidelity.html`, linked from the summary. */
+  fidelity?: FidelityPageInput;
 }
 
 /** Writes files with bounded concurrency, creating directories once. */
@@ -129,6 +137,7 @@ export class HtmlReporter implements Reporter {
   private readonly store: Store;
   private readonly outDir: string;
   private readonly env: PageEnv;
+  private readonly fidelity: FidelityPageInput | null;
   private readonly all: boolean;
   private readonly concurrency: number;
   private sink: FileSink | null = null;
@@ -151,6 +160,8 @@ export class HtmlReporter implements Reporter {
     this.outDir = resolve(opts.outDir);
     this.all = opts.pages === 'all';
     this.env = { ...(opts.env ?? STATIC_ENV), occurrencePages: this.all };
+    this.fidelity = opts.fidelity ?? null;
+    if (this.fidelity) this.env = { ...this.env, fidelity: fidelitySummary(this.fidelity) };
     this.concurrency = opts.concurrency ?? 32;
     // Full divergences (why paths, context) are read only to write a page per occurrence; the
     // kinds report reads the list's slim rows itself (onRunEnd), a fraction of the bytes.
@@ -185,6 +196,7 @@ export class HtmlReporter implements Reporter {
     const assets = await loadAssets();
     for (const name of ASSET_NAMES) await sink.write(assetPath(name), assets.get(name)!);
     await sink.write(SUMMARY_PATH, renderSummaryPage(ctx, this.env));
+    if (this.fidelity) await sink.write(FIDELITY_PATH, fidelityPageHtml(this.fidelity, ctx.generatedAt));
     for (let page = 1; page <= matrixPageCount(ctx); page++) {
       await sink.write(matrixPath(page, 'grouped'), renderMatrixPage(ctx, this.env, page, 'grouped'));
       await sink.write(matrixPath(page, 'release'), renderMatrixPage(ctx, this.env, page, 'release'));
