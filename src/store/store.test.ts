@@ -421,8 +421,9 @@ for (const kind of STORE_BACKENDS) {
       const want = results[1]!.scenarios[2]!.divergences[0]!;
       const found = await store.divergence(want.signature);
       expect(found?.runId).toBe(id);
-      const { matrix: _m, sha256: _s, kind: _k, ...rec } = found!.occurrences[0]!;
+      const { matrix: _m, sha256: _s, kind: _k, identity, ...rec } = found!.occurrences[0]!;
       expect(rec).toEqual(want);
+      expect(identity).toEqual({ source: 'traces/b.trace', name: 'b.trace', matrix: '' });
       expect(await store.divergence('ffffffffffffffff')).toBeNull();
       await expectStoreError(store.divergences(id, {}, { after: 'garbage' }), 'PB_STORE', /page cursor/);
     });
