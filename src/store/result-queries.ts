@@ -7,6 +7,7 @@ import { type Kysely, sql } from 'kysely';
 import { StoreError } from '../errors.ts';
 import { divergenceTitle, type TraceIdentity } from '../replay/divergence-identity.ts';
 import type { DivergenceRecord, FinalRecord, Verdict, VerdictRecord } from '../replay/results.ts';
+import { joinTraceScenario } from './join-trace-scenario.ts';
 import type { StoreSchema } from './store-schema.ts';
 
 export interface StoredDivergence extends DivergenceRecord {
@@ -222,22 +223,7 @@ export async function scenarioVerdicts(
 ): Promise<Page<StoredVerdict>> {
   const limit = pageLimit(page);
   const after = decodeCursor<VerdictKey>(page.after, 4);
-  let q = db
-    .selectFrom('scenario_results as v')
-    .innerJoin('run_traces as rt', (j) =>
-      j
-        .onRef('rt.run_id', '=', 'v.run_id')
-        .onRef('rt.trace_id', '=', 'v.trace_id')
-        .onRef('rt.matrix', '=', 'v.matrix'),
-    )
-    .innerJoin('traces as t', 't.id', 'v.trace_id')
-    .innerJoin('scenarios as s', (j) =>
-      j
-        .onRef('s.run_id', '=', 'v.run_id')
-        .onRef('s.trace_id', '=', 'v.trace_id')
-        .onRef('s.matrix', '=', 'v.matrix')
-        .onRef('s.sidx', '=', 'v.sidx'),
-    )
+  let q = joinTraceScenario(db.selectFrom('scenario_results as v'), 'v')
     .where('v.run_id', '=', runId)
     .select([
       'v.trace_id',
@@ -294,45 +280,29 @@ export async function scenarioVerdicts(
 }
 
 function divergenceQuery(db: Kysely<StoreSchema>) {
-  return db
-    .selectFrom('divergences as d')
-    .innerJoin('run_traces as rt', (j) =>
-      j
-        .onRef('rt.run_id', '=', 'd.run_id')
-        .onRef('rt.trace_id', '=', 'd.trace_id')
-        .onRef('rt.matrix', '=', 'd.matrix'),
-    )
-    .innerJoin('traces as t', 't.id', 'd.trace_id')
-    .innerJoin('scenarios as s', (j) =>
-      j
-        .onRef('s.run_id', '=', 'd.run_id')
-        .onRef('s.trace_id', '=', 'd.trace_id')
-        .onRef('s.matrix', '=', 'd.matrix')
-        .onRef('s.sidx', '=', 'd.sidx'),
-    )
-    .select([
-      'd.run_id',
-      'd.trace_id',
-      'd.matrix',
-      'd.sidx',
-      'd.seq',
-      'd.signature',
-      'd.title',
-      'd.kind',
-      'd.line',
-      'd.event',
-      'd.text',
-      'd.root',
-      'd.classes',
-      'd.unsupported',
-      'd.context',
-      'd.extra',
-      'rt.source',
-      'rt.trace_source',
-      'rt.trace_name',
-      't.sha256',
-      's.name',
-    ]);
+  return joinTraceScenario(db.selectFrom('divergences as d'), 'd').select([
+    'd.run_id',
+    'd.trace_id',
+    'd.matrix',
+    'd.sidx',
+    'd.seq',
+    'd.signature',
+    'd.title',
+    'd.kind',
+    'd.line',
+    'd.event',
+    'd.text',
+    'd.root',
+    'd.classes',
+    'd.unsupported',
+    'd.context',
+    'd.extra',
+    'rt.source',
+    'rt.trace_source',
+    'rt.trace_name',
+    't.sha256',
+    's.name',
+  ]);
 }
 
 type DivergenceRow = Awaited<ReturnType<ReturnType<typeof divergenceQuery>['execute']>>[number];
@@ -445,22 +415,7 @@ export async function listFinals(
   runId: number,
   filter: { trace?: string; policy?: string } = {},
 ): Promise<StoredFinal[]> {
-  let q = db
-    .selectFrom('finals as f')
-    .innerJoin('run_traces as rt', (j) =>
-      j
-        .onRef('rt.run_id', '=', 'f.run_id')
-        .onRef('rt.trace_id', '=', 'f.trace_id')
-        .onRef('rt.matrix', '=', 'f.matrix'),
-    )
-    .innerJoin('traces as t', 't.id', 'f.trace_id')
-    .innerJoin('scenarios as s', (j) =>
-      j
-        .onRef('s.run_id', '=', 'f.run_id')
-        .onRef('s.trace_id', '=', 'f.trace_id')
-        .onRef('s.matrix', '=', 'f.matrix')
-        .onRef('s.sidx', '=', 'f.sidx'),
-    )
+  let q = joinTraceScenario(db.selectFrom('finals as f'), 'f')
     .where('f.run_id', '=', runId)
     .selectAll('f')
     .select(['rt.source', 't.sha256', 's.name']);
