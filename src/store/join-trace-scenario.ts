@@ -3,7 +3,7 @@
  * (a divergence, verdict or final) with its run's trace row `rt` (the path the run named it by,
  * its identity), the trace content `t` (its SHA-256) and its scenario `s` (its name).
  */
-import type { SelectQueryBuilder } from 'kysely';
+import { type RawBuilder, type SelectQueryBuilder, sql } from 'kysely';
 import type { StoreSchema } from './store-schema.ts';
 
 /** The columns that place a row in a scenario of a trace under a matrix label in a run. */
@@ -49,4 +49,16 @@ export function joinTraceScenario<DB, TB extends keyof DB & string, O, A extends
         .onRef('s.matrix', '=', `${alias}.matrix`)
         .onRef('s.sidx', '=', `${alias}.sidx`),
     ) as unknown as SelectQueryBuilder<DB & TraceScenarioTables, TB | keyof TraceScenarioTables, O>;
+}
+
+/**
+ * The same join for the reads written as SQL text (diff-runs' `distinct on` and full-join CTEs,
+ * which the builder would not make plainer): `run_traces rt` and `scenarios s` only, since those
+ * reads join the trace content once, outside. Columns are passed as references, so `alias` is
+ * quoted as an identifier, never spliced in as text.
+ */
+export function joinTraceScenarioSql(alias: string): RawBuilder<unknown> {
+  const col = (c: keyof ScenarioKey) => sql.ref(`${alias}.${c}`);
+  return sql`join run_traces rt on rt.run_id = ${col('run_id')} and rt.trace_id = ${col('trace_id')} and rt.matrix = ${col('matrix')}
+    join scenarios s on s.run_id = ${col('run_id')} and s.trace_id = ${col('trace_id')} and s.matrix = ${col('matrix')} and s.sidx = ${col('sidx')}`;
 }
