@@ -184,6 +184,9 @@ export async function orderDependentDivergences(
     .orderBy('rt.source')
     .orderBy('d.matrix')
     .orderBy('d.line')
+    // Ties (divergences at one call) in stored order, which no longer hangs on the join order.
+    .orderBy('d.sidx')
+    .orderBy('d.seq')
     .execute();
   return rows.map((r) => ({
     signature: r.signature,
