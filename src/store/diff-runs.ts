@@ -10,6 +10,7 @@ import { divergenceTitle } from '../replay/divergence-identity.ts';
 import type { DivergenceClass, Verdict } from '../replay/results.ts';
 import type { DivergenceRow } from './divergence-row.ts';
 import { ROW_TEXT_MAX } from './divergence-row.ts';
+import { joinTraceScenarioSql } from './join-trace-scenario.ts';
 import type { StoreSchema } from './store-schema.ts';
 
 export interface VerdictChange {
@@ -66,8 +67,7 @@ async function signatures(
   }>`
     select distinct on (d.signature) d.signature, d.title, d.kind, left(d.text, ${ROW_TEXT_MAX}) as text, rt.source, d.matrix, s.name, d.seq, d.line, d.event, d.root, d.classes
     from divergences d
-    join run_traces rt on rt.run_id = d.run_id and rt.trace_id = d.trace_id and rt.matrix = d.matrix
-    join scenarios s on s.run_id = d.run_id and s.trace_id = d.trace_id and s.matrix = d.matrix and s.sidx = d.sidx
+    ${joinTraceScenarioSql('d')}
     where d.run_id = ${of}
       and ${sql.raw(inOther ? '' : 'not')} exists (
         select 1 from divergences o where o.run_id = ${other} and o.signature = d.signature)
@@ -115,14 +115,12 @@ export async function diffRuns(db: Kysely<StoreSchema>, a: number, b: number): P
     with va as (
       select v.trace_id, v.matrix, v.sidx, v.policy, v.verdict, rt.source, s.name
       from scenario_results v
-      join run_traces rt on rt.run_id = v.run_id and rt.trace_id = v.trace_id and rt.matrix = v.matrix
-      join scenarios s on s.run_id = v.run_id and s.trace_id = v.trace_id and s.matrix = v.matrix and s.sidx = v.sidx
+      ${joinTraceScenarioSql('v')}
       where v.run_id = ${a}
     ), vb as (
       select v.trace_id, v.matrix, v.sidx, v.policy, v.verdict, rt.source, s.name
       from scenario_results v
-      join run_traces rt on rt.run_id = v.run_id and rt.trace_id = v.trace_id and rt.matrix = v.matrix
-      join scenarios s on s.run_id = v.run_id and s.trace_id = v.trace_id and s.matrix = v.matrix and s.sidx = v.sidx
+      ${joinTraceScenarioSql('v')}
       where v.run_id = ${b}
     )
     select va.source as source_a, vb.source as source_b, t.sha256,

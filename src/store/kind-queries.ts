@@ -4,6 +4,7 @@
  * Rows stored before the backfill of 0005 have a kind like every other (the migration fills it).
  */
 import { type Kysely, sql } from 'kysely';
+import { type StoredDivergence, toDivergence } from './divergence-queries.ts';
 import {
   type DivergenceRow,
   divergenceRow,
@@ -11,7 +12,6 @@ import {
   parsePartition,
   ROW_TEXT_MAX,
 } from './divergence-row.ts';
-import { type StoredDivergence, toDivergence } from './result-queries.ts';
 import type { StoreSchema } from './store-schema.ts';
 
 export interface KindSummary {

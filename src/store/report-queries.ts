@@ -1,5 +1,5 @@
 /**
- * Reads only the report stage needs, beside `result-queries.ts` (whose listings it reuses):
+ * Reads only the report stage needs, beside `run-queries.ts` and `divergence-queries.ts` (whose listings it reuses):
  * scenarios with their divergence counts and every verdict keyed by scenario position (the
  * matrix), a divergence page by offset (`pinbench serve` answers "page N" without walking
  * cursors), and a slim divergence listing for the list page's client-side index (no why paths,
@@ -8,9 +8,9 @@
 import { type Kysely, sql } from 'kysely';
 import type { TraceIdentity } from '../replay/divergence-identity.ts';
 import type { Verdict } from '../replay/results.ts';
+import { type StoredDivergence, toDivergence } from './divergence-queries.ts';
 import { type DivergenceRow, PARTITION_SQL, parsePartition, ROW_TEXT_MAX } from './divergence-row.ts';
 import { type KindExamples, type KindSummary, kindExamples, kindsNotIn, runKinds } from './kind-queries.ts';
-import { type StoredDivergence, toDivergence } from './result-queries.ts';
 import type { Store } from './store.ts';
 import type { StoreSchema } from './store-schema.ts';
 

@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
 import { UsageError } from '../errors.ts';
 import type { DivergenceClass } from '../replay/results.ts';
+import { joinTraceScenario } from './join-trace-scenario.ts';
 import { pgText } from './recordset-insert.ts';
 import type { StoreSchema } from './store-schema.ts';
 
@@ -160,28 +161,14 @@ export async function orderDependentDivergences(
   db: Kysely<StoreSchema>,
   runId: number,
 ): Promise<OrderDependentDivergence[]> {
-  const rows = await db
-    .selectFrom('order_dependence as od')
-    .innerJoin('traces as t', 't.sha256', 'od.trace_sha256')
-    .innerJoin('divergences as d', (j) =>
+  // The divergences at the calls found order dependent (order_dependence names its trace by content).
+  const rows = await joinTraceScenario(db.selectFrom('divergences as d'), 'd')
+    .innerJoin('order_dependence as od', (j) =>
       j
-        .onRef('d.run_id', '=', 'od.run_id')
-        .onRef('d.trace_id', '=', 't.id')
-        .onRef('d.matrix', '=', 'od.matrix')
-        .onRef('d.line', '=', 'od.line'),
-    )
-    .innerJoin('run_traces as rt', (j) =>
-      j
-        .onRef('rt.run_id', '=', 'd.run_id')
-        .onRef('rt.trace_id', '=', 'd.trace_id')
-        .onRef('rt.matrix', '=', 'd.matrix'),
-    )
-    .innerJoin('scenarios as s', (j) =>
-      j
-        .onRef('s.run_id', '=', 'd.run_id')
-        .onRef('s.trace_id', '=', 'd.trace_id')
-        .onRef('s.matrix', '=', 'd.matrix')
-        .onRef('s.sidx', '=', 'd.sidx'),
+        .onRef('od.run_id', '=', 'd.run_id')
+        .onRef('od.trace_sha256', '=', 't.sha256')
+        .onRef('od.matrix', '=', 'd.matrix')
+        .onRef('od.line', '=', 'd.line'),
     )
     .where('od.run_id', '=', runId)
     .select([
@@ -197,6 +184,9 @@ export async function orderDependentDivergences(
     .orderBy('rt.source')
     .orderBy('d.matrix')
     .orderBy('d.line')
+    // Ties (divergences at one call) in stored order, which no longer hangs on the join order.
+    .orderBy('d.sidx')
+    .orderBy('d.seq')
     .execute();
   return rows.map((r) => ({
     signature: r.signature,
@@ -290,22 +280,7 @@ export async function findReproTarget(
       .executeTakeFirstOrThrow();
     run = Number(r.run_id);
   }
-  const rows = await db
-    .selectFrom('divergences as d')
-    .innerJoin('run_traces as rt', (j) =>
-      j
-        .onRef('rt.run_id', '=', 'd.run_id')
-        .onRef('rt.trace_id', '=', 'd.trace_id')
-        .onRef('rt.matrix', '=', 'd.matrix'),
-    )
-    .innerJoin('traces as t', 't.id', 'd.trace_id')
-    .innerJoin('scenarios as s', (j) =>
-      j
-        .onRef('s.run_id', '=', 'd.run_id')
-        .onRef('s.trace_id', '=', 'd.trace_id')
-        .onRef('s.matrix', '=', 'd.matrix')
-        .onRef('s.sidx', '=', 'd.sidx'),
-    )
+  const rows = await joinTraceScenario(db.selectFrom('divergences as d'), 'd')
     .leftJoin('scenario_slices as sl', (j) =>
       j
         .onRef('sl.run_id', '=', 'd.run_id')

@@ -16,8 +16,15 @@ import { policyIdentityHash } from '../replay/policy-info.ts';
 import type { ScenarioResult } from '../replay/replay-scenario.ts';
 import type { TraceReplayResult } from '../replay/results.ts';
 import { diffRuns, type RunDiff } from './diff-runs.ts';
+import {
+  type DivergenceFilter,
+  divergenceBySignature,
+  listDivergences,
+  type StoredDivergence,
+} from './divergence-queries.ts';
 import { type ExportOptions, exportNdjson, type NdjsonWrite } from './export-ndjson.ts';
 import { kindCount, kindSignatures } from './kind-queries.ts';
+import type { Page, PageRequest } from './paging.ts';
 import { PgliteBackend } from './pglite-backend.ts';
 import { PostgresBackend } from './postgres-backend.ts';
 import { pgJson, pgText } from './recordset-insert.ts';
@@ -32,28 +39,22 @@ import {
   writePolicySources,
   writeScenarioSlices,
 } from './repro-slices.ts';
+import { type RunInfo, type RunMeta, toRunInfo } from './run-info.ts';
 import {
-  type DivergenceFilter,
-  divergenceBySignature,
-  listDivergences,
   listFinals,
   listPolicies,
   listTraces,
-  type Page,
-  type PageRequest,
   type PolicyInfo,
   type PolicyVerdicts,
   type RunTotals,
   runTotals,
-  type StoredDivergence,
   type StoredFinal,
   type StoredVerdict,
   scenarioVerdicts,
   type TraceInfo,
   type VerdictFilter,
   verdictMatrix,
-} from './result-queries.ts';
-import { type RunInfo, type RunMeta, toRunInfo } from './run-info.ts';
+} from './run-queries.ts';
 import type { BackendKind, StoreBackend } from './store-backend.ts';
 import { resolveStoreLocation, type StoreLocationInput } from './store-location.ts';
 import { migrateStore } from './store-migrations.ts';
@@ -70,29 +71,27 @@ import {
 } from './write-trace-result.ts';
 
 export type { RunDiff, VerdictChange } from './diff-runs.ts';
+export type { DivergenceFilter, StoredDivergence } from './divergence-queries.ts';
 export type { DivergenceRow } from './divergence-row.ts';
 export type { ExportOptions, NdjsonWrite } from './export-ndjson.ts';
 export type { KindSummary } from './kind-queries.ts';
+export type { Page, PageRequest } from './paging.ts';
 export type {
   OrderDependence,
   OrderDependentDivergence,
   ReproPolicy,
   ReproTarget,
 } from './repro-slices.ts';
+export type { RunInfo, RunMeta } from './run-info.ts';
 export type {
-  DivergenceFilter,
-  Page,
-  PageRequest,
   PolicyInfo,
   PolicyVerdicts,
   RunTotals,
-  StoredDivergence,
   StoredFinal,
   StoredVerdict,
   TraceInfo,
   VerdictFilter,
-} from './result-queries.ts';
-export type { RunInfo, RunMeta } from './run-info.ts';
+} from './run-queries.ts';
 export type { RunStatus } from './store-schema.ts';
 export type { TriageEntry } from './triage.ts';
 export type { RunVerification, VerifyProblem } from './verify-run.ts';
