@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getPolicy } from '../../policies/index.ts';
+import { pinnabilityModuleText } from '../../test/support/candidate-module.ts';
 import { captureIo } from '../../test/support/cli-io.ts';
 import { main } from '../cli/main.ts';
 import { loadPolicyModule } from '../replay/load-policies.ts';
@@ -18,17 +19,6 @@ import { replayTrace } from '../replay/replay-trace.ts';
 import { parseCapsule } from './capsule.ts';
 
 const TRACE = resolve('traces/01-vfio-zero-ro.trace');
-
-function moduleText(pinnable: boolean): string {
-  return [
-    `import { definePolicy } from '${resolve('policies/define-policy.ts')}';`,
-    'export default definePolicy({',
-    "  id: 'nothing-pinnable', base: 'v5.18', subject: 'mm: break pinnability',",
-    `  override: { isLongtermPinnable: () => ${pinnable} },`,
-    '});',
-    '',
-  ].join('\n');
-}
 
 describe('pinbench repro', () => {
   let dir: string;
@@ -41,7 +31,7 @@ describe('pinbench repro', () => {
 
   it('exports a capsule that reproduces elsewhere, and stops reproducing when the module is fixed', async () => {
     const mod = join(dir, 'nothing-pinnable.ts');
-    await writeFile(mod, moduleText(false));
+    await writeFile(mod, pinnabilityModuleText(false));
     const policies = [getPolicy('v5.18'), await loadPolicyModule(mod)];
     const r = await replayTrace(TRACE, policies, { outcomes: false });
     const d = r.scenarios.find((s) => s.scenario === 'vfio-zero-ro-hang')!.divergences[0]!;
@@ -65,7 +55,7 @@ describe('pinbench repro', () => {
     expect(again.stdout).not.toContain('changed');
 
     // The user fixes the module: the capsule no longer reproduces, and says why.
-    await writeFile(mod, moduleText(true));
+    await writeFile(mod, pinnabilityModuleText(true));
     const fixed = pinbench(elsewhere, 'repro', 'x.pinbench.json');
     expect(fixed.status, fixed.stderr).toBe(1);
     expect(fixed.stdout).toContain('no longer reproduces');

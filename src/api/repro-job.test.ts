@@ -13,23 +13,13 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getPolicy } from '../../policies/index.ts';
+import { pinnabilityModuleText } from '../../test/support/candidate-module.ts';
 import { parseCapsule } from '../analysis/capsule.ts';
 import { loadPolicyModule } from '../replay/load-policies.ts';
 import { replayTrace } from '../replay/replay-trace.ts';
 
 const TRACE = resolve('traces/01-vfio-zero-ro.trace');
 const BIN = resolve('bin/pinbench.js');
-
-function moduleText(pinnable: boolean): string {
-  return [
-    `import { definePolicy } from '${resolve('policies/define-policy.ts')}';`,
-    'export default definePolicy({',
-    "  id: 'nothing-pinnable', base: 'v5.18', subject: 'mm: break pinnability',",
-    `  override: { isLongtermPinnable: () => ${pinnable} },`,
-    '});',
-    '',
-  ].join('\n');
-}
 
 describe('pinbench repro <identity>', () => {
   let dir: string;
@@ -42,7 +32,7 @@ describe('pinbench repro <identity>', () => {
 
   it('replays the stored slice after the trace is gone, and survives a change of the module', async () => {
     const mod = join(dir, 'nothing-pinnable.ts');
-    await writeFile(mod, moduleText(false));
+    await writeFile(mod, pinnabilityModuleText(false));
     const trace = join(dir, 'zero.trace');
     await copyFile(TRACE, trace);
     const policies = [getPolicy('v5.18'), await loadPolicyModule(mod)];
@@ -66,7 +56,7 @@ describe('pinbench repro <identity>', () => {
     expect(same.status).toBe(0);
 
     // The user fixes the module: today it no longer reproduces; as the run had it, it does.
-    await writeFile(mod, moduleText(true));
+    await writeFile(mod, pinnabilityModuleText(true));
     const fixed = pinbench(dir, 'repro', '--db', db, prefix, '--run', '1');
     expect(fixed.stdout).toContain('no longer reproduces');
     expect(fixed.stdout).toContain('answer differently: nothing-pinnable\n');
@@ -85,7 +75,9 @@ describe('pinbench repro <identity>', () => {
     expect(made.status, made.stderr).toBe(0);
     const capsule = parseCapsule(await readFile(join(dir, 'x.pinbench.json'), 'utf8'), 'x');
     expect(capsule.run).toBe(1);
-    expect(capsule.policies.find((p) => p.id === 'nothing-pinnable')?.moduleText).toBe(moduleText(false));
+    expect(capsule.policies.find((p) => p.id === 'nothing-pinnable')?.moduleText).toBe(
+      pinnabilityModuleText(false),
+    );
     await rm(mod);
     const elsewhere = join(dir, 'elsewhere');
     await mkdir(elsewhere);
