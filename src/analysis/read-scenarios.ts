@@ -6,8 +6,14 @@
  */
 import { isPinbenchError, UsageError } from '../errors.ts';
 import { ingestSource } from '../ingest/index.ts';
-import type { EventRecord, TraceRecord } from '../ingest/trace-record.ts';
-import { EventStream, type RecordAdapter, type Scenario, vocabularyOf } from '../model/event-stream.ts';
+import type { TraceRecord } from '../ingest/trace-record.ts';
+import {
+  adaptedFeed,
+  EventStream,
+  type RecordAdapter,
+  type Scenario,
+  vocabularyOf,
+} from '../model/event-stream.ts';
 import { defaultAdapters } from '../replay/adapters.ts';
 
 export interface LineStamp {
@@ -58,26 +64,14 @@ export async function readScenarios(
       stream.markError(e.message);
     }
   };
+  const adapted = adaptedFeed(ads, feed);
   try {
-    await ingestSource(source, {
-      onRecord: (rec) => {
-        if (rec.kind === 'event' && ads.length > 0) {
-          for (const a of ads) {
-            const got: EventRecord[] | null = a.push(rec);
-            if (got) {
-              for (const r of got) feed(r);
-              return;
-            }
-          }
-        }
-        feed(rec);
-      },
-    });
+    await ingestSource(source, { onRecord: (rec) => adapted.push(rec) });
   } catch (e) {
     if (isPinbenchError(e)) throw new UsageError(`${source}: cannot read: ${e.message}`);
     throw e;
   }
-  for (const a of ads) for (const r of a.end()) feed(r);
+  adapted.end();
   take(stream.end());
   return out;
 }

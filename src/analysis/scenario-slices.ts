@@ -10,8 +10,14 @@
  */
 import { isPinbenchError } from '../errors.ts';
 import { ingestSource } from '../ingest/index.ts';
-import type { EventRecord, TraceRecord } from '../ingest/trace-record.ts';
-import { EventStream, type RecordAdapter, type Scenario, vocabularyOf } from '../model/event-stream.ts';
+import type { TraceRecord } from '../ingest/trace-record.ts';
+import {
+  adaptedFeed,
+  EventStream,
+  type RecordAdapter,
+  type Scenario,
+  vocabularyOf,
+} from '../model/event-stream.ts';
 import type { TraceConfig } from '../model/events.ts';
 import { defaultAdapters } from '../replay/adapters.ts';
 import type { LineStamp } from './read-scenarios.ts';
@@ -97,21 +103,9 @@ export async function scenarioSlices(source: string, opts: ScenarioSlicesOptions
       stream.markError(e.message);
     }
   };
-  await ingestSource(source, {
-    onRecord: (rec) => {
-      if (rec.kind === 'event' && ads.length > 0) {
-        for (const a of ads) {
-          const got: EventRecord[] | null = a.push(rec);
-          if (got) {
-            for (const r of got) feed(r);
-            return;
-          }
-        }
-      }
-      feed(rec);
-    },
-  });
+  const adapted = adaptedFeed(ads, feed);
+  await ingestSource(source, { onRecord: (rec) => adapted.push(rec) });
   at = Number.POSITIVE_INFINITY;
-  for (const a of ads) for (const r of a.end()) feed(r);
+  adapted.end();
   take(stream.end());
 }

@@ -65,6 +65,34 @@ export interface RecordAdapter {
   end(): EventRecord[];
 }
 
+/**
+ * Routes records through adapters the way every reader of a trace must: the first adapter that
+ * claims an event record replaces it with what it returns; otherwise the record goes on as is.
+ * `end()` flushes what the adapters still hold.
+ */
+export function adaptedFeed(
+  adapters: readonly RecordAdapter[],
+  feed: (rec: TraceRecord) => void,
+): { push(rec: TraceRecord): void; end(): void } {
+  return {
+    push(rec) {
+      if (rec.kind === 'event') {
+        for (const a of adapters) {
+          const out = a.push(rec);
+          if (out) {
+            for (const r of out) feed(r);
+            return;
+          }
+        }
+      }
+      feed(rec);
+    },
+    end() {
+      for (const a of adapters) for (const r of a.end()) feed(r);
+    },
+  };
+}
+
 export interface EventStreamStats {
   modelEvents: number;
   calls: number;

@@ -5,8 +5,8 @@
 import { performance } from 'node:perf_hooks';
 import { isPinbenchError, TraceError } from '../errors.ts';
 import { type IngestOptions, ingestSource } from '../ingest/index.ts';
-import type { EventRecord, TraceRecord } from '../ingest/trace-record.ts';
-import { EventStream, type RecordAdapter, type Scenario } from '../model/event-stream.ts';
+import type { TraceRecord } from '../ingest/trace-record.ts';
+import { adaptedFeed, EventStream, type RecordAdapter, type Scenario } from '../model/event-stream.ts';
 import type { TraceConfig } from '../model/events.ts';
 import type { Policy } from '../model/kernel.ts';
 import { traceIdentity } from './divergence-identity.ts';
@@ -115,18 +115,10 @@ export async function replayTrace(
     if (done) finish(done);
   };
 
+  const adapted = adaptedFeed(adapters, feed);
   const onRecord = (rec: TraceRecord): void => {
     inHeader = false;
-    if (rec.kind === 'event' && adapters.length > 0) {
-      for (const a of adapters) {
-        const out: EventRecord[] | null = a.push(rec);
-        if (out) {
-          for (const r of out) feed(r);
-          return;
-        }
-      }
-    }
-    feed(rec);
+    adapted.push(rec);
   };
 
   const base = {
@@ -167,7 +159,7 @@ export async function replayTrace(
         },
       );
     }
-    for (const a of adapters) for (const r of a.end()) feed(r);
+    adapted.end();
     const last = stream.end();
     if (last) finish(last);
   } catch (e) {

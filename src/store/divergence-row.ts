@@ -26,20 +26,12 @@ export interface DivergenceRow {
 export const ROW_TEXT_MAX = 240;
 
 /** A full divergence as a row. */
-export function divergenceRow(d: {
-  signature: string;
-  kind?: string | null;
-  title: string;
-  trace: string;
-  matrix: string;
-  scenario: string;
-  seq: number;
-  line: number;
-  event: string;
-  root: boolean;
-  text: string;
-  classes: readonly { policies: string[] }[];
-}): DivergenceRow {
+export function divergenceRow(
+  d: Omit<DivergenceRow, 'kind' | 'classes'> & {
+    kind?: string | null;
+    classes: readonly { policies: string[] }[];
+  },
+): DivergenceRow {
   return {
     signature: d.signature,
     kind: d.kind ?? null,

@@ -2,12 +2,19 @@
  * The fidelity page: the kernel x case matrix of real recordings against each kernel's release
  * model (`pinbench fidelity --html DIR`), one cell per case and recording: agreed (every call's
  * return and recorded effect reproduced), a disagreement listed as known, a new disagreement, or
- * a case the kernel could not run (with its reason). The input is the shape `fidelity()` returns,
- * declared here structurally so the report stage imports nothing from the API layer.
+ * a case the kernel could not run (with its reason). The input is the part of the report
+ * `fidelity()` returns that the page shows (its types are the replay stage's, so the report stage
+ * imports nothing from the API layer).
  */
 import { lstat, mkdir, readdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PinbenchError } from '../../errors.ts';
+import type {
+  FidelityCell,
+  FidelitySkip,
+  FidelityTrace,
+  KnownDisagreement,
+} from '../../replay/fidelity-report.ts';
 import { html, type SafeHtml } from '../html.ts';
 import { ASSET_NAMES, loadAssets } from '../report-assets.ts';
 import { assetPath } from '../report-paths.ts';
@@ -15,46 +22,17 @@ import { renderPage } from './page-layout.ts';
 
 export const FIDELITY_PATH = 'fidelity.html';
 
-interface Effect {
-  what: string;
-  kernel: number;
-  model: number;
-}
+/** Where a cell is: the key the page matches cells, skips and known disagreements on. */
+type CellKey = 'series' | 'boot' | 'scenario' | 'seq' | 'event';
+
+/** The parts of a fidelity report (replay/fidelity-report.ts) the page shows. */
 export interface FidelityPageInput {
-  traces: readonly {
-    trace: string;
-    kernel: string;
-    series: string;
-    release: string;
-    boot: string;
-    packages: string;
-  }[];
-  cells: readonly {
-    series: string;
-    boot: string;
-    scenario: string;
-    seq: number;
-    event: string;
-    observed: number | string;
-    model: number | string;
-    agree: boolean;
-    effects?: readonly Effect[];
-  }[];
-  skipped: readonly { series: string; boot: string; scenario: string; reason: string }[];
-  unexpected: readonly { series: string; boot: string; scenario: string; seq: number; event: string }[];
-  known: readonly {
-    series: string;
-    boot: string;
-    scenario: string;
-    seq: number;
-    event: string;
-    observed: number | string;
-    model: number | string;
-    release: string;
-    why: string;
-    source: readonly string[];
-  }[];
-  stale: readonly { series: string; boot: string; scenario: string; seq: number; event: string }[];
+  traces: readonly Omit<FidelityTrace, 'error'>[];
+  cells: readonly Pick<FidelityCell, CellKey | 'observed' | 'model' | 'agree' | 'effects'>[];
+  skipped: readonly Pick<FidelitySkip, 'series' | 'boot' | 'scenario' | 'reason'>[];
+  unexpected: readonly Pick<FidelityCell, CellKey>[];
+  known: readonly Pick<KnownDisagreement, CellKey | 'observed' | 'model' | 'release' | 'why' | 'source'>[];
+  stale: readonly Pick<KnownDisagreement, CellKey>[];
 }
 
 type CellState = 'agree' | 'known' | 'new' | 'skip';
