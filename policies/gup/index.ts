@@ -35,6 +35,7 @@ import { pinAccountingC8070b787519 } from './pin-accounting/c8070b787519.ts';
 import { pinAccountingD1e153fea2a8 } from './pin-accounting/d1e153fea2a8.ts';
 import { pinAccountingEddb1c228f79 } from './pin-accounting/eddb1c228f79.ts';
 import { pinAccountingNone } from './pin-accounting/none.ts';
+import { pinAccountingRetireFollowHugetlbPage } from './pin-accounting/retire-follow-hugetlb-page.ts';
 import { pinAccountingStable6_1_192 } from './pin-accounting/stable-6-1-192.ts';
 import { pinnable1c563432588d } from './pinnable/1c563432588d.ts';
 import { pinnable8e3560d963d2 } from './pinnable/8e3560d963d2.ts';
@@ -83,6 +84,7 @@ export const GUP_FAMILY_VERSIONS: readonly FamilyVersion[] = [
   pinAccounting0fa5bc4023c1,
   pinAccountingD1e153fea2a8,
   pinAccountingC8070b787519,
+  pinAccountingRetireFollowHugetlbPage,
   pinnableNone,
   pinnable8e3560d963d2,
   pinnable1c563432588d,

@@ -13,7 +13,7 @@
  *   the zero-pfn special case (`if (is_zero_pfn(pte_pfn(pte))) page = pte_page(pte)`),
  *   follow_pfn_pte()'s -EFAULT, gup_must_unshare() (k.gupMustUnshare, family unshare) on R/O
  *   entries, try_grab_page() (k.tryGrabPage, family pin-accounting, told the grab path:
- *   `hugetlb-walk` on a hugetlb VMA, whose grab until v6.4 is follow_hugetlb_page()'s, else
+ *   `hugetlb-walk` on a hugetlb VMA, whose grab until v6.5 is follow_hugetlb_page()'s, else
  *   `follow-page`), FOLL_TOUCH dirtying;
  *   follow_trans_huge_pmd() / follow_huge_pmd() / follow_huge_pud() for huge entries;
  * - handle_mm_fault(): do_anonymous_page() (read fault maps the shared zero page special, unless

@@ -7,7 +7,8 @@
  * !is_longterm_pinnable_page() -> NULL) and mm/hugetlb.c:follow_hugetlb_page():6620-6629
  * (WARN_ON_ONCE(!try_grab_folio(...)) -> -ENOMEM); 5.10.262 mm/hugetlb.c:follow_hugetlb_page()
  * :4983 grabs with try_grab_page() and has no such refusal (pin-accounting 0fa5bc4023c1 there).
- * The refusal ends with the hugetlb walk's removal in v6.5 (see the releases table).
+ * The refusal ends with the hugetlb walk's removal in v6.6 (pin-accounting
+ * retire-follow-hugetlb-page: 6.5.0 still has follow_hugetlb_page(), 6.6.9 has not).
  */
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { Folio, State } from '../../../src/model/state.ts';
@@ -15,7 +16,7 @@ import { grabRefusedOnHugetlbWalk, pinAccounting0fa5bc4023c1 } from './0fa5bc402
 import { tryGrabPageV5_7 } from './3faa52c03f44.ts';
 import { tryGrabFolioFastPinnable } from './gup-fast-grab.ts';
 
-/** is_pinnable_page() / is_longterm_pinnable_page(): the v5.13 .. v6.4 test. */
+/** is_pinnable_page() / is_longterm_pinnable_page() / folio_is_longterm_pinnable(): the test of v5.13 .. v6.5. */
 export function pinnable(k: Kernel, st: State, folio: Folio): boolean {
   return k.isLongtermPinnable(k, st, folio);
 }
@@ -30,6 +31,6 @@ export const pinAccountingD1e153fea2a8: FamilyVersion = {
   subject: 'mm/gup: migrate pinned pages out of movable zone',
   release: 'v5.13',
   summary:
-    'follow_hugetlb_page() grab: FOLL_LONGTERM|FOLL_PIN on a page that is not long-term pinnable (ZONE_MOVABLE, CMA) -> WARN, -ENOMEM (no migration), until v6.4.',
+    'follow_hugetlb_page() grab: FOLL_LONGTERM|FOLL_PIN on a page that is not long-term pinnable (ZONE_MOVABLE, CMA) -> WARN, -ENOMEM (no migration), until v6.5.',
   ops: { ...pinAccounting0fa5bc4023c1.ops, tryGrabPage, tryGrabFolioFast: tryGrabFolioFastPinnable },
 };

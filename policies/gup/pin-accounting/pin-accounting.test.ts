@@ -145,12 +145,17 @@ pin_user_pages: start=${A} nr_pages=1 gup_flags=0`;
  * - 5.10.262 mm/hugetlb.c:follow_hugetlb_page():4983 `WARN_ON_ONCE(!try_grab_page(pages[i], flags))`
  *   and mm/gup.c:try_grab_page():197-233 (no long-term test): the pin succeeds and the page is
  *   migrated out of ZONE_MOVABLE (the 5.10 movablecore recording: io_uring.hugetlb ret=0);
- * - v5.12 (0fa5bc4023c1): try_grab_compound_head()'s `if (unlikely(flags & FOLL_LONGTERM) &&
- *   is_migrate_cma_page(page)) return NULL;` (5.10.262 mm/gup.c:126-128) on the walk: CMA only;
+ * - v5.12 (0fa5bc4023c1): 5.12.9 mm/hugetlb.c:4980 `WARN_ON_ONCE(!try_grab_compound_head(pages[i],`
+ *   whose `if (unlikely(flags & FOLL_LONGTERM) && is_migrate_cma_page(page)) return NULL;`
+ *   (5.12.9 mm/gup.c:93-94) refuses CMA only; 5.11.0 mm/hugetlb.c:4932 still try_grab_page();
  * - 6.1.192 mm/gup.c:try_grab_folio():144-146 `if (unlikely((flags & FOLL_LONGTERM) &&
  *   !is_longterm_pinnable_page(page))) return NULL;` and mm/hugetlb.c:6629-6633 `if
  *   (WARN_ON_ONCE(!try_grab_folio(pages[i], refs, flags))) { ... err = -ENOMEM;`: -12 and one
  *   WARN (the 6.1 movablecore recording: io_uring.hugetlb ret=-12, vfio_*.hugetlb -12);
+ * - 6.3.8 mm/hugetlb.c:6612, 6.4.4 :6675, 6.5.0 :6695: the same try_grab_folio() grab, whose test is
+ *   `!folio_is_longterm_pinnable(folio)` in 6.5.0 mm/gup.c:157-158: -12 through v6.5;
+ * - 6.6.9: no follow_hugetlb_page(); hugetlb_follow_page_mask() grabs with try_grab_page()
+ *   (mm/hugetlb.c:6541), so the page is migrated (pin-accounting retire-follow-hugetlb-page);
  * - 6.12.118 mm/gup.c:try_grab_folio():146-175 (no long-term test on the slow path) and
  *   follow_huge_pmd():748: the pin succeeds (the 6.12 movablecore recording: ret=0).
  */
@@ -168,8 +173,11 @@ ${api}: start=0x200000 nr_pages=1 gup_flags=${flags}`;
   const CMA = hugetlb('mt=CMA');
 
   // pages: where the pin landed. Before v5.13 ZONE_MOVABLE is long-term pinnable (5.10.262
-  // mm/gup.c:check_and_migrate_cma_pages() moves CMA pages only): pinned in place. From v6.5 the
-  // page is migrated out (check_and_migrate_movable_pages()) and the copy is pinned.
+  // mm/gup.c:check_and_migrate_cma_pages() moves CMA pages only): pinned in place. v6.5 still
+  // refuses (6.5.0 mm/gup.c:__get_user_pages():1233-1236 calls follow_hugetlb_page(), whose
+  // try_grab_folio() fails at :157-158 -> mm/hugetlb.c:6531 WARN, -ENOMEM). From v6.6 (6.6.9: no
+  // follow_hugetlb_page(); hugetlb_follow_page_mask() grabs with try_grab_page()) the page is
+  // migrated out (check_and_migrate_movable_pages()) and the copy is pinned.
   const movable: Record<string, { ret: number; warnings: number; pages?: string[] }> = {
     'v5.10': { ret: 1, warnings: 0, pages: ['0x20400'] },
     'v5.10.262': { ret: 1, warnings: 0, pages: ['0x20400'] },
@@ -178,7 +186,8 @@ ${api}: start=0x200000 nr_pages=1 gup_flags=${flags}`;
     'v6.1': { ret: -12, warnings: 1 },
     'v6.1.192': { ret: -12, warnings: 1 },
     'v6.4': { ret: -12, warnings: 1 },
-    'v6.5': { ret: 1, warnings: 0, pages: ['new1'] },
+    'v6.5': { ret: -12, warnings: 1 },
+    'v6.6': { ret: 1, warnings: 0, pages: ['new1'] },
     'v6.12': { ret: 1, warnings: 0, pages: ['new1'] },
     'v7.2': { ret: 1, warnings: 0, pages: ['new1'] },
   };
@@ -196,7 +205,14 @@ ${api}: start=0x200000 nr_pages=1 gup_flags=${flags}`;
     });
   }
 
-  const cma: Record<string, number> = { 'v5.10': 1, 'v5.12': -12, 'v5.13': -12, 'v6.4': -12, 'v6.5': 1 };
+  const cma: Record<string, number> = {
+    'v5.10': 1,
+    'v5.12': -12,
+    'v5.13': -12,
+    'v6.4': -12,
+    'v6.5': -12,
+    'v6.6': 1,
+  };
   for (const [id, ret] of Object.entries(cma)) {
     it(`${id}: a huge page in a CMA pageblock -> ${ret}`, () => {
       expect(call(id, CMA).ret).toBe(ret);
@@ -226,7 +242,7 @@ ${api}: start=0x200000 nr_pages=1 gup_flags=${flags}`;
  * grabs with try_grab_page() (5.10.262 mm/huge_memory.c:1364, 6.1.192 :1481) and follow_huge_pmd()
  * with the slow try_grab_folio() (6.12.118 mm/gup.c:748, 7.2.13 :731); none tests FOLL_LONGTERM,
  * so the page reaches check_and_migrate_*() and is migrated, where the same page behind a
- * hugetlb VMA is refused on the hugetlb walk of v5.12 .. v6.4.
+ * hugetlb VMA is refused on the hugetlb walk of v5.12 .. v6.5.
  */
 describe('pin-accounting: the grab on the PMD path', () => {
   const thp = `pinbench_page: pfn=0x40000 kind=thp mt=CMA

@@ -14,7 +14,7 @@
  *         follow_page_mask()     followPage        (gup-core; calls k.vmNormalPage for PTEs)
  *           gup_must_unshare()   gupMustUnshare    (unshare)
  *           try_grab_page()      tryGrabPage       (pin-accounting; path: follow-page)
- *         follow_hugetlb_page()'s grab   tryGrabPage (path: hugetlb-walk, v5.12 .. v6.4 refuses)
+ *         follow_hugetlb_page()'s grab   tryGrabPage (path: hugetlb-walk, v5.12 .. v6.5 refuses)
  *         faultin_page()         handleMmFault     (gup-core: zero page, COW, unshare faults)
  *       check_and_migrate_*()    checkAndMigrateMovablePages (longterm-migrate)
  *         *_is_longterm_pinnable isLongtermPinnable (pinnable)
@@ -31,7 +31,7 @@ import type { DmaMapping, Entry, Folio, RegisteredBuffer, State, Vma } from '../
 
 /**
  * Where a grab happens: `hugetlb-walk` when __get_user_pages() reached a hugetlb VMA (the walk
- * follow_hugetlb_page() did until v6.4, whose grab is not try_grab_page() in every release),
+ * follow_hugetlb_page() did until v6.5, whose grab is not try_grab_page() in every release),
  * `follow-pmd` for a PMD or PUD entry of any other VMA (follow_trans_huge_pmd(),
  * follow_devmap_pmd(), follow_huge_pud(); 6.12: follow_huge_pmd()), `follow-page` for
  * follow_page_pte(), `gup-fast` for a grab GUP-fast makes (once tryGrabFolioFast let it).
@@ -139,7 +139,7 @@ export interface GupOps {
   apiSupported(k: Kernel, st: State, name: CallName): boolean;
   /**
    * try_grab_page() (try_get_page() before FOLL_PIN), or the grab the release uses on `path`
-   * (v5.12 .. v6.4 follow_hugetlb_page(): try_grab_compound_head()/try_grab_folio(), which refuse
+   * (v5.12 .. v6.5 follow_hugetlb_page(): try_grab_compound_head()/try_grab_folio(), which refuse
    * FOLL_LONGTERM|FOLL_PIN on a page that is not long-term pinnable): 0, or -errno after a WARN.
    */
   tryGrabPage(k: Kernel, st: State, folio: Folio, flags: ReadonlySet<FollFlag>, path: GrabPath): number;
