@@ -1,7 +1,9 @@
 /**
  * The pre-/post- aliases of the commit ids verified against mainline in the 2026-12 check (the
  * version headers name the source of each): f347454d0341 (vma-checks, v6.2-rc1), 15a64311e0ae
- * (zeropage-insert insert-page-mkwrite, v6.15) and dbe54153296d (mm-core folio-pud, v6.15).
+ * (zeropage-insert insert-page-mkwrite, v6.15), dbe54153296d (mm-core folio-pud, v6.15) and
+ * 1507f51255c9 (vma-checks secretmem, v5.14: the id a later Fixes: tag names; 5.12.9 has no
+ * mm/secretmem.c, 5.14-rc5 mm/gup.c:check_vma_flags() tests vma_is_secretmem()).
  */
 import { describe, expect, it } from 'vitest';
 import type { Family } from '../src/model/kernel.ts';
@@ -16,6 +18,7 @@ describe('aliases of verified commit ids', () => {
     ['f347454d0341', 'vma-checks', 'secretmem', 'f347454d0341', 'v6.1'],
     ['15a64311e0ae', 'zeropage-insert', 'fce831c92092', 'insert-page-mkwrite', 'v6.14'],
     ['dbe54153296d', 'mm-core', 'bc02afbd4d73', 'folio-pud', 'v6.14'],
+    ['1507f51255c9', 'vma-checks', '52650c8b466b', 'secretmem', 'v5.13'],
   ];
   for (const [commit, family, before, after, release] of cases) {
     it(`pre-${commit} is ${release}; post-${commit} adds ${family} ${after}`, () => {

@@ -10,8 +10,11 @@
  * VMA's pages are touched, so nothing is pinned and put; check_dax_vmas() is gone
  * (checkPinnedVmas accepts everything; the longterm-migrate versions from v5.13 no longer call it).
  *
- * Source read: this version was not compared against the Debian sources available here (5.10.262,
- * 6.1.192, 6.12.118, 7.2.13) in the 2026-12 pass; the evidence above is what it rests on.
+ * First release v5.11, bracketed by sources read: 5.10.262 mm/gup.c has check_dax_vmas():1577 and
+ * no fs-dax test in check_vma_flags():920; 5.11.0 (a GitHub copy of the v5.11 tarball,
+ * CompressionDuck/linux-5.11 before its own mm/ edits) mm/gup.c:check_vma_flags():880 tests
+ * `if ((gup_flags & FOLL_LONGTERM) && vma_is_fsdax(vma)) return -EOPNOTSUPP;` (:892) and has no
+ * check_dax_vmas(). 5.12.9 (:891) and 5.14-rc5 (:992) the same.
  */
 import { err } from '../../../src/model/errno.ts';
 import type { FollFlag } from '../../../src/model/flags.ts';

@@ -10,19 +10,21 @@
  * shared mappings" (2022), the commit the patch's message says made the kernel refuse
  * FOLL_FORCE|FOLL_WRITE on hugetlb ("Since 1d8d14641fd94, we explicitly reject it").
  *
- * First release: v6.14, INFERRED: the patch was posted after v6.13-rc1 (2024-12-01) and was in
- * mm-unstable by 2024-12-10, so v6.14 is the earliest release it can be in; 7.2.13 has it. The
- * 2026-12 check found it still outside mainline on 2025-01-08/12 (next-20250108 carries it as
- * eb0829ef6d22, sj/linux damon/next as 09a3762697e8, akpm/mm mm-unstable pushes of January
- * 2025: all rebase ids), i.e. queued for the v6.14 merge window (v6.13 was out 2025-01-19);
- * no mm-stable or torvalds/linux push naming its mainline id was found in the code corpus, and
- * no release source between 6.12.118 and 7.2.13 could be had here (apt has no linux-source for
- * 6.13 .. 7.1; `fetch` has no snapshot of torvalds/linux or of the 6.14/6.17 copies tried).
+ * First release v6.14, bracketed by sources read: 6.13.7 mm/gup.c:check_vma_flags():1270 still
+ * refuses ("hugetlb does not support FOLL_FORCE|FOLL_WRITE", `if (is_vm_hugetlb_page(vma))
+ * return -EFAULT;` at :1297-1299); 6.14.0 check_vma_flags():1270 goes from
+ * `if (!(gup_flags & FOLL_FORCE)) return -EFAULT;` (:1295) straight to the is_cow_mapping()
+ * test (:1306). The patch was posted after v6.13-rc1 (2024-12-01) and was in mm-unstable by
+ * 2024-12-10, so v6.14 is the earliest release it can be in, and 6.14.0 has it. The 6.13.7 and
+ * 6.14.0 trees are GitHub copies of the release tarballs (ChenRuiwei/linux-6.13.7 and
+ * perishh/linux-6.14, each read at its import commit, which no later commit of theirs changes
+ * under mm/); no kernel.org tag was read. The mainline commit id is still not verified (no
+ * torvalds/linux push naming it was found; the ids seen are rebases).
  *
- * Source read: 6.12.118 mm/gup.c:check_vma_flags() still refuses a FOLL_FORCE write to hugetlb;
- * 7.2.13 mm/gup.c:check_vma_flags() no longer has the test (its FOLL_WRITE branch goes from
- * `if (!(gup_flags & FOLL_FORCE)) return -EFAULT;` straight to the is_cow_mapping() test).
- * 6.13 .. 7.1 were not read.
+ * Source read: 6.12.118 and 6.13.7 mm/gup.c:check_vma_flags() refuse a FOLL_FORCE write to
+ * hugetlb; 6.14.0, 6.18.2, 6.19.9, 7.0.0, 7.1.5 and 7.2.13 mm/gup.c:check_vma_flags() have no
+ * such test. 6.15 .. 6.17 were not read (no source for them was found), bracketed by 6.14.0 and
+ * 6.18.2, which agree.
  *
  * What changed from vma-checks 8ac268436e6d: the hugetlb refusal of f347454d0341 is gone; a
  * FOLL_FORCE write to a private read-only hugetlb VMA breaks COW like any other.

@@ -15,8 +15,11 @@
  * - vma_needs_dirty_tracking() (mm/mmap.c, used from v6.5): defined here because it reads only
  *   the VMA; see vmaNeedsDirtyTracking below for how the model decides it.
  *
- * Source read: 5.10.262 mm/gup.c:check_vma_flags() (VM_IO|VM_PFNMAP, FOLL_ANON, then the
- * access tests; no fs-dax, secretmem or hugetlb test) and check_dax_vmas(). v5.4 itself not read.
+ * Source read: 5.4.0 (a GitHub copy of the v5.4 tarball, MrJu/linux-5.4 at its one import
+ * commit) mm/gup.c:check_vma_flags() and check_dax_vmas():1375 (fs-dax after pinning); 5.6.4,
+ * 5.7.14, 5.8.1, 5.9.1 (GitHub copies of those tarballs) and 5.10.262 mm/gup.c:check_vma_flags()
+ * (VM_IO|VM_PFNMAP, FOLL_ANON, then the access tests; no fs-dax, secretmem or hugetlb test) and
+ * check_dax_vmas(): unchanged v5.4 .. v5.10, so v5.5 (not read) is bracketed.
  * Not modelled: FOLL_SPLIT_PMD on hugetlb -> -EOPNOTSUPP (in 6.12.118 and 7.2.13, not in 6.1.192;
  * release not read) and VM_SHADOW_STACK (no such VMA flag in the vocabulary).
  */
