@@ -29,7 +29,13 @@
  * get_user_pages_remote() -EINVAL, get_user_pages_fast()/pin_user_pages_fast() -EINVAL then
  * gup_fast_fallback() with the FOLL_WRITE|LONGTERM|FORCE|PIN|GET|FAST_ONLY|NOFAULT|PCI_P2PDMA|
  * HONOR_NUMA_FAULT mask, pin_user_pages_remote(), pin_user_pages() and pin_user_pages_unlocked()
- * `return 0;` (the last confirms the simplification below). 6.3 .. 6.11 not read.
+ * `return 0;` (the last confirms the simplification below). First release v6.3, bracketed by
+ * sources read: 6.2.1 mm/gup.c has no is_valid_gup_args(); 6.3.8 (a GitHub copy of that tarball,
+ * SToPire/linux-6.3.8 root commit) is_valid_gup_args():2103 has the checks in the order
+ * modelled (internal flags :2116, `*locked != 1` :2123 then FOLL_UNLOCKABLE :2126, PIN|GET :2130,
+ * LONGTERM without PIN :2135, GET/PIN without pages :2139). 6.4.4 is the same; 6.5.0 adds the
+ * FOLL_HONOR_NUMA_FAULT OR (gup-args d74943a2f3cd), 6.6.9 drops it; 6.7, 6.10 were not read
+ * (bracketed by 6.6.9/6.8.0 and 6.9.0/6.11.11, which agree).
  */
 import { err } from '../../../src/model/errno.ts';
 import type { GupArgs, GupCallName } from '../../../src/model/events.ts';

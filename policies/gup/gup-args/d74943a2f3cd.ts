@@ -3,10 +3,12 @@
  * is_valid_gup_args() ORs FOLL_HONOR_NUMA_FAULT into every exported GUP call, on top of the v6.3
  * argument checks (gup-args d64e2dbc33a1).
  *
- * Source read: not against a v6.5 tree (none is available here: Debian ships no 6.5 source);
- * the commit's subject and release come from the facts. What later releases do instead is
- * verified: 6.12.118 mm/gup.c:is_valid_gup_args():2595-2638 sets no FOLL_HONOR_NUMA_FAULT (the
- * flag is only accepted, :3448, in the fast path's allowed set), which is gup-args v6.6.
+ * Source read: 6.5.0 (a GitHub copy of the v6.5 tarball, sndrzt/linux-6.5 root commit)
+ * mm/gup.c:is_valid_gup_args():2209-2240, whose last step is `gup_flags |= FOLL_HONOR_NUMA_FAULT;`
+ * (:2239) after the v6.3 checks; 6.4.4 has no FOLL_HONOR_NUMA_FAULT at all, so v6.5 is the first
+ * release. 6.6.9 drops the OR again (gup-args v6.6); 6.12.118 mm/gup.c:is_valid_gup_args():
+ * 2595-2638 sets no FOLL_HONOR_NUMA_FAULT (the flag is only accepted, :3448, in the fast path's
+ * allowed set).
  */
 import type { FollFlag } from '../../../src/model/flags.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';

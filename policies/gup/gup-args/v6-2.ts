@@ -4,13 +4,17 @@
  *
  * Commit: UNVERIFIED (facts/pinning.md §4 reads the change in the 6.2.12 source [S:6.2.12] and
  * names no commit; the 6.3 GUP interface series (d64e2dbc33a1, f04740f54594, b2a72dff85fa)
- * completes the rework). First release: v6.2 per the facts.
+ * completes the rework). First release v6.2, bracketed by sources read (no release between).
  *
  * What changed from gup-args 447f3e45c18a: only that rule of pin_user_pages_remote();
  * get_user_pages_remote() still refuses FOLL_LONGTERM outright, and BUG_ON(*locked != 1) stays.
  *
- * Source read: this version was not compared against the Debian sources available here (5.10.262,
- * 6.1.192, 6.12.118, 7.2.13) in the 2026-12 pass; the evidence above is what it rests on.
+ * Source read: 6.1.192 mm/gup.c:pin_user_pages_remote():3266-3281 (WARN on FOLL_GET, on !pages,
+ * then `__get_user_pages_remote(..., locked)`, which refuses FOLL_LONGTERM with a locked
+ * pointer); 6.2.1 (a GitHub copy of that tarball, daniellucs2002/linux-6.2.1-customized at its
+ * first commit) pin_user_pages_remote():3123-3138: the same two WARNs, then
+ * `__gup_longterm_locked(mm, start, nr_pages, pages, vmas, locked, gup_flags | FOLL_PIN |
+ * FOLL_TOUCH | FOLL_REMOTE)`; is_valid_gup_flags() still guards the get_user_pages*() family.
  */
 import type { GupArgs, GupCallName } from '../../../src/model/events.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';

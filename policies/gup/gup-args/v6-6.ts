@@ -4,8 +4,12 @@
  *
  * Source read: 6.12.118 mm/gup.c:is_valid_gup_args():2595-2638 and 7.2.13 mm/gup.c (the same
  * checks: FOLL_GET|FOLL_PIN together, FOLL_LONGTERM without FOLL_PIN, FOLL_GET/FOLL_PIN without
- * pages, FOLL_LONGTERM|FOLL_PCI_P2PDMA each WARN and refuse; nothing ORed in). The v6.6 tag
- * itself was not read (no 6.6 tree here); the first release is the facts'.
+ * pages, FOLL_LONGTERM|FOLL_PCI_P2PDMA each WARN and refuse; nothing ORed in). First release v6.6,
+ * bracketed by sources read: 6.5.0 mm/gup.c:is_valid_gup_args():2209 ORs
+ * `gup_flags |= FOLL_HONOR_NUMA_FAULT;` (:2239); 6.6.9 (a GitHub copy of that tarball)
+ * is_valid_gup_args():2222 does not (FOLL_HONOR_NUMA_FAULT only in the fast path's allowed mask,
+ * :3178). 6.8.0, 6.9.0, 6.11.11, 6.13.7, 6.14.0, 6.18.2, 6.19.9, 7.0.0 and 7.1.5 agree (function
+ * read for the ORed flag only).
  */
 import type { FamilyVersion } from '../../../src/model/kernel.ts';
 import { gupApiV6_3, isValidGupArgsV6_3 } from './d64e2dbc33a1.ts';
