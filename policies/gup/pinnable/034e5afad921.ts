@@ -10,8 +10,10 @@
  * Because the CMA/ISOLATE test still runs first, a zero page in a CMA or ISOLATE pageblock is
  * not pinnable (in v5.13..v5.18 the zero exception won).
  *
- * Source read: this version was not compared against the Debian sources available here (5.10.262,
- * 6.1.192, 6.12.118, 7.2.13) in the 2026-12 pass; the evidence above is what it rests on.
+ * Source read: 5.19.0 (a GitHub copy of the v5.19 tarball, yishangzhang/linux-5.19 root commit)
+ * include/linux/mm.h:is_pinnable_page():1599-1608: under CONFIG_CMA `if (mt == MIGRATE_CMA || mt
+ * == MIGRATE_ISOLATE) return false;`, then `return !is_zone_movable_page(page) ||
+ * is_zero_pfn(page_to_pfn(page));`, exactly this version. v5.19-rc4 itself was not read.
  */
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { Folio, State } from '../../../src/model/state.ts';

@@ -12,8 +12,12 @@
  * becomes NOT pinnable (the bug that hung vfio: the zero page is never on an LRU, isolation
  * fails, __gup_longterm_locked() retries forever). Fixed by 034e5afad921 in v5.19-rc4.
  *
- * Source read: this version was not compared against the Debian sources available here (5.10.262,
- * 6.1.192, 6.12.118, 7.2.13) in the 2026-12 pass; the evidence above is what it rests on.
+ * Source read: no release carries this version alone (v5.19-rc1 .. -rc3 were not read; no source
+ * for them was found). Bracketed by 5.17-rc5 include/linux/mm.h:is_pinnable_page():1590-1594 (the
+ * 8e3560d963d2 form) and 5.19.0 :1599-1608 (the 034e5afad921 form, which keeps this version's
+ * CMA/ISOLATE test: `int mt = get_pageblock_migratetype(page); if (mt == MIGRATE_CMA || mt ==
+ * MIGRATE_ISOLATE) return false;`). The negated zero test is the patch's [L]. v5.18 was not read
+ * either; it is taken to be 5.17-rc5's form (no change to the function is known in between).
  */
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { Folio, State } from '../../../src/model/state.ts';

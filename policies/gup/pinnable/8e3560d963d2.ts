@@ -1,8 +1,11 @@
 /**
  * pinnable 8e3560d963d2 + 9afaf30f7a1a: "mm: honor PF_MEMALLOC_PIN for all movable pages"
  * (introduces is_pinnable_page()) and "mm/gup: do not migrate zero page" (Pavel Tatashin), both
- * first released in v5.13 [INF: mainline merge of 6 May 2021]. Evidence: [S:5.14-rc5]
- * [S:5.17-rc5] facts/pinning.md §1.2-1.3 (pseudocode P513).
+ * first released in v5.13: the full ids 8e3560d963d22ba41857f48e4114ce80373144ea and
+ * 9afaf30f7a1aab2022961715a66f644275b8daec (with d1e153fea2a8) are in a kernel.org post-receive
+ * revlist of v5.13-merge-window commits (after "Merge branch 'akpm' (patches from Andrew)",
+ * among 5.13-rc1 merges; jejb/scsi scsi-misc, 2021-07-02, read in the code corpus).
+ * Evidence: [S:5.14-rc5] [S:5.17-rc5] facts/pinning.md §1.2-1.3 (pseudocode P513).
  *
  * Kernel function modelled: is_pinnable_page(page): without CONFIG_MIGRATION always true;
  * otherwise not pinnable when in ZONE_MOVABLE or (CONFIG_CMA) in a CMA pageblock — unless it is
@@ -13,8 +16,12 @@
  * migrated by d1e153fea2a8's check_and_migrate_movable_pages()); the zero page always is. An
  * ISOLATE pageblock is still not rejected.
  *
- * Source read: this version was not compared against the Debian sources available here (5.10.262,
- * 6.1.192, 6.12.118, 7.2.13) in the 2026-12 pass; the evidence above is what it rests on.
+ * Source read: 5.12.9 (a GitHub copy of that tarball) include/linux/mm.h has no
+ * is_pinnable_page() and mm/page_alloc.c no PF_MEMALLOC_PIN; 5.14-rc5 include/linux/mm.h:
+ * is_pinnable_page():1563-1567 `return !(is_zone_movable_page(page) || is_migrate_cma_page(page))
+ * || is_zero_pfn(page_to_pfn(page));` (and `return true;` without CONFIG_MIGRATION, :1569-1572),
+ * exactly this version; 5.15.55 and 5.17-rc5 (:1590-1594) the same. v5.13 itself was not read (no
+ * source for it was found): the revlist above places the commits in its merge window.
  */
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { Folio, State } from '../../../src/model/state.ts';

@@ -12,8 +12,12 @@
  * (they are migrated to system memory); the rewrite again negates is_zero_pfn(), so the zero
  * page is NOT pinnable a second time (vfio hangs again; fixed by fcab34b433e2 in v6.0-rc3).
  *
- * Source read: this version was not compared against the Debian sources available here (5.10.262,
- * 6.1.192, 6.12.118, 7.2.13) in the 2026-12 pass; the evidence above is what it rests on.
+ * Source read: 6.0-rc1 (a GitHub fork of torvalds/linux at v6.0-rc1, sun363587351/linux-6.0 at
+ * its import commit) include/linux/mm.h:is_longterm_pinnable_page():1539-1550: the CMA/ISOLATE
+ * test, then `return !(is_device_coherent_page(page) || is_zone_movable_page(page) ||
+ * is_zero_pfn(page_to_pfn(page)));`, and folio_is_longterm_pinnable() :1558-1561 calling it:
+ * exactly this version (the zero pfn is not pinnable). 5.19.0 has neither
+ * is_device_coherent_page() nor the rename.
  */
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { Folio, State } from '../../../src/model/state.ts';

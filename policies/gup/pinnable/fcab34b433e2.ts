@@ -15,7 +15,10 @@
  *
  * Source read: 6.1.192 include/linux/mm.h:is_longterm_pinnable_page() and
  * folio_is_longterm_pinnable() (CMA/ISOLATE, zero, device coherent, !ZONE_MOVABLE, in that order);
- * 6.12.118 folio_is_longterm_pinnable() (same order).
+ * 6.2.1, 6.3.8 and 6.4.4 the same; 6.5.0 include/linux/mm.h:folio_is_longterm_pinnable():
+ * 1947-1966 on the folio (folio_migratetype(), is_zero_folio(), folio_is_device_coherent(),
+ * !folio_is_zone_movable()), same order, is_longterm_pinnable_page() gone; 6.6.9, 6.8.0, 6.9.0,
+ * 6.11.11, 6.12.118, 6.13.7 and 6.14.0 (:2008-2027) the same. v6.0-rc3 itself was not read.
  */
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { Folio, State } from '../../../src/model/state.ts';

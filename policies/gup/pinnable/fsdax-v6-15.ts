@@ -1,6 +1,6 @@
 /**
  * pinnable fsdax (v6.15): "mm/gup: don't allow FOLL_LONGTERM pinning of FS DAX pages" (Alistair
- * Popple), first release v6.15-rc1 [INF: absent 6.14, present 6.19]. Evidence: [S:6.19] and the
+ * Popple), first release v6.15-rc1 [INF: absent 6.14.0, present 6.18.2]. Evidence: [S:6.19] and the
  * patch (v8/v9 17/20 of "fs/dax: Fix ZONE_DEVICE page reference counts") [L], facts/pinning.md
  * §1.2-1.3 (P615). Mainline id UNVERIFIED: the linux-next ids seen (fddc9f8e8c4e, cf30b8db4941,
  * 79e40ab7ec8e, ab70ab7207eb, 0ee009e15830, e5cb23256347, ...) were not confirmed as mainline, so
@@ -13,8 +13,11 @@
  * became refcounted folios in that series; the VMA-level check_vma_flags() test stays).
  *
  * Source read: 7.2.13 include/linux/mm.h:folio_is_longterm_pinnable(): CMA/ISOLATE, zero,
- * device coherent, folio_is_fsdax(), !ZONE_MOVABLE, exactly this version; 6.12.118 lacks the fs-dax
- * test. 6.15 .. 7.1 not read.
+ * device coherent, folio_is_fsdax(), !ZONE_MOVABLE, exactly this version; 6.18.2 (a GitHub copy
+ * of that tarball, gfunkmonk/linux-6.18.2 at its import commit) :2008-2033, 6.19.9, 7.0.0 and
+ * 7.1.5 the same; 6.12.118, 6.13.7 and 6.14.0 (:2008-2027) lack the fs-dax test. 6.15 .. 6.17
+ * were not read (no source for them was found): the first release is bracketed by 6.14.0 and
+ * 6.18.2 only, and v6.15 rests on the patch's series (merged for the 6.15 merge window [L]).
  */
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { Folio, State } from '../../../src/model/state.ts';
