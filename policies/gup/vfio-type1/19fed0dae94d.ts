@@ -15,8 +15,11 @@
  * of a zero-page PTE leaks 1024 references on the zero page and, unbounded by RLIMIT_MEMLOCK
  * (reserved pages are not charged), about 2^21 maps overflow its refcount.
  *
- * Source read: this version was not compared against the Debian sources available here (5.10.262,
- * 6.1.192, 6.12.118, 7.2.13) in the 2026-12 pass; the evidence above is what it rests on.
+ * Source read: 5.6.4 drivers/vfio/vfio_iommu_type1.c:vaddr_get_pfn():319-345
+ * (pin_user_pages_remote(..., flags | FOLL_LONGTERM, ...) at :331) and put_pfn():308-316
+ * (`unpin_user_pages_dirty_lock(&page, 1, prot & IOMMU_WRITE);` :313 for pages that are not
+ * invalid/reserved); 5.7.14, 5.8.1, 5.9.1 the same. 5.10.262 and later batch it in
+ * vaddr_get_pfns() (same flags). v5.5 was not read.
  */
 import type { FollFlag } from '../../../src/model/flags.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';

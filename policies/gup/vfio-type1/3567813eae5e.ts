@@ -1,7 +1,9 @@
 /**
  * vfio-type1 3567813eae5e: "vfio: fix FOLL_LONGTERM use, simplify get_user_pages_remote() call"
- * (John Hubbard), first release v5.6 [INF: absent 5.4.214, present 5.6.4]. Evidence: the patch
- * text [L], [S:5.6] facts/pinning.md §4.
+ * (John Hubbard), first release v5.6: patch 07/25 of "mm/gup: prereqs to track dma-pinned pages:
+ * FOLL_PIN" (v11 posted 2019-12-16, after v5.5-rc1), whose shortlog lists it with c4237f8b1f4f
+ * and eddb1c228f79 in akpm's v5.6 merge-window batch (read in the code corpus). Evidence: the
+ * patch text [L], [S:5.6] facts/pinning.md §4.
  *
  * Kernel function modelled: vaddr_get_pfn(): one call
  * get_user_pages_remote(NULL, mm, vaddr, 1, [FOLL_WRITE]|FOLL_LONGTERM, page, NULL, NULL) for
@@ -13,8 +15,12 @@
  * vfio's own fs-dax test is gone. Needs gup-args c4237f8b1f4f (v5.4's get_user_pages_remote()
  * refuses FOLL_LONGTERM with -EINVAL).
  *
- * Source read: this version was not compared against the Debian sources available here (5.10.262,
- * 6.1.192, 6.12.118, 7.2.13) in the 2026-12 pass; the evidence above is what it rests on.
+ * Source read: 5.4.0 drivers/vfio/vfio_iommu_type1.c:vaddr_get_pfn() (the local/remote split and
+ * vfio's own fs-dax test: vfio-type1 v5.4); 5.6.4 (a GitHub copy of that tarball,
+ * shmily1012/linux-5.6.4 at its import commit) vaddr_get_pfn():319: one
+ * `pin_user_pages_remote(NULL, mm, vaddr, 1, flags | FOLL_LONGTERM, page, NULL, NULL)` (:331),
+ * no fs-dax test, then the VM_PFNMAP fallback (:343) - i.e. this commit together with
+ * 19fed0dae94d (no source between them: v5.5 was not read).
  */
 import type { FollFlag } from '../../../src/model/flags.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';

@@ -12,8 +12,11 @@
  * R/O map/unmap cycle of zero-page memory leaks nothing.
  *
  * Source read: 5.10.262 and 6.1.192 drivers/vfio/vfio_iommu_type1.c:vaddr_get_pfns(): the
- * is_zero_pfn() unpin loop after pin_user_pages_remote() (backported to 5.10.y: the stable id
- * v5.10.262); 6.12.118 and 7.2.13 no longer have it (5b992412776c).
+ * is_zero_pfn() unpin loop after pin_user_pages_remote() (5.10.262 :526, 6.1.192 :580; backported
+ * to 5.10.y: the stable id v5.10.262); 6.0-rc1 (a GitHub fork of torvalds/linux at v6.0-rc1)
+ * vaddr_get_pfns():546 has no loop, so the first release is after v6.0-rc1 (v6.0-rc5 itself was
+ * not read); 6.2.1 .. 6.8.0 (:578) keep it; 6.9.0, 6.12.118 and 7.2.13 no longer have it
+ * (5b992412776c).
  */
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { VfioPfnResult } from '../../../src/model/ops/gup-ops.ts';

@@ -30,8 +30,13 @@
  * Simplification: one page per vaddr_get_pfn() call (later kernels batch, same outcome); the
  * container's IOMMU is not modelled.
  *
- * Source read: this version was not compared against the Debian sources available here (5.10.262,
- * 6.1.192, 6.12.118, 7.2.13) in the 2026-12 pass; the evidence above is what it rests on.
+ * Source read: 5.4.0 (a GitHub copy of the v5.4 tarball, MrJu/linux-5.4 at its one import
+ * commit) drivers/vfio/vfio_iommu_type1.c:vaddr_get_pfn():338-375: `if (mm == current->mm)
+ * get_user_pages(vaddr, 1, flags | FOLL_LONGTERM, ...)` (:352), else
+ * `get_user_pages_remote(NULL, mm, vaddr, 1, flags, ...)` (:355, no FOLL_LONGTERM), then
+ * `if (ret > 0 && vma_is_fsdax(vmas[0]))` -> put_page(), -EOPNOTSUPP (:364-366), and put_pfn()
+ * :326 with put_page(): as modelled. v5.5 was not read (no source for it was found); 5.6.4 has
+ * 3567813eae5e and 19fed0dae94d.
  */
 import { err } from '../../../src/model/errno.ts';
 import type { GupCallName, VfioArgs } from '../../../src/model/events.ts';
