@@ -10,8 +10,12 @@
  * PTE, and hands everything else (zero-page PTEs, R/O PTEs, page cache) to the slow path, whose
  * check_vma_flags() decides as in v6.5.
  *
- * Source read: this version was not compared against the Debian sources available here (5.10.262,
- * 6.1.192, 6.12.118, 7.2.13) in the 2026-12 pass; the evidence above is what it rests on.
+ * Source read: 6.9.0 (a GitHub copy of that tarball) io_uring/rsrc.c:891 calls pin_user_pages()
+ * itself (and io_uring/io_uring.c:2744 has its own pin_user_pages_fast()); 6.11.11 (segzix/
+ * linux-6.11.11 root commit) io_uring/memmap.c:io_pin_pages():134 with `pin_user_pages_fast(uaddr,
+ * nr_pages, FOLL_WRITE | FOLL_LONGTERM, ...)` (:155), used by io_sqe_buffer_register() (rsrc.c:858);
+ * 6.12.118 and 7.2.13 the same function. v6.10 was not read (no source for it was found): the
+ * first release is bracketed by 6.9.0 and 6.11.11 only.
  */
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { GupResult } from '../../../src/model/ops/gup-ops.ts';

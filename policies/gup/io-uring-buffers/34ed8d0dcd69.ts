@@ -12,8 +12,11 @@
  * any page of that VMA is touched; private file mappings register with anon COW copies.
  * Combined with an older vma-checks (alias post-34ed8d0dcd69) ext4 shared buffers would register.
  *
- * Source read: this version was not compared against the Debian sources available here (5.10.262,
- * 6.1.192, 6.12.118, 7.2.13) in the 2026-12 pass; the evidence above is what it rests on.
+ * Source read: 6.4.4 io_uring/rsrc.c:1059-1063 still tests the VMAs itself; 6.5.0 (a GitHub copy
+ * of the v6.5 tarball) io_uring/rsrc.c has no vm_file test at all and pins with
+ * `pin_user_pages(ubuf, nr_pages, FOLL_WRITE | FOLL_LONGTERM, pages)` (:1046) without vmas, the
+ * file-backed refusal coming from mm/gup.c:check_vma_flags() (vma-checks 8ac268436e6d, also new
+ * in 6.5.0). First release v6.5, bracketed by 6.4.4 and 6.5.0.
  */
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { GupResult } from '../../../src/model/ops/gup-ops.ts';

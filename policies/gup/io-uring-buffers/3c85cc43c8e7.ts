@@ -5,8 +5,11 @@
  * What changed from io-uring-buffers 57bebf807e2a: the -EINVAL for buffers spanning different
  * vm_files is gone (back to the shmem-exempt scan); single-folio coalescing stays.
  *
- * Source read: this version was not compared against the Debian sources available here (5.10.262,
- * 6.1.192, 6.12.118, 7.2.13) in the 2026-12 pass; the evidence above is what it rests on.
+ * Source read: 6.3.8 io_uring/rsrc.c:1166-1176 (the vm_file equality test of edd478269640);
+ * 6.4.4 (a GitHub copy of that tarball, lewisevans2007/linux-6.4 at its import commit, whose later
+ * commit touches only slab) io_sqe_buffer_register():1091 is back to `if (vma_is_shmem(vma))
+ * continue; if (vma->vm_file && !is_file_hugepages(vma->vm_file)) { ret = -EOPNOTSUPP; ...`
+ * (:1059-1063): the revert, first release v6.4 bracketed by 6.3.8 and 6.4.4.
  */
 import type { FamilyVersion } from '../../../src/model/kernel.ts';
 import { ioUringBuffers57bebf807e2a } from './57bebf807e2a.ts';

@@ -12,8 +12,10 @@
  * What changed from io-uring-buffers edd478269640: a buffer inside one large folio (THP,
  * hugetlb) holds one pin instead of one per page; charging is unchanged (the folio in full).
  *
- * Source read: this version was not compared against the Debian sources available here (5.10.262,
- * 6.1.192, 6.12.118, 7.2.13) in the 2026-12 pass; the evidence above is what it rests on.
+ * Source read: 6.2.1 io_uring/rsrc.c:io_sqe_buffer_register():1201 keeps one bvec per page (no
+ * folio test); 6.3.8 io_sqe_buffer_register():1205 checks that every page is in the first page's
+ * folio and, if so, keeps the head and `unpin_user_pages(&pages[1], nr_pages - 1);` (:1250) - one
+ * bvec for the huge page; 6.4.4 (:1136), 6.5.0 (:1114) and 6.9.0 (:956) the same.
  */
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { State } from '../../../src/model/state.ts';

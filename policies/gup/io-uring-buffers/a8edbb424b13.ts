@@ -13,8 +13,12 @@
  * one pin per folio (before: one per page unless the whole buffer was inside one folio).
  * Simplification: the 6.12 vs 6.18 first-bvec offset difference is not visible in the model.
  *
- * Source read: none in this session (6.12.118 and 7.2.13 io_uring/rsrc.c are available under
- * /work/cache/src but were not compared branch by branch).
+ * Source read: first release v6.12, bracketed by sources read: 6.11.11 io_uring/rsrc.c:
+ * io_sqe_buffer_register():858 coalesces only a buffer inside one folio (the 57bebf807e2a test);
+ * 6.12.118 io_sqe_buffer_register():968 calls io_try_coalesce_buffer():916 /
+ * io_check_coalesce_buffer() (multi-folio runs, unpinning all but each folio's head). The
+ * coalescing conditions were read for presence, not compared branch by branch with this version;
+ * 7.2.13 keeps the same functions.
  */
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { Folio, State } from '../../../src/model/state.ts';

@@ -16,7 +16,11 @@
  *
  * Source read: 6.1.192 io_uring/rsrc.c:io_sqe_buffer_register() has the check (`if
  * (vmas[i]->vm_file != file) { ret = -EINVAL; break; }`), backported to 6.1.y: the stable id
- * v6.1.192. 6.3 itself not read.
+ * v6.1.192. First release v6.3, bracketed by sources read: 6.2.1 (a GitHub copy of that tarball)
+ * io_uring/rsrc.c:io_sqe_buffer_register():1201 has only the per-VMA file test (:1169-1175);
+ * 6.3.8 (SToPire/linux-6.3.8 root commit) io_sqe_buffer_register():1205 takes
+ * `struct file *file = vmas[0]->vm_file;` (:1166) and refuses `vmas[i]->vm_file != file` with
+ * -EINVAL (:1170-1171) before the shmem/hugetlbfs test (:1176).
  */
 import { err } from '../../../src/model/errno.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';

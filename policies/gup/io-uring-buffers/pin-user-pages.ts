@@ -10,8 +10,10 @@
  * v5.6, +1024 from v5.7). Everything else as before, including the file-backed refusal that
  * does not spare shmem.
  *
- * Source read: this version was not compared against the Debian sources available here (5.10.262,
- * 6.1.192, 6.12.118, 7.2.13) in the 2026-12 pass; the evidence above is what it rests on.
+ * Source read: 5.4.0 fs/io_uring.c:3452 get_user_pages(); 5.6.4 (a GitHub copy of that tarball)
+ * fs/io_uring.c:io_sqe_buffer_register():6185 `pin_user_pages(ubuf, nr_pages, ...)` (:6267) and
+ * unpin_user_pages() on the error path (:6291), the file-backed test unchanged (:6275); 5.12.9
+ * :8253 the same call. v5.5 was not read: the first release is bracketed by 5.4.0 and 5.6.4.
  */
 import type { IoUringArgs } from '../../../src/model/events.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';

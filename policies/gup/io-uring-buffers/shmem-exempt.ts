@@ -9,8 +9,12 @@
  *
  * What changed from io-uring-buffers pin-user-pages: memfd/tmpfs/shared-anon buffers register.
  *
- * Source read: this version was not compared against the Debian sources available here (5.10.262,
- * 6.1.192, 6.12.118, 7.2.13) in the 2026-12 pass; the evidence above is what it rests on.
+ * Source read: 5.12.9 (a GitHub copy of that tarball) fs/io_uring.c:io_sqe_buffer_register():8220
+ * refuses any `vma->vm_file && !is_file_hugepages(vma->vm_file)` (:8260) with -EOPNOTSUPP;
+ * 5.14-rc5 io_sqe_buffer_register():8342 first `if (vma_is_shmem(vma)) continue;` (:8388), then
+ * the same test (:8390): this version. 5.19.0, 6.0-rc1 and 6.2.1 (io_uring/rsrc.c:1169) the same.
+ * v5.13 was not read (no source for it was found): bracketed by 5.12.9 and 5.14-rc5, the release
+ * is the liburing issue's.
  */
 import { err } from '../../../src/model/errno.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';

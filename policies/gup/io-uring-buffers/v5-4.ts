@@ -6,7 +6,7 @@
  * 5.10.13 onwards; for v5.4 the shape is the same except the GUP call (get_user_pages(), FOLL_GET
  * references; pin_user_pages() arrives in v5.6) and Jens Axboe's statement that "the huge pages
  * being file backed check has been there since 5.1" (liburing issue #197). The v5.4 source itself
- * was not read: the accounting order (v5.4 charged before pinning) is taken from 5.10.
+ * is now read in a 5.4.0 copy (see below): it charges before pinning.
  *
  * Kernel functions modelled (one iovec per register call):
  * - io_sqe_buffers_register(): a table already registered for this ring (one ring per mm) ->
@@ -29,8 +29,11 @@
  *
  * The `pages` of a register outcome are the pages left pinned (one per bvec).
  *
- * Source read: this version was not compared against the Debian sources available here (5.10.262,
- * 6.1.192, 6.12.118, 7.2.13) in the 2026-12 pass; the evidence above is what it rests on.
+ * Source read: 5.4.0 (a GitHub copy of the v5.4 tarball, MrJu/linux-5.4 at its one import
+ * commit) fs/io_uring.c:io_sqe_buffer_register():3370: io_account_mem(ctx->user, nr_pages) (:3418)
+ * before `get_user_pages(ubuf, nr_pages, FOLL_WRITE | FOLL_LONGTERM, pages, vmas)` (:3452), then
+ * the VMA test `if (vma->vm_file && !is_file_hugepages(vma->vm_file))` -> -EOPNOTSUPP (:3460):
+ * the accounting order and refusal modelled here. v5.5 was not read.
  */
 import { err } from '../../../src/model/errno.ts';
 import type { GupCallName, IoUringArgs } from '../../../src/model/events.ts';
