@@ -13,8 +13,9 @@
  * hugetlb) holds one pin instead of one per page; charging is unchanged (the folio in full).
  *
  * Source read: 6.2.1 io_uring/rsrc.c:io_sqe_buffer_register():1201 keeps one bvec per page (no
- * folio test); 6.3.8 io_sqe_buffer_register():1205 checks that every page is in the first page's
- * folio and, if so, keeps the head and `unpin_user_pages(&pages[1], nr_pages - 1);` (:1250) - one
+ * folio test); 6.3.8 io_sqe_buffer_register():1205 checks that every page is the next page of the
+ * first page's folio (`page_folio(pages[i]) != folio || pages[i] != pages[i - 1] + 1`, :1237-1238)
+ * and, if so, keeps the head and `unpin_user_pages(&pages[1], nr_pages - 1);` (:1250) - one
  * bvec for the huge page; 6.4.4 (:1136), 6.5.0 (:1114) and 6.9.0 (:956) the same.
  */
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
