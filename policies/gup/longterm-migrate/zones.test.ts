@@ -141,7 +141,7 @@ pin_user_pages: start=${A} nr_pages=1 gup_flags=FOLL_LONGTERM`;
 
   it('v5.10+: a CMA hugetlb page migrates into a free pool page, no buddy page needed', () => {
     const s = pinHuge('pinbench_zone: zone=Normal free=0\npinbench_hugetlb: size=2M free=1');
-    for (const id of ['v5.10', 'v6.5', 'v6.12', 'v7.2']) {
+    for (const id of ['v5.10', 'v6.6', 'v6.12', 'v7.2']) {
       const r = run(id, s);
       expect(r.outcomes[0]!.pages, id).toEqual(['new1']);
       expect(r.state.folio('new1')!.kind, id).toBe('hugetlb');
@@ -154,7 +154,7 @@ pin_user_pages: start=${A} nr_pages=1 gup_flags=FOLL_LONGTERM`;
     expect(call('v5.6', s).pages).toEqual(['0x40000']);
   });
 
-  it('v5.12 .. v6.4: the hugetlb walk refuses the grab first, whatever the pool holds', () => {
+  it('v5.12 .. v6.5: the hugetlb walk refuses the grab first, whatever the pool holds', () => {
     const s = pinHuge('pinbench_zone: zone=Normal free=0\npinbench_hugetlb: size=2M free=1');
     const o = call('v6.1', s);
     expect(o.ret).toBe(-12);

@@ -1,6 +1,6 @@
 /**
  * pin-accounting 3faa52c03f44: "mm/gup: track FOLL_PIN pages" (John Hubbard), first release
- * v5.7 [INF: absent 5.6.4, present 5.14-rc5], with 47e29d32afba "mm/gup:
+ * v5.7 (absent 5.6.4, present 5.7.14), with 47e29d32afba "mm/gup:
  * page->hpage_pinned_refcount: exact pin counts for huge pages" from the same series.
  * Evidence: facts/pinning.md §2.2, §2.3 [S:5.14-rc5][S:5.19][S:6.5].
  *
@@ -18,8 +18,15 @@
  * Simplification: every folio of order > 0 uses _pincount (the kernel's threshold for
  * hpage_pincount differs slightly between releases for order-1 folios).
  *
- * Source read: this version was not compared against the Debian sources available here (5.10.262,
- * 6.1.192, 6.12.118, 7.2.13) in the 2026-12 pass; the evidence above is what it rests on.
+ * The GUP-fast grab becomes try_grab_compound_head(), which under FOLL_PIN refuses a
+ * FOLL_LONGTERM page in a CMA pageblock (`if (unlikely(flags & FOLL_LONGTERM) &&
+ * is_migrate_cma_page(page)) return NULL;`, 5.7.14 mm/gup.c:95-96) so that the slow path migrates
+ * it; v5.6 had no such test (slot tryGrabFolioFast, see gup-fast-grab.ts).
+ *
+ * Source read: 5.6.4 mm/gup.c has try_get_compound_head() only (no GUP_PIN_COUNTING_BIAS, no CMA
+ * test); 5.7.14, 5.8.1, 5.9.1 (GitHub copies of those tarballs) and 5.10.262 mm/gup.c:
+ * try_grab_compound_head() and try_grab_page() (GUP_PIN_COUNTING_BIAS, hpage_pincount_add(), the
+ * refcount <= 0 WARN), put_compound_head(): first release v5.7, bracketed by 5.6.4 and 5.7.14.
  */
 import { err } from '../../../src/model/errno.ts';
 import type { CallName } from '../../../src/model/events.ts';
@@ -28,6 +35,7 @@ import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import { type Folio, GUP_PIN_COUNTING_BIAS, type State } from '../../../src/model/state.ts';
 import { folioIsLarge, isZeroFolio } from '../../mm-primitives.ts';
 import { pinAccountingEddb1c228f79 } from './eddb1c228f79.ts';
+import { tryGrabFolioFastCma } from './gup-fast-grab.ts';
 import { refcountOverflow } from './none.ts';
 
 function apiSupported(_k: Kernel, _st: State, _name: CallName): boolean {
@@ -89,6 +97,7 @@ export const pinAccounting3faa52c03f44: FamilyVersion = {
     ...pinAccountingEddb1c228f79.ops,
     apiSupported,
     tryGrabPage: tryGrabPageV5_7,
+    tryGrabFolioFast: tryGrabFolioFastCma,
     gupPutFolio: gupPutFolioV5_7,
   },
 };

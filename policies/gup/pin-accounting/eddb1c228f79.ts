@@ -21,7 +21,6 @@ import type { FollFlag } from '../../../src/model/flags.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { Folio, State } from '../../../src/model/state.ts';
 import { addFlag, isZeroFolio } from '../../mm-primitives.ts';
-import { tryGrabFolioFastCma } from './gup-fast-grab.ts';
 import { pinAccountingNone, refcountOverflow } from './none.ts';
 
 function apiSupported(_k: Kernel, _st: State, name: CallName): boolean {
@@ -65,7 +64,6 @@ export const pinAccountingEddb1c228f79: FamilyVersion = {
   summary:
     'pin_user_pages*() and unpin_user_page*() exist; a pin is a plain reference (+1), unpin is put_page().',
   ops: {
-    tryGrabFolioFast: tryGrabFolioFastCma,
     ...pinAccountingNone.ops,
     apiSupported,
     tryGrabPage,

@@ -1,17 +1,24 @@
 /**
- * The grab on the GUP-fast path (slot tryGrabFolioFast): try_grab_compound_head() (v5.6 ..
- * v5.19), try_grab_folio() (v6.0 .. v6.5), try_grab_folio_fast() (6.12, 7.2). A refusal is not an
- * error there: GUP-fast stops and the slow path takes the rest of the range.
+ * The grab on the GUP-fast path (slot tryGrabFolioFast): try_get_compound_head() (v5.4, v5.6),
+ * try_grab_compound_head() (v5.7 .. v5.19), try_grab_folio() (v6.0 .. v6.5),
+ * try_grab_folio_fast() (6.12, 7.2). A refusal is not an error there: GUP-fast stops and the slow
+ * path takes the rest of the range.
  *
  * Per era (the test under FOLL_PIN|FOLL_LONGTERM; FOLL_GET grabs are never refused for it):
- * - v5.6 .. v5.12: is_migrate_cma_page() (5.10.262 mm/gup.c:try_grab_compound_head():126-128);
+ * - v5.4, v5.6: none. 5.4.0 mm/gup.c:gup_pte_range():1811-1860 refuses FOLL_LONGTERM only on a
+ *   devmap PTE (`if (pte_devmap(pte)) { if (unlikely(flags & FOLL_LONGTERM)) goto pte_unmap;`,
+ *   :1833-1835; the model's walk stops at devmap entries in every release) and grabs every other
+ *   page with try_get_compound_head(page, 1) (:1847); 5.6.4 the same (:1897, :1911), FOLL_PIN
+ *   included. So a CMA page pinned by GUP-fast stays in CMA (check_and_migrate_cma_pages() sees
+ *   only the slow path's pages). Until the 2026-12 reading the model sent every FOLL_LONGTERM page
+ *   to the slow path in v5.4 .. v5.12 (the v5.7 CMA test below was in the model but overridden);
+ * - v5.7 .. v5.12: is_migrate_cma_page() under FOLL_PIN, brought by 3faa52c03f44 with
+ *   try_grab_compound_head() (5.7.14 mm/gup.c:95-96, 5.10.262 :126-128, 5.12.9 :93-94);
  *   a FOLL_GET|FOLL_LONGTERM grab (get_user_pages_fast()) has no test (:118), so the page is
  *   pinned by GUP-fast and never reaches check_and_migrate_cma_pages();
  * - v5.13+: not long-term pinnable (k.isLongtermPinnable): 6.1.192 mm/gup.c:try_grab_folio():
  *   144-146, 6.12.118 try_grab_folio_fast():562-567 (after taking the reference, which it puts
  *   back), 7.2.13 the same function;
- * - v5.4: not read; the model lets every FOLL_LONGTERM page go to the slow path (what it did
- *   before GUP-fast was modelled).
  * The refcount test: try_get_compound_head()/try_get_folio() fail on a page whose refcount is 0
  * (page_cache_add_speculative / folio_ref_try_add_rcu); the model also leaves a negative refcount
  * to the slow path, whose try_grab_page() WARNs (the fast path's own WARN_ON_ONCE is not counted).
@@ -38,10 +45,12 @@ export function fastGrabWith(pinnable: FastGrabPinnable, fn: string): TryGrabFol
   };
 }
 
-/** v5.4: no FOLL_LONGTERM page is grabbed by GUP-fast in the model (v5.4 not read). */
+/** v5.4, v5.6: try_get_compound_head() has no long-term test; only a dead page is refused. */
 export const tryGrabFolioFastV5_4: TryGrabFolioFast = (k, st, folio, flags) => {
-  if (flags.has('FOLL_LONGTERM') || folio.refcount <= 0) {
-    st.why(`GUP-fast: ${folio.name} left to the slow path`);
+  if (folio.refcount <= 0) {
+    st.why(
+      `GUP-fast: try_get_compound_head(${folio.name}): refcount ${folio.refcount} -> fall back to the slow path`,
+    );
     return false;
   }
   return k.tryGrabPage(k, st, folio, flags, 'gup-fast') === 0;

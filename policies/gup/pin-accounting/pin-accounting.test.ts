@@ -286,3 +286,54 @@ pin_user_pages: start=${A} nr_pages=1 gup_flags=0`,
     }
   });
 });
+
+/**
+ * The GUP-fast grab (slot tryGrabFolioFast) of a FOLL_LONGTERM page in a CMA pageblock that could
+ * be migrated. Literal values from the source:
+ * - 5.4.0 mm/gup.c:gup_pte_range():1833-1835 refuses FOLL_LONGTERM on a devmap PTE only, then
+ *   `head = try_get_compound_head(page, 1);` (:1847): the page is grabbed where it is, and
+ *   check_and_migrate_cma_pages() never sees it (5.6.4 :1897, :1911 the same, FOLL_PIN included);
+ * - 5.7.14 mm/gup.c:try_grab_compound_head():95-96 `if (unlikely(flags & FOLL_LONGTERM) &&
+ *   is_migrate_cma_page(page)) return NULL;` under FOLL_PIN only (5.10.262 :126-128): the slow
+ *   path takes the page and migrates it; a FOLL_GET grab has no such test;
+ * - 5.10.262 mm/gup.c:get_user_pages_fast() refuses FOLL_LONGTERM outright (is_valid_gup_flags(),
+ *   gup-args 447f3e45c18a).
+ */
+describe('pin-accounting: the GUP-fast grab of a long-term CMA page', () => {
+  const cma = (api: string) => `pinbench_config: cma=1
+pinbench_page: pfn=0x5001 kind=anon mt=CMA
+${vma(VMF.privateRw)}
+pinbench_pte: addr=${A} pfn=0x5001 write=1
+${api}: start=${A} nr_pages=1 gup_flags=FOLL_WRITE|FOLL_LONGTERM`;
+
+  it('v5.4 get_user_pages_fast(): try_get_compound_head() grabs it in CMA (no migration)', () => {
+    const o = call('v5.4', cma('get_user_pages_fast'));
+    expect(o.ret).toBe(1);
+    expect(o.pages).toEqual(['0x5001']);
+    expect(o.why.join('\n')).toContain('GUP-fast grabbed 1 of 1');
+  });
+
+  it('v5.6 pin_user_pages_fast(): still no long-term test, pinned in CMA (+1)', () => {
+    const o = call('v5.6', cma('pin_user_pages_fast'));
+    expect(o.ret).toBe(1);
+    expect(o.pages).toEqual(['0x5001']);
+    expect(o.refs).toEqual({ '0x5001': 1 });
+  });
+
+  it('v5.7 .. v5.12 pin_user_pages_fast(): the fast grab refuses, the slow path migrates it', () => {
+    for (const id of ['v5.7', 'v5.10', 'v5.12']) {
+      const o = call(id, cma('pin_user_pages_fast'));
+      expect(o.ret, id).toBe(1);
+      expect(o.pages, id).toEqual(['new1']);
+    }
+  });
+
+  it('v5.7 .. v5.9 get_user_pages_fast(): a FOLL_GET grab is not tested, grabbed in CMA', () => {
+    for (const id of ['v5.7', 'v5.9'])
+      expect(call(id, cma('get_user_pages_fast')).pages, id).toEqual(['0x5001']);
+  });
+
+  it('v5.10: get_user_pages_fast(FOLL_LONGTERM) is refused before any walk (WARN, -EINVAL)', () => {
+    expect(call('v5.10', cma('get_user_pages_fast')).ret).toBe(-22);
+  });
+});
