@@ -2,8 +2,12 @@
  * longterm-migrate alloc-target-v5-10: check_and_migrate_cma_pages() with the standard migration
  * target callback, alloc_migration_target(), instead of new_non_cma_page(). Joonsoo Kim's series
  * ("mm/gup: use a standard migration target allocation callback", "mm/hugetlb: make hugetlb
- * migration callback CMA aware") is in 5.10; the mainline release it entered (v5.9 by the
- * mailing-list dates) was not read, so v5.9 still resolves to the v5.4 version.
+ * migration callback CMA aware") is in 5.10. Read in 2026-12: 5.9.1 (a GitHub copy of that
+ * tarball) already has it: mm/gup.c:check_and_migrate_cma_pages() builds the same mtc (:1594-1597)
+ * and calls migrate_pages(..., alloc_migration_target, ...) (:1643), and mm/hugetlb.c:1044 reads
+ * PF_MEMALLOC_NOCMA; 5.8.1 still has new_non_cma_page() (mm/gup.c:1611). So the first release is
+ * v5.9, not v5.10 as `release` below says (left for this family's owner to move: v5.9 resolves to
+ * the v5.4 version until then).
  *
  * Kernel functions modelled:
  * - alloc_migration_target() with mtc = { .nid = NUMA_NO_NODE, .gfp_mask = GFP_USER |
