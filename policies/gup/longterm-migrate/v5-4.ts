@@ -30,8 +30,9 @@
  * successors (it cannot spin: each round either migrates something or stops).
  *
  * Source read: 5.10.262 mm/gup.c:check_and_migrate_cma_pages() and __gup_longterm_locked()
- * (check_dax_vmas() after pinning, then the CMA migration) for the v5.10 composition; v5.4 itself
- * not read.
+ * (check_dax_vmas() after pinning, then the CMA migration) for the v5.10 composition; 5.4.0 (a
+ * GitHub copy of the v5.4 tarball) mm/gup.c:__gup_longterm_locked() calls check_dax_vmas() (:1570)
+ * then check_and_migrate_cma_pages() (:1577; the function at :1433), the same order.
  */
 import { err } from '../../../src/model/errno.ts';
 import type { FollFlag } from '../../../src/model/flags.ts';

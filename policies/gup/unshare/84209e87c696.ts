@@ -24,7 +24,11 @@
  *     mm/gup.c:849 (PTE), 725 (PMD), 671 (PUD, no devmap test left), GUP-fast 2885-3004 with vma
  *     NULL.
  * Not modelled: the vma == NULL branch (the model has no GUP-fast walk; the slot takes a VMA).
- * v6.2 .. v6.11 and v6.13 .. v7.1 are not among the Debian sources and were not read.
+ * Also read (GitHub copies of release tarballs): 6.2.1 include/linux/mm.h:gup_must_unshare():3186
+ * (vma, flags, page) with exactly these branches (first release v6.2: 6.1.192 has the
+ * (flags, page) form); 6.5.0 mm/internal.h:969, 6.11.11 :1297 the same branches (the function
+ * moved, its text differs only by comments and the smp_rmb() guard); 6.13.7 .. 7.1.5 as 7.2.13.
+ * v6.7, v6.10 and v6.15 .. v6.17 were not read.
  */
 import { type FollFlag, isCowMapping } from '../../../src/model/flags.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';

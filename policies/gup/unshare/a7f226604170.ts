@@ -19,7 +19,10 @@
  * mm/gup.c:follow_page_pte():635 (`!pte_write(pte) && ...` -> -EMLINK), the GUP-fast paths
  * (2499, 2685, 2751, 2791), mm/huge_memory.c:1475 (PMD), and mm/hugetlb.c:6467, where
  * __follow_hugetlb_must_fault() asks after `huge_pte_write -> no fault` and `FOLL_WRITE -> fault`.
- * v5.19 .. v6.0 are not among the Debian sources and were not read.
+ * Also read: 5.19.0 (a GitHub copy of that tarball) include/linux/mm.h:gup_must_unshare():3033:
+ * the FOLL_PIN-without-FOLL_WRITE test, `!PageAnon -> false`, then !PageAnonExclusive (no hugetlb
+ * tail lookup yet); 6.0-rc1 :2979 the same; 5.17-rc5 has no gup_must_unshare(). v5.19-rc1 ..
+ * -rc4, v6.0-rc3 .. v6.0 were not read.
  */
 import type { FollFlag } from '../../../src/model/flags.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
