@@ -25,6 +25,11 @@
  *   995-1020 the PTE as in 6.12.118 (vm_normal_page() at 1008, FW_ZEROPAGE at 1012); no
  *        FW_MIGRATION branch.
  * What vm_normal_page_pud() returns is the normal-page family's (af38538801c6, c0c6ccd9828c).
+ *
+ * Also read (GitHub copies of release tarballs): 6.18.2 mm/pagewalk.c:folio_walk_start():875
+ * (first release v6.18: 6.14.0 has the 6.12.118 function); 6.19.9 (:882) and 7.0.0 (:902) differ
+ * only by the softleaf_* rename of the swap-entry helpers; 7.1.5 (:897) drops the FW_MIGRATION
+ * branches for PMD and PTE migration entries (not modelled either way).
  */
 import type { FamilyVersion } from '../../../src/model/kernel.ts';
 import { folioWalkWith, type PudStep } from './aa39ca6940f1.ts';

@@ -7,8 +7,9 @@
  *
  * Source read (2026-12): 5.10.262 and 6.1.192 mm/pagewalk.c and include/linux/pagewalk.h have no
  * folio_walk_start() (nor FW_ZEROPAGE); 6.12.118 mm/pagewalk.c:772 has it. Release ids v5.4 ..
- * v6.11 use this version; v6.11 was not read (aa39ca6940f1 is in the v6.12 merge window per the
- * facts).
+ * v6.11 use this version; none of the other sources read up to 6.11.11 (a GitHub copy of that
+ * tarball) has folio_walk_start() either, so its first release is v6.12 (aa39ca6940f1 is in the
+ * v6.12 merge window per the facts).
  */
 import type { FamilyVersion } from '../../../src/model/kernel.ts';
 

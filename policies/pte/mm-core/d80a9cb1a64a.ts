@@ -15,6 +15,10 @@
  * Source read (2026-12): 7.2.13 mm/huge_memory.c:zap_huge_pmd():2512 (normal_or_softleaf_folio_pmd
  * -> vm_normal_folio_pmd for a present PMD; a folio: zap_huge_pmd_folio():2444 removes the rmap
  * and the rss, then tlb_remove_page_size drops the reference; no folio: nothing).
+ *
+ * Also read: 7.1.5 (a GitHub copy of that tarball) mm/huge_memory.c:normal_or_softleaf_folio_pmd()
+ * :2446 used by zap_huge_pmd():2487 (:2514); 7.0.0 (julianw1010/WASP-linux-7.0.0 at its "Linux
+ * 7.0.0" commit) has neither: first release v7.1, bracketed by 7.0.0 and 7.1.5.
  */
 import type { FamilyVersion } from '../../../src/model/kernel.ts';
 import { hex } from '../../mm-primitives.ts';

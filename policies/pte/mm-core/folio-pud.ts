@@ -17,6 +17,10 @@
  * Source read (2026-12): 7.2.13 mm/huge_memory.c:zap_huge_pud() (vma_is_special_huge -> nothing;
  * else VM_WARN_ON_ONCE(vma_is_anonymous || !pud_present), folio_remove_rmap_pud, rss -=
  * HPAGE_PUD_NR, tlb_remove_page_size). 6.12.118 mm/huge_memory.c:zap_huge_pud() still BUG()s.
+ *
+ * Also read (GitHub copies of release tarballs): 6.14.0 mm/huge_memory.c has no
+ * vmf_insert_folio_pud(); 6.18.2 has it (:1627), and 7.0.0 (:1749), 7.1.5 (:1826): the first
+ * release is bracketed by 6.14.0 and 6.18.2 only (6.15 .. 6.17 not read).
  */
 import type { FamilyVersion } from '../../../src/model/kernel.ts';
 import { hex } from '../../mm-primitives.ts';

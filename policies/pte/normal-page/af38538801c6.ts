@@ -30,8 +30,10 @@
  * the zero test follows), PFNMAP linear -> NULL, !COW -> NULL; zero or huge zero -> NULL. Then
  * > highest_memmap_pfn -> print_bad_page_map + NULL at every level; VM_WARN_ON_ONCE(zero or huge
  * zero); the page. vm_normal_page():767, vm_normal_page_pmd():809 and vm_normal_page_pud():850
- * pass their level's special bit. No pte_devmap/pmd_devmap test remains. 6.18 .. 7.1 are not
- * among the Debian sources and were not read; 6.12.118 has the separate functions of 10d83d7781a8.
+ * pass their level's special bit. No pte_devmap/pmd_devmap test remains. Also read: 6.18.2 (a
+ * GitHub copy of that tarball) mm/memory.c:__vm_normal_page():683, 6.19.9 and 7.0.0 (:696): the
+ * same function (first release v6.18; 6.14.0 and 6.12.118 have the separate functions of
+ * 10d83d7781a8; 6.15 .. 6.17 were not read, no source for them was found).
  */
 import type { Level } from '../../../src/model/events.ts';
 import { isCowMapping } from '../../../src/model/flags.ts';

@@ -11,7 +11,9 @@
  * c0c6ccd9828c3a1950623b546fa57292a77b5c73 upstream". Source read (2026-12): 7.2.13
  * mm/memory.c:pgtable_level_has_pxx_special():616 (PTE: CONFIG_ARCH_HAS_PTE_SPECIAL, PMD:
  * CONFIG_ARCH_SUPPORTS_PMD_PFNMAP, PUD: CONFIG_ARCH_SUPPORTS_PUD_PFNMAP, else false) and its use
- * at __vm_normal_page():702 carry it exactly as modelled here; 7.0 and 7.1 were not read. It is
+ * at __vm_normal_page():702 carry it exactly as modelled here; 7.1.5 (a GitHub copy of that
+ * tarball) has the same lines (:616, :702), 7.0.0 (julianw1010/WASP-linux-7.0.0 at its "Linux
+ * 7.0.0" commit, before the repository's own changes) has no pgtable_level_has_pxx_special(). It is
  * also offered as the variant `vm-normal-page-per-level-fix` (v6.19 + this).
 
  * Kernel function modelled: pgtable_level_has_pxx_special() (levelHasSpecial).

@@ -11,7 +11,9 @@
  * which on a pte_special arch happens for a zero PTE mapped without the special bit (modelled
  * as if CONFIG_DEBUG_VM were set: the warning counts).
  *
- * Release id using it alone: v6.11 (not among the Debian sources, not read). Its vm_normal_page()
+ * Release id using it alone: v6.11, read in 6.11.11 (a GitHub copy of that tarball):
+ * mm/memory.c:vm_normal_page():593 is textually the one 6.12.118, 6.13.7 and 6.14.0 have, and
+ * vm_normal_page_pmd():670 still the pre-10d83d7781a8 one (as 6.9.0). Its vm_normal_page()
  * is the one 6.12.118 has (mm/memory.c:vm_normal_page():594, read branch by branch): on an arch
  * without pte_special, VM_MIXEDMAP: !pfn_valid -> NULL, then is_zero_pfn -> NULL (the line this
  * commit adds), then the page; and `out:` carries VM_WARN_ON_ONCE(is_zero_pfn(pfn)) before

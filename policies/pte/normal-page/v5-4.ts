@@ -34,7 +34,14 @@
  *     reading: an fs-dax PMD was taken for a normal page and munmap dropped a reference the
  *     mapping never took.)
  *   6.1.192 mm/memory.c:vm_normal_page():612, vm_normal_page_pmd():686  the same.
- * v5.4 itself and v6.2..v6.10 are not among the Debian sources; the next change is fce831c92092.
+ * Also read (GitHub copies of release tarballs): mm/memory.c:vm_normal_page() is textually the same
+ * in 5.4.0 (:574) and every source up to 6.9.0 (:582), vm_normal_page_pmd() in 5.6.4 .. 6.9.0
+ * (:656); the next change is fce831c92092 (6.11.11). v5.5, v6.7 and v6.10 were not read,
+ * bracketed by identical functions. Not modelled: 5.4.0 vm_normal_page_pmd():630 tests
+ * `if (is_zero_pfn(pfn)) return NULL;` where 5.6.4 tests is_huge_zero_pmd(pmd), so v5.4 (and
+ * v5.5, unread) returns the huge zero page as a normal page; the model maps the huge zero PMD to
+ * the zero pfn and cannot tell the two tests apart (no in-tree caller of vm_normal_page_pmd() in
+ * 5.4.0's mm/, so GUP and munmap are unaffected).
  */
 import type { LookupCallName } from '../../../src/model/events.ts';
 import { isCowMapping } from '../../../src/model/flags.ts';

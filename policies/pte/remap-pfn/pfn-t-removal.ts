@@ -27,6 +27,10 @@
  * a present entry is left alone (write: the mkwrite rules), else pmd_mkspecial for a pfn);
  * mm/memory.c:vmf_insert_pfn_prot() unchanged (its four BUG_ONs, range -> SIGBUS, insert_pfn()).
  * 6.12.118 mm/huge_memory.c:1448 / 1537 still have the devmap exception.
+ *
+ * Also read (GitHub copies of release tarballs): 6.14.0 mm/huge_memory.c:vmf_insert_pfn_pmd()
+ * still takes a pfn_t; 6.18.2 .. 7.1.5 take a plain pfn (the same text as 7.2.13): the first
+ * release is bracketed by 6.14.0 and 6.18.2 only (6.15 .. 6.17 not read).
  */
 import type { FamilyVersion } from '../../../src/model/kernel.ts';
 import { remapPfnV5_4, vmfInsertPfnWith } from './v5-4.ts';

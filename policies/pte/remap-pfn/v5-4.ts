@@ -44,6 +44,11 @@
  *   6.1.192 (mm/memory.c:2143-2580, mm/huge_memory.c:859-1010) and 6.12.118 (mm/memory.c:2315,
  *     2402, 2640-2735; mm/huge_memory.c:1389-1560, where insert_pfn_pmd() sets pmd_mkspecial for
  *     a pfn that is not devmap, 3c8e44c9b369) decide the same.
+ *
+ * Also read (GitHub copies of release tarballs): 5.4.0 .. 5.8.1 mm/memory.c:remap_pfn_range() have
+ * no alignment test; 5.9.1 adds `if (WARN_ON_ONCE(!PAGE_ALIGNED(addr))) return -EINVAL;` (:2264),
+ * not modelled (see above). vmf_insert_pfn_pmd() and insert_pfn_pmd() are textually the same in
+ * 6.4.4 .. 6.14.0.
  */
 
 import { err } from '../../../src/model/errno.ts';

@@ -33,6 +33,10 @@
  * (validate, then insert without mkwrite), mm/memory.c:vm_insert_page():2582 (BUG_ON kept),
  * mm/memory.c:__vm_map_pages():2609 (offset >= num -> -ENXIO; count > num - offset -> -ENXIO;
  * vm_insert_pages(vma, vm_start, pages + offset, &count)).
+ *
+ * Also read: 7.1.5 (a GitHub copy of that tarball) mm/memory.c:vm_insert_pages():2500 is the
+ * 7.2.13 text; 7.0.0's vm_insert_pages():2490 is the 6.6 .. 6.19 text: first release v7.1,
+ * bracketed by 7.0.0 and 7.1.5.
  */
 import { PolicyError } from '../../../src/errors.ts';
 import { err } from '../../../src/model/errno.ts';

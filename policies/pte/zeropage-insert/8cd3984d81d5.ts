@@ -27,8 +27,14 @@
  *   5.10.262 mm/memory.c:vm_insert_pages():1799  [addr, addr + num pages) outside the VMA ->
  *            -EFAULT before anything else, then the VM_MIXEDMAP step (BUG_ON VM_PFNMAP);
  *   6.1.192 mm/memory.c:1852-2090  the same functions, unchanged in behaviour.
- * v5.7..v5.9 and v6.2..v6.10 are not among the Debian sources: not read, taken to be the same
- * (no commit touching these functions is known in between; fce831c92092 is the next).
+ * Also read (GitHub copies of release tarballs): 5.6.4 has no vm_insert_pages(); 5.7.14
+ * mm/memory.c:insert_pages():1520, vm_insert_pages():1590, vm_mixed_ok():1875 (first release v5.7);
+ * 5.8.1 .. 6.9.0: insert_page(), insert_page_into_pte_locked(), insert_pages(), vm_insert_pages(),
+ * validate_page_before_insert() change only by refactors (mmap_read_trylock, the vma instead of the
+ * mm, folio helpers, inc_mm_counter), except 6.5.0 insert_pages(), which returns -EFAULT when the
+ * PTE table cannot be mapped (`if (!start_pte) { ret = -EFAULT; goto out; }`; the model's tables
+ * always map). __vm_insert_mixed() takes a pgprot in 5.6.4 .. 6.3.8 (same checks). v6.7 and v6.10
+ * were not read; fce831c92092 (6.11.11) is the next change.
  */
 import { err } from '../../../src/model/errno.ts';
 import type { FamilyVersion } from '../../../src/model/kernel.ts';

@@ -17,7 +17,9 @@
  * batch path.
  *
  * Source read (2026-12): 6.12.118 (release ids v6.11, v6.12, v6.13, v6.14 use this version;
- * v6.11, v6.13, v6.14 are not among the Debian sources and were not read), branch by branch:
+ * 6.11.11, 6.13.7 and 6.14.0, GitHub copies of those tarballs, have the same vm_mixed_ok(),
+ * vm_mixed_zeropage_allowed(), insert_page() and validate_page_before_insert() text; 6.9.0 has no
+ * vm_mixed_zeropage_allowed(), so the first release is v6.11), branch by branch:
  *   mm/memory.c:vm_mixed_zeropage_allowed():1994  VM_WARN_ON_ONCE(VM_PFNMAP) (a no-op without
  *     CONFIG_DEBUG_VM; counted here, the convention of every VM_WARN in pinbench), then
  *     mm_forbids_zeropage -> false, is_cow_mapping -> true, !(VM_WRITE|VM_MAYWRITE) -> **true**,

@@ -24,7 +24,9 @@
  * (maybe_mkwrite) and young. A new non-zero page is mapped writable and dirty with mkwrite; the
  * zero folio is always mapped special and read-only (mkwrite is ignored for it).
  *
- * Source read (2026-12): no Debian source carries this version alone (release ids v6.15, v6.16);
+ * Source read (2026-12): no source read carries this version alone (release ids v6.15, v6.16;
+ * 6.14.0 has the fce831c92092 functions, 6.18.2 already those of pfn-t-removal; 6.15 .. 6.17 were
+ * not read, no source for them was found);
  * its insert_page_into_pte_locked() is the one 7.2.13 has, read branch by branch at
  * mm/memory.c:insert_page_into_pte_locked():2352: present && !mkwrite -> -EBUSY; present &&
  * mkwrite && pfn differs -> WARN_ON_ONCE unless the present pfn is the zero pfn, -EFAULT; present

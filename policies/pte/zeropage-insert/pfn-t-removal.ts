@@ -37,6 +37,10 @@
  *     no change of outcome;
  *   mm/memory.c:__vm_normal_page():698 has no pte_devmap() test (hence pteDevmap false below).
  * 6.12.118 (mm/memory.c:2457-2519) still has pfn_t_devmap / pfn_t_special in both.
+ *
+ * Also read (GitHub copies of release tarballs): 6.14.0 mm/memory.c still passes pfn_t
+ * (vm_mixed_ok():2551 `pfn_t pfn`); 6.18.2, 6.19.9, 7.0.0 (:2764 `unsigned long pfn`) and 7.1.5
+ * no longer do: the first release is bracketed by 6.14.0 and 6.18.2 only (6.15 .. 6.17 not read).
  */
 
 import type { FamilyVersion } from '../../../src/model/kernel.ts';
