@@ -47,8 +47,9 @@
  *
  * Also read (GitHub copies of release tarballs): 5.4.0 .. 5.8.1 mm/memory.c:remap_pfn_range() have
  * no alignment test; 5.9.1 adds `if (WARN_ON_ONCE(!PAGE_ALIGNED(addr))) return -EINVAL;` (:2264),
- * not modelled (see above). vmf_insert_pfn_pmd() and insert_pfn_pmd() are textually the same in
- * 6.4.4 .. 6.14.0.
+ * not modelled (see above). insert_pfn_pmd() is textually the same in 5.4.0 .. 6.11.11 and
+ * changes in 6.12.118 (10d83d7781a8's pmd_special); vmf_insert_pfn_pmd() is the same in 6.4.4 ..
+ * 6.14.0.
  */
 
 import { err } from '../../../src/model/errno.ts';
