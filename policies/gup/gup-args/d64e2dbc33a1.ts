@@ -20,8 +20,9 @@
  * pin_user_pages() and pin_user_pages_remote() return 0, not -EINVAL; raw flag values mean
  * different flags (0x10000 is FOLL_TOUCH, an internal flag a caller may not pass).
  *
- * Simplification: pin_user_pages_unlocked()'s failure value is taken to be 0 like its
- * siblings (UNVERIFIED).
+ * pin_user_pages_unlocked()'s failure value is 0 like its siblings': 6.3.8 mm/gup.c:
+ * pin_user_pages_unlocked():3163-3174 `if (!is_valid_gup_args(...)) return 0;` (:3168-3170), as
+ * pin_user_pages() (:3152); 6.12.118 and 7.2.13 the same.
  *
  * Source read (6.12.118 and 7.2.13, identical): mm/gup.c:is_valid_gup_args() (the five
  * WARN_ON_ONCE tests in the order modelled; INTERNAL_GUP_FLAGS from mm/internal.h, with
@@ -29,7 +30,7 @@
  * get_user_pages_remote() -EINVAL, get_user_pages_fast()/pin_user_pages_fast() -EINVAL then
  * gup_fast_fallback() with the FOLL_WRITE|LONGTERM|FORCE|PIN|GET|FAST_ONLY|NOFAULT|PCI_P2PDMA|
  * HONOR_NUMA_FAULT mask, pin_user_pages_remote(), pin_user_pages() and pin_user_pages_unlocked()
- * `return 0;` (the last confirms the simplification below). First release v6.3, bracketed by
+ * `return 0;`. First release v6.3, bracketed by
  * sources read: 6.2.1 mm/gup.c has no is_valid_gup_args(); 6.3.8 (a GitHub copy of that tarball,
  * SToPire/linux-6.3.8 root commit) is_valid_gup_args():2103 has the checks in the order
  * modelled (internal flags :2116, `*locked != 1` :2123 then FOLL_UNLOCKABLE :2126, PIN|GET :2130,
