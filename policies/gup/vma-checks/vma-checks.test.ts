@@ -125,7 +125,8 @@ describe('vma-checks: FOLL_FORCE|FOLL_WRITE on a read-only private hugetlb VMA',
   // f347454d0341 "mm/gup: disallow FOLL_FORCE|FOLL_WRITE on hugetlb mappings" adds, in
   // mm/gup.c:check_vma_flags(), `/* hugetlb does not support FOLL_FORCE|FOLL_WRITE. */
   // if (is_vm_hugetlb_page(vma)) return -EFAULT;` (6.1.192 :1085 via the 6.1.y backport of
-  // 2022-12-28, 6.12.118 :1300); absent in 5.10.262, in 5535be309971's post-image and in 7.2.13.
+  // 2022-12-28, 6.2.1, 6.3.8 .. 6.13.7, 6.12.118 :1300); absent in 5.10.262, 6.0-rc1, in
+  // 5535be309971's post-image and from 6.14.0 on.
   const s = pin(VMF.privateRo, 'backing=hugetlb fs=hugetlbfs', 'FOLL_WRITE|FOLL_FORCE', 'get_user_pages');
   it('v5.10 .. v6.1 break COW (no hugetlb test; mainline v6.1 predates f347454d0341)', () => {
     for (const id of ['v5.10', 'v5.19', 'v6.0-rc1', 'v6.0', 'v6.1']) expect(call(id, s).ret, id).toBe(1);
@@ -142,9 +143,11 @@ describe('vma-checks: FOLL_FORCE|FOLL_WRITE on a read-only private hugetlb VMA',
       expect(o.why.at(-1), id).toContain('FOLL_FORCE|FOLL_WRITE on read-only hugetlb');
     }
   });
-  // "mm/hugetlb: support FOLL_FORCE|FOLL_WRITE", posted after v6.13-rc1: v6.14 at the earliest.
+  // "mm/hugetlb: support FOLL_FORCE|FOLL_WRITE": 6.13.7 mm/gup.c:check_vma_flags():1297-1299
+  // still returns -EFAULT for a hugetlb VMA; 6.14.0 goes from `if (!(gup_flags & FOLL_FORCE))
+  // return -EFAULT;` (:1295) to the is_cow_mapping() test (:1306); 6.18.2 .. 7.2.13 the same.
   it('v6.14 on (and 7.2) allow it again', () => {
-    for (const id of ['v6.14', 'v6.19', 'v7.2']) expect(call(id, s).ret, id).toBe(1);
+    for (const id of ['v6.14', 'v6.18', 'v6.19', 'v7.0', 'v7.2']) expect(call(id, s).ret, id).toBe(1);
   });
   it('an anon private read-only VMA is unaffected in every release', () => {
     const anon = pin(VMF.privateRo, 'backing=anon', 'FOLL_WRITE|FOLL_FORCE', 'get_user_pages', 'kind=anon');
