@@ -55,7 +55,10 @@ export async function readScenarios(
     if (rec.kind === 'event') {
       out.stamps.set(rec.line, { ts: rec.ts.value, cpu: rec.cpu });
       const v = ev ? { event: adaptedEventName(ev) } : vocabularyOf(rec);
-      if (v?.event === 'pinbench_config') out.configLines.push({ line: rec.line, text: rec.text });
+      // A recording's `pinbench: recording` marker holds like a config line: a slice keeps it, so
+      // that its kernel is checked against the same release model (a stable id) wherever it is read.
+      if (v?.event === 'pinbench_config' || ev?.type === 'recording')
+        out.configLines.push({ line: rec.line, text: rec.text });
       else if (v?.event === 'pinbench_scenario') out.scenarioLines.set(rec.line, rec.text);
       else if (ev?.type === 'observed' || (!v && rec.event.endsWith('_ret')))
         out.retLines.set(rec.line, rec.text);

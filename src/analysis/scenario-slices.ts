@@ -94,7 +94,10 @@ export async function scenarioSlices(source: string, opts: ScenarioSlicesOptions
       at = rec.line;
       stamps.set(rec.line, { ts: rec.ts.value, cpu: rec.cpu });
       const v = ev ? { event: adaptedEventName(ev) } : vocabularyOf(rec);
-      if (v?.event === 'pinbench_config') configLines.push({ line: rec.line, text: rec.text });
+      // A recording's `pinbench: recording` marker holds like a config line: a slice keeps it, so
+      // that its kernel is checked against the same release model (a stable id) wherever it is read.
+      if (v?.event === 'pinbench_config' || ev?.type === 'recording')
+        configLines.push({ line: rec.line, text: rec.text });
       else if (v?.event === 'pinbench_scenario') scenarioLines.set(rec.line, rec.text);
       else if (ev?.type === 'observed' || (!v && rec.event.endsWith('_ret')))
         retLines.set(rec.line, rec.text);

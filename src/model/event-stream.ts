@@ -53,6 +53,18 @@ export interface Scenario {
   cpus: Set<number>;
   /** A bad field made the scenario invalid: every policy gets the `error` verdict. */
   error?: string;
+  /** What booted the kernel of a recording (`pinbench record`), in force when the scenario starts. */
+  recording?: Recording;
+}
+
+/** One package a recording's kernel came from (`linux-image-5.10.0-46-amd64` at `5.10.262-1`). */
+export interface RecordingPackage {
+  pkg: string;
+  version: string;
+}
+
+export interface Recording {
+  packages: RecordingPackage[];
 }
 
 /** What a typed event takes from its record, not from its adapter: where it is, and a call's number. */
@@ -75,11 +87,21 @@ export interface AdaptedReturn {
 }
 
 /**
+ * What booted the recording kernel (pinbench-recording.ts): holds from its record to the end of
+ * the trace. It is about the trace, not a model event; the record stays generic context.
+ */
+export interface AdaptedRecording extends Recording {
+  type: 'recording';
+}
+
+/**
  * One typed event an adapter makes of a record. Its line, text, CPU and task come from that
  * record, a call's `seq` from the stream; `col` is the column of the record's text it was read
  * from (default: the payload's), which an error in it names.
  */
-export type AdaptedEvent = (AdaptedState | AdaptedCall | AdaptedReturn) & { col?: number };
+export type AdaptedEvent = (AdaptedState | AdaptedCall | AdaptedReturn | AdaptedRecording) & {
+  col?: number;
+};
 
 /**
  * Turns records of a real recording (kprobes, ad-hoc markers, tracepoints) into typed model
@@ -126,6 +148,7 @@ export function adaptedFeed(
 export function adaptedEventName(ev: AdaptedEvent): string {
   if (ev.type === 'call') return ev.name;
   if (ev.type === 'observed') return `${ev.call}_ret`;
+  if (ev.type === 'recording') return 'pinbench: recording';
   return `pinbench_${ev.type}`;
 }
 
@@ -189,6 +212,7 @@ export class EventStream {
   /** Pages the current scenario's pinbench_page lines declared (bounded, see limits.ts). */
   private declaredPages = 0;
   private traceGaps: Gap[] = [];
+  private recording: Recording | undefined;
   /** Latest call per pid and name, for `<call>_ret:` records. */
   private lastCall = new Map<string, CallEvent>();
   /** The last few lines read, and calls still collecting the lines after them. */
@@ -218,6 +242,7 @@ export class EventStream {
       cpus: new Set(),
     };
     if (title !== undefined) s.title = title;
+    if (this.recording !== undefined) s.recording = this.recording;
     if (this.configError !== undefined) s.error = this.configError;
     this.seq = 0;
     this.lastCallName = undefined;
@@ -265,6 +290,12 @@ export class EventStream {
     const { col = rec.payloadCol, ...a } = adapted;
     if (a.type === 'observed') {
       this.observe(rec, a.call, a.ret);
+      return null;
+    }
+    if (a.type === 'recording') {
+      this.recording = { packages: a.packages };
+      this.current.recording = this.recording;
+      this.noteGeneric(rec);
       return null;
     }
     const name = adaptedEventName(adapted);

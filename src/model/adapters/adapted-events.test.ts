@@ -15,6 +15,7 @@ import { ingestSource } from '../../ingest/index.ts';
 import type { EventRecord, TraceRecord } from '../../ingest/trace-record.ts';
 import { type AdaptedEvent, adaptedFeed, EventStream, type Scenario } from '../event-stream.ts';
 import { createIoUringCasesAdapter } from './io-uring-cases.ts';
+import { createPinbenchRecordingAdapter, parseRecordingPackages } from './pinbench-recording.ts';
 
 const TRACE = [
   '# tracer: nop',
@@ -264,5 +265,32 @@ describe('adapters emit typed model events', () => {
       location: { file: 'r.trace', line: 3, col: ev.col ?? REC.payloadCol },
     });
     expect((err as { detail: string }).detail.startsWith(detail)).toBe(true);
+  });
+
+  it("pinbench's own recordings: the recording marker is a typed event the scenarios carry, and stays context", async () => {
+    const head = TRACE.slice(0, 4);
+    const at = (text: string) =>
+      `        pinbench-134     [001] .....    25.876405: tracing_mark_write: pinbench: ${text}`;
+    const file = traceFile('rec.trace', [
+      ...head,
+      at(
+        'recording spec=debian:sid packages="linux-binary-7.2.13+deb14-amd64=7.2.13-1,linux-modules-7.2.13+deb14-amd64=7.2.13-1"',
+      ),
+      at('pinbench_config kernel=7.2.13+deb14-amd64'),
+      at('pinbench_scenario name=a'),
+      at('pinbench_page pfn=0x1000 kind=anon'),
+    ]);
+    const r = await read(file, (push) => adaptedFeed([createPinbenchRecordingAdapter()], push));
+    const packages = [
+      { pkg: 'linux-binary-7.2.13+deb14-amd64', version: '7.2.13-1' },
+      { pkg: 'linux-modules-7.2.13+deb14-amd64', version: '7.2.13-1' },
+    ];
+    expect(r.scenarios.map((s) => [s.name, s.recording])).toEqual([['a', { packages }]]);
+    // As before it was adapted: a foreign pinbench marker, generic context.
+    const plain = await read(file, (push) => adaptedFeed([], push));
+    expect(r.stream.stats).toStrictEqual(plain.stream.stats);
+    expect(r.stream.stats.foreignMarkers).toBe(1);
+    expect(parseRecordingPackages('')).toEqual([]);
+    expect(parseRecordingPackages('a=1-1,bad,=2,b=')).toEqual([{ pkg: 'a', version: '1-1' }]);
   });
 });
