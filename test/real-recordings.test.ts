@@ -4,10 +4,13 @@
  * every observed return is reproduced, except exactly the disagreements listed in
  * traces/real/known-disagreements.json (a new one fails, and so does a listed one that agrees now).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { getPolicy } from '../policies/index.ts';
+import { readScenarios } from '../src/analysis/read-scenarios.ts';
 import {
   fidelity,
   findRecordings,
@@ -15,6 +18,8 @@ import {
   releaseForRecording,
 } from '../src/api/fidelity.ts';
 import { main } from '../src/cli/main.ts';
+import { defaultAdapters } from '../src/replay/adapters.ts';
+import { replayTrace } from '../src/replay/replay-trace.ts';
 import { captureIo } from './support/cli-io.ts';
 
 const DIR = join('traces', 'real');
@@ -106,6 +111,51 @@ describe('real recordings against their release models', () => {
     expect(releaseForRecording('6.1.0-57-amd64', ['5.10.262-1'])).toBe('v6.1');
     expect(releaseForRecording('6.1.0-57-amd64', [])).toBe('v6.1');
   });
+});
+
+describe("replay's own fidelity records: the release model pinbench fidelity uses", () => {
+  const REC = join(DIR, 'debian-5.10', 'plain.trace.gz');
+  const fidelityRecords = async (file: string, ids: string[]) => {
+    const r = await replayTrace(file, ids.map(getPolicy), { outcomes: false, adapters: defaultAdapters });
+    expect(r.error).toBeUndefined();
+    return r.scenarios
+      .flatMap((s) => s.fidelity)
+      .map((f) => `${f.scenario} #${f.seq} ${f.policy} ${f.ret}/${f.observed}`);
+  };
+
+  it('a Debian 5.10.262 recording is compared with v5.10.262 (its io_uring backport), not with mainline v5.10', async () => {
+    // The trace's `pinbench: recording ... packages="linux-image-...=5.10.262-1"` marker names the
+    // stable release: mainline v5.10 refuses shmem buffers (-95) where the kernel registered them,
+    // and that is no finding about the model of this kernel.
+    expect(await fidelityRecords(REC, ['v5.10', 'v5.10.262'])).toEqual([]);
+    const read = await readScenarios(REC, { adapters: true });
+    expect(read.scenarios[0]!.recording?.packages).toEqual([
+      { pkg: 'linux-image-5.10.0-46-amd64', version: '5.10.262-1' },
+    ]);
+  }, 60_000);
+
+  it('without the marker (and no sidecar) the same calls compare with the mainline release', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pinbench-no-marker-'));
+    try {
+      const text = gunzipSync(readFileSync(REC)).toString('utf8');
+      const file = join(dir, 'plain.trace');
+      writeFileSync(file, text.replace(/^.*pinbench: recording .*\n/m, ''));
+      expect(await fidelityRecords(file, ['v5.10'])).toEqual([
+        'io_uring.memfd #0 v5.10 -95/0',
+        'io_uring.memfd #1 v5.10 -6/0',
+        'io_uring.shm #0 v5.10 -95/0',
+        'io_uring.shm #1 v5.10 -6/0',
+      ]);
+      // pinbench fidelity reads the packages from the marker when there is no sidecar.
+      const withMarker = join(dir, 'marker.trace');
+      writeFileSync(withMarker, text);
+      const r = await fidelity([withMarker], []);
+      expect(r.traces.map((t) => t.release)).toEqual(['v5.10.262']);
+      expect(r.unexpected).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
 
 describe('pinbench fidelity (CLI)', () => {

@@ -9,7 +9,7 @@ import { basename, dirname } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { getPolicy } from '../policies/index.ts';
 import { findCorpusFiles, ingestSource } from '../src/ingest/index.ts';
-import { EventStream, type Scenario } from '../src/model/event-stream.ts';
+import { adaptedFeed, EventStream, type Scenario } from '../src/model/event-stream.ts';
 import type { CallEvent } from '../src/model/events.ts';
 import { defaultAdapters, recordingInfo } from '../src/replay/adapters.ts';
 import { replayTrace } from '../src/replay/replay-trace.ts';
@@ -33,25 +33,12 @@ async function observedCalls(file: string): Promise<ObservedCall[]> {
   const adapters = defaultAdapters(file);
   const stream = new EventStream(file);
   const scenarios: Scenario[] = [];
-  const feed = (r: Parameters<EventStream['push']>[0]) => {
-    const s = stream.push(r);
+  const adapted = adaptedFeed(adapters, (r, ev) => {
+    const s = stream.push(r, ev);
     if (s) scenarios.push(s);
-  };
-  await ingestSource(file, {
-    onRecord: (rec) => {
-      if (rec.kind === 'event') {
-        for (const a of adapters) {
-          const out = a.push(rec);
-          if (out) {
-            for (const r of out) feed(r);
-            return;
-          }
-        }
-      }
-      feed(rec);
-    },
   });
-  for (const a of adapters) for (const r of a.end()) feed(r);
+  await ingestSource(file, { onRecord: (rec) => adapted.push(rec) });
+  adapted.end();
   const last = stream.end();
   if (last) scenarios.push(last);
   return scenarios.flatMap((s) =>

@@ -8,6 +8,8 @@ import { isPinbenchError, UsageError } from '../errors.ts';
 import { ingestSource } from '../ingest/index.ts';
 import type { TraceRecord } from '../ingest/trace-record.ts';
 import {
+  type AdaptedEvent,
+  adaptedEventName,
   adaptedFeed,
   EventStream,
   type RecordAdapter,
@@ -49,16 +51,20 @@ export async function readScenarios(
   const take = (sc: Scenario | null): void => {
     if (sc && (opts.keep?.(sc.name) ?? true)) out.scenarios.push(sc);
   };
-  const feed = (rec: TraceRecord): void => {
+  const feed = (rec: TraceRecord, ev?: AdaptedEvent): void => {
     if (rec.kind === 'event') {
       out.stamps.set(rec.line, { ts: rec.ts.value, cpu: rec.cpu });
-      const v = vocabularyOf(rec);
-      if (v?.event === 'pinbench_config') out.configLines.push({ line: rec.line, text: rec.text });
+      const v = ev ? { event: adaptedEventName(ev) } : vocabularyOf(rec);
+      // A recording's `pinbench: recording` marker holds like a config line: a slice keeps it, so
+      // that its kernel is checked against the same release model (a stable id) wherever it is read.
+      if (v?.event === 'pinbench_config' || ev?.type === 'recording')
+        out.configLines.push({ line: rec.line, text: rec.text });
       else if (v?.event === 'pinbench_scenario') out.scenarioLines.set(rec.line, rec.text);
-      else if (!v && rec.event.endsWith('_ret')) out.retLines.set(rec.line, rec.text);
+      else if (ev?.type === 'observed' || (!v && rec.event.endsWith('_ret')))
+        out.retLines.set(rec.line, rec.text);
     }
     try {
-      take(stream.push(rec));
+      take(stream.push(rec, ev));
     } catch (e) {
       if (!isPinbenchError(e)) throw e;
       stream.markError(e.message);

@@ -12,6 +12,8 @@ import { isPinbenchError } from '../errors.ts';
 import { ingestSource } from '../ingest/index.ts';
 import type { TraceRecord } from '../ingest/trace-record.ts';
 import {
+  type AdaptedEvent,
+  adaptedEventName,
   adaptedFeed,
   EventStream,
   type RecordAdapter,
@@ -87,17 +89,21 @@ export async function scenarioSlices(source: string, opts: ScenarioSlicesOptions
     for (const l of scenarioLines.keys()) if (l < at) scenarioLines.delete(l);
     for (const l of stamps.keys()) if (l < at) stamps.delete(l);
   };
-  const feed = (rec: TraceRecord): void => {
+  const feed = (rec: TraceRecord, ev?: AdaptedEvent): void => {
     if (rec.kind === 'event') {
       at = rec.line;
       stamps.set(rec.line, { ts: rec.ts.value, cpu: rec.cpu });
-      const v = vocabularyOf(rec);
-      if (v?.event === 'pinbench_config') configLines.push({ line: rec.line, text: rec.text });
+      const v = ev ? { event: adaptedEventName(ev) } : vocabularyOf(rec);
+      // A recording's `pinbench: recording` marker holds like a config line: a slice keeps it, so
+      // that its kernel is checked against the same release model (a stable id) wherever it is read.
+      if (v?.event === 'pinbench_config' || ev?.type === 'recording')
+        configLines.push({ line: rec.line, text: rec.text });
       else if (v?.event === 'pinbench_scenario') scenarioLines.set(rec.line, rec.text);
-      else if (!v && rec.event.endsWith('_ret')) retLines.set(rec.line, rec.text);
+      else if (ev?.type === 'observed' || (!v && rec.event.endsWith('_ret')))
+        retLines.set(rec.line, rec.text);
     }
     try {
-      take(stream.push(rec));
+      take(stream.push(rec, ev));
     } catch (e) {
       if (!isPinbenchError(e)) throw e;
       stream.markError(e.message);

@@ -5,25 +5,25 @@
  * what the model of that kernel's release returns for the same state; cases the kernel could not
  * run say why (the workload's `pinbench: skip reason=...` marker).
  *
- * The model: the stable id of the kernel package's exact upstream version when pinbench has one
- * (package 5.10.262-1 -> `v5.10.262`: a stable backport that explains a difference from mainline
- * lives there); else `v<major>.<minor>` of the recording's `pinbench_config kernel=` when pinbench
- * has that mainline release, else the newest mainline release before it (a Debian stable kernel is closest to the
- * mainline release it is based on). A disagreement is a finding about the model; the ones not yet
+ * The model: the one src/replay/recording-release.ts picks, which replay's own fidelity records
+ * use too: the stable id of the kernel package's exact upstream version when pinbench has one
+ * (package 5.10.262-1 -> `v5.10.262`), else the recording's mainline release. The packages come
+ * from the sidecar, else from the trace's own `pinbench: recording` marker (the recording adapter). A disagreement is a finding about the model; the ones not yet
  * resolved are listed, with the kernel source lines the model does not express, in
  * `known-disagreements.json` beside the recordings, and fidelity reports any difference between
  * that list and what it finds.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { allPolicies, getPolicy, MAINLINE_IDS } from '../../policies/index.ts';
+import { getPolicy } from '../../policies/index.ts';
 import { ConfigError, isPinbenchError } from '../errors.ts';
 import { ingestSource } from '../ingest/index.ts';
 import { markerText } from '../ingest/probe-payload.ts';
 import type { TraceRecord } from '../ingest/trace-record.ts';
-import { EventStream, type Scenario } from '../model/event-stream.ts';
+import { createPinbenchRecordingAdapter } from '../model/adapters/pinbench-recording.ts';
+import { adaptedFeed, EventStream, type Scenario } from '../model/event-stream.ts';
 import { CALL_EVENTS, GUP_CALLS } from '../model/events.ts';
-import { parseKernelVersion, versionKey } from '../model/kernel-version.ts';
+import { parseKernelVersion } from '../model/kernel-version.ts';
 import type { Outcome } from '../model/outcome.ts';
 import { traceIdentity } from '../replay/divergence-identity.ts';
 import type {
@@ -32,6 +32,7 @@ import type {
   FidelityTrace,
   KnownDisagreement,
 } from '../replay/fidelity-report.ts';
+import { kernelPackageVersions, releaseForRecording } from '../replay/recording-release.ts';
 import { replayScenario } from '../replay/replay-scenario.ts';
 
 export type {
@@ -42,38 +43,9 @@ export type {
   FidelityTrace,
   KnownDisagreement,
 } from '../replay/fidelity-report.ts';
+export { releaseForKernel, releaseForRecording } from '../replay/recording-release.ts';
 
 const CALLS: ReadonlySet<string> = new Set(CALL_EVENTS);
-
-/**
- * The release model for a recording kernel: its own `vX.Y` (every mainline id pinbench models
- * resolves, e.g. `v7.2`), else the newest mainline release before it.
- */
-export function releaseForKernel(kernel: string): string {
-  const v = parseKernelVersion(kernel);
-  const own = `v${v.major}.${v.minor}`;
-  if (MAINLINE_IDS.includes(own)) return own;
-  const key = versionKey({ ...v, rc: 0 });
-  let best = MAINLINE_IDS[0]!;
-  for (const id of MAINLINE_IDS) if (versionKey(parseKernelVersion(id)) <= key) best = id;
-  return best;
-}
-
-/**
- * The release model for a recording: the stable id `vX.Y.Z` of the kernel package's upstream
- * version (`5.10.262-1` -> `v5.10.262`) when pinbench has it, else releaseForKernel(kernel).
- */
-export function releaseForRecording(kernel: string, packageVersions: readonly string[]): string {
-  const v = parseKernelVersion(kernel);
-  const ids = new Set(allPolicies().map((p) => p.id));
-  for (const pv of packageVersions) {
-    const m = /^(\d+)\.(\d+)\.(\d+)(?:[-+~]|$)/.exec(pv);
-    if (!m || Number(m[1]) !== v.major || Number(m[2]) !== v.minor) continue;
-    const stable = `v${m[1]}.${m[2]}.${m[3]}`;
-    if (ids.has(stable)) return stable;
-  }
-  return releaseForKernel(kernel);
-}
 
 /** `x.trace.json` beside `x.trace` or `x.trace.gz`. */
 export function sidecarPath(trace: string): string {
@@ -240,6 +212,10 @@ async function traceCells(trace: string, report: FidelityReport): Promise<void> 
   };
   report.traces.push(info);
   const stream = new EventStream(trace);
+  const adapted = adaptedFeed([createPinbenchRecordingAdapter()], (rec, ev) => {
+    const done = stream.push(rec, ev);
+    if (done) scenarios.push(done);
+  });
   const skips = new Map<string, string>();
   let current = '';
   let seq = 0;
@@ -258,8 +234,7 @@ async function traceCells(trace: string, report: FidelityReport): Promise<void> 
         if (CALLS.has(name)) probes.call(`${current}#${seq++}`, name, / ret=/.test(m));
       } else probes.probe(rec.event, rec.payload);
     }
-    const done = stream.push(rec);
-    if (done) scenarios.push(done);
+    adapted.push(rec);
   };
   try {
     await ingestSource(trace, { strict: false, onRecord });
@@ -268,6 +243,7 @@ async function traceCells(trace: string, report: FidelityReport): Promise<void> 
     info.error = e.message;
     return;
   }
+  adapted.end();
   const last = stream.end();
   if (last) scenarios.push(last);
 
@@ -280,9 +256,7 @@ async function traceCells(trace: string, report: FidelityReport): Promise<void> 
       info.series = `${v.major}.${v.minor}`;
       info.release = releaseForRecording(
         kernel,
-        (side?.kernel?.packages ?? [])
-          .filter((p) => /^linux-(image|binary)-/.test(p.pkg))
-          .map((p) => p.version),
+        kernelPackageVersions(side?.kernel?.packages ?? sc.recording?.packages ?? []),
       );
     }
     if (skips.has(sc.name)) continue;

@@ -13,8 +13,10 @@ import { basename } from 'node:path';
 import { EventError } from '../errors.ts';
 import { markerText } from '../ingest/probe-payload.ts';
 import type { EventRecord, IntegrityRecord, TraceRecord } from '../ingest/trace-record.ts';
+import { checkModelEvent } from './check-event.ts';
 import {
   type CallEvent,
+  type CallName,
   type ContextLine,
   type ExpectEvent,
   LOOKUP_CALLS,
@@ -51,28 +53,77 @@ export interface Scenario {
   cpus: Set<number>;
   /** A bad field made the scenario invalid: every policy gets the `error` verdict. */
   error?: string;
+  /** What booted the kernel of a recording (`pinbench record`), in force when the scenario starts. */
+  recording?: Recording;
+}
+
+/** One package a recording's kernel came from (`linux-image-5.10.0-46-amd64` at `5.10.262-1`). */
+export interface RecordingPackage {
+  pkg: string;
+  version: string;
+}
+
+export interface Recording {
+  packages: RecordingPackage[];
+}
+
+/** What a typed event takes from its record, not from its adapter: where it is, and a call's number. */
+type Placed = 'line' | 'text';
+type CallPlaced = Placed | 'seq' | 'cpu' | 'pid' | 'context' | 'observed';
+
+/** A call as an adapter makes it: `observed` when the record itself gives the kernel's return. */
+export type AdaptedCall = Omit<CallEvent, CallPlaced> & { observed?: { ret: number | string } };
+/** Any other model event as an adapter makes it. */
+export type AdaptedState =
+  Exclude<ModelEvent, CallEvent> extends infer E ? (E extends ModelEvent ? Omit<E, Placed> : never) : never;
+/**
+ * The kernel's return of the latest `call` of the record's task (a tracepoint, a kretprobe): what a
+ * `<call>_ret: ret=N` record says in vocabulary text.
+ */
+export interface AdaptedReturn {
+  type: 'observed';
+  call: CallName;
+  ret: number | string;
 }
 
 /**
- * Turns records of a real recording (kprobes, ad-hoc markers, tracepoints) into vocabulary
- * records. `push` returns the records to use instead of `rec` (possibly none), or null to leave
- * `rec` as it is. Synthetic records keep the original line number and text.
+ * What booted the recording kernel (pinbench-recording.ts): holds from its record to the end of
+ * the trace. It is about the trace, not a model event; the record stays generic context.
+ */
+export interface AdaptedRecording extends Recording {
+  type: 'recording';
+}
+
+/**
+ * One typed event an adapter makes of a record. Its line, text, CPU and task come from that
+ * record, a call's `seq` from the stream; `col` is the column of the record's text it was read
+ * from (default: the payload's), which an error in it names.
+ */
+export type AdaptedEvent = (AdaptedState | AdaptedCall | AdaptedReturn | AdaptedRecording) & {
+  col?: number;
+};
+
+/**
+ * Turns records of a real recording (kprobes, ad-hoc markers, tracepoints) into typed model
+ * events, never into vocabulary text to be parsed again. `push` returns the events `rec` stands
+ * for (possibly none), or null to leave `rec` as it is; the stream checks each event as strictly
+ * as the vocabulary parser checks text (check-event.ts) and places it at `rec`.
  */
 export interface RecordAdapter {
   readonly name: string;
-  push(rec: EventRecord): EventRecord[] | null;
-  /** Records still pending at the end of the trace. */
-  end(): EventRecord[];
+  push(rec: EventRecord): readonly AdaptedEvent[] | null;
+  /** Events still pending at the end of the trace, each with the record it was read from. */
+  end(): readonly { rec: EventRecord; event: AdaptedEvent }[];
 }
 
 /**
  * Routes records through adapters the way every reader of a trace must: the first adapter that
- * claims an event record replaces it with what it returns; otherwise the record goes on as is.
- * `end()` flushes what the adapters still hold.
+ * claims an event record replaces it with its typed events, each fed with that record; otherwise
+ * the record goes on as is. `end()` flushes what the adapters still hold.
  */
 export function adaptedFeed(
   adapters: readonly RecordAdapter[],
-  feed: (rec: TraceRecord) => void,
+  feed: (rec: TraceRecord, adapted?: AdaptedEvent) => void,
 ): { push(rec: TraceRecord): void; end(): void } {
   return {
     push(rec) {
@@ -80,7 +131,7 @@ export function adaptedFeed(
         for (const a of adapters) {
           const out = a.push(rec);
           if (out) {
-            for (const r of out) feed(r);
+            for (const ev of out) feed(rec, ev);
             return;
           }
         }
@@ -88,9 +139,17 @@ export function adaptedFeed(
       feed(rec);
     },
     end() {
-      for (const a of adapters) for (const r of a.end()) feed(r);
+      for (const a of adapters) for (const { rec, event } of a.end()) feed(rec, event);
     },
   };
+}
+
+/** The vocabulary name of an adapted event (`pinbench_page`, a call's own name), for records and messages. */
+export function adaptedEventName(ev: AdaptedEvent): string {
+  if (ev.type === 'call') return ev.name;
+  if (ev.type === 'observed') return `${ev.call}_ret`;
+  if (ev.type === 'recording') return 'pinbench: recording';
+  return `pinbench_${ev.type}`;
 }
 
 export interface EventStreamStats {
@@ -153,6 +212,7 @@ export class EventStream {
   /** Pages the current scenario's pinbench_page lines declared (bounded, see limits.ts). */
   private declaredPages = 0;
   private traceGaps: Gap[] = [];
+  private recording: Recording | undefined;
   /** Latest call per pid and name, for `<call>_ret:` records. */
   private lastCall = new Map<string, CallEvent>();
   /** The last few lines read, and calls still collecting the lines after them. */
@@ -182,6 +242,7 @@ export class EventStream {
       cpus: new Set(),
     };
     if (title !== undefined) s.title = title;
+    if (this.recording !== undefined) s.recording = this.recording;
     if (this.configError !== undefined) s.error = this.configError;
     this.seq = 0;
     this.lastCallName = undefined;
@@ -195,8 +256,11 @@ export class EventStream {
     if (this.current.error === undefined) this.current.error = message;
   }
 
-  /** Feeds one record; returns the scenario it completed, if any. Throws EventError on bad fields. */
-  push(rec: TraceRecord): Scenario | null {
+  /**
+   * Feeds one record, or one typed event an adapter made of it (`adapted`); returns the scenario
+   * it completed, if any. Throws EventError on bad fields.
+   */
+  push(rec: TraceRecord, adapted?: AdaptedEvent): Scenario | null {
     this.noteContext(rec);
     if (rec.kind === 'integrity') {
       const gap: Gap = { line: rec.line, kind: rec.integrity };
@@ -205,6 +269,7 @@ export class EventStream {
       this.current.gaps.push(gap);
       return null;
     }
+    if (adapted) return this.pushAdapted(rec, adapted);
     const vocab = vocabularyOf(rec);
     if (!vocab) {
       this.noteGeneric(rec);
@@ -214,23 +279,50 @@ export class EventStream {
     try {
       ev = this.parse(rec, vocab);
     } catch (e) {
-      // A config line holds until the end: every scenario it would govern is invalid too.
-      if (vocab.event === 'pinbench_config' && this.configError === undefined)
-        this.configError = (e as Error).message;
+      this.noteConfigError(vocab.event, e);
       throw e;
     }
-    this.stats.modelEvents++;
-    if (ev.type === 'page') {
-      this.declaredPages += ev.nr;
-      if (this.declaredPages > MAX_DECLARED_PAGES_PER_SCENARIO) {
-        throw new EventError(
-          'PB_EVENT_FIELD',
-          `${vocab.event}: the scenario declares more than ${MAX_DECLARED_PAGES_PER_SCENARIO} pages (src/model/limits.ts)`,
-          { location: { file: this.file, line: rec.line, col: vocab.payloadCol } },
-        );
-      }
+    return this.accept(ev, vocab.event, vocab.payloadCol);
+  }
+
+  /** The same path as a parsed record from here on: checked, placed at `rec`, applied. */
+  private pushAdapted(rec: EventRecord, adapted: AdaptedEvent): Scenario | null {
+    const { col = rec.payloadCol, ...a } = adapted;
+    if (a.type === 'observed') {
+      this.observe(rec, a.call, a.ret);
+      return null;
     }
-    return this.apply(ev);
+    if (a.type === 'recording') {
+      this.recording = { packages: a.packages };
+      this.current.recording = this.recording;
+      this.noteGeneric(rec);
+      return null;
+    }
+    const name = adaptedEventName(adapted);
+    let ev: ModelEvent;
+    try {
+      ev = this.place(rec, a);
+      checkModelEvent(ev, { file: this.file, line: rec.line, col });
+    } catch (e) {
+      this.noteConfigError(name, e);
+      throw e;
+    }
+    return this.accept(ev, name, col);
+  }
+
+  private place(rec: EventRecord, a: AdaptedState | AdaptedCall): ModelEvent {
+    if (a.type !== 'call') return { ...a, line: rec.line, text: rec.text } as ModelEvent;
+    const { observed, ...call } = a;
+    const ev: CallEvent = {
+      ...call,
+      seq: this.seq,
+      cpu: rec.cpu,
+      pid: rec.pid,
+      line: rec.line,
+      text: rec.text,
+    };
+    if (observed) ev.observed = { ret: observed.ret, line: rec.line };
+    return ev;
   }
 
   private parse(rec: EventRecord, vocab: { event: string; payload: string; payloadCol: number }): ModelEvent {
@@ -244,6 +336,42 @@ export class EventStream {
       cpu: rec.cpu,
       pid: rec.pid,
     });
+  }
+
+  /** A config line holds until the end: every scenario it would govern is invalid too. */
+  private noteConfigError(event: string, e: unknown): void {
+    if (event === 'pinbench_config' && this.configError === undefined)
+      this.configError = (e as Error).message;
+  }
+
+  private accept(ev: ModelEvent, event: string, col: number): Scenario | null {
+    this.stats.modelEvents++;
+    if (ev.type === 'page') {
+      this.declaredPages += ev.nr;
+      if (this.declaredPages > MAX_DECLARED_PAGES_PER_SCENARIO) {
+        throw new EventError(
+          'PB_EVENT_FIELD',
+          `${event}: the scenario declares more than ${MAX_DECLARED_PAGES_PER_SCENARIO} pages (src/model/limits.ts)`,
+          { location: { file: this.file, line: ev.line, col } },
+        );
+      }
+    }
+    return this.apply(ev);
+  }
+
+  /**
+   * The kernel's return for the latest `call` of `rec`'s task, once: a return with no call to
+   * take it stays generic context.
+   */
+  private observe(rec: EventRecord, name: string, ret: number | string): boolean {
+    const call = this.lastCall.get(`${rec.pid}:${name}`);
+    if (!call || call.observed) {
+      this.stats.generic.set(`${name}_ret`, (this.stats.generic.get(`${name}_ret`) ?? 0) + 1);
+      return false;
+    }
+    call.observed = { ret, line: rec.line };
+    this.stats.observedReturns++;
+    return true;
   }
 
   private apply(ev: ModelEvent): Scenario | null {
@@ -318,12 +446,12 @@ export class EventStream {
   private noteGeneric(rec: EventRecord): void {
     // `<call>_ret: ret=N` (or a kretprobe-style record) from the same task: the observed return.
     if (rec.event.endsWith('_ret')) {
-      const call = this.lastCall.get(`${rec.pid}:${rec.event.slice(0, -4)}`);
+      const name = rec.event.slice(0, -4);
       const m = /(?:^|\s)ret=(-?(?:0x[0-9a-fA-F]+|\d+)|[A-Za-z]+)/.exec(rec.payload);
+      const call = this.lastCall.get(`${rec.pid}:${name}`);
       if (call && m && !call.observed) {
         const v = m[1]!;
-        call.observed = { ret: parseIntLiteral(v) ?? v, line: rec.line };
-        this.stats.observedReturns++;
+        this.observe(rec, name, parseIntLiteral(v) ?? v);
         return;
       }
     }

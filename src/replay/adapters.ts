@@ -15,6 +15,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { createIoUringCasesAdapter, type MountEntry } from '../model/adapters/io-uring-cases.ts';
+import { createPinbenchRecordingAdapter } from '../model/adapters/pinbench-recording.ts';
 import type { RecordAdapter } from '../model/event-stream.ts';
 import { parseKernelVersion } from '../model/kernel-version.ts';
 
@@ -83,5 +84,8 @@ export function recordingInfo(source: string): RecordingInfo {
 
 export function defaultAdapters(source: string): RecordAdapter[] {
   const info = recordingInfo(source);
-  return [createIoUringCasesAdapter({ recordingKernel: info.kernel, mounts: info.mounts })];
+  return [
+    createPinbenchRecordingAdapter(),
+    createIoUringCasesAdapter({ recordingKernel: info.kernel, mounts: info.mounts }),
+  ];
 }

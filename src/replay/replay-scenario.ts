@@ -21,7 +21,6 @@ import {
   type TraceConfig,
 } from '../model/events.ts';
 import type { Policy } from '../model/kernel.ts';
-import { parseKernelVersion } from '../model/kernel-version.ts';
 import { type FinalChecks, finalChecks, type Outcome } from '../model/outcome.ts';
 import { SlotTracker, sameSlots } from '../model/slot-tracker.ts';
 import { State } from '../model/state.ts';
@@ -35,6 +34,7 @@ import {
 } from './divergence-identity.ts';
 import { type ExpectationCoverage, expectationCoverage } from './expectation-coverage.ts';
 import { callSubject, checkAssertion, finalSubject, scopeMatches } from './expectations.ts';
+import { recordingReleaseOf } from './recording-release.ts';
 import { type ExpectedVerdict, expectedVerdict } from './result-header.ts';
 import type {
   DivergenceRecord,
@@ -122,15 +122,13 @@ interface PolicyRun {
   index?: number;
 }
 
-/** The release a trace's `kernel=` names (6.1.0-56-amd64 -> v6.1), for fidelity checks. */
-function recordingRelease(kernel: string | null | undefined): string | null {
-  if (!kernel) return null;
-  try {
-    const v = parseKernelVersion(kernel);
-    return `v${v.major}.${v.minor}`;
-  } catch {
-    return null;
-  }
+/**
+ * The release model of the kernel that recorded the scenario, for fidelity checks: the one
+ * `pinbench fidelity` uses (recording-release.ts), the stable id of a Debian kernel's package
+ * (5.10.262-1 -> v5.10.262) included. Its fidelity records exist where that release is replayed.
+ */
+function recordingRelease(kernel: string | null | undefined, sc: Scenario): string | null {
+  return recordingReleaseOf(kernel, sc.recording?.packages);
 }
 
 // Numbers for function objects, so a kernel table's identity is a short string.
@@ -322,7 +320,7 @@ export function replayScenario(
   const finalsPending: { a: Assertion; scope: string | undefined }[] = [];
   let lastCall: { ev: CallEvent; outcomes: Map<string, Outcome> } | null = null;
   let kernel = config.kernel;
-  let recording = recordingRelease(kernel);
+  let recording = recordingRelease(kernel, sc);
 
   for (let at = 0; at < sc.events.length; at++) {
     const ev = sc.events[at]!;
@@ -387,7 +385,7 @@ export function replayScenario(
     }
     if (ev.type === 'config' && ev.config.kernel) {
       kernel = ev.config.kernel;
-      recording = recordingRelease(kernel);
+      recording = recordingRelease(kernel, sc);
     }
     for (const g of groups) applyEvent(g.state, ev);
   }

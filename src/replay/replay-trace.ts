@@ -6,7 +6,13 @@ import { performance } from 'node:perf_hooks';
 import { isPinbenchError, TraceError } from '../errors.ts';
 import { type IngestOptions, ingestSource } from '../ingest/index.ts';
 import type { TraceRecord } from '../ingest/trace-record.ts';
-import { adaptedFeed, EventStream, type RecordAdapter, type Scenario } from '../model/event-stream.ts';
+import {
+  type AdaptedEvent,
+  adaptedFeed,
+  EventStream,
+  type RecordAdapter,
+  type Scenario,
+} from '../model/event-stream.ts';
 import type { TraceConfig } from '../model/events.ts';
 import type { Policy } from '../model/kernel.ts';
 import { traceIdentity } from './divergence-identity.ts';
@@ -103,10 +109,10 @@ export async function replayTrace(
     else scenarios.push(r);
   };
 
-  const feed = (rec: TraceRecord): void => {
+  const feed = (rec: TraceRecord, ev?: AdaptedEvent): void => {
     let done: Scenario | null;
     try {
-      done = stream.push(rec);
+      done = stream.push(rec, ev);
     } catch (e) {
       if (opts.strict || !isPinbenchError(e)) throw e;
       stream.markError(e.message);

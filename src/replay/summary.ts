@@ -101,6 +101,8 @@ export interface SummaryOptions {
   policies: readonly string[];
   /** How many root divergences to show with their why paths. */
   maxDivergences?: number;
+  /** false: the caller shows the recordings' fidelity itself (`run`, from `pinbench fidelity`'s check). */
+  fidelity?: boolean;
 }
 
 export function formatSummary(results: readonly TraceReplayResult[], opts: SummaryOptions): string {
@@ -171,10 +173,10 @@ export function formatSummary(results: readonly TraceReplayResult[], opts: Summa
     for (const [where, reason] of invalid) out.push(`  ${t(where)}: ${t(reason)}`);
   }
   const fidelity = results.flatMap((tr) => tr.scenarios.flatMap((s) => s.fidelity));
-  if (fidelity.length) {
+  if (fidelity.length && opts.fidelity !== false) {
     out.push('');
     out.push(
-      "fidelity failures (the recording kernel's mainline release model disagrees with what the kernel returned; a distribution's stable kernel may carry backports: `pinbench fidelity` replays it with its stable id where pinbench has one):",
+      "fidelity failures (the recording kernel's release model, the one `pinbench fidelity` uses (a Debian kernel's stable id such as v5.10.262 where pinbench has it), disagrees with what the kernel returned):",
     );
     for (const f of fidelity)
       out.push(

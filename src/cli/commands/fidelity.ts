@@ -37,6 +37,52 @@ function effectCount(r: FidelityReport, what: FidelityEffect['what']): number {
   return r.cells.filter((c) => c.effects?.some((e) => e.what === what)).length;
 }
 
+function countLines(r: FidelityReport): string[] {
+  const agree = r.cells.filter((c) => c.agree).length;
+  return [
+    `fidelity: ${r.traces.length} recordings, ${r.cells.length} calls with the kernel's return, ${agree} agree, ` +
+      `${r.cells.length - agree} disagree (${r.known.length} known, ${r.unexpected.length} new), ${r.skipped.length} cases skipped, ${r.stale.length} stale known`,
+  ];
+}
+
+function unexpectedLines(r: FidelityReport): string[] {
+  const lines: string[] = [];
+  if (r.unexpected.length) {
+    lines.push('', 'NEW disagreements (not in the known list):');
+    for (const c of r.unexpected) {
+      lines.push(
+        `  ${c.series}/${c.boot} ${c.scenario} #${c.seq} ${c.event}: kernel ${c.observed}, ${c.release} model ${c.model}${effectText(c)}  (${c.trace}:${c.line})`,
+      );
+    }
+  }
+  if (r.stale.length) {
+    lines.push(
+      '',
+      'STALE known disagreements (the model agrees now, or the call is gone): remove them from the list',
+    );
+    for (const k of r.stale)
+      lines.push(
+        `  ${k.series}/${k.boot} ${k.scenario} #${k.seq} ${k.event}: listed kernel ${k.observed} vs model ${k.model}`,
+      );
+  }
+  return lines;
+}
+
+/**
+ * `run`'s section on the real recordings among its traces: the counts, the release model each
+ * recording was checked against (a Debian kernel's stable id where pinbench has one) and what
+ * disagrees that the known list does not say. `pinbench fidelity` prints the whole matrix.
+ */
+export function fidelityBrief(r: FidelityReport): string {
+  const lines = [
+    "real kernels (each recording against its kernel's release model, as `pinbench fidelity` checks it):",
+    ...countLines(r).map((l) => `  ${l}`),
+    `  models: ${[...new Set(r.traces.map((t) => `${t.series || '?'} -> ${t.release || '?'}`))].join(', ')}`,
+    ...unexpectedLines(r),
+  ];
+  return `${lines.map(terminalSafe).join('\n')}\n`;
+}
+
 export function fidelityText(r: FidelityReport): string {
   const lines: string[] = [];
   const cols = [...new Set(r.traces.map((t) => `${t.series}/${t.boot}`))];
@@ -54,10 +100,8 @@ export function fidelityText(r: FidelityReport): string {
     if (!rows.has(row)) rows.set(row, new Map());
     rows.get(row)!.set(`${s.series}/${s.boot}`, ['skip']);
   }
-  const agree = r.cells.filter((c) => c.agree).length;
   lines.push(
-    `fidelity: ${r.traces.length} recordings, ${r.cells.length} calls with the kernel's return, ${agree} agree, ` +
-      `${r.cells.length - agree} disagree (${r.known.length} known, ${r.unexpected.length} new), ${r.skipped.length} cases skipped, ${r.stale.length} stale known`,
+    ...countLines(r),
     `  returns compared for every call; locked_vm changes of ${effectCount(r, 'locked_vm')} vfio_unmap_dma calls compared with the kernel's vfio_unpin_pages_remote() returns; ` +
       `refcount changes of ${effectCount(r, 'refcount')} calls' first page compared with the kernel's _refcount at the grab and at its release`,
   );
@@ -93,24 +137,7 @@ export function fidelityText(r: FidelityReport): string {
       for (const s of k.source) lines.push(`      ${s}`);
     }
   }
-  if (r.unexpected.length) {
-    lines.push('', 'NEW disagreements (not in the known list):');
-    for (const c of r.unexpected) {
-      lines.push(
-        `  ${c.series}/${c.boot} ${c.scenario} #${c.seq} ${c.event}: kernel ${c.observed}, ${c.release} model ${c.model}${effectText(c)}  (${c.trace}:${c.line})`,
-      );
-    }
-  }
-  if (r.stale.length) {
-    lines.push(
-      '',
-      'STALE known disagreements (the model agrees now, or the call is gone): remove them from the list',
-    );
-    for (const k of r.stale)
-      lines.push(
-        `  ${k.series}/${k.boot} ${k.scenario} #${k.seq} ${k.event}: listed kernel ${k.observed} vs model ${k.model}`,
-      );
-  }
+  lines.push(...unexpectedLines(r));
   return `${lines.map(terminalSafe).join('\n')}\n`;
 }
 

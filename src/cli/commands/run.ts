@@ -18,6 +18,7 @@ import { createShardedRun } from '../../store/shard-runs.ts';
 import { openStore } from '../../store/store.ts';
 import { bool, type Command, int, str, strs } from '../command.ts';
 import { progressFor } from '../progress.ts';
+import { fidelityBrief } from './fidelity.ts';
 import { corpusSources, policyTimeout, REPLAY_OPTIONS } from './replay.ts';
 import { DB_OPTION } from './store-options.ts';
 
@@ -148,9 +149,12 @@ export const runCommand: Command = {
       // A report that cannot be written (full disk) still lets the summary print; its error
       // comes after it.
       let reportFailure: unknown = null;
-      // Real recordings among the sources: the report gets their fidelity page.
-      const writeReport = !bool(values, 'no-report') && !(result.shard && !result.shard.finishedRun);
-      const recorded = writeReport ? await fidelityOfRecordings(sources, io.cwd) : null;
+      // Real recordings among the sources: checked as `pinbench fidelity` checks them (each against
+      // its kernel's release model, a Debian kernel's stable id included), for the summary and the
+      // report's fidelity page. A shard that did not finish the run leaves both to the one that does.
+      const finished = !(result.shard && !result.shard.finishedRun);
+      const writeReport = !bool(values, 'no-report') && finished;
+      const recorded = finished ? await fidelityOfRecordings(sources, io.cwd) : null;
       const report = !writeReport
         ? undefined
         : await writeRunReport(store, result.run.id, {
@@ -169,7 +173,10 @@ export const runCommand: Command = {
           `${JSON.stringify({ ...rest, failures, kinds: kinds.kinds, ...(report ? { report: report.path } : {}) })}\n`,
         );
       } else {
-        io.stdout.write(formatSummary(result.results, { policies: policies.map((p) => p.id) }));
+        io.stdout.write(
+          formatSummary(result.results, { policies: policies.map((p) => p.id), fidelity: !recorded }),
+        );
+        if (recorded) io.stdout.write(`\n${fidelityBrief(recorded)}`);
         io.stdout.write(formatOrderDependent(await store.orderDependentDivergences(result.run.id)));
         const sh = result.shard;
         if (sh) {

@@ -6,9 +6,9 @@
 import { describe, expect, it } from 'vitest';
 import { parseFields } from '../../ingest/fields.ts';
 import { ingestSource } from '../../ingest/index.ts';
-import type { EventRecord } from '../../ingest/trace-record.ts';
+import type { EventRecord, TraceRecord } from '../../ingest/trace-record.ts';
 import { recordingInfo } from '../../replay/adapters.ts';
-import { EventStream, type Scenario, vocabularyOf } from '../event-stream.ts';
+import { type AdaptedEvent, EventStream, type Scenario } from '../event-stream.ts';
 import type { CallEvent, PageEvent, PteEvent, VmaEvent } from '../events.ts';
 import { decodeGupFlags, formatGupFlags } from '../flags.ts';
 import { parseKernelVersion } from '../kernel-version.ts';
@@ -29,8 +29,8 @@ const PIPE_18 = `${T18}/i1_overflow_trace_pipe.txt`;
 const TRACECMD_18 = `${T18}/tracecmd_extract_io_uring_mmap.report.txt`;
 
 interface Adapted {
-  /** What the adapter returned, per input record (null = passed through). */
-  emitted: EventRecord[];
+  /** What the adapter returned, with the record each came from (null = passed through). */
+  emitted: { rec: EventRecord; event: AdaptedEvent }[];
   passedThrough: number;
   scenarios: Scenario[];
   cases: readonly IoUringCase[];
@@ -43,8 +43,8 @@ async function adapt(file: string): Promise<Adapted> {
   const adapter = createIoUringCasesAdapter({ recordingKernel: info.kernel, mounts: info.mounts });
   const stream = new EventStream(file);
   const out: Adapted = { emitted: [], passedThrough: 0, scenarios: [], cases: [], inputLines: new Map() };
-  const feed = (r: Parameters<EventStream['push']>[0]) => {
-    const done = stream.push(r);
+  const feed = (r: TraceRecord, ev?: AdaptedEvent) => {
+    const done = stream.push(r, ev);
     if (done) out.scenarios.push(done);
   };
   await ingestSource(file, {
@@ -57,13 +57,13 @@ async function adapt(file: string): Promise<Adapted> {
         feed(rec);
         return;
       }
-      for (const r of got) {
-        out.emitted.push(r);
-        feed(r);
+      for (const event of got) {
+        out.emitted.push({ rec, event });
+        feed(rec, event);
       }
     },
   });
-  for (const r of adapter.end()) feed(r);
+  for (const { rec, event } of adapter.end()) feed(rec, event);
   const last = stream.end();
   if (last) out.scenarios.push(last);
   out.cases = adapter.cases();
@@ -138,24 +138,23 @@ describe('io_uring case adapter: scenarios', () => {
   });
 
   it('emits one pinbench_config first, with the recording kernel and the zero pfn', async () => {
+    const configOf = (a: Adapted) =>
+      a.emitted.flatMap(({ event }) => (event.type === 'config' ? [event.config] : []));
     const k = await adapted(KPROBE);
-    const configs = k.emitted.filter((r) => r.event === 'pinbench_config');
-    expect(configs.map((r) => r.payload)).toEqual(['kernel=6.1 zero_pfn=0x3310']);
-    expect(k.emitted[0]!.event).toBe('pinbench_config');
+    expect(configOf(k)).toEqual([{ kernel: '6.1', zero_pfn: 0x3310 }]);
+    expect(k.emitted[0]!.event.type).toBe('config');
     expect(scenario(k, 'zero_ro').config).toMatchObject({ kernel: '6.1', zero_pfn: 0x3310 });
-    const t = await adapted(MARKERS_18);
-    expect(t.emitted.filter((r) => r.event === 'pinbench_config').map((r) => r.payload)).toEqual([
-      'kernel=6.18 zero_pfn=0x3b34',
-    ]);
+    expect(configOf(await adapted(MARKERS_18))).toEqual([{ kernel: '6.18', zero_pfn: 0x3b34 }]);
   });
 
-  it('synthetic records keep the original line and its text, and parse as vocabulary', async () => {
+  it('typed events sit at the line they were read from, with its text', async () => {
     const a = await adapted(DEFAULT_18);
     expect(a.emitted.length).toBeGreaterThan(0);
-    for (const r of a.emitted) {
-      expect(a.inputLines.get(r.line)).toBe(r.text);
-      if (r.event !== 'io_uring_register_buffers_ret') expect(vocabularyOf(r)?.event).toBe(r.event);
-    }
+    for (const s of a.scenarios)
+      for (const e of s.events) {
+        expect(a.inputLines.get(e.line)).toBe(e.text);
+        if (e.type === 'call' && e.observed) expect(a.inputLines.has(e.observed.line)).toBe(true);
+      }
     const call = calls(scenario(a, 'zero_ro'))[0]!;
     expect(call.text).toContain('step=register_call op=IORING_REGISTER_BUFFERS(0)');
   });

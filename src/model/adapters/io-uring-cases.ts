@@ -14,7 +14,9 @@
  *   pinbench: case=zero_ro end
  *
  * in every layout ingest reads (tracefs with or without the flags column, `<...>` task names,
- * trace-cmd's `print: tracing_mark_write:`). This adapter turns them into vocabulary records:
+ * trace-cmd's `print: tracing_mark_write:`). This adapter turns them into typed model events
+ * (named here as the vocabulary line each stands for; the event stream checks each as strictly as
+ * it parses such a line, see check-event.ts):
  * - `pinbench_config` once before the first scenario (again if a later run's zero pfn differs):
  *   `kernel=` the recording kernel when known (from the caller: src/replay/adapters.ts), and
  *   `zero_pfn=` from the `zero_page probe` marker (or the `zero_pfn=` of the begin marker);
@@ -27,8 +29,8 @@
  *   call is the outermost API call, the registration; the GUP calls nested inside it (kprobes in
  *   the 6.1 recording) are evidence, never calls;
  * - its observed return: the kernel's own `io_uring_register` tracepoint (`opcode 0 ... ret N`),
- *   emitted as an `io_uring_register_buffers_ret: ret=N` record from the same pid (the event
- *   stream pairs it with the latest call of that pid). When the recording has no tracepoint
+ *   emitted as an `observed` event of the record's pid (what an `io_uring_register_buffers_ret:
+ *   ret=N` record says; the event stream pairs it with the latest call of that pid). When the recording has no tracepoint
  *   (f_trace_marker_only.trace holds markers only), the program's own `step=register_return
  *   ret=-1 errno=14(EFAULT)` gives it: ret < 0 means the syscall failed and errno holds the code,
  *   so the kernel returned -errno (-14). That is what io_uring_register(2) returned to user space,
@@ -36,8 +38,9 @@
  * - `io_uring_unregister_buffers mm=1 ret=N` at the `opcode 1` tracepoint, or at the
  *   `step=unregister ret= errno=` marker when there is no tracepoint.
  * Every other record passes through unchanged (null), markers the adapter does not translate
- * included (they stay generic context). Synthetic records keep the original line and text, so a
- * divergence points at the real line.
+ * included (they stay generic context). Every event sits at the line it was read from, with that
+ * line's text, so a divergence points at the real line; an error in one names the column of the
+ * marker field it was read from (`pfn=` for a page, `addr=` for the VMA, PTE and call).
  *
  * Kprobe trail (the 6.1 recording, see default.probes.txt): entries and kretprobes of
  * pin_user_pages, __gup_longterm_locked, __get_user_pages, check_vma_flags, try_grab_page/folio,
@@ -62,8 +65,18 @@
 import { parseFields } from '../../ingest/fields.ts';
 import { markerText, parseProbePayload } from '../../ingest/probe-payload.ts';
 import type { EventRecord } from '../../ingest/trace-record.ts';
-import type { RecordAdapter } from '../event-stream.ts';
-import type { Backing, Filesystem, PageFlag, PageKind, VmaOp, Zone } from '../events.ts';
+import type { AdaptedEvent, RecordAdapter } from '../event-stream.ts';
+import type {
+  Backing,
+  Filesystem,
+  PageEvent,
+  PageFlag,
+  PageKind,
+  TraceConfig,
+  VmaEvent,
+  VmaOp,
+  Zone,
+} from '../events.ts';
 import { decodeGupFlags, formatGupFlags, type VmFlag } from '../flags.ts';
 import { type KernelVersion, parseKernelVersion } from '../kernel-version.ts';
 
@@ -186,10 +199,6 @@ function leadingBig(v: string | undefined): bigint | null {
   if (v === undefined) return null;
   const m = /^(0x[0-9a-fA-F]+|\d+)/.exec(v);
   return m ? BigInt(m[1]!) : null;
-}
-
-function hex(n: number): string {
-  return `0x${n.toString(16)}`;
 }
 
 const PAGE_SHIFT = 12;
@@ -443,33 +452,18 @@ export function pageFromMarker(
   };
 }
 
-// ---- synthetic records ----------------------------------------------------------------------------
+// ---- typed events ---------------------------------------------------------------------------------
 
-function synth(rec: EventRecord, event: string, payload: string): EventRecord {
-  let fields: Record<string, string> | undefined;
-  const out: EventRecord = {
-    kind: 'event',
-    line: rec.line,
-    task: rec.task,
-    pid: rec.pid,
-    cpu: rec.cpu,
-    ts: rec.ts,
-    event,
-    payload,
-    payloadCol: rec.payloadCol,
-    text: rec.text,
-    get fields(): Readonly<Record<string, string>> {
-      fields ??= parseFields(payload);
-      return fields;
-    },
-  };
-  if (rec.flags !== undefined) out.flags = rec.flags;
-  if (rec.tgid !== undefined) out.tgid = rec.tgid;
-  return out;
-}
-
-function quote(s: string): string {
-  return `"${s.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+/**
+ * The column of `key=` in a marker's body (`pinbench: ` already cut off), or of the body itself:
+ * where an error in an event read from that field points. The marker ends the record's payload
+ * in every layout, so its column follows from its length.
+ */
+function markerCol(rec: EventRecord, body: string, key?: string): number {
+  const at = rec.payloadCol + rec.payload.length - body.length;
+  if (key === undefined) return at;
+  const m = new RegExp(`(^|\\s)${key}=`).exec(body);
+  return m ? at + m.index + m[1]!.length : at;
 }
 
 /** Return value of a syscall marker: `ret=-1 errno=14(EFAULT)` -> -14, `ret=0` -> 0. */
@@ -547,15 +541,20 @@ export function createIoUringCasesAdapter(opts: IoUringCasesOptions): IoUringCas
     return `${name}.${n}`;
   }
 
-  function begin(rec: EventRecord, name: string, f: Readonly<Record<string, string>>): EventRecord[] {
-    const out: EventRecord[] = [];
+  function begin(
+    rec: EventRecord,
+    body: string,
+    name: string,
+    f: Readonly<Record<string, string>>,
+  ): AdaptedEvent[] {
+    const out: AdaptedEvent[] = [];
     const beginZero = leadingInt(f.zero_pfn);
     if (zeroPfn === null && beginZero !== null) zeroPfn = beginZero;
     if (configZero === undefined || (zeroPfn !== null && configZero !== zeroPfn)) {
-      const parts: string[] = [];
-      if (kernel) parts.push(`kernel=${opts.recordingKernel}`);
-      if (zeroPfn !== null) parts.push(`zero_pfn=${hex(zeroPfn)}`);
-      out.push(synth(rec, 'pinbench_config', parts.join(' ')));
+      const config: Partial<TraceConfig> = {};
+      if (kernel && opts.recordingKernel) config.kernel = opts.recordingKernel;
+      if (zeroPfn !== null) config.zero_pfn = zeroPfn;
+      out.push({ type: 'config', config, col: markerCol(rec, body) });
       configZero = zeroPfn;
     }
     const mapping = f.mapping ?? '';
@@ -584,29 +583,37 @@ export function createIoUringCasesAdapter(opts: IoUringCasesOptions): IoUringCas
     all.push(c);
     current = c;
     stacks.delete(rec.pid);
-    out.push(synth(rec, 'pinbench_scenario', `name=${c.scenario} title=${quote(mapping)}`));
+    out.push({ type: 'scenario', name: c.scenario, title: mapping, col: markerCol(rec, body) });
     if (len > 0) {
       const span = PAGE_SIZE * 2 ** vma.hugeOrder;
       const start = addr - (addr % span);
       const end = Math.ceil((addr + len) / span) * span;
-      const parts = [
-        `mm=1 start=${hex(start)} end=${hex(end)} flags=${vma.flags.join('|')} backing=${vma.backing}`,
-      ];
-      if (vma.fs) parts.push(`fs=${vma.fs}`);
-      if (vma.ops.length > 0) parts.push(`ops=${vma.ops.join(',')}`);
-      out.push(synth(rec, 'pinbench_vma', parts.join(' ')));
+      const ev: Omit<VmaEvent, 'line' | 'text'> = {
+        type: 'vma',
+        mm: 1,
+        start,
+        end,
+        flags: new Set(vma.flags),
+        ops: [...vma.ops],
+        remapped: false,
+        backing: vma.backing,
+      };
+      if (vma.fs) ev.fs = vma.fs;
+      out.push({ ...ev, col: markerCol(rec, body, 'addr') });
     }
     return out;
   }
 
   function beforeRegister(
     rec: EventRecord,
+    body: string,
     c: CaseState,
     f: Readonly<Record<string, string>>,
-  ): EventRecord[] | null {
+  ): AdaptedEvent[] | null {
     const p = pageFromMarker(f, c.vma, zeroPfn);
     if (!p) return null;
-    const out: EventRecord[] = [];
+    const out: AdaptedEvent[] = [];
+    const col = markerCol(rec, body, 'pfn');
     const key = String(p.pfn);
     if (!c.declared.has(key)) {
       c.declared.add(key);
@@ -619,26 +626,32 @@ export function createIoUringCasesAdapter(opts: IoUringCasesOptions): IoUringCas
       if (p.pfn === 'zero') {
         // The model's zero page (refcount 1, reserved, never isolatable) stands for it; only its
         // zone comes from the trace.
-        out.push(
-          synth(
-            rec,
-            'pinbench_page',
-            `pfn=zero zone=${p.zone} kind=zero flags=reserved isolatable=0 migrate=fail`,
-          ),
-        );
+        out.push({
+          type: 'page',
+          pfn: 'zero',
+          nr: 1,
+          zone: p.zone,
+          kind: 'zero',
+          flags: ['reserved'],
+          isolatable: false,
+          migrate: 'fail',
+          col,
+        });
       } else {
         decl.refcount = p.refcount;
-        const parts = [
-          `pfn=${hex(p.pfn)}`,
-          `nr=${2 ** p.order}`,
-          `zone=${p.zone}`,
-          `kind=${p.kind}`,
-          `refcount=${p.refcount}`,
-          `mapcount=${p.mapcount}`,
-        ];
-        if (p.order > 0) parts.push(`order=${p.order}`);
-        parts.push(`flags=${p.flags.length > 0 ? p.flags.join(',') : '0'}`, 'isolatable=1');
-        out.push(synth(rec, 'pinbench_page', parts.join(' ')));
+        const page: Omit<PageEvent, 'line' | 'text'> = {
+          type: 'page',
+          pfn: p.pfn,
+          nr: 2 ** p.order,
+          zone: p.zone,
+          kind: p.kind,
+          refcount: p.refcount,
+          mapcount: p.mapcount,
+          flags: [...p.flags],
+          isolatable: true,
+        };
+        if (p.order > 0) page.order = p.order;
+        out.push({ ...page, col });
       }
       c.pages.push(decl);
     }
@@ -647,38 +660,70 @@ export function createIoUringCasesAdapter(opts: IoUringCasesOptions): IoUringCas
     if (!c.declared.has(entryKey)) {
       c.declared.add(entryKey);
       const e = p.entry;
-      const w = e.write ? 1 : 0;
-      out.push(
-        synth(
-          rec,
-          'pinbench_pte',
-          `mm=1 addr=${hex(e.addr)} pfn=${p.pfn === 'zero' ? 'zero' : hex(p.pfn)} level=${e.level} special=${e.special ? 1 : 0} write=${w} dirty=${w}`,
-        ),
-      );
+      out.push({
+        type: 'pte',
+        mm: 1,
+        addr: e.addr,
+        pfn: p.pfn,
+        level: e.level,
+        special: e.special,
+        write: e.write,
+        dirty: e.write,
+        col: markerCol(rec, body, 'addr'),
+      });
     }
     return out.length > 0 ? out : null;
   }
 
-  function registerCall(rec: EventRecord, c: CaseState, f: Readonly<Record<string, string>>): EventRecord[] {
+  function registerCall(
+    rec: EventRecord,
+    body: string,
+    c: CaseState,
+    f: Readonly<Record<string, string>>,
+  ): AdaptedEvent[] {
     const addr = leadingInt(f.addr) ?? c.addr;
     const len = leadingInt(f.len) ?? c.len;
     c.called = true;
     c.pendingRegister = true;
-    return [synth(rec, 'io_uring_register_buffers', `mm=1 addr=${hex(addr)} len=${len}`)];
+    return [
+      {
+        type: 'call',
+        name: 'io_uring_register_buffers',
+        args: { kind: 'io_uring', mm: 1, addr, len },
+        col: markerCol(rec, body, 'addr'),
+      },
+    ];
   }
 
-  function observeRegister(rec: EventRecord, c: CaseState, ret: number, source: ObservedReturn['source']) {
+  function observeRegister(
+    rec: EventRecord,
+    c: CaseState,
+    ret: number,
+    source: ObservedReturn['source'],
+  ): AdaptedEvent[] {
     c.pendingRegister = false;
     c.register = { ret, source, line: rec.line };
-    return [synth(rec, 'io_uring_register_buffers_ret', `ret=${ret}`)];
+    return [{ type: 'observed', call: 'io_uring_register_buffers', ret }];
   }
 
-  function unregister(rec: EventRecord, c: CaseState, ret: number, source: ObservedReturn['source']) {
+  function unregister(
+    rec: EventRecord,
+    c: CaseState,
+    ret: number,
+    source: ObservedReturn['source'],
+  ): AdaptedEvent[] {
     c.unregister = { ret, source, line: rec.line };
-    return [synth(rec, 'io_uring_unregister_buffers', `mm=1 ret=${ret}`)];
+    return [
+      {
+        type: 'call',
+        name: 'io_uring_unregister_buffers',
+        args: { kind: 'io_uring', mm: 1, addr: 0, len: 0 },
+        observed: { ret },
+      },
+    ];
   }
 
-  function onMarker(rec: EventRecord, body: string): EventRecord[] | null {
+  function onMarker(rec: EventRecord, body: string): AdaptedEvent[] | null {
     if (body.startsWith('zero_page probe ')) {
       const pfn = leadingInt(parseFields(body).pfn);
       if (pfn !== null) zeroPfn = pfn;
@@ -690,7 +735,7 @@ export function createIoUringCasesAdapter(opts: IoUringCasesOptions): IoUringCas
     }
     const m = /^case=(\S+) (begin|end)\b/.exec(body);
     if (m) {
-      if (m[2] === 'begin') return begin(rec, m[1]!, parseFields(body));
+      if (m[2] === 'begin') return begin(rec, body, m[1]!, parseFields(body));
       if (current && current.name === m[1]) current = null;
       return null;
     }
@@ -699,9 +744,9 @@ export function createIoUringCasesAdapter(opts: IoUringCasesOptions): IoUringCas
     const f = parseFields(body);
     switch (f.step) {
       case 'before_register':
-        return beforeRegister(rec, c, f);
+        return beforeRegister(rec, body, c, f);
       case 'register_call':
-        return c.called ? null : registerCall(rec, c, f);
+        return c.called ? null : registerCall(rec, body, c, f);
       case 'register_return': {
         // Only when the kernel's tracepoint did not already give the return.
         const ret = syscallReturn(f);
@@ -719,7 +764,7 @@ export function createIoUringCasesAdapter(opts: IoUringCasesOptions): IoUringCas
   }
 
   /** `io_uring_register: ring ..., opcode N, nr_user_files N, nr_user_bufs N, ret N`. */
-  function onRegisterTracepoint(rec: EventRecord): EventRecord[] | null {
+  function onRegisterTracepoint(rec: EventRecord): AdaptedEvent[] | null {
     const c = current;
     if (!c || rec.pid !== c.pid) return null;
     const m = /\bopcode (\d+),.*\bret (-?\d+)/.exec(rec.payload);
@@ -801,7 +846,7 @@ export function createIoUringCasesAdapter(opts: IoUringCasesOptions): IoUringCas
 
   return {
     name: 'io-uring-cases',
-    push(rec: EventRecord): EventRecord[] | null {
+    push(rec: EventRecord): AdaptedEvent[] | null {
       const text = markerText(rec);
       if (text !== undefined) return text.startsWith('pinbench: ') ? onMarker(rec, text.slice(10)) : null;
       if (rec.event === 'io_uring_register') return onRegisterTracepoint(rec);
@@ -809,7 +854,7 @@ export function createIoUringCasesAdapter(opts: IoUringCasesOptions): IoUringCas
       if (c && rec.pid === c.pid && rec.payload.charCodeAt(0) === 40) onProbe(rec, c);
       return null;
     },
-    end(): EventRecord[] {
+    end() {
       return [];
     },
     cases(): readonly IoUringCase[] {
