@@ -55,7 +55,7 @@ export async function benchLockstep(opts: {
   for (const n of [1, 8, all.length]) {
     const policies = all.slice(0, n);
     for (const lockstep of [false, true]) {
-      const steps: LockstepSteps = { alone: 0, stepped: 0, copies: 0 };
+      const steps: LockstepSteps = { alone: 0, stepped: 0, rollbacks: 0, copies: 0 };
       const cpu = await cpuSeconds(() => replayTrace(path, policies, { outcomes: false, lockstep, steps }));
       const label = `${n} ${n === 1 ? 'policy' : 'policies'}, ${lockstep ? 'grouped' : 'alone'}`;
       result[`${label}: cpu s`] = round(cpu);

@@ -82,8 +82,15 @@ export interface OutcomeClass {
 /** Groups policies by outcome key, classes ordered by their first policy's position. */
 export function classify(entries: readonly { policy: string; outcome: Outcome }[]): OutcomeClass[] {
   const byKey = new Map<string, OutcomeClass>();
+  // Policies stepped as one group (and twins) share one outcome object: key it once.
+  let last: Outcome | undefined;
+  let lastKey = '';
   for (const { policy, outcome } of entries) {
-    const key = outcomeKey(outcome);
+    if (outcome !== last) {
+      last = outcome;
+      lastKey = outcomeKey(outcome);
+    }
+    const key = lastKey;
     const c = byKey.get(key);
     if (c) c.policies.push(policy);
     else byKey.set(key, { key, policies: [policy], outcome });
