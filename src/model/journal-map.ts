@@ -248,6 +248,14 @@ function shareMap(m: JournalMap<unknown, unknown>): JournalMap<unknown, unknown>
   return m;
 }
 
+/**
+ * A value to read and not to change, nor anything in it but JournalMaps (which keep their own
+ * log): a JournalMap's without copying it.
+ */
+export function peekGet<K, V>(map: Map<K, V>, key: K): V | undefined {
+  return map instanceof JournalMap ? map.base.get(key) : map.get(key);
+}
+
 /** A map's values to read and not to change: a JournalMap's without copying them. */
 export function peekValues<K, V>(map: Map<K, V>): IterableIterator<V> {
   return map instanceof JournalMap ? map.peekValues() : map.values();

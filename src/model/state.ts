@@ -32,7 +32,7 @@ import {
   type ZoneEvent,
 } from './events.ts';
 import type { FollFlag, VmFlag } from './flags.ts';
-import { JournalMap, type MapDelta, peekValues, WriteLog } from './journal-map.ts';
+import { JournalMap, type MapDelta, peekGet, peekValues, WriteLog } from './journal-map.ts';
 import { copyPlain, equalPlain, type JournalMapCopy } from './plain-data.ts';
 
 export const PAGE_SIZE = 0x1000;
@@ -520,6 +520,14 @@ export class State {
     return mm;
   }
 
+  /**
+   * An mm's page tables (created when absent), to be changed through their own methods only: the
+   * mm itself is not handed out for change, so a journaled state need not copy it (its VMAs).
+   */
+  private tables(id: number): Mm {
+    return peekGet(this.data.mms, id) ?? this.mm(id);
+  }
+
   declareVma(ev: VmaEvent): void {
     const mm = this.mm(ev.mm);
     const vma: Vma = {
@@ -593,7 +601,7 @@ export class State {
 
   /** The entry mapping `addr`, looking at PUD, then PMD, then PTE level. */
   entryAt(mmId: number, addr: number): Entry | undefined {
-    const mm = this.data.mms.get(mmId);
+    const mm = peekGet(this.data.mms, mmId);
     if (!mm) return undefined;
     return (
       mm.pud.get(addr - (addr % PUD_SIZE)) ??
@@ -612,11 +620,11 @@ export class State {
 
   setEntry(mmId: number, addr: number, entry: Entry): void {
     const size = LEVEL_SIZE[entry.level];
-    this.mm(mmId)[entry.level].set(addr - (addr % size), entry);
+    this.tables(mmId)[entry.level].set(addr - (addr % size), entry);
   }
 
   clearEntry(mmId: number, addr: number, level: Level): Entry | undefined {
-    const map = this.mm(mmId)[level];
+    const map = this.tables(mmId)[level];
     const key = addr - (addr % LEVEL_SIZE[level]);
     const e = map.get(key);
     map.delete(key);
@@ -625,11 +633,14 @@ export class State {
 
   /** Every entry of an mm inside [start, end), with its address. */
   entriesIn(mmId: number, start: number, end: number): { addr: number; entry: Entry }[] {
-    const mm = this.data.mms.get(mmId);
+    const mm = peekGet(this.data.mms, mmId);
     if (!mm) return [];
     const out: { addr: number; entry: Entry }[] = [];
     for (const level of ['pud', 'pmd', 'pte'] as const) {
-      for (const [addr, entry] of mm[level]) if (addr >= start && addr < end) out.push({ addr, entry });
+      // Keys first: only the entries in range are handed out (a journaled map copies each one).
+      const map = mm[level];
+      for (const addr of map.keys())
+        if (addr >= start && addr < end) out.push({ addr, entry: map.get(addr)! });
     }
     return out.sort((a, b) => a.addr - b.addr);
   }
