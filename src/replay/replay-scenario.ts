@@ -6,9 +6,10 @@
  * whose tables hold the same functions in every slot a call reaches, produce the same outcome
  * and the same next state, so one representative steps for the group and the others take its
  * result. A group splits at the call that reaches a slot where its members' functions differ:
- * the members that went another way step from a copy of the state before the call, and the
- * parts whose states are still equal after it (often: a changed function that changed nothing
- * here) join again. Outcomes, errors and final checks are those of stepping every policy alone
+ * the step is taken back (the group's state is journaled, state.ts `beginLog`), the members
+ * that went another way step from the state before the call, and the parts whose states are
+ * still equal after it (often: a changed function that changed nothing here) join again; only
+ * a part that ends elsewhere gets a copy. Outcomes, errors and final checks are those of stepping every policy alone
  * (test/lockstep-vs-alone.test.ts compares).
  */
 import { applyDeclaration, callPolicy } from '../model/dispatch.ts';
