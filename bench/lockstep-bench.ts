@@ -3,7 +3,8 @@
  * `synth --seed 7 --size <N> --call-heavy` (64 MiB unless --size-mib), replayed with the first
  * release, the first 8 and every release, each with every policy stepped alone and with the
  * grouped lockstep (replay-scenario.ts `lockstep`), beside ingest + event stream of the same
- * file. Reports CPU seconds, the replay/parse ratio (target 4x) and the model steps each took.
+ * file. Reports CPU seconds, the replay/parse ratio (target 4x), the model steps each took, and
+ * for the grouped lockstep how many steps a split took back and how many state copies it made.
  */
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
@@ -55,7 +56,7 @@ export async function benchLockstep(opts: {
   for (const n of [1, 8, all.length]) {
     const policies = all.slice(0, n);
     for (const lockstep of [false, true]) {
-      const steps: LockstepSteps = { alone: 0, stepped: 0, copies: 0 };
+      const steps: LockstepSteps = { alone: 0, stepped: 0, rollbacks: 0, copies: 0 };
       const cpu = await cpuSeconds(() => replayTrace(path, policies, { outcomes: false, lockstep, steps }));
       const label = `${n} ${n === 1 ? 'policy' : 'policies'}, ${lockstep ? 'grouped' : 'alone'}`;
       result[`${label}: cpu s`] = round(cpu);
@@ -64,7 +65,8 @@ export async function benchLockstep(opts: {
       if (lockstep) {
         result[`${label}: steps saved`] =
           `${steps.alone - steps.stepped} of ${steps.alone} (${round((100 * (steps.alone - steps.stepped)) / steps.alone, 1)}%)`;
-        result[`${label}: state copies`] = steps.copies;
+        result[`${label}: steps taken back (group split)`] = steps.rollbacks;
+        result[`${label}: state copies (split for good)`] = steps.copies;
       }
     }
   }

@@ -17,6 +17,13 @@ for (const stream of [process.stdout, process.stderr]) {
     throw e;
   });
 }
+// Node's compile cache (in the OS temp dir) keeps each module's type-stripped, compiled code
+// between runs: a command loads its modules in about a third of the time. Worker threads get it
+// through the environment.
+const { enableCompileCache } = await import('node:module');
+const cache = enableCompileCache?.();
+if (cache?.directory && process.env.NODE_COMPILE_CACHE === undefined)
+  process.env.NODE_COMPILE_CACHE = cache.directory;
 const { main } = await import('../src/cli/main.ts');
 process.exitCode = await main(process.argv.slice(2));
 // Every command has finished its work here. Whatever still holds the event loop open (a database

@@ -77,7 +77,7 @@ function userPolicy(): Policy {
 }
 
 async function both(path: string, policies: readonly Policy[]): Promise<LockstepSteps> {
-  const steps: LockstepSteps = { alone: 0, stepped: 0, copies: 0 };
+  const steps: LockstepSteps = { alone: 0, stepped: 0, rollbacks: 0, copies: 0 };
   const opts = { outcomes: true, adapters: defaultAdapters };
   const grouped = await replayTrace(path, policies, { ...opts, lockstep: true, steps });
   const alone = await replayTrace(path, policies, opts);

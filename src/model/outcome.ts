@@ -51,6 +51,11 @@ export const UNSUPPORTED: CallResult = Object.freeze({ ret: 'unsupported' as con
 
 function sorted(m: Map<string, number>): Record<string, number> {
   const out: Record<string, number> = {};
+  // Most calls change no count or one page's: nothing to sort.
+  if (m.size <= 1) {
+    for (const [k, v] of m) if (v !== 0) out[k] = v;
+    return out;
+  }
   for (const k of [...m.keys()].sort()) {
     const v = m.get(k)!;
     if (v !== 0) out[k] = v;

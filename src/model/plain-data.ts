@@ -1,59 +1,63 @@
 /**
  * Copy and equality for the plain data a State holds (Maps, Sets, arrays, plain objects,
- * primitives), written out by hand: the lockstep copies a group's state before each call that
- * may split the group (replay-scenario.ts), and structuredClone costs about ten model steps.
+ * primitives, JournalMaps), written out by hand: structuredClone costs about ten model steps.
  * Objects reached twice are copied twice: state data refers to folios by name and pfn, not by
- * reference, so nothing in it relies on two paths reaching one object. A CowMap is forked, not
- * copied (cow-map.ts).
+ * reference, so nothing in it relies on two paths reaching one object.
  */
 
-import { CowMap } from './cow-map.ts';
+import { JournalMap } from './journal-map.ts';
 
-export function copyPlain<T>(v: T): T {
+/** What a copy does with a JournalMap it reaches: share it (a log's copy) or copy it (a clone). */
+export type JournalMapCopy = (m: JournalMap<unknown, unknown>) => JournalMap<unknown, unknown>;
+
+export function copyPlain<T>(v: T, journalMap: JournalMapCopy): T {
   if (typeof v !== 'object' || v === null) return v;
-  if (v instanceof CowMap) return v.fork() as T;
+  if (v instanceof JournalMap) return journalMap(v) as T;
   // Native shallow copies first (a pfn map holds thousands of strings), then the nested objects.
   if (Array.isArray(v)) {
     const out = v.slice();
     for (let i = 0; i < out.length; i++) {
       const x = out[i];
-      if (typeof x === 'object' && x !== null) out[i] = copyPlain(x);
+      if (typeof x === 'object' && x !== null) out[i] = copyPlain(x, journalMap);
     }
     return out as T;
   }
   if (v instanceof Map) {
     const out = new Map(v);
-    for (const [k, x] of v) if (typeof x === 'object' && x !== null) out.set(k, copyPlain(x));
+    for (const [k, x] of v) if (typeof x === 'object' && x !== null) out.set(k, copyPlain(x, journalMap));
     return out as T;
   }
   if (v instanceof Set) {
     const out = new Set<unknown>();
-    for (const x of v) out.add(copyPlain(x));
+    for (const x of v) out.add(copyPlain(x, journalMap));
     return out as T;
   }
   const out: Record<string, unknown> = { ...(v as Record<string, unknown>) };
   for (const k in out) {
     const x = out[k];
-    if (typeof x === 'object' && x !== null) out[k] = copyPlain(x);
+    if (typeof x === 'object' && x !== null) out[k] = copyPlain(x, journalMap);
   }
   return out as T;
 }
 
 /**
  * Equal as plain data: the same keys in the same order (iteration order can reach an outcome:
- * a why path lists entries as a Map yields them), the same values, recursively.
+ * a why path lists entries as a Map yields them), the same values, recursively. A JournalMap
+ * compares by its entries as they are now.
  */
-export function equalPlain(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) {
-    return Number.isNaN(a) && Number.isNaN(b);
+export function equalPlain(x: unknown, y: unknown): boolean {
+  if (x === y) return true;
+  if (typeof x !== 'object' || typeof y !== 'object' || x === null || y === null) {
+    return Number.isNaN(x) && Number.isNaN(y);
   }
+  const a: object = x instanceof JournalMap ? x.base : x;
+  const b: object = y instanceof JournalMap ? y.base : y;
+  if (a === b) return true;
   if (Array.isArray(a)) {
     if (!Array.isArray(b) || a.length !== b.length) return false;
     for (let i = 0; i < a.length; i++) if (!equalPlain(a[i], b[i])) return false;
     return true;
   }
-  if (a instanceof CowMap) return b instanceof CowMap && a.equals(b, equalPlain);
   if (a instanceof Map) {
     if (!(b instanceof Map) || a.size !== b.size) return false;
     const keys = b.keys();

@@ -18,35 +18,54 @@ import type { Kernel } from './kernel.ts';
 
 type Fn = (...args: unknown[]) => unknown;
 
+/** A slot's mark: reached since the last reset when its stamp is the tracker's. */
+interface Cell {
+  stamp: number;
+}
+
 export class SlotTracker {
   /** Slots invoked (or looked up by the dispatcher) since the last `reset()`, first reach first. */
   readonly reached: string[] = [];
-  private readonly seen = new Set<string>();
+  /** Stamped by reset: a slot is reached when its cell holds the current stamp (no Set to clear). */
+  private stamp = 1;
+  private readonly cells = new Map<string, Cell>();
   /** The recording twin of each table this tracker has wrapped (one per policy, built once). */
   private readonly wrapped = new WeakMap<object, Kernel>();
 
   /** Forgets what was reached: call before each step to track. */
   reset(): void {
     this.reached.length = 0;
-    this.seen.clear();
+    this.stamp++;
   }
 
-  /** Notes a slot as reached. The wrapped table calls it; so does the dispatcher for a lookup. */
+  private cell(slot: string): Cell {
+    let c = this.cells.get(slot);
+    if (!c) {
+      c = { stamp: 0 };
+      this.cells.set(slot, c);
+    }
+    return c;
+  }
+
+  /** Notes a slot as reached. The wrapped table does it; so does the dispatcher for a lookup. */
   mark(slot: string): void {
-    if (this.seen.has(slot)) return;
-    this.seen.add(slot);
+    const c = this.cell(slot);
+    if (c.stamp === this.stamp) return;
+    c.stamp = this.stamp;
     this.reached.push(slot);
   }
 
   /** Whether `slot` was reached since the last `reset()`. */
   has(slot: string): boolean {
-    return this.seen.has(slot);
+    return this.cells.get(slot)?.stamp === this.stamp;
   }
 
   /**
    * The recording version of `k`: the same slots, each noting its name in this tracker and then
    * running `k`'s function with the arguments it was given (the recording table itself, as `k`,
-   * since callers pass the table they were called with).
+   * since callers pass the table they were called with). Kernel functions take at most eight
+   * arguments (`Kernel`): the wrapper passes eight without a rest array (it runs on every
+   * tracked call), and passing `undefined` for an absent one is the same to the function.
    */
   kernel(k: Readonly<Kernel>): Kernel {
     const known = this.wrapped.get(k);
@@ -55,10 +74,20 @@ export class SlotTracker {
     for (const [slot, fn] of Object.entries(k)) {
       if (typeof fn !== 'function') continue;
       const real = fn as Fn;
-      table[slot] = (...args: unknown[]) => {
-        this.mark(slot);
-        return real(...args);
-      };
+      const c = this.cell(slot);
+      table[slot] =
+        real.length > 8
+          ? (...args: unknown[]) => {
+              this.mark(slot);
+              return real(...args);
+            }
+          : (a, b, c2, d, e, f, g, h) => {
+              if (c.stamp !== this.stamp) {
+                c.stamp = this.stamp;
+                this.reached.push(slot);
+              }
+              return real(a, b, c2, d, e, f, g, h);
+            };
     }
     const out = Object.freeze(table) as unknown as Kernel;
     this.wrapped.set(k, out);

@@ -6,11 +6,11 @@
  *
  * State is plain data (`StateData`): folios are reached by name and pfn, never by a second
  * reference, so `clone()` copies it member by member (plain-data.ts) and `equals()` compares it.
- * In a `forkable` state the large maps are CowMaps (cow-map.ts): a clone shares them, and what a
- * call then touches is copied on first use.
+ * A `journaled` state can take back a step (`beginLog`, `rollbackLog`): its maps are JournalMaps
+ * (journal-map.ts), and every other field of `StateData`, whatever it is, is copied when the log
+ * opens (they are small). A field added to StateData is covered without more code.
  */
 
-import { CowMap, peekValues } from './cow-map.ts';
 import {
   type Backing,
   type BuddyZone,
@@ -32,7 +32,8 @@ import {
   type ZoneEvent,
 } from './events.ts';
 import type { FollFlag, VmFlag } from './flags.ts';
-import { copyPlain, equalPlain } from './plain-data.ts';
+import { JournalMap, type MapDelta, peekGet, peekValues, WriteLog } from './journal-map.ts';
+import { copyPlain, equalPlain, type JournalMapCopy } from './plain-data.ts';
 
 export const PAGE_SIZE = 0x1000;
 export const PMD_SIZE = 0x200000;
@@ -227,61 +228,167 @@ export interface Journal {
   seq?: number;
 }
 
-/** A map for the state's large tables: a CowMap in a forkable state (see `State`). */
-function table<K, V>(forkable: boolean): Map<K, V> {
-  return forkable ? new CowMap<K, V>() : new Map<K, V>();
+/** A map for the state's tables: a JournalMap in a journaled state (see `State`). */
+function table<K, V>(log: WriteLog | null): Map<K, V> {
+  return log ? new JournalMap<K, V>(log) : new Map<K, V>();
 }
 
-function emptyMm(id: number, forkable: boolean): Mm {
+function emptyMm(id: number, log: WriteLog | null): Mm {
   return {
     id,
     vmas: [],
-    pte: table(forkable),
-    pmd: table(forkable),
-    pud: table(forkable),
+    pte: table(log),
+    pmd: table(log),
+    pud: table(log),
     lockedVm: 0,
     pinnedVm: 0,
     rss: { file: 0, anon: 0, shmem: 0 },
   };
 }
 
+/**
+ * What a step changed in a journaled state, relative to the state before it: the maps it wrote
+ * and the other fields as they were after it (see `State.rollbackLog`).
+ */
+export interface StateDelta {
+  maps: Map<JournalMap<unknown, unknown>, MapDelta<unknown, unknown>>;
+  fields: Record<string, unknown>;
+}
+
+type Fields = Record<string, unknown>;
+
 export class State {
   readonly data: StateData;
   private journal: Journal | null = null;
 
-  /** Large tables are CowMaps, so that `clone()` costs about what the next call touches. */
-  readonly forkable: boolean;
+  /** The write log of a journaled state (null: plain Maps, nothing can be taken back). */
+  private readonly log: WriteLog | null;
+  /** While the log is open: the fields that are not JournalMaps, as they were when it opened. */
+  private fieldsBefore: Fields | null = null;
 
   /**
-   * `forkable`: for a state that will be cloned before most calls (the grouped lockstep); a
-   * CowMap's reads cost more than a Map's, so a state stepped alone keeps plain Maps.
+   * `journaled`: for a state that steps for a group of policies (the grouped lockstep), whose
+   * steps may have to be taken back. A JournalMap's reads cost a little more than a Map's, so a
+   * state stepped alone keeps plain Maps.
    */
-  constructor(config: TraceConfig = { ...DEFAULT_CONFIG }, data?: StateData, forkable = false) {
-    this.forkable = forkable;
-    this.data = data ?? {
-      config: { ...config },
-      folios: table(forkable),
-      pfns: table(forkable),
-      mms: table(forkable),
-      containers: new Map(),
-      ioUring: new Map(),
-      calls: table(forkable),
-      longterm: new Map(),
-      userLockedVm: 0,
-      counters: { pinsAcquired: 0, pinsReleased: 0, warnings: 0, bugs: 0, badPageMaps: 0 },
-      nextAlloc: 1,
-    };
+  constructor(config: TraceConfig = { ...DEFAULT_CONFIG }, data?: StateData, journaled = false) {
+    // `data` (from `clone`) is copied: values, nested maps and all.
+    this.log = journaled ? new WriteLog() : null;
+    const log = this.log;
+    this.data = data
+      ? copyPlain(data, log ? cloneMapsInto(log) : toPlainMap)
+      : {
+          config: { ...config },
+          folios: table(log),
+          pfns: table(log),
+          mms: table(log),
+          containers: table(log),
+          ioUring: table(log),
+          calls: table(log),
+          longterm: table(log),
+          userLockedVm: 0,
+          counters: { pinsAcquired: 0, pinsReleased: 0, warnings: 0, bugs: 0, badPageMaps: 0 },
+          nextAlloc: 1,
+        };
     if (!data) this.ensureZeroPage();
   }
 
-  /** A copy to evolve apart (the lockstep copies a group's state before a call that may split it). */
+  get journaled(): boolean {
+    return this.log !== null;
+  }
+
+  /** A copy to evolve apart (the lockstep's group that splits for good); also under an open log. */
   clone(): State {
-    return new State(this.data.config, copyPlain(this.data), this.forkable);
+    return new State(this.data.config, this.data, this.log !== null);
   }
 
   /** Whether two states hold equal data (then the same table steps both the same way). */
   equals(other: State): boolean {
     return equalPlain(this.data, other.data);
+  }
+
+  // ---- the write log (journaled states) --------------------------------------------------------
+
+  /** Opens the write log: what happens from here can be taken back (`rollbackLog`). */
+  beginLog(): void {
+    const log = this.log;
+    if (!log) throw new Error('beginLog on a state that is not journaled');
+    if (log.open) throw new Error('beginLog with the log already open');
+    log.open = true;
+    log.epoch++;
+    log.touched.length = 0;
+    const before: Fields = {};
+    const data = this.data as unknown as Fields;
+    for (const k in data) {
+      const v = data[k];
+      if (!(v instanceof JournalMap)) before[k] = copyPlain(v, shareJournalMap);
+    }
+    this.fieldsBefore = before;
+  }
+
+  /** Closes the log, keeping what was written. */
+  commitLog(): void {
+    const log = this.openLog();
+    for (const m of log.touched) m.commit();
+    log.touched.length = 0;
+    log.open = false;
+    this.fieldsBefore = null;
+  }
+
+  /** Closes the log, taking back what was written; returns it, for `redoLog` and `matchesLog`. */
+  rollbackLog(): StateDelta {
+    const log = this.openLog();
+    const maps = new Map<JournalMap<unknown, unknown>, MapDelta<unknown, unknown>>();
+    for (const m of log.touched) maps.set(m, m.rollback());
+    log.touched.length = 0;
+    log.open = false;
+    const data = this.data as unknown as Fields;
+    const before = this.fieldsBefore!;
+    const fields: Fields = {};
+    for (const k in data) {
+      const v = data[k];
+      if (v instanceof JournalMap) continue;
+      fields[k] = v;
+      // Assigned in place, so the fields keep their order; one the step added goes.
+      if (k in before) data[k] = before[k];
+      else delete data[k];
+    }
+    for (const k in before) if (!(k in data)) data[k] = before[k];
+    this.fieldsBefore = null;
+    return { maps, fields };
+  }
+
+  /** Writes a rolled-back delta again; the state must be as it was before that log. */
+  redoLog(d: StateDelta): void {
+    for (const [m, md] of d.maps) m.redo(md);
+    const data = this.data as unknown as Fields;
+    for (const k in data) if (!(data[k] instanceof JournalMap) && !(k in d.fields)) delete data[k];
+    for (const k in d.fields) data[k] = d.fields[k];
+  }
+
+  /**
+   * Whether the state now, under the open log, equals the state before the log with `d` (an
+   * earlier, rolled-back log from the same state) written: costs about what either log touched.
+   */
+  matchesLog(d: StateDelta): boolean {
+    const log = this.openLog();
+    const data = this.data as unknown as Fields;
+    let n = 0;
+    for (const k in data) {
+      const v = data[k];
+      if (v instanceof JournalMap) continue;
+      n++;
+      if (!(k in d.fields) || !equalPlain(v, d.fields[k])) return false;
+    }
+    if (n !== Object.keys(d.fields).length) return false;
+    for (const [m, md] of d.maps) if (!m.matches(md, equalPlain)) return false;
+    for (const m of log.touched) if (!d.maps.has(m) && !m.matches(undefined, equalPlain)) return false;
+    return true;
+  }
+
+  private openLog(): WriteLog {
+    if (!this.log?.open) throw new Error('no write log open');
+    return this.log;
   }
 
   get config(): TraceConfig {
@@ -407,10 +514,18 @@ export class State {
   mm(id: number): Mm {
     let mm = this.data.mms.get(id);
     if (!mm) {
-      mm = emptyMm(id, this.forkable);
+      mm = emptyMm(id, this.log);
       this.data.mms.set(id, mm);
     }
     return mm;
+  }
+
+  /**
+   * An mm's page tables (created when absent), to be changed through their own methods only: the
+   * mm itself is not handed out for change, so a journaled state need not copy it (its VMAs).
+   */
+  private tables(id: number): Mm {
+    return peekGet(this.data.mms, id) ?? this.mm(id);
   }
 
   declareVma(ev: VmaEvent): void {
@@ -486,7 +601,7 @@ export class State {
 
   /** The entry mapping `addr`, looking at PUD, then PMD, then PTE level. */
   entryAt(mmId: number, addr: number): Entry | undefined {
-    const mm = this.data.mms.get(mmId);
+    const mm = peekGet(this.data.mms, mmId);
     if (!mm) return undefined;
     return (
       mm.pud.get(addr - (addr % PUD_SIZE)) ??
@@ -505,11 +620,11 @@ export class State {
 
   setEntry(mmId: number, addr: number, entry: Entry): void {
     const size = LEVEL_SIZE[entry.level];
-    this.mm(mmId)[entry.level].set(addr - (addr % size), entry);
+    this.tables(mmId)[entry.level].set(addr - (addr % size), entry);
   }
 
   clearEntry(mmId: number, addr: number, level: Level): Entry | undefined {
-    const map = this.mm(mmId)[level];
+    const map = this.tables(mmId)[level];
     const key = addr - (addr % LEVEL_SIZE[level]);
     const e = map.get(key);
     map.delete(key);
@@ -518,11 +633,14 @@ export class State {
 
   /** Every entry of an mm inside [start, end), with its address. */
   entriesIn(mmId: number, start: number, end: number): { addr: number; entry: Entry }[] {
-    const mm = this.data.mms.get(mmId);
+    const mm = peekGet(this.data.mms, mmId);
     if (!mm) return [];
     const out: { addr: number; entry: Entry }[] = [];
     for (const level of ['pud', 'pmd', 'pte'] as const) {
-      for (const [addr, entry] of mm[level]) if (addr >= start && addr < end) out.push({ addr, entry });
+      // Keys first: only the entries in range are handed out (a journaled map copies each one).
+      const map = mm[level];
+      for (const addr of map.keys())
+        if (addr >= start && addr < end) out.push({ addr, entry: map.get(addr)! });
     }
     return out.sort((a, b) => a.addr - b.addr);
   }
@@ -698,5 +816,23 @@ export class State {
     return out;
   }
 }
+
+/** A clone's maps: new JournalMaps on the clone's log, entries and values copied. */
+function cloneMapsInto(log: WriteLog): JournalMapCopy {
+  const copy: JournalMapCopy = (m) => {
+    const out = new JournalMap<unknown, unknown>(log);
+    for (const [k, v] of m.base)
+      out.base.set(k, typeof v === 'object' && v !== null ? copyPlain(v, copy) : v);
+    return out;
+  };
+  return copy;
+}
+
+/** A clone that is not journaled holds plain Maps. */
+const toPlainMap: JournalMapCopy = (m) =>
+  copyPlain(m.base, toPlainMap) as unknown as JournalMap<unknown, unknown>;
+
+/** The fields copied when a log opens hold no JournalMap; should one appear, it keeps its own log. */
+const shareJournalMap: JournalMapCopy = (m) => m;
 
 export type { FollFlag };

@@ -83,10 +83,52 @@ export interface OutcomeClass {
 export function classify(entries: readonly { policy: string; outcome: Outcome }[]): OutcomeClass[] {
   const byKey = new Map<string, OutcomeClass>();
   for (const { policy, outcome } of entries) {
-    const key = outcomeKey(outcome);
-    const c = byKey.get(key);
-    if (c) c.policies.push(policy);
-    else byKey.set(key, { key, policies: [policy], outcome });
+    // Most policies agree: an outcome with the very fields of a class's first one has its key
+    // (the key is a function of those fields), found without building the string again.
+    let c: OutcomeClass | undefined;
+    for (const k of byKey.values()) {
+      if (k.outcome === outcome || sameKeyFields(k.outcome, outcome)) {
+        c = k;
+        break;
+      }
+    }
+    if (!c) {
+      const key = outcomeKey(outcome);
+      c = byKey.get(key);
+      if (!c) {
+        byKey.set(key, { key, policies: [policy], outcome });
+        continue;
+      }
+    }
+    c.policies.push(policy);
   }
   return [...byKey.values()];
+}
+
+function sameStrings(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function sameCounts(a: Record<string, number>, b: Record<string, number>): boolean {
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  if (ka.length !== kb.length) return false;
+  for (let i = 0; i < ka.length; i++) if (ka[i] !== kb[i] || a[ka[i]!] !== b[ka[i]!]) return false;
+  return true;
+}
+
+/** Equal in every field `outcomeKey` reads, as they are (so equal keys; the converse need not hold). */
+function sameKeyFields(a: Outcome, b: Outcome): boolean {
+  return (
+    a.ret === b.ret &&
+    a.lockedVm === b.lockedVm &&
+    a.special === b.special &&
+    a.left === b.left &&
+    sameStrings(a.pages, b.pages) &&
+    sameStrings(a.warn, b.warn) &&
+    sameCounts(a.refs, b.refs) &&
+    sameCounts(a.pins, b.pins)
+  );
 }

@@ -6,9 +6,10 @@
  * whose tables hold the same functions in every slot a call reaches, produce the same outcome
  * and the same next state, so one representative steps for the group and the others take its
  * result. A group splits at the call that reaches a slot where its members' functions differ:
- * the members that went another way step from a copy of the state before the call, and the
- * parts whose states are still equal after it (often: a changed function that changed nothing
- * here) join again. Outcomes, errors and final checks are those of stepping every policy alone
+ * the step is taken back (the group's state is journaled, state.ts `beginLog`), the members
+ * that went another way step from the state before the call, and the parts whose states are
+ * still equal after it (often: a changed function that changed nothing here) join again; only
+ * a part that ends elsewhere gets a copy. Outcomes, errors and final checks are those of stepping every policy alone
  * (test/lockstep-vs-alone.test.ts compares).
  */
 import { applyDeclaration, callPolicy } from '../model/dispatch.ts';
@@ -23,7 +24,7 @@ import {
 import type { Policy } from '../model/kernel.ts';
 import { type FinalChecks, finalChecks, type Outcome } from '../model/outcome.ts';
 import { SlotTracker, sameSlots } from '../model/slot-tracker.ts';
-import { State } from '../model/state.ts';
+import { State, type StateDelta } from '../model/state.ts';
 import { classify, type OutcomeClass, outcomeKey } from './compare.ts';
 import {
   divergenceSignature,
@@ -61,11 +62,8 @@ export interface ScenarioReplayOptions {
   /** Watches user policies' calls (replay workers, see worker.ts). */
   guard?: PolicyCallGuard;
   /**
-   * Step policies in groups (see the file comment) instead of every policy alone. Off by
-   * default: it halves the model steps of a call-heavy synthetic trace with the releases, but
-   * the state copy before each call that may split a group still costs more than the steps
-   * saved (README, benchmark). Results are the same either way (test/lockstep-vs-alone.test.ts).
-   * Twins replay once either way.
+   * Step policies in groups (see the file comment) instead of every policy alone. Results are
+   * the same either way (test/lockstep-vs-alone.test.ts). Twins replay once either way.
    */
   lockstep?: boolean;
   /** Counts model steps into this object (benchmarks). */
@@ -78,7 +76,9 @@ export interface LockstepSteps {
   alone: number;
   /** Calls actually stepped (one per group per call). */
   stepped: number;
-  /** State copies taken before a call that could split a group. */
+  /** Steps taken back because the group split at that call (see `stepGroup`). */
+  rollbacks: number;
+  /** State copies: a group that split for good (its parts end in different states). */
   copies: number;
 }
 
@@ -277,9 +277,12 @@ export function replayScenario(
   };
 
   /**
-   * Steps call `ev` for group `g`. Members that went another way step, in turn, from a copy of
-   * the state before the call; parts that end in equal states stay (or join) one group, whatever
-   * their outcomes (outcomes are per member); the others become groups of their own.
+   * Steps call `ev` for group `g`. The first member steps on the group's state under its write
+   * log; when no member went another way, that is all. Otherwise the step is taken back and the
+   * members that went another way step, in turn, from the state before the call: a part that
+   * ends in the state of an earlier part joins it, whatever its outcome (outcomes are per
+   * member); one that ends elsewhere becomes a group of its own, on a copy. The first part keeps
+   * the group's state, its step written again at the end.
    */
   const stepGroup = (g: Group, ev: CallEvent): void => {
     if (g.members.some((m) => m.error !== undefined)) g.members = g.members.filter((m) => !m.error);
@@ -288,29 +291,37 @@ export function replayScenario(
       stepPart(g.members, g.state, ev, undefined);
       return;
     }
-    const before = g.state.clone();
-    if (steps) steps.copies++;
-    const parts: Group[] = [];
-    let pending = g.members;
-    let state = g.state;
-    while (pending.length > 0) {
-      const { same, rest, thrown } = stepPart(pending, state, ev, tracker);
-      if (!thrown) {
-        const equal = parts.find((p) => p.state.equals(state));
-        if (equal) equal.members.push(...same);
-        else parts.push({ members: same, state });
-      }
-      pending = rest;
-      // A single member cannot split again: it may evolve `before` itself.
-      if (rest.length > 1) {
-        state = before.clone();
-        if (steps) steps.copies++;
-      } else state = before;
+    const st = g.state;
+    st.beginLog();
+    let { same, rest, thrown } = stepPart(g.members, st, ev, tracker);
+    if (rest.length === 0) {
+      st.commitLog();
+      return;
     }
+    if (steps) steps.rollbacks++;
+    const parts: { members: PolicyRun[]; delta: StateDelta; state: State }[] = [];
+    if (!thrown) parts.push({ members: same, delta: st.rollbackLog(), state: st });
+    else st.rollbackLog();
+    while (rest.length > 0) {
+      st.beginLog();
+      ({ same, rest, thrown } = stepPart(rest, st, ev, tracker));
+      const equal = thrown ? undefined : parts.find((p) => st.matchesLog(p.delta));
+      if (equal) equal.members.push(...same);
+      else if (!thrown) {
+        // The first part to step without throwing keeps the group's state (written again below).
+        const state = parts.length === 0 ? st : st.clone();
+        if (state !== st && steps) steps.copies++;
+        parts.push({ members: same, delta: st.rollbackLog(), state });
+        continue;
+      }
+      st.rollbackLog();
+    }
+    if (parts[0]) st.redoLog(parts[0].delta);
     g.members = parts[0]?.members ?? [];
-    if (parts[0]) g.state = parts[0].state;
-    for (const p of parts.slice(1)) groups.push(p);
-    for (const p of parts) for (const m of p.members) m.state = p.state;
+    for (const p of parts.slice(1)) {
+      groups.push({ members: p.members, state: p.state });
+      for (const m of p.members) m.state = p.state;
+    }
   };
   const gaps = sc.gaps.filter((g) => g.cpu === undefined || sc.cpus.has(g.cpu));
   const cut = sc.gaps.find((g) => CUT_KINDS.has(g.kind));
