@@ -5,9 +5,6 @@
  * a module that never returns is stopped by ending this thread; a call that returns but overruns
  * its scenario's budget, or changes the shared prototypes, makes that policy `error` there.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import { isPinbenchError, PolicyError } from '../errors.ts';
@@ -19,7 +16,7 @@ import type { PolicyCallGuard } from '../replay/replay-scenario.ts';
 import { LOADING, WATCH } from '../replay/worker-protocol.ts';
 import { todaysPolicies } from './capsule-policies.ts';
 import { exploreScenarioTies } from './explore-ties.ts';
-import { minimize } from './minimize.ts';
+import { minimizeSlice } from './minimize-slice.ts';
 import type { AnalysisReply, AnalysisRequest, AnalysisWorkerData } from './watched-analysis.ts';
 
 const data = workerData as AnalysisWorkerData;
@@ -87,39 +84,6 @@ function guardFor(policies: readonly Policy[], skip: ReadonlyMap<number, string>
   };
 }
 
-/** A stored slice minimised: written to a private temporary file, which minimize reads. */
-async function minimizeSlice(
-  req: Extract<AnalysisRequest, { task: 'minimize' }>,
-  policies: readonly Policy[],
-): Promise<AnalysisReply> {
-  const dir = await mkdtemp(join(tmpdir(), 'pinbench-minimize-'));
-  try {
-    const file = join(dir, 'slice.trace');
-    await writeFile(file, req.slice);
-    const guard = policies.some((p) => p.source !== undefined) ? guardFor(policies, new Map()) : undefined;
-    const m = await minimize(file, {
-      policies,
-      at: req.at,
-      deadline: performance.now() + req.budgetMs,
-      ...(guard ? { guard } : {}),
-    });
-    return {
-      id: req.id,
-      ok: true,
-      task: 'minimize',
-      result: {
-        text: m.text.replaceAll(file, req.name),
-        before: m.events.before,
-        after: m.events.after,
-        replays: m.replays,
-        complete: m.complete,
-      },
-    };
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
-
 async function run(req: AnalysisRequest): Promise<AnalysisReply> {
   try {
     const { policies, missing } = await loaded;
@@ -131,7 +95,10 @@ async function run(req: AnalysisRequest): Promise<AnalysisReply> {
         policies: policies.map((p) => ({ id: p.id, identityHash: policyIdentityHash(p) })),
         missing,
       };
-    if (req.task === 'minimize') return await minimizeSlice(req, policies);
+    if (req.task === 'minimize') {
+      const guard = policies.some((p) => p.source !== undefined) ? guardFor(policies, new Map()) : undefined;
+      return { id: req.id, ok: true, task: 'minimize', result: await minimizeSlice(req, policies, guard) };
+    }
     const skip = new Map(req.skip.map((s) => [s.policy, s.reason]));
     const guard = policies.some((p) => p.source !== undefined) ? guardFor(policies, skip) : undefined;
     const ties = exploreScenarioTies(req.scenario, req.stamps, {

@@ -38,6 +38,8 @@ export interface MinimizedSlice {
   replays: number;
   /** false: the budget stopped ddmin (smaller than the scenario, not 1-minimal). */
   complete: boolean;
+  /** The divergence's distinct outcomes (outcome keys) at the call, as minimisation kept them. */
+  outcomes: string[];
 }
 
 export type AnalysisRequest =
@@ -50,6 +52,7 @@ export type AnalysisRequest =
       at: { text: string; event: string };
       name: string;
       budgetMs: number;
+      classes: string[][];
     }
   | {
       id: number;
@@ -103,7 +106,7 @@ export class WatchedAnalysis {
   private readonly opts: WatchedAnalysisOptions;
   private readonly budgetMs: number;
   /** Policy ids in the worker's order (from `ready`), for naming a stopped one. */
-  private ids: string[] = [];
+  ids: string[] = [];
 
   constructor(opts: WatchedAnalysisOptions) {
     this.opts = opts;
