@@ -29,12 +29,12 @@ export function reportMinimiser(
   });
 }
 
-/** `, 119 minimised slices (112 from the cache)`: for the line that names the report. */
+/** `; 119 minimised slice(s) (112 from the cache)`: after the line that names the report. */
 export function minimisedSummary(m: ReportMinimiser | undefined): string {
   if (!m) return '';
   const c = m.counts;
   const made = c.minimised + c.cached;
   const parts = [c.cached ? `${c.cached} from the cache` : '', c.none ? `${c.none} not minimised` : ''];
   const more = parts.filter(Boolean).join(', ');
-  return `, ${made} minimised slice(s)${more ? ` (${more})` : ''}`;
+  return `; ${made} minimised slice(s)${more ? ` (${more})` : ''}`;
 }

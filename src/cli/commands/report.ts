@@ -107,7 +107,7 @@ export const reportCommand: Command = {
           await minimiser?.close();
         });
         io.stdout.write(
-          `report of run ${run.id}: ${relative(io.cwd, r.path) || r.path} (${r.pages} pages, ${formatBytes(r.bytes)}, ${r.kinds} kinds, ${r.divergences} divergences${minimisedSummary(minimiser)})\n`,
+          `report of run ${run.id}: ${relative(io.cwd, r.path) || r.path} (${r.pages} pages, ${formatBytes(r.bytes)}, ${r.kinds} kinds, ${r.divergences} divergences)${minimisedSummary(minimiser)}\n`,
         );
         return 0;
       }

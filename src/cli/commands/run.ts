@@ -200,7 +200,7 @@ export const runCommand: Command = {
           );
         }
         if (report)
-          io.stdout.write(`report: ${report.path} (${report.pages} pages${minimisedSummary(minimiser)})\n`);
+          io.stdout.write(`report: ${report.path} (${report.pages} pages)${minimisedSummary(minimiser)}\n`);
       }
       if (reportFailure) throw reportFailure;
       // Bad input (2) or the environment (3) first; failures the trace headers expect (known
