@@ -6,40 +6,40 @@
  * `stop` (a budget) is asked before each test: once it says so, the search ends with the
  * smallest subset found so far, which still passes but may not be 1-minimal.
  */
-export function ddmin<T>(
+export async function ddmin<T>(
   items: readonly T[],
-  test: (subset: readonly T[]) => boolean,
+  test: (subset: readonly T[]) => boolean | Promise<boolean>,
   stop: () => boolean = () => false,
-): T[] {
+): Promise<T[]> {
   const asked = new Map<string, boolean>();
   const key = (xs: readonly T[]): string => xs.map((x) => items.indexOf(x)).join(',');
   class Stopped extends Error {}
-  const ask = (xs: readonly T[]): boolean => {
+  const ask = async (xs: readonly T[]): Promise<boolean> => {
     const k = key(xs);
     let r = asked.get(k);
     if (r === undefined) {
       if (stop()) throw new Stopped();
-      r = test(xs);
+      r = await test(xs);
       asked.set(k, r);
     }
     return r;
   };
   let current = [...items];
   try {
-    return search();
+    return await search();
   } catch (e) {
     if (e instanceof Stopped) return current;
     throw e;
   }
 
-  function search(): T[] {
-    if (current.length > 0 && ask([])) return [];
+  async function search(): Promise<T[]> {
+    if (current.length > 0 && (await ask([]))) return [];
     let n = 2;
     while (current.length >= 2) {
       const chunks = split(current, n);
       let reduced = false;
       for (const chunk of chunks) {
-        if (chunk.length < current.length && ask(chunk)) {
+        if (chunk.length < current.length && (await ask(chunk))) {
           current = chunk;
           n = 2;
           reduced = true;
@@ -49,7 +49,7 @@ export function ddmin<T>(
       if (!reduced) {
         for (let i = 0; i < chunks.length; i++) {
           const rest = chunks.filter((_, j) => j !== i).flat();
-          if (ask(rest)) {
+          if (await ask(rest)) {
             current = rest;
             n = Math.max(n - 1, 2);
             reduced = true;
@@ -63,7 +63,7 @@ export function ddmin<T>(
       }
     }
     // One item left: it may go too (the chunk loop needs two).
-    if (current.length === 1 && ask([])) return [];
+    if (current.length === 1 && (await ask([]))) return [];
     return current;
   }
 }

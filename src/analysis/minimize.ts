@@ -229,46 +229,69 @@ export async function minimize(source: string, opts: MinimizeOptions): Promise<M
           complete = false;
           return true;
         };
-  const kept = new Set<ModelEvent>(opts.reduce === false ? candidates : ddmin(candidates, keeps, overBudget));
-  for (const e of fixed) if (e.type !== 'expect') kept.add(e);
+  const inOrder = (set: ReadonlySet<ModelEvent>): ModelEvent[] => sc.events.filter((e) => set.has(e));
+  const linesOf = (set: ReadonlySet<ModelEvent>): { line: number; text: string }[] => {
+    const lines: { line: number; text: string }[] = [];
+    for (const e of set) {
+      lines.push({ line: e.line, text: e.text });
+      if (e.type === 'call' && e.observed) {
+        const ret = read.retLines.get(e.observed.line);
+        if (ret !== undefined) lines.push({ line: e.observed.line, text: ret });
+      }
+    }
+    return lines;
+  };
+  // The slice as bytes must still diverge the same way at the same call (matched by its text).
+  const readBack = async (text: string) => {
+    const check = await replayTrace('-', opts.policies, {
+      outcomes: false,
+      ingest: { stdin: Readable.from([Buffer.from(text)]), name: `${source} (minimised)` },
+      ...(opts.adapters === false ? {} : { adapters: defaultAdapters }),
+      ...(opts.guard ? { guard: opts.guard } : {}),
+    });
+    const again = check.scenarios
+      .flatMap((s) => s.divergences)
+      .find((x) => x.text === d.text && x.event === d.event && sameKind(divergenceKind(x), kind));
+    return { again, error: check.error };
+  };
+  const withFixed = (subset: readonly ModelEvent[]): Set<ModelEvent> => {
+    const kept = new Set<ModelEvent>(subset);
+    for (const e of fixed) if (e.type !== 'expect') kept.add(e);
+    return kept;
+  };
+
+  let kept = withFixed(opts.reduce === false ? candidates : await ddmin(candidates, keeps, overBudget));
+  // An adapter (a real recording's markers) may make events of a line only with lines the
+  // in-memory replay did not need (a call waits for its pages' markers): when the slice read
+  // back from bytes loses the divergence, ddmin runs again with that read-back as its test.
+  if (opts.reduce !== false && !(await readBack(sliceText(layout, read, linesOf(kept), []))).again) {
+    const keepsAsText = async (subset: readonly ModelEvent[]): Promise<boolean> => {
+      replays++;
+      const set = withFixed(subset);
+      for (const e of keptExpectations(sc.events, set, false)) set.add(e);
+      return (await readBack(sliceText(layout, read, linesOf(set), []))).again !== undefined;
+    };
+    kept = withFixed(await ddmin(candidates, keepsAsText, overBudget));
+  }
   // The scenario's end-state expectations (final.*) stay when every policy keeps its verdict with
   // them (the slice still tells the same story); when the tail that made them true is gone, they go.
   const original = verdictsOf(sc, sc.events, opts.policies, opts.guard);
-  const inOrder = (set: ReadonlySet<ModelEvent>): ModelEvent[] => sc.events.filter((e) => set.has(e));
   const withFinal = new Set([...kept, ...keptExpectations(sc.events, kept, true)]);
   const verdictsKept = verdictsOf(sc, inOrder(withFinal), opts.policies, opts.guard) === original;
   for (const e of keptExpectations(sc.events, kept, verdictsKept)) kept.add(e);
 
-  const lines: { line: number; text: string }[] = [];
-  for (const e of kept) {
-    lines.push({ line: e.line, text: e.text });
-    if (e.type === 'call' && e.observed) {
-      const ret = read.retLines.get(e.observed.line);
-      if (ret !== undefined) lines.push({ line: e.observed.line, text: ret });
-    }
-  }
   const before = candidates.length + 1;
   const after = [...kept].filter(removable).length;
   const note = [
     `pinbench minimize: scenario ${d.scenario} of ${source}, divergence ${d.signature}`,
     `(${d.event} at line ${d.line}); kept ${after} of ${before} declarations and calls in ${replays} replays${complete ? '' : ' (stopped by its time budget: not 1-minimal)'}.`,
   ];
-  const text = sliceText(layout, read, lines, note);
-
-  // The slice as bytes must still diverge the same way at the same call (matched by its text).
-  const check = await replayTrace('-', opts.policies, {
-    outcomes: false,
-    ingest: { stdin: Readable.from([Buffer.from(text)]), name: `${source} (minimised)` },
-    ...(opts.adapters === false ? {} : { adapters: defaultAdapters }),
-    ...(opts.guard ? { guard: opts.guard } : {}),
-  });
-  const again = check.scenarios
-    .flatMap((s) => s.divergences)
-    .find((x) => x.text === d.text && x.event === d.event && sameKind(divergenceKind(x), kind));
+  const text = sliceText(layout, read, linesOf(kept), note);
+  const { again, error } = await readBack(text);
   if (!again)
     throw new PinbenchError(
       'PB_INTERNAL',
-      `${source}: the minimised slice of scenario ${d.scenario} no longer diverges when read back${check.error ? `: ${check.error.message}` : ''}`,
+      `${source}: the minimised slice of scenario ${d.scenario} no longer diverges when read back${error ? `: ${error.message}` : ''}`,
     );
   return {
     trace: source,
