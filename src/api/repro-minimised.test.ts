@@ -6,15 +6,17 @@
  * takes every slice from the cache (outside the checkout), and a spent budget is said on the
  * page instead of hiding the slice.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getPolicy } from '../../policies/index.ts';
+import { pinnabilityModuleText } from '../../test/support/candidate-module.ts';
 import { pgliteTemplate } from '../../test/support/store-backends.ts';
 import { defaultAdapters } from '../replay/adapters.ts';
 import { divergenceKind } from '../replay/divergence-kind.ts';
+import { resolvePolicies } from '../replay/load-policies.ts';
 import { replayTrace } from '../replay/replay-trace.ts';
 import { loadReportContext } from '../report/report-context.ts';
 import { divergencePath, kindPath } from '../report/report-paths.ts';
@@ -117,4 +119,48 @@ describe('minimised slices in the report', () => {
       'Minimised slice: none in this report (the report&#39;s time budget for minimising',
     );
   }, 60_000);
+
+  it("minimises a run with a user's module in a watched worker, and survives one that loops", async () => {
+    const mod = join(dir, 'nothing-pinnable.ts');
+    await writeFile(mod, pinnabilityModuleText(false));
+    const specs = ['v5.18', mod];
+    const policies = await resolvePolicies(specs, dir);
+    const run = await runJob({
+      store,
+      sources: [TRACES[0]!],
+      policySpecs: specs,
+      policies,
+      jobs: 0,
+      cwd: dir,
+    });
+    // Budgets well above a module's load time on a loaded machine, far below a hang.
+    const mine = (cache: string, policyTimeoutMs?: number) =>
+      new ReportMinimiser({
+        store,
+        runId: run.run.id,
+        cwd: dir,
+        env: { PINBENCH_CACHE: join(dir, cache) },
+        ...(policyTimeoutMs !== undefined ? { policyTimeoutMs } : {}),
+      });
+    const ok = mine('user-cache');
+    await writeRunReport(store, run.run.id, { reportsDir: join(dir, 'user'), minimiser: ok }).finally(() =>
+      ok.close(),
+    );
+    expect(ok.counts.minimised).toBeGreaterThan(0);
+    expect(ok.counts.none).toBe(0);
+
+    // The module now loops in the function the divergence turns on: stopped, said on the page.
+    await writeFile(mod, pinnabilityModuleText(false).replace('() => false', '() => { for (;;) {} }'));
+    const looped = mine('loop-cache', 2000);
+    const report = await writeRunReport(store, run.run.id, {
+      reportsDir: join(dir, 'loop'),
+      minimiser: looped,
+    }).finally(() => looped.close());
+    expect(looped.counts.minimised).toBe(0);
+    const ctx = await loadReportContext(store, run.run.id);
+    const page = await readFile(join(report.dir, kindPath(ctx.kinds[0]!.kind)), 'utf8');
+    expect(page).toMatch(
+      /Minimised slice: none in this report \(minimising failed: nothing-pinnable exceeded 2000 ms/,
+    );
+  }, 120_000);
 });

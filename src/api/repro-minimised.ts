@@ -44,6 +44,8 @@ export class ReportMinimiser implements SliceMinimiser {
   private readonly dir: string;
   private engine: SliceMinimizer | null = null;
   private today: Map<string, string> | null = null;
+  /** Why today's policies cannot be had, once that is known. */
+  private unavailable: string | null = null;
   private spent = 0;
   /** Slices minimised and found in the cache, for the caller's summary. */
   readonly counts = { minimised: 0, cached: 0, none: 0 };
@@ -113,8 +115,18 @@ export class ReportMinimiser implements SliceMinimiser {
     }));
     const t0 = performance.now();
     try {
-      const engine = await this.engineFor(recorded);
-      if (engine === null) return { kind: 'none', reason: "some of the run's policies cannot be had today" };
+      let engine: SliceMinimizer | null;
+      try {
+        engine = await this.engineFor(recorded);
+      } catch (e) {
+        // A user's module that no longer loads (or loops at load): no slices, the report goes on.
+        if (!isPinbenchError(e)) throw e;
+        this.today = null;
+        this.unavailable = e.detail;
+        engine = null;
+      }
+      if (engine === null)
+        return { kind: 'none', reason: this.unavailable ?? "some of the run's policies cannot be had today" };
       const budgetMs = Math.min(this.opts.sliceBudgetMs ?? DEFAULT_SLICE_BUDGET_MS, total - this.spent);
       const r = await engine.minimize({
         slice: t.slice,
@@ -157,6 +169,8 @@ export class ReportMinimiser implements SliceMinimiser {
         ...(this.opts.policyTimeoutMs !== undefined ? { policyTimeoutMs: this.opts.policyTimeoutMs } : {}),
       });
       const ready = await this.engine.ready();
+      if (ready.missing.length)
+        this.unavailable = `not replayable today: ${ready.missing.map((m) => `${m.id} (${m.why})`).join(', ')}`;
       this.today = ready.missing.length ? null : new Map(ready.policies.map((p) => [p.id, p.identityHash]));
     }
     return this.today === null ? null : this.engine;
