@@ -35,7 +35,7 @@ export interface ReportMinimiserOptions {
 }
 
 export const DEFAULT_SLICE_BUDGET_MS = 2000;
-export const DEFAULT_TOTAL_BUDGET_MS = 20_000;
+export const DEFAULT_TOTAL_BUDGET_MS = 10_000;
 
 type Cached = Extract<MinimisedSlice, { kind: 'minimised' }>;
 

@@ -7,7 +7,7 @@ export const NO_MINIMIZE_OPTION = {
   'no-minimize': {
     type: 'boolean',
     description:
-      "HTML report: do not minimise each divergence kind's example into a slice file its page links (cached; at most 20 s a report)",
+      "HTML report: do not minimise each divergence kind's example into a slice file its page links (cached; at most 10 s a report)",
   },
 } as const satisfies Command['options'];
 
