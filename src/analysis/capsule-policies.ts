@@ -43,7 +43,7 @@ export async function loadModuleText(p: CapsulePolicy, text: string, cwd: string
 }
 
 /** Today's versions of the capsule's policies. */
-export async function todaysPolicies(c: Capsule, cwd: string): Promise<CapsulePolicySet> {
+export async function todaysPolicies(c: Pick<Capsule, 'policies'>, cwd: string): Promise<CapsulePolicySet> {
   const out: CapsulePolicySet = { policies: [], missing: [], fromCapsule: [] };
   for (const p of c.policies) {
     try {

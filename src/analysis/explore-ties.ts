@@ -10,7 +10,7 @@ import type { Scenario } from '../model/event-stream.ts';
 import type { ModelEvent } from '../model/events.ts';
 import type { Policy } from '../model/kernel.ts';
 import { traceIdentity } from '../replay/divergence-identity.ts';
-import { replayScenario } from '../replay/replay-scenario.ts';
+import { type PolicyCallGuard, replayScenario } from '../replay/replay-scenario.ts';
 import type { Verdict } from '../replay/results.ts';
 import { type LineStamp, readScenarios } from './read-scenarios.ts';
 
@@ -48,6 +48,8 @@ export interface TieExploreOptions {
   seed?: number;
   scenario?: string;
   adapters?: boolean;
+  /** Watches user policies' calls (a watched analysis worker, analysis-worker.ts). */
+  guard?: PolicyCallGuard;
 }
 
 type Unit = ModelEvent[];
@@ -220,6 +222,7 @@ export function exploreScenarioTies(
     const r = replayScenario({ ...sc, events }, opts.policies, {
       trace: traceIdentity(sc.name),
       outcomes: false,
+      ...(opts.guard ? { guard: opts.guard } : {}),
     });
     for (const v of r.verdicts) {
       const per = verdicts[v.policy] ?? {};

@@ -51,18 +51,18 @@ async function firstRootDivergences(file: string): Promise<DivergenceRecord[]> {
 }
 
 describe('ddmin', () => {
-  it('finds a 1-minimal subset and keeps order', () => {
+  it('finds a 1-minimal subset and keeps order', async () => {
     const items = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
     // Interesting while 3 and 7 are both in, in order.
     const calls: number[][] = [];
-    const got = ddmin(items, (xs) => {
+    const got = await ddmin(items, (xs) => {
       calls.push([...xs]);
       return xs.includes(3) && xs.includes(7) && xs.indexOf(3) < xs.indexOf(7);
     });
     expect(got).toEqual([3, 7]);
     expect(new Set(calls.map((c) => c.join())).size).toBe(calls.length);
-    expect(ddmin(items, () => true)).toEqual([]);
-    expect(ddmin([1], (xs) => xs.length === 1)).toEqual([1]);
+    expect(await ddmin(items, () => true)).toEqual([]);
+    expect(await ddmin([1], (xs) => xs.length === 1)).toEqual([1]);
   });
 });
 
@@ -127,6 +127,14 @@ describe('minimize', () => {
         file,
       ).toBe(true);
     }
+    // A register call the io_uring-cases adapter makes only once its pages' markers are read: the
+    // in-memory slice drops markers it needs, so ddmin runs again on slices read back from bytes.
+    const kprobe = 'traces/real/kprobe-6.1/default.kprobe.trace';
+    const r = await replayTrace(kprobe, releases(), { outcomes: false, adapters: defaultAdapters });
+    const shared = r.scenarios.find((s) => s.scenario === 'file_shared')!.divergences[0]!;
+    const m = await minimize(kprobe, { policies: releases(), divergence: shared.signature });
+    expect(m.events.after).toBeLessThan(m.events.before);
+    expect(m.text).toContain(shared.text);
   });
 
   it('keeps final.* expectations only while every verdict stays as it was', async () => {

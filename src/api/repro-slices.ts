@@ -5,9 +5,10 @@
  * changes what the run replays or stores otherwise.
  */
 import { readFile } from 'node:fs/promises';
-import { exploreScenarioTies, hasTieGroups } from '../analysis/explore-ties.ts';
+import { hasTieGroups } from '../analysis/explore-ties.ts';
 import type { LineStamp } from '../analysis/read-scenarios.ts';
 import { scenarioSlices } from '../analysis/scenario-slices.ts';
+import { ownStamps, type TieExplorer, tieExplorer } from '../analysis/tie-explorer.ts';
 import { isPinbenchError } from '../errors.ts';
 import type { Scenario } from '../model/event-stream.ts';
 import type { TraceConfig } from '../model/events.ts';
@@ -34,7 +35,9 @@ function isLocalFile(source: string): boolean {
  *
  * A sliced scenario with equal-timestamp events on different CPUs is replayed under the orders of
  * those events (explore-ties.ts, at most MAX_TIE_ORDERS); a call that diverges in some orders
- * and not in others is stored as order-dependent, and reports mark its divergence so.
+ * and not in others is stored as order-dependent, and reports mark its divergence so. With a
+ * user's module among the policies that runs in a watched worker (tie-explorer.ts): a module
+ * that loops is stopped after `policyTimeoutMs` and is `error` in those orders.
  */
 export async function storeReproSlices(
   store: Store,
@@ -46,6 +49,10 @@ export async function storeReproSlices(
     configs?: readonly { label: string; overrides: Partial<TraceConfig> }[];
     /** The run's policies: with them, tied scenarios are explored for order dependence. */
     policies?: readonly Policy[];
+    /** The same as given (ids, module paths) and where paths resolve: a worker loads them. */
+    policySpecs?: readonly string[];
+    cwd?: string;
+    policyTimeoutMs?: number;
   },
 ): Promise<number> {
   if (result.error || !isLocalFile(source)) return 0;
@@ -55,6 +62,7 @@ export async function storeReproSlices(
   const overrides = opts.configs?.find((c) => c.label === result.identity.matrix)?.overrides;
   const slices: { sidx: number; text: string }[] = [];
   const dependent: OrderDependence[] = [];
+  const tied: { scenario: Scenario; stamps: ReadonlyMap<number, LineStamp> }[] = [];
   let bytes = 0;
   try {
     await scenarioSlices(source, {
@@ -63,8 +71,9 @@ export async function storeReproSlices(
       wanted,
       ...(overrides && Object.keys(overrides).length ? { configOverrides: overrides } : {}),
       onSlice: ({ sidx, text, scenario, stamps }) => {
+        // The reader's stamps are its own to reuse: the scenario's are copied now, explored after.
         if (opts.policies?.length && hasTieGroups(scenario, stamps))
-          dependent.push(...orderDependence(scenario, stamps, opts.policies));
+          tied.push({ scenario, stamps: ownStamps(scenario, stamps) });
         if (bytes + text.length > MAX_SLICE_BYTES_PER_TRACE) return;
         bytes += text.length;
         slices.push({ sidx, text });
@@ -74,20 +83,34 @@ export async function storeReproSlices(
     if (isPinbenchError(e)) return 0;
     throw e;
   }
+  if (tied.length && opts.policies?.length) {
+    const explorer = await tieExplorer({
+      specs: opts.policySpecs ?? opts.policies.map((p) => p.source ?? p.id),
+      cwd: opts.cwd ?? process.cwd(),
+      maxOrders: MAX_TIE_ORDERS,
+      policies: opts.policies,
+      ...(opts.policyTimeoutMs !== undefined ? { policyTimeoutMs: opts.policyTimeoutMs } : {}),
+    });
+    try {
+      for (const t of tied) dependent.push(...(await orderDependence(t.scenario, t.stamps, explorer)));
+    } finally {
+      await explorer.close();
+    }
+  }
   await store.writeScenarioSlices(runId, key, slices);
   await store.writeOrderDependence(runId, key, dependent);
   return slices.length;
 }
 
 /** The calls of a tied scenario that diverge in some of its orders only (none if a policy throws). */
-function orderDependence(
+async function orderDependence(
   scenario: Scenario,
   stamps: ReadonlyMap<number, LineStamp>,
-  policies: readonly Policy[],
-): OrderDependence[] {
-  let ties: ReturnType<typeof exploreScenarioTies>;
+  explorer: TieExplorer,
+): Promise<OrderDependence[]> {
+  let ties: Awaited<ReturnType<TieExplorer['explore']>>;
   try {
-    ties = exploreScenarioTies(scenario, stamps, { policies, maxOrders: MAX_TIE_ORDERS });
+    ties = await explorer.explore(scenario, stamps);
   } catch (e) {
     if (isPinbenchError(e)) return [];
     throw e;

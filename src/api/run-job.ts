@@ -99,6 +99,9 @@ async function storeSlices(
   await storeReproSlices(opts.store, runId, source, result, {
     adapters: opts.adapters ?? true,
     policies: opts.policies,
+    policySpecs: opts.policySpecs,
+    cwd: opts.cwd,
+    ...(opts.policyTimeoutMs !== undefined ? { policyTimeoutMs: opts.policyTimeoutMs } : {}),
     ...(opts.configs ? { configs: opts.configs } : {}),
   });
 }

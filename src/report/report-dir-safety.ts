@@ -13,7 +13,7 @@ import { REPORT_MARKER } from './report-paths.ts';
 
 /** The top-level entries of a report directory (report-paths.ts), and of reports/latest/. */
 const REPORT_ENTRY =
-  /^(index\.html|fidelity\.html|matrix(-release)?(-\d+)?\.html|divergences|d|k|kinds|policies|assets|data|\.pinbench-report)$/;
+  /^(index\.html|fidelity\.html|matrix(-release)?(-\d+)?\.html|divergences|d|k|m|kinds|policies|assets|data|\.pinbench-report)$/;
 
 function refuse(path: string, why: string): never {
   throw new PinbenchError('PB_UNSAFE_PATH', `${path} ${why}`);

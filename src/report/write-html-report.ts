@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { IoError, isPinbenchError } from '../errors.ts';
 import type { Store } from '../store/store.ts';
 import { html } from './html.ts';
+import type { SliceMinimiser } from './minimised-slices.ts';
 import type { FidelityPageInput } from './pages/fidelity-page.ts';
 import { REPORT_CSP } from './pages/page-layout.ts';
 import { prepareLatestDir } from './report-dir-safety.ts';
@@ -26,6 +27,8 @@ export interface HtmlReportOptions extends RunReportersOptions {
   pages?: ReportPageSet;
   /** Real recordings against their kernels' models: a `fidelity.html` page the summary links. */
   fidelity?: FidelityPageInput;
+  /** Minimises each kind's example into a slice file the page links (src/api/repro-minimised.ts). */
+  minimiser?: SliceMinimiser;
 }
 
 export async function writeHtmlReport(
@@ -39,6 +42,7 @@ export async function writeHtmlReport(
     outDir,
     ...(opts.pages ? { pages: opts.pages } : {}),
     ...(opts.fidelity ? { fidelity: opts.fidelity } : {}),
+    ...(opts.minimiser ? { minimiser: opts.minimiser } : {}),
   });
   try {
     await runReporters(store, runId, [reporter], opts);

@@ -1,8 +1,9 @@
 /** `pinbench replay <trace> --explore-ties`: every order of events the trace leaves unordered. */
-import { exploreTies } from '../../analysis/explore-ties.ts';
+import { resolve } from 'node:path';
 import { formatTies } from '../../analysis/explore-ties-text.ts';
+import { exploreTraceTies, tieExplorer } from '../../analysis/tie-explorer.ts';
 import { UsageError } from '../../errors.ts';
-import { resolvePolicies } from '../../replay/load-policies.ts';
+import { isModulePath } from '../../replay/load-policies.ts';
 import { bool, type Command, type CommandIo, int, type ParsedValues, str, strs } from '../command.ts';
 
 export const EXPLORE_TIES_OPTIONS = {
@@ -20,6 +21,13 @@ export const EXPLORE_TIES_OPTIONS = {
   scenario: { type: 'string', arg: 'NAME', description: 'With --explore-ties: only this scenario' },
 } as const satisfies Command['options'];
 
+/** `--policy-timeout-ms` (declared by replay's options). */
+function timeoutMs(values: ParsedValues): number {
+  const ms = int(values, 'policy-timeout-ms') ?? 0;
+  if (ms < 1) throw new UsageError('--policy-timeout-ms must be at least 1');
+  return ms;
+}
+
 export async function runExploreTies(
   values: ParsedValues,
   sources: string[],
@@ -27,20 +35,28 @@ export async function runExploreTies(
 ): Promise<number> {
   const maxOrders = int(values, 'max-orders') ?? 1000;
   if (maxOrders < 1) throw new UsageError('--max-orders must be at least 1');
-  const policies = await resolvePolicies(strs(values, 'policy'), io.cwd);
+  // A user's module runs in a watched worker (--policy-timeout-ms), as replay runs it.
+  const explorer = await tieExplorer({
+    specs: strs(values, 'policy').map((s) => (isModulePath(s) ? resolve(io.cwd, s) : s)),
+    cwd: io.cwd,
+    maxOrders,
+    ...(values['policy-timeout-ms'] !== undefined ? { policyTimeoutMs: timeoutMs(values) } : {}),
+  });
   const scenario = str(values, 'scenario');
   const all = [];
-  for (const source of sources) {
-    const results = await exploreTies(source, {
-      policies,
-      maxOrders,
-      ...(scenario !== undefined ? { scenario } : {}),
-      adapters: !bool(values, 'no-adapters'),
-    });
-    if (scenario !== undefined && results.length === 0)
-      throw new UsageError(`--scenario ${scenario}: ${source} has no such scenario`);
-    if (bool(values, 'json')) all.push({ trace: source, scenarios: results });
-    else io.stdout.write(formatTies(source, results));
+  try {
+    for (const source of sources) {
+      const results = await exploreTraceTies(source, explorer, {
+        ...(scenario !== undefined ? { scenario } : {}),
+        adapters: !bool(values, 'no-adapters'),
+      });
+      if (scenario !== undefined && results.length === 0)
+        throw new UsageError(`--scenario ${scenario}: ${source} has no such scenario`);
+      if (bool(values, 'json')) all.push({ trace: source, scenarios: results });
+      else io.stdout.write(formatTies(source, results));
+    }
+  } finally {
+    await explorer.close();
   }
   if (bool(values, 'json')) io.stdout.write(`${JSON.stringify(all, null, 2)}\n`);
   return 0;

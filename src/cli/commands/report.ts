@@ -20,6 +20,7 @@ import { writeHtmlReport, writeRunReport } from '../../report/write-html-report.
 import { openStore } from '../../store/store.ts';
 import { type Command, int, str } from '../command.ts';
 import { statusLineFor } from '../progress.ts';
+import { minimisedSummary, NO_MINIMIZE_OPTION, reportMinimiser } from './minimize-option.ts';
 
 export const reportCommand: Command = {
   name: 'report',
@@ -67,6 +68,7 @@ export const reportCommand: Command = {
       arg: 'DIR|URL',
       description: 'Results database: a PGlite directory or postgres://...',
     },
+    ...NO_MINIMIZE_OPTION,
   },
   async run(values, positionals, io) {
     if (positionals.length > 1) throw new UsageError('give one run (an id, or latest)');
@@ -95,12 +97,17 @@ export const reportCommand: Command = {
       if (format === 'html') {
         const status = statusLineFor(io, { json: false, label: 'report' });
         status?.phase(`writing the HTML report of run ${run.id}`);
+        const minimiser = reportMinimiser(values, store, run.id, io);
+        const html = { ...opts, ...(minimiser ? { minimiser } : {}) };
         const r = await (out
-          ? writeHtmlReport(store, run.id, resolve(io.cwd, out), opts)
-          : writeRunReport(store, run.id, { ...opts, cwd: io.cwd })
-        ).finally(() => status?.end());
+          ? writeHtmlReport(store, run.id, resolve(io.cwd, out), html)
+          : writeRunReport(store, run.id, { ...html, cwd: io.cwd })
+        ).finally(async () => {
+          status?.end();
+          await minimiser?.close();
+        });
         io.stdout.write(
-          `report of run ${run.id}: ${relative(io.cwd, r.path) || r.path} (${r.pages} pages, ${formatBytes(r.bytes)}, ${r.kinds} kinds, ${r.divergences} divergences)\n`,
+          `report of run ${run.id}: ${relative(io.cwd, r.path) || r.path} (${r.pages} pages, ${formatBytes(r.bytes)}, ${r.kinds} kinds, ${r.divergences} divergences)${minimisedSummary(minimiser)}\n`,
         );
         return 0;
       }

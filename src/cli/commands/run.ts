@@ -19,6 +19,7 @@ import { openStore } from '../../store/store.ts';
 import { bool, type Command, int, str, strs } from '../command.ts';
 import { progressFor } from '../progress.ts';
 import { fidelityBrief } from './fidelity.ts';
+import { minimisedSummary, NO_MINIMIZE_OPTION, reportMinimiser } from './minimize-option.ts';
 import { corpusSources, policyTimeout, REPLAY_OPTIONS } from './replay.ts';
 import { DB_OPTION } from './store-options.ts';
 
@@ -41,6 +42,7 @@ export const runCommand: Command = {
       type: 'boolean',
       description: 'Do not write the HTML report (reports/<run>/, reports/latest/)',
     },
+    ...NO_MINIMIZE_OPTION,
     resume: { type: 'string', arg: 'RUN', description: 'Finish an incomplete run (its id, or "latest")' },
     outcomes: { type: 'boolean', description: 'Also store every outcome record (large)' },
     json: { type: 'boolean', description: 'Print the run as JSON instead of the summary' },
@@ -155,16 +157,22 @@ export const runCommand: Command = {
       const finished = !(result.shard && !result.shard.finishedRun);
       const writeReport = !bool(values, 'no-report') && finished;
       const recorded = finished ? await fidelityOfRecordings(sources, io.cwd) : null;
+      const minimiser = writeReport
+        ? reportMinimiser(values, store, result.run.id, io, policyTimeoutMs)
+        : undefined;
       const report = !writeReport
         ? undefined
         : await writeRunReport(store, result.run.id, {
             cwd: io.cwd,
             ...(recorded ? { fidelity: recorded } : {}),
-          }).catch((e: unknown) => {
-            if (!isEnvironmentError(e)) throw e;
-            reportFailure = e;
-            return undefined;
-          });
+            ...(minimiser ? { minimiser } : {}),
+          })
+            .finally(() => minimiser?.close())
+            .catch((e: unknown) => {
+              if (!isEnvironmentError(e)) throw e;
+              reportFailure = e;
+              return undefined;
+            });
       const kinds = await store.kindCount(result.run.id);
       if (bool(values, 'json')) {
         const { results: _results, ...rest } = result;
@@ -198,7 +206,8 @@ export const runCommand: Command = {
               `kinds ${d.kinds.new.length} new, ${d.kinds.gone.length} gone, ${d.kinds.still.length} still\n`,
           );
         }
-        if (report) io.stdout.write(`report: ${report.path} (${report.pages} pages)\n`);
+        if (report)
+          io.stdout.write(`report: ${report.path} (${report.pages} pages)${minimisedSummary(minimiser)}\n`);
       }
       if (reportFailure) throw reportFailure;
       // Bad input (2) or the environment (3) first; failures the trace headers expect (known

@@ -269,6 +269,8 @@ export function renderDivergencePage(
   env: PageEnv,
   occurrences: readonly StoredDivergence[],
   neighbours: Neighbours = { prev: null, next: null },
+  /** The paragraph about its minimised slice (minimised-slices.ts), when the report made one. */
+  slice?: SafeHtml,
 ): string {
   const d = occurrences[0]!;
   const here = divergencePath(d.signature);
@@ -297,7 +299,7 @@ ${
       })</span></p></aside>`
     : ''
 }
-${reproSection(ctx, d)}
+${reproSection(ctx, d, slice)}
 <section aria-labelledby="ctx-h"><h2 id="ctx-h">Trace context</h2>
 ${contextTable(d)}
 </section>

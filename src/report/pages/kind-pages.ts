@@ -27,6 +27,8 @@ const TRACES_SHOWN = 12;
 export interface KindPageOptions {
   /** Whether a page per occurrence exists to link to (`--pages all`, or served live). */
   occurrencePages: boolean;
+  /** The first occurrence's minimised slice, as a paragraph (minimised-slices.ts). */
+  slice?: SafeHtml;
 }
 
 function newBadge(ctx: ReportContext, kind: string): SafeHtml | string {
@@ -118,7 +120,7 @@ ${
 ${contextTable(first)}
 ${classColumns(ctx, here, first, true)}
 </section>
-${reproSection(ctx, first)}`
+${reproSection(ctx, first, opts.slice)}`
     : ''
 }`;
   return renderPage({

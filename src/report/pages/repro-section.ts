@@ -31,14 +31,15 @@ export function reproCommands(
   };
 }
 
-export function reproSection(ctx: ReportContext, d: StoredDivergence): SafeHtml {
+/** `slice`: the paragraph about its minimised slice (minimised-slices.ts), when the report made one. */
+export function reproSection(ctx: ReportContext, d: StoredDivergence, slice?: SafeHtml): SafeHtml {
   const c = reproCommands(ctx, d);
   const od = ctx.orderDependent.get(d.signature);
   return html`<section aria-labelledby="repro-h"><h2 id="repro-h">Reproduce</h2>
 <p>Replay the scenario as this run stored it, against today's policies (it says which policy changed if it no longer diverges):</p>
 <pre class="cmd"><code>${c.repro}</code></pre>
 <p>Shrink the scenario to the fewest events that still diverge this way:</p>
-<pre class="cmd"><code>${c.minimize}</code></pre>${
+<pre class="cmd"><code>${c.minimize}</code></pre>${slice ?? ''}${
     od
       ? html`
 <p class="warn-box"><strong>Order-dependent:</strong> the call diverges in ${orderCount(od)} of its scenario's equal-timestamp events on different CPUs, whose order the trace leaves open. Every order:</p>

@@ -13,6 +13,13 @@ import { type DivergenceRow, divergenceRow } from '../../store/divergence-row.ts
 import { reportReads } from '../../store/report-queries.ts';
 import type { Store, StoredDivergence } from '../../store/store.ts';
 import { DivergenceIndexBuilder } from '../divergence-index.ts';
+import type { SafeHtml } from '../html.ts';
+import {
+  type MinimisedSlice,
+  minimisedSliceHtml,
+  minimisedSlicePath,
+  type SliceMinimiser,
+} from '../minimised-slices.ts';
 import { divergenceListPageCount, renderDivergenceListPage } from '../pages/divergence-list-page.ts';
 import {
   type Neighbours,
@@ -81,6 +88,8 @@ export interface HtmlReporterOptions {
   concurrency?: number;
   /** Real recordings against their kernels' models: written as `fidelity.html`, linked from the summary. */
   fidelity?: FidelityPageInput;
+  /** Minimises the example of each kind (and each divergence page's) into a linked slice file. */
+  minimiser?: SliceMinimiser;
 }
 
 /** Writes files with bounded concurrency, creating directories once. */
@@ -138,6 +147,7 @@ export class HtmlReporter implements Reporter {
   private readonly outDir: string;
   private readonly env: PageEnv;
   private readonly fidelity: FidelityPageInput | null;
+  private readonly minimiser: SliceMinimiser | null;
   private readonly all: boolean;
   private readonly concurrency: number;
   private sink: FileSink | null = null;
@@ -154,6 +164,8 @@ export class HtmlReporter implements Reporter {
   private readonly written = new Map<string, Neighbours>();
   private readonly dupes = new Set<string>();
   private streamed = 0;
+  /** Minimised slices made, by signature (a kind's example may also have a divergence page). */
+  private readonly slices = new Map<string, MinimisedSlice>();
 
   constructor(opts: HtmlReporterOptions) {
     this.store = opts.store;
@@ -161,6 +173,7 @@ export class HtmlReporter implements Reporter {
     this.all = opts.pages === 'all';
     this.env = { ...(opts.env ?? STATIC_ENV), occurrencePages: this.all };
     this.fidelity = opts.fidelity ?? null;
+    this.minimiser = opts.minimiser ?? null;
     if (this.fidelity) this.env = { ...this.env, fidelity: fidelitySummary(this.fidelity) };
     this.concurrency = opts.concurrency ?? 32;
     // Full divergences (why paths, context) are read only to write a page per occurrence; the
@@ -237,7 +250,8 @@ export class HtmlReporter implements Reporter {
   private async writeDivergence(ctx: ReportContext, occ: StoredDivergence[], nb: Neighbours): Promise<void> {
     const sig = occ[0]!.signature;
     this.written.set(sig, nb);
-    await this.sink!.write(divergencePath(sig), renderDivergencePage(ctx, this.env, occ, nb));
+    const slice = await this.minimisedSlice(divergencePath(sig), occ[0]!);
+    await this.sink!.write(divergencePath(sig), renderDivergencePage(ctx, this.env, occ, nb, slice));
   }
 
   private async flushListPage(ctx: ReportContext): Promise<void> {
@@ -294,13 +308,27 @@ export class HtmlReporter implements Reporter {
   private async writeKindPages(ctx: ReportContext): Promise<void> {
     if (ctx.kinds.length === 0) return;
     const examples = await reportReads(this.store).kindExamples(ctx.run.id, KIND_EXAMPLES);
-    const opts = { occurrencePages: this.all };
     for (const k of ctx.kinds) {
+      const first = examples.get(k.kind)?.first;
+      const slice = first ? await this.minimisedSlice(kindPath(k.kind), first) : undefined;
+      const opts = { occurrencePages: this.all, ...(slice ? { slice } : {}) };
       await this.sink!.write(
         kindPath(k.kind),
-        renderKindPage(ctx, this.env, k, examples.get(k.kind)?.first, examples.get(k.kind)?.rows ?? [], opts),
+        renderKindPage(ctx, this.env, k, first, examples.get(k.kind)?.rows ?? [], opts),
       );
     }
+  }
+
+  /** Writes `d`'s minimised slice (once per signature) and says so on the page at `here`. */
+  private async minimisedSlice(here: string, d: StoredDivergence): Promise<SafeHtml | undefined> {
+    if (!this.minimiser) return undefined;
+    let m = this.slices.get(d.signature);
+    if (!m) {
+      m = await this.minimiser.slice(d);
+      this.slices.set(d.signature, m);
+      if (m.kind === 'minimised') await this.sink!.write(minimisedSlicePath(d.signature), m.text);
+    }
+    return minimisedSliceHtml(here, d.signature, m);
   }
 
   /** Removes the temporary directory after a failure. */

@@ -1,0 +1,124 @@
+/**
+ * A thread for analyses that run a user's policy modules (tie exploration, minimisation of a
+ * stored slice), watched by watched-analysis.ts the way replay workers are (replay/worker.ts):
+ * the worker writes into memory shared with the main thread which user policy it is running, so
+ * a module that never returns is stopped by ending this thread; a call that returns but overruns
+ * its scenario's budget, or changes the shared prototypes, makes that policy `error` there.
+ */
+import { performance } from 'node:perf_hooks';
+import { parentPort, workerData } from 'node:worker_threads';
+import { isPinbenchError, PolicyError } from '../errors.ts';
+import type { Policy } from '../model/kernel.ts';
+import { resolvePolicies } from '../replay/load-policies.ts';
+import { restorePrototypes, snapshotPrototypes } from '../replay/policy-guard.ts';
+import { policyIdentityHash } from '../replay/policy-info.ts';
+import type { PolicyCallGuard } from '../replay/replay-scenario.ts';
+import { LOADING, WATCH } from '../replay/worker-protocol.ts';
+import { todaysPolicies } from './capsule-policies.ts';
+import { exploreScenarioTies } from './explore-ties.ts';
+import { minimizeSlice } from './minimize-slice.ts';
+import type { AnalysisReply, AnalysisRequest, AnalysisWorkerData } from './watched-analysis.ts';
+
+const data = workerData as AnalysisWorkerData;
+const watch = new Int32Array(data.watch);
+// Taken before any user module is imported.
+const prototypes = snapshotPrototypes();
+
+function enter(state: number): void {
+  Atomics.store(watch, WATCH.state, state);
+  Atomics.add(watch, WATCH.seq, 1);
+}
+
+interface Loaded {
+  policies: Policy[];
+  missing: { id: string; why: string }[];
+}
+
+async function load(): Promise<Loaded> {
+  enter(LOADING);
+  try {
+    if (data.policies.kind === 'specs')
+      return { policies: await resolvePolicies(data.policies.specs, data.cwd), missing: [] };
+    const set = await todaysPolicies({ policies: data.policies.recorded }, data.cwd);
+    return { policies: set.policies, missing: set.missing };
+  } finally {
+    Atomics.store(watch, WATCH.state, 0);
+  }
+}
+
+const loaded = load();
+
+/** The guard over user policies' calls; `skip` holds policies stopped earlier in this task. */
+function guardFor(policies: readonly Policy[], skip: ReadonlyMap<number, string>): PolicyCallGuard {
+  const spent = new Map<number, number>();
+  let scenario = -1;
+  const skipped = new Map([...skip].map(([i, why]) => [i, `${policies[i]?.id ?? `policy ${i}`} ${why}`]));
+  return {
+    beginScenario() {
+      scenario++;
+      Atomics.store(watch, WATCH.scenario, scenario);
+      spent.clear();
+      return skipped.size ? skipped : undefined;
+    },
+    call(index, fn) {
+      enter(index + 1);
+      const t0 = performance.now();
+      try {
+        return fn();
+      } finally {
+        Atomics.store(watch, WATCH.state, 0);
+        const total = (spent.get(index) ?? 0) + performance.now() - t0;
+        spent.set(index, total);
+        const changes = restorePrototypes(prototypes);
+        if (changes.length)
+          // biome-ignore lint/correctness/noUnsafeFinally: the call's result must not be used
+          throw new PolicyError('PB_POLICY', `changed shared prototypes (${changes.join(', ')}); restored`);
+        if (total > data.policyTimeoutMs)
+          // biome-ignore lint/correctness/noUnsafeFinally: the call's result must not be used
+          throw new PolicyError(
+            'PB_POLICY',
+            `exceeded ${data.policyTimeoutMs} ms in this scenario (--policy-timeout-ms)`,
+          );
+      }
+    },
+  };
+}
+
+async function run(req: AnalysisRequest): Promise<AnalysisReply> {
+  try {
+    const { policies, missing } = await loaded;
+    if (req.task === 'ready')
+      return {
+        id: req.id,
+        ok: true,
+        task: 'ready',
+        policies: policies.map((p) => ({ id: p.id, identityHash: policyIdentityHash(p) })),
+        missing,
+      };
+    if (req.task === 'minimize') {
+      const guard = policies.some((p) => p.source !== undefined) ? guardFor(policies, new Map()) : undefined;
+      return { id: req.id, ok: true, task: 'minimize', result: await minimizeSlice(req, policies, guard) };
+    }
+    const skip = new Map(req.skip.map((s) => [s.policy, s.reason]));
+    const guard = policies.some((p) => p.source !== undefined) ? guardFor(policies, skip) : undefined;
+    const ties = exploreScenarioTies(req.scenario, req.stamps, {
+      policies,
+      maxOrders: req.maxOrders,
+      ...(guard ? { guard } : {}),
+    });
+    return { id: req.id, ok: true, task: 'ties', result: ties };
+  } catch (e) {
+    return {
+      id: req.id,
+      ok: false,
+      error: {
+        code: isPinbenchError(e) ? e.code : 'PB_INTERNAL',
+        message: isPinbenchError(e) ? e.detail : ((e as Error)?.message ?? String(e)),
+      },
+    };
+  }
+}
+
+parentPort?.on('message', (req: AnalysisRequest) => {
+  void run(req).then((reply) => parentPort?.postMessage(reply));
+});

@@ -1,0 +1,166 @@
+/**
+ * The report's minimised slices: a run of two shipped traces, its report written with the
+ * minimiser. Every kind page links a slice file of the report that, replayed by itself against
+ * the run's policies, diverges at the same call with the same divergence kind as the page, and
+ * is no larger than the scenario; divergence pages (`--pages all`) link theirs. A second report
+ * takes every slice from the cache (outside the checkout), and a spent budget is said on the
+ * page instead of hiding the slice.
+ */
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getPolicy } from '../../policies/index.ts';
+import { pinnabilityModuleText } from '../../test/support/candidate-module.ts';
+import { pgliteTemplate } from '../../test/support/store-backends.ts';
+import { defaultAdapters } from '../replay/adapters.ts';
+import { divergenceKind } from '../replay/divergence-kind.ts';
+import { resolvePolicies } from '../replay/load-policies.ts';
+import { replayTrace } from '../replay/replay-trace.ts';
+import { loadReportContext } from '../report/report-context.ts';
+import { divergencePath, kindPath } from '../report/report-paths.ts';
+import { writeRunReport } from '../report/write-html-report.ts';
+import { openStore, type Store } from '../store/store.ts';
+import { ReportMinimiser } from './repro-minimised.ts';
+import { runJob } from './run-job.ts';
+
+const TRACES = ['traces/01-vfio-zero-ro.trace', 'traces/05-cow-ro-longterm.trace'];
+const POLICIES = ['v5.6', 'v5.18', 'v6.1', 'v6.5'].map(getPolicy);
+const LINK =
+  /Minimised slice: <a href="([^"]+)" download><code>[0-9a-f]+\.trace<\/code><\/a>, (\d+) -> (\d+) declarations and calls/;
+
+describe('minimised slices in the report', () => {
+  let dir: string;
+  let store: Store;
+  let runId: number;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'pinbench-minimised-'));
+    store = await openStore({ db: join(dir, 'db'), pgliteTemplate: await pgliteTemplate() });
+    const result = await runJob({
+      store,
+      sources: TRACES,
+      policySpecs: POLICIES.map((p) => p.id),
+      policies: POLICIES,
+      jobs: 0,
+      cwd: process.cwd(),
+    });
+    runId = result.run.id;
+  });
+  afterAll(async () => {
+    await store.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const minimiser = (totalBudgetMs?: number) =>
+    new ReportMinimiser({
+      store,
+      runId,
+      cwd: process.cwd(),
+      env: { PINBENCH_CACHE: join(dir, 'cache') },
+      ...(totalBudgetMs !== undefined ? { totalBudgetMs } : {}),
+    });
+
+  it('links a slice from every kind page that diverges with the same kind by itself', async () => {
+    const ctx = await loadReportContext(store, runId);
+    expect(ctx.kinds.length).toBeGreaterThan(2);
+    const m = minimiser();
+    const report = await writeRunReport(store, runId, {
+      reportsDir: join(dir, 'reports'),
+      pages: 'all',
+      minimiser: m,
+    }).finally(() => m.close());
+    // A slice per kind's example and per divergence page (`--pages all`), each made once.
+    expect(m.counts.minimised).toBeGreaterThanOrEqual(ctx.kinds.length);
+    expect(m.counts).toEqual({ minimised: m.counts.minimised, cached: 0, none: 0 });
+    for (const k of ctx.kinds) {
+      const page = await readFile(join(report.dir, kindPath(k.kind)), 'utf8');
+      const link = LINK.exec(page);
+      expect(link, k.title).not.toBeNull();
+      const [, href, before, after] = link!;
+      expect(Number(after)).toBeLessThanOrEqual(Number(before));
+      const slice = await readFile(join(report.dir, 'k', 'xx', href!), 'utf8');
+      const r = await replayTrace('-', POLICIES, {
+        outcomes: false,
+        ingest: { stdin: Readable.from([Buffer.from(slice)]), name: 'slice' },
+        adapters: defaultAdapters,
+      });
+      const kinds = r.scenarios.flatMap((s) => s.divergences).map((d) => divergenceKind(d).kind);
+      expect(kinds, k.title).toContain(k.kind);
+    }
+    // A divergence page links its own slice (the kind's example shares its file).
+    const first = ctx.kinds[0]!;
+    const kindPage = await readFile(join(report.dir, kindPath(first.kind)), 'utf8');
+    const sig = /m\/[0-9a-f]{2}\/([0-9a-f]+)\.trace/.exec(kindPage)![1]!;
+    const divPage = await readFile(join(report.dir, divergencePath(sig)), 'utf8');
+    expect(divPage).toMatch(LINK);
+
+    // Written again: every slice from the cache, none minimised.
+    const again = minimiser();
+    await writeRunReport(store, runId, { reportsDir: join(dir, 'reports'), minimiser: again }).finally(() =>
+      again.close(),
+    );
+    expect(again.counts).toEqual({ minimised: 0, cached: ctx.kinds.length, none: 0 });
+  }, 120_000);
+
+  it('says on the page when the budget left a slice unminimised', async () => {
+    const m = new ReportMinimiser({
+      store,
+      runId,
+      cwd: process.cwd(),
+      env: { PINBENCH_CACHE: join(dir, 'empty-cache') },
+      totalBudgetMs: 0,
+    });
+    const report = await writeRunReport(store, runId, { reportsDir: join(dir, 'budget'), minimiser: m });
+    const ctx = await loadReportContext(store, runId);
+    expect(m.counts.none).toBe(ctx.kinds.length);
+    const page = await readFile(join(report.dir, kindPath(ctx.kinds[0]!.kind)), 'utf8');
+    expect(page).toContain(
+      'Minimised slice: none in this report (the report&#39;s time budget for minimising',
+    );
+  }, 60_000);
+
+  it("minimises a run with a user's module in a watched worker, and survives one that loops", async () => {
+    const mod = join(dir, 'nothing-pinnable.ts');
+    await writeFile(mod, pinnabilityModuleText(false));
+    const specs = ['v5.18', mod];
+    const policies = await resolvePolicies(specs, dir);
+    const run = await runJob({
+      store,
+      sources: [TRACES[0]!],
+      policySpecs: specs,
+      policies,
+      jobs: 0,
+      cwd: dir,
+    });
+    // Budgets well above a module's load time on a loaded machine, far below a hang.
+    const mine = (cache: string, policyTimeoutMs?: number) =>
+      new ReportMinimiser({
+        store,
+        runId: run.run.id,
+        cwd: dir,
+        env: { PINBENCH_CACHE: join(dir, cache) },
+        ...(policyTimeoutMs !== undefined ? { policyTimeoutMs } : {}),
+      });
+    const ok = mine('user-cache');
+    await writeRunReport(store, run.run.id, { reportsDir: join(dir, 'user'), minimiser: ok }).finally(() =>
+      ok.close(),
+    );
+    expect(ok.counts.minimised).toBeGreaterThan(0);
+    expect(ok.counts.none).toBe(0);
+
+    // The module now loops in the function the divergence turns on: stopped, said on the page.
+    await writeFile(mod, pinnabilityModuleText(false).replace('() => false', '() => { for (;;) {} }'));
+    const looped = mine('loop-cache', 2000);
+    const report = await writeRunReport(store, run.run.id, {
+      reportsDir: join(dir, 'loop'),
+      minimiser: looped,
+    }).finally(() => looped.close());
+    expect(looped.counts.minimised).toBe(0);
+    const ctx = await loadReportContext(store, run.run.id);
+    const page = await readFile(join(report.dir, kindPath(ctx.kinds[0]!.kind)), 'utf8');
+    expect(page).toMatch(
+      /Minimised slice: none in this report \(minimising failed: nothing-pinnable exceeded 2000 ms/,
+    );
+  }, 120_000);
+});

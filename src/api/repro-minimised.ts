@@ -1,0 +1,218 @@
+/**
+ * The report's minimised slices (report/minimised-slices.ts): for a stored divergence, its
+ * run's stored slice (repro-slices.ts) minimised against today's versions of the run's policies,
+ * bounded in time (a budget per slice and one for the whole report) and cached by content under
+ * the cache directory (PINBENCH_CACHE, else $XDG_CACHE_HOME/pinbench, else ~/.cache/pinbench),
+ * never in the checkout or the database: the key hashes the slice, the call, and the identity
+ * hash of every policy's code, so a report written again costs nothing and a changed policy
+ * misses. A user's module is replayed in a watched worker (analysis/minimize-slice.ts).
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { CapsulePolicy } from '../analysis/capsule.ts';
+import { type SliceMinimizer, sliceMinimizer } from '../analysis/minimize-slice.ts';
+import { isPinbenchError } from '../errors.ts';
+import { outcomeKey } from '../replay/compare.ts';
+import type { MinimisedSlice, SliceMinimiser } from '../report/minimised-slices.ts';
+import type { Store, StoredDivergence } from '../store/store.ts';
+import { cacheDirectory } from './typecheck-policy.ts';
+
+/** Bumped when minimisation or the slice format changes: older cache entries are not used. */
+const CACHE_VERSION = 'minimised-slice/1';
+
+export interface ReportMinimiserOptions {
+  store: Store;
+  runId: number;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  /** Time for one slice (ms); ddmin stops there with the smallest slice it has. */
+  sliceBudgetMs?: number;
+  /** Time for every slice of the report together (ms); past it, slices are not minimised. */
+  totalBudgetMs?: number;
+  policyTimeoutMs?: number;
+}
+
+export const DEFAULT_SLICE_BUDGET_MS = 2000;
+export const DEFAULT_TOTAL_BUDGET_MS = 10_000;
+
+type Cached = Extract<MinimisedSlice, { kind: 'minimised' }>;
+
+export class ReportMinimiser implements SliceMinimiser {
+  private readonly opts: ReportMinimiserOptions;
+  private readonly dir: string;
+  private engine: SliceMinimizer | null = null;
+  private today: Map<string, string> | null = null;
+  /** Why today's policies cannot be had, once that is known. */
+  private unavailable: string | null = null;
+  private spent = 0;
+  /** Slices minimised and found in the cache, for the caller's summary. */
+  readonly counts = { minimised: 0, cached: 0, none: 0 };
+
+  constructor(opts: ReportMinimiserOptions) {
+    this.opts = opts;
+    this.dir = join(cacheDirectory(opts.env), 'minimised');
+  }
+
+  async slice(d: StoredDivergence): Promise<MinimisedSlice> {
+    const m = await this.make(d);
+    if (m.kind === 'none') this.counts.none++;
+    return m;
+  }
+
+  private async make(d: StoredDivergence): Promise<MinimisedSlice> {
+    let t: Awaited<ReturnType<Store['reproTarget']>>;
+    try {
+      t = await this.opts.store.reproTarget(d.signature, this.opts.runId);
+    } catch (e) {
+      if (isPinbenchError(e)) return { kind: 'none', reason: e.detail };
+      throw e;
+    }
+    if (t.slice === null)
+      return {
+        kind: 'none',
+        reason:
+          'the run stored no slice of its scenario (a trace not read from a local file, or past the per-trace slice limit)',
+      };
+    const overrides = t.configs.find((c) => c.label === t.matrix)?.overrides;
+    if (overrides && Object.keys(overrides).length)
+      return {
+        kind: 'none',
+        reason: `it was replayed under the configuration ${t.matrix || '--config'}; the minimize command above takes --config`,
+      };
+    const outcomes = [...new Set(t.classes.map((c) => outcomeKey({ ...c.outcome, why: [] })))].sort();
+    const key = createHash('sha256')
+      .update(CACHE_VERSION)
+      .update('\0')
+      .update(t.slice)
+      .update('\0')
+      .update(t.event)
+      .update('\0')
+      .update(t.text)
+      .update('\0')
+      .update(t.policies.map((p) => `${p.id}=${p.identityHash}`).join(','))
+      .digest('hex');
+    const file = join(this.dir, key.slice(0, 2), `${key}.json`);
+    const hit = await readCached(file);
+    if (hit) {
+      this.counts.cached++;
+      return hit;
+    }
+    const total = this.opts.totalBudgetMs ?? DEFAULT_TOTAL_BUDGET_MS;
+    if (this.spent >= total)
+      return {
+        kind: 'none',
+        reason: `the report's time budget for minimising (${total / 1000} s) was spent; the minimize command above makes it`,
+        budget: true,
+      };
+    const recorded: CapsulePolicy[] = t.policies.map((p) => ({
+      id: p.id,
+      kind: p.kind,
+      identityHash: p.identityHash,
+      ...(p.path !== null ? { source: p.path } : {}),
+      ...(p.moduleText !== null ? { moduleText: p.moduleText } : {}),
+    }));
+    const t0 = performance.now();
+    try {
+      let engine: SliceMinimizer | null;
+      try {
+        engine = await this.engineFor(recorded);
+      } catch (e) {
+        // A user's module that no longer loads (or loops at load): no slices, the report goes on.
+        if (!isPinbenchError(e)) throw e;
+        this.today = null;
+        this.unavailable = e.detail;
+        engine = null;
+      }
+      if (engine === null)
+        return { kind: 'none', reason: this.unavailable ?? "some of the run's policies cannot be had today" };
+      const budgetMs = Math.min(this.opts.sliceBudgetMs ?? DEFAULT_SLICE_BUDGET_MS, total - this.spent);
+      const r = await engine.minimize({
+        slice: t.slice,
+        at: { text: t.text, event: t.event },
+        name: `${t.trace} (run ${t.runId}, scenario ${t.scenario})`,
+        budgetMs,
+        classes: t.classes.map((c) => c.policies),
+      });
+      if ('failed' in r) return { kind: 'none', reason: `minimising failed: ${r.failed}` };
+      // Today's policies may split the call otherwise than the run's did: then it is not this divergence.
+      if (r.outcomes.join('\n') !== outcomes.join('\n'))
+        return {
+          kind: 'none',
+          reason: `today's policies no longer diverge this way at this call; \`pinbench repro ${t.signature}\` says why`,
+        };
+      const m: Cached = {
+        kind: 'minimised',
+        text: r.text,
+        before: r.before,
+        after: r.after,
+        replays: r.replays,
+        complete: r.complete,
+      };
+      this.counts.minimised++;
+      // Only a slice minimised with the run's very policies is the run's to cache.
+      const same = t.policies.every((p) => this.today?.get(p.id) === p.identityHash);
+      if (same && m.complete) await writeCached(file, m);
+      return m;
+    } finally {
+      this.spent += performance.now() - t0;
+    }
+  }
+
+  /** The minimiser for the run's policies (one per report: every divergence of a run has the same). */
+  private async engineFor(recorded: CapsulePolicy[]): Promise<SliceMinimizer | null> {
+    if (!this.engine) {
+      this.engine = sliceMinimizer({
+        recorded,
+        cwd: this.opts.cwd,
+        ...(this.opts.policyTimeoutMs !== undefined ? { policyTimeoutMs: this.opts.policyTimeoutMs } : {}),
+      });
+      const ready = await this.engine.ready();
+      if (ready.missing.length)
+        this.unavailable = `not replayable today: ${ready.missing.map((m) => `${m.id} (${m.why})`).join(', ')}`;
+      this.today = ready.missing.length ? null : new Map(ready.policies.map((p) => [p.id, p.identityHash]));
+    }
+    return this.today === null ? null : this.engine;
+  }
+
+  async close(): Promise<void> {
+    await this.engine?.close();
+  }
+}
+
+async function readCached(file: string): Promise<Cached | null> {
+  try {
+    const v = JSON.parse(await readFile(file, 'utf8')) as Partial<Cached>;
+    if (
+      v.kind !== 'minimised' ||
+      typeof v.text !== 'string' ||
+      typeof v.before !== 'number' ||
+      typeof v.after !== 'number' ||
+      typeof v.replays !== 'number'
+    )
+      return null;
+    return {
+      kind: 'minimised',
+      text: v.text,
+      before: v.before,
+      after: v.after,
+      replays: v.replays,
+      complete: true,
+    };
+  } catch {
+    return null;
+  }
+}
+
+/** Written atomically; a cache that cannot be written (read-only home) only costs time later. */
+async function writeCached(file: string, m: Cached): Promise<void> {
+  const tmp = `${file}.tmp-${randomBytes(4).toString('hex')}`;
+  try {
+    await mkdir(join(file, '..'), { recursive: true });
+    await writeFile(tmp, JSON.stringify(m));
+    await rename(tmp, file);
+  } catch {
+    // Not cached: the next report minimises it again.
+  }
+}
