@@ -27,6 +27,7 @@ import { ioUringBuffersV5_4 } from './io-uring-buffers/v5-4.ts';
 import { longtermMigrate67e139b02d99 } from './longterm-migrate/67e139b02d99.ts';
 import { longtermMigrateAllocTargetV5_10 } from './longterm-migrate/alloc-target-v5-10.ts';
 import { longtermMigrateD1e153fea2a8 } from './longterm-migrate/d1e153fea2a8.ts';
+import { longtermMigrateHugetlbThisnode } from './longterm-migrate/hugetlb-thisnode.ts';
 import { longtermMigrateStable5_10_262 } from './longterm-migrate/stable-5-10-262.ts';
 import { longtermMigrateV5_4 } from './longterm-migrate/v5-4.ts';
 import { pinAccounting0fa5bc4023c1 } from './pin-accounting/0fa5bc4023c1.ts';
@@ -94,6 +95,7 @@ export const GUP_FAMILY_VERSIONS: readonly FamilyVersion[] = [
   longtermMigrateAllocTargetV5_10,
   longtermMigrateD1e153fea2a8,
   longtermMigrate67e139b02d99,
+  longtermMigrateHugetlbThisnode,
   vfioType1V5_4,
   vfioType13567813eae5e,
   vfioType119fed0dae94d,

@@ -41,7 +41,6 @@ import {
   allocPages,
   hugetlbSizeOf,
   isGigantic,
-  movableRequest,
   type Placement,
   placementMt,
   withMemallocScope,
@@ -162,6 +161,12 @@ function migratePages(k: Kernel, st: State, folios: readonly Folio[]): number {
     }
     nu.flags = [...old.flags];
     if (old.kind === 'hugetlb') nu.flags = nu.flags.filter((f) => f !== 'lru');
+    // move_hugetlb_state(): a temporary target hands its state to the source, which the last
+    // put then frees to the buddy allocator (6.12.118 mm/hugetlb.c:7595-7600).
+    if (nu.temporary) {
+      old.temporary = true;
+      delete nu.temporary;
+    }
     for (const { entry } of mappingsOf(st, old)) {
       const offset = entry.pfn - old.pfn;
       entry.pfn = nu.pfn + offset;
@@ -202,10 +207,12 @@ export function targetFolio(st: State, src: Folio, at: Placement, movable: boole
 /**
  * new_non_cma_page() (v5.4; read in the mainline diffs that replaced it, Joonsoo Kim's 2020
  * series): "allocate the new page from the same node as the source page" without
- * __GFP_THISNODE; GFP_USER for small pages (neither ZONE_MOVABLE nor CMA), GFP_TRANSHUGE for a
- * THP (movable: ZONE_MOVABLE allowed, CMA not under PF_MEMALLOC_NOCMA), and for hugetlb
- * alloc_migrate_huge_page(): a fresh huge page, never one from the pool ("pool pages will
- * mostly be from the CMA region"), none for a gigantic hstate.
+ * __GFP_THISNODE; GFP_USER for small pages (neither ZONE_MOVABLE nor CMA), GFP_TRANSHUGE
+ * minus __GFP_MOVABLE for a THP (`thp_gfpmask &= ~__GFP_MOVABLE`: neither either; read in the
+ * diff of "mm/gup: use a standard migration target allocation callback", which removes it), and
+ * for hugetlb alloc_migrate_huge_page(h, GFP_USER | __GFP_NOWARN, nid, NULL): a fresh,
+ * temporary huge page outside ZONE_MOVABLE, never one from the pool ("pool pages will mostly be
+ * from the CMA region"), none for a gigantic hstate.
  */
 function allocMigrationTarget(_k: Kernel, st: State, src: Folio): Folio | null {
   const node = src.node ?? 0;
@@ -216,13 +223,15 @@ function allocMigrationTarget(_k: Kernel, st: State, src: Folio): Folio | null {
       return null;
     }
     const at = allocPages(st, { order: src.order, node, movableZone: false, cma: false });
-    return at ? targetFolio(st, src, at, false) : null;
+    if (!at) return null;
+    // alloc_migrate_huge_page(): a temporary page, outside the pool's counts.
+    const f = targetFolio(st, src, at, false);
+    f.temporary = true;
+    return f;
   }
-  const thp = src.order > 0;
-  const at = allocPages(
-    st,
-    thp ? movableRequest(st, src.order, node) : { order: src.order, node, movableZone: false, cma: false },
-  );
+  // GFP_USER for small pages; GFP_TRANSHUGE with __GFP_MOVABLE removed for a THP ("so that we
+  // don't allocate from CMA area again"): ZONE_MOVABLE is out for both.
+  const at = allocPages(st, { order: src.order, node, movableZone: false, cma: false });
   return at ? targetFolio(st, src, at, false) : null;
 }
 
