@@ -269,7 +269,7 @@ function followOrFault(
 ): number {
   let foll = flags;
   for (let round = 0; round < FOLLOW_ROUNDS; round++) {
-    const r: FollowResult = k.followPage(k, st, mm, vma, addr, foll);
+    const r: FollowResult = k.followPageMask(k, st, mm, vma, addr, foll);
     if (r.kind === 'page') return r.pfn;
     if (r.kind === 'error') return r.ret;
     if (foll.has('FOLL_NOFAULT')) {
@@ -291,7 +291,7 @@ function followOrFault(
 
 // ---- follow_page_mask / follow_page_pte ----------------------------------------------------------
 
-function canFollowWrite(
+function canFollowWritePte(
   _k: Kernel,
   _st: State,
   vma: Vma,
@@ -310,7 +310,7 @@ function canFollowWrite(
   );
 }
 
-function followPage(
+function followPageMask(
   k: Kernel,
   st: State,
   mm: number,
@@ -328,7 +328,7 @@ function followPage(
   const write = flags.has('FOLL_WRITE');
   let pfn: number | null;
   if (entry.level === 'pte') {
-    if (write && !k.canFollowWrite(k, st, vma, entry, st.folioOf(entry.pfn), flags)) {
+    if (write && !k.canFollowWritePte(k, st, vma, entry, st.folioOf(entry.pfn), flags)) {
       st.why(`${hex(addr)}: R/O PTE and FOLL_WRITE -> write fault`);
       return { kind: 'fault', unshare: false };
     }
@@ -355,7 +355,7 @@ function followPage(
     }
   } else {
     const folio0 = st.folioOf(entry.pfn);
-    if (write && !k.canFollowWrite(k, st, vma, entry, folio0, flags)) {
+    if (write && !k.canFollowWritePte(k, st, vma, entry, folio0, flags)) {
       st.why(`${hex(addr)}: R/O ${entry.level.toUpperCase()} and FOLL_WRITE -> write fault`);
       return { kind: 'fault', unshare: false };
     }
@@ -593,8 +593,8 @@ export const gupCoreV5_4: FamilyVersion = {
     release,
     getUserPages,
     gupFastFallback,
-    followPage,
-    canFollowWrite,
+    followPageMask,
+    canFollowWritePte,
     handleMmFault,
     putPage,
     madvise,

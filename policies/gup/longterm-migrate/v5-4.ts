@@ -7,10 +7,10 @@
  * Kernel functions modelled:
  * - __gup_longterm_locked(): without FOLL_LONGTERM, plain __get_user_pages_locked(); with it,
  *   pages[] is required (-EINVAL), GUP runs (FOLL_GET/FOLL_PIN references taken), then
- *   check_dax_vmas() (k.checkPinnedVmas, family vma-checks: -EOPNOTSUPP after putting every
+ *   check_dax_vmas() (k.checkDaxVmas, family vma-checks: -EOPNOTSUPP after putting every
  *   page), then check_and_migrate_cma_pages();
  * - check_and_migrate_cma_pages() (slot checkAndMigrateMovablePages): for each head page in a
- *   CMA pageblock (k.isLongtermPinnable of pinnable `none`), isolate it (hugetlb:
+ *   CMA pageblock (k.folioIsLongtermPinnable of pinnable `none`), isolate it (hugetlb:
  *   isolate_huge_page; else isolate_lru_page, draining the LRU once); isolation failures are
  *   silently ignored, so a CMA page that cannot be isolated stays pinned in CMA. If something was
  *   isolated: put every page, migrate_pages(); on failure migrate_allow = false and the
@@ -105,7 +105,7 @@ function gupLongtermLocked(k: Kernel, st: State, req: GupRequest): GupResult {
 function longtermLockedNocma(k: Kernel, st: State, req: GupRequest): GupResult {
   const rc = k.getUserPages(k, st, req);
   if (typeof rc.ret !== 'number' || rc.ret <= 0) return rc;
-  const dax = k.checkPinnedVmas(k, st, req, vmasOf(st, req, rc.ret));
+  const dax = k.checkDaxVmas(k, st, req, vmasOf(st, req, rc.ret));
   if (dax < 0) {
     releaseAll(k, st, req.flags, rc.pfns);
     return { ret: dax, pfns: [] };
@@ -120,7 +120,7 @@ function checkAndMigrateMovablePages(k: Kernel, st: State, req: GupRequest, rc: 
   for (let round = 1; round <= LONGTERM_RETRY_ROUNDS; round++) {
     const isolated: Folio[] = [];
     for (const folio of distinctFolios(st, res.pfns)) {
-      if (k.isLongtermPinnable(k, st, folio)) continue;
+      if (k.folioIsLongtermPinnable(k, st, folio)) continue;
       if (k.isolateFolio(k, st, folio)) isolated.push(folio);
       else st.why(`${folio.name}: isolation fails -> ignored, stays pinned in place`);
     }
