@@ -45,7 +45,9 @@ import { pinnableFcab34b433e2 } from './pinnable/fcab34b433e2.ts';
 import { pinnableFsdaxV6_15 } from './pinnable/fsdax-v6-15.ts';
 import { pinnableNone } from './pinnable/none.ts';
 import { unshare84209e87c696 } from './unshare/84209e87c696.ts';
+import { unshare17839856fd58 } from './unshare/17839856fd58.ts';
 import { unshareA7f226604170 } from './unshare/a7f226604170.ts';
+import { unshareA308c71bf1e6 } from './unshare/a308c71bf1e6.ts';
 import { unshareNone } from './unshare/none.ts';
 import { vfioType15b992412776c } from './vfio-type1/5b992412776c.ts';
 import { vfioType119fed0dae94d } from './vfio-type1/19fed0dae94d.ts';
@@ -76,6 +78,8 @@ export const GUP_FAMILY_VERSIONS: readonly FamilyVersion[] = [
   vmaChecks8ac268436e6d,
   vmaChecksHugetlbFollForce,
   unshareNone,
+  unshare17839856fd58,
+  unshareA308c71bf1e6,
   unshareA7f226604170,
   unshare84209e87c696,
   pinAccountingNone,

@@ -133,6 +133,12 @@ export interface GupOps {
   // ---- unshare ----------------------------------------------------------------------------------
   /** gup_must_unshare(): must this R/O pin fault with FAULT_FLAG_UNSHARE first. */
   gupMustUnshare(k: Kernel, st: State, vma: Vma, flags: ReadonlySet<FollFlag>, folio: Folio): boolean;
+  /**
+   * should_force_cow_break() (v5.8 only, 17839856fd58 .. a308c71bf1e6): must __get_user_pages()
+   * add FOLL_WRITE for this VMA (and GUP-fast take only writable entries), so that a read
+   * reference breaks COW first. gup-core provides the constant false every other release has.
+   */
+  shouldForceCowBreak(k: Kernel, st: State, vma: Vma, flags: ReadonlySet<FollFlag>): boolean;
 
   // ---- pin-accounting ---------------------------------------------------------------------------
   /** Whether this release exports the API at all (pin_user_pages*, unpin_user_page* from v5.6). */
