@@ -172,3 +172,42 @@ pin_user_pages: start=${A} nr_pages=1 gup_flags=FOLL_LONGTERM`;
     }
   });
 });
+
+// 5.10.262 mm/migrate.c migrate_page_move_mapping() and 6.12.118 mm/migrate.c:645
+// folio_migrate_mapping(): `if (folio_ref_count(folio) != expected_count) return -EAGAIN;` -- a
+// folio holding a reference beyond its mappings is retried and then counted as failed.
+describe('a folio someone else holds does not migrate', () => {
+  const held = `pinbench_page: pfn=0x5000 kind=anon mt=CMA
+${vma(VMF.privateRw)}
+pinbench_pte: addr=${A} pfn=0x5000 write=1
+get_user_pages: start=${A} nr_pages=1 gup_flags=0
+pin_user_pages: start=${A} nr_pages=1 gup_flags=FOLL_LONGTERM`;
+
+  it('v6.1 .. v7.2: an earlier get_user_pages() reference makes the migration fail -> -ENOMEM', () => {
+    for (const id of ['v6.1', 'v6.12', 'v7.2']) {
+      const o = call(id, held);
+      expect(o.ret, id).toBe(-12);
+      expect(
+        o.why.some((w) =>
+          w.includes('0x5000 holds 1 reference(s) taken in this scenario beyond its mappings'),
+        ),
+        id,
+      ).toBe(true);
+    }
+  });
+
+  it('v5.10: the failed migration pins in place; v5.10.262 (stable backport) returns -ENOMEM', () => {
+    expect(call('v5.10', held).pages).toEqual(['0x5000']);
+    expect(call('v5.10.262', held).ret).toBe(-12);
+  });
+
+  it('once the reference is put the page migrates; a declared refcount counts as expected', () => {
+    expect(
+      call('v6.1', held.replace('pin_user_pages: start', 'put_page: of=0\npin_user_pages: start')).pages,
+    ).toEqual(['new1']);
+    const declared = held
+      .replace('kind=anon mt=CMA', 'kind=anon mt=CMA refcount=3')
+      .replace(`get_user_pages: start=${A} nr_pages=1 gup_flags=0\n`, '');
+    expect(call('v6.1', declared).pages).toEqual(['new1']);
+  });
+});

@@ -153,6 +153,14 @@ function migratePages(k: Kernel, st: State, folios: readonly Folio[]): number {
       failed++;
       continue;
     }
+    const held = heldReferences(st, old);
+    if (held > 0) {
+      st.why(
+        `migrate_pages: ${old.name} holds ${held} reference(s) taken in this scenario beyond its mappings -> folio_migrate_mapping() -EAGAIN, fails to migrate`,
+      );
+      failed++;
+      continue;
+    }
     const nu = k.allocMigrationTarget(k, st, old);
     if (!nu) {
       st.why(`migrate_pages: no target page for ${old.name} -> fails to migrate`);
@@ -180,6 +188,22 @@ function migratePages(k: Kernel, st: State, folios: readonly Folio[]): number {
     st.why(`migrate_pages: ${old.name} -> ${nu.name} (${placementText(nu)})`);
   }
   return failed;
+}
+
+/**
+ * References a folio holds that were taken during the scenario and are not its mappings': GUP
+ * references and pins of earlier calls still held, vfio's and io_uring's pins (the leak checks'
+ * delta, outcome.ts finalChecks()). The kernel unmaps the folio and then requires
+ * `folio_ref_count(folio) == expected_count` (5.10.262 mm/migrate.c migrate_page_move_mapping():
+ * `if (page_count(page) != expected_count) return -EAGAIN;`; 6.12.118 mm/migrate.c:645
+ * folio_migrate_mapping(), :662 for hugetlb): -EAGAIN is retried and then counted as a failure,
+ * so a page someone else holds does not migrate. References the trace declared (`refcount=`)
+ * are taken as expected ones (page cache, the recording's own), since the model cannot tell
+ * which of them the kernel counts as expected.
+ */
+export function heldReferences(st: State, folio: Folio): number {
+  const mapped = mappingsOf(st, folio).filter((m) => !m.entry.special).length;
+  return folio.refcount - folio.baseRefcount - (mapped - folio.baseMappings);
 }
 
 /** `ZONE_NORMAL`, `ZONE_MOVABLE, node 1`, `CMA`: where a migration target landed, for why steps. */
