@@ -20,7 +20,10 @@
  *   migratePages): a migrated folio's mappings move to the page new_non_cma_page() (slot
  *   allocMigrationTarget) allocates, the old page is left with its non-mapping references; no
  *   target (src/model/page-alloc.ts: the declared zones have no page the request may take) is a
- *   failed migration;
+ *   failed migration, and so is a folio holding references taken in the scenario beyond its
+ *   mappings (heldReferences(): folio_migrate_mapping()'s refcount test); a migrated source
+ *   whose last reference goes is freed (page-alloc.ts freeFolio()), a temporary hugetlb target
+ *   hands its state to the source (move_hugetlb_state());
  * - memalloc_nocma_save() around the long-term work (PF_MEMALLOC_NOCMA, v5.1; 5.10.262
  *   mm/gup.c:1729): faults inside it do not take CMA pages.
  *
