@@ -7,9 +7,9 @@
  *   export default definePolicy({
  *     id: 'my-fix', base: 'v6.11', subject: 'mm: my fix',
  *     override: (base) => ({
- *       isLongtermPinnable(k, st, folio) {
+ *       folioIsLongtermPinnable(k, st, folio) {
  *         if (folio.kind === 'zero') return true;
- *         return base.isLongtermPinnable(k, st, folio);
+ *         return base.folioIsLongtermPinnable(k, st, folio);
  *       },
  *     }),
  *   });

@@ -6,6 +6,7 @@
 import { PolicyError } from '../src/errors.ts';
 import { type FlagNumbering, flagNumbering } from '../src/model/flags.ts';
 import {
+  canonicalSlot,
   composeKernel,
   FAMILIES,
   type Family,
@@ -196,12 +197,21 @@ export function getPolicy(id: string): Policy {
 /** Builds a user's policy module onto the release or alias it names. */
 export function policyFromModule(mod: PolicyModule, source?: string, moduleHash?: string): Policy {
   const base = getPolicy(mod.base);
-  const override = typeof mod.override === 'function' ? mod.override(base.ops) : mod.override;
-  if (typeof override !== 'object' || override === null)
+  const given = typeof mod.override === 'function' ? mod.override(base.ops) : mod.override;
+  if (typeof given !== 'object' || given === null)
     throw new PolicyError('PB_POLICY', `${mod.id}: override(base) must return an object of kernel functions`);
-  for (const name of Object.keys(override)) {
-    if (!(name in base.ops))
+  // A deprecated slot name (kernel.ts: DEPRECATED_SLOT_NAMES) overrides the slot it was renamed to.
+  const override: Record<string, unknown> = {};
+  for (const [name, fn] of Object.entries(given)) {
+    const slot = canonicalSlot(name);
+    if (!Object.hasOwn(base.ops, slot))
       throw new PolicyError('PB_POLICY', `${mod.id}: override '${name}' is not a kernel function`);
+    if (Object.hasOwn(override, slot))
+      throw new PolicyError(
+        'PB_POLICY',
+        `${mod.id}: overrides '${name}' and '${slot}' name the same kernel function`,
+      );
+    override[slot] = fn;
   }
   const extra: Partial<Policy> = {};
   if (mod.commit) extra.commit = mod.commit;
@@ -215,6 +225,6 @@ export function policyFromModule(mod: PolicyModule, source?: string, moduleHash?
   for (const n of base.overrides) (baseOverrides as Record<string, unknown>)[n] = base.ops[n as keyof Kernel];
   return build(mod.id, 'user', mod.title ?? `${mod.base} + ${mod.id}`, base.scopeRelease, versions, extra, {
     ...baseOverrides,
-    ...override,
+    ...(override as Partial<Kernel>),
   });
 }

@@ -27,6 +27,7 @@ import { ioUringBuffersV5_4 } from './io-uring-buffers/v5-4.ts';
 import { longtermMigrate67e139b02d99 } from './longterm-migrate/67e139b02d99.ts';
 import { longtermMigrateAllocTargetV5_10 } from './longterm-migrate/alloc-target-v5-10.ts';
 import { longtermMigrateD1e153fea2a8 } from './longterm-migrate/d1e153fea2a8.ts';
+import { longtermMigrateHugetlbThisnode } from './longterm-migrate/hugetlb-thisnode.ts';
 import { longtermMigrateStable5_10_262 } from './longterm-migrate/stable-5-10-262.ts';
 import { longtermMigrateV5_4 } from './longterm-migrate/v5-4.ts';
 import { pinAccounting0fa5bc4023c1 } from './pin-accounting/0fa5bc4023c1.ts';
@@ -45,7 +46,9 @@ import { pinnableFcab34b433e2 } from './pinnable/fcab34b433e2.ts';
 import { pinnableFsdaxV6_15 } from './pinnable/fsdax-v6-15.ts';
 import { pinnableNone } from './pinnable/none.ts';
 import { unshare84209e87c696 } from './unshare/84209e87c696.ts';
+import { unshare17839856fd58 } from './unshare/17839856fd58.ts';
 import { unshareA7f226604170 } from './unshare/a7f226604170.ts';
+import { unshareA308c71bf1e6 } from './unshare/a308c71bf1e6.ts';
 import { unshareNone } from './unshare/none.ts';
 import { vfioType15b992412776c } from './vfio-type1/5b992412776c.ts';
 import { vfioType119fed0dae94d } from './vfio-type1/19fed0dae94d.ts';
@@ -76,6 +79,8 @@ export const GUP_FAMILY_VERSIONS: readonly FamilyVersion[] = [
   vmaChecks8ac268436e6d,
   vmaChecksHugetlbFollForce,
   unshareNone,
+  unshare17839856fd58,
+  unshareA308c71bf1e6,
   unshareA7f226604170,
   unshare84209e87c696,
   pinAccountingNone,
@@ -96,6 +101,7 @@ export const GUP_FAMILY_VERSIONS: readonly FamilyVersion[] = [
   longtermMigrateAllocTargetV5_10,
   longtermMigrateD1e153fea2a8,
   longtermMigrate67e139b02d99,
+  longtermMigrateHugetlbThisnode,
   vfioType1V5_4,
   vfioType13567813eae5e,
   vfioType119fed0dae94d,

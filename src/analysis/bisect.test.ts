@@ -148,9 +148,10 @@ describe('bisect', () => {
       ];
       const r = await bisect(ZERO_TRACE, { policies: series, scenario: 'vfio-zero-ro-hang' });
       expect(r.steps.map((s) => s.label)).toEqual(['good', 'bad', 'good']);
+      // The modules override the deprecated name isLongtermPinnable: the slot it stands for.
       expect(r.transitions.map((t) => [t.to, t.commit?.subject, t.families.length, t.functions])).toEqual([
-        ['p1-break', 'patch p1-break', 0, ['isLongtermPinnable']],
-        ['p2-fix', 'patch p2-fix', 0, ['isLongtermPinnable']],
+        ['p1-break', 'patch p1-break', 0, ['folioIsLongtermPinnable']],
+        ['p2-fix', 'patch p2-fix', 0, ['folioIsLongtermPinnable']],
       ]);
     } finally {
       await rm(dir, { recursive: true, force: true });

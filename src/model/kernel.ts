@@ -61,8 +61,58 @@ export const ENTRY_POINTS = [
   'madvise',
 ] as const satisfies readonly (keyof EntryOps)[];
 
-export type Kernel = EntryOps & GupOps & PteOps;
-export type KernelFn = keyof Kernel;
+/**
+ * Slots renamed after the kernel functions they model, by their old name. A user module written
+ * against the old name keeps working: an override by the old name replaces the new slot
+ * (policies/index.ts: policyFromModule) and the composed table answers the old name with the new
+ * slot's function (withSlotAliases). New code uses the new names.
+ */
+export const DEPRECATED_SLOT_NAMES = {
+  followPage: 'followPageMask',
+  canFollowWrite: 'canFollowWritePte',
+  isLongtermPinnable: 'folioIsLongtermPinnable',
+  checkPinnedVmas: 'checkDaxVmas',
+} as const satisfies Record<string, keyof (GupOps & PteOps)>;
+export type DeprecatedSlotName = keyof typeof DEPRECATED_SLOT_NAMES;
+
+/** The old names, typed as the slots they now stand for (read-only aliases on every table). */
+export interface DeprecatedSlots {
+  /** @deprecated renamed followPageMask (follow_page_mask()). */
+  readonly followPage: GupOps['followPageMask'];
+  /** @deprecated renamed canFollowWritePte (can_follow_write_pte()). */
+  readonly canFollowWrite: GupOps['canFollowWritePte'];
+  /** @deprecated renamed folioIsLongtermPinnable (folio_is_longterm_pinnable()). */
+  readonly isLongtermPinnable: GupOps['folioIsLongtermPinnable'];
+  /** @deprecated renamed checkDaxVmas (check_dax_vmas()). */
+  readonly checkPinnedVmas: GupOps['checkDaxVmas'];
+}
+
+export type Kernel = EntryOps & GupOps & PteOps & DeprecatedSlots;
+export type KernelFn = Exclude<keyof Kernel, DeprecatedSlotName>;
+
+/** The slot an override or call name stands for: the new name of a deprecated one, else itself. */
+export function canonicalSlot(name: string): string {
+  return (DEPRECATED_SLOT_NAMES as Readonly<Record<string, string>>)[name] ?? name;
+}
+
+/**
+ * Defines each deprecated name on `table` as a non-enumerable alias of its new slot (so
+ * `k.isLongtermPinnable(k, ...)` in an old module runs the table's folioIsLongtermPinnable), and
+ * returns it. Non-enumerable: hashes, listings and slot tracking see only the real slots.
+ */
+export function withSlotAliases<T extends object>(table: T): T {
+  const t = table as Record<string, unknown>;
+  for (const [old, now] of Object.entries(DEPRECATED_SLOT_NAMES)) {
+    if (typeof t[now] === 'function')
+      Object.defineProperty(t, old, {
+        value: t[now],
+        enumerable: false,
+        writable: false,
+        configurable: false,
+      });
+  }
+  return table;
+}
 
 export const FAMILIES = [
   'gup-core',
@@ -149,5 +199,5 @@ export function composeKernel(
   for (const name of ENTRY_POINTS) {
     if (typeof table[name] !== 'function') throw new Error(`kernel table lacks entry point ${name}`);
   }
-  return Object.freeze(table as Kernel);
+  return Object.freeze(withSlotAliases(table as Kernel));
 }

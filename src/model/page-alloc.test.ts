@@ -4,6 +4,7 @@ import {
   allocPages,
   allocSurplusHugetlb,
   dequeueHugetlb,
+  freeFolio,
   movableRequest,
   withMemallocScope,
 } from './page-alloc.ts';
@@ -103,5 +104,40 @@ describe('the hugetlb pool', () => {
       ...base,
     });
     expect(allocSurplusHugetlb(st, '1G', 0)).toBeNull();
+  });
+});
+
+describe('__GFP_THISNODE and freeing', () => {
+  it('thisNode: no fallback to another node', () => {
+    const st = withZones([0, 'Normal', 0, 0], [1, 'Normal', 1, 0]);
+    expect(allocPages(st, { order: 0, node: 0, movableZone: false, cma: false, thisNode: true })).toBeNull();
+    expect(allocPages(st, { order: 0, node: 0, movableZone: false, cma: false })).toEqual({
+      node: 1,
+      zone: 'Normal',
+      cma: false,
+    });
+  });
+
+  it('a folio whose refcount drops to 0 is freed once, into its zone or CMA pageblocks', () => {
+    const st = withZones([0, 'Normal', 0, 0]);
+    const page = st.allocPage({ kind: 'anon', zone: 'Normal', mt: 'CMA' });
+    st.addRef(page, 1);
+    st.addRef(page, -1);
+    expect(st.data.zones).toEqual([{ node: 0, zone: 'Normal', free: 0, cma: 1 }]);
+    freeFolio(st, page);
+    expect(st.data.zones).toEqual([{ node: 0, zone: 'Normal', free: 0, cma: 1 }]);
+    // A zone the trace did not declare gets a line of its own.
+    const movable = st.allocPage({ kind: 'anon', zone: 'Movable', mt: 'Movable', node: 2 });
+    st.addRef(movable, 1);
+    st.addRef(movable, -1);
+    expect(st.data.zones![1]).toEqual({ node: 2, zone: 'Movable', free: 1, cma: 0 });
+  });
+
+  it("ZONE_DEVICE and zero pages are not the buddy allocator's", () => {
+    const st = withZones([0, 'Normal', 0, 0]);
+    const dev = st.allocPage({ kind: 'device_private', zone: 'Device' });
+    st.addRef(dev, 1);
+    st.addRef(dev, -1);
+    expect(st.data.zones).toEqual([{ node: 0, zone: 'Normal', free: 0, cma: 0 }]);
   });
 });

@@ -25,11 +25,23 @@
  *   `if (hstate_is_gigantic(h)) return NULL;` (5.10.262 mm/hugetlb.c:1932, 6.1.192 :2488,
  *   6.12.118 :2373, 7.2.13 :2140); surplus pages neither (alloc_surplus_huge_page()).
  *
- * Not modelled: freeing (a migrated or unmapped page does not return to the free lists),
- * watermarks and reserves (resv_huge_pages is taken as 0), __GFP_THISNODE.
+ * - freeing (freeFolio(), called by State.addRef() when a folio's refcount drops to 0, the
+ *   kernel's folio_put_testzero()): a buddy page goes back to its zone's free pages (its CMA
+ *   pageblock's when mt=CMA); a hugetlb folio goes through free_huge_folio() (6.12.118
+ *   mm/hugetlb.c:1893; 5.10.262 free_huge_page() :1479-1483; 7.2.13 :1736-1740): a temporary
+ *   folio (a fresh migration target, or the source it handed its temporary state to in
+ *   move_hugetlb_state(), 6.12.118 :7595-7600) and any folio while the hstate has surplus pages
+ *   go back to the buddy allocator (surplus_huge_pages--), every other one is enqueued on its
+ *   node's free list again. ZONE_DEVICE pages (device_private/coherent, fs-dax) go back to their
+ *   driver, the zero page and reserved pages are never freed;
+ * - __GFP_THISNODE (`thisNode`): only the preferred node's zones (a ZONELIST_NOFALLBACK walk).
+ *
+ * Not modelled: watermarks and reserves (resv_huge_pages is taken as 0), per-node surplus counts
+ * (the model keeps the hstate's global surplus_huge_pages and tests that instead of
+ * surplus_huge_pages_node[nid]).
  */
-import type { BuddyZone, HugetlbSize } from './events.ts';
-import type { HugetlbPool, MemallocScope, State } from './state.ts';
+import { BUDDY_ZONES, type BuddyZone, type HugetlbSize } from './events.ts';
+import type { Folio, HugetlbPool, MemallocScope, State } from './state.ts';
 
 /** What the buddy allocator is asked for, after current_gfp_context(). */
 export interface PageAllocRequest {
@@ -40,6 +52,8 @@ export interface PageAllocRequest {
   movableZone: boolean;
   /** ALLOC_CMA: a MIGRATE_MOVABLE allocation that may use CMA pageblocks. */
   cma: boolean;
+  /** __GFP_THISNODE: no fallback to other nodes. */
+  thisNode?: boolean;
 }
 
 /** Where an allocated page sits. */
@@ -108,10 +122,13 @@ export function allocPages(st: State, req: PageAllocRequest): Placement | null {
   const zones = st.data.zones;
   if (!zones || zones.length === 0) return { node: req.node, zone: 'Normal', cma: false };
   const need = 2 ** req.order;
-  for (const node of nodeOrder(
-    zones.map((z) => z.node),
-    req.node,
-  )) {
+  const nodes = req.thisNode
+    ? [req.node]
+    : nodeOrder(
+        zones.map((z) => z.node),
+        req.node,
+      );
+  for (const node of nodes) {
     for (const name of ZONE_ORDER) {
       if (name === 'Movable' && !req.movableZone) continue;
       const z = zones.find((x) => x.node === node && x.zone === name);
@@ -181,4 +198,76 @@ export function allocSurplusHugetlb(st: State, size: HugetlbSize, node: number):
 export function placementMt(at: Placement, movable: boolean): 'CMA' | 'Movable' | 'Unmovable' {
   if (at.cma) return 'CMA';
   return at.zone === 'Movable' || movable ? 'Movable' : 'Unmovable';
+}
+
+/** Kinds whose last put hands the page back to the buddy allocator (or the hugetlb pool). */
+function freedToBuddy(folio: Folio): boolean {
+  if (folio.kind === 'zero' || folio.kind === 'mmio' || folio.kind === 'reserved') return false;
+  if (folio.kind === 'device_private' || folio.kind === 'device_coherent' || folio.kind === 'fsdax')
+    return false;
+  return folio.valid && !folio.flags.includes('reserved');
+}
+
+/** __free_pages() into the zone of the placement: its free pages, or its CMA pageblocks'. */
+function freeToZone(st: State, folio: Folio, why = 'refcount 0'): void {
+  const zones = st.data.zones;
+  if (!zones || zones.length === 0) return;
+  const zone = folio.zone;
+  if (!(BUDDY_ZONES as readonly string[]).includes(zone)) return;
+  const node = folio.node ?? 0;
+  let z = zones.find((x) => x.node === node && x.zone === zone);
+  if (!z) {
+    z = { node, zone: zone as BuddyZone, free: 0, cma: 0 };
+    zones.push(z);
+  }
+  const n = 2 ** folio.order;
+  if (folio.mt === 'CMA') z.cma += n;
+  else z.free += n;
+  st.why(`${folio.name}: ${why} -> freed to ${placementName(folio)} (${n} page(s))`);
+}
+
+function placementName(folio: Folio): string {
+  const where =
+    folio.mt === 'CMA' ? `ZONE_${folio.zone.toUpperCase()} CMA` : `ZONE_${folio.zone.toUpperCase()}`;
+  return folio.node ? `${where}, node ${folio.node}` : where;
+}
+
+/** free_huge_folio(): temporary or surplus pages go to the buddy allocator, the rest to the pool. */
+function freeHugetlb(st: State, folio: Folio): void {
+  const size = hugetlbSizeOf(folio.order);
+  const pool = poolOf(st, size);
+  if (folio.temporary) {
+    delete folio.temporary;
+    freeToZone(st, folio, 'temporary hugetlb folio, refcount 0');
+    return;
+  }
+  if (!pool) return;
+  if (pool.surplus > 0) {
+    pool.surplus--;
+    freeToZone(st, folio, `refcount 0 with ${size} surplus pages: surplus_huge_pages--`);
+    return;
+  }
+  const node = folio.node ?? 0;
+  let p = pool.nodes.find((x) => x.node === node);
+  if (!p) {
+    p = { node, free: 0, freeMovable: 0, freeCma: 0 };
+    pool.nodes.push(p);
+  }
+  if (folio.mt === 'CMA') p.freeCma++;
+  else if (folio.zone === 'Movable') p.freeMovable++;
+  else p.free++;
+  st.why(`${folio.name}: freed -> enqueued on the ${size} pool's free list (${placementName(folio)})`);
+}
+
+/**
+ * What the last folio_put() does with a folio (called once per folio, when its refcount drops
+ * to 0): hugetlb folios through free_huge_folio(), buddy pages back to their zone. Counted only
+ * where the trace declared the zones or the pool; ZONE_DEVICE, zero and reserved pages are not
+ * the buddy allocator's.
+ */
+export function freeFolio(st: State, folio: Folio): void {
+  if (folio.freed || !freedToBuddy(folio)) return;
+  folio.freed = true;
+  if (folio.kind === 'hugetlb') freeHugetlb(st, folio);
+  else freeToZone(st, folio);
 }

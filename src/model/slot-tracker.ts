@@ -12,9 +12,9 @@
  *   const tracker = new SlotTracker();
  *   tracker.reset();
  *   callPolicy(policy.ops, state, ev, tracker);
- *   tracker.reached; // ['gup', 'gupFlagsCheck', 'followPage', ...]
+ *   tracker.reached; // ['gup', 'gupFlagsCheck', 'followPageMask', ...]
  */
-import type { Kernel } from './kernel.ts';
+import { type Kernel, withSlotAliases } from './kernel.ts';
 
 type Fn = (...args: unknown[]) => unknown;
 
@@ -89,7 +89,7 @@ export class SlotTracker {
               return real(a, b, c2, d, e, f, g, h);
             };
     }
-    const out = Object.freeze(table) as unknown as Kernel;
+    const out = Object.freeze(withSlotAliases(table)) as unknown as Kernel;
     this.wrapped.set(k, out);
     return out;
   }

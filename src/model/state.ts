@@ -33,6 +33,7 @@ import {
 } from './events.ts';
 import type { FollFlag, VmFlag } from './flags.ts';
 import { JournalMap, type MapDelta, peekGet, peekValues, WriteLog } from './journal-map.ts';
+import { freeFolio } from './page-alloc.ts';
 import { copyPlain, equalPlain, type JournalMapCopy } from './plain-data.ts';
 
 export const PAGE_SIZE = 0x1000;
@@ -74,6 +75,13 @@ export interface Folio {
   allocated: boolean;
   /** NUMA node (`node=` of pinbench_page; absent: node 0). */
   node?: number;
+  /**
+   * HPageTemporary / folio_test_hugetlb_temporary(): a hugetlb folio outside the pool's counts
+   * (a fresh migration target, or the source that took over that state), freed to the buddy.
+   */
+  temporary?: boolean;
+  /** The refcount dropped to 0 once: the folio went back to its zone or pool (page-alloc.ts). */
+  freed?: boolean;
 }
 
 export interface Vma {
@@ -683,11 +691,14 @@ export class State {
    * precede an add are the caller's (they differ per version).
    */
   addRef(folio: Folio, delta: number): void {
-    let v = folio.refcount + delta;
+    const before = folio.refcount;
+    let v = before + delta;
     if (v > INT32_MAX) v -= 2 ** 32;
     else if (v < INT32_MIN) v += 2 ** 32;
     folio.refcount = v;
     if (this.journal) this.journal.refs.set(folio.name, (this.journal.refs.get(folio.name) ?? 0) + delta);
+    // folio_put_testzero(): the last reference frees the folio (page-alloc.ts: freeFolio()).
+    if (delta < 0 && before > 0 && v === 0) freeFolio(this, folio);
   }
 
   addPincount(folio: Folio, delta: number): void {

@@ -11,7 +11,7 @@ import { isMainThread } from 'node:worker_threads';
 import type { PolicyModule } from '../../policies/define-policy.ts';
 import { getPolicy, policyFromModule, releases } from '../../policies/index.ts';
 import { PolicyError, type SourceLocation } from '../errors.ts';
-import type { Policy } from '../model/kernel.ts';
+import { canonicalSlot, DEPRECATED_SLOT_NAMES, type Policy } from '../model/kernel.ts';
 import { escapeTerminal } from '../terminal-text.ts';
 import { DEFAULT_POLICY_TIMEOUT_MS, probePolicyModule } from './module-probe.ts';
 import { guardOverrides, restorePrototypes, snapshotPrototypes } from './policy-guard.ts';
@@ -121,8 +121,9 @@ function checkOverrideNames(def: PolicyModule, path: string): void {
   const known = Object.keys(base);
   const override = typeof def.override === 'function' ? def.override(base) : def.override;
   for (const name of Object.keys(override ?? {})) {
-    if (known.includes(name)) continue;
-    const near = closest(name, known);
+    // A deprecated slot name stands for the slot it was renamed to (model/kernel.ts).
+    if (known.includes(canonicalSlot(name))) continue;
+    const near = closest(name, [...known, ...Object.keys(DEPRECATED_SLOT_NAMES)]);
     throw new PolicyError(
       'PB_POLICY',
       `${path}: ${def.id}: override '${name}' is not a kernel function of ${def.base}${near ? ` (did you mean '${near}'?)` : ''}`,

@@ -9,6 +9,9 @@
  *   unpin_user_page(s)/unpin_user_pages_dirty_lock/put_page on the pages an earlier call returned;
  * - __get_user_pages(): per page, find_extend_vma() + check_vma_flags() when the VMA changes,
  *   follow_page_mask(), faultin_page() on NULL/-EMLINK, and the "i ? i : ret" partial return;
+ * - should_force_cow_break() as the constant false (slot shouldForceCowBreak: only v5.8 has it,
+ *   family unshare 17839856fd58), asked per page before following and by GUP-fast for R/O
+ *   entries;
  * - follow_page_pte(): can_follow_write_pte(), vm_normal_page() (k.vmNormalPage, the pte side),
  *   the zero-pfn special case (`if (is_zero_pfn(pte_pfn(pte))) page = pte_page(pte)`),
  *   follow_pfn_pte()'s -EFAULT, gup_must_unshare() (k.gupMustUnshare, family unshare) on R/O
@@ -170,7 +173,10 @@ function getUserPages(k: Kernel, st: State, req: GupRequest): GupResult {
         break;
       }
     }
-    const r = followOrFault(k, st, req.mm, vma, addr, flags);
+    // should_force_cow_break() (v5.8): `foll_flags |= FOLL_WRITE` per page, after
+    // check_vma_flags() looked at the caller's gup_flags.
+    const foll = k.shouldForceCowBreak(k, st, vma, flags) ? withFlags(flags, 'FOLL_WRITE') : flags;
+    const r = followOrFault(k, st, req.mm, vma, addr, foll);
     if (r < 0) {
       ret = r;
       break;
@@ -219,6 +225,10 @@ function locklessPages(k: Kernel, st: State, req: GupRequest): number[] {
     if (!vma || !fastWalkable(vma) || !entry) break;
     if (entry.special || entry.devmap || st.isZeroPfn(entry.pfn)) break;
     if (flags.has('FOLL_WRITE') && !entry.write) break;
+    // v5.8 walks with `gup_flags | FOLL_WRITE` (internal_get_user_pages_fast()): R/O entries go
+    // to the slow path. The model asks the slow path's predicate for this VMA; where it says no
+    // (not a COW mapping) the slow path takes the same R/O page.
+    if (!entry.write && k.shouldForceCowBreak(k, st, vma, flags)) break;
     const pfn = st.pfnAt(req.mm, addr)!;
     const folio = st.folioOf(pfn);
     if (!folio?.valid || st.isZeroPfn(folio.pfn)) break;
@@ -269,7 +279,7 @@ function followOrFault(
 ): number {
   let foll = flags;
   for (let round = 0; round < FOLLOW_ROUNDS; round++) {
-    const r: FollowResult = k.followPage(k, st, mm, vma, addr, foll);
+    const r: FollowResult = k.followPageMask(k, st, mm, vma, addr, foll);
     if (r.kind === 'page') return r.pfn;
     if (r.kind === 'error') return r.ret;
     if (foll.has('FOLL_NOFAULT')) {
@@ -291,7 +301,7 @@ function followOrFault(
 
 // ---- follow_page_mask / follow_page_pte ----------------------------------------------------------
 
-function canFollowWrite(
+function canFollowWritePte(
   _k: Kernel,
   _st: State,
   vma: Vma,
@@ -310,7 +320,7 @@ function canFollowWrite(
   );
 }
 
-function followPage(
+function followPageMask(
   k: Kernel,
   st: State,
   mm: number,
@@ -328,7 +338,7 @@ function followPage(
   const write = flags.has('FOLL_WRITE');
   let pfn: number | null;
   if (entry.level === 'pte') {
-    if (write && !k.canFollowWrite(k, st, vma, entry, st.folioOf(entry.pfn), flags)) {
+    if (write && !k.canFollowWritePte(k, st, vma, entry, st.folioOf(entry.pfn), flags)) {
       st.why(`${hex(addr)}: R/O PTE and FOLL_WRITE -> write fault`);
       return { kind: 'fault', unshare: false };
     }
@@ -355,7 +365,7 @@ function followPage(
     }
   } else {
     const folio0 = st.folioOf(entry.pfn);
-    if (write && !k.canFollowWrite(k, st, vma, entry, folio0, flags)) {
+    if (write && !k.canFollowWritePte(k, st, vma, entry, folio0, flags)) {
       st.why(`${hex(addr)}: R/O ${entry.level.toUpperCase()} and FOLL_WRITE -> write fault`);
       return { kind: 'fault', unshare: false };
     }
@@ -593,8 +603,9 @@ export const gupCoreV5_4: FamilyVersion = {
     release,
     getUserPages,
     gupFastFallback,
-    followPage,
-    canFollowWrite,
+    followPageMask,
+    canFollowWritePte,
+    shouldForceCowBreak: () => false,
     handleMmFault,
     putPage,
     madvise,

@@ -8,7 +8,7 @@
  * - __gup_longterm_locked(): repeat { pin; rc = check_and_migrate_movable_pages() } while
  *   rc == -EAGAIN; then the error or the pinned count. Unbounded in the kernel; the model stops
  *   after LONGTERM_RETRY_ROUNDS rounds and reports `livelock`.
- * - collect_longterm_unpinnable_pages(): every distinct folio failing k.isLongtermPinnable is
+ * - collect_longterm_unpinnable_pages(): every distinct folio failing k.folioIsLongtermPinnable is
  *   counted; device-coherent ones are left for the migrate step; hugetlb and LRU folios are
  *   isolated when possible, and an isolation failure is just skipped (no error count).
  * - migrate_longterm_unpinnable_pages(): nothing collected -> 0 (success, pages stay pinned);
@@ -56,7 +56,7 @@ function checkAndMigrateMovablePages(k: Kernel, st: State, req: GupRequest, rc: 
   const collected: Folio[] = [];
   const list: Folio[] = [];
   for (const folio of distinctFolios(st, rc.pfns)) {
-    if (k.isLongtermPinnable(k, st, folio)) continue;
+    if (k.folioIsLongtermPinnable(k, st, folio)) continue;
     collected.push(folio);
     if (folio.kind === 'device_coherent') continue;
     if (k.isolateFolio(k, st, folio)) list.push(folio);

@@ -47,8 +47,18 @@ import { longtermMigrateV5_4, targetFolio } from './v5-4.ts';
  * include/linux/sched/mm.h:217), which gives what their GFP_USER | __GFP_NOWARN mask (6.1.192
  * mm/gup.c:2065, 6.12.118 :2457, 7.2.13 :2368) asks for, and the pool skips pages that are not
  * long-term pinnable (6.1.192 mm/hugetlb.c:1340).
+ *
+ * `hugetlbFreshThisNode`: the fresh huge page of an empty pool comes only from the source's node
+ * (alloc_hugetlb_folio_nodemask() adds __GFP_THISNODE unless htlb_allow_alloc_fallback(), from
+ * v6.10: hugetlb-thisnode.ts). A fresh huge page is temporary (alloc_migrate_huge_page():
+ * SetPageHugeTemporary, 5.10.262 mm/hugetlb.c:1943; 6.12.118 :2386; 7.2.13 :2157): not counted
+ * in the pool, and freed to the buddy allocator.
  */
-export function allocMigrationTarget(_k: Kernel, st: State, src: Folio): Folio | null {
+export function allocMigrationTargetWith(
+  st: State,
+  src: Folio,
+  opts: { hugetlbFreshThisNode: boolean },
+): Folio | null {
   const node = src.node ?? 0;
   if (src.kind === 'hugetlb') {
     const size = hugetlbSizeOf(src.order);
@@ -58,9 +68,19 @@ export function allocMigrationTarget(_k: Kernel, st: State, src: Folio): Folio |
       st.why(`${src.name}: no free ${size} pool page and a gigantic page cannot be allocated -> no target`);
       return null;
     }
-    const fresh = allocPages(st, movableRequest(st, src.order, node));
-    if (!fresh) st.why(`${src.name}: no free ${size} pool page, no fresh huge page -> no target`);
-    return fresh ? targetFolio(st, src, fresh, false) : null;
+    const fresh = allocPages(st, {
+      ...movableRequest(st, src.order, node),
+      thisNode: opts.hugetlbFreshThisNode,
+    });
+    if (!fresh) {
+      st.why(
+        `${src.name}: no free ${size} pool page, no fresh huge page${opts.hugetlbFreshThisNode ? ` on node ${node} (__GFP_THISNODE)` : ''} -> no target`,
+      );
+      return null;
+    }
+    const f = targetFolio(st, src, fresh, false);
+    f.temporary = true;
+    return f;
   }
   const scope = memallocScope(st);
   const at = allocPages(st, {
@@ -71,6 +91,11 @@ export function allocMigrationTarget(_k: Kernel, st: State, src: Folio): Folio |
   });
   if (!at) st.why(`${src.name}: no free page outside ZONE_MOVABLE and CMA -> no target`);
   return at ? targetFolio(st, src, at, false) : null;
+}
+
+/** alloc_migration_target() before v6.10: a fresh huge page may come from any node. */
+export function allocMigrationTarget(_k: Kernel, st: State, src: Folio): Folio | null {
+  return allocMigrationTargetWith(st, src, { hugetlbFreshThisNode: false });
 }
 
 export const longtermMigrateAllocTargetV5_10: FamilyVersion = {

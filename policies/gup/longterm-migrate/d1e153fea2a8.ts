@@ -10,7 +10,7 @@
  *   predicate and can never be isolated makes it spin until a fatal signal (-EINTR from
  *   __get_user_pages()); the model stops after LONGTERM_RETRY_ROUNDS rounds without progress
  *   and reports `livelock`.
- * - check_and_migrate_movable_pages(): for each distinct folio that fails k.isLongtermPinnable:
+ * - check_and_migrate_movable_pages(): for each distinct folio that fails k.folioIsLongtermPinnable:
  *   hugetlb -> isolate or count an isolation error; otherwise drain the LRU once and isolate
  *   from the LRU or count an isolation error. Nothing collected and no isolation error -> return
  *   the count (success). Otherwise unpin (FOLL_PIN) or put (FOLL_GET) every page; if the list is
@@ -112,7 +112,7 @@ function checkAndMigrateMovablePages(k: Kernel, st: State, req: GupRequest, rc: 
   const coherent: Folio[] = [];
   let isolationErrors = 0;
   for (const folio of distinctFolios(st, rc.pfns)) {
-    if (k.isLongtermPinnable(k, st, folio)) continue;
+    if (k.folioIsLongtermPinnable(k, st, folio)) continue;
     if (folio.kind === 'device_coherent') {
       coherent.push(folio);
       continue;

@@ -150,7 +150,7 @@ pin_user_pages: start=${A} nr_pages=2 gup_flags=FOLL_LONGTERM`;
 describe('longterm-migrate: late binding of the predicate', () => {
   it('a user policy whose predicate refuses everything makes v6.0-rc3 spin on the zero page', () => {
     const user = policyFromModule(
-      definePolicy({ id: 't', base: 'v6.0-rc3', override: { isLongtermPinnable: () => false } }),
+      definePolicy({ id: 't', base: 'v6.0-rc3', override: { folioIsLongtermPinnable: () => false } }),
     );
     expect(call('v6.0-rc3', ZERO_RO_LONGTERM).ret).toBe(1);
     expect(runScript(user.ops, ZERO_RO_LONGTERM).outcomes[0]!.ret).toBe('livelock');

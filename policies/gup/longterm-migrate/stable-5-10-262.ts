@@ -33,7 +33,7 @@ function checkAndMigrateMovablePages(k: Kernel, st: State, req: GupRequest, rc: 
     const isolated: Folio[] = [];
     let isolationErrors = 0;
     for (const folio of distinctFolios(st, res.pfns)) {
-      if (k.isLongtermPinnable(k, st, folio)) continue;
+      if (k.folioIsLongtermPinnable(k, st, folio)) continue;
       if (k.isolateFolio(k, st, folio)) isolated.push(folio);
       else {
         isolationErrors++;

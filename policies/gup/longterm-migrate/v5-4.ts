@@ -7,10 +7,10 @@
  * Kernel functions modelled:
  * - __gup_longterm_locked(): without FOLL_LONGTERM, plain __get_user_pages_locked(); with it,
  *   pages[] is required (-EINVAL), GUP runs (FOLL_GET/FOLL_PIN references taken), then
- *   check_dax_vmas() (k.checkPinnedVmas, family vma-checks: -EOPNOTSUPP after putting every
+ *   check_dax_vmas() (k.checkDaxVmas, family vma-checks: -EOPNOTSUPP after putting every
  *   page), then check_and_migrate_cma_pages();
  * - check_and_migrate_cma_pages() (slot checkAndMigrateMovablePages): for each head page in a
- *   CMA pageblock (k.isLongtermPinnable of pinnable `none`), isolate it (hugetlb:
+ *   CMA pageblock (k.folioIsLongtermPinnable of pinnable `none`), isolate it (hugetlb:
  *   isolate_huge_page; else isolate_lru_page, draining the LRU once); isolation failures are
  *   silently ignored, so a CMA page that cannot be isolated stays pinned in CMA. If something was
  *   isolated: put every page, migrate_pages(); on failure migrate_allow = false and the
@@ -20,7 +20,10 @@
  *   migratePages): a migrated folio's mappings move to the page new_non_cma_page() (slot
  *   allocMigrationTarget) allocates, the old page is left with its non-mapping references; no
  *   target (src/model/page-alloc.ts: the declared zones have no page the request may take) is a
- *   failed migration;
+ *   failed migration, and so is a folio holding references taken in the scenario beyond its
+ *   mappings (heldReferences(): folio_migrate_mapping()'s refcount test); a migrated source
+ *   whose last reference goes is freed (page-alloc.ts freeFolio()), a temporary hugetlb target
+ *   hands its state to the source (move_hugetlb_state());
  * - memalloc_nocma_save() around the long-term work (PF_MEMALLOC_NOCMA, v5.1; 5.10.262
  *   mm/gup.c:1729): faults inside it do not take CMA pages.
  *
@@ -42,7 +45,6 @@ import {
   allocPages,
   hugetlbSizeOf,
   isGigantic,
-  movableRequest,
   type Placement,
   placementMt,
   withMemallocScope,
@@ -107,7 +109,7 @@ function gupLongtermLocked(k: Kernel, st: State, req: GupRequest): GupResult {
 function longtermLockedNocma(k: Kernel, st: State, req: GupRequest): GupResult {
   const rc = k.getUserPages(k, st, req);
   if (typeof rc.ret !== 'number' || rc.ret <= 0) return rc;
-  const dax = k.checkPinnedVmas(k, st, req, vmasOf(st, req, rc.ret));
+  const dax = k.checkDaxVmas(k, st, req, vmasOf(st, req, rc.ret));
   if (dax < 0) {
     releaseAll(k, st, req.flags, rc.pfns);
     return { ret: dax, pfns: [] };
@@ -122,7 +124,7 @@ function checkAndMigrateMovablePages(k: Kernel, st: State, req: GupRequest, rc: 
   for (let round = 1; round <= LONGTERM_RETRY_ROUNDS; round++) {
     const isolated: Folio[] = [];
     for (const folio of distinctFolios(st, res.pfns)) {
-      if (k.isLongtermPinnable(k, st, folio)) continue;
+      if (k.folioIsLongtermPinnable(k, st, folio)) continue;
       if (k.isolateFolio(k, st, folio)) isolated.push(folio);
       else st.why(`${folio.name}: isolation fails -> ignored, stays pinned in place`);
     }
@@ -155,6 +157,14 @@ function migratePages(k: Kernel, st: State, folios: readonly Folio[]): number {
       failed++;
       continue;
     }
+    const held = heldReferences(st, old);
+    if (held > 0) {
+      st.why(
+        `migrate_pages: ${old.name} holds ${held} reference(s) taken in this scenario beyond its mappings -> folio_migrate_mapping() -EAGAIN, fails to migrate`,
+      );
+      failed++;
+      continue;
+    }
     const nu = k.allocMigrationTarget(k, st, old);
     if (!nu) {
       st.why(`migrate_pages: no target page for ${old.name} -> fails to migrate`);
@@ -163,6 +173,12 @@ function migratePages(k: Kernel, st: State, folios: readonly Folio[]): number {
     }
     nu.flags = [...old.flags];
     if (old.kind === 'hugetlb') nu.flags = nu.flags.filter((f) => f !== 'lru');
+    // move_hugetlb_state(): a temporary target hands its state to the source, which the last
+    // put then frees to the buddy allocator (6.12.118 mm/hugetlb.c:7595-7600).
+    if (nu.temporary) {
+      old.temporary = true;
+      delete nu.temporary;
+    }
     for (const { entry } of mappingsOf(st, old)) {
       const offset = entry.pfn - old.pfn;
       entry.pfn = nu.pfn + offset;
@@ -176,6 +192,22 @@ function migratePages(k: Kernel, st: State, folios: readonly Folio[]): number {
     st.why(`migrate_pages: ${old.name} -> ${nu.name} (${placementText(nu)})`);
   }
   return failed;
+}
+
+/**
+ * References a folio holds that were taken during the scenario and are not its mappings': GUP
+ * references and pins of earlier calls still held, vfio's and io_uring's pins (the leak checks'
+ * delta, outcome.ts finalChecks()). The kernel unmaps the folio and then requires
+ * `folio_ref_count(folio) == expected_count` (5.10.262 mm/migrate.c migrate_page_move_mapping():
+ * `if (page_count(page) != expected_count) return -EAGAIN;`; 6.12.118 mm/migrate.c:645
+ * folio_migrate_mapping(), :662 for hugetlb): -EAGAIN is retried and then counted as a failure,
+ * so a page someone else holds does not migrate. References the trace declared (`refcount=`)
+ * are taken as expected ones (page cache, the recording's own), since the model cannot tell
+ * which of them the kernel counts as expected.
+ */
+export function heldReferences(st: State, folio: Folio): number {
+  const mapped = mappingsOf(st, folio).filter((m) => !m.entry.special).length;
+  return folio.refcount - folio.baseRefcount - (mapped - folio.baseMappings);
 }
 
 /** `ZONE_NORMAL`, `ZONE_MOVABLE, node 1`, `CMA`: where a migration target landed, for why steps. */
@@ -203,10 +235,12 @@ export function targetFolio(st: State, src: Folio, at: Placement, movable: boole
 /**
  * new_non_cma_page() (v5.4; read in the mainline diffs that replaced it, Joonsoo Kim's 2020
  * series): "allocate the new page from the same node as the source page" without
- * __GFP_THISNODE; GFP_USER for small pages (neither ZONE_MOVABLE nor CMA), GFP_TRANSHUGE for a
- * THP (movable: ZONE_MOVABLE allowed, CMA not under PF_MEMALLOC_NOCMA), and for hugetlb
- * alloc_migrate_huge_page(): a fresh huge page, never one from the pool ("pool pages will
- * mostly be from the CMA region"), none for a gigantic hstate.
+ * __GFP_THISNODE; GFP_USER for small pages (neither ZONE_MOVABLE nor CMA), GFP_TRANSHUGE
+ * minus __GFP_MOVABLE for a THP (`thp_gfpmask &= ~__GFP_MOVABLE`: neither either; read in the
+ * diff of "mm/gup: use a standard migration target allocation callback", which removes it), and
+ * for hugetlb alloc_migrate_huge_page(h, GFP_USER | __GFP_NOWARN, nid, NULL): a fresh,
+ * temporary huge page outside ZONE_MOVABLE, never one from the pool ("pool pages will mostly be
+ * from the CMA region"), none for a gigantic hstate.
  */
 function allocMigrationTarget(_k: Kernel, st: State, src: Folio): Folio | null {
   const node = src.node ?? 0;
@@ -217,13 +251,15 @@ function allocMigrationTarget(_k: Kernel, st: State, src: Folio): Folio | null {
       return null;
     }
     const at = allocPages(st, { order: src.order, node, movableZone: false, cma: false });
-    return at ? targetFolio(st, src, at, false) : null;
+    if (!at) return null;
+    // alloc_migrate_huge_page(): a temporary page, outside the pool's counts.
+    const f = targetFolio(st, src, at, false);
+    f.temporary = true;
+    return f;
   }
-  const thp = src.order > 0;
-  const at = allocPages(
-    st,
-    thp ? movableRequest(st, src.order, node) : { order: src.order, node, movableZone: false, cma: false },
-  );
+  // GFP_USER for small pages; GFP_TRANSHUGE with __GFP_MOVABLE removed for a THP ("so that we
+  // don't allocate from CMA area again"): ZONE_MOVABLE is out for both.
+  const at = allocPages(st, { order: src.order, node, movableZone: false, cma: false });
   return at ? targetFolio(st, src, at, false) : null;
 }
 

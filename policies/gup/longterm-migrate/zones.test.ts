@@ -230,3 +230,25 @@ pin_user_pages: start=${A} nr_pages=1 gup_flags=FOLL_LONGTERM`;
     expect(call('v6.1', zeroRo('pinbench_zone: zone=Movable free=0')).pages).toEqual(['zero']);
   });
 });
+
+describe('THP migration targets', () => {
+  // v5.4 .. v5.9 new_non_cma_page(): `thp_gfpmask = GFP_TRANSHUGE | __GFP_NOWARN; thp_gfpmask &=
+  // ~__GFP_MOVABLE;` (read in the diff that replaced it): no ZONE_MOVABLE. 5.10.262
+  // alloc_migration_target() (mm/migrate.c:1567-1578): GFP_TRANSHUGE, plus __GFP_HIGHMEM for a
+  // ZONE_MOVABLE source: ZONE_MOVABLE allowed under PF_MEMALLOC_NOCMA.
+  const thp = `pinbench_zone: zone=Movable free=512\npinbench_zone: zone=Normal free=0
+pinbench_page: pfn=0x40000 kind=thp order=9 zone=Movable mt=CMA
+pinbench_vma: start=${A} end=${A + 0x200000} flags=${VMF.privateRw} backing=anon
+pinbench_pte: addr=${A} pfn=0x40000 level=pmd write=1
+pin_user_pages: start=${A} nr_pages=1 gup_flags=FOLL_LONGTERM`;
+
+  it('v5.6: a THP target may not use ZONE_MOVABLE -> no target, pinned in place', () => {
+    expect(call('v5.6', thp).pages).toEqual(['0x40000']);
+  });
+
+  it('v5.10: a ZONE_MOVABLE THP may move within ZONE_MOVABLE (out of CMA)', () => {
+    const r = run('v5.10', thp);
+    expect(r.outcomes[0]!.pages).toEqual(['new1']);
+    expect(r.state.folio('new1')!.zone).toBe('Movable');
+  });
+});

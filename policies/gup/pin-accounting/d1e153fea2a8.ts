@@ -18,7 +18,7 @@ import { tryGrabFolioFastPinnable } from './gup-fast-grab.ts';
 
 /** is_pinnable_page() / is_longterm_pinnable_page() / folio_is_longterm_pinnable(): the test of v5.13 .. v6.5. */
 export function pinnable(k: Kernel, st: State, folio: Folio): boolean {
-  return k.isLongtermPinnable(k, st, folio);
+  return k.folioIsLongtermPinnable(k, st, folio);
 }
 
 const tryGrabPage = grabRefusedOnHugetlbWalk(pinnable, 'try_grab_folio', tryGrabPageV5_7);

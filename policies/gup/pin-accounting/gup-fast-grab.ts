@@ -16,7 +16,7 @@
  *   try_grab_compound_head() (5.7.14 mm/gup.c:95-96, 5.10.262 :126-128, 5.12.9 :93-94);
  *   a FOLL_GET|FOLL_LONGTERM grab (get_user_pages_fast()) has no test (:118), so the page is
  *   pinned by GUP-fast and never reaches check_and_migrate_cma_pages();
- * - v5.13+: not long-term pinnable (k.isLongtermPinnable): 6.1.192 mm/gup.c:try_grab_folio():
+ * - v5.13+: not long-term pinnable (k.folioIsLongtermPinnable): 6.1.192 mm/gup.c:try_grab_folio():
  *   144-146, 6.12.118 try_grab_folio_fast():562-567 (after taking the reference, which it puts
  *   back), 7.2.13 the same function;
  * The refcount test: try_get_compound_head()/try_get_folio() fail on a page whose refcount is 0
@@ -63,6 +63,6 @@ export function notCma(_k: Kernel, st: State, folio: Folio): boolean {
 
 export const tryGrabFolioFastCma = fastGrabWith(notCma, 'try_grab_compound_head');
 export const tryGrabFolioFastPinnable = fastGrabWith(
-  (k, st, folio) => k.isLongtermPinnable(k, st, folio),
+  (k, st, folio) => k.folioIsLongtermPinnable(k, st, folio),
   'try_grab_folio',
 );

@@ -20,7 +20,7 @@ import type { Folio, State } from '../../../src/model/state.ts';
 import { isZeroFolio } from '../../mm-primitives.ts';
 import { cmaOrIsolate } from './1c563432588d.ts';
 
-function isLongtermPinnable(_k: Kernel, st: State, folio: Folio): boolean {
+function folioIsLongtermPinnable(_k: Kernel, st: State, folio: Folio): boolean {
   if (!st.config.migration) return true;
   if (cmaOrIsolate(st, folio, '1c563432588d')) return false;
   if (folio.zone !== 'Movable') return true;
@@ -40,5 +40,5 @@ export const pinnable034e5afad921: FamilyVersion = {
   subject: 'mm: re-allow pinning of zero pfns',
   release: 'v5.19-rc4',
   summary: 'The zero pfn is long-term pinnable again (after the CMA/ISOLATE test).',
-  ops: { isLongtermPinnable },
+  ops: { folioIsLongtermPinnable },
 };

@@ -33,7 +33,7 @@ export function cmaOrIsolate(st: State, folio: Folio, commit: string): boolean {
   return true;
 }
 
-function isLongtermPinnable(_k: Kernel, st: State, folio: Folio): boolean {
+function folioIsLongtermPinnable(_k: Kernel, st: State, folio: Folio): boolean {
   if (!st.config.migration) return true;
   if (cmaOrIsolate(st, folio, '1c563432588d')) return false;
   if (isZeroFolio(st, folio)) {
@@ -55,5 +55,5 @@ export const pinnable1c563432588d: FamilyVersion = {
   subject: 'mm: fix is_pinnable_page against a cma page',
   release: 'v5.19-rc1',
   summary: 'CMA and ISOLATE pageblocks tested first; the zero page becomes NOT pinnable (bug).',
-  ops: { isLongtermPinnable },
+  ops: { folioIsLongtermPinnable },
 };

@@ -27,7 +27,7 @@ import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { Folio, State } from '../../../src/model/state.ts';
 import { isZeroFolio } from '../../mm-primitives.ts';
 
-function isLongtermPinnable(_k: Kernel, st: State, folio: Folio): boolean {
+function folioIsLongtermPinnable(_k: Kernel, st: State, folio: Folio): boolean {
   if (!st.config.migration) return true;
   const movable = folio.zone === 'Movable';
   const cma = st.config.cma && folio.mt === 'CMA';
@@ -48,5 +48,5 @@ export const pinnable8e3560d963d2: FamilyVersion = {
   subject: 'mm: honor PF_MEMALLOC_PIN for all movable pages; mm/gup: do not migrate zero page',
   release: 'v5.13',
   summary: 'is_pinnable_page(): ZONE_MOVABLE and CMA pages are not long-term pinnable, except the zero pfn.',
-  ops: { isLongtermPinnable },
+  ops: { folioIsLongtermPinnable },
 };

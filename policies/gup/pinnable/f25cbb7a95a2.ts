@@ -24,7 +24,7 @@ import type { Folio, State } from '../../../src/model/state.ts';
 import { isZeroFolio } from '../../mm-primitives.ts';
 import { cmaOrIsolate } from './1c563432588d.ts';
 
-function isLongtermPinnable(_k: Kernel, st: State, folio: Folio): boolean {
+function folioIsLongtermPinnable(_k: Kernel, st: State, folio: Folio): boolean {
   if (!st.config.migration) return true;
   if (cmaOrIsolate(st, folio, '1c563432588d')) return false;
   if (folio.kind === 'device_coherent') {
@@ -50,5 +50,5 @@ export const pinnableF25cbb7a95a2: FamilyVersion = {
   subject: 'mm: add zone device coherent type memory support',
   release: 'v6.0-rc1',
   summary: 'Device-coherent pages not long-term pinnable; the zero page NOT pinnable again (bug).',
-  ops: { isLongtermPinnable },
+  ops: { folioIsLongtermPinnable },
 };

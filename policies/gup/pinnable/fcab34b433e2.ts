@@ -48,7 +48,7 @@ export function orderedPinnable(st: State, folio: Folio, fsdax: boolean): boolea
   return true;
 }
 
-function isLongtermPinnable(_k: Kernel, st: State, folio: Folio): boolean {
+function folioIsLongtermPinnable(_k: Kernel, st: State, folio: Folio): boolean {
   return orderedPinnable(st, folio, false);
 }
 
@@ -60,5 +60,5 @@ export const pinnableFcab34b433e2: FamilyVersion = {
   subject: 'mm: re-allow pinning of zero pfns (again)',
   release: 'v6.0-rc3',
   summary: 'Ordered tests: CMA/ISOLATE -> no; zero pfn -> yes; device coherent -> no; ZONE_MOVABLE -> no.',
-  ops: { isLongtermPinnable },
+  ops: { folioIsLongtermPinnable },
 };

@@ -23,7 +23,7 @@ import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { Folio, State } from '../../../src/model/state.ts';
 import { orderedPinnable } from './fcab34b433e2.ts';
 
-function isLongtermPinnable(_k: Kernel, st: State, folio: Folio): boolean {
+function folioIsLongtermPinnable(_k: Kernel, st: State, folio: Folio): boolean {
   return orderedPinnable(st, folio, true);
 }
 
@@ -34,5 +34,5 @@ export const pinnableFsdaxV6_15: FamilyVersion = {
   subject: "mm/gup: don't allow FOLL_LONGTERM pinning of FS DAX pages",
   release: 'v6.15',
   summary: 'folio_is_longterm_pinnable(): fs-dax folios are not long-term pinnable.',
-  ops: { isLongtermPinnable },
+  ops: { folioIsLongtermPinnable },
 };

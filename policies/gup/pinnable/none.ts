@@ -9,7 +9,7 @@
  *
  * Kernel function modelled: the is_migrate_cma_page() test inside check_and_migrate_cma_pages()
  * (compiled only with CONFIG_CMA), expressed as "long-term pinnable unless in a CMA pageblock",
- * so the CMA-only migration of longterm-migrate v5.4 reaches it through k.isLongtermPinnable
+ * so the CMA-only migration of longterm-migrate v5.4 reaches it through k.folioIsLongtermPinnable
  * and a policy that overrides the predicate changes that path too. An ISOLATE pageblock is not
  * CMA here: pinned in place (Minchan's bug, fixed by 1c563432588d).
  *
@@ -19,7 +19,7 @@
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { Folio, State } from '../../../src/model/state.ts';
 
-function isLongtermPinnable(_k: Kernel, st: State, folio: Folio): boolean {
+function folioIsLongtermPinnable(_k: Kernel, st: State, folio: Folio): boolean {
   if (st.config.cma && folio.mt === 'CMA') {
     st.why(`${folio.name}: is_migrate_cma_page -> migrate before the long-term pin`);
     return false;
@@ -35,5 +35,5 @@ export const pinnableNone: FamilyVersion = {
   release: 'v5.4',
   summary:
     'No long-term pinnability predicate; check_and_migrate_cma_pages() tests is_migrate_cma_page() only.',
-  ops: { isLongtermPinnable },
+  ops: { folioIsLongtermPinnable },
 };

@@ -38,7 +38,7 @@ function pinnable(
   st.declarePage({ type: 'page', nr: 1, line: 0, text: '', ...page });
   const folio = st.folioOf(st.resolvePfn(page.pfn))!;
   const k = getPolicy('v6.1').ops;
-  return VERSIONS[version]!.ops.isLongtermPinnable!(k, st, folio);
+  return VERSIONS[version]!.ops.folioIsLongtermPinnable!(k, st, folio);
 }
 
 type Row = [label: string, page: Omit<PageEvent, 'type' | 'line' | 'text' | 'nr'>, expected: boolean[]];
@@ -143,7 +143,7 @@ describe('pinnable: the predicate per version', () => {
     const st = new State({ ...DEFAULT_CONFIG });
     st.beginCall();
     st.declarePage({ type: 'page', pfn: 'zero', nr: 1, line: 0, text: '', mt: 'CMA' });
-    pinnableFcab34b433e2.ops.isLongtermPinnable!(getPolicy('v6.1').ops, st, st.folio('zero')!);
+    pinnableFcab34b433e2.ops.folioIsLongtermPinnable!(getPolicy('v6.1').ops, st, st.folio('zero')!);
     expect(st.endCall().why).toEqual(['zero pfn: mt CMA -> not longterm pinnable (1c563432588d)']);
   });
 });

@@ -8,14 +8,12 @@
  *
  * Kernel function modelled: gup_must_unshare() as a constant false.
  *
- * Release ids using it: v5.4 .. v5.18. Source read (2026-12): 5.10.262 has no gup_must_unshare()
- * anywhere (mm/, include/); its mm/gup.c:follow_page_pte() only asks can_follow_write_pte() for
- * FOLL_WRITE (446), so a R/O pin takes the mapped page. Not modelled here, and outside this
- * family: mainline v5.8 and v5.9 had should_force_cow_break() (17839856fd58 "gup: document and
- * work around 'COW can break either way' issue"; is_cow_mapping && (FOLL_GET|FOLL_PIN) forces
- * FOLL_WRITE in __get_user_pages, so such pins break COW by a write fault); it is gone again in
- * 5.10.262 (the removal's diff, "mm/gup: Remove enfornced COW mechanism", read in the code
- * corpus). v5.8 / v5.9 replay as here, which is wrong for them.
+ * Release ids using it: v5.4 .. v5.7 (and, as a308c71bf1e6, v5.9 .. v5.18). Source read
+ * (2026-12): 5.10.262 has no gup_must_unshare() anywhere (mm/, include/); its
+ * mm/gup.c:follow_page_pte() only asks can_follow_write_pte() for FOLL_WRITE (446), so a R/O
+ * pin takes the mapped page. Mainline v5.8 differs:
+ * should_force_cow_break() (17839856fd58.ts, v5.8) breaks COW for every GUP reference on a COW
+ * mapping; its removal (a308c71bf1e6.ts, v5.9) returns to this version's ops.
  */
 import type { FamilyVersion } from '../../../src/model/kernel.ts';
 

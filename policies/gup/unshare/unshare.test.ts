@@ -84,3 +84,66 @@ pin_user_pages: start=${A} nr_pages=1 gup_flags=FOLL_LONGTERM`;
     expect(call('v7.2', s.replace('FOLL_LONGTERM', '0')).pages).toEqual(['zero']);
   });
 });
+
+// 17839856fd58 (v5.8): `is_cow_mapping(vma->vm_flags) && (flags & (FOLL_GET | FOLL_PIN))` forces
+// FOLL_WRITE in __get_user_pages(); GUP-fast walks with `gup_flags | FOLL_WRITE`;
+// can_follow_write_pte() is `pte_write(pte) || ((flags & FOLL_COW) && pte_dirty(pte))`. Gone in
+// v5.9 (a308c71bf1e6). Text read in the removal's diff.
+describe('should_force_cow_break (v5.8 only)', () => {
+  it('a read pin of a page shared with another mm takes a COW copy on v5.8, the page on v5.7 and v5.9', () => {
+    const o = call('v5.8', SHARED_ANON);
+    expect(o.pages).toEqual(['new1']);
+    expect(o.why).toContain('should_force_cow_break: COW mapping and FOLL_GET|FOLL_PIN -> FOLL_WRITE');
+    expect(call('v5.7', SHARED_ANON).pages).toEqual(['0x5000']);
+    expect(call('v5.9', SHARED_ANON).pages).toEqual(['0x5000']);
+    // FOLL_GET too (get_user_pages), which the v6.x unshare rule never covers.
+    expect(call('v5.8', SHARED_ANON.replace('pin_user_pages:', 'get_user_pages:')).pages).toEqual(['new1']);
+  });
+
+  it('the zero page is never returned for a read reference in a COW mapping', () => {
+    const zero = (flags: string) => `${vma(flags)}
+${zeroPtes()}
+pin_user_pages: start=${A} nr_pages=1 gup_flags=0`;
+    expect(call('v5.8', zero(VMF.privateRw)).pages).toEqual(['new1']);
+    // PROT_READ private mapping: check_vma_flags() sees no FOLL_WRITE and passes; the forced
+    // write COWs into a R/O, dirty PTE that FOLL_COW may follow.
+    const ro = call('v5.8', zero(VMF.privateRo));
+    expect(ro.ret).toBe(1);
+    expect(ro.pages).toEqual(['new1']);
+    expect(call('v5.9', zero(VMF.privateRo)).pages).toEqual(['zero']);
+    // Not a COW mapping (no VM_MAYWRITE): nothing forced.
+    expect(call('v5.8', zero(VMF.privateNeverWritable)).pages).toEqual(['zero']);
+  });
+
+  it('a read pin of a private file mapping takes an anon copy, of a shared one the page-cache page', () => {
+    const file = (flags: string) => `pinbench_page: pfn=0x5000 kind=file refcount=2 flags=lru
+${vma(flags, 1, 'backing=file fs=ext4')}
+pinbench_pte: addr=${A} pfn=0x5000 write=0
+pin_user_pages: start=${A} nr_pages=1 gup_flags=0`;
+    expect(call('v5.8', file(VMF.privateRw)).pages).toEqual(['new1']);
+    expect(call('v5.9', file(VMF.privateRw)).pages).toEqual(['0x5000']);
+    expect(call('v5.8', file(VMF.sharedRw)).pages).toEqual(['0x5000']);
+  });
+
+  it('an unpopulated private anon page faults in as a new anon page, not the zero page', () => {
+    const s = `${vma(VMF.privateRw)}
+pin_user_pages: start=${A} nr_pages=1 gup_flags=0`;
+    expect(call('v5.8', s).pages).toEqual(['new1']);
+    expect(call('v5.9', s).pages).toEqual(['zero']);
+  });
+
+  it('GUP-fast leaves R/O entries to the slow path on v5.8 (the page is reused: exclusive)', () => {
+    const excl = `pinbench_page: pfn=0x5000 kind=anon flags=lru,exclusive
+${vma(VMF.privateRw)}
+pinbench_pte: addr=${A} pfn=0x5000 write=0
+pin_user_pages_fast: start=${A} nr_pages=1 gup_flags=0`;
+    const v58 = call('v5.8', excl);
+    expect(v58.pages).toEqual(['0x5000']);
+    expect(v58.why.some((w) => w.startsWith('GUP-fast grabbed'))).toBe(false);
+    const v59 = call('v5.9', excl);
+    expect(v59.pages).toEqual(['0x5000']);
+    expect(v59.why).toContain('GUP-fast grabbed 1 of 1 page(s)');
+    // A writable entry is GUP-fast's on v5.8 too.
+    expect(call('v5.8', excl.replace('write=0', 'write=1')).why).toContain('GUP-fast grabbed 1 of 1 page(s)');
+  });
+});

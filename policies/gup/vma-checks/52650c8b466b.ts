@@ -8,7 +8,7 @@
  *
  * What changed from vma-checks v5.4: the fs-dax test moved into check_vma_flags(), before the
  * VMA's pages are touched, so nothing is pinned and put; check_dax_vmas() is gone
- * (checkPinnedVmas accepts everything; the longterm-migrate versions from v5.13 no longer call it).
+ * (checkDaxVmas accepts everything; the longterm-migrate versions from v5.13 no longer call it).
  *
  * First release v5.11, bracketed by sources read: 5.10.262 mm/gup.c has check_dax_vmas():1577 and
  * no fs-dax test in check_vma_flags():920; 5.11.0 (a GitHub copy of the v5.11 tarball,
@@ -36,7 +36,7 @@ function checkVmaFlags(_k: Kernel, st: State, vma: Vma, flags: ReadonlySet<FollF
   return checkIoPfnmap(st, vma, flags) || checkFsdax(st, vma, flags) || checkAccess(st, vma, flags);
 }
 
-function checkPinnedVmas(): number {
+function checkDaxVmas(): number {
   return 0;
 }
 
@@ -48,5 +48,5 @@ export const vmaChecks52650c8b466b: FamilyVersion = {
   subject: 'mm/gup: remove the vma allocation from gup_longterm_locked()',
   release: 'v5.11',
   summary: 'The FOLL_LONGTERM fs-dax test moves into check_vma_flags(): -EOPNOTSUPP before pinning.',
-  ops: { ...vmaChecksV5_4.ops, checkVmaFlags, checkPinnedVmas },
+  ops: { ...vmaChecksV5_4.ops, checkVmaFlags, checkDaxVmas },
 };

@@ -10,7 +10,7 @@
  *   FOLL_ANON on a non-anonymous VMA -> -EFAULT; FOLL_WRITE without VM_WRITE -> -EFAULT unless
  *   FOLL_FORCE on a COW mapping; a read without VM_READ -> -EFAULT unless FOLL_FORCE and
  *   VM_MAYREAD. arch_vma_access_permitted() (pkeys) is always true here.
- * - check_dax_vmas() (slot checkPinnedVmas): after a FOLL_LONGTERM GUP has pinned its pages,
+ * - check_dax_vmas() (slot checkDaxVmas): after a FOLL_LONGTERM GUP has pinned its pages,
  *   any fs-dax VMA among theirs -> -EOPNOTSUPP (the caller puts every page first).
  * - vma_needs_dirty_tracking() (mm/mmap.c, used from v6.5): defined here because it reads only
  *   the VMA; see vmaNeedsDirtyTracking below for how the model decides it.
@@ -86,7 +86,7 @@ function checkVmaFlags(_k: Kernel, st: State, vma: Vma, flags: ReadonlySet<FollF
 }
 
 /** check_dax_vmas(): FOLL_LONGTERM pins of fs-dax memory are refused after the fact. */
-function checkPinnedVmas(_k: Kernel, st: State, req: GupRequest, vmas: readonly Vma[]): number {
+function checkDaxVmas(_k: Kernel, st: State, req: GupRequest, vmas: readonly Vma[]): number {
   if (!req.flags.has('FOLL_LONGTERM')) return 0;
   if (vmas.some(vmaIsFsdax)) {
     st.why('check_dax_vmas: FOLL_LONGTERM on an fs-dax VMA -> put all pages, -EOPNOTSUPP');
@@ -122,5 +122,5 @@ export const vmaChecksV5_4: FamilyVersion = {
   release: 'v5.4',
   summary:
     'VM_IO/VM_PFNMAP and FOLL_WRITE on a read-only VMA -> -EFAULT before pinning; fs-dax checked after a FOLL_LONGTERM pin (-EOPNOTSUPP, pages put).',
-  ops: { checkVmaFlags, checkPinnedVmas, vmaNeedsDirtyTracking },
+  ops: { checkVmaFlags, checkDaxVmas, vmaNeedsDirtyTracking },
 };

@@ -11,13 +11,13 @@
  *     __gup_longterm_locked()    gupLongtermLocked (longterm-migrate: the retry loop)
  *       __get_user_pages()       getUserPages      (gup-core: the per-page loop)
  *         check_vma_flags()      checkVmaFlags     (vma-checks)
- *         follow_page_mask()     followPage        (gup-core; calls k.vmNormalPage for PTEs)
+ *         follow_page_mask()     followPageMask        (gup-core; calls k.vmNormalPage for PTEs)
  *           gup_must_unshare()   gupMustUnshare    (unshare)
  *           try_grab_page()      tryGrabPage       (pin-accounting; path: follow-page)
  *         follow_hugetlb_page()'s grab   tryGrabPage (path: hugetlb-walk, v5.12 .. v6.5 refuses)
  *         faultin_page()         handleMmFault     (gup-core: zero page, COW, unshare faults)
  *       check_and_migrate_*()    checkAndMigrateMovablePages (longterm-migrate)
- *         *_is_longterm_pinnable isLongtermPinnable (pinnable)
+ *         *_is_longterm_pinnable folioIsLongtermPinnable (pinnable)
  *         migrate_pages()        migratePages -> allocMigrationTarget (longterm-migrate)
  *   unpin_user_page*()           unpinUserPage -> gupPutFolio (pin-accounting)
  *   vfio type1                   vfioPinPagesRemote, vfioVaddrGetPfn, vfioPutPfn, ...
@@ -88,7 +88,7 @@ export interface GupOps {
   /** __get_user_pages(): per page, check the VMA, follow the entry, fault, grab. */
   getUserPages(k: Kernel, st: State, req: GupRequest): GupResult;
   /** follow_page_mask() / follow_page_pte(): the page behind `addr`, or why not. */
-  followPage(
+  followPageMask(
     k: Kernel,
     st: State,
     mm: number,
@@ -97,7 +97,7 @@ export interface GupOps {
     flags: ReadonlySet<FollFlag>,
   ): FollowResult;
   /** can_follow_write_pte(): may a FOLL_WRITE lookup use this read-only entry. */
-  canFollowWrite(
+  canFollowWritePte(
     k: Kernel,
     st: State,
     vma: Vma,
@@ -126,13 +126,19 @@ export interface GupOps {
   /** check_vma_flags(): 0 or -errno, before any page of the VMA is touched. */
   checkVmaFlags(k: Kernel, st: State, vma: Vma, flags: ReadonlySet<FollFlag>): number;
   /** Checks run on the VMAs of pinned pages after pinning (check_dax_vmas, <= v5.10): 0 or -errno. */
-  checkPinnedVmas(k: Kernel, st: State, req: GupRequest, pfnVmas: readonly Vma[]): number;
+  checkDaxVmas(k: Kernel, st: State, req: GupRequest, pfnVmas: readonly Vma[]): number;
   /** vma_needs_dirty_tracking(): a shared writable file mapping whose pages must be written back. */
   vmaNeedsDirtyTracking(k: Kernel, st: State, vma: Vma): boolean;
 
   // ---- unshare ----------------------------------------------------------------------------------
   /** gup_must_unshare(): must this R/O pin fault with FAULT_FLAG_UNSHARE first. */
   gupMustUnshare(k: Kernel, st: State, vma: Vma, flags: ReadonlySet<FollFlag>, folio: Folio): boolean;
+  /**
+   * should_force_cow_break() (v5.8 only, 17839856fd58 .. a308c71bf1e6): must __get_user_pages()
+   * add FOLL_WRITE for this VMA (and GUP-fast take only writable entries), so that a read
+   * reference breaks COW first. gup-core provides the constant false every other release has.
+   */
+  shouldForceCowBreak(k: Kernel, st: State, vma: Vma, flags: ReadonlySet<FollFlag>): boolean;
 
   // ---- pin-accounting ---------------------------------------------------------------------------
   /** Whether this release exports the API at all (pin_user_pages*, unpin_user_page* from v5.6). */
@@ -156,7 +162,7 @@ export interface GupOps {
 
   // ---- pinnable ---------------------------------------------------------------------------------
   /** The family `pinnable`: is this folio long-term pinnable (is_pinnable_page & successors). */
-  isLongtermPinnable(k: Kernel, st: State, folio: Folio): boolean;
+  folioIsLongtermPinnable(k: Kernel, st: State, folio: Folio): boolean;
 
   // ---- longterm-migrate -------------------------------------------------------------------------
   /**
