@@ -20,7 +20,7 @@ import {
  * Change points that resolve when named but are not replayed by default (no corpus verdicts yet);
  * v6.2-rc1 (vma-checks f347454d0341) is replayed as part of v6.2.
  */
-const CHANGE_POINTS_NOT_DEFAULT = ['v5.7', 'v5.11', 'v5.12', 'v5.14', 'v6.2-rc1', 'v6.6', 'v6.14', 'v6.17'];
+const CHANGE_POINTS_NOT_DEFAULT = ['v5.7', 'v5.8', 'v5.9', 'v5.11', 'v5.12', 'v5.14', 'v6.2-rc1', 'v6.6', 'v6.14', 'v6.17'];
 /** Default ids at which no modelled family changes (kept from the default set of issue 14). */
 const DEFAULT_WITHOUT_CHANGE = ['v5.18', 'v6.0', 'v6.19'];
 

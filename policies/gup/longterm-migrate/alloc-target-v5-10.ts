@@ -6,8 +6,7 @@
  * tarball) already has it: mm/gup.c:check_and_migrate_cma_pages() builds the same mtc (:1594-1597)
  * and calls migrate_pages(..., alloc_migration_target, ...) (:1643), and mm/hugetlb.c:1044 reads
  * PF_MEMALLOC_NOCMA; 5.8.1 still has new_non_cma_page() (mm/gup.c:1611). So the first release is
- * v5.9, not v5.10 as `release` below says (left for this family's owner to move: v5.9 resolves to
- * the v5.4 version until then).
+ * v5.9 (the version keeps its old id, alloc-target-v5-10, so stored results keep their names).
  *
  * Kernel functions modelled:
  * - alloc_migration_target() with mtc = { .nid = NUMA_NO_NODE, .gfp_mask = GFP_USER |
@@ -103,7 +102,7 @@ export const longtermMigrateAllocTargetV5_10: FamilyVersion = {
   module: import.meta.url,
   id: 'alloc-target-v5-10',
   subject: 'check_and_migrate_cma_pages() with alloc_migration_target() (hugetlb targets from the pool)',
-  release: 'v5.10',
+  release: 'v5.9',
   summary:
     'Migration targets from alloc_migration_target(): hugetlb from the pool first (CMA pool pages skipped), ZONE_MOVABLE sources may stay in ZONE_MOVABLE.',
   ops: { ...longtermMigrateV5_4.ops, allocMigrationTarget },

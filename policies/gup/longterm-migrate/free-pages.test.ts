@@ -82,7 +82,7 @@ pin_user_pages: start=${A} nr_pages=1 gup_flags=FOLL_LONGTERM`;
 
   it('target from the pool: the source is enqueued on the free list again (as a CMA pool page)', () => {
     const s = pinHuge('pinbench_zone: zone=Normal free=0\npinbench_hugetlb: size=2M free=1');
-    for (const id of ['v5.10', 'v6.5', 'v6.12', 'v7.2']) {
+    for (const id of ['v5.10', 'v6.6', 'v6.12', 'v7.2']) {
       const r = run(id, s);
       expect(r.outcomes[0]!.pages, id).toEqual(['new1']);
       expect(r.state.data.hugetlb!['2M']!.nodes, id).toEqual([
@@ -94,7 +94,7 @@ pin_user_pages: start=${A} nr_pages=1 gup_flags=FOLL_LONGTERM`;
 
   it('fresh target: temporary, handed to the source, which goes back to the buddy allocator', () => {
     const s = pinHuge('pinbench_zone: zone=Normal free=512\npinbench_hugetlb: size=2M free=0');
-    for (const id of ['v5.10', 'v6.5', 'v6.12', 'v7.2']) {
+    for (const id of ['v5.10', 'v6.6', 'v6.12', 'v7.2']) {
       const r = run(id, s);
       expect(r.outcomes[0]!.pages, id).toEqual(['new1']);
       // 512 pages taken for new1, the source's 512 back in its (CMA) pageblocks.
@@ -144,8 +144,8 @@ pin_user_pages: start=${A} nr_pages=1 gup_flags=FOLL_LONGTERM`;
     'pinbench_zone: node=0 zone=Normal free=0\npinbench_zone: node=1 zone=Normal free=512\npinbench_hugetlb: size=2M free=0',
   );
 
-  it('v6.5 .. v6.9: an empty pool falls back to a fresh page on another node', () => {
-    for (const id of ['v6.5', 'v6.9']) {
+  it('v6.6 .. v6.9: an empty pool falls back to a fresh page on another node', () => {
+    for (const id of ['v6.6', 'v6.9']) {
       const r = run(id, freshOnNode1);
       expect(r.outcomes[0]!.pages, id).toEqual(['new1']);
       expect(r.state.folio('new1')!.node, id).toBe(1);
