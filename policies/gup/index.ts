@@ -57,6 +57,7 @@ import { vmaChecks52650c8b466b } from './vma-checks/52650c8b466b.ts';
 import { vmaChecksF347454d0341 } from './vma-checks/f347454d0341.ts';
 import { vmaChecksHugetlbFollForce } from './vma-checks/hugetlb-foll-force.ts';
 import { vmaChecksSecretmem } from './vma-checks/secretmem.ts';
+import { vmaChecksShadowStack } from './vma-checks/shadow-stack.ts';
 import { vmaChecksV5_4 } from './vma-checks/v5-4.ts';
 
 export const GUP_FAMILY_VERSIONS: readonly FamilyVersion[] = [
@@ -74,6 +75,7 @@ export const GUP_FAMILY_VERSIONS: readonly FamilyVersion[] = [
   vmaChecksSecretmem,
   vmaChecksF347454d0341,
   vmaChecks8ac268436e6d,
+  vmaChecksShadowStack,
   vmaChecksHugetlbFollForce,
   unshareNone,
   unshareA7f226604170,

@@ -219,6 +219,9 @@ function locklessPages(k: Kernel, st: State, req: GupRequest): number[] {
     if (!vma || !fastWalkable(vma) || !entry) break;
     if (entry.special || entry.devmap || st.isZeroPfn(entry.pfn)) break;
     if (flags.has('FOLL_WRITE') && !entry.write) break;
+    // A shadow-stack PTE (Write=0, Dirty=1) is pte_write() but fails x86's
+    // __pte_access_permitted() for a write (6.12.118 arch/x86/include/asm/pgtable.h:1697-1702).
+    if (flags.has('FOLL_WRITE') && vmaHas(vma, 'VM_SHADOW_STACK')) break;
     const pfn = st.pfnAt(req.mm, addr)!;
     const folio = st.folioOf(pfn);
     if (!folio?.valid || st.isZeroPfn(folio.pfn)) break;
