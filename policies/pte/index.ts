@@ -21,6 +21,7 @@ import { zeropageInsert62c65fd740e9 } from './zeropage-insert/62c65fd740e9.ts';
 import { zeropageInsertFce831c92092 } from './zeropage-insert/fce831c92092.ts';
 import { zeropageInsertMkwrite } from './zeropage-insert/insert-page-mkwrite.ts';
 import { zeropageInsertPfnTRemoval } from './zeropage-insert/pfn-t-removal.ts';
+import { zeropageInsertPteMapMayFail } from './zeropage-insert/pte-map-may-fail.ts';
 import { zeropageInsertV1Posting } from './zeropage-insert/v1-posting.ts';
 import { zeropageInsertV5_4 } from './zeropage-insert/v5-4.ts';
 
@@ -32,6 +33,7 @@ export const PTE_FAMILY_VERSIONS: readonly FamilyVersion[] = [
   mmCoreD80a9cb1a64a,
   zeropageInsertV5_4,
   zeropageInsert8cd3984d81d5,
+  zeropageInsertPteMapMayFail,
   zeropageInsertFce831c92092,
   zeropageInsertMkwrite,
   zeropageInsertPfnTRemoval,
