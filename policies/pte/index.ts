@@ -13,6 +13,7 @@ import { normalPage10d83d7781a8 } from './normal-page/10d83d7781a8.ts';
 import { normalPageAf38538801c6 } from './normal-page/af38538801c6.ts';
 import { normalPageC0c6ccd9828c } from './normal-page/c0c6ccd9828c.ts';
 import { normalPageFce831c92092 } from './normal-page/fce831c92092.ts';
+import { normalPageHugeZeroPmd } from './normal-page/huge-zero-pmd.ts';
 import { normalPageV5_4 } from './normal-page/v5-4.ts';
 import { remapPfnPfnTRemoval } from './remap-pfn/pfn-t-removal.ts';
 import { remapPfnV5_4 } from './remap-pfn/v5-4.ts';
@@ -40,6 +41,7 @@ export const PTE_FAMILY_VERSIONS: readonly FamilyVersion[] = [
   zeropageInsert62c65fd740e9,
   zeropageInsertV1Posting,
   normalPageV5_4,
+  normalPageHugeZeroPmd,
   normalPageFce831c92092,
   normalPage10d83d7781a8,
   normalPageAf38538801c6,
