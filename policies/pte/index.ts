@@ -15,7 +15,9 @@ import { normalPageC0c6ccd9828c } from './normal-page/c0c6ccd9828c.ts';
 import { normalPageFce831c92092 } from './normal-page/fce831c92092.ts';
 import { normalPageHugeZeroPmd } from './normal-page/huge-zero-pmd.ts';
 import { normalPageV5_4 } from './normal-page/v5-4.ts';
+import { remapPfnAlignWarn } from './remap-pfn/align-warn.ts';
 import { remapPfnPfnTRemoval } from './remap-pfn/pfn-t-removal.ts';
+import { remapPfnPrepareFirst } from './remap-pfn/prepare-first.ts';
 import { remapPfnV5_4 } from './remap-pfn/v5-4.ts';
 import { zeropageInsert8cd3984d81d5 } from './zeropage-insert/8cd3984d81d5.ts';
 import { zeropageInsert62c65fd740e9 } from './zeropage-insert/62c65fd740e9.ts';
@@ -47,7 +49,9 @@ export const PTE_FAMILY_VERSIONS: readonly FamilyVersion[] = [
   normalPageAf38538801c6,
   normalPageC0c6ccd9828c,
   remapPfnV5_4,
+  remapPfnAlignWarn,
   remapPfnPfnTRemoval,
+  remapPfnPrepareFirst,
   folioWalkNone,
   folioWalk10d83d7781a8,
   folioWalk2db308160b5a,
