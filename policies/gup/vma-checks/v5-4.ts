@@ -20,10 +20,9 @@
  * 5.7.14, 5.8.1, 5.9.1 (GitHub copies of those tarballs) and 5.10.262 mm/gup.c:check_vma_flags()
  * (VM_IO|VM_PFNMAP, FOLL_ANON, then the access tests; no fs-dax, secretmem or hugetlb test) and
  * check_dax_vmas(): unchanged v5.4 .. v5.10, so v5.5 (not read) is bracketed.
- * Not modelled: FOLL_SPLIT_PMD on hugetlb -> -EOPNOTSUPP (absent in 6.1.192, 6.13.7 and 6.14.0,
- * present in 6.18.2 and 7.2.13, and in 6.12.118 through a stable backport; mainline release
- * between v6.15 and v6.18, not read). VM_SHADOW_STACK (from v6.6) is vma-checks shadow-stack;
- * this version ignores the flag, as v5.4 .. v6.5 have none.
+ * Later tests in check_vma_flags() are versions of their own: VM_SHADOW_STACK (vma-checks
+ * shadow-stack, v6.6; this version ignores the flag, as v5.4 .. v6.5 have none) and FOLL_SPLIT_PMD
+ * on hugetlb (split-pmd-hugetlb, v6.15, and the v6.12.118 variant).
  */
 import { err } from '../../../src/model/errno.ts';
 import { type FollFlag, isCowMapping } from '../../../src/model/flags.ts';

@@ -201,3 +201,41 @@ describe('vma-checks: VM_SHADOW_STACK (shadow-stack, v6.6)', () => {
     expect(call('v6.5', raw).ret).toBe(1);
   });
 });
+
+describe('vma-checks: FOLL_SPLIT_PMD on a hugetlb VMA (split-pmd-hugetlb, v6.15)', () => {
+  // mm/gup.c:check_vma_flags(): no such test in 6.14.0 (:1270); `if ((gup_flags &
+  // FOLL_SPLIT_PMD) && is_vm_hugetlb_page(vma)) return -EOPNOTSUPP;` in 6.18.2 and 7.2.13 (:1216)
+  // and, backported, in Debian's 6.12.118 (:1286), after the fs-dax test, before secretmem.
+  const huge = (gupFlags: string) =>
+    pin(VMF.privateRw, 'backing=hugetlb fs=hugetlbfs', gupFlags, 'get_user_pages', 'kind=hugetlb');
+
+  it('v6.14 and before walk the VMA; v6.15 on and 6.12.118 refuse with -EOPNOTSUPP', () => {
+    for (const id of ['v5.10', 'v6.1', 'v6.12', 'v6.14'])
+      expect(call(id, huge('FOLL_SPLIT_PMD')).ret, id).toBe(1);
+    for (const id of ['v6.15', 'v6.18', 'v7.2', 'v6.12.118']) {
+      const o = call(id, huge('FOLL_SPLIT_PMD'));
+      expect(o.ret, id).toBe(-95);
+      expect(o.why.at(-1), id).toBe('check_vma_flags: FOLL_SPLIT_PMD on a hugetlb VMA -> -EOPNOTSUPP');
+    }
+  });
+
+  it('without FOLL_SPLIT_PMD, or outside hugetlb, nothing changes', () => {
+    const anon = pin(
+      VMF.privateRw,
+      'backing=anon',
+      'FOLL_SPLIT_PMD',
+      'get_user_pages',
+      'kind=anon flags=lru',
+    );
+    for (const id of ['v6.14', 'v6.15', 'v7.2', 'v6.12.118']) {
+      expect(call(id, huge('0')).ret, id).toBe(1);
+      expect(call(id, anon).ret, id).toBe(1);
+    }
+  });
+
+  it("6.12.118 keeps v6.12's hugetlb FOLL_FORCE|FOLL_WRITE refusal (mm/gup.c:1301-1302)", () => {
+    const s = pin(VMF.privateRo, 'backing=hugetlb fs=hugetlbfs', 'FOLL_WRITE|FOLL_FORCE', 'get_user_pages');
+    expect(call('v6.12.118', s).ret).toBe(-14);
+    expect(call('v6.15', s).ret).toBe(1);
+  });
+});
