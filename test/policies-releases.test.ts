@@ -2,7 +2,7 @@
  * The release lists (policies/releases.ts) against the family versions: every mainline id v5.4 ..
  * v7.2 is listed by `pinbench policies --all` and resolves; the default run set is the releases at
  * which a modelled family changes, except the change points named below, plus v5.10 (Debian
- * bullseye) and the ids the default set kept from before (v5.18, v6.0, v6.19). A new family
+ * bullseye) and the ids the default set kept from before (v5.18, v6.0). A new family
  * version whose first release is in neither list fails here, so adding one is a decision: put its
  * release in RELEASE_IDS (and state a verdict for it in every corpus trace) or name it below.
  */
@@ -20,9 +20,20 @@ import {
  * Change points that resolve when named but are not replayed by default (no corpus verdicts yet);
  * v6.2-rc1 (vma-checks f347454d0341) is replayed as part of v6.2.
  */
-const CHANGE_POINTS_NOT_DEFAULT = ['v5.7', 'v5.8', 'v5.9', 'v5.11', 'v5.12', 'v5.14', 'v6.2-rc1', 'v6.6', 'v6.14', 'v6.17'];
+const CHANGE_POINTS_NOT_DEFAULT = [
+  'v5.7',
+  'v5.8',
+  'v5.9',
+  'v5.11',
+  'v5.12',
+  'v5.14',
+  'v6.2-rc1',
+  'v6.6',
+  'v6.14',
+  'v6.17',
+];
 /** Default ids at which no modelled family changes (kept from the default set of issue 14). */
-const DEFAULT_WITHOUT_CHANGE = ['v5.18', 'v6.0', 'v6.19'];
+const DEFAULT_WITHOUT_CHANGE = ['v5.18', 'v6.0'];
 
 const changePoints = [...new Set(FAMILY_VERSIONS.flatMap((v) => (v.release ? [v.release] : [])))];
 

@@ -96,17 +96,18 @@ describe('real recordings against their release models', () => {
       expect(t.release).toMatch(/^v\d+\.\d+/);
       expect(t.kernel.startsWith(t.series)).toBe(true);
     }
-    // A package whose upstream version has a stable id replays with it (5.10.262-1, 6.1.192-3);
-    // the others with their vX.Y mainline release.
+    // A package whose upstream version has a stable id replays with it (5.10.262-1, 6.1.192-3,
+    // 6.12.118-1); the others with their vX.Y mainline release.
     const bySeries = Object.fromEntries(r.traces.map((t) => [t.series, t.release]));
-    expect(bySeries).toEqual({ '5.10': 'v5.10.262', '6.1': 'v6.1.192', '6.12': 'v6.12', '7.2': 'v7.2' });
+    expect(bySeries).toEqual({ '5.10': 'v5.10.262', '6.1': 'v6.1.192', '6.12': 'v6.12.118', '7.2': 'v7.2' });
   }, 120_000);
 
   it('picks the stable id of the package upstream version, else the release of the series', () => {
     expect(releaseForRecording('5.10.0-46-amd64', ['5.10.262-1'])).toBe('v5.10.262');
     expect(releaseForRecording('6.1.0-57-amd64', ['6.1.192-3'])).toBe('v6.1.192');
     expect(releaseForRecording('6.1.0-40-amd64', ['6.1.158-1'])).toBe('v6.1');
-    expect(releaseForRecording('6.12.118+deb13-amd64', ['6.12.118-1'])).toBe('v6.12');
+    expect(releaseForRecording('6.12.118+deb13-amd64', ['6.12.118-1'])).toBe('v6.12.118');
+    expect(releaseForRecording('6.12.0-30-amd64', ['6.12.41-1'])).toBe('v6.12');
     // A package of another series never names the stable id.
     expect(releaseForRecording('6.1.0-57-amd64', ['5.10.262-1'])).toBe('v6.1');
     expect(releaseForRecording('6.1.0-57-amd64', [])).toBe('v6.1');

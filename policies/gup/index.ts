@@ -60,6 +60,9 @@ import { vmaChecks52650c8b466b } from './vma-checks/52650c8b466b.ts';
 import { vmaChecksF347454d0341 } from './vma-checks/f347454d0341.ts';
 import { vmaChecksHugetlbFollForce } from './vma-checks/hugetlb-foll-force.ts';
 import { vmaChecksSecretmem } from './vma-checks/secretmem.ts';
+import { vmaChecksShadowStack } from './vma-checks/shadow-stack.ts';
+import { vmaChecksSplitPmdHugetlb } from './vma-checks/split-pmd-hugetlb.ts';
+import { vmaChecksStable6_12_118 } from './vma-checks/stable-6-12-118.ts';
 import { vmaChecksV5_4 } from './vma-checks/v5-4.ts';
 
 export const GUP_FAMILY_VERSIONS: readonly FamilyVersion[] = [
@@ -77,7 +80,9 @@ export const GUP_FAMILY_VERSIONS: readonly FamilyVersion[] = [
   vmaChecksSecretmem,
   vmaChecksF347454d0341,
   vmaChecks8ac268436e6d,
+  vmaChecksShadowStack,
   vmaChecksHugetlbFollForce,
+  vmaChecksSplitPmdHugetlb,
   unshareNone,
   unshare17839856fd58,
   unshareA308c71bf1e6,
@@ -139,6 +144,15 @@ export const GUP_VARIANTS: readonly VariantSpec[] = [
     replace: [pinAccountingStable6_1_192, ioUringBuffersEdd478269640, vmaChecksF347454d0341],
     summary:
       'Read in linux-source-6.1 6.1.192: mm/gup.c:try_grab_page(), try_grab_folio() and gup_put_folio() skip the zero page ("Don\'t take a pin on the zero page", c8070b787519, mainline v6.5), while mm/hugetlb.c:follow_hugetlb_page():6629 still grabs with try_grab_folio(), which refuses FOLL_LONGTERM|FOLL_PIN on a page that is not long-term pinnable (pin-accounting stable-6.1.192); io_uring/rsrc.c:io_sqe_buffer_register() refuses a buffer whose VMAs have different vm_file with -EINVAL (edd478269640, mainline v6.3); mm/gup.c:check_vma_flags():1085-1087 refuses a FOLL_FORCE|FOLL_WRITE on a read-only hugetlb VMA with -EFAULT (f347454d0341, mainline v6.2-rc1, backported to 6.1.y). Everything else as v6.1 (gup.c migration, is_longterm_pinnable_page() read alike).',
+  },
+  {
+    // Debian trixie's kernel.
+    id: 'v6.12.118',
+    title: 'Linux 6.12.118 (Debian trixie): v6.12 with stable backports',
+    base: 'v6.12',
+    replace: [vmaChecksStable6_12_118],
+    summary:
+      'Read in linux-source-6.12 6.12.118: mm/gup.c:check_vma_flags():1286-1287 refuses FOLL_SPLIT_PMD on a hugetlb VMA with -EOPNOTSUPP ("mm/gup: reject FOLL_SPLIT_PMD with hugetlb VMAs", mainline v6.15, backported to 6.12.y), while :1301-1302 still refuses a FOLL_FORCE|FOLL_WRITE on read-only hugetlb (vma-checks stable-6.12.118). Everything else as v6.12: only the differences found in the reading of issue 14 are modelled here.',
   },
   {
     id: 'pre-9afaf30f7a1a',

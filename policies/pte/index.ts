@@ -13,14 +13,18 @@ import { normalPage10d83d7781a8 } from './normal-page/10d83d7781a8.ts';
 import { normalPageAf38538801c6 } from './normal-page/af38538801c6.ts';
 import { normalPageC0c6ccd9828c } from './normal-page/c0c6ccd9828c.ts';
 import { normalPageFce831c92092 } from './normal-page/fce831c92092.ts';
+import { normalPageHugeZeroPmd } from './normal-page/huge-zero-pmd.ts';
 import { normalPageV5_4 } from './normal-page/v5-4.ts';
+import { remapPfnAlignWarn } from './remap-pfn/align-warn.ts';
 import { remapPfnPfnTRemoval } from './remap-pfn/pfn-t-removal.ts';
+import { remapPfnPrepareFirst } from './remap-pfn/prepare-first.ts';
 import { remapPfnV5_4 } from './remap-pfn/v5-4.ts';
 import { zeropageInsert8cd3984d81d5 } from './zeropage-insert/8cd3984d81d5.ts';
 import { zeropageInsert62c65fd740e9 } from './zeropage-insert/62c65fd740e9.ts';
 import { zeropageInsertFce831c92092 } from './zeropage-insert/fce831c92092.ts';
 import { zeropageInsertMkwrite } from './zeropage-insert/insert-page-mkwrite.ts';
 import { zeropageInsertPfnTRemoval } from './zeropage-insert/pfn-t-removal.ts';
+import { zeropageInsertPteMapMayFail } from './zeropage-insert/pte-map-may-fail.ts';
 import { zeropageInsertV1Posting } from './zeropage-insert/v1-posting.ts';
 import { zeropageInsertV5_4 } from './zeropage-insert/v5-4.ts';
 
@@ -32,18 +36,22 @@ export const PTE_FAMILY_VERSIONS: readonly FamilyVersion[] = [
   mmCoreD80a9cb1a64a,
   zeropageInsertV5_4,
   zeropageInsert8cd3984d81d5,
+  zeropageInsertPteMapMayFail,
   zeropageInsertFce831c92092,
   zeropageInsertMkwrite,
   zeropageInsertPfnTRemoval,
   zeropageInsert62c65fd740e9,
   zeropageInsertV1Posting,
   normalPageV5_4,
+  normalPageHugeZeroPmd,
   normalPageFce831c92092,
   normalPage10d83d7781a8,
   normalPageAf38538801c6,
   normalPageC0c6ccd9828c,
   remapPfnV5_4,
+  remapPfnAlignWarn,
   remapPfnPfnTRemoval,
+  remapPfnPrepareFirst,
   folioWalkNone,
   folioWalk10d83d7781a8,
   folioWalk2db308160b5a,

@@ -273,7 +273,7 @@ export function formatGupFlags(flags: GupFlags): string {
   return flags.size === 0 ? '0' : FOLL_FLAGS.filter((f) => flags.has(f)).join('|');
 }
 
-/** VM_* bits: the same numbers in every release read (facts/pinning.md §5.2). */
+/** VM_* bits: the same numbers in every release read (facts/pinning.md §5.2), plus x86's shadow stack. */
 export const VM_FLAG_BITS = {
   VM_READ: 0,
   VM_WRITE: 1,
@@ -307,6 +307,10 @@ export const VM_FLAG_BITS = {
   VM_HUGEPAGE: 29,
   VM_NOHUGEPAGE: 30,
   VM_MERGEABLE: 31,
+  // x86_64 with CONFIG_X86_USER_SHADOW_STACK: VM_SHADOW_STACK is VM_HIGH_ARCH_5,
+  // 6.6.9 include/linux/mm.h:354, 6.12.118 :367, 7.2.13 :372 (HIGH_ARCH_5 = bit 37, :339).
+  // Releases before v6.6 have no such flag (VM_NONE); the policies that predate it ignore it.
+  VM_SHADOW_STACK: 37,
 } as const;
 export type VmFlag = keyof typeof VM_FLAG_BITS;
 export type VmFlags = ReadonlySet<VmFlag>;

@@ -229,6 +229,9 @@ function locklessPages(k: Kernel, st: State, req: GupRequest): number[] {
     // to the slow path. The model asks the slow path's predicate for this VMA; where it says no
     // (not a COW mapping) the slow path takes the same R/O page.
     if (!entry.write && k.shouldForceCowBreak(k, st, vma, flags)) break;
+    // A shadow-stack PTE (Write=0, Dirty=1) is pte_write() but fails x86's
+    // __pte_access_permitted() for a write (6.12.118 arch/x86/include/asm/pgtable.h:1697-1702).
+    if (flags.has('FOLL_WRITE') && vmaHas(vma, 'VM_SHADOW_STACK')) break;
     const pfn = st.pfnAt(req.mm, addr)!;
     const folio = st.folioOf(pfn);
     if (!folio?.valid || st.isZeroPfn(folio.pfn)) break;

@@ -26,15 +26,17 @@
  * such test. 6.15 .. 6.17 were not read (no source for them was found), bracketed by 6.14.0 and
  * 6.18.2, which agree.
  *
- * What changed from vma-checks 8ac268436e6d: the hugetlb refusal of f347454d0341 is gone; a
- * FOLL_FORCE write to a private read-only hugetlb VMA breaks COW like any other.
+ * What changed from vma-checks shadow-stack: the hugetlb refusal of f347454d0341 is gone; a
+ * FOLL_FORCE write to a private read-only hugetlb VMA breaks COW like any other. The
+ * VM_SHADOW_STACK test stays (6.14.0 .. 7.2.13 have it).
  */
 import type { FollFlag } from '../../../src/model/flags.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { State, Vma } from '../../../src/model/state.ts';
-import { checkWritableFileMapping, vmaChecks8ac268436e6d } from './8ac268436e6d.ts';
+import { checkWritableFileMapping } from './8ac268436e6d.ts';
 import { checkFsdax } from './52650c8b466b.ts';
 import { checkSecretmem } from './secretmem.ts';
+import { vmaChecksShadowStack } from './shadow-stack.ts';
 import { checkAccess, checkIoPfnmap } from './v5-4.ts';
 
 function checkVmaFlags(k: Kernel, st: State, vma: Vma, flags: ReadonlySet<FollFlag>): number {
@@ -43,7 +45,7 @@ function checkVmaFlags(k: Kernel, st: State, vma: Vma, flags: ReadonlySet<FollFl
     checkFsdax(st, vma, flags) ||
     checkSecretmem(st, vma) ||
     checkWritableFileMapping(k, st, vma, flags) ||
-    checkAccess(st, vma, flags, true)
+    checkAccess(st, vma, flags, true, true)
   );
 }
 
@@ -54,5 +56,5 @@ export const vmaChecksHugetlbFollForce: FamilyVersion = {
   subject: 'mm/hugetlb: support FOLL_FORCE|FOLL_WRITE',
   release: 'v6.14',
   summary: 'check_vma_flags(): FOLL_FORCE|FOLL_WRITE on hugetlb allowed again (COW breaks as elsewhere).',
-  ops: { ...vmaChecks8ac268436e6d.ops, checkVmaFlags },
+  ops: { ...vmaChecksShadowStack.ops, checkVmaFlags },
 };

@@ -20,10 +20,9 @@
  * 5.7.14, 5.8.1, 5.9.1 (GitHub copies of those tarballs) and 5.10.262 mm/gup.c:check_vma_flags()
  * (VM_IO|VM_PFNMAP, FOLL_ANON, then the access tests; no fs-dax, secretmem or hugetlb test) and
  * check_dax_vmas(): unchanged v5.4 .. v5.10, so v5.5 (not read) is bracketed.
- * Not modelled: FOLL_SPLIT_PMD on hugetlb -> -EOPNOTSUPP (absent in 6.1.192, 6.13.7 and 6.14.0,
- * present in 6.18.2 and 7.2.13, and in 6.12.118 through a stable backport; mainline release
- * between v6.15 and v6.18, not read) and VM_SHADOW_STACK refusing a write like a missing VM_WRITE
- * (from v6.6: absent 6.5.0, present 6.6.9; no such VMA flag in the vocabulary).
+ * Later tests in check_vma_flags() are versions of their own: VM_SHADOW_STACK (vma-checks
+ * shadow-stack, v6.6; this version ignores the flag, as v5.4 .. v6.5 have none) and FOLL_SPLIT_PMD
+ * on hugetlb (split-pmd-hugetlb, v6.15, and the v6.12.118 variant).
  */
 import { err } from '../../../src/model/errno.ts';
 import { type FollFlag, isCowMapping } from '../../../src/model/flags.ts';
@@ -35,19 +34,26 @@ import { hex, vmaHas, vmaIsAnonymous, vmaIsFsdax, vmaIsHugetlb, vmaIsShmem } fro
 /**
  * The access checks every version shares (the tail of check_vma_flags()). `hugetlbForceWrite`
  * false: "hugetlb does not support FOLL_FORCE|FOLL_WRITE" -> -EFAULT (f347454d0341, v6.2-rc1 .. the
- * release before hugetlb-foll-force, v6.14).
+ * release before hugetlb-foll-force, v6.14). `shadowStack` true: a VM_SHADOW_STACK VMA counts as
+ * not writable for a GUP write (vma-checks shadow-stack, v6.6); before it the flag is ignored.
  */
 export function checkAccess(
   st: State,
   vma: Vma,
   flags: ReadonlySet<FollFlag>,
   hugetlbForceWrite = true,
+  shadowStack = false,
 ): number {
   const at = `VMA ${hex(vma.start)}-${hex(vma.end)}`;
   if (flags.has('FOLL_WRITE')) {
-    if (!vmaHas(vma, 'VM_WRITE')) {
+    const shstk = shadowStack && vmaHas(vma, 'VM_SHADOW_STACK');
+    if (!vmaHas(vma, 'VM_WRITE') || shstk) {
       if (!flags.has('FOLL_FORCE')) {
-        st.why(`check_vma_flags: FOLL_WRITE on read-only ${at} -> -EFAULT`);
+        st.why(
+          shstk
+            ? `check_vma_flags: FOLL_WRITE on shadow-stack ${at} -> -EFAULT`
+            : `check_vma_flags: FOLL_WRITE on read-only ${at} -> -EFAULT`,
+        );
         return err('EFAULT');
       }
       if (!hugetlbForceWrite && vmaIsHugetlb(vma)) {

@@ -154,3 +154,88 @@ describe('vma-checks: FOLL_FORCE|FOLL_WRITE on a read-only private hugetlb VMA',
     for (const id of ['v5.10', 'v6.1', 'v6.12', 'v7.2']) expect(call(id, anon).ret, id).toBe(1);
   });
 });
+
+describe('vma-checks: VM_SHADOW_STACK (shadow-stack, v6.6)', () => {
+  // mm/gup.c:check_vma_flags(): 6.5.0 :1061 `if (!(vm_flags & VM_WRITE))`; 6.6.9 :1054,
+  // 6.12.118 :1297, 7.2.13 :1227 `if (!(vm_flags & VM_WRITE) || (vm_flags & VM_SHADOW_STACK))`,
+  // then `if (!(gup_flags & FOLL_FORCE)) return -EFAULT;` and is_cow_mapping().
+  const shstk = `${VMF.privateRw}|VM_SHADOW_STACK`;
+  const s = (gupFlags: string, api = 'pin_user_pages') =>
+    pin(shstk, 'backing=anon', gupFlags, api, 'kind=anon flags=lru,exclusive');
+  const before = ['v5.10', 'v6.1', 'v6.5'];
+  const from = ['v6.6', 'v6.12', 'v6.14', 'v6.18', 'v7.2'];
+
+  it('a FOLL_WRITE pin succeeds before v6.6 (no such flag) and is -EFAULT from v6.6', () => {
+    for (const id of before) expect(call(id, s('FOLL_WRITE')).ret, id).toBe(1);
+    for (const id of from) {
+      const o = call(id, s('FOLL_WRITE'));
+      expect(o.ret, id).toBe(-14);
+      expect(o.why.at(-1), id).toBe(
+        'check_vma_flags: FOLL_WRITE on shadow-stack VMA 0x7f0000000000-0x7f0000001000 -> -EFAULT',
+      );
+    }
+  });
+
+  it('GUP-fast grabs nothing for a write (the PTE lacks _PAGE_RW); the slow path decides alike', () => {
+    for (const id of before) expect(call(id, s('FOLL_WRITE', 'pin_user_pages_fast')).ret, id).toBe(1);
+    for (const id of from) expect(call(id, s('FOLL_WRITE', 'pin_user_pages_fast')).ret, id).toBe(-14);
+  });
+
+  it('FOLL_FORCE writes through (a private VM_MAYWRITE mapping is a COW mapping), reads are unaffected', () => {
+    for (const id of [...before, ...from]) {
+      expect(call(id, s('FOLL_WRITE|FOLL_FORCE', 'get_user_pages')).ret, id).toBe(1);
+      expect(call(id, s('0')).ret, id).toBe(1);
+    }
+  });
+
+  it('the flag decodes from raw vm_flags: bit 37 (VM_HIGH_ARCH_5)', () => {
+    // 0x2000000033 = VM_SHADOW_STACK (1 << 37) | VM_MAYWRITE | VM_MAYREAD | VM_WRITE | VM_READ
+    const raw = pin(
+      '0x2000000033',
+      'backing=anon',
+      'FOLL_WRITE',
+      'pin_user_pages',
+      'kind=anon flags=lru,exclusive',
+    );
+    expect(call('v6.6', raw).ret).toBe(-14);
+    expect(call('v6.5', raw).ret).toBe(1);
+  });
+});
+
+describe('vma-checks: FOLL_SPLIT_PMD on a hugetlb VMA (split-pmd-hugetlb, v6.15)', () => {
+  // mm/gup.c:check_vma_flags(): no such test in 6.14.0 (:1270); `if ((gup_flags &
+  // FOLL_SPLIT_PMD) && is_vm_hugetlb_page(vma)) return -EOPNOTSUPP;` in 6.18.2 and 7.2.13 (:1216)
+  // and, backported, in Debian's 6.12.118 (:1286), after the fs-dax test, before secretmem.
+  const huge = (gupFlags: string) =>
+    pin(VMF.privateRw, 'backing=hugetlb fs=hugetlbfs', gupFlags, 'get_user_pages', 'kind=hugetlb');
+
+  it('v6.14 and before walk the VMA; v6.15 on and 6.12.118 refuse with -EOPNOTSUPP', () => {
+    for (const id of ['v5.10', 'v6.1', 'v6.12', 'v6.14'])
+      expect(call(id, huge('FOLL_SPLIT_PMD')).ret, id).toBe(1);
+    for (const id of ['v6.15', 'v6.18', 'v7.2', 'v6.12.118']) {
+      const o = call(id, huge('FOLL_SPLIT_PMD'));
+      expect(o.ret, id).toBe(-95);
+      expect(o.why.at(-1), id).toBe('check_vma_flags: FOLL_SPLIT_PMD on a hugetlb VMA -> -EOPNOTSUPP');
+    }
+  });
+
+  it('without FOLL_SPLIT_PMD, or outside hugetlb, nothing changes', () => {
+    const anon = pin(
+      VMF.privateRw,
+      'backing=anon',
+      'FOLL_SPLIT_PMD',
+      'get_user_pages',
+      'kind=anon flags=lru',
+    );
+    for (const id of ['v6.14', 'v6.15', 'v7.2', 'v6.12.118']) {
+      expect(call(id, huge('0')).ret, id).toBe(1);
+      expect(call(id, anon).ret, id).toBe(1);
+    }
+  });
+
+  it("6.12.118 keeps v6.12's hugetlb FOLL_FORCE|FOLL_WRITE refusal (mm/gup.c:1301-1302)", () => {
+    const s = pin(VMF.privateRo, 'backing=hugetlb fs=hugetlbfs', 'FOLL_WRITE|FOLL_FORCE', 'get_user_pages');
+    expect(call('v6.12.118', s).ret).toBe(-14);
+    expect(call('v6.15', s).ret).toBe(1);
+  });
+});

@@ -219,7 +219,11 @@ export function copyEntryWith(
     st.why(`fork: non-anon huge ${entry.level} ${hex(addr)} -> not copied (refilled on fault)`);
     return;
   }
-  const page = takeRef ? k.vmNormalPage(k, st, vma, addr, entry, entry.level) : null;
+  // copy_huge_pmd() shares the huge zero folio before it looks at any page (5.4.0
+  // mm/huge_memory.c:1031, 5.10.262 :1072): it never reaches vm_normal_page_pmd(), whose v5.4
+  // form would take the huge zero folio for a normal page.
+  const hugeZero = isHugeZero(st, entry.pfn, entry.level);
+  const page = takeRef && !hugeZero ? k.vmNormalPage(k, st, vma, addr, entry, entry.level) : null;
   const copy = { ...entry };
   if (wrprotect) {
     entry.write = false;

@@ -3,9 +3,9 @@
  * vm_map_pages*() and vmf_insert_mixed()" (first release v6.11; V1 of facts/insert-pfnmap.md
  * §2.2, read at [C:fce831c92092]).
  *
- * Kernel function modelled: vm_normal_page() (vm_normal_page_pmd() is unchanged: v5.4's).
+ * Kernel function modelled: vm_normal_page() (vm_normal_page_pmd() is unchanged: huge-zero-pmd's).
  *
- * Changed from v5.4, point (B) of the commit message ("never refcount the zeropage when
+ * Changed from huge-zero-pmd (v5.4's vm_normal_page()), point (B) of the commit message ("never refcount the zeropage when
  * unmapping it"): on an arch without pte_special, a VM_MIXEDMAP zero pfn is no longer a normal
  * page (NULL); and VM_WARN_ON_ONCE(is_zero_pfn()) fires if the zero pfn would still be returned,
  * which on a pte_special arch happens for a zero PTE mapped without the special bit (modelled
@@ -22,9 +22,9 @@
  */
 import type { FamilyVersion } from '../../../src/model/kernel.ts';
 import { vmaHas as hasFlag } from '../../mm-primitives.ts';
-import { normalPageV5_4 } from './v5-4.ts';
+import { normalPageHugeZeroPmd } from './huge-zero-pmd.ts';
 
-const base = normalPageV5_4.ops.vmNormalPage!;
+const base = normalPageHugeZeroPmd.ops.vmNormalPage!;
 
 export const normalPageFce831c92092: FamilyVersion = {
   family: 'normal-page',
@@ -37,7 +37,7 @@ export const normalPageFce831c92092: FamilyVersion = {
     'vm_normal_page(): a VM_MIXEDMAP zero pfn is NULL without pte_special too; VM_WARN_ON_ONCE if the zero pfn would be returned.',
   link: 'https://lore.kernel.org/all/20240522125713.775114-1-david@redhat.com/',
   ops: {
-    ...normalPageV5_4.ops,
+    ...normalPageHugeZeroPmd.ops,
     vmNormalPage(k, st, vma, addr, entry, level) {
       if (
         level === 'pte' &&

@@ -22,7 +22,8 @@
  * special, as x86's pte_mkdevmap() makes it. Simplification: the find_special_page hook returns
  * the page the entry maps.
  *
- * Release ids using it: v5.4 .. v6.10. Source read (2026-12), branch by branch:
+ * Release ids using it: v5.4 (v5.5), and through normal-page huge-zero-pmd v5.6 .. v6.10. Source
+ * read (2026-12), branch by branch:
  *   5.10.262 mm/memory.c:vm_normal_page():594  pte_special arch: !special -> check_pfn; hook;
  *     PFNMAP|MIXEDMAP -> NULL; zero -> NULL; pte_devmap -> NULL; else print_bad_pte + NULL. No
  *     pte_special: MIXEDMAP: !pfn_valid -> NULL else the page straight away (the zero pfn too);
@@ -37,13 +38,19 @@
  * Also read (GitHub copies of release tarballs): mm/memory.c:vm_normal_page() is textually the same
  * in 5.4.0 (:574) and every source up to 6.9.0 (:582), vm_normal_page_pmd() in 5.6.4 .. 6.9.0
  * (:656); the next change is fce831c92092 (6.11.11). v5.5, v6.7 and v6.10 were not read,
- * bracketed by identical functions. Not modelled: 5.4.0 vm_normal_page_pmd():630 tests
- * `if (is_zero_pfn(pfn)) return NULL;` where 5.6.4 tests is_huge_zero_pmd(pmd), so v5.4 (and
- * v5.5, unread) returns the huge zero page as a normal page; the model maps the huge zero PMD to
- * the zero pfn and cannot tell the two tests apart (no in-tree caller of vm_normal_page_pmd() in
- * 5.4.0's mm/, so GUP and munmap are unaffected).
+ * bracketed by identical functions.
+ *
+ * v5.4 only: 5.4.0 mm/memory.c:vm_normal_page_pmd():630 tests `if (is_zero_pfn(pfn)) return
+ * NULL;` (:657) where 5.6.4 (:648) tests `if (is_huge_zero_pmd(pmd))` (:675). is_zero_pfn()
+ * compares with the 4 KiB zero page's pfn, and the huge zero folio is a page of its own, so v5.4
+ * returns the huge zero folio as a normal page (then checked against highest_memmap_pfn like any
+ * pfn). The model keeps the huge zero folio as the PMD entry of the zero pfn (isHugeZero) and
+ * names it `zero` in outcomes; this version returns it, normal-page huge-zero-pmd (v5.6) does not.
+ * Its only in-tree caller in 5.4.0 is fs/proc/task_mmu.c:1728 (numa_maps); zap_huge_pmd() and
+ * copy_huge_pmd() test is_huge_zero_pmd() themselves before touching the page (5.4.0
+ * mm/huge_memory.c:1031), so munmap and fork are unaffected (mm-core does the same).
  */
-import type { LookupCallName } from '../../../src/model/events.ts';
+import type { Level, LookupCallName } from '../../../src/model/events.ts';
 import { isCowMapping } from '../../../src/model/flags.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import { type CallResult, UNSUPPORTED } from '../../../src/model/outcome.ts';
@@ -157,12 +164,20 @@ export function vmNormalPagePteV0(
   return pfn;
 }
 
+/**
+ * How vm_normal_page_pmd() recognises the huge zero folio: `is_huge_zero_pmd(pmd)` from v5.6, or
+ * v5.4's `is_zero_pfn(pfn)`, which compares with the 4 KiB zero page's pfn and so never matches
+ * the huge zero folio (a page of its own: in the model, the PMD entry of the zero pfn).
+ */
+export type HugeZeroTest = 'is_huge_zero_pmd' | 'is_zero_pfn';
+
 export function vmNormalPagePmdV0(
   st: State,
   vma: Vma,
   addr: number,
   entry: Entry,
   devmap = false,
+  zeroTest: HugeZeroTest = 'is_huge_zero_pmd',
 ): number | null {
   const pfn = entry.pfn;
   const what = 'vm_normal_page_pmd';
@@ -179,8 +194,11 @@ export function vmNormalPagePmdV0(
     return null;
   }
   if (isHugeZero(st, pfn, 'pmd')) {
-    st.why(`${what}: huge zero pmd -> NULL`);
-    return null;
+    if (zeroTest === 'is_huge_zero_pmd') {
+      st.why(`${what}: huge zero pmd -> NULL`);
+      return null;
+    }
+    st.why(`${what}: is_zero_pfn() is false for the huge zero folio -> it goes on as a normal page`);
   }
   if (pfn > st.config.highest_memmap_pfn) {
     st.why(`${what}: pfn ${hex(pfn)} > highest_memmap_pfn -> NULL`);
@@ -188,6 +206,22 @@ export function vmNormalPagePmdV0(
   }
   st.why(`${what}: -> normal page ${st.pageName(pfn)}`);
   return pfn;
+}
+
+/** vm_normal_page() / vm_normal_page_pmd() of v5.4 .. v6.10, with the release's huge zero test. */
+export function vmNormalPageV0(
+  k: Kernel,
+  st: State,
+  vma: Vma,
+  addr: number,
+  entry: Entry,
+  level: Level,
+  zeroTest: HugeZeroTest,
+): number | null {
+  if (level === 'pte') return vmNormalPagePteV0(st, vma, addr, entry, k.pteDevmap(k, st, entry));
+  if (level === 'pmd') return vmNormalPagePmdV0(st, vma, addr, entry, k.pteDevmap(k, st, entry), zeroTest);
+  st.why('no vm_normal_page_pud(): a PUD leaf has no normal page -> NULL');
+  return null;
 }
 
 /** vm_normal_page* for the lookup calls: the entry at the call's level, then k.vmNormalPage. */
@@ -223,10 +257,7 @@ export const normalPageV5_4: FamilyVersion = {
     'Baseline: a non-special zero PTE is a normal page on pte_special archs; without pte_special a MIXEDMAP zero pfn is a normal page; COW PFNMAP nonlinear RAM pfns are taken for anon pages; no vm_normal_page_pud.',
   ops: {
     vmNormalPage(k, st, vma, addr, entry, level) {
-      if (level === 'pte') return vmNormalPagePteV0(st, vma, addr, entry, k.pteDevmap(k, st, entry));
-      if (level === 'pmd') return vmNormalPagePmdV0(st, vma, addr, entry, k.pteDevmap(k, st, entry));
-      st.why('no vm_normal_page_pud(): a PUD leaf has no normal page -> NULL');
-      return null;
+      return vmNormalPageV0(k, st, vma, addr, entry, level, 'is_zero_pfn');
     },
     lookupNormalPage(k, st, name, mm, addr) {
       if (name === 'vm_normal_page_pud') {

@@ -16,7 +16,7 @@
  * insert_pfn*() as before except that no entry is devmap any more (k.pteDevmap is false from this
  * release, which insertPfnEntry asks).
  *
- * Changed from v5.4: the huge variants take a plain pfn; the first BUG_ON is "neither
+ * Changed from align-warn (v5.4's functions otherwise): the huge variants take a plain pfn; the first BUG_ON is "neither
  * VM_PFNMAP nor VM_MIXEDMAP" with no devmap exception, so a vmf_insert_pfn_pmd() of an fs-dax
  * pfn into an fs-dax VMA is a BUG (fs-dax uses vmf_insert_folio_pmd() by then, which is
  * refcounted and not modelled here).
@@ -33,7 +33,8 @@
  * release is bracketed by 6.14.0 and 6.18.2 only (6.15 .. 6.17 not read).
  */
 import type { FamilyVersion } from '../../../src/model/kernel.ts';
-import { remapPfnV5_4, vmfInsertPfnWith } from './v5-4.ts';
+import { remapPfnAlignWarn } from './align-warn.ts';
+import { vmfInsertPfnWith } from './v5-4.ts';
 
 export const remapPfnPfnTRemoval: FamilyVersion = {
   family: 'remap-pfn',
@@ -44,7 +45,7 @@ export const remapPfnPfnTRemoval: FamilyVersion = {
   summary:
     'vmf_insert_pfn_pmd/pud BUG_ON outside PFNMAP/MIXEDMAP with no devmap exception; no devmap entries.',
   ops: {
-    ...remapPfnV5_4.ops,
+    ...remapPfnAlignWarn.ops,
     vmfInsertPfn(k, st, mm, vma, addr, pfn, size) {
       return vmfInsertPfnWith(false, k, st, mm, vma, addr, pfn, size);
     },

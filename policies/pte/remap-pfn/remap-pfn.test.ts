@@ -229,3 +229,66 @@ vm_normal_page: addr=0x10000
     expect(last('v7.2', script.split('vm_normal_page')[0]!).ret).toBe('SIGBUS');
   });
 });
+
+describe('remap_pfn_range of an address that is not page aligned', () => {
+  // 5.8.1 mm/memory.c:remap_pfn_range(): no test. 5.9.1 :2264 (and remap_pfn_range_internal():
+  // 5.10.262 :2303, 6.12.118 :2646, 6.18.2 :2912) `if (WARN_ON_ONCE(!PAGE_ALIGNED(addr))) return
+  // -EINVAL;` before the COW rule. 6.19.9 remap_pfn_range():3089 prepares the VMA first
+  // (get_remap_pgoff():2901, vm_flags_set(VM_REMAP_FLAGS)), then remap_pfn_range_internal():2920
+  // tests the alignment; the same in 7.2.13 (:3203, :3033).
+  const shared = `
+pinbench_vma: start=0x10000 end=0x14000 flags=${FLAGS.sharedWritable} backing=file
+remap_pfn_range: addr=0x10800 pfn=0x90000 size=0x1000
+`;
+  const cowWhole = `
+pinbench_vma: start=0x10000 end=0x14000 flags=${FLAGS.private} backing=file pgoff=7
+remap_pfn_range: addr=0x10800 pfn=0x90000 size=0x1000
+`;
+  const WARN = 'WARN remap_pfn_range !PAGE_ALIGNED(addr)';
+  const alignFirst = ['v5.9', 'v5.10', 'v6.1', 'v6.12', 'v6.17', 'v6.18'];
+  const prepareFirst = ['v6.19', 'v7.0', 'v7.1', 'v7.2'];
+
+  it('v5.9 .. v6.18: WARN and -EINVAL first; the VMA is left as it was', () => {
+    for (const id of alignFirst) {
+      for (const script of [shared, cowWhole]) {
+        const r = run(id, script);
+        expect(r.outcomes[0], id).toMatchObject({ ret: -22, warn: [WARN] });
+        const vma = r.state.findVma(1, 0x10000)!;
+        expect(vma.flags.includes('VM_PFNMAP'), id).toBe(false);
+        expect(r.state.entriesIn(1, 0x10000, 0x14000), id).toEqual([]);
+      }
+    }
+  });
+
+  it('v6.19 on: a COW mapping fails the COW rule first (-EINVAL, no WARN)', () => {
+    for (const id of prepareFirst) {
+      const r = run(id, cowWhole);
+      expect(r.outcomes[0], id).toMatchObject({ ret: -22, warn: [] });
+      expect(r.state.findVma(1, 0x10000)!.pgoff, id).toBe(7);
+    }
+  });
+
+  it('v6.19 on: any other VMA gets VM_IO|VM_PFNMAP|VM_DONTEXPAND|VM_DONTDUMP, then WARN and -EINVAL', () => {
+    for (const id of prepareFirst) {
+      const r = run(id, shared);
+      expect(r.outcomes[0], id).toMatchObject({ ret: -22, warn: [WARN] });
+      const vma = r.state.findVma(1, 0x10000)!;
+      for (const f of ['VM_IO', 'VM_PFNMAP', 'VM_DONTEXPAND', 'VM_DONTDUMP'] as const) {
+        expect(vma.flags.includes(f), `${id} ${f}`).toBe(true);
+      }
+      expect(r.state.entriesIn(1, 0x10000, 0x14000), id).toEqual([]);
+    }
+  });
+
+  it('v5.4 .. v5.8 have no test (the model maps from the page holding the address)', () => {
+    for (const id of ['v5.4', 'v5.8'])
+      expect(run(id, shared).outcomes[0], id).toMatchObject({ ret: 0, warn: [] });
+  });
+
+  it('an aligned address is unaffected in every release', () => {
+    const ok = shared.replace('0x10800', '0x11000');
+    for (const id of ['v5.4', ...alignFirst, ...prepareFirst]) {
+      expect(run(id, ok).outcomes[0], id).toMatchObject({ ret: 0, warn: [], special: true });
+    }
+  });
+});

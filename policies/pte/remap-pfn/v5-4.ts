@@ -23,13 +23,15 @@
  * pxxSpecial() only where the architecture has it.
  *
  * Simplifications: track_pfn_remap(), track_pfn_insert() and pfn_modify_allowed() always
- * succeed (no PAT / PROT_NONE-on-L1TF model); the later WARN_ON_ONCE(!PAGE_ALIGNED(addr)) and
- * error-path zap of remap_pfn_range are not modelled (traces use aligned, empty ranges);
+ * succeed (no PAT / PROT_NONE-on-L1TF model); the error-path zap of remap_pfn_range is not
+ * modelled (traces use empty ranges); the later WARN_ON_ONCE(!PAGE_ALIGNED(addr)) is remap-pfn
+ * align-warn (v5.9);
  * mkwrite is never passed to the huge variants (the vocabulary has no write= for them).
  *
- * Release ids using it: v5.4 .. v6.16. Source read (2026-12), branch by branch:
+ * Release ids using it: v5.4 .. v5.8 (its functions, through align-warn, v5.9 .. v6.16). Source
+ * read (2026-12), branch by branch:
  *   5.10.262 mm/memory.c:remap_pfn_range_notrack/internal (~2300-2380): !PAGE_ALIGNED(addr) ->
- *     WARN + -EINVAL first (not modelled); COW: not the whole VMA -> -EINVAL, else vm_pgoff =
+ *     WARN + -EINVAL first (align-warn); COW: not the whole VMA -> -EINVAL, else vm_pgoff =
  *     pfn; VM_IO|VM_PFNMAP|VM_DONTEXPAND|VM_DONTDUMP; BUG_ON(addr >= end); remap_pte_range():2201
  *     BUG_ON(!pte_none) per PTE, pte_mkspecial; an error zaps the range (not modelled);
  *     remap_pfn_range():2380 track_pfn_remap failure -> -EINVAL (always succeeds here).
@@ -46,8 +48,8 @@
  *     a pfn that is not devmap, 3c8e44c9b369) decide the same.
  *
  * Also read (GitHub copies of release tarballs): 5.4.0 .. 5.8.1 mm/memory.c:remap_pfn_range() have
- * no alignment test; 5.9.1 adds `if (WARN_ON_ONCE(!PAGE_ALIGNED(addr))) return -EINVAL;` (:2264),
- * not modelled (see above). insert_pfn_pmd() is textually the same in 5.4.0 .. 6.11.11 and
+ * no alignment test; 5.9.1 adds `if (WARN_ON_ONCE(!PAGE_ALIGNED(addr))) return -EINVAL;` (:2264):
+ * remap-pfn align-warn. insert_pfn_pmd() is textually the same in 5.4.0 .. 6.11.11 and
  * changes in 6.12.118 (10d83d7781a8's pmd_special); vmf_insert_pfn_pmd() is the same in 6.4.4 ..
  * 6.14.0.
  */
@@ -131,6 +133,68 @@ export function vmfInsertPfnWith(
   return 'NOPAGE';
 }
 
+/** remap_pfn_range()'s end: addr + PAGE_ALIGN(size). */
+export function remapEnd(addr: number, size: number): number {
+  return addr + Math.ceil(size / PAGE_SIZE) * PAGE_SIZE;
+}
+
+/** The COW rule: a COW mapping is remapped whole (else -EINVAL) and gets vm_pgoff = pfn. */
+export function remapCowRule(st: State, vma: Vma, addr: number, end: number, pfn: number): number {
+  if (cow(vma)) {
+    if (addr !== vma.start || end !== vma.end) {
+      st.why('remap_pfn_range: COW mapping, range is not the whole VMA -> -EINVAL');
+      return err('EINVAL');
+    }
+    vma.pgoff = pfn;
+    st.why(`remap_pfn_range: COW mapping -> vm_pgoff = ${hex(pfn)}`);
+  }
+  return 0;
+}
+
+/** VM_IO|VM_PFNMAP|VM_DONTEXPAND|VM_DONTDUMP on the VMA (VM_REMAP_FLAGS from v6.19). */
+export function remapSetFlags(vma: Vma): void {
+  setFlags(vma, 'VM_IO', 'VM_PFNMAP', 'VM_DONTEXPAND', 'VM_DONTDUMP');
+  vma.remapped = true;
+}
+
+/** WARN_ON_ONCE(!PAGE_ALIGNED(addr)) -> -EINVAL (from v5.9). */
+export function remapAlignWarn(st: State, addr: number): number {
+  if (addr % PAGE_SIZE === 0) return 0;
+  st.why(`remap_pfn_range: ${hex(addr)} not page aligned -> WARN_ON_ONCE, -EINVAL`);
+  st.warn('remap_pfn_range !PAGE_ALIGNED(addr)');
+  return err('EINVAL');
+}
+
+/** The flags, then BUG_ON(addr >= end) and remap_pte_range(): one special PTE per page. */
+export function remapPtes(
+  k: Kernel,
+  st: State,
+  mm: number,
+  vma: Vma,
+  addr: number,
+  end: number,
+  pfn: number,
+  flags = true,
+): number | 'BUG' {
+  if (flags) remapSetFlags(vma);
+  if (addr >= end) {
+    st.why('remap_pfn_range: empty range -> BUG_ON(addr >= end)');
+    st.bug('remap_pfn_range addr >= end');
+    return 'BUG';
+  }
+  for (let a = addr, p = pfn; a < end; a += PAGE_SIZE, p++) {
+    if (entryAtLevel(st, mm, a, 'pte')) {
+      st.why(`remap_pte_range: PTE at ${hex(a)} not none -> BUG_ON`);
+      st.bug('remap_pte_range !pte_none');
+      return 'BUG';
+    }
+    const ret = k.insertPfnEntry(k, st, mm, vma, a, p, 'pte', false);
+    if (ret < 0) return ret;
+  }
+  st.why(`remap_pfn_range: ${(end - addr) / PAGE_SIZE} special PTEs from ${hex(pfn)}`);
+  return 0;
+}
+
 export const remapPfnV5_4: FamilyVersion = {
   family: 'remap-pfn',
   module: import.meta.url,
@@ -141,33 +205,8 @@ export const remapPfnV5_4: FamilyVersion = {
     'Baseline: remap_pfn_range sets vm_pgoff=pfn for COW mappings (whole VMA only, else -EINVAL) and VM_IO|VM_PFNMAP|VM_DONTEXPAND|VM_DONTDUMP; vmf_insert_pfn BUG_ONs on PFNMAP&&COW and flag misuse, SIGBUS outside the VMA; huge pfn entries carry no special bit.',
   ops: {
     remapPfnRange(k, st, mm, vma, addr, pfn, size) {
-      const end = addr + Math.ceil(size / PAGE_SIZE) * PAGE_SIZE;
-      if (cow(vma)) {
-        if (addr !== vma.start || end !== vma.end) {
-          st.why('remap_pfn_range: COW mapping, range is not the whole VMA -> -EINVAL');
-          return err('EINVAL');
-        }
-        vma.pgoff = pfn;
-        st.why(`remap_pfn_range: COW mapping -> vm_pgoff = ${hex(pfn)}`);
-      }
-      setFlags(vma, 'VM_IO', 'VM_PFNMAP', 'VM_DONTEXPAND', 'VM_DONTDUMP');
-      vma.remapped = true;
-      if (addr >= end) {
-        st.why('remap_pfn_range: empty range -> BUG_ON(addr >= end)');
-        st.bug('remap_pfn_range addr >= end');
-        return 'BUG';
-      }
-      for (let a = addr, p = pfn; a < end; a += PAGE_SIZE, p++) {
-        if (entryAtLevel(st, mm, a, 'pte')) {
-          st.why(`remap_pte_range: PTE at ${hex(a)} not none -> BUG_ON`);
-          st.bug('remap_pte_range !pte_none');
-          return 'BUG';
-        }
-        const ret = k.insertPfnEntry(k, st, mm, vma, a, p, 'pte', false);
-        if (ret < 0) return ret;
-      }
-      st.why(`remap_pfn_range: ${(end - addr) / PAGE_SIZE} special PTEs from ${hex(pfn)}`);
-      return 0;
+      const end = remapEnd(addr, size);
+      return remapCowRule(st, vma, addr, end, pfn) || remapPtes(k, st, mm, vma, addr, end, pfn);
     },
     vmfInsertPfn(k, st, mm, vma, addr, pfn, size): VmFault {
       return vmfInsertPfnWith(true, k, st, mm, vma, addr, pfn, size);

@@ -19,7 +19,8 @@
  * Simplification: PTE-table batching (8 PTEs per lock, PMD boundaries) does not change any
  * outcome and is not modelled.
  *
- * Source read (2026-12), every release id that uses this version (v5.7 .. v6.10):
+ * Source read (2026-12), the release ids that used this version up to v6.10 (from v6.5 the
+ * pte-map-may-fail version builds on it):
  *   5.10.262 mm/memory.c:insert_page_in_batch_locked():1713  !page_count -> -EINVAL, then
  *            validate_page_before_insert():1663, then insert_page_into_pte_locked():1671;
  *   5.10.262 mm/memory.c:insert_pages():1729  stops at the first error, *num = the pages not
@@ -32,8 +33,8 @@
  * 5.8.1 .. 6.9.0: insert_page(), insert_page_into_pte_locked(), insert_pages(), vm_insert_pages(),
  * validate_page_before_insert() change only by refactors (mmap_read_trylock, the vma instead of the
  * mm, folio helpers, inc_mm_counter), except 6.5.0 insert_pages(), which returns -EFAULT when the
- * PTE table cannot be mapped (`if (!start_pte) { ret = -EFAULT; goto out; }`; the model's tables
- * always map). __vm_insert_mixed() takes a pgprot in 5.6.4 .. 6.3.8 (same checks). v6.7 and v6.10
+ * PTE table cannot be mapped (`if (!start_pte) { ret = -EFAULT; goto out; }`): version
+ * pte-map-may-fail, v6.5. __vm_insert_mixed() takes a pgprot in 5.6.4 .. 6.3.8 (same checks). v6.7 and v6.10
  * were not read; fce831c92092 (6.11.11) is the next change.
  */
 import { err } from '../../../src/model/errno.ts';

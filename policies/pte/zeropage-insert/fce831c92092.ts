@@ -40,6 +40,7 @@
 import { err } from '../../../src/model/errno.ts';
 import type { FamilyVersion } from '../../../src/model/kernel.ts';
 import { hex } from '../../mm-primitives.ts';
+import { pteTableMaps } from './pte-map-may-fail.ts';
 import { zeropageAllowed, zeropageInsertV1Posting } from './v1-posting.ts';
 import { outsideVma, pageCount, setMixedmapOrBug } from './v5-4.ts';
 
@@ -68,6 +69,7 @@ export const zeropageInsertFce831c92092: FamilyVersion = {
       return v1.validatePageBeforeInsert!(k, st, mm, vma, pfn);
     },
     insertPageInBatchLocked(k, st, mm, vma, addr, pfn) {
+      if (!pteTableMaps(st, mm, addr, 'insert_pages')) return err('EFAULT');
       const ret = k.validatePageBeforeInsert(k, st, mm, vma, pfn);
       if (ret) return ret;
       return k.insertPageIntoPteLocked(k, st, mm, vma, addr, pfn, false);

@@ -8,7 +8,7 @@
  * insert_page_into_pte_locked(), vm_mixed_ok(), __vm_insert_mixed(). Read in the v1 diff
  * through the code corpus (Vincent Donnefort's review quotes it).
  *
- * Changed from 8cd3984d81d5 (v6.10): the zero folio is validated by vm_mixed_zeropage_allowed()
+ * Changed from pte-map-may-fail (v6.10's version): the zero folio is validated by vm_mixed_zeropage_allowed()
  * (s390 mm_forbids_zeropage -> no; COW -> yes; never writable -> **no**, the bug Vincent found:
  * "Shouldn't we return true here?"; else only with vm_ops->pfn_mkwrite and fs-dax or VM_IO; a
  * VM_PFNMAP VMA WARNs) and mapped special (no ref, rmap or rss); vm_mixed_ok() refuses the zero
@@ -32,10 +32,10 @@ import {
   vmaIsFsdax as isFsdax,
   makeEntry,
 } from '../../mm-primitives.ts';
-import { zeropageInsert8cd3984d81d5 } from './8cd3984d81d5.ts';
+import { zeropageInsertPteMapMayFail } from './pte-map-may-fail.ts';
 import { insertMixedAfterOk } from './v5-4.ts';
 
-const base = zeropageInsert8cd3984d81d5.ops;
+const base = zeropageInsertPteMapMayFail.ops;
 
 /** vm_mixed_zeropage_allowed(); `neverWritable` is what the never-writable branch returns. */
 export function zeropageAllowed(st: State, vma: Vma, neverWritable: boolean, tag: string): boolean {
