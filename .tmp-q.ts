@@ -1,0 +1,15 @@
+import { openStore } from './src/store/store.ts';
+import { reportReads } from './src/store/report-queries.ts';
+import { KIND_EXAMPLES } from './src/report/pages/kind-pages.ts';
+const store = await openStore({ db: process.argv[2]! } as never);
+const reads = reportReads(store);
+const t = async (name: string, f: () => Promise<unknown>) => { const s = performance.now(); const r = await f(); console.log(name, Math.round(performance.now() - s), 'ms', Array.isArray(r) ? r.length : r instanceof Map ? r.size : ''); };
+await t('scenarios', () => reads.scenarios(1));
+await t('verdicts', () => reads.verdicts(1));
+await t('totals', () => store.runTotals(1));
+await t('kinds', () => reads.kinds(1));
+await t('firstRoots', async () => (await store.divergences(1, { rootOnly: true }, { limit: 20 })).rows);
+await t('kindExamples', () => reads.kindExamples(1, KIND_EXAMPLES));
+await t('rows', async () => { let n = 0; for await (const r of reads.streamDivergenceRows(1)) n += r.length; return n; });
+await t('od', () => store.orderDependentDivergences(1));
+await store.close();
