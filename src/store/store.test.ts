@@ -1,13 +1,13 @@
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { backendSkip, STORE_BACKENDS, useStoreBackend } from '../../test/support/store-backends.ts';
-import { undoContentOnce } from '../../test/support/undo-content-once.ts';
 import {
   exportedRecords,
   FIXTURE_POLICIES,
   fixturePolicy,
   makeTraceResult,
 } from '../../test/support/trace-results.ts';
+import { undoContentOnce } from '../../test/support/undo-content-once.ts';
 import { isPinbenchError } from '../errors.ts';
 import { traceLabel } from '../replay/divergence-identity.ts';
 import type { TraceReplayResult } from '../replay/results.ts';
