@@ -308,7 +308,11 @@ export interface ReportReads {
   /** The run's divergence kinds, most frequent first. */
   kinds(runId: number): Promise<KindSummary[]>;
   /** The first `perKind` occurrences of every kind, by kind. */
-  kindExamples(runId: number, perKind: number): Promise<Map<string, KindExamples>>;
+  kindExamples(
+    runId: number,
+    perKind: number,
+    fullKinds?: readonly string[],
+  ): Promise<Map<string, KindExamples>>;
   /** Kinds of run `of` that run `other` lacks. */
   kindsNotIn(of: number, other: number): Promise<string[]>;
 }
@@ -321,7 +325,7 @@ export function reportReads(store: Store): ReportReads {
     streamDivergences: (runId, pageSize) => streamDivergences(store.db, runId, pageSize),
     streamDivergenceRows: (runId, pageSize) => streamDivergenceRows(store.db, runId, pageSize),
     kinds: (runId) => runKinds(store.db, runId),
-    kindExamples: (runId, perKind) => kindExamples(store.db, runId, perKind),
+    kindExamples: (runId, perKind, fullKinds) => kindExamples(store.db, runId, perKind, fullKinds),
     kindsNotIn: (of, other) => kindsNotIn(store.db, of, other),
   };
 }
