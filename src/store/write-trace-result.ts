@@ -544,7 +544,10 @@ export class DivergenceContents {
 
   async insert(trx: Transaction<StoreSchema>): Promise<void> {
     if (this.values.size > 0) {
-      const doc = pgJson([...this.values].map(([key, value]) => ({ key, value })));
+      // In key order (and lines in line order): writers of the same content at once then wait
+      // on each other's keys in one order, and never deadlock.
+      const sorted = [...this.values].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      const doc = pgJson(sorted.map(([key, value]) => ({ key, value })));
       // The value travels as JSON text inside the document, so it is stored as written.
       await sql`insert into divergence_contents (key, value)
         select key, value::json from json_to_recordset(${doc}::json) as r(key text, value text)
@@ -560,7 +563,8 @@ export class DivergenceContents {
         ] as const,
         { skipStored: true },
       );
-      for (const [line, text] of this.lines) lines.push(this.traceId, line, text);
+      for (const [line, text] of [...this.lines].sort(([a], [b]) => a - b))
+        lines.push(this.traceId, line, text);
       await lines.insert(trx);
     }
   }
