@@ -5,7 +5,7 @@
 (() => {
   const data = window.PINBENCH_MATRIX;
   const table = document.getElementById('matrix');
-  if (!data || !table || !table.tBodies[0]) return;
+  if (!data || !table?.tBodies[0]) return;
   const order = table.dataset.order === 'release' ? 'release' : 'grouped';
   const list = table.dataset.list || 'divergences/index.html';
   const cols = data.columns[order];
