@@ -11,6 +11,7 @@ import { benchIngest } from './ingest-bench.ts';
 import { benchLockstep, LOCKSTEP_DEFAULT_MIB } from './lockstep-bench.ts';
 import { benchReplay, REPLAY_DEFAULT_MIB } from './replay-bench.ts';
 import { benchReport } from './report-bench.ts';
+import { benchReportSynth } from './report-synth-bench.ts';
 import { benchRss, RSS_LARGE_SIZES_MIB, RSS_SIZES_MIB } from './rss-bench.ts';
 import { benchStore } from './store-bench.ts';
 
@@ -57,6 +58,8 @@ export const BENCHMARKS: Benchmark[] = [
       }),
   },
   { name: 'lockstep', defaultSizeMiB: LOCKSTEP_DEFAULT_MIB, run: benchLockstep },
+  // The report of a synthetic run of --size-mib (default 64): size, pages, wall and CPU time.
+  { name: 'report-synth', defaultSizeMiB: 64, run: ({ dir, sizeMiB }) => benchReportSynth({ dir, sizeMiB }) },
 ];
 
 function table(name: string, result: Record<string, number | string>): string {

@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RELEASE_IDS } from '../policies/index.ts';
 import { traceLabel } from '../src/replay/divergence-identity.ts';
 import { collapseWhy, sharedSteps } from '../src/report/pages/divergence-page.ts';
+import { compressPolicySet } from '../src/report/policy-classes.ts';
 import { divergencePath, kindPath } from '../src/report/report-paths.ts';
 import { type ReportServer, startReportServer } from '../src/report/serve/report-server.ts';
 import {
@@ -234,8 +235,12 @@ describe.skipIf(skip !== null)('report in Chromium', () => {
           ),
       ),
     );
-    const livelock = cols.find((c) => c.policies.includes('v5.19-rc1'));
+    const livelock = cols[d.classes.findIndex((c) => c.policies.includes('v5.19-rc1'))];
     expect(livelock?.why.join('\n')).toContain('livelock');
+    // A kind page names each class's policies as runs in run order; a divergence page links each.
+    expect(cols.map((c) => c.policies)).toEqual(
+      d.classes.map((c) => (omitShared ? compressPolicySet(c.policies, RELEASE_IDS) : c.policies.join(', '))),
+    );
     if (!commits) return;
     // Commits link to the kernel tree.
     const links = await page.locator('a.commit').evaluateAll((as) => as.map((a) => a.getAttribute('href')));

@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 
-export const ASSET_NAMES = ['report.css', 'report.js', 'divergence-list.js'] as const;
+export const ASSET_NAMES = ['report.css', 'report.js', 'divergence-list.js', 'matrix.js'] as const;
 export type AssetName = (typeof ASSET_NAMES)[number];
 
 export const CONTENT_TYPES: Record<string, string> = {

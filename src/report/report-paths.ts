@@ -26,6 +26,8 @@ export const KINDS_PATH = 'kinds/index.html';
 export const DIVERGENCE_INDEX_DATA = 'data/divergences.js';
 /** The call text of every divergence (for search), loaded after the list is interactive. */
 export const DIVERGENCE_TEXT_DATA = 'data/divergence-text.js';
+/** The matrix's rows after page 1, for `assets/matrix.js` (large static reports). */
+export const MATRIX_DATA = 'data/matrix.js';
 export const REPORT_MARKER = '.pinbench-report';
 
 export function matrixPath(page = 1, order: 'grouped' | 'release' = 'grouped'): string {

@@ -110,8 +110,9 @@ export async function listDivergences(
   if (filter.kind !== undefined) q = q.where('d.kind', '=', filter.kind);
   if (filter.rootOnly) q = q.where('d.root', '=', true);
   if (filter.policy !== undefined) {
-    const probe = JSON.stringify([{ policies: [filter.policy] }]);
-    q = q.where(sql<boolean>`d.classes::jsonb @> ${probe}::text::jsonb`);
+    // The partition (each class's policies) holds what the classes would, without their outcomes.
+    const probe = JSON.stringify([[filter.policy]]);
+    q = q.where(sql<boolean>`d.partition::jsonb @> ${probe}::text::jsonb`);
   }
   if (filter.unacceptedOnly && accepted.length > 0) {
     q = q.where(sql<boolean>`d.signature <> all(${[...accepted]}::text[])`);

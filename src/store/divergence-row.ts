@@ -49,11 +49,11 @@ export function divergenceRow(
 }
 
 /**
- * SQL for a divergence row's class partition (alias `d`): the stored column, or for a row stored
- * without one, extracted from the classes (slow: parses outcomes and why paths).
+ * SQL for a divergence row's class partition (alias `d`). Since migration 0007 every row has one
+ * (stored by content, rows from before converted); a fallback that parses the classes made the
+ * planner cost each row as a read of its classes, and pick nested loops that took minutes.
  */
-export const PARTITION_SQL =
-  "coalesce(d.partition, jsonb_path_query_array(d.classes::jsonb, '$[*].policies')::text)";
+export const PARTITION_SQL = 'd.partition';
 
 /** The partition column as read: JSON text, or (a driver that parses) the lists themselves. */
 export function parsePartition(v: string | string[][]): string[][] {

@@ -59,7 +59,8 @@ export async function runKinds(db: Kysely<StoreSchema>, runId: number): Promise<
 
 /** A kind's first occurrence in full and its first few as rows. */
 export interface KindExamples {
-  first: StoredDivergence;
+  /** Absent for a kind not asked for in full (`fullKinds`). */
+  first?: StoredDivergence;
   /** The first `perKind` occurrences in list order, the first included. */
   rows: DivergenceRow[];
 }
@@ -73,6 +74,8 @@ export async function kindExamples(
   db: Kysely<StoreSchema>,
   runId: number,
   perKind: number,
+  /** Kinds whose first occurrence is read in full (default: every kind). */
+  fullKinds?: readonly string[],
 ): Promise<Map<string, KindExamples>> {
   const n = Math.max(1, Math.floor(perKind));
   // The key of each kind's first occurrence first (a sort of slim rows), then those rows in full.
@@ -80,6 +83,7 @@ export async function kindExamples(
     select x.*, rt.source, rt.trace_source, rt.trace_name, t.sha256, s.name from (
       select distinct on (d.kind) d.trace_id, d.matrix, d.sidx, d.seq from divergences d
       where d.run_id = ${runId} and d.kind is not null
+        and (${fullKinds === undefined} or d.kind = any(${[...(fullKinds ?? [])]}::text[]))
       order by d.kind, d.trace_id, d.matrix, d.sidx, d.seq
     ) f
     join divergences x on x.run_id = ${runId} and x.trace_id = f.trace_id and x.matrix = f.matrix
@@ -94,8 +98,9 @@ export async function kindExamples(
     const d = toDivergence(r);
     out.set(r.kind!, { first: d, rows: [divergenceRow(d)] });
   }
-  if (n === 1) return out;
+  if (n === 1 && fullKinds === undefined) return out;
   const rest = await sql<{
+    rn: number;
     kind: string;
     signature: string;
     title: string | null;
@@ -109,7 +114,7 @@ export async function kindExamples(
     text: string;
     policies: string[][] | string;
   }>`
-    select x.kind, x.signature, x.title, rt.source, x.matrix, s.name, x.seq, x.line, x.event, x.root,
+    select x.rn::int as rn, x.kind, x.signature, x.title, rt.source, x.matrix, s.name, x.seq, x.line, x.event, x.root,
            left(x.text, ${ROW_TEXT_MAX}) as text, x.policies
     from (
       select d.run_id, d.trace_id, d.matrix, d.sidx, d.seq, d.kind, d.signature, d.title, d.line, d.event,
@@ -119,10 +124,14 @@ export async function kindExamples(
     ) x
     join run_traces rt on rt.run_id = x.run_id and rt.trace_id = x.trace_id and rt.matrix = x.matrix
     join scenarios s on s.run_id = x.run_id and s.trace_id = x.trace_id and s.matrix = x.matrix and s.sidx = x.sidx
-    where x.rn between 2 and ${n}
+    where x.rn between 1 and ${n}
     order by x.kind, x.rn`.execute(db);
   for (const r of rest.rows) {
-    out.get(r.kind)?.rows.push({
+    // A kind read in full has its first row already (from the full read).
+    const known = out.get(r.kind);
+    if (known?.first && Number(r.rn) === 1) continue;
+    if (!known) out.set(r.kind, { rows: [] });
+    out.get(r.kind)!.rows.push({
       signature: r.signature,
       kind: r.kind,
       title: r.title ?? '',

@@ -10,7 +10,19 @@
  */
 import { type Kysely, sql } from 'kysely';
 
-export const RECORD_TYPES = ['int4', 'int8', 'float8', 'bool', 'text', 'json', 'jsonb'] as const;
+export const RECORD_TYPES = [
+  'int4',
+  'int8',
+  'float8',
+  'bool',
+  'text',
+  'json',
+  'jsonb',
+  // A JSON array in the document becomes an array value (json_to_recordset converts it).
+  'text[]',
+  'int4[]',
+  'int8[]',
+] as const;
 export type RecordType = (typeof RECORD_TYPES)[number];
 
 /** Rows per statement: amortizes the round trip, bounds the JSON document (~5 MiB of divergences). */
@@ -35,10 +47,17 @@ export class RecordsetBatch<C extends string> {
   readonly table: string;
   private readonly columns: readonly (readonly [C, RecordType])[];
   private readonly rows: Record<string, unknown>[] = [];
+  /** Rows whose key is stored already are skipped (content stored once: `on conflict do nothing`). */
+  private readonly skipStored: boolean;
 
-  constructor(table: string, columns: readonly (readonly [C, RecordType])[]) {
+  constructor(
+    table: string,
+    columns: readonly (readonly [C, RecordType])[],
+    opts: { skipStored?: boolean } = {},
+  ) {
     this.table = table;
     this.columns = columns;
+    this.skipStored = opts.skipStored ?? false;
   }
 
   get length(): number {
@@ -59,7 +78,9 @@ export class RecordsetBatch<C extends string> {
     for (let start = 0; start < this.rows.length; start += RECORDSET_CHUNK) {
       const doc = pgJson(this.rows.slice(start, start + RECORDSET_CHUNK));
       await sql`insert into ${sql.table(this.table)} (${names})
-        select * from json_to_recordset(${doc}::json) as r(${shape})`.execute(db);
+        select * from json_to_recordset(${doc}::json) as r(${shape})${this.skipStored ? sql` on conflict do nothing` : sql``}`.execute(
+        db,
+      );
     }
   }
 }

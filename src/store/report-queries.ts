@@ -82,27 +82,36 @@ export async function reportScenarios(db: Kysely<StoreSchema>, runId: number): P
   }));
 }
 
-/** Every verdict of the run, keyed by scenario position, policies in run order. */
+/**
+ * Every verdict of the run, keyed by scenario position, policies in run order: read as the
+ * stored rows, one per scenario (migration 0007), not as the view's row per scenario x policy.
+ */
 export async function reportVerdicts(db: Kysely<StoreSchema>, runId: number): Promise<ReportVerdict[]> {
   const rows = await db
-    .selectFrom('scenario_results')
+    .selectFrom('scenario_verdicts')
     .where('run_id', '=', runId)
-    .select(['trace_id', 'matrix', 'sidx', 'policy', 'verdict', 'failed', 'reason', 'expected'])
+    .select(['trace_id', 'matrix', 'sidx', 'policies', 'verdicts', 'failed', 'reasons', 'expected'])
     .orderBy('trace_id')
     .orderBy('matrix')
     .orderBy('sidx')
-    .orderBy('pord')
     .execute();
-  return rows.map((r) => ({
-    traceId: r.trace_id,
-    matrix: r.matrix,
-    sidx: r.sidx,
-    policy: r.policy,
-    verdict: r.verdict as Verdict,
-    failed: r.failed,
-    reason: r.reason,
-    expected: r.expected as Verdict | null,
-  }));
+  const out: ReportVerdict[] = [];
+  for (const r of rows) {
+    const failed = typeof r.failed === 'string' ? (JSON.parse(r.failed) as string[][]) : r.failed;
+    r.policies.forEach((policy, i) => {
+      out.push({
+        traceId: r.trace_id,
+        matrix: r.matrix,
+        sidx: r.sidx,
+        policy,
+        verdict: r.verdicts[i] as Verdict,
+        failed: failed?.[i] ?? [],
+        reason: r.reasons?.[i] ?? null,
+        expected: (r.expected?.[i] ?? null) as Verdict | null,
+      });
+    });
+  }
+  return out;
 }
 
 /** A run's scenarios with divergences, in list order (trace id, matrix, sidx) as the database sorts them. */
@@ -299,7 +308,11 @@ export interface ReportReads {
   /** The run's divergence kinds, most frequent first. */
   kinds(runId: number): Promise<KindSummary[]>;
   /** The first `perKind` occurrences of every kind, by kind. */
-  kindExamples(runId: number, perKind: number): Promise<Map<string, KindExamples>>;
+  kindExamples(
+    runId: number,
+    perKind: number,
+    fullKinds?: readonly string[],
+  ): Promise<Map<string, KindExamples>>;
   /** Kinds of run `of` that run `other` lacks. */
   kindsNotIn(of: number, other: number): Promise<string[]>;
 }
@@ -312,7 +325,7 @@ export function reportReads(store: Store): ReportReads {
     streamDivergences: (runId, pageSize) => streamDivergences(store.db, runId, pageSize),
     streamDivergenceRows: (runId, pageSize) => streamDivergenceRows(store.db, runId, pageSize),
     kinds: (runId) => runKinds(store.db, runId),
-    kindExamples: (runId, perKind) => kindExamples(store.db, runId, perKind),
+    kindExamples: (runId, perKind, fullKinds) => kindExamples(store.db, runId, perKind, fullKinds),
     kindsNotIn: (of, other) => kindsNotIn(store.db, of, other),
   };
 }

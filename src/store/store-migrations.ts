@@ -15,6 +15,7 @@
 import { type Kysely, sql } from 'kysely';
 import { type Migration, Migrator } from 'kysely/migration';
 import { StoreError } from '../errors.ts';
+import { contentOnceMigration } from './content-once-migration.ts';
 import { divergenceKindMigration } from './divergence-kind-migration.ts';
 import { divergenceTitleMigration } from './divergence-title-migration.ts';
 import { reproSlicesMigration } from './repro-slices-migration.ts';
@@ -211,6 +212,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0004_trace_identity_streaming': traceIdentityMigration,
   '0005_divergence_kinds': divergenceKindMigration,
   '0006_repro_slices': reproSlicesMigration,
+  '0007_content_once': contentOnceMigration,
 };
 
 /** Names recorded in the database, or [] when it has never been migrated. */

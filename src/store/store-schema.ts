@@ -114,6 +114,10 @@ export interface ScenariosTable extends ScenarioKey {
   coverage: Json<{ seqs: number[]; finals: boolean }>;
 }
 
+/**
+ * Since migration 0007 `scenario_results`, `finals` and `divergences` are views over the compact
+ * tables below (content-once-migration.ts): read through them, write the tables.
+ */
 export interface ScenarioResultsTable extends ScenarioKey {
   policy: string;
   pord: number;
@@ -173,6 +177,68 @@ export interface OutcomesTable extends ScenarioKey {
   line: number;
   event: string;
   outcome: Json<Record<string, unknown>>;
+}
+
+/** Migration 0007: a scenario's verdicts, one array element per policy in replay order (`pord`). */
+export interface ScenarioVerdictsTable extends ScenarioKey {
+  policies: ColumnType<string[], string[], string[]>;
+  verdicts: ColumnType<string[], string[], string[]>;
+  /** Failed assertions per policy (JSON array of arrays); null when no policy failed one. */
+  failed: ColumnType<string[][] | null, string | null, string | null>;
+  reasons: ColumnType<(string | null)[] | null, (string | null)[] | null, (string | null)[] | null>;
+  expected: ColumnType<(string | null)[] | null, (string | null)[] | null, (string | null)[] | null>;
+  extra: ColumnType<unknown[] | null, string | null, string | null>;
+}
+
+/** Migration 0007: a scenario's final records, one array element per policy. */
+export interface ScenarioFinalsTable extends ScenarioKey {
+  policies: ColumnType<string[], string[], string[]>;
+  pords: ColumnType<number[], number[], number[]>;
+  leaks: ColumnType<Record<string, number>[], string, string>;
+  pins_acquired: ColumnType<number[], number[], number[]>;
+  pins_released: ColumnType<number[], number[], number[]>;
+  locked_vm: ColumnType<(string | number)[], number[], number[]>;
+  bugs: ColumnType<number[], number[], number[]>;
+  warnings: ColumnType<number[], number[], number[]>;
+  longterm_unpinnable: ColumnType<number[], number[], number[]>;
+  bad_page_maps: ColumnType<number[], number[], number[]>;
+  extra: ColumnType<unknown[] | null, string | null, string | null>;
+}
+
+/**
+ * Migration 0007: the stored divergence row behind the `divergences` view. `classes` holds
+ * `[outcome key, why key]` per class (divergence_contents), `partition_key` the classes'
+ * policies; `context` is null where the lines are `trace_lines` context_from..context_to.
+ */
+export interface DivergenceRowsTable extends ScenarioKey {
+  seq: number;
+  signature: string;
+  title: string | null;
+  kind: string | null;
+  partition_key: string;
+  line: number;
+  event: string;
+  text: string;
+  root: boolean;
+  classes: Json<[string, string][]>;
+  unsupported: Json<string[]>;
+  context: ColumnType<{ line: number; text: string }[] | null, string | null, string | null>;
+  context_from: number | null;
+  context_to: number | null;
+  extra: Extra;
+}
+
+/** Migration 0007: JSON stored once by content (class outcomes, why paths, partitions). */
+export interface DivergenceContentsTable {
+  key: string;
+  value: Json<unknown>;
+}
+
+/** Migration 0007: the lines of a trace content that some divergence's context shows. */
+export interface TraceLinesTable {
+  trace_id: number;
+  line: number;
+  text: string;
 }
 
 /** One row per divergence kind (replay/divergence-kind.ts): its title, stored once. */
@@ -237,6 +303,11 @@ export interface StoreSchema {
   finals: FinalsTable;
   divergences: DivergencesTable;
   divergence_kinds: DivergenceKindsTable;
+  scenario_verdicts: ScenarioVerdictsTable;
+  scenario_finals: ScenarioFinalsTable;
+  divergence_rows: DivergenceRowsTable;
+  divergence_contents: DivergenceContentsTable;
+  trace_lines: TraceLinesTable;
   fidelity: FidelityTable;
   outcomes: OutcomesTable;
   triage: TriageTable;

@@ -7,6 +7,7 @@ import {
   fixturePolicy,
   makeTraceResult,
 } from '../../test/support/trace-results.ts';
+import { undoContentOnce } from '../../test/support/undo-content-once.ts';
 import { isPinbenchError } from '../errors.ts';
 import { traceLabel } from '../replay/divergence-identity.ts';
 import type { TraceReplayResult } from '../replay/results.ts';
@@ -308,8 +309,8 @@ for (const kind of STORE_BACKENDS) {
       const v = (await store.scenarioVerdicts(runId, {}, { limit: 1 })).rows[0]!;
       expect(v.expected).toBe('fail');
       // A database written before the columns existed has nulls: readers fall back.
-      await sql`update divergences set title = null`.execute(store.db);
-      await sql`update scenario_results set expected = null`.execute(store.db);
+      await sql`update divergence_rows set title = null`.execute(store.db);
+      await sql`update scenario_verdicts set expected = null`.execute(store.db);
       const [old] = (await store.divergences(runId, { rootOnly: true }, { limit: 1 })).rows;
       expect(old?.title).toBe(d.title);
       expect((await store.scenarioVerdicts(runId, {}, { limit: 1 })).rows[0]!.expected).toBeUndefined();
@@ -337,7 +338,9 @@ for (const kind of STORE_BACKENDS) {
         select bool_and(partition::jsonb = jsonb_path_query_array(classes::jsonb, '$[*].policies')) as ok
         from divergences`.execute(store.db);
       expect(partitions.rows[0]!.ok).toBe(true);
-      // As written before 0005: no kind, partition or kinds table, and the migration unrecorded.
+      // As written before 0005: no kind, partition or kinds table, and the migration unrecorded
+      // (0007's compact tables turned back into the plain ones first).
+      await undoContentOnce(store.db);
       await sql`drop index divergences_run_kind`.execute(store.db);
       await sql`alter table divergences drop column kind, drop column partition`.execute(store.db);
       await sql`drop table divergence_kinds`.execute(store.db);

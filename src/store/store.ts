@@ -322,7 +322,7 @@ export class Store {
     await this.backend.releaseRun(runId);
     // A freshly written run has no planner statistics: without them every keyset page of its
     // divergences sorts the rest of the run (quadratic over a 100k-divergence report).
-    await sql`analyze divergences, scenario_results, finals`.execute(this.db);
+    await sql`analyze divergence_rows, scenario_verdicts, scenario_finals`.execute(this.db);
   }
 
   /** The run's totals over everything it has stored, and its row counts per table. */

@@ -14,6 +14,7 @@ import { createHash } from 'node:crypto';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import { type TraceIdentity, traceLabel } from '../replay/divergence-identity.ts';
 import type { TraceReplayResult } from '../replay/results.ts';
+import { contentKey } from './content-once-migration.ts';
 import { DivergenceKindsBatch } from './divergence-kinds-batch.ts';
 import { pgJson, pgText, RecordsetBatch } from './recordset-insert.ts';
 import type { StoreSchema } from './store-schema.ts';
@@ -241,26 +242,29 @@ export async function finishTrace(
   const [runId, traceId, matrix] = key;
   await db.transaction().execute(async (trx) => {
     await fillTrace(trx, traceId, result);
-    const inRun = (t: 'scenario_results' | 'scenarios' | 'divergences') =>
+    const inRun = (t: 'scenarios' | 'divergence_rows') =>
       trx
         .selectFrom(t)
         .where('run_id', '=', runId)
         .where('trace_id', '=', traceId)
         .where('matrix', '=', matrix);
     if (result.cut) {
-      await trx
-        .updateTable('scenario_results')
-        .set({ verdict: 'inconclusive', failed: '[]', reason: pgText(result.cut.reason) })
-        .where('run_id', '=', runId)
-        .where('trace_id', '=', traceId)
-        .where('matrix', '=', matrix)
-        .where('verdict', 'in', ['pass', 'fail'])
-        .execute();
+      // Element by element over the scenario's policy arrays (every SET sees the old row).
+      await sql`update scenario_verdicts v set
+          failed = (select json_agg(case when u.v in ('pass', 'fail') then '[]'::json
+                      else coalesce(v.failed -> (u.i - 1)::int, '[]'::json) end order by u.i)
+                    from unnest(v.verdicts) with ordinality as u(v, i)),
+          reasons = array(select case when u.v in ('pass', 'fail') then ${pgText(result.cut.reason)} else v.reasons[u.i] end
+                    from unnest(v.verdicts) with ordinality as u(v, i) order by u.i),
+          verdicts = array(select case when u.v in ('pass', 'fail') then 'inconclusive' else u.v end
+                    from unnest(v.verdicts) with ordinality as u(v, i) order by u.i)
+        where v.run_id = ${runId} and v.trace_id = ${traceId} and v.matrix = ${matrix}
+          and v.verdicts && array['pass', 'fail']`.execute(trx);
     }
     const scenarios = await inRun('scenarios')
       .select(sql<number>`count(*)::int`.as('n'))
       .executeTakeFirstOrThrow();
-    const divergences = await inRun('divergences')
+    const divergences = await inRun('divergence_rows')
       .select(sql<number>`count(*)::int`.as('n'))
       .executeTakeFirstOrThrow();
     await trx
@@ -310,32 +314,33 @@ async function insertScenarios(
     ['calls', 'int4'],
     ['coverage', 'jsonb'],
   ] as const);
-  const verdicts = new RecordsetBatch('scenario_results', [
+  // One row per scenario (migration 0007): each field an array in the replay's policy order.
+  const verdicts = new RecordsetBatch('scenario_verdicts', [
     ...SCENARIO_KEY,
-    ['policy', 'text'],
-    ['pord', 'int4'],
-    ['verdict', 'text'],
+    ['policies', 'text[]'],
+    ['verdicts', 'text[]'],
     ['failed', 'json'],
-    ['reason', 'text'],
-    ['expected', 'text'],
+    ['reasons', 'text[]'],
+    ['expected', 'text[]'],
     ['extra', 'json'],
   ] as const);
-  const finals = new RecordsetBatch('finals', [
+  const finals = new RecordsetBatch('scenario_finals', [
     ...SCENARIO_KEY,
-    ['policy', 'text'],
-    ['pord', 'int4'],
+    ['policies', 'text[]'],
+    ['pords', 'int4[]'],
     ['leaks', 'json'],
-    ['pins_acquired', 'int4'],
-    ['pins_released', 'int4'],
-    ['locked_vm', 'int8'],
-    ['bugs', 'int4'],
-    ['warnings', 'int4'],
-    ['longterm_unpinnable', 'int4'],
-    ['bad_page_maps', 'int4'],
+    ['pins_acquired', 'int4[]'],
+    ['pins_released', 'int4[]'],
+    ['locked_vm', 'int8[]'],
+    ['bugs', 'int4[]'],
+    ['warnings', 'int4[]'],
+    ['longterm_unpinnable', 'int4[]'],
+    ['bad_page_maps', 'int4[]'],
     ['extra', 'json'],
   ] as const);
   const divergences = divergenceBatch();
   const kinds = new DivergenceKindsBatch();
+  const contents = new DivergenceContents(traceId);
   const fidelity = new RecordsetBatch('fidelity', [
     ...SCENARIO_KEY,
     ['seq', 'int4'],
@@ -358,39 +363,9 @@ async function insertScenarios(
     const sidx = from + i;
     scenarios.push(...key(sidx), sc.scenario, sc.calls, sc.coverage);
     // Policy order as the replay listed them, for exports in the same order.
-    sc.verdicts.forEach((v, pord) => {
-      const { type: _t, trace: _tr, scenario: _s, policy, verdict, failed, reason, expected, ...extra } = v;
-      verdicts.push(...key(sidx), policy, pord, verdict, failed, reason, expected, extraOf(extra));
-    });
-    const pords = new Map(sc.verdicts.map((v, i) => [v.policy, i]));
-    for (const f of sc.finals) {
-      const { type: _t, trace: _tr, scenario: _s, policy, leaks, ...rest } = f;
-      const {
-        pinsAcquired,
-        pinsReleased,
-        lockedVm,
-        bugs,
-        warnings,
-        longtermUnpinnable,
-        badPageMaps,
-        ...extra
-      } = rest;
-      finals.push(
-        ...key(sidx),
-        policy,
-        pords.get(policy) ?? pords.size,
-        leaks,
-        pinsAcquired,
-        pinsReleased,
-        lockedVm,
-        bugs,
-        warnings,
-        longtermUnpinnable,
-        badPageMaps,
-        extraOf(extra),
-      );
-    }
-    for (const d of sc.divergences) pushDivergence(divergences, key(sidx), d, kinds);
+    if (sc.verdicts.length > 0) pushVerdicts(verdicts, key(sidx), sc.verdicts);
+    if (sc.finals.length > 0) pushFinals(finals, key(sidx), sc.finals, sc.verdicts);
+    for (const d of sc.divergences) pushDivergence(divergences, key(sidx), d, kinds, contents);
     for (const f of sc.fidelity) {
       fidelity.push(...key(sidx), f.seq, f.policy, f.line, f.event, f.observed, f.ret);
     }
@@ -404,18 +379,19 @@ async function insertScenarios(
   for (const batch of [scenarios, verdicts, finals, divergences, fidelity, outcomes]) {
     if (batch.length > 0) await batch.insert(trx);
   }
+  await contents.insert(trx);
   await kinds.insert(trx);
 }
 
-/** The divergences batch, shared with the benchmark so both time the same rows. */
+/** The divergences batch (migration 0007's compact rows). */
 export function divergenceBatch() {
-  return new RecordsetBatch('divergences', [
+  return new RecordsetBatch('divergence_rows', [
     ...SCENARIO_KEY,
     ['seq', 'int4'],
     ['signature', 'text'],
     ['title', 'text'],
     ['kind', 'text'],
-    ['partition', 'text'],
+    ['partition_key', 'text'],
     ['line', 'int4'],
     ['event', 'text'],
     ['text', 'text'],
@@ -423,6 +399,8 @@ export function divergenceBatch() {
     ['classes', 'json'],
     ['unsupported', 'json'],
     ['context', 'json'],
+    ['context_from', 'int4'],
+    ['context_to', 'int4'],
     ['extra', 'json'],
   ] as const);
 }
@@ -432,11 +410,172 @@ function extraOf(rest: object): object | null {
   return Object.keys(rest).length > 0 ? rest : null;
 }
 
+/** `list` when some element is set, else null (a column that is null when no policy has one). */
+function ifAny<T>(list: readonly T[], set: (v: T) => boolean): readonly T[] | null {
+  return list.some(set) ? list : null;
+}
+
+type VerdictList = ScenarioResult['verdicts'];
+type FinalList = ScenarioResult['finals'];
+
+function pushVerdicts(
+  batch: RecordsetBatch<string>,
+  key: readonly [number, number, string, number],
+  list: VerdictList,
+): void {
+  const extras = list.map((v) => {
+    const {
+      type: _t,
+      trace: _tr,
+      scenario: _s,
+      policy: _p,
+      verdict: _v,
+      failed: _f,
+      reason: _r,
+      expected: _e,
+      ...extra
+    } = v;
+    return extraOf(extra);
+  });
+  batch.push(
+    ...key,
+    list.map((v) => v.policy),
+    list.map((v) => v.verdict),
+    ifAny(
+      list.map((v) => v.failed),
+      (f) => f.length > 0,
+    ),
+    ifAny(
+      list.map((v) => v.reason ?? null),
+      (r) => r !== null,
+    ),
+    ifAny(
+      list.map((v) => v.expected ?? null),
+      (e) => e !== null,
+    ),
+    ifAny(extras, (e) => e !== null),
+  );
+}
+
+function pushFinals(
+  batch: RecordsetBatch<string>,
+  key: readonly [number, number, string, number],
+  list: FinalList,
+  verdicts: VerdictList,
+): void {
+  const pords = new Map(verdicts.map((v, i) => [v.policy, i]));
+  const extras = list.map((f) => {
+    const {
+      type: _t,
+      trace: _tr,
+      scenario: _s,
+      policy: _p,
+      leaks: _l,
+      pinsAcquired: _a,
+      pinsReleased: _r,
+      lockedVm: _v,
+      bugs: _b,
+      warnings: _w,
+      longtermUnpinnable: _u,
+      badPageMaps: _m,
+      ...extra
+    } = f;
+    return extraOf(extra);
+  });
+  batch.push(
+    ...key,
+    list.map((f) => f.policy),
+    list.map((f) => pords.get(f.policy) ?? pords.size),
+    list.map((f) => f.leaks),
+    list.map((f) => f.pinsAcquired),
+    list.map((f) => f.pinsReleased),
+    list.map((f) => f.lockedVm),
+    list.map((f) => f.bugs),
+    list.map((f) => f.warnings),
+    list.map((f) => f.longtermUnpinnable),
+    list.map((f) => f.badPageMaps),
+    ifAny(extras, (e) => e !== null),
+  );
+}
+
+/**
+ * What a batch of divergences stores once by content (migration 0007): class outcomes, why
+ * paths and partitions by content key, and the trace lines their context windows show.
+ */
+export class DivergenceContents {
+  private readonly traceId: number;
+  private readonly values = new Map<string, string>();
+  /** Keys by JSON text: a why path repeated in a batch is hashed once. */
+  private readonly keys = new Map<string, string>();
+  private readonly lines = new Map<number, string>();
+
+  constructor(traceId: number) {
+    this.traceId = traceId;
+  }
+
+  /** The key of `value`, kept for `insert`. */
+  key(value: unknown): string {
+    const json = pgJson(value);
+    let k = this.keys.get(json);
+    if (k === undefined) {
+      k = contentKey(json);
+      this.keys.set(json, k);
+      this.values.set(k, json);
+    }
+    return k;
+  }
+
+  /**
+   * A context window as a range of the trace's lines, when its lines are consecutive and agree
+   * with the text this batch has for them; null (store the lines in the row) otherwise.
+   */
+  range(context: readonly { line: number; text: string }[]): [number, number] | null {
+    const first = context[0]?.line;
+    if (first === undefined) return null;
+    for (let i = 0; i < context.length; i++) {
+      const l = context[i]!;
+      if (l.line !== first + i) return null;
+      const known = this.lines.get(l.line);
+      if (known !== undefined && known !== pgText(l.text)) return null;
+    }
+    for (const l of context) this.lines.set(l.line, pgText(l.text));
+    return [first, first + context.length - 1];
+  }
+
+  async insert(trx: Transaction<StoreSchema>): Promise<void> {
+    if (this.values.size > 0) {
+      // In key order (and lines in line order): writers of the same content at once then wait
+      // on each other's keys in one order, and never deadlock.
+      const sorted = [...this.values].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      const doc = pgJson(sorted.map(([key, value]) => ({ key, value })));
+      // The value travels as JSON text inside the document, so it is stored as written.
+      await sql`insert into divergence_contents (key, value)
+        select key, value::json from json_to_recordset(${doc}::json) as r(key text, value text)
+        on conflict (key) do nothing`.execute(trx);
+    }
+    if (this.lines.size > 0) {
+      const lines = new RecordsetBatch(
+        'trace_lines',
+        [
+          ['trace_id', 'int4'],
+          ['line', 'int4'],
+          ['text', 'text'],
+        ] as const,
+        { skipStored: true },
+      );
+      for (const [line, text] of [...this.lines].sort(([a], [b]) => a - b))
+        lines.push(this.traceId, line, text);
+      await lines.insert(trx);
+    }
+  }
+}
+
 export function pushDivergence(
   batch: ReturnType<typeof divergenceBatch>,
   key: readonly [number, number, string, number],
   d: TraceReplayResult['scenarios'][number]['divergences'][number],
   kinds: DivergenceKindsBatch,
+  contents: DivergenceContents,
 ): void {
   const {
     type: _t,
@@ -453,20 +592,23 @@ export function pushDivergence(
     ...rest
   } = d;
   const { unsupported, context, ...extra } = rest;
+  const range = contents.range(context);
   batch.push(
     ...key,
     seq,
     signature,
     title,
     kinds.add(d),
-    JSON.stringify(classes.map((c) => c.policies)),
+    contents.key(classes.map((c) => c.policies)),
     line,
     event,
     text,
     root,
-    classes,
+    classes.map((c) => [contents.key(c.outcome), contents.key(c.why)]),
     unsupported,
-    context,
+    range ? null : context,
+    range?.[0],
+    range?.[1],
     extraOf(extra),
   );
 }

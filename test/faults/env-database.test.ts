@@ -61,7 +61,7 @@ describe('a damaged database', LIMIT, () => {
     ]);
     expect(r.code).toBe(0);
     const s = await openStore({ db: good });
-    const p = await sql<{ p: string }>`select pg_relation_filepath('divergences') as p`.execute(s.db);
+    const p = await sql<{ p: string }>`select pg_relation_filepath('divergence_rows') as p`.execute(s.db);
     await s.close();
     divergencesFile = p.rows[0]!.p;
   }, 240_000);

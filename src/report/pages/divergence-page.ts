@@ -9,7 +9,7 @@ import { formatRet } from '../../replay/divergence-identity.ts';
 import type { DivergenceClass } from '../../replay/results.ts';
 import type { StoredDivergence } from '../../store/store.ts';
 import { commitUrl, html, type SafeHtml, safeHref } from '../html.ts';
-import { classTransitions } from '../policy-classes.ts';
+import { classTransitions, compressPolicySet } from '../policy-classes.ts';
 import type { ReportContext } from '../report-context.ts';
 import { divergenceListPath, divergencePath, relativeUrl } from '../report-paths.ts';
 import { divergenceFlags, divergenceHref, divergenceListHref, policyLink } from './fragments.ts';
@@ -98,15 +98,34 @@ export function collapseWhy(steps: readonly string[]): { step: string; repeats?:
   return out;
 }
 
+const scenarioIndexes = new WeakMap<ReportContext, Map<string, ReportContext['scenarios'][number]>>();
+
+/**
+ * The run's scenarios by (trace, matrix, name), built once per report: a report of thousands of
+ * kind pages looked each class's scenario up by a scan of every scenario.
+ */
+function scenarioIndex(ctx: ReportContext): Map<string, ReportContext['scenarios'][number]> {
+  let index = scenarioIndexes.get(ctx);
+  if (!index) {
+    index = new Map();
+    // The first scenario of a name wins, as the scan's find did.
+    for (const s of ctx.scenarios) {
+      const key = `${s.trace}\0${s.matrix}\0${s.name}`;
+      if (!index.has(key)) index.set(key, s);
+    }
+    scenarioIndexes.set(ctx, index);
+  }
+  return index;
+}
+
 /** Whether the policies of a class satisfy the scenario's expectations, and what the header expects. */
 function classExpectation(
   ctx: ReportContext,
   d: StoredDivergence,
   policies: readonly string[],
+  compact = false,
 ): SafeHtml | string {
-  const row = ctx.scenarios.find(
-    (s) => s.trace === d.trace && s.matrix === d.matrix && s.name === d.scenario,
-  );
+  const row = scenarioIndex(ctx).get(`${d.trace}\0${d.matrix}\0${d.scenario}`);
   if (!row) return '';
   const counts = new Map<string, string[]>();
   const expected = new Set<string>();
@@ -126,7 +145,7 @@ function classExpectation(
       ? html`<strong class="ok">satisfies the scenario's expectations</strong>`
       : passes === 0 && counts.size === 1 && counts.has('fail')
         ? html`<strong class="bad">fails the scenario's expectations</strong>`
-        : html`verdicts: ${[...counts].map(([v, ps], i) => html`${i ? ', ' : ''}${v} (${ps.join(', ')})`)}`;
+        : html`verdicts: ${[...counts].map(([v, ps], i) => html`${i ? ', ' : ''}${v} (${compact ? compressPolicySet(ps, ctx.policyIds) : ps.join(', ')})`)}`;
   return html`<p class="class-exp">${verdictText} <span class="muted">· the trace header expects ${[...expected].join(' / ')}</span></p>`;
 }
 
@@ -166,8 +185,17 @@ export function classColumns(
     (c, ci) =>
       html`<article class="class-col">
 <h3>Class ${ci + 1} <span class="muted">(${c.policies.length} ${c.policies.length === 1 ? 'policy' : 'policies'})</span></h3>
-<p class="class-pols">${c.policies.map((p, i) => html`${i ? ', ' : ''}${p === 'observed' ? html`<span class="pol observed" title="what the recording kernel returned">observed</span>` : policyLink(ctx, here, p)}`)}</p>
-${classExpectation(ctx, d, c.policies)}
+<p class="class-pols">${
+        omitShared
+          ? // A kind page names the policies as runs in run order (`v5.10–v7.1`): a link per
+            // policy made the class lists a third of every kind page.
+            compressPolicySet(c.policies, ctx.policyIds)
+          : c.policies.map(
+              (p, i) =>
+                html`${i ? ', ' : ''}${p === 'observed' ? html`<span class="pol observed" title="what the recording kernel returned">observed</span>` : policyLink(ctx, here, p)}`,
+            )
+      }</p>
+${classExpectation(ctx, d, c.policies, omitShared)}
 <table class="outcome"><tbody>${fields.map(
         (r) =>
           html`<tr${new Set(r.values).size > 1 ? html` class="differs"` : ''}><th>${r.label}</th><td><code>${r.values[ci]!}</code></td></tr>`,
@@ -198,7 +226,7 @@ export function contextTable(d: StoredDivergence): SafeHtml {
 <figcaption><code>${d.trace}:${firstLine === lastLine ? firstLine : `${firstLine}–${lastLine}`}</code></figcaption>
 <table class="ctx-lines"><tbody>${lines.map(
     (l) =>
-      html`<tr${l.line === d.line ? html` class="cur" aria-current="true"` : ''}><th scope="row" class="ln" title="${d.trace}:${l.line}">${l.line}</th><td><pre>${l.text}</pre></td></tr>`,
+      html`<tr${l.line === d.line ? html` class="cur" aria-current="true"` : ''}><th scope="row" class="ln">${l.line}</th><td><pre>${l.text}</pre></td></tr>`,
   )}</tbody></table>
 </figure>`;
 }

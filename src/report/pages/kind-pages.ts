@@ -21,6 +21,14 @@ import { reproSection } from './repro-section.ts';
 /** Occurrences shown on a kind's page (its first in full). */
 export const KIND_EXAMPLES = 5;
 
+/**
+ * Kinds (most frequent first) whose page shows the first occurrence in full (trace context,
+ * classes with outcomes and decision paths) in a static report without `--pages all`: the rest
+ * show its row among the examples. A 64 MiB synthetic run has 7,324 kinds, most seen once; full
+ * detail on each made its kind pages 78 MiB of a 207 MiB report.
+ */
+export const KIND_FULL_PAGES = 500;
+
 /** Traces listed on a kind page before "and N more". */
 const TRACES_SHOWN = 12;
 
@@ -29,6 +37,11 @@ export interface KindPageOptions {
   occurrencePages: boolean;
   /** The first occurrence's minimised slice, as a paragraph (minimised-slices.ts). */
   slice?: SafeHtml;
+}
+
+/** Where a kind's first occurrence is in full when its page leaves it out. */
+function firstElsewhere(): SafeHtml {
+  return html`<p class="muted">The first occurrence in full (trace context, outcomes and decision paths) is shown for the ${formatCount(KIND_FULL_PAGES)} most frequent kinds; for every kind with <code>pinbench report --pages all</code> or <code>pinbench serve</code>.</p>`;
 }
 
 function newBadge(ctx: ReportContext, kind: string): SafeHtml | string {
@@ -121,7 +134,7 @@ ${contextTable(first)}
 ${classColumns(ctx, here, first, true)}
 </section>
 ${reproSection(ctx, first, opts.slice)}`
-    : ''
+    : firstElsewhere()
 }`;
   return renderPage({
     path: here,
@@ -132,5 +145,7 @@ ${reproSection(ctx, first, opts.slice)}`
     site: env.site,
     generatedAt: ctx.generatedAt,
     pinbenchVersion: env.pinbenchVersion ?? ctx.run.pinbenchVersion,
+    // Thousands of kind pages: the verdict legend (no verdicts here) is left to the other pages.
+    legend: false,
   });
 }

@@ -7,7 +7,15 @@
 import { failureKind, isUnexpectedPass } from '../../replay/failure-kind.ts';
 import { html, type SafeHtml } from '../html.ts';
 import type { ReportContext, ScenarioRow } from '../report-context.ts';
-import { MATRIX_ROWS_PER_PAGE, matrixPath, policyPath, relativeUrl } from '../report-paths.ts';
+import {
+  assetPath,
+  divergenceListPath,
+  MATRIX_DATA,
+  MATRIX_ROWS_PER_PAGE,
+  matrixPath,
+  policyPath,
+  relativeUrl,
+} from '../report-paths.ts';
 import { divergenceListHref, pager } from './fragments.ts';
 import type { PageEnv } from './page-env.ts';
 import { formatCount, renderPage, VERDICT_MARKS, verdictLegend } from './page-layout.ts';
@@ -18,7 +26,7 @@ export function matrixPageCount(ctx: ReportContext): number {
   return Math.max(1, Math.ceil(ctx.scenarios.length / MATRIX_ROWS_PER_PAGE));
 }
 
-interface Column {
+export interface Column {
   policy: string;
   index: number;
   group: string;
@@ -26,7 +34,7 @@ interface Column {
   first: boolean;
 }
 
-function columns(ctx: ReportContext, order: MatrixOrder): Column[] {
+export function columns(ctx: ReportContext, order: MatrixOrder): Column[] {
   const idx = new Map(ctx.policyIds.map((id, i) => [id, i]));
   if (order === 'release') {
     return ctx.policyIds.map((p, i) => ({
@@ -45,6 +53,26 @@ function columns(ctx: ReportContext, order: MatrixOrder): Column[] {
   return out;
 }
 
+/**
+ * What a cell says beyond its verdict: expected beside actual (a failure the header expects is
+ * known, any other unexpected), and the failed assertions and reason as a title suffix.
+ */
+export function cellNote(
+  row: ScenarioRow,
+  index: number,
+): { kind: 'known' | 'unexpected' | null; expected: string | null; detail: string } {
+  const v = row.verdicts[index];
+  const failed = row.failed[index] ?? [];
+  const reason = row.reasons[index];
+  const expected = row.expected[index] ?? null;
+  const kind = v
+    ? (failureKind({ verdict: v, expected }) ??
+      (isUnexpectedPass({ verdict: v, expected }) ? 'unexpected' : null))
+    : null;
+  const detail = `${failed.length ? ` (${failed.join('; ')})` : ''}${reason ? ` (${reason})` : ''}`;
+  return { kind, expected, detail };
+}
+
 function cell(here: string, row: ScenarioRow, col: Column): SafeHtml {
   const v = row.verdicts[col.index];
   const cls = col.first ? ' gstart' : '';
@@ -52,15 +80,9 @@ function cell(here: string, row: ScenarioRow, col: Column): SafeHtml {
     return html`<td class="v v-none${cls}" data-policy="${col.policy}" data-verdict="none" title="${col.policy}: no verdict"><span class="sym">·</span></td>`;
   }
   const m = VERDICT_MARKS[v];
-  const failed = row.failed[col.index] ?? [];
-  const reason = row.reasons[col.index];
-  const expected = row.expected[col.index] ?? null;
-  // Expected beside actual: a failure the header expects is known, any other is unexpected.
-  const kind =
-    failureKind({ verdict: v, expected }) ??
-    (isUnexpectedPass({ verdict: v, expected }) ? 'unexpected' : null);
+  const { kind, expected, detail } = cellNote(row, col.index);
   const exp = `expected ${expected ?? '(the header states none)'}`;
-  const title = `${row.name} on ${col.policy}: ${m.label}${kind ? ` (${kind})` : ''}, ${exp}${failed.length ? ` (${failed.join('; ')})` : ''}${reason ? ` (${reason})` : ''}`;
+  const title = `${row.name} on ${col.policy}: ${m.label}${kind ? ` (${kind})` : ''}, ${exp}${detail}`;
   const content = html`<span class="sym" aria-hidden="true">${m.symbol}</span>${kind === 'unexpected' ? html`<sup class="unexp" aria-hidden="true">!</sup>` : ''}<span class="sr">${m.label}${kind ? ` (${kind})` : ''}</span>`;
   const linked =
     v !== 'pass' && row.divergences > 0
@@ -68,10 +90,19 @@ function cell(here: string, row: ScenarioRow, col: Column): SafeHtml {
       : content;
   // A plain cell (no expectation, nothing failed) carries no title or data-expected: a large run
   // has hundreds of thousands of cells, and the column header and symbol already say it all.
-  const plain = kind === null && expected === null && failed.length === 0 && !reason;
+  const plain = kind === null && expected === null && detail === '';
   return plain
     ? html`<td class="v v-${v}${cls}" data-policy="${col.policy}" data-verdict="${v}">${linked}</td>`
     : html`<td class="v v-${v}${kind ? ` v-${kind}` : ''}${cls}" data-policy="${col.policy}" data-verdict="${v}" data-expected="${expected ?? ''}" title="${title}">${linked}</td>`;
+}
+
+export interface MatrixPageOptions {
+  /**
+   * Pages after the first live in `data/matrix.js` (matrix-data.ts), shown by
+   * `assets/matrix.js` in this page: the static report of a large run writes page 1 of each
+   * order only, and its pager links `#page=N`.
+   */
+  dataPages?: boolean;
 }
 
 export function renderMatrixPage(
@@ -79,9 +110,15 @@ export function renderMatrixPage(
   env: PageEnv,
   page = 1,
   order: MatrixOrder = 'grouped',
+  opts: MatrixPageOptions = {},
 ): string {
   const here = matrixPath(page, order);
   const pages = matrixPageCount(ctx);
+  const dataPages = opts.dataPages === true && pages > 1;
+  const pageHref = (n: number) =>
+    dataPages
+      ? `${relativeUrl(here, matrixPath(1, order))}${n > 1 ? `#page=${n}` : ''}`
+      : relativeUrl(here, matrixPath(n, order));
   const rows = ctx.scenarios.slice((page - 1) * MATRIX_ROWS_PER_PAGE, page * MATRIX_ROWS_PER_PAGE);
   const cols = columns(ctx, order);
   const groupHeads: SafeHtml[] = [];
@@ -120,9 +157,13 @@ ${
     : html`Columns in run order. <a href="${relativeUrl(here, matrixPath(page, other))}">Group by verdicts</a>.`
 }</p>
 <p class="legend-line">Legend: ${verdictLegend()} <span class="muted">· a faded ✗ is a known failure (the trace header expects it), ✗<sup>!</sup> an unexpected one (hover a cell for expected vs actual) · the number after a scenario is its divergence count; a cell links to its divergences.</span></p>
-${pager(page, pages, (n) => relativeUrl(here, matrixPath(n, order)), 'Matrix pages')}
+${pager(page, pages, pageHref, 'Matrix pages')}
 <div class="matrix-wrap" tabindex="0" role="region" aria-label="verdict matrix">
-<table class="matrix" id="matrix">
+${
+  dataPages
+    ? html`<noscript><p class="muted">This page shows the first ${formatCount(MATRIX_ROWS_PER_PAGE)} scenarios; the other pages need JavaScript (or <code>pinbench serve</code>, or <code>pinbench report --pages all</code>).</p></noscript>`
+    : ''
+}<table class="matrix" id="matrix" data-order="${order}" data-page="${page}" data-list="${relativeUrl(here, divergenceListPath())}">
 <thead>
 ${order === 'grouped' ? html`<tr class="groups"><th></th><th></th>${groupHeads}</tr>` : ''}
 <tr class="pols"><th scope="col" class="corner">scenario</th><th scope="col" class="dcount" title="divergences">div</th>${cols.map(
@@ -135,7 +176,7 @@ ${body}
 </tbody>
 </table>
 </div>
-${pager(page, pages, (n) => relativeUrl(here, matrixPath(n, order)), 'Matrix pages')}
+${pager(page, pages, pageHref, 'Matrix pages')}
 `;
   return renderPage({
     path: here,
@@ -144,6 +185,7 @@ ${pager(page, pages, (n) => relativeUrl(here, matrixPath(n, order)), 'Matrix pag
     body: content,
     run: ctx.run,
     site: env.site,
+    ...(dataPages ? { scripts: [MATRIX_DATA, assetPath('matrix.js')] } : {}),
     generatedAt: ctx.generatedAt,
     pinbenchVersion: env.pinbenchVersion ?? ctx.run.pinbenchVersion,
   });

@@ -54,6 +54,8 @@ export interface PageSpec {
   bodyClass?: string;
   generatedAt?: Date;
   pinbenchVersion?: string | null;
+  /** The verdict legend in the footer (default true). */
+  legend?: boolean;
 }
 
 function navLink(href: string, label: string, current: boolean, key: string): SafeHtml {
@@ -116,8 +118,12 @@ ${spec.body}
 <footer class="foot">
   <div>${
     spec.generatedAt ? html`Generated ${formatDate(spec.generatedAt)}` : ''
-  }${spec.pinbenchVersion ? html` by pinbench ${spec.pinbenchVersion}` : ''}. Verdicts:
-  ${verdictLegend()}</div>
+  }${spec.pinbenchVersion ? html` by pinbench ${spec.pinbenchVersion}` : ''}.${
+    spec.legend === false
+      ? ''
+      : html` Verdicts:
+  ${verdictLegend()}`
+  }</div>
 </footer>
 </body>
 </html>

@@ -14,6 +14,7 @@ import { reportReads } from '../../store/report-queries.ts';
 import type { Store, StoredDivergence } from '../../store/store.ts';
 import { DivergenceIndexBuilder } from '../divergence-index.ts';
 import type { SafeHtml } from '../html.ts';
+import { matrixDataScript } from '../matrix-data.ts';
 import {
   type MinimisedSlice,
   minimisedSliceHtml,
@@ -33,7 +34,7 @@ import {
   fidelityPageHtml,
   fidelitySummary,
 } from '../pages/fidelity-page.ts';
-import { KIND_EXAMPLES, renderKindListPage, renderKindPage } from '../pages/kind-pages.ts';
+import { KIND_EXAMPLES, KIND_FULL_PAGES, renderKindListPage, renderKindPage } from '../pages/kind-pages.ts';
 import { matrixPageCount, renderMatrixPage } from '../pages/matrix-page.ts';
 import { type PageEnv, STATIC_ENV } from '../pages/page-env.ts';
 import { renderPolicyListPage, renderPolicyPage } from '../pages/policy-pages.ts';
@@ -50,6 +51,7 @@ import {
   divergencePath,
   KINDS_PATH,
   kindPath,
+  MATRIX_DATA,
   matrixPath,
   POLICIES_PATH,
   policyPath,
@@ -210,10 +212,19 @@ export class HtmlReporter implements Reporter {
     for (const name of ASSET_NAMES) await sink.write(assetPath(name), assets.get(name)!);
     await sink.write(SUMMARY_PATH, renderSummaryPage(ctx, this.env));
     if (this.fidelity) await sink.write(FIDELITY_PATH, fidelityPageHtml(this.fidelity, ctx.generatedAt));
-    for (let page = 1; page <= matrixPageCount(ctx); page++) {
-      await sink.write(matrixPath(page, 'grouped'), renderMatrixPage(ctx, this.env, page, 'grouped'));
-      await sink.write(matrixPath(page, 'release'), renderMatrixPage(ctx, this.env, page, 'release'));
+    // A large run's matrix: page 1 of each order as HTML, the rest as compact data the page's
+    // script shows (matrix-data.ts); `--pages all` writes every page.
+    const dataPages = !this.all && matrixPageCount(ctx) > 1;
+    const matrixPages = dataPages ? 1 : matrixPageCount(ctx);
+    for (let page = 1; page <= matrixPages; page++) {
+      for (const order of ['grouped', 'release'] as const) {
+        await sink.write(
+          matrixPath(page, order),
+          renderMatrixPage(ctx, this.env, page, order, { dataPages }),
+        );
+      }
     }
+    if (dataPages) await sink.write(MATRIX_DATA, matrixDataScript(ctx));
     await sink.write(POLICIES_PATH, renderPolicyListPage(ctx, this.env));
     await sink.write(KINDS_PATH, renderKindListPage(ctx, this.env));
     for (const p of ctx.policies) await sink.write(policyPath(p.id), renderPolicyPage(ctx, this.env, p));
@@ -307,7 +318,8 @@ export class HtmlReporter implements Reporter {
   /** A page per divergence kind, with its first occurrences (read in one query). */
   private async writeKindPages(ctx: ReportContext): Promise<void> {
     if (ctx.kinds.length === 0) return;
-    const examples = await reportReads(this.store).kindExamples(ctx.run.id, KIND_EXAMPLES);
+    const full = this.all ? undefined : ctx.kinds.slice(0, KIND_FULL_PAGES).map((k) => k.kind);
+    const examples = await reportReads(this.store).kindExamples(ctx.run.id, KIND_EXAMPLES, full);
     for (const k of ctx.kinds) {
       const first = examples.get(k.kind)?.first;
       const slice = first ? await this.minimisedSlice(kindPath(k.kind), first) : undefined;
