@@ -27,10 +27,36 @@ export interface ReplayJob {
   stream?: { skip: number; batch: number };
 }
 
-/** A streamed job's scenarios at positions from..from+length-1 of the trace. */
+/**
+ * A streamed job's scenarios at positions from..from+count-1 of the trace, as the UTF-8 JSON of
+ * their ScenarioResult array in a buffer transferred to the main thread (encodeBatch): no
+ * structured clone of thousands of small objects on either side, and the worker, not the main
+ * thread, pays for the encoding.
+ */
 export interface ScenarioBatch {
   id: number;
-  batch: { from: number; scenarios: ScenarioResult[] };
+  batch: { from: number; count: number; json: Uint8Array };
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** A batch's message and the buffer to transfer with it. */
+export function encodeBatch(
+  id: number,
+  from: number,
+  scenarios: readonly ScenarioResult[],
+): { message: ScenarioBatch; transfer: ArrayBuffer[] } {
+  const json = encoder.encode(JSON.stringify(scenarios));
+  return {
+    message: { id, batch: { from, count: scenarios.length, json } },
+    transfer: [json.buffer as ArrayBuffer],
+  };
+}
+
+/** The scenarios of a batch (every record is plain JSON data: the NDJSON contract's records). */
+export function decodeBatch(batch: ScenarioBatch['batch']): ScenarioResult[] {
+  return JSON.parse(decoder.decode(batch.json)) as ScenarioResult[];
 }
 
 /** The main thread has written a batch: the worker may go on (bounds what is in flight). */

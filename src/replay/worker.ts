@@ -19,9 +19,9 @@ import type { PolicyCallGuard, ScenarioResult } from './replay-scenario.ts';
 import { replayTrace } from './replay-trace.ts';
 import {
   type BatchAck,
+  encodeBatch,
   LOADING,
   type ReplayJob,
-  type ScenarioBatch,
   WATCH,
   type WorkerReply,
 } from './worker-protocol.ts';
@@ -127,13 +127,13 @@ function streamTo(id: number, opts: { skip: number; batch: number }) {
   let from = opts.skip;
   const post = async (): Promise<void> => {
     if (pending.length === 0) return;
-    const batch: ScenarioBatch = { id, batch: { from, scenarios: pending } };
+    const { message, transfer } = encodeBatch(id, from, pending);
     from += pending.length;
     pending = [];
     const wait = new Promise<void>((r) => {
       acked = r;
     });
-    parentPort?.postMessage(batch);
+    parentPort?.postMessage(message, transfer);
     await wait;
   };
   return {
