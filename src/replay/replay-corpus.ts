@@ -21,6 +21,7 @@ import type { TraceReplayResult } from './results.ts';
 import {
   type BatchAck,
   decodeBatch,
+  decodeResult,
   LOADING,
   type ReplayJob,
   type ScenarioBatch,
@@ -398,7 +399,7 @@ export async function replayCorpus(
             );
             return;
           }
-          results[i] = reply.result;
+          results[i] = decodeResult(reply.json);
           opts.onProgress?.(++finished, jobs.length);
           await deliver();
         }),

@@ -54,6 +54,19 @@ export function encodeBatch(
   };
 }
 
+/** A finished job's reply and the buffer to transfer with it. */
+export function encodeResult(
+  id: number,
+  result: TraceReplayResult,
+): { message: WorkerReply; transfer: ArrayBuffer[] } {
+  const json = encoder.encode(JSON.stringify(result));
+  return { message: { id, ok: true, json }, transfer: [json.buffer as ArrayBuffer] };
+}
+
+export function decodeResult(json: Uint8Array): TraceReplayResult {
+  return JSON.parse(decoder.decode(json)) as TraceReplayResult;
+}
+
 /** The scenarios of a batch (every record is plain JSON data: the NDJSON contract's records). */
 export function decodeBatch(batch: ScenarioBatch['batch']): ScenarioResult[] {
   return JSON.parse(decoder.decode(batch.json)) as ScenarioResult[];
@@ -74,7 +87,8 @@ export interface SkippedPolicy {
 }
 
 export type WorkerReply =
-  | { id: number; ok: true; result: TraceReplayResult }
+  /** The trace's result as UTF-8 JSON in a transferred buffer (encodeResult). */
+  | { id: number; ok: true; json: Uint8Array }
   | { id: number; ok: false; error: { code: string; message: string; stack?: string } };
 
 /**
