@@ -10,6 +10,7 @@ import type { TraceConfig } from '../model/events.ts';
 import type { Policy } from '../model/kernel.ts';
 import { replayCorpus } from '../replay/replay-corpus.ts';
 import type { TraceReplayResult } from '../replay/results.ts';
+import type { SummaryTally } from '../replay/summary-tally.ts';
 import { finishShard, shardTraceWrites, withShardRun } from '../store/shard-runs.ts';
 import type { DoneTrace, RunDiff, RunInfo, Store } from '../store/store.ts';
 import { policiesRevision } from './git-revision.ts';
@@ -46,11 +47,7 @@ export interface RunJobOptions {
   displayNames?: ReadonlyMap<string, string>;
   progress?: (message: string) => void;
   /** Each trace result once stored, with how many of the job's traces are stored (progress lines). */
-  onTraceStored?: (
-    result: Pick<TraceReplayResult, 'bytes' | 'scenarios'>,
-    done: number,
-    total: number,
-  ) => void;
+  onTraceStored?: (trace: { bytes: number; scenarios: number }, done: number, total: number) => void;
   /** Budget of a user policy module's code per scenario and at load (ms). */
   policyTimeoutMs?: number;
 }
@@ -68,7 +65,13 @@ export interface ShardOutcome {
 
 export interface RunJobResult {
   run: RunInfo;
+  /**
+   * Each trace's result without its scenarios (they are in the store), but for a few examples:
+   * the scenarios holding the run's first root divergences, slim.
+   */
   results: TraceReplayResult[];
+  /** What the terminal summary and the exit code need, counted over the scenarios replayed here. */
+  summary: SummaryTally;
   /** Traces the resumed run already had. */
   skipped: number;
   previous: RunInfo | null;
@@ -79,12 +82,12 @@ export interface RunJobResult {
   shard?: ShardOutcome;
 }
 
-function runCounts(results: readonly TraceReplayResult[], skipped: number) {
+function runCounts(tally: SummaryTally, skipped: number) {
   return {
-    traces: results.length + skipped,
-    scenarios: results.reduce((n, r) => n + r.scenarios.length, 0),
-    divergences: results.reduce((n, r) => n + (r.divergenceCounts?.all ?? 0), 0),
-    traceErrors: results.filter((r) => r.error).length,
+    traces: tally.traces + skipped,
+    scenarios: tally.scenarios,
+    divergences: tally.divergences,
+    traceErrors: tally.traceErrors.length,
   };
 }
 
@@ -203,18 +206,23 @@ async function replayAndStore(
       const t = performance.now();
       await storeSlices(opts, runId, result, sourceOf(sources, opts, i));
       writer.storeMs += performance.now() - t;
-      opts.onTraceStored?.(result, i + 1, sources.length * matrixLabels(opts).length);
+      opts.onTraceStored?.(
+        { bytes: result.bytes, scenarios: writer.replayed[i] ?? 0 },
+        i + 1,
+        sources.length * matrixLabels(opts).length,
+      );
     },
     onProgress: (done, total) => say(`replayed ${done}/${total}`),
   });
   const storeMs = writer.storeMs;
   const replayMs = performance.now() - tReplay - storeMs;
   const results = writer.results;
-  const counts = runCounts(results, skipped);
+  const counts = runCounts(writer.tally, skipped);
   await store.finishRun(runId, opts.partial || counts.traceErrors > 0 ? 'partial' : 'complete', counts);
   return {
     ...(await sinceLastRun(store, runId, opts.configName ?? null, true)),
     results,
+    summary: writer.tally,
     skipped,
     timings: { replay: replayMs, store: storeMs, total: performance.now() - t0 },
   };
@@ -286,14 +294,18 @@ async function runShard(opts: RunJobOptions, runId: number): Promise<RunJobResul
         const t = performance.now();
         await storeSlices(opts, runId, result, sourceOf(sources, opts, i));
         writer.storeMs += performance.now() - t;
-        opts.onTraceStored?.(result, i + 1, sources.length * matrixLabels(opts).length);
+        opts.onTraceStored?.(
+          { bytes: result.bytes, scenarios: writer.replayed[i] ?? 0 },
+          i + 1,
+          sources.length * matrixLabels(opts).length,
+        );
       },
       onProgress: (done, total) => say(`replayed ${done}/${total}`),
     });
     const storeMs = writer.storeMs;
     const replayMs = performance.now() - tReplay - storeMs;
     const results = writer.results;
-    const counts = runCounts(results, skipped);
+    const counts = runCounts(writer.tally, skipped);
     const fin = await finishShard(store, runId, shard, {
       partial: opts.partial === true || counts.traceErrors > 0,
       counts,
@@ -301,6 +313,7 @@ async function runShard(opts: RunJobOptions, runId: number): Promise<RunJobResul
     return {
       ...(await sinceLastRun(store, runId, opts.configName ?? null, fin.finishedRun)),
       results,
+      summary: writer.tally,
       skipped,
       timings: { replay: replayMs, store: storeMs, total: performance.now() - t0 },
       shard: { ...shard, done: fin.done, finishedRun: fin.finishedRun, created: joined.created },

@@ -2,8 +2,8 @@
  * What `run` does with replay results as they come: each trace's scenarios go to the store in
  * batches while it is replayed (streaming; a local file, its content hash taken first), or
  * whole at its end (URLs and standard input, whose bytes are read once). What stays in memory
- * is what the terminal summary and the exit code need (slim scenarios: verdicts, fidelity
- * failures, the first root divergences) plus counts.
+ * is the run's summary tally (counts and the first few of each list it prints, summary-tally.ts)
+ * and the few scenarios holding its first root divergences: bounded, whatever the trace size.
  *
  * A run stopped part-way (killed, a store failure) has every batch written so far committed,
  * each of whole scenarios: `run --resume` begins the trace again, reads the scenarios stored
@@ -15,6 +15,7 @@ import { type TraceIdentity, traceIdentity, traceLabel } from '../replay/diverge
 import type { ScenarioSink } from '../replay/replay-corpus.ts';
 import { markCut, type ScenarioResult } from '../replay/replay-scenario.ts';
 import type { TraceReplayResult } from '../replay/results.ts';
+import { SummaryTally } from '../replay/summary-tally.ts';
 import type { TraceProgress } from '../store/store.ts';
 import type { RunJobOptions } from './run-job.ts';
 import { sourceDigest } from './source-digest.ts';
@@ -67,19 +68,18 @@ export function renameTrace(
 }
 
 /**
- * What `run` keeps of a scenario once it is stored: verdicts and fidelity failures for the
- * summary and the exit code, and root divergences only while the summary still shows them
- * (`kept` counts those of the whole run). Outcomes, finals and the other divergences are in the
- * store; the trace's `divergenceCounts` keep their number.
+ * What `run` keeps of a scenario once it is stored, as an example beside the summary's tally:
+ * only a scenario holding one of the run's first root divergences (`kept` counts them), slim
+ * (verdicts and those divergences). Everything else is in the store and in the tally's counts.
  */
-function slim(s: ScenarioResult, kept: { roots: number }): ScenarioResult {
+function example(s: ScenarioResult, kept: { roots: number }): ScenarioResult | null {
   const roots: ScenarioResult['divergences'] = [];
   for (const d of s.divergences) {
     if (!d.root || kept.roots >= SUMMARY_ROOTS) continue;
     roots.push(d);
     kept.roots++;
   }
-  return { ...s, outcomes: [], finals: [], divergences: roots };
+  return roots.length ? { ...s, outcomes: [], finals: [], fidelity: [], divergences: roots } : null;
 }
 
 /** Root divergences `run`'s summary shows (formatSummary's default). */
@@ -93,15 +93,22 @@ interface Open {
   traceId: number;
   sha256: string;
   identity: TraceIdentity;
-  /** Slim scenarios kept for the summary, in trace order (those stored before a resume are not). */
-  kept: ScenarioResult[];
-  divergences: number;
-  roots: number;
+  /** Its scenarios replayed here (those stored before a resume are not), counted. */
+  tally: SummaryTally;
+  /** Slim example scenarios (example()), in trace order. */
+  examples: ScenarioResult[];
 }
 
 export class TraceWriter {
-  /** Slim results in corpus order, as delivered. */
+  /**
+   * Results in corpus order, as delivered, without their scenarios (but a few examples: those
+   * holding the run's first root divergences), with `divergenceCounts`.
+   */
   readonly results: TraceReplayResult[] = [];
+  /** The run's summary: every scenario replayed here, counted (cut traces as markCut leaves them). */
+  readonly tally = new SummaryTally({ rootsKept: SUMMARY_ROOTS });
+  /** Scenarios replayed here, per delivered trace (results[i]'s), for progress. */
+  readonly replayed: number[] = [];
   storeMs = 0;
   private readonly open = new Map<number, Open>();
   private readonly kept = { roots: 0 };
@@ -134,9 +141,8 @@ export class TraceWriter {
       traceId: progress.traceId,
       sha256: digest.sha256,
       identity,
-      kept: [],
-      divergences: 0,
-      roots: 0,
+      tally: new SummaryTally({ rootsKept: SUMMARY_ROOTS }),
+      examples: [],
     };
     this.open.set(job.index, open);
     const label = traceLabel(identity);
@@ -148,9 +154,9 @@ export class TraceWriter {
           const list = scenarios.map((s) => relabel(s, label));
           await this.writes.scenarios({ traceId: open.traceId, matrix: identity.matrix, from }, list);
           for (const s of list) {
-            open.divergences += s.divergences.length;
-            open.roots += s.divergences.filter((d) => d.root).length;
-            open.kept.push(slim(s, this.kept));
+            open.tally.add(s, label);
+            const e = example(s, this.kept);
+            if (e) open.examples.push(e);
           }
         }),
     };
@@ -169,22 +175,37 @@ export class TraceWriter {
         );
       }
       await this.timed(() => this.writes.finish(open.traceId, result));
-      if (result.cut) for (const s of open.kept) markCut(s, result.cut as Parameters<typeof markCut>[1]);
-      this.results.push({
-        ...result,
-        scenarios: open.kept,
-        divergenceCounts: { all: open.divergences, roots: open.roots },
-      });
+      if (result.cut) {
+        open.tally.cut();
+        for (const e of open.examples) markCut(e, result.cut as Parameters<typeof markCut>[1]);
+      }
+      this.deliver(result, open.tally, open.examples);
       return;
     }
     // Not streamed, or failed part-way: what it streamed goes, its result is stored whole.
     if (open) await this.timed(() => this.writes.abandon(open.traceId, open.identity.matrix));
     await this.timed(() => this.writes.whole(result));
-    const divergences = result.scenarios.flatMap((s) => s.divergences);
+    const tally = new SummaryTally({ rootsKept: SUMMARY_ROOTS });
+    const label = traceLabel(result.identity);
+    const examples: ScenarioResult[] = [];
+    for (const s of result.scenarios) {
+      tally.add(s, label);
+      const e = example(s, this.kept);
+      if (e) examples.push(e);
+    }
+    this.deliver(result, tally, examples);
+  }
+
+  /** A trace done: its tally joins the run's, its result is kept without its scenarios. */
+  private deliver(result: TraceReplayResult, tally: SummaryTally, examples: ScenarioResult[]): void {
+    tally.traces = 1;
+    if (result.error) tally.traceError(result.error);
+    this.tally.merge(tally);
+    this.replayed.push(tally.scenarios);
     this.results.push({
       ...result,
-      scenarios: result.scenarios.map((s) => slim(s, this.kept)),
-      divergenceCounts: { all: divergences.length, roots: divergences.filter((d) => d.root).length },
+      scenarios: examples,
+      divergenceCounts: { all: tally.divergences, roots: tally.roots },
     });
   }
 }

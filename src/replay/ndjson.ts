@@ -4,35 +4,33 @@
  * records come in corpus order and no timing or absolute path enters them.
  */
 import { traceLabel } from './divergence-identity.ts';
+import type { ScenarioResult } from './replay-scenario.ts';
 import type { TraceReplayResult } from './results.ts';
+
+/** One scenario's records, in contract order. */
+export function* scenarioLines(s: ScenarioResult): Generator<string> {
+  for (const r of s.outcomes) yield JSON.stringify(r);
+  for (const r of s.divergences) yield JSON.stringify(r);
+  for (const r of s.finals) yield JSON.stringify(r);
+  for (const r of s.verdicts) yield JSON.stringify(r);
+  for (const r of s.fidelity) yield JSON.stringify(r);
+}
+
+/** The line that ends a trace that could not be replayed. */
+export function traceErrorLine(
+  t: Pick<TraceReplayResult, 'identity'> & { error: { code: string; message: string } },
+): string {
+  return JSON.stringify({
+    type: 'trace-error',
+    trace: traceLabel(t.identity),
+    code: t.error.code,
+    message: t.error.message,
+  });
+}
 
 export function* ndjsonLines(results: readonly TraceReplayResult[]): Generator<string> {
   for (const t of results) {
-    for (const s of t.scenarios) {
-      for (const r of s.outcomes) yield JSON.stringify(r);
-      for (const r of s.divergences) yield JSON.stringify(r);
-      for (const r of s.finals) yield JSON.stringify(r);
-      for (const r of s.verdicts) yield JSON.stringify(r);
-      for (const r of s.fidelity) yield JSON.stringify(r);
-    }
-    if (t.error)
-      yield JSON.stringify({
-        type: 'trace-error',
-        trace: traceLabel(t.identity),
-        code: t.error.code,
-        message: t.error.message,
-      });
+    for (const s of t.scenarios) yield* scenarioLines(s);
+    if (t.error) yield traceErrorLine({ identity: t.identity, error: t.error });
   }
-}
-
-export function writeNdjson(results: readonly TraceReplayResult[], out: NodeJS.WritableStream): void {
-  let buf = '';
-  for (const line of ndjsonLines(results)) {
-    buf += `${line}\n`;
-    if (buf.length > 1 << 16) {
-      out.write(buf);
-      buf = '';
-    }
-  }
-  if (buf) out.write(buf);
 }

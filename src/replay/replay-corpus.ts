@@ -20,6 +20,8 @@ import { replayTrace } from './replay-trace.ts';
 import type { TraceReplayResult } from './results.ts';
 import {
   type BatchAck,
+  decodeBatch,
+  decodeResult,
   LOADING,
   type ReplayJob,
   type ScenarioBatch,
@@ -116,9 +118,8 @@ class WorkerPool {
       if (slot.job?.id !== reply.id) return;
       if ('batch' in reply) {
         const sink = slot.sink;
-        const { from, scenarios } = reply.batch;
         // A write that fails fails the job: the reply never comes, the error is the sink's to raise.
-        void sink?.write(from, scenarios).then(
+        void sink?.write(reply.batch.from, decodeBatch(reply.batch)).then(
           () => slot.worker.postMessage({ ack: reply.id } satisfies BatchAck),
           (e: unknown) => {
             // The worker waits for an ack that will not come: end it, a fresh one takes its place.
@@ -398,7 +399,7 @@ export async function replayCorpus(
             );
             return;
           }
-          results[i] = reply.result;
+          results[i] = decodeResult(reply.json);
           opts.onProgress?.(++finished, jobs.length);
           await deliver();
         }),

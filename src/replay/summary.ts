@@ -7,9 +7,10 @@
 import { EXIT, type ExitCode, exitCodeOfCode, worstExit } from '../errors.ts';
 import { escapeTerminal as t } from '../terminal-text.ts';
 import type { CheckReport } from './check.ts';
-import { formatRet, traceLabel } from './divergence-identity.ts';
-import { countFailures, failureKind, formatFailureCounts, isUnexpectedPass } from './failure-kind.ts';
-import type { DivergenceRecord, TraceReplayResult, Verdict, VerdictRecord } from './results.ts';
+import { formatRet } from './divergence-identity.ts';
+import { failureKind, formatFailureCounts, isUnexpectedPass } from './failure-kind.ts';
+import type { DivergenceRecord, TraceReplayResult, Verdict } from './results.ts';
+import { MAX_FAILED_SHOWN, type SummaryTally } from './summary-tally.ts';
 
 const MARK: Record<Verdict, string> = {
   pass: '.',
@@ -105,95 +106,73 @@ export interface SummaryOptions {
   fidelity?: boolean;
 }
 
-export function formatSummary(results: readonly TraceReplayResult[], opts: SummaryOptions): string {
+/**
+ * The summary of replayed traces, from their tally (summary-tally.ts): counts, the verdict
+ * matrix, failed expectations, scenarios with errors, fidelity failures, the first root
+ * divergences and the traces that could not be replayed. Lists longer than the tally keeps say
+ * how many more there are.
+ */
+export function formatSummary(tally: SummaryTally, opts: SummaryOptions): string {
   const out: string[] = [];
   const ids = opts.policies;
-  const rows: { name: string; verdicts: Map<string, VerdictRecord> }[] = [];
-  let divergences = 0;
-  let roots = 0;
-  let calls = 0;
-  const totals: Record<Verdict, number> = { pass: 0, fail: 0, inconclusive: 0, unsupported: 0, error: 0 };
-  const errors: string[] = [];
-  for (const t_ of results) {
-    if (t_.error) errors.push(t_.error.message);
-    if (t_.divergenceCounts) {
-      divergences += t_.divergenceCounts.all;
-      roots += t_.divergenceCounts.roots;
-    }
-    for (const s of t_.scenarios) {
-      calls += s.calls;
-      if (!t_.divergenceCounts) {
-        divergences += s.divergences.length;
-        roots += s.divergences.filter((d) => d.root).length;
-      }
-      const verdicts = new Map<string, VerdictRecord>();
-      for (const v of s.verdicts) {
-        verdicts.set(v.policy, v);
-        totals[v.verdict]++;
-      }
-      rows.push({ name: t(`${traceLabel(t_.identity).replace(/^.*\//, '')} ${s.scenario}`), verdicts });
-    }
-  }
+  const totals = tally.totals;
   out.push(
-    `${results.length} trace(s), ${rows.length} scenario(s), ${ids.length} polic${ids.length === 1 ? 'y' : 'ies'}, ${calls} call(s)`,
+    `${tally.traces} trace(s), ${tally.scenarios} scenario(s), ${ids.length} polic${ids.length === 1 ? 'y' : 'ies'}, ${tally.calls} call(s)`,
   );
-  const failures = countFailures(results.flatMap((t) => t.scenarios.flatMap((s) => s.verdicts)));
   out.push(
     `verdicts: ${totals.pass} pass, ${totals.fail} fail, ${totals.inconclusive} inconclusive, ${totals.unsupported} unsupported, ${totals.error} error`,
   );
-  out.push(formatFailureCounts(failures));
-  out.push(`divergences: ${divergences} (${roots} root)`);
-  if (rows.length) {
+  out.push(formatFailureCounts(tally.failures));
+  out.push(`divergences: ${tally.divergences} (${tally.roots} root)`);
+  if (tally.rows.length) {
     out.push('');
-    out.push(...formatMatrix(rows, ids));
+    out.push(
+      ...formatMatrix(
+        tally.rows.map((r) => ({ name: t(r.name), verdicts: r.verdicts })),
+        ids,
+      ),
+    );
+    if (tally.rowsOmitted)
+      out.push(`... ${tally.rowsOmitted} more scenario(s) (\`replay --json\` has every verdict)`);
   }
-  const failed = results.flatMap((tr) =>
-    tr.scenarios.flatMap((s) => s.verdicts.filter((v) => v.verdict === 'fail')),
-  );
-  if (failed.length) {
+  if (tally.failed) {
     out.push('');
     out.push('failed expectations (unexpected first):');
-    failed.sort((a, b) => Number(failureKind(a) === 'known') - Number(failureKind(b) === 'known'));
-    for (const v of failed.slice(0, 40))
+    const failed = [...tally.unexpected, ...tally.known];
+    for (const v of failed.slice(0, MAX_FAILED_SHOWN))
       out.push(`  ${failureKind(v)} ${t(v.scenario)} ${t(v.policy)}: ${t(v.failed.join('; '))}`);
-    if (failed.length > 40) out.push(`  ... ${failed.length - 40} more`);
+    if (tally.failed > MAX_FAILED_SHOWN) out.push(`  ... ${tally.failed - MAX_FAILED_SHOWN} more`);
   }
   // An invalid scenario gives every policy the same `error` with the same reason: say it once.
-  const invalid = new Map<string, string>();
-  for (const tr of results) {
-    for (const s of tr.scenarios) {
-      for (const v of s.verdicts)
-        if (v.verdict === 'error' && v.reason)
-          invalid.set(`${traceLabel(tr.identity)} ${s.scenario}`, v.reason);
-    }
-  }
-  if (invalid.size) {
+  if (tally.invalid.size) {
     out.push('');
     out.push('scenarios with errors:');
-    for (const [where, reason] of invalid) out.push(`  ${t(where)}: ${t(reason)}`);
+    for (const [where, reason] of tally.invalid) out.push(`  ${t(where)}: ${t(reason)}`);
+    if (tally.invalidOmitted) out.push(`  ... ${tally.invalidOmitted} more`);
   }
-  const fidelity = results.flatMap((tr) => tr.scenarios.flatMap((s) => s.fidelity));
-  if (fidelity.length && opts.fidelity !== false) {
+  if (tally.fidelityCount && opts.fidelity !== false) {
     out.push('');
     out.push(
       "fidelity failures (the recording kernel's release model, the one `pinbench fidelity` uses (a Debian kernel's stable id such as v5.10.262 where pinbench has it), disagrees with what the kernel returned):",
     );
-    for (const f of fidelity)
+    for (const f of tally.fidelity)
       out.push(
         `  ${t(f.trace)}:${f.line} ${t(f.scenario)} ${t(f.event)}: ${t(f.policy)} ret=${t(String(f.ret))}, kernel ret=${t(String(f.observed))}`,
       );
+    if (tally.fidelityCount > tally.fidelity.length)
+      out.push(`  ... ${tally.fidelityCount - tally.fidelity.length} more`);
   }
-  const rootDivs = results.flatMap((tr) => tr.scenarios.flatMap((s) => s.divergences.filter((d) => d.root)));
+  const rootDivs = tally.rootDivergences;
   const max = opts.maxDivergences ?? 10;
   if (rootDivs.length) {
     out.push('');
     out.push(`first ${Math.min(max, rootDivs.length)} root divergence(s):`);
     for (const d of rootDivs.slice(0, max)) out.push(formatDivergence(d));
   }
-  if (errors.length) {
+  if (tally.traceErrors.length) {
     out.push('');
     out.push('traces that could not be replayed:');
-    for (const e of errors) out.push(`  ${t(e)}`);
+    for (const e of tally.traceErrors) out.push(`  ${t(e.message)}`);
   }
   return `${out.join('\n')}\n`;
 }
@@ -260,9 +239,12 @@ export function replayExitCode(results: readonly TraceReplayResult[]): ExitCode 
   return worstExit(...codes);
 }
 
-/** Failures the trace headers do not expect: `run` exits 1 on them. */
-export function unexpectedFailures(results: readonly TraceReplayResult[]): number {
-  return countFailures(results.flatMap((tr) => tr.scenarios.flatMap((s) => s.verdicts))).unexpected;
+/** replayExitCode over a tally: the same codes, from what it counted. */
+export function tallyExitCode(tally: SummaryTally): ExitCode {
+  return worstExit(
+    ...tally.traceErrors.map((e) => exitCodeOfCode(e.code)),
+    tally.errorVerdicts ? EXIT.badInput : EXIT.ok,
+  );
 }
 
 /** `check`: regressions are 1, but bad input (an error on either side) or the environment wins. */

@@ -27,10 +27,49 @@ export interface ReplayJob {
   stream?: { skip: number; batch: number };
 }
 
-/** A streamed job's scenarios at positions from..from+length-1 of the trace. */
+/**
+ * A streamed job's scenarios at positions from..from+count-1 of the trace, as the UTF-8 JSON of
+ * their ScenarioResult array in a buffer transferred to the main thread (encodeBatch): no
+ * structured clone of thousands of small objects on either side, and the worker, not the main
+ * thread, pays for the encoding.
+ */
 export interface ScenarioBatch {
   id: number;
-  batch: { from: number; scenarios: ScenarioResult[] };
+  batch: { from: number; count: number; json: Uint8Array };
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** A batch's message and the buffer to transfer with it. */
+export function encodeBatch(
+  id: number,
+  from: number,
+  scenarios: readonly ScenarioResult[],
+): { message: ScenarioBatch; transfer: ArrayBuffer[] } {
+  const json = encoder.encode(JSON.stringify(scenarios));
+  return {
+    message: { id, batch: { from, count: scenarios.length, json } },
+    transfer: [json.buffer as ArrayBuffer],
+  };
+}
+
+/** A finished job's reply and the buffer to transfer with it. */
+export function encodeResult(
+  id: number,
+  result: TraceReplayResult,
+): { message: WorkerReply; transfer: ArrayBuffer[] } {
+  const json = encoder.encode(JSON.stringify(result));
+  return { message: { id, ok: true, json }, transfer: [json.buffer as ArrayBuffer] };
+}
+
+export function decodeResult(json: Uint8Array): TraceReplayResult {
+  return JSON.parse(decoder.decode(json)) as TraceReplayResult;
+}
+
+/** The scenarios of a batch (every record is plain JSON data: the NDJSON contract's records). */
+export function decodeBatch(batch: ScenarioBatch['batch']): ScenarioResult[] {
+  return JSON.parse(decoder.decode(batch.json)) as ScenarioResult[];
 }
 
 /** The main thread has written a batch: the worker may go on (bounds what is in flight). */
@@ -48,7 +87,8 @@ export interface SkippedPolicy {
 }
 
 export type WorkerReply =
-  | { id: number; ok: true; result: TraceReplayResult }
+  /** The trace's result as UTF-8 JSON in a transferred buffer (encodeResult). */
+  | { id: number; ok: true; json: Uint8Array }
   | { id: number; ok: false; error: { code: string; message: string; stack?: string } };
 
 /**

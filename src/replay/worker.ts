@@ -19,9 +19,10 @@ import type { PolicyCallGuard, ScenarioResult } from './replay-scenario.ts';
 import { replayTrace } from './replay-trace.ts';
 import {
   type BatchAck,
+  encodeBatch,
+  encodeResult,
   LOADING,
   type ReplayJob,
-  type ScenarioBatch,
   WATCH,
   type WorkerReply,
 } from './worker-protocol.ts';
@@ -77,7 +78,7 @@ function guardFor(job: ReplayJob, policies: readonly Policy[]): PolicyCallGuard 
   };
 }
 
-async function run(job: ReplayJob): Promise<WorkerReply> {
+async function run(job: ReplayJob): Promise<{ message: WorkerReply; transfer?: ArrayBuffer[] }> {
   try {
     const key = `${job.cwd}\0${job.policySpecs.join('\0')}`;
     let policies = policyCache.get(key);
@@ -100,16 +101,18 @@ async function run(job: ReplayJob): Promise<WorkerReply> {
       ...(resolved.some((p) => p.source !== undefined) ? { guard: guardFor(job, resolved) } : {}),
     });
     await sink?.flush();
-    return { id: job.id, ok: true, result };
+    return encodeResult(job.id, result);
   } catch (e) {
     const err = e as Error & { code?: string };
     return {
-      id: job.id,
-      ok: false,
-      error: {
-        code: isPinbenchError(e) ? e.code : 'PB_INTERNAL',
-        message: err?.message ?? String(e),
-        ...(err?.stack ? { stack: err.stack } : {}),
+      message: {
+        id: job.id,
+        ok: false,
+        error: {
+          code: isPinbenchError(e) ? e.code : 'PB_INTERNAL',
+          message: err?.message ?? String(e),
+          ...(err?.stack ? { stack: err.stack } : {}),
+        },
       },
     };
   }
@@ -127,13 +130,13 @@ function streamTo(id: number, opts: { skip: number; batch: number }) {
   let from = opts.skip;
   const post = async (): Promise<void> => {
     if (pending.length === 0) return;
-    const batch: ScenarioBatch = { id, batch: { from, scenarios: pending } };
+    const { message, transfer } = encodeBatch(id, from, pending);
     from += pending.length;
     pending = [];
     const wait = new Promise<void>((r) => {
       acked = r;
     });
-    parentPort?.postMessage(batch);
+    parentPort?.postMessage(message, transfer);
     await wait;
   };
   return {
@@ -153,5 +156,5 @@ parentPort?.on('message', (msg: ReplayJob | BatchAck) => {
     go?.();
     return;
   }
-  void run(msg).then((reply) => parentPort?.postMessage(reply));
+  void run(msg).then((reply) => parentPort?.postMessage(reply.message, reply.transfer ?? []));
 });

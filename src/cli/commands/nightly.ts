@@ -88,8 +88,7 @@ export const nightlyCommand: Command = {
         },
         ...(progress
           ? {
-              onTraceStored: (r, _done, total) =>
-                progress.traceDone({ bytes: r.bytes, scenarios: r.scenarios.length }, total),
+              onTraceStored: (r, _done, total) => progress.traceDone(r, total),
             }
           : {}),
       }).finally(() => progress?.end());

@@ -1,14 +1,14 @@
 /** `pinbench replay`: traces against policies; a summary, or the NDJSON contract with --json. */
 import { availableParallelism } from 'node:os';
 import { relative, resolve } from 'node:path';
+import { ReplayOutput } from '../../api/replay-output.ts';
 import { UsageError } from '../../errors.ts';
 import { expandTraceArgs, findCorpusFiles } from '../../ingest/index.ts';
 import { expandMatrix, parseConfigOverrides } from '../../replay/config-overrides.ts';
 import { isModulePath, resolvePolicies } from '../../replay/load-policies.ts';
 import { DEFAULT_POLICY_TIMEOUT_MS } from '../../replay/module-probe.ts';
-import { writeNdjson } from '../../replay/ndjson.ts';
 import { replayCorpus } from '../../replay/replay-corpus.ts';
-import { formatSummary, replayExitCode } from '../../replay/summary.ts';
+import { formatSummary, tallyExitCode } from '../../replay/summary.ts';
 import { bool, type Command, type CommandIo, int, type ParsedValues, strs } from '../command.ts';
 import { progressFor } from '../progress.ts';
 import { EXPLORE_TIES_OPTIONS, runExploreTies } from './explore-ties.ts';
@@ -77,6 +77,8 @@ export async function replayFromOptions(
   outcomes: boolean,
   /** The command prints JSON: no progress line (default: when it prints outcomes). */
   json = outcomes,
+  /** Streams every trace's scenarios here instead of keeping them in the results (replay-output.ts). */
+  output?: ReplayOutput,
 ) {
   const specs = strs(values, 'policy');
   const policyTimeoutMs = policyTimeout(values);
@@ -97,10 +99,15 @@ export async function replayFromOptions(
     adapters: !bool(values, 'no-adapters'),
     cwd: io.cwd,
     policyTimeoutMs,
-    ...(progress
-      ? { onResult: (r) => progress.traceDone({ bytes: r.bytes, scenarios: r.scenarios.length }) }
-      : {}),
-  }).finally(() => progress?.end());
+    ...(output ? { stream: async (job) => output.sink(job) } : {}),
+    onResult: async (r, i) => {
+      await output?.result(r, i);
+      progress?.traceDone({ bytes: r.bytes, scenarios: r.scenarioCount ?? r.scenarios.length });
+    },
+  }).finally(() => {
+    progress?.end();
+    output?.dispose();
+  });
   return { policies, results };
 }
 
@@ -130,17 +137,17 @@ export const replayCommand: Command = {
     const json = bool(values, 'json');
     const sources = await corpusSources(positionals, io);
     if (bool(values, 'explore-ties')) return runExploreTies(values, sources, io);
-    const { policies, results } = await replayFromOptions(values, sources, io, json);
-    if (json) writeNdjson(results, io.stdout);
-    else
-      io.stdout.write(
-        formatSummary(results, {
-          policies: policies.map((p) => p.id),
-          maxDivergences: int(values, 'max-divergences') ?? 10,
-        }),
-      );
-    const failedTrace = results.find((r) => r.error);
-    if (failedTrace) io.stderr.write(`pinbench replay: ${failedTrace.error!.message}\n`);
-    return replayExitCode(results);
+    const maxDivergences = int(values, 'max-divergences') ?? 10;
+    // Streamed: NDJSON lines go out trace by trace, the summary comes from a bounded tally.
+    const output = new ReplayOutput({
+      json: json ? io.stdout : undefined,
+      rootsKept: Math.max(0, maxDivergences),
+    });
+    const { policies } = await replayFromOptions(values, sources, io, json, json, output);
+    const tally = output.tally;
+    if (!json) io.stdout.write(formatSummary(tally, { policies: policies.map((p) => p.id), maxDivergences }));
+    const failedTrace = tally.traceErrors[0];
+    if (failedTrace) io.stderr.write(`pinbench replay: ${failedTrace.message}\n`);
+    return tallyExitCode(tally);
   },
 };

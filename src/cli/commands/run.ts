@@ -9,9 +9,8 @@ import { runJob } from '../../api/run-job.ts';
 import { formatShard, parseRunId, parseShard, type ShardSpec, sourcesHash } from '../../api/shard.ts';
 import { isEnvironmentError, UsageError } from '../../errors.ts';
 import { expandMatrix, parseConfigOverrides } from '../../replay/config-overrides.ts';
-import { countFailures } from '../../replay/failure-kind.ts';
 import { resolvePolicies } from '../../replay/load-policies.ts';
-import { formatSummary, replayExitCode, unexpectedFailures } from '../../replay/summary.ts';
+import { formatSummary, tallyExitCode } from '../../replay/summary.ts';
 import { formatOrderDependent } from '../../report/order-dependence-text.ts';
 import { writeRunReport } from '../../report/write-html-report.ts';
 import { createShardedRun } from '../../store/shard-runs.ts';
@@ -142,8 +141,7 @@ export const runCommand: Command = {
         },
         ...(progress
           ? {
-              onTraceStored: (r, _done, total) =>
-                progress.traceDone({ bytes: r.bytes, scenarios: r.scenarios.length }, total),
+              onTraceStored: (r, _done, total) => progress.traceDone(r, total),
             }
           : {}),
       }).finally(() => progress?.end());
@@ -175,14 +173,14 @@ export const runCommand: Command = {
             });
       const kinds = await store.kindCount(result.run.id);
       if (bool(values, 'json')) {
-        const { results: _results, ...rest } = result;
-        const failures = countFailures(result.results.flatMap((t) => t.scenarios.flatMap((s) => s.verdicts)));
+        const { results: _results, summary: _summary, ...rest } = result;
+        const failures = result.summary.failures;
         io.stdout.write(
           `${JSON.stringify({ ...rest, failures, kinds: kinds.kinds, ...(report ? { report: report.path } : {}) })}\n`,
         );
       } else {
         io.stdout.write(
-          formatSummary(result.results, { policies: policies.map((p) => p.id), fidelity: !recorded }),
+          formatSummary(result.summary, { policies: policies.map((p) => p.id), fidelity: !recorded }),
         );
         if (recorded) io.stdout.write(`\n${fidelityBrief(recorded)}`);
         io.stdout.write(formatOrderDependent(await store.orderDependentDivergences(result.run.id)));
@@ -212,8 +210,8 @@ export const runCommand: Command = {
       if (reportFailure) throw reportFailure;
       // Bad input (2) or the environment (3) first; failures the trace headers expect (known
       // historical bugs) do not fail the run, unexpected ones do (1).
-      const inputExit = replayExitCode(result.results);
-      return inputExit !== 0 ? inputExit : unexpectedFailures(result.results) > 0 ? 1 : 0;
+      const inputExit = tallyExitCode(result.summary);
+      return inputExit !== 0 ? inputExit : result.summary.failures.unexpected > 0 ? 1 : 0;
     } finally {
       await store.close();
     }
