@@ -5,29 +5,22 @@
  * a module that never returns is stopped by ending this thread; a call that returns but overruns
  * its scenario's budget, or changes the shared prototypes, makes that policy `error` there.
  */
-import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
-import { isPinbenchError, PolicyError } from '../errors.ts';
+import { isPinbenchError } from '../errors.ts';
 import type { Policy } from '../model/kernel.ts';
 import { resolvePolicies } from '../replay/load-policies.ts';
-import { restorePrototypes, snapshotPrototypes } from '../replay/policy-guard.ts';
 import { policyIdentityHash } from '../replay/policy-info.ts';
 import type { PolicyCallGuard } from '../replay/replay-scenario.ts';
-import { LOADING, WATCH } from '../replay/worker-protocol.ts';
+import { watchedCalls } from '../replay/watched-calls.ts';
+import { LOADING } from '../replay/worker-protocol.ts';
 import { todaysPolicies } from './capsule-policies.ts';
 import { exploreScenarioTies } from './explore-ties.ts';
 import { minimizeSlice } from './minimize-slice.ts';
 import type { AnalysisReply, AnalysisRequest, AnalysisWorkerData } from './watched-analysis.ts';
 
 const data = workerData as AnalysisWorkerData;
-const watch = new Int32Array(data.watch);
-// Taken before any user module is imported.
-const prototypes = snapshotPrototypes();
-
-function enter(state: number): void {
-  Atomics.store(watch, WATCH.state, state);
-  Atomics.add(watch, WATCH.seq, 1);
-}
+// Created before any user module is imported (it snapshots the shared prototypes).
+const watched = watchedCalls(data.watch);
 
 interface Loaded {
   policies: Policy[];
@@ -35,14 +28,14 @@ interface Loaded {
 }
 
 async function load(): Promise<Loaded> {
-  enter(LOADING);
+  watched.enter(LOADING);
   try {
     if (data.policies.kind === 'specs')
       return { policies: await resolvePolicies(data.policies.specs, data.cwd), missing: [] };
     const set = await todaysPolicies({ policies: data.policies.recorded }, data.cwd);
     return { policies: set.policies, missing: set.missing };
   } finally {
-    Atomics.store(watch, WATCH.state, 0);
+    watched.leave();
   }
 }
 
@@ -50,37 +43,15 @@ const loaded = load();
 
 /** The guard over user policies' calls; `skip` holds policies stopped earlier in this task. */
 function guardFor(policies: readonly Policy[], skip: ReadonlyMap<number, string>): PolicyCallGuard {
-  const spent = new Map<number, number>();
   let scenario = -1;
   const skipped = new Map([...skip].map(([i, why]) => [i, `${policies[i]?.id ?? `policy ${i}`} ${why}`]));
   return {
     beginScenario() {
       scenario++;
-      Atomics.store(watch, WATCH.scenario, scenario);
-      spent.clear();
+      watched.beginScenario(scenario);
       return skipped.size ? skipped : undefined;
     },
-    call(index, fn) {
-      enter(index + 1);
-      const t0 = performance.now();
-      try {
-        return fn();
-      } finally {
-        Atomics.store(watch, WATCH.state, 0);
-        const total = (spent.get(index) ?? 0) + performance.now() - t0;
-        spent.set(index, total);
-        const changes = restorePrototypes(prototypes);
-        if (changes.length)
-          // biome-ignore lint/correctness/noUnsafeFinally: the call's result must not be used
-          throw new PolicyError('PB_POLICY', `changed shared prototypes (${changes.join(', ')}); restored`);
-        if (total > data.policyTimeoutMs)
-          // biome-ignore lint/correctness/noUnsafeFinally: the call's result must not be used
-          throw new PolicyError(
-            'PB_POLICY',
-            `exceeded ${data.policyTimeoutMs} ms in this scenario (--policy-timeout-ms)`,
-          );
-      }
-    },
+    call: (index, fn) => watched.call(index, fn, data.policyTimeoutMs),
   };
 }
 

@@ -8,44 +8,34 @@
  * that scenario). A call that returns but overruns the scenario's budget, returns a bad value or
  * changes the shared prototypes makes that policy `error` for the scenario here.
  */
-import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
-import { isPinbenchError, PolicyError } from '../errors.ts';
+import { isPinbenchError } from '../errors.ts';
 import type { Policy } from '../model/kernel.ts';
 import { defaultAdapters } from './adapters.ts';
 import { resolvePolicies } from './load-policies.ts';
-import { restorePrototypes, snapshotPrototypes } from './policy-guard.ts';
 import type { PolicyCallGuard, ScenarioResult } from './replay-scenario.ts';
 import { replayTrace } from './replay-trace.ts';
+import { watchedCalls } from './watched-calls.ts';
 import {
   type BatchAck,
   encodeBatch,
   encodeResult,
   LOADING,
   type ReplayJob,
-  WATCH,
   type WorkerReply,
 } from './worker-protocol.ts';
 
-const watch = new Int32Array((workerData as { watch: SharedArrayBuffer }).watch);
-// Taken before any user module is imported.
-const prototypes = snapshotPrototypes();
+// Created before any user module is imported (it snapshots the shared prototypes).
+const watched = watchedCalls((workerData as { watch: SharedArrayBuffer }).watch);
 const policyCache = new Map<string, Promise<Policy[]>>();
-
-function enter(state: number): void {
-  Atomics.store(watch, WATCH.state, state);
-  Atomics.add(watch, WATCH.seq, 1);
-}
 
 function guardFor(job: ReplayJob, policies: readonly Policy[]): PolicyCallGuard {
   // Ordinals in the trace, also when a streamed job skips scenarios already stored.
   let scenario = (job.stream?.skip ?? 0) - 1;
-  const spent = new Map<number, number>();
   return {
     beginScenario() {
       scenario++;
-      Atomics.store(watch, WATCH.scenario, scenario);
-      spent.clear();
+      watched.beginScenario(scenario);
       const skipped = new Map<number, string>();
       for (const s of job.skip) {
         if (scenario >= s.from && scenario <= s.to)
@@ -53,28 +43,7 @@ function guardFor(job: ReplayJob, policies: readonly Policy[]): PolicyCallGuard 
       }
       return skipped.size ? skipped : undefined;
     },
-    call(index, fn) {
-      enter(index + 1);
-      const t0 = performance.now();
-      try {
-        return fn();
-      } finally {
-        Atomics.store(watch, WATCH.state, 0);
-        const total = (spent.get(index) ?? 0) + performance.now() - t0;
-        spent.set(index, total);
-        const changes = restorePrototypes(prototypes);
-        // Thrown from `finally`, these replace the call's result: the policy errs for the scenario.
-        if (changes.length)
-          // biome-ignore lint/correctness/noUnsafeFinally: the call's result must not be used
-          throw new PolicyError('PB_POLICY', `changed shared prototypes (${changes.join(', ')}); restored`);
-        if (total > job.policyTimeoutMs)
-          // biome-ignore lint/correctness/noUnsafeFinally: the call's result must not be used
-          throw new PolicyError(
-            'PB_POLICY',
-            `exceeded ${job.policyTimeoutMs} ms in this scenario (--policy-timeout-ms)`,
-          );
-      }
-    },
+    call: (index, fn) => watched.call(index, fn, job.policyTimeoutMs),
   };
 }
 
@@ -83,10 +52,8 @@ async function run(job: ReplayJob): Promise<{ message: WorkerReply; transfer?: A
     const key = `${job.cwd}\0${job.policySpecs.join('\0')}`;
     let policies = policyCache.get(key);
     if (!policies) {
-      enter(LOADING);
-      policies = resolvePolicies(job.policySpecs, job.cwd).finally(() =>
-        Atomics.store(watch, WATCH.state, 0),
-      );
+      watched.enter(LOADING);
+      policies = resolvePolicies(job.policySpecs, job.cwd).finally(() => watched.leave());
       policyCache.set(key, policies);
     }
     const resolved = await policies;
