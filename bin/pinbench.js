@@ -17,11 +17,20 @@ for (const stream of [process.stdout, process.stderr]) {
     throw e;
   });
 }
-// Node's compile cache (in the OS temp dir) keeps each module's type-stripped, compiled code
-// between runs: a command loads its modules in about a third of the time. Worker threads get it
+// Node's compile cache keeps each module's type-stripped, compiled code between runs: a command
+// loads its modules in about a third of the time. It lives in pinbench's cache directory
+// (`$PINBENCH_CACHE`, else `$XDG_CACHE_HOME/pinbench` or `~/.cache/pinbench`), not in the temp
+// directory, which belongs to the temporary files a command cleans up. Worker threads get it
 // through the environment.
 const { enableCompileCache } = await import('node:module');
-const cache = enableCompileCache?.();
+const { homedir } = await import('node:os');
+const { join } = await import('node:path');
+const cacheRoot =
+  process.env.PINBENCH_CACHE ||
+  (process.env.XDG_CACHE_HOME
+    ? join(process.env.XDG_CACHE_HOME, 'pinbench')
+    : join(homedir(), '.cache', 'pinbench'));
+const cache = enableCompileCache?.(join(cacheRoot, 'node-compile-cache'));
 if (cache?.directory && process.env.NODE_COMPILE_CACHE === undefined)
   process.env.NODE_COMPILE_CACHE = cache.directory;
 const { main } = await import('../src/cli/main.ts');
