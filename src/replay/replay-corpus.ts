@@ -343,11 +343,18 @@ export async function replayCorpus(
   const results: (TraceReplayResult | undefined)[] = new Array(jobs.length);
   let delivered = 0;
   let finished = 0;
-  const deliver = async (): Promise<void> => {
-    while (delivered < jobs.length && results[delivered]) {
-      const i = delivered++;
-      await opts.onResult?.(results[i]!, i);
-    }
+  // Results go out in corpus order, one onResult at a time: two traces that finish while an
+  // earlier result is still being written must wait for it (a trace's NDJSON is written in several
+  // awaits, and a later trace's lines must not come between them).
+  let delivering: Promise<void> = Promise.resolve();
+  const deliver = (): Promise<void> => {
+    delivering = delivering.then(async () => {
+      while (delivered < jobs.length && results[delivered]) {
+        const i = delivered++;
+        await opts.onResult?.(results[i]!, i);
+      }
+    });
+    return delivering;
   };
 
   if (concurrency === 0) {
