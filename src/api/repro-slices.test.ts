@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getPolicy } from '../../policies/index.ts';
+import { unmapVsPinRace } from '../../test/support/race-trace.ts';
 import { pgliteTemplate } from '../../test/support/store-backends.ts';
 import { loadReportContext } from '../report/report-context.ts';
 import { formatRunReport } from '../report/reporters/terminal-reporter.ts';
@@ -20,43 +21,7 @@ import { openStore, type Store } from '../store/store.ts';
 import { reproCapsule, storedCapsule } from './repro-job.ts';
 import { runJob } from './run-job.ts';
 
-const line = (task: string, cpu: number, ts: string, event: string): string =>
-  `${task.padStart(16)}     [00${cpu}] .....   ${ts}: ${event}`;
-
-const RACE = `# tracer: nop\n#\n${[
-  line(
-    'race-100',
-    0,
-    '100.000000',
-    'pinbench_config: arch=x86_64 pte_special=1 cma=1 migration=1 zero_pfn=0x3310 memlock_pages=2048 lock_cap=0',
-  ),
-  line('race-100', 0, '100.000001', 'pinbench_scenario: name=unmap-vs-pin'),
-  line(
-    'race-100',
-    0,
-    '100.000002',
-    'pinbench_page: pfn=zero zone=DMA32 mt=Unmovable kind=zero refcount=1 flags=reserved isolatable=0 migrate=fail',
-  ),
-  line(
-    'race-100',
-    0,
-    '100.000003',
-    'pinbench_vma: mm=1 start=0x7f0000000000 end=0x7f0000001000 flags=VM_READ|VM_WRITE|VM_MAYREAD|VM_MAYWRITE backing=anon',
-  ),
-  line(
-    'race-100',
-    0,
-    '100.000004',
-    'pinbench_pte: mm=1 addr=0x7f0000000000 pfn=zero level=pte special=1 write=0',
-  ),
-  line(
-    'race-101',
-    1,
-    '100.000010',
-    'pin_user_pages: mm=1 start=0x7f0000000000 nr_pages=1 gup_flags=FOLL_LONGTERM',
-  ),
-  line('race-100', 0, '100.000010', 'munmap: mm=1 addr=0x7f0000000000 len=0x1000'),
-].join('\n')}\n`;
+const RACE = unmapVsPinRace('memlock_pages=2048 lock_cap=0');
 
 describe('slices and order dependence stored with a run', () => {
   let dir: string;
