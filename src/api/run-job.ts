@@ -170,31 +170,24 @@ export async function runJob(opts: RunJobOptions): Promise<RunJobResult> {
   }
 }
 
-async function replayAndStore(
+/**
+ * Replays `sources` into `writer` (a whole run's or a shard's): each trace streams its scenarios,
+ * then its slices are stored and the caller's onTraceStored hears of it; store time is counted
+ * apart from replay time.
+ */
+async function replayIntoWriter(
   opts: RunJobOptions,
   runId: number,
-  sources: string[],
-  skipped: number,
-  t0: number,
-): Promise<RunJobResult> {
-  const { store } = opts;
+  sources: readonly string[],
+  writer: TraceWriter,
+  outcomes: boolean,
+): Promise<void> {
   const say = opts.progress ?? (() => {});
-  await store.recordPolicies(runId, opts.policies);
-  await storePolicySources(store, runId, opts.policies);
-
-  const writer = new TraceWriter(opts, {
-    begin: (start) => store.beginTrace(runId, start),
-    scenarios: (at, list) => store.writeScenarios(runId, at, list),
-    finish: (traceId, result) => store.finishTrace(runId, traceId, result),
-    abandon: (traceId, matrix) => store.abandonTrace(runId, traceId, matrix),
-    whole: (result) => store.writeTraceResult(runId, result),
-  });
-  const tReplay = performance.now();
   await replayCorpus(sources, {
     policySpecs: opts.policySpecs,
     policies: opts.policies,
     jobs: opts.jobs,
-    outcomes: opts.outcomes === true,
+    outcomes: outcomes,
     strict: opts.strict === true,
     ...(opts.configs ? { configs: opts.configs } : {}),
     adapters: opts.adapters ?? true,
@@ -214,6 +207,28 @@ async function replayAndStore(
     },
     onProgress: (done, total) => say(`replayed ${done}/${total}`),
   });
+}
+
+async function replayAndStore(
+  opts: RunJobOptions,
+  runId: number,
+  sources: string[],
+  skipped: number,
+  t0: number,
+): Promise<RunJobResult> {
+  const { store } = opts;
+  await store.recordPolicies(runId, opts.policies);
+  await storePolicySources(store, runId, opts.policies);
+
+  const writer = new TraceWriter(opts, {
+    begin: (start) => store.beginTrace(runId, start),
+    scenarios: (at, list) => store.writeScenarios(runId, at, list),
+    finish: (traceId, result) => store.finishTrace(runId, traceId, result),
+    abandon: (traceId, matrix) => store.abandonTrace(runId, traceId, matrix),
+    whole: (result) => store.writeTraceResult(runId, result),
+  });
+  const tReplay = performance.now();
+  await replayIntoWriter(opts, runId, sources, writer, opts.outcomes === true);
   const storeMs = writer.storeMs;
   const replayMs = performance.now() - tReplay - storeMs;
   const results = writer.results;
@@ -278,30 +293,7 @@ async function runShard(opts: RunJobOptions, runId: number): Promise<RunJobResul
     const writes = shardTraceWrites(store, runId, { outcomes: joined.run.outcomes });
     const writer = new TraceWriter(opts, writes);
     const tReplay = performance.now();
-    await replayCorpus(sources, {
-      policySpecs: opts.policySpecs,
-      policies: opts.policies,
-      jobs: opts.jobs,
-      outcomes: joined.run.outcomes,
-      strict: opts.strict === true,
-      ...(opts.configs ? { configs: opts.configs } : {}),
-      adapters: opts.adapters ?? true,
-      cwd: opts.cwd,
-      ...(opts.policyTimeoutMs !== undefined ? { policyTimeoutMs: opts.policyTimeoutMs } : {}),
-      stream: (job) => writer.sink(job),
-      onResult: async (result, i) => {
-        await writer.result(result, i);
-        const t = performance.now();
-        await storeSlices(opts, runId, result, sourceOf(sources, opts, i));
-        writer.storeMs += performance.now() - t;
-        opts.onTraceStored?.(
-          { bytes: result.bytes, scenarios: writer.replayed[i] ?? 0 },
-          i + 1,
-          sources.length * matrixLabels(opts).length,
-        );
-      },
-      onProgress: (done, total) => say(`replayed ${done}/${total}`),
-    });
+    await replayIntoWriter(opts, runId, sources, writer, joined.run.outcomes);
     const storeMs = writer.storeMs;
     const replayMs = performance.now() - tReplay - storeMs;
     const results = writer.results;

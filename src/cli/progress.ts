@@ -130,6 +130,28 @@ export class Progress {
   }
 }
 
+/**
+ * A storing job's `progress` and `onTraceStored` options (run, nightly): the job's messages go
+ * above the line (or to standard error without one), its own "replayed" count is left to the
+ * line, and each stored trace moves the line on.
+ */
+export function storingJobProgress(
+  io: Pick<CommandIo, 'stderr'>,
+  progress: Progress | null,
+): {
+  progress: (m: string) => void;
+  onTraceStored?: (t: { bytes: number; scenarios: number }, done: number, total: number) => void;
+} {
+  return {
+    progress: (m) => {
+      if (m.startsWith('replayed')) return; // the progress line counts traces
+      if (progress) progress.message(m);
+      else io.stderr.write(`${m}\n`);
+    },
+    ...(progress ? { onTraceStored: (t, _done, total) => progress.traceDone(t, total) } : {}),
+  };
+}
+
 /** A Progress when the command's standard error wants one, else null (write nothing). */
 export async function progressFor(
   io: Pick<CommandIo, 'stderr' | 'cwd'>,

@@ -10,7 +10,7 @@ import { runNightly } from '../../api/nightly-job.ts';
 import { UsageError } from '../../errors.ts';
 import { openStore } from '../../store/store.ts';
 import { bool, type Command, int, str } from '../command.ts';
-import { Progress, progressWanted } from '../progress.ts';
+import { Progress, progressWanted, storingJobProgress } from '../progress.ts';
 
 const URL_RE = /^https?:\/\/[^\s/]+/i;
 
@@ -81,16 +81,7 @@ export const nightlyCommand: Command = {
         outputs,
         ...(webhookArg !== undefined ? { webhook: webhookArg } : {}),
         ...(jobs !== undefined ? { jobs } : {}),
-        progress: (m) => {
-          if (m.startsWith('replayed')) return; // the progress line counts traces
-          if (progress) progress.message(m);
-          else io.stderr.write(`${m}\n`);
-        },
-        ...(progress
-          ? {
-              onTraceStored: (r, _done, total) => progress.traceDone(r, total),
-            }
-          : {}),
+        ...storingJobProgress(io, progress),
       }).finally(() => progress?.end());
       if (bool(values, 'json')) {
         io.stdout.write(`${JSON.stringify(result.summary)}\n`);

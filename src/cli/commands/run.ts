@@ -16,7 +16,7 @@ import { writeRunReport } from '../../report/write-html-report.ts';
 import { createShardedRun } from '../../store/shard-runs.ts';
 import { openStore } from '../../store/store.ts';
 import { bool, type Command, int, str, strs } from '../command.ts';
-import { progressFor } from '../progress.ts';
+import { progressFor, storingJobProgress } from '../progress.ts';
 import { fidelityBrief } from './fidelity.ts';
 import { minimisedSummary, NO_MINIMIZE_OPTION, reportMinimiser } from './minimize-option.ts';
 import { corpusSources, policyTimeout, REPLAY_OPTIONS } from './replay.ts';
@@ -134,16 +134,7 @@ export const runCommand: Command = {
         outcomes: bool(values, 'outcomes'),
         ...(resume !== undefined ? { resume } : {}),
         ...(runId !== undefined ? { runId, ...(shard ? { shard } : {}) } : {}),
-        progress: (m) => {
-          if (m.startsWith('replayed')) return; // the progress line counts traces
-          if (progress) progress.message(m);
-          else io.stderr.write(`${m}\n`);
-        },
-        ...(progress
-          ? {
-              onTraceStored: (r, _done, total) => progress.traceDone(r, total),
-            }
-          : {}),
+        ...storingJobProgress(io, progress),
       }).finally(() => progress?.end());
       // The report covers the whole run: a shard writes it only when it finished the run.
       // A report that cannot be written (full disk) still lets the summary print; its error
