@@ -35,6 +35,24 @@ export interface ReadTrace {
   stamps: Map<number, LineStamp>;
 }
 
+/**
+ * What an event line is to a slice written back as text: a config line (in force across
+ * scenarios), a scenario line, an observed-return record, or none of these (an event of the
+ * scenario's own).
+ */
+export function sliceLineRole(
+  rec: TraceRecord & { kind: 'event' },
+  ev: AdaptedEvent | undefined,
+): 'config' | 'scenario' | 'ret' | undefined {
+  const v = ev ? { event: adaptedEventName(ev) } : vocabularyOf(rec);
+  // A recording's `pinbench: recording` marker holds like a config line: a slice keeps it, so
+  // that its kernel is checked against the same release model (a stable id) wherever it is read.
+  if (v?.event === 'pinbench_config' || ev?.type === 'recording') return 'config';
+  if (v?.event === 'pinbench_scenario') return 'scenario';
+  if (ev?.type === 'observed' || (!v && rec.event.endsWith('_ret'))) return 'ret';
+  return undefined;
+}
+
 export async function readScenarios(
   source: string,
   opts: { adapters: boolean; keep?: (name: string) => boolean },
@@ -54,14 +72,10 @@ export async function readScenarios(
   const feed = (rec: TraceRecord, ev?: AdaptedEvent): void => {
     if (rec.kind === 'event') {
       out.stamps.set(rec.line, { ts: rec.ts.value, cpu: rec.cpu });
-      const v = ev ? { event: adaptedEventName(ev) } : vocabularyOf(rec);
-      // A recording's `pinbench: recording` marker holds like a config line: a slice keeps it, so
-      // that its kernel is checked against the same release model (a stable id) wherever it is read.
-      if (v?.event === 'pinbench_config' || ev?.type === 'recording')
-        out.configLines.push({ line: rec.line, text: rec.text });
-      else if (v?.event === 'pinbench_scenario') out.scenarioLines.set(rec.line, rec.text);
-      else if (ev?.type === 'observed' || (!v && rec.event.endsWith('_ret')))
-        out.retLines.set(rec.line, rec.text);
+      const role = sliceLineRole(rec, ev);
+      if (role === 'config') out.configLines.push({ line: rec.line, text: rec.text });
+      else if (role === 'scenario') out.scenarioLines.set(rec.line, rec.text);
+      else if (role === 'ret') out.retLines.set(rec.line, rec.text);
     }
     try {
       take(stream.push(rec, ev));

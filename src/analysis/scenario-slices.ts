@@ -13,16 +13,14 @@ import { ingestSource } from '../ingest/index.ts';
 import type { TraceRecord } from '../ingest/trace-record.ts';
 import {
   type AdaptedEvent,
-  adaptedEventName,
   adaptedFeed,
   EventStream,
   type RecordAdapter,
   type Scenario,
-  vocabularyOf,
 } from '../model/event-stream.ts';
 import type { TraceConfig } from '../model/events.ts';
 import { defaultAdapters } from '../replay/adapters.ts';
-import type { LineStamp } from './read-scenarios.ts';
+import { type LineStamp, sliceLineRole } from './read-scenarios.ts';
 import { sliceText } from './slice-text.ts';
 
 export interface ScenarioSlicesOptions {
@@ -93,14 +91,10 @@ export async function scenarioSlices(source: string, opts: ScenarioSlicesOptions
     if (rec.kind === 'event') {
       at = rec.line;
       stamps.set(rec.line, { ts: rec.ts.value, cpu: rec.cpu });
-      const v = ev ? { event: adaptedEventName(ev) } : vocabularyOf(rec);
-      // A recording's `pinbench: recording` marker holds like a config line: a slice keeps it, so
-      // that its kernel is checked against the same release model (a stable id) wherever it is read.
-      if (v?.event === 'pinbench_config' || ev?.type === 'recording')
-        configLines.push({ line: rec.line, text: rec.text });
-      else if (v?.event === 'pinbench_scenario') scenarioLines.set(rec.line, rec.text);
-      else if (ev?.type === 'observed' || (!v && rec.event.endsWith('_ret')))
-        retLines.set(rec.line, rec.text);
+      const role = sliceLineRole(rec, ev);
+      if (role === 'config') configLines.push({ line: rec.line, text: rec.text });
+      else if (role === 'scenario') scenarioLines.set(rec.line, rec.text);
+      else if (role === 'ret') retLines.set(rec.line, rec.text);
     }
     try {
       take(stream.push(rec, ev));
