@@ -6,7 +6,7 @@ import { type Kysely, sql } from 'kysely';
 import { divergenceTitle, type TraceIdentity } from '../replay/divergence-identity.ts';
 import type { DivergenceRecord } from '../replay/results.ts';
 import { joinTraceScenario } from './join-trace-scenario.ts';
-import { decodeCursor, encodeCursor, type Page, type PageRequest, pageLimit } from './paging.ts';
+import { decodeCursor, type Page, type PageRequest, pageLimit, pageOf } from './paging.ts';
 import type { StoreSchema } from './store-schema.ts';
 
 export interface StoredDivergence extends DivergenceRecord {
@@ -129,13 +129,7 @@ export async function listDivergences(
     .orderBy('d.seq')
     .limit(limit + 1)
     .execute();
-  const more = rows.length > limit;
-  const shown = more ? rows.slice(0, limit) : rows;
-  const last = shown.at(-1);
-  return {
-    rows: shown.map(toDivergence),
-    next: more && last ? encodeCursor([last.trace_id, last.matrix, last.sidx, last.seq]) : null,
-  };
+  return pageOf(rows, limit, (last) => [last.trace_id, last.matrix, last.sidx, last.seq], toDivergence);
 }
 
 /**

@@ -36,3 +36,19 @@ export function decodeCursor<T extends unknown[]>(
 export function pageLimit(req: PageRequest): number {
   return Math.max(1, Math.min(10_000, Math.floor(req.limit ?? 100)));
 }
+
+/**
+ * The page made of rows fetched with `.limit(limit + 1)`: the extra row only says that there is
+ * a next page, whose cursor is the last shown row's key.
+ */
+export function pageOf<R, T>(
+  rows: readonly R[],
+  limit: number,
+  key: (last: R) => unknown[],
+  toRow: (r: R) => T,
+): Page<T> {
+  const more = rows.length > limit;
+  const shown = more ? rows.slice(0, limit) : rows;
+  const last = shown.at(-1);
+  return { rows: shown.map(toRow), next: more && last !== undefined ? encodeCursor(key(last)) : null };
+}

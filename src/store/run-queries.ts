@@ -7,7 +7,7 @@ import { type Kysely, sql } from 'kysely';
 import type { TraceIdentity } from '../replay/divergence-identity.ts';
 import type { FinalRecord, Verdict, VerdictRecord } from '../replay/results.ts';
 import { joinTraceScenario } from './join-trace-scenario.ts';
-import { decodeCursor, encodeCursor, type Page, type PageRequest, pageLimit } from './paging.ts';
+import { decodeCursor, type Page, type PageRequest, pageLimit, pageOf } from './paging.ts';
 import type { StoreSchema } from './store-schema.ts';
 
 export interface StoredVerdict extends VerdictRecord {
@@ -202,11 +202,11 @@ export async function scenarioVerdicts(
     .orderBy('v.pord')
     .limit(limit + 1)
     .execute();
-  const more = rows.length > limit;
-  const shown = more ? rows.slice(0, limit) : rows;
-  const last = shown.at(-1);
-  return {
-    rows: shown.map((r) => {
+  return pageOf(
+    rows,
+    limit,
+    (last) => [last.trace_id, last.matrix, last.sidx, last.pord],
+    (r) => {
       const rec: VerdictRecord = {
         type: 'verdict',
         trace: r.source,
@@ -218,9 +218,8 @@ export async function scenarioVerdicts(
       if (r.reason !== null) rec.reason = r.reason;
       if (r.expected !== null) rec.expected = r.expected as Verdict;
       return { ...rec, ...r.extra, matrix: r.matrix, sha256: r.sha256 };
-    }),
-    next: more && last ? encodeCursor([last.trace_id, last.matrix, last.sidx, last.pord]) : null,
-  };
+    },
+  );
 }
 
 /** Final checks of a run's scenarios, optionally for one trace or policy. */
