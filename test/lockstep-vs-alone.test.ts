@@ -3,12 +3,14 @@
  * outcomes, divergences, finals, verdicts and fidelity records, scenario by scenario, over the
  * shipped corpus, the real recordings and seeded synthetic traces, with every known policy and
  * with user policies (watched, stepped alone) and unwatched variants that differ from a release
- * in one slot (grouped, so groups must split where that slot is reached).
+ * in one slot (grouped, so groups must split where that slot is reached); and, as a property,
+ * over random small synthetic traces (seed, layout, gaps, call-heavy) and random policy subsets.
  */
 import { once } from 'node:events';
 import { createWriteStream, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { definePolicy } from '../policies/define-policy.ts';
 import { allPolicies, policyFromModule, releases } from '../policies/index.ts';
@@ -138,5 +140,40 @@ describe('grouped lockstep against every policy stepped alone', () => {
       await both(path, [releases()[0]!]);
       await both(path, [allPolicies().find((p) => p.id === 'v6.1')!, oneSlotVariants()[0]!]);
     }
+  }, 300_000);
+
+  it('gives identical results on random synthetic traces with random sets of policies (property)', async () => {
+    const pool = [...releases(), ...oneSlotVariants(), userPolicy()];
+    let n = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({
+          seed: fc.integer({ min: 0, max: 1_000_000 }),
+          callHeavy: fc.boolean(),
+          gaps: fc.boolean(),
+          layout: fc.constantFrom('trace-pipe' as const, 'tracefs' as const),
+          scenarios: fc.integer({ min: 1, max: 6 }),
+          picks: fc.uniqueArray(fc.integer({ min: 0, max: pool.length - 1 }), {
+            minLength: 1,
+            maxLength: pool.length,
+          }),
+        }),
+        async ({ seed, callHeavy, gaps, layout, scenarios, picks }) => {
+          const path = join(dir, `property-${n++}.trace`);
+          const out = createWriteStream(path);
+          await synthesize({ seed, scenarios, layout, gaps, callHeavy }, async (chunk) => {
+            if (!out.write(chunk)) await once(out, 'drain');
+          });
+          out.end();
+          await once(out, 'finish');
+          await both(
+            path,
+            picks.map((i) => pool[i]!),
+          );
+          rmSync(path);
+        },
+      ),
+      { numRuns: 12 },
+    );
   }, 300_000);
 });

@@ -3,9 +3,9 @@ import { getPolicy } from '../../policies/index.ts';
 import { callPolicy } from './dispatch.ts';
 import type { CallEvent } from './events.ts';
 import { JournalMap, peekValues, WriteLog } from './journal-map.ts';
-import { equalPlain } from './plain-data.ts';
+import { copyPlain, equalPlain } from './plain-data.ts';
 import { parseScript } from './script.ts';
-import { State } from './state.ts';
+import { copyEntry, copyFolio, type Entry, type Folio, State } from './state.ts';
 
 function openLog(): WriteLog {
   const log = new WriteLog();
@@ -133,5 +133,56 @@ describe('State write log', () => {
       expect(equalPlain(st.data.folios, plain.data.folios)).toBe(true);
       expect(st.data.counters).toEqual(plain.data.counters);
     }
+  });
+
+  it('copies folios and entries for a log as copyPlain does, sharing nothing that can change', () => {
+    const folio: Folio = {
+      name: '0x1000',
+      pfn: 0x1000,
+      order: 0,
+      zone: 'Normal',
+      mt: 'Movable',
+      kind: 'anon',
+      refcount: 1,
+      mapcount: 0,
+      pincount: 0,
+      flags: ['lru'],
+      isolatable: true,
+      migrate: 'ok',
+      valid: true,
+      baseRefcount: 1,
+      baseMappings: 0,
+      allocated: false,
+      node: 1,
+      temporary: true,
+      freed: false,
+    };
+    const entry: Entry = { pfn: 1, level: 'pte', special: false, write: true, dirty: false, devmap: true };
+    for (const [v, copy] of [
+      [folio, copyFolio(folio)],
+      [entry, copyEntry(entry)],
+    ] as const) {
+      expect(copy).toEqual(copyPlain(v, (m) => m));
+      expect(Object.keys(copy)).toEqual(Object.keys(v));
+      for (const [k, x] of Object.entries(v))
+        if (typeof x === 'object') expect((copy as unknown as Record<string, unknown>)[k]).not.toBe(x);
+    }
+  });
+
+  it('hands out frozen VMAs to read and a changeable copy to change, taken back with the log', () => {
+    const st = new State(undefined, undefined, true);
+    for (const ev of parseScript(SCRIPT)) if (ev.type === 'vma') st.declareVma(ev);
+    const read = st.findVma(1, 0x10000)!;
+    expect(Object.isFrozen(read) && Object.isFrozen(read.flags)).toBe(true);
+    expect(() => read.flags.push('VM_IO')).toThrow(TypeError);
+    const before = st.clone();
+    st.beginLog();
+    const vma = st.vmaToChange(1, 0x10000)!;
+    vma.flags.push('VM_IO');
+    vma.pgoff = 7;
+    expect(st.findVma(1, 0x10000)).toMatchObject({ pgoff: 7 });
+    st.rollbackLog();
+    expect(st.equals(before)).toBe(true);
+    expect(st.findVma(1, 0x10000)).toBe(read);
   });
 });

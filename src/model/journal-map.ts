@@ -51,8 +51,19 @@ export class JournalMap<K, V> implements Map<K, V> {
   /** Object values this log may hand out for change (made, given or copied under it). */
   private owned = new Set<unknown>();
 
-  constructor(log: WriteLog, entries?: Iterable<readonly [K, V]> | null) {
+  /**
+   * How a value is copied for the log (`own`): copyPlain unless the map knows its values' shape
+   * (state.ts: folios and page-table entries, copied without walking their fields).
+   */
+  readonly copyValue: (v: V & object) => V;
+
+  constructor(
+    log: WriteLog,
+    entries?: Iterable<readonly [K, V]> | null,
+    copyValue: (v: V & object) => V = copyShared,
+  ) {
     this.log = log;
+    this.copyValue = copyValue;
     this.born = log.open ? log.epoch : -1;
     this.base = new Map(entries);
   }
@@ -78,7 +89,7 @@ export class JournalMap<K, V> implements Map<K, V> {
     const log = this.log;
     if (this.born === log.epoch || (this.epoch === log.epoch && this.owned.has(v))) return v;
     this.touch(key);
-    const copy = copyPlain(v, shareMap);
+    const copy = this.copyValue(v);
     this.base.set(key, copy);
     this.owned.add(copy);
     return copy;
@@ -246,6 +257,10 @@ function withChanges<K, V>(before: Map<K, V>, changes: Map<K, V>): Map<K, V> {
 /** A value copied for a log shares the nested maps: they keep their own log. */
 function shareMap(m: JournalMap<unknown, unknown>): JournalMap<unknown, unknown> {
   return m;
+}
+
+function copyShared<V>(v: V): V {
+  return copyPlain(v, shareMap);
 }
 
 /**

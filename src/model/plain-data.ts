@@ -2,7 +2,8 @@
  * Copy and equality for the plain data a State holds (Maps, Sets, arrays, plain objects,
  * primitives, JournalMaps), written out by hand: structuredClone costs about ten model steps.
  * Objects reached twice are copied twice: state data refers to folios by name and pfn, not by
- * reference, so nothing in it relies on two paths reaching one object.
+ * reference, so nothing in it relies on two paths reaching one object. A frozen object is shared,
+ * not copied: whoever freezes a value in a state freezes all of it (see `State.findVma`).
  */
 
 import { JournalMap } from './journal-map.ts';
@@ -13,6 +14,7 @@ export type JournalMapCopy = (m: JournalMap<unknown, unknown>) => JournalMap<unk
 export function copyPlain<T>(v: T, journalMap: JournalMapCopy): T {
   if (typeof v !== 'object' || v === null) return v;
   if (v instanceof JournalMap) return journalMap(v) as T;
+  if (Object.isFrozen(v)) return v;
   // Native shallow copies first (a pfn map holds thousands of strings), then the nested objects.
   if (Array.isArray(v)) {
     const out = v.slice();

@@ -31,6 +31,20 @@ export class SlotTracker {
   private readonly cells = new Map<string, Cell>();
   /** The recording twin of each table this tracker has wrapped (one per policy, built once). */
   private readonly wrapped = new WeakMap<object, Kernel>();
+  /** The same for each watch set (`watchOnly`): tables that record only the slots in the set. */
+  private readonly wrappedFor = new WeakMap<ReadonlySet<string>, WeakMap<object, Kernel>>();
+  /** Only these slots are recorded (`watchOnly`); undefined: every slot. */
+  private watch: ReadonlySet<string> | undefined;
+
+  /**
+   * Records only `slots` from here on (undefined: every slot). For a caller that compares tables
+   * only where they can differ: a slot that holds the same function in every table it compares
+   * need not be recorded, and its calls then run the real function without a wrapper. Keep the
+   * set object as long as the same slots are watched: the recording tables are built per set.
+   */
+  watchOnly(slots: ReadonlySet<string> | undefined): void {
+    this.watch = slots;
+  }
 
   /** Forgets what was reached: call before each step to track. */
   reset(): void {
@@ -49,6 +63,7 @@ export class SlotTracker {
 
   /** Notes a slot as reached. The wrapped table does it; so does the dispatcher for a lookup. */
   mark(slot: string): void {
+    if (this.watch && !this.watch.has(slot)) return;
     const c = this.cell(slot);
     if (c.stamp === this.stamp) return;
     c.stamp = this.stamp;
@@ -68,12 +83,40 @@ export class SlotTracker {
    * tracked call), and passing `undefined` for an absent one is the same to the function.
    */
   kernel(k: Readonly<Kernel>): Kernel {
-    const known = this.wrapped.get(k);
+    const watch = this.watch;
+    // The same table again (a group's steps, call after call): no map lookups.
+    if (k === this.last.k && watch === this.last.watch) return this.last.out!;
+    const out = this.build(k, watch);
+    this.last = { k, watch, out };
+    return out;
+  }
+
+  private last: { k: object | null; watch: ReadonlySet<string> | undefined; out: Kernel | null } = {
+    k: null,
+    watch: undefined,
+    out: null,
+  };
+
+  private build(k: Readonly<Kernel>, watch: ReadonlySet<string> | undefined): Kernel {
+    let cache = this.wrapped;
+    if (watch) {
+      let c = this.wrappedFor.get(watch);
+      if (!c) {
+        c = new WeakMap();
+        this.wrappedFor.set(watch, c);
+      }
+      cache = c;
+    }
+    const known = cache.get(k);
     if (known) return known;
     const table: Record<string, Fn> = {};
     for (const [slot, fn] of Object.entries(k)) {
       if (typeof fn !== 'function') continue;
       const real = fn as Fn;
+      if (watch && !watch.has(slot)) {
+        table[slot] = real;
+        continue;
+      }
       const c = this.cell(slot);
       table[slot] =
         real.length > 8
@@ -90,7 +133,7 @@ export class SlotTracker {
             };
     }
     const out = Object.freeze(withSlotAliases(table)) as unknown as Kernel;
-    this.wrapped.set(k, out);
+    cache.set(k, out);
     return out;
   }
 }

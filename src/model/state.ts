@@ -236,18 +236,37 @@ export interface Journal {
   seq?: number;
 }
 
-/** A map for the state's tables: a JournalMap in a journaled state (see `State`). */
-function table<K, V>(log: WriteLog | null): Map<K, V> {
-  return log ? new JournalMap<K, V>(log) : new Map<K, V>();
+/**
+ * A map for the state's tables: a JournalMap in a journaled state (see `State`), its values
+ * copied for a log by `copy` when given (else copyPlain, field by field).
+ */
+function table<K, V>(log: WriteLog | null, copy?: (v: V & object) => V): Map<K, V> {
+  return log ? new JournalMap<K, V>(log, null, copy) : new Map<K, V>();
+}
+
+/**
+ * A folio's copy for a write log: its fields are primitives but `flags`. These two copies run on
+ * most logged steps, so they do not walk the fields as copyPlain does; a field added to Folio or
+ * Entry that holds an object must be copied here too (state.test.ts compares with copyPlain).
+ */
+export function copyFolio(f: Folio): Folio {
+  const out = { ...f };
+  out.flags = f.flags.slice();
+  return out;
+}
+
+/** An entry's copy for a write log: every field is a primitive. */
+export function copyEntry(e: Entry): Entry {
+  return { ...e };
 }
 
 function emptyMm(id: number, log: WriteLog | null): Mm {
   return {
     id,
     vmas: [],
-    pte: table(log),
-    pmd: table(log),
-    pud: table(log),
+    pte: table(log, copyEntry),
+    pmd: table(log, copyEntry),
+    pud: table(log, copyEntry),
     lockedVm: 0,
     pinnedVm: 0,
     rss: { file: 0, anon: 0, shmem: 0 },
@@ -286,8 +305,9 @@ export class State {
     this.data = data
       ? copyPlain(data, log ? cloneMapsInto(log) : toPlainMap)
       : {
-          config: { ...config },
-          folios: table(log),
+          // Frozen in a journaled state: a write log then shares it instead of copying it.
+          config: log ? Object.freeze({ ...config }) : { ...config },
+          folios: table(log, copyFolio),
           pfns: table(log),
           mms: table(log),
           containers: table(log),
@@ -405,7 +425,9 @@ export class State {
 
   /** Later `pinbench_config` lines override fields; the zero page follows `zero_pfn`. */
   setConfig(partial: Partial<TraceConfig>): void {
-    Object.assign(this.data.config, partial);
+    if (Object.isFrozen(this.data.config))
+      this.data.config = Object.freeze({ ...this.data.config, ...partial });
+    else Object.assign(this.data.config, partial);
     this.ensureZeroPage();
   }
 
@@ -603,8 +625,37 @@ export class State {
 
   // ---- page tables -----------------------------------------------------------------------------
 
+  /**
+   * The VMA that holds `addr`, to read: in a journaled state it is frozen (with its arrays), so
+   * reading it needs no copy of its mm under a write log, and a copy of the mm shares it. To
+   * change a VMA, take it from `vmaToChange`.
+   */
   findVma(mmId: number, addr: number): Vma | undefined {
-    return this.data.mms.get(mmId)?.vmas.find((v) => addr >= v.start && addr < v.end);
+    const v = peekGet(this.data.mms, mmId)?.vmas.find((x) => addr >= x.start && addr < x.end);
+    if (v && this.log && !Object.isFrozen(v)) {
+      Object.freeze(v.flags);
+      Object.freeze(v.ops);
+      Object.freeze(v);
+    }
+    return v;
+  }
+
+  /**
+   * The VMA that holds `addr`, to change in place (remap_pfn_range's vm_pgoff and flags,
+   * VM_MIXEDMAP): its mm is this step's own (journal-map.ts), and a VMA frozen by `findVma` is
+   * replaced in it by a copy first. Read the VMA from here on through what this returns.
+   */
+  vmaToChange(mmId: number, addr: number): Vma | undefined {
+    const mm = this.data.mms.get(mmId);
+    if (!mm) return undefined;
+    const i = mm.vmas.findIndex((x) => addr >= x.start && addr < x.end);
+    if (i < 0) return undefined;
+    let v = mm.vmas[i]!;
+    if (Object.isFrozen(v) || Object.isFrozen(v.flags) || Object.isFrozen(v.ops)) {
+      v = { ...v, flags: [...v.flags], ops: [...v.ops] };
+      mm.vmas[i] = v;
+    }
+    return v;
   }
 
   /** The entry mapping `addr`, looking at PUD, then PMD, then PTE level. */
@@ -831,7 +882,7 @@ export class State {
 /** A clone's maps: new JournalMaps on the clone's log, entries and values copied. */
 function cloneMapsInto(log: WriteLog): JournalMapCopy {
   const copy: JournalMapCopy = (m) => {
-    const out = new JournalMap<unknown, unknown>(log);
+    const out = new JournalMap<unknown, unknown>(log, null, m.copyValue);
     for (const [k, v] of m.base)
       out.base.set(k, typeof v === 'object' && v !== null ? copyPlain(v, copy) : v);
     return out;

@@ -163,7 +163,60 @@ function tableIdentity(ops: Readonly<Record<string, unknown>>): string {
 interface Group {
   members: PolicyRun[];
   state: State;
+  /**
+   * The slots where the members' tables differ (built when first needed, dropped when the
+   * members change): the only slots worth tracking, since a call that reaches none of them runs
+   * the same code for every member.
+   */
+  watch?: Set<string> | undefined;
 }
+
+// Watch sets by their members' tables: scenario after scenario forms the same groups, and the
+// tracker's recording tables are built once per watch set (object), so equal sets are one object.
+const watchSets = new Map<string, Set<string>>();
+const WATCH_SETS_MAX = 4096;
+const opsNumbers = new WeakMap<object, number>();
+let nextOpsNumber = 1;
+
+/** The slots in which some member's table differs from the first member's (one object per set of tables). */
+function watchOf(members: readonly PolicyRun[]): Set<string> {
+  const ids: number[] = [];
+  for (const m of members) {
+    let n = opsNumbers.get(m.policy.ops);
+    if (n === undefined) {
+      n = nextOpsNumber++;
+      opsNumbers.set(m.policy.ops, n);
+    }
+    ids.push(n);
+  }
+  const key = ids.sort((a, b) => a - b).join(',');
+  let set = watchSets.get(key);
+  if (!set) {
+    if (watchSets.size >= WATCH_SETS_MAX) watchSets.clear();
+    set = differingSlots(members);
+    watchSets.set(key, set);
+  }
+  return set;
+}
+
+/** The slots in which some member's table differs from the first member's. */
+function differingSlots(members: readonly PolicyRun[]): Set<string> {
+  const out = new Set<string>();
+  const first = members[0]!.policy.ops as unknown as Record<string, unknown>;
+  for (const m of members) {
+    const ops = m.policy.ops as unknown as Record<string, unknown>;
+    if (ops === first) continue;
+    for (const s in ops) if (ops[s] !== first[s]) out.add(s);
+    for (const s in first) if (!(s in ops)) out.add(s);
+  }
+  return out;
+}
+
+/**
+ * One tracker for every scenario (a replay is synchronous): the recording tables it builds per
+ * table and watch set are then built once per replay process, not once per scenario.
+ */
+const lockstepTracker = new SlotTracker();
 
 function stripWhy(o: Outcome): Omit<Outcome, 'why'> {
   const { why: _why, ...rest } = o;
@@ -227,7 +280,7 @@ export function replayScenario(
     return run;
   });
   const steps = opts.steps;
-  const tracker = lockstep ? new SlotTracker() : undefined;
+  const tracker = lockstep ? lockstepTracker : undefined;
 
   /** Config and declarations change a state; assertions do not. */
   const applyEvent = (st: State, ev: ModelEvent): void => {
@@ -285,12 +338,17 @@ export function replayScenario(
    * the group's state, its step written again at the end.
    */
   const stepGroup = (g: Group, ev: CallEvent): void => {
-    if (g.members.some((m) => m.error !== undefined)) g.members = g.members.filter((m) => !m.error);
+    if (g.members.some((m) => m.error !== undefined)) {
+      g.members = g.members.filter((m) => !m.error);
+      g.watch = undefined;
+    }
     if (g.members.length === 0) return;
     if (g.members.length === 1 || !tracker) {
       stepPart(g.members, g.state, ev, undefined);
       return;
     }
+    g.watch ??= watchOf(g.members);
+    tracker.watchOnly(g.watch);
     const st = g.state;
     st.beginLog();
     let { same, rest, thrown } = stepPart(g.members, st, ev, tracker);
@@ -317,7 +375,10 @@ export function replayScenario(
       st.rollbackLog();
     }
     if (parts[0]) st.redoLog(parts[0].delta);
-    g.members = parts[0]?.members ?? [];
+    const members = parts[0]?.members ?? [];
+    // Parts that ended equal joined: the same members, the same watch (and recording tables).
+    if (members.length !== g.members.length) g.watch = undefined;
+    g.members = members;
     for (const p of parts.slice(1)) {
       groups.push({ members: p.members, state: p.state });
       for (const m of p.members) m.state = p.state;

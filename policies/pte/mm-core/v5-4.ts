@@ -253,7 +253,8 @@ export const mmCoreV5_4: FamilyVersion = {
     },
     insertPage(k, st, name, a): CallResult {
       const pfns = a.pfns.map((p) => st.resolvePfn(p));
-      const vma = st.findVma(a.mm, a.addr);
+      // Changed by the insert (VM_MIXEDMAP): the VMA to change, not the one to read.
+      const vma = st.vmaToChange(a.mm, a.addr);
       if (!vma) {
         st.why(`${name}: no VMA at ${hex(a.addr)} -> -EFAULT`);
         return name === 'vm_insert_pages'
@@ -275,7 +276,8 @@ export const mmCoreV5_4: FamilyVersion = {
     },
     insertPfn(k, st, name, a): CallResult {
       const pfn = st.resolvePfn(a.pfn);
-      const vma = st.findVma(a.mm, a.addr);
+      // Changed by remap_pfn_range (vm_pgoff, VM_PFNMAP...): the VMA to change.
+      const vma = st.vmaToChange(a.mm, a.addr);
       if (!vma) {
         if (name === 'remap_pfn_range') {
           st.why(`remap_pfn_range: no VMA at ${hex(a.addr)} -> -EINVAL`);
