@@ -5,20 +5,22 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { CheckCache } from '../../api/check-cache.ts';
 import { writeCheckHtml } from '../../api/check-report.ts';
 import { typecheckPolicyModule } from '../../api/typecheck-policy.ts';
 import { fileErrorCode, PinbenchError, UsageError } from '../../errors.ts';
+import type { TraceConfig } from '../../model/events.ts';
 import type { Policy } from '../../model/kernel.ts';
 import { checkRegressions } from '../../replay/check.ts';
 import { formatCheckLkp } from '../../replay/check-lkp.ts';
 import { expandMatrix, parseConfigOverrides } from '../../replay/config-overrides.ts';
 import { traceLabel } from '../../replay/divergence-identity.ts';
-import { isModulePath } from '../../replay/load-policies.ts';
+import { isModulePath, resolvePolicies } from '../../replay/load-policies.ts';
 import type { TraceReplayResult } from '../../replay/results.ts';
 import { checkExitCode, formatCheck } from '../../replay/summary.ts';
 import { escapeTerminal } from '../../terminal-text.ts';
 import { type Command, type CommandIo, int, type ParsedValues, str, strs } from '../command.ts';
-import { corpusSources, REPLAY_OPTIONS, replayFromOptions } from './replay.ts';
+import { corpusSources, policyTimeout, REPLAY_OPTIONS, replayFromOptions } from './replay.ts';
 
 const { policy: _policy, ...shared } = REPLAY_OPTIONS;
 
@@ -56,6 +58,11 @@ export const checkCommand: Command = {
         "Type-check a candidate module against the kernel table's types first (cached by module hash)",
     },
     'no-html': { type: 'boolean', description: 'Write no HTML report, also on a terminal' },
+    'no-cache': {
+      type: 'boolean',
+      description:
+        'Replay every trace, reading and keeping no results in the cache (~/.cache/pinbench/check-results; also PINBENCH_CHECK_CACHE=off)',
+    },
     coverage: {
       type: 'boolean',
       description:
@@ -85,13 +92,13 @@ export const checkCommand: Command = {
       : Object.keys(overrides).length
         ? [{ label: '', overrides }]
         : [];
-    const { policies, results } = await replayFromOptions(
+    const { policies, results, cache } = await replayWithCache(
       { ...values, policy: [baseline, candidate] },
       sources,
+      configs.length ? configs : [{ label: '', overrides }],
       io,
-      false,
-      values.json === true,
     );
+    if (cache) io.stderr.write(cacheLine(cache));
     const candidateId = policies[1]!.id;
     const report = checkRegressions(
       candidateId,
@@ -173,6 +180,68 @@ export const checkCommand: Command = {
     return checkExitCode(report, results);
   },
 };
+
+/**
+ * The check's replay: traces whose result is in the cache (check-cache.ts) are read, the others
+ * replayed and kept. A trace is read only when its every configuration is in the cache.
+ */
+async function replayWithCache(
+  values: ParsedValues,
+  sources: string[],
+  configs: readonly { label: string; overrides: Partial<TraceConfig> }[],
+  io: CommandIo,
+): Promise<{ policies: Policy[]; results: TraceReplayResult[]; cache: CheckCache | null }> {
+  const specs = strs(values, 'policy');
+  const adapters = values['no-adapters'] !== true;
+  const cache =
+    values['no-cache'] === true || io.env.PINBENCH_CHECK_CACHE === 'off'
+      ? null
+      : CheckCache.open(io.env, {
+          policySpecs: specs.map((s) => (isModulePath(s) ? resolve(io.cwd, s) : s)),
+          strict: values.strict === true,
+          adapters,
+          outcomes: false,
+        });
+  const json = values.json === true;
+  if (!cache) return { ...(await replayFromOptions(values, sources, io, false, json)), cache };
+  const keys = await Promise.all(
+    sources.map((s) => Promise.all(configs.map((c) => cache.key(s, c, adapters)))),
+  );
+  const found = await Promise.all(
+    keys.map(async (ks) => {
+      if (ks.some((k) => k === null)) return null;
+      const rs = await Promise.all(ks.map((k) => cache.read(k!)));
+      return rs.every((r) => r !== null) ? (rs as TraceReplayResult[]) : null;
+    }),
+  );
+  const missing = sources.filter((_, i) => found[i] === null);
+  const replayed = missing.length
+    ? await replayFromOptions(values, missing, io, false, json)
+    : {
+        policies: await resolvePolicies(specs, io.cwd, { timeoutMs: policyTimeout(values) }),
+        results: [],
+      };
+  const results: TraceReplayResult[] = [];
+  let next = 0;
+  const writes: Promise<void>[] = [];
+  sources.forEach((_, i) => {
+    const hit = found[i];
+    if (hit) results.push(...hit);
+    else
+      for (const k of keys[i]!) {
+        const r = replayed.results[next++]!;
+        if (k !== null) writes.push(cache.write(k, r));
+        results.push(r);
+      }
+  });
+  await Promise.all(writes);
+  return { policies: replayed.policies, results, cache };
+}
+
+function cacheLine(cache: CheckCache): string {
+  const c = cache.counts;
+  return `pinbench check: cache: ${c.hits} result(s) read, ${c.written} kept${c.corrupt ? `, ${c.corrupt} damaged (ignored)` : ''} (${cache.dir}; --no-cache to bypass)\n`;
+}
 
 /** The candidate runs the very same functions as the baseline: the override changes nothing. */
 function sameKernelTable(a: Policy, b: Policy): boolean {
