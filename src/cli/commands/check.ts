@@ -6,7 +6,6 @@
 import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { CheckCache } from '../../api/check-cache.ts';
-import { writeCheckHtml } from '../../api/check-report.ts';
 import { typecheckPolicyModule } from '../../api/typecheck-policy.ts';
 import { fileErrorCode, PinbenchError, UsageError } from '../../errors.ts';
 import type { TraceConfig } from '../../model/events.ts';
@@ -134,6 +133,8 @@ export const checkCommand: Command = {
     const htmlDir = htmlTarget(values, io);
     if (htmlDir !== undefined) {
       const specs = [baseline, candidate];
+      // The HTML report needs the store and the report stage: loaded only when it is written.
+      const { writeCheckHtml } = await import('../../api/check-report.ts');
       const written = await writeCheckHtml({
         sources,
         policySpecs: specs.map((s) => (isModulePath(s) ? resolve(io.cwd, s) : s)),
