@@ -228,16 +228,47 @@ export class CheckCache {
   /** Keeps a result unless it holds an error; a failed write only loses the entry. */
   async write(key: string, result: TraceReplayResult): Promise<void> {
     if (!cacheable(result)) return;
-    const file = this.file(key);
-    const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-    try {
-      await mkdir(join(this.dir, key.slice(0, 2)), { recursive: true });
-      await writeFile(tmp, encodeEntry(key, result));
-      await rename(tmp, file);
-      this.counts.written++;
-    } catch {
-      await rm(tmp, { force: true }).catch(() => {});
-    }
+    if (await writeEntry(this.file(key), key, result)) this.counts.written++;
+  }
+
+  private summaryFile(): string {
+    return join(this.dir, 'policies', `${this.settings}.json`);
+  }
+
+  /**
+   * What the check needs of its policies besides their replays (ids, whether the tables are
+   * the same), as the last load of these very modules found it: a check whose every trace is
+   * read from the cache does not load a user's module again (a watched thread of its own).
+   */
+  async readSummary(): Promise<PolicySummary | null> {
+    const buf = await readFile(this.summaryFile()).catch(() => null);
+    return buf && decodeEntry<PolicySummary>(this.settings, buf);
+  }
+
+  async writeSummary(summary: PolicySummary): Promise<void> {
+    await writeEntry(this.summaryFile(), this.settings, summary);
+  }
+}
+
+/** The check's policies as its report names them. */
+export interface PolicySummary {
+  /** Baseline and candidate ids. */
+  ids: [string, string];
+  /** The candidate runs the very same functions as the baseline. */
+  sameTable: boolean;
+}
+
+/** Temp file, then rename: a reader sees the old entry or the new one, whole. False: not written. */
+async function writeEntry(file: string, key: string, value: unknown): Promise<boolean> {
+  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    await mkdir(dirname(file), { recursive: true });
+    await writeFile(tmp, encodeEntry(key, value));
+    await rename(tmp, file);
+    return true;
+  } catch {
+    await rm(tmp, { force: true }).catch(() => {});
+    return false;
   }
 }
 
@@ -247,8 +278,8 @@ export function cacheable(result: TraceReplayResult): boolean {
   return !result.scenarios.some((s) => s.verdicts.some((v) => v.verdict === 'error'));
 }
 
-export function encodeEntry(key: string, result: TraceReplayResult): Buffer {
-  const body = Buffer.from(JSON.stringify(result));
+export function encodeEntry(key: string, value: unknown): Buffer {
+  const body = Buffer.from(JSON.stringify(value));
   const header = JSON.stringify({
     v: CACHE_VERSION,
     key,
@@ -258,8 +289,8 @@ export function encodeEntry(key: string, result: TraceReplayResult): Buffer {
   return Buffer.concat([Buffer.from(`${header}\n`), body]);
 }
 
-/** The entry's result when its header names this key and its body is whole; else null. */
-export function decodeEntry(key: string, buf: Buffer): TraceReplayResult | null {
+/** The entry's value when its header names this key and its body is whole; else null. */
+export function decodeEntry<T = TraceReplayResult>(key: string, buf: Buffer): T | null {
   const nl = buf.indexOf(10);
   if (nl < 0) return null;
   let header: { v?: unknown; key?: unknown; bytes?: unknown; sha256?: unknown };
@@ -272,7 +303,7 @@ export function decodeEntry(key: string, buf: Buffer): TraceReplayResult | null 
   if (header.v !== CACHE_VERSION || header.key !== key || header.bytes !== body.length) return null;
   if (createHash('sha256').update(body).digest('hex') !== header.sha256) return null;
   try {
-    return JSON.parse(body.toString('utf8')) as TraceReplayResult;
+    return JSON.parse(body.toString('utf8')) as T;
   } catch {
     return null;
   }

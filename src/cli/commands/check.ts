@@ -5,7 +5,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { CheckCache } from '../../api/check-cache.ts';
+import { CheckCache, type PolicySummary } from '../../api/check-cache.ts';
 import { typecheckPolicyModule } from '../../api/typecheck-policy.ts';
 import { fileErrorCode, PinbenchError, UsageError } from '../../errors.ts';
 import type { TraceConfig } from '../../model/events.ts';
@@ -91,17 +91,21 @@ export const checkCommand: Command = {
       : Object.keys(overrides).length
         ? [{ label: '', overrides }]
         : [];
-    const { policies, results, cache } = await replayWithCache(
+    const htmlDir = htmlTarget(values, io);
+    const lkp = str(values, 'lkp');
+    const { policies, summary, results, cache } = await replayWithCache(
       { ...values, policy: [baseline, candidate] },
       sources,
       configs.length ? configs : [{ label: '', overrides }],
       io,
+      values.coverage === true || htmlDir !== undefined || lkp !== undefined,
     );
     if (cache) io.stderr.write(cacheLine(cache));
-    const candidateId = policies[1]!.id;
+    const [baselineId, candidateId] = summary.ids;
+    const sameTable = summary.sameTable;
     const report = checkRegressions(
       candidateId,
-      policies[0]!.id,
+      baselineId,
       results.flatMap((t) => t.scenarios.map((result) => ({ trace: traceLabel(t.identity), result }))),
     );
     // "no regressions" over nothing would read as a pass: checking no scenario is bad input.
@@ -111,14 +115,13 @@ export const checkCommand: Command = {
         `no scenarios in ${sources.length === 1 ? sources[0] : `the ${sources.length} traces given`}: nothing was checked${bad ? ` (${bad.message})` : ''}`,
       );
     }
-    const sameTable = sameKernelTable(policies[0]!, policies[1]!);
     const coverage =
       values.coverage === true
         ? await (await import('../../analysis/coverage-check.ts')).candidateCoverage({
             sources,
             candidateSpec: candidate,
-            candidate: policies[1]!,
-            baseline: policies[0]!,
+            candidate: policies![1]!,
+            baseline: policies![0]!,
             cwd: io.cwd,
             adapters: values['no-adapters'] !== true,
           })
@@ -130,7 +133,6 @@ export const checkCommand: Command = {
       if (coverage)
         io.stdout.write((await import('../../analysis/coverage-check.ts')).formatCandidateCoverage(coverage));
     }
-    const htmlDir = htmlTarget(values, io);
     if (htmlDir !== undefined) {
       const specs = [baseline, candidate];
       // The HTML report needs the store and the report stage: loaded only when it is written.
@@ -138,7 +140,7 @@ export const checkCommand: Command = {
       const written = await writeCheckHtml({
         sources,
         policySpecs: specs.map((s) => (isModulePath(s) ? resolve(io.cwd, s) : s)),
-        policies,
+        policies: policies!,
         ...(configs.length ? { configs } : {}),
         strict: values.strict === true,
         adapters: values['no-adapters'] !== true,
@@ -150,9 +152,8 @@ export const checkCommand: Command = {
       if (values.json !== true)
         io.stdout.write(`html: ${join(written.dir, 'index.html')} (${written.pages} pages)\n`);
     }
-    const lkp = str(values, 'lkp');
     if (lkp !== undefined) {
-      const cand = policies[1]!;
+      const cand = policies![1]!;
       const text = formatCheckLkp(report, {
         reproduce: reproduceCommand(values, positionals),
         candidate: {
@@ -172,7 +173,7 @@ export const checkCommand: Command = {
     }
     for (const t of results) if (t.error) io.stderr.write(`pinbench check: ${t.error.message}\n`);
     // A scenario either side could not replay decides nothing: the check is not valid (exit 2).
-    const errored = erroredScenarios(results, [policies[0]!.id, candidateId]);
+    const errored = erroredScenarios(results, [baselineId, candidateId]);
     if (errored.length) {
       io.stderr.write(
         `pinbench check: ${errored.length} scenario(s) ended in error (the check is not valid), e.g. ${escapeTerminal(errored[0]!)}\n`,
@@ -184,14 +185,23 @@ export const checkCommand: Command = {
 
 /**
  * The check's replay: traces whose result is in the cache (check-cache.ts) are read, the others
- * replayed and kept. A trace is read only when its every configuration is in the cache.
+ * replayed and kept. A trace is read only when its every configuration is in the cache. When
+ * every trace was read and nothing else needs the policies themselves (`needPolicies`: HTML,
+ * coverage, LKP text), their ids come from the cache too: a user's module is not loaded again.
  */
 async function replayWithCache(
   values: ParsedValues,
   sources: string[],
   configs: readonly { label: string; overrides: Partial<TraceConfig> }[],
   io: CommandIo,
-): Promise<{ policies: Policy[]; results: TraceReplayResult[]; cache: CheckCache | null }> {
+  needPolicies: boolean,
+): Promise<{
+  /** Undefined only when `needPolicies` is false and the cache had everything. */
+  policies: Policy[] | undefined;
+  summary: PolicySummary;
+  results: TraceReplayResult[];
+  cache: CheckCache | null;
+}> {
   const specs = strs(values, 'policy');
   const adapters = values['no-adapters'] !== true;
   const cache =
@@ -204,7 +214,10 @@ async function replayWithCache(
           outcomes: false,
         });
   const json = values.json === true;
-  if (!cache) return { ...(await replayFromOptions(values, sources, io, false, json)), cache };
+  if (!cache) {
+    const r = await replayFromOptions(values, sources, io, false, json);
+    return { ...r, summary: summaryOf(r.policies), cache };
+  }
   const keys = await Promise.all(
     sources.map((s) => Promise.all(configs.map((c) => cache.key(s, c, adapters)))),
   );
@@ -216,27 +229,35 @@ async function replayWithCache(
     }),
   );
   const missing = sources.filter((_, i) => found[i] === null);
-  const replayed = missing.length
-    ? await replayFromOptions(values, missing, io, false, json)
-    : {
-        policies: await resolvePolicies(specs, io.cwd, { timeoutMs: policyTimeout(values) }),
-        results: [],
-      };
+  let policies: Policy[] | undefined;
+  let replayed: TraceReplayResult[] = [];
+  let summary = missing.length === 0 && !needPolicies ? await cache.readSummary() : null;
+  if (missing.length)
+    ({ policies, results: replayed } = await replayFromOptions(values, missing, io, false, json));
+  else if (!summary) policies = await resolvePolicies(specs, io.cwd, { timeoutMs: policyTimeout(values) });
+  const writes: Promise<void>[] = [];
+  if (policies) {
+    summary = summaryOf(policies);
+    writes.push(cache.writeSummary(summary));
+  }
   const results: TraceReplayResult[] = [];
   let next = 0;
-  const writes: Promise<void>[] = [];
   sources.forEach((_, i) => {
     const hit = found[i];
     if (hit) results.push(...hit);
     else
       for (const k of keys[i]!) {
-        const r = replayed.results[next++]!;
+        const r = replayed[next++]!;
         if (k !== null) writes.push(cache.write(k, r));
         results.push(r);
       }
   });
   await Promise.all(writes);
-  return { policies: replayed.policies, results, cache };
+  return { policies, summary: summary!, results, cache };
+}
+
+function summaryOf(policies: readonly Policy[]): PolicySummary {
+  return { ids: [policies[0]!.id, policies[1]!.id], sameTable: sameKernelTable(policies[0]!, policies[1]!) };
 }
 
 function cacheLine(cache: CheckCache): string {
