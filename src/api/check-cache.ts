@@ -17,13 +17,15 @@
  * content). An entry is a header line (key, length and SHA-256 of the body) and the body; one
  * that does not match is ignored and replaced. Writes go to a temporary file renamed into place.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { recordingInfo } from '../replay/adapters.ts';
+import { decodeCacheEntry, encodeCacheEntry, writeCacheEntry } from '../replay/cache-entry.ts';
 import { isModulePath } from '../replay/load-policies.ts';
+import type { ReadCacheUse, ReadTraceCache } from '../replay/read-trace-cache.ts';
 import type { TraceReplayResult } from '../replay/results.ts';
 import { sourceDigest } from './source-digest.ts';
 import { cacheDirectory } from './typecheck-policy.ts';
@@ -51,6 +53,9 @@ export interface CheckCacheCounts {
   written: number;
   /** Traces that cannot be cached (standard input, a URL, an unreadable file). */
   uncacheable: number;
+  /** Traces replayed: read from the read cache (read-trace-cache.ts), or read and kept there. */
+  readHits: number;
+  readMisses: number;
 }
 
 let codeDigestMemo: string | undefined;
@@ -165,17 +170,39 @@ function canonical(v: unknown): string {
 export class CheckCache {
   readonly dir: string;
   private readonly settings: string;
-  readonly counts: CheckCacheCounts = { hits: 0, misses: 0, corrupt: 0, written: 0, uncacheable: 0 };
+  readonly counts: CheckCacheCounts = {
+    hits: 0,
+    misses: 0,
+    corrupt: 0,
+    written: 0,
+    uncacheable: 0,
+    readHits: 0,
+    readMisses: 0,
+  };
+  /** Where the traces the check replays are read from (shared by every check: no policy in its key). */
+  readonly readTraces: ReadTraceCache;
 
-  private constructor(dir: string, settings: string) {
+  private constructor(dir: string, settings: string, code: string) {
     this.dir = dir;
     this.settings = settings;
+    this.readTraces = { dir: join(dir, '..', 'read-traces'), code };
+  }
+
+  /** What the read cache did for a replayed trace. */
+  noteRead(use: ReadCacheUse): void {
+    if (use === 'hit') this.counts.readHits++;
+    else if (use !== 'none') this.counts.readMisses++;
+    if (use === 'damaged') this.counts.corrupt++;
   }
 
   /** Null when the check's policies cannot be cached (see moduleContentHash). */
-  static open(env: NodeJS.ProcessEnv, settings: CheckReplaySettings, codeDigest?: string): CheckCache | null {
+  static open(
+    env: NodeJS.ProcessEnv,
+    settings: CheckReplaySettings,
+    codeDigest = pinbenchCodeDigest(),
+  ): CheckCache | null {
     const s = settingsDigest(settings, codeDigest);
-    return s === null ? null : new CheckCache(join(cacheDirectory(env), 'check-results'), s);
+    return s === null ? null : new CheckCache(join(cacheDirectory(env), 'check-results'), s, codeDigest);
   }
 
   /** The key of one trace under one configuration; null when the trace cannot be cached. */
@@ -258,18 +285,8 @@ export interface PolicySummary {
   sameTable: boolean;
 }
 
-/** Temp file, then rename: a reader sees the old entry or the new one, whole. False: not written. */
-async function writeEntry(file: string, key: string, value: unknown): Promise<boolean> {
-  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    await mkdir(dirname(file), { recursive: true });
-    await writeFile(tmp, encodeEntry(key, value));
-    await rename(tmp, file);
-    return true;
-  } catch {
-    await rm(tmp, { force: true }).catch(() => {});
-    return false;
-  }
+function writeEntry(file: string, key: string, value: unknown): Promise<boolean> {
+  return writeCacheEntry(file, CACHE_VERSION, key, Buffer.from(JSON.stringify(value)));
 }
 
 /** Only results that content alone decides: no trace error, no `error` verdict. */
@@ -279,29 +296,13 @@ export function cacheable(result: TraceReplayResult): boolean {
 }
 
 export function encodeEntry(key: string, value: unknown): Buffer {
-  const body = Buffer.from(JSON.stringify(value));
-  const header = JSON.stringify({
-    v: CACHE_VERSION,
-    key,
-    bytes: body.length,
-    sha256: createHash('sha256').update(body).digest('hex'),
-  });
-  return Buffer.concat([Buffer.from(`${header}\n`), body]);
+  return encodeCacheEntry(CACHE_VERSION, key, Buffer.from(JSON.stringify(value)));
 }
 
 /** The entry's value when its header names this key and its body is whole; else null. */
 export function decodeEntry<T = TraceReplayResult>(key: string, buf: Buffer): T | null {
-  const nl = buf.indexOf(10);
-  if (nl < 0) return null;
-  let header: { v?: unknown; key?: unknown; bytes?: unknown; sha256?: unknown };
-  try {
-    header = JSON.parse(buf.subarray(0, nl).toString('utf8')) as typeof header;
-  } catch {
-    return null;
-  }
-  const body = buf.subarray(nl + 1);
-  if (header.v !== CACHE_VERSION || header.key !== key || header.bytes !== body.length) return null;
-  if (createHash('sha256').update(body).digest('hex') !== header.sha256) return null;
+  const body = decodeCacheEntry(CACHE_VERSION, key, buf);
+  if (body === null) return null;
   try {
     return JSON.parse(body.toString('utf8')) as T;
   } catch {

@@ -233,7 +233,10 @@ async function replayWithCache(
   let replayed: TraceReplayResult[] = [];
   let summary = missing.length === 0 && !needPolicies ? await cache.readSummary() : null;
   if (missing.length)
-    ({ policies, results: replayed } = await replayFromOptions(values, missing, io, false, json));
+    ({ policies, results: replayed } = await replayFromOptions(values, missing, io, false, json, undefined, {
+      readCache: cache.readTraces,
+      onReadCache: (use) => cache.noteRead(use),
+    }));
   else if (!summary) policies = await resolvePolicies(specs, io.cwd, { timeoutMs: policyTimeout(values) });
   const writes: Promise<void>[] = [];
   if (policies) {
@@ -262,7 +265,9 @@ function summaryOf(policies: readonly Policy[]): PolicySummary {
 
 function cacheLine(cache: CheckCache): string {
   const c = cache.counts;
-  return `pinbench check: cache: ${c.hits} result(s) read, ${c.written} kept${c.corrupt ? `, ${c.corrupt} damaged (ignored)` : ''} (${cache.dir}; --no-cache to bypass)\n`;
+  const replayed = c.readHits + c.readMisses;
+  const reads = replayed ? `; ${c.readHits} of ${replayed} replayed trace(s) read from the read cache` : '';
+  return `pinbench check: cache: ${c.hits} result(s) read, ${c.written} kept${reads}${c.corrupt ? `, ${c.corrupt} damaged (ignored)` : ''} (${cache.dir}; --no-cache to bypass)\n`;
 }
 
 /** The candidate runs the very same functions as the baseline: the override changes nothing. */
