@@ -3,7 +3,8 @@
  * Exit 0 none, 1 regressions, 2 bad input (an `error` scenario on either side included), 3 the
  * environment failed. What a developer runs before posting a patch, and what CI runs.
  */
-import { writeFile } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CheckCache, type PolicySummary } from '../../api/check-cache.ts';
 import { typecheckPolicyModule } from '../../api/typecheck-policy.ts';
@@ -22,6 +23,13 @@ import { type Command, type CommandIo, int, type ParsedValues, str, strs } from 
 import { corpusSources, policyTimeout, REPLAY_OPTIONS, replayFromOptions } from './replay.ts';
 
 const { policy: _policy, ...shared } = REPLAY_OPTIONS;
+
+/**
+ * A small corpus replays in this thread: two workers each load every module and resolve the
+ * policies again (~0.3 s of CPU each), more than they save on the shipped corpus (measured:
+ * README, "`check` and start-up"). A user module still gets its one watched worker.
+ */
+const SMALL_CORPUS_MIB = 128;
 
 /** `trace scenario policy: reason` of every `error` verdict of the given policies. */
 function erroredScenarios(results: readonly TraceReplayResult[], policies: readonly string[]): string[] {
@@ -74,6 +82,12 @@ export const checkCommand: Command = {
         'Also write the check as a mail-ready text (LKP style) with the command that reproduces it',
     },
     ...shared,
+    jobs: {
+      type: 'string',
+      short: 'j',
+      arg: 'N',
+      description: `Worker threads (0: none; default: none for a corpus under ${SMALL_CORPUS_MIB} MiB of trace text, where starting workers costs more than they save, else ${availableParallelism()})`,
+    },
   },
   async run(values, positionals, io) {
     const candidate = str(values, 'candidate');
@@ -93,8 +107,9 @@ export const checkCommand: Command = {
         : [];
     const htmlDir = htmlTarget(values, io);
     const lkp = str(values, 'lkp');
+    const jobs = values.jobs ?? String(await defaultJobs(sources));
     const { policies, summary, results, cache } = await replayWithCache(
-      { ...values, policy: [baseline, candidate] },
+      { ...values, jobs, policy: [baseline, candidate] },
       sources,
       configs.length ? configs : [{ label: '', overrides }],
       io,
@@ -268,6 +283,18 @@ function cacheLine(cache: CheckCache): string {
   const replayed = c.readHits + c.readMisses;
   const reads = replayed ? `; ${c.readHits} of ${replayed} replayed trace(s) read from the read cache` : '';
   return `pinbench check: cache: ${c.hits} result(s) read, ${c.written} kept${reads}${c.corrupt ? `, ${c.corrupt} damaged (ignored)` : ''} (${cache.dir}; --no-cache to bypass)\n`;
+}
+
+/** Gzip text is counted at a typical ratio of a trace (the shipped recordings: 28x). */
+async function defaultJobs(sources: readonly string[]): Promise<number> {
+  let text = 0;
+  for (const s of sources) {
+    const st = await stat(s).catch(() => null);
+    // Standard input or a URL: its size is unknown, so it may be large.
+    if (!st?.isFile()) return availableParallelism();
+    text += /\.gz$/i.test(s) ? st.size * 28 : st.size;
+  }
+  return text < SMALL_CORPUS_MIB * 1024 * 1024 ? 0 : availableParallelism();
 }
 
 /** The candidate runs the very same functions as the baseline: the override changes nothing. */
