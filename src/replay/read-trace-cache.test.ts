@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { findCorpusFiles } from '../ingest/index.ts';
 import { defaultAdapters } from './adapters.ts';
 import { resolvePolicies } from './load-policies.ts';
-import { readTraceKey, replayTraceCached } from './read-trace-cache.ts';
+import { MAX_CACHED_BYTES, readTraceKey, replayTraceCached } from './read-trace-cache.ts';
 import { replayTrace } from './replay-trace.ts';
 import type { TraceReplayResult } from './results.ts';
 
@@ -68,6 +68,15 @@ describe('read-trace cache', () => {
     const text = readFileSync(trace, 'utf8');
     writeFileSync(trace, text.replace('refcount=1', 'refcount=2'));
     expect(await key()).not.toBe(k);
+    // Too large to keep in memory as read: gzip counted at 28x its bytes.
+    const big = join(dir, 'big.trace.gz');
+    writeFileSync(
+      big,
+      Buffer.concat([Buffer.from([0x1f, 0x8b]), Buffer.alloc((MAX_CACHED_BYTES >> 4) / 1.5)]),
+    );
+    expect(await readTraceKey(big, { adapters: true }, 'test')).toBeNull();
+    writeFileSync(big, Buffer.concat([Buffer.from([0x1f, 0x8b]), Buffer.alloc(MAX_CACHED_BYTES >> 6)]));
+    expect(await readTraceKey(big, { adapters: true }, 'test')).not.toBeNull();
     expect(await readTraceKey('-', { adapters: true }, 'test')).toBeNull();
     expect(await readTraceKey('https://example.org/t.trace', { adapters: true }, 'test')).toBeNull();
   });

@@ -8,8 +8,8 @@
  * The key covers what reading depends on: the file's bytes (SHA-256) and the path it is named by
  * (scenario names, the recording's sidecar directory), the recording information its adapters
  * read from sidecars, strict, adapters, the config overrides, the ingest settings, and
- * pinbench's own code (the caller's digest, check-cache.ts). Only local files up to
- * MAX_CACHED_BYTES are kept: reading keeps the scenarios of the whole trace in memory.
+ * pinbench's own code (the caller's digest, check-cache.ts). Only local files of up to
+ * MAX_CACHED_BYTES of text are kept: reading keeps the scenarios of the whole trace in memory.
  */
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
@@ -23,7 +23,7 @@ import type { TraceReplayResult } from './results.ts';
 
 const FORMAT = 'read-trace/1';
 
-/** Larger traces are read as they always are (streamed, memory flat in their size). */
+/** Larger traces (text; gzip estimated) are read as they always are (streamed, memory flat in their size). */
 export const MAX_CACHED_BYTES = 64 << 20;
 
 export interface ReadTraceCache {
@@ -57,6 +57,8 @@ export async function readTraceKey(
   if (!st?.isFile() || st.size > MAX_CACHED_BYTES) return null;
   const bytes = await readFile(source).catch(() => null);
   if (bytes === null) return null;
+  // Gzip: its text counted at a trace's typical ratio (the shipped recordings: 28x).
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b && bytes.length * 28 > MAX_CACHED_BYTES) return null;
   return createHash('sha256')
     .update(FORMAT)
     .update('\0')
