@@ -7,6 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { benchCheck } from './check-bench.ts';
 import { benchIngest } from './ingest-bench.ts';
 import { benchLockstep, LOCKSTEP_DEFAULT_MIB } from './lockstep-bench.ts';
 import { benchReplay, REPLAY_DEFAULT_MIB } from './replay-bench.ts';
@@ -47,6 +48,8 @@ export const BENCHMARKS: Benchmark[] = [
       }),
   },
   { name: 'replay', defaultSizeMiB: REPLAY_DEFAULT_MIB, run: benchReplay },
+  // `check` over the shipped corpus: no cache, cold and warm caches, a release and a user module.
+  { name: 'check', run: ({ dir }) => benchCheck({ dir }) },
   {
     name: 'rss',
     defaultSizeMiB: 64,

@@ -15,8 +15,8 @@ import { escapeTerminal } from '../terminal-text.ts';
 import { defaultAdapters } from './adapters.ts';
 import { isModulePath } from './load-policies.ts';
 import { DEFAULT_POLICY_TIMEOUT_MS } from './module-probe.ts';
+import { type ReadCacheUse, type ReadTraceCache, replayTraceCached } from './read-trace-cache.ts';
 import type { ScenarioResult } from './replay-scenario.ts';
-import { replayTrace } from './replay-trace.ts';
 import type { TraceReplayResult } from './results.ts';
 import {
   type BatchAck,
@@ -56,6 +56,9 @@ export interface CorpusOptions {
    * result (whose `scenarios` then stay empty). Null keeps them in the result.
    */
   stream?: (job: { source: string; matrix: string; index: number }) => Promise<ScenarioSink | null>;
+  /** Read traces from / keep them in this read cache (read-trace-cache.ts); what it did, per trace. */
+  readCache?: ReadTraceCache;
+  onReadCache?: (use: ReadCacheUse) => void;
 }
 
 /** Where a streamed trace's scenarios go, `batch` at a time; the replay waits for each write. */
@@ -332,6 +335,7 @@ export async function replayCorpus(
         adapters: opts.adapters ?? true,
         policyTimeoutMs: opts.policyTimeoutMs ?? DEFAULT_POLICY_TIMEOUT_MS,
         skip: [],
+        ...(opts.readCache ? { readCache: opts.readCache } : {}),
       });
     }
   }
@@ -362,14 +366,21 @@ export async function replayCorpus(
       const j = jobs[i]!;
       const sink = await opts.stream?.({ source: j.source, matrix: j.matrix ?? '', index: i });
       const local = sink ? streamLocally(sink) : undefined;
-      results[i] = await replayTrace(j.source, opts.policies, {
-        ...(local ? { onScenario: local.onScenario, drain: local.drain, skipScenarios: sink!.skip } : {}),
-        outcomes: j.outcomes,
-        strict: j.strict,
-        ...(j.configOverrides ? { configOverrides: j.configOverrides } : {}),
-        ...(j.matrix ? { matrix: j.matrix } : {}),
-        ...(j.adapters ? { adapters: defaultAdapters } : {}),
-      });
+      const { result, use } = await replayTraceCached(
+        j.source,
+        opts.policies,
+        {
+          ...(local ? { onScenario: local.onScenario, drain: local.drain, skipScenarios: sink!.skip } : {}),
+          outcomes: j.outcomes,
+          strict: j.strict,
+          ...(j.configOverrides ? { configOverrides: j.configOverrides } : {}),
+          ...(j.matrix ? { matrix: j.matrix } : {}),
+          ...(j.adapters ? { adapters: defaultAdapters } : {}),
+        },
+        opts.readCache,
+      );
+      results[i] = result;
+      if (opts.readCache) opts.onReadCache?.(use);
       await local?.flush();
       opts.onProgress?.(++finished, jobs.length);
       await deliver();
@@ -407,6 +418,7 @@ export async function replayCorpus(
             return;
           }
           results[i] = decodeResult(reply.json);
+          if (opts.readCache) opts.onReadCache?.(reply.read ?? 'none');
           opts.onProgress?.(++finished, jobs.length);
           await deliver();
         }),

@@ -3,6 +3,7 @@
  * are complete, so memory holds one scenario's events at a time whatever the trace size.
  */
 import { performance } from 'node:perf_hooks';
+import { deserialize, serialize } from 'node:v8';
 import { isPinbenchError, TraceError } from '../errors.ts';
 import { type IngestOptions, ingestSource } from '../ingest/index.ts';
 import type { TraceRecord } from '../ingest/trace-record.ts';
@@ -59,6 +60,22 @@ export interface TraceReplayOptions {
   /** Grouped stepping and step counts (see ScenarioReplayOptions). */
   lockstep?: boolean;
   steps?: LockstepSteps;
+  /** Replay what an earlier read of this very trace gave (read-trace-cache.ts), without reading it. */
+  read?: ReadTrace;
+  /** What this read of the trace gave, for read-trace-cache.ts (not called when reading failed). */
+  onRead?: (read: ReadTrace) => void;
+}
+
+/**
+ * A trace as read: its header lines, every scenario (v8-serialized once the trace is read; a
+ * replay does not change its scenarios), and what ingest and the event stream counted.
+ * Replaying this gives what reading the trace again would (test: read-trace-cache.test.ts).
+ */
+export interface ReadTrace {
+  header: string[];
+  scenarios: Uint8Array[];
+  ingest: Omit<Awaited<ReturnType<typeof ingestSource>>, 'durationMs'>;
+  stats: EventStream['stats'];
 }
 
 export async function replayTrace(
@@ -92,7 +109,11 @@ export async function replayTrace(
 
   // Scenarios replay as soon as they are complete; a divergence's identity needs nothing beyond
   // its own scenario. Only a trace-wide cut (found at the end) can still change a verdict.
+  // Serialized at the end, not here: a call's context lines go on growing after its scenario is
+  // complete (the lines that follow it), and the results share that array.
+  const kept = opts.onRead ? { header: [] as string[], scenarios: [] as Scenario[] } : undefined;
   const finish = (sc: Scenario): void => {
+    kept?.scenarios.push(sc);
     const at = index++;
     if (at < skip) return;
     const r = replayScenario(sc, policies, {
@@ -144,17 +165,26 @@ export async function replayTrace(
         throw e;
       }
     });
-  let ingest: Awaited<ReturnType<typeof ingestSource>>;
+  let ingest: ReadTrace['ingest'];
+  let st: ReadTrace['stats'] = stream.stats;
   try {
-    ingest = await ingestSource(source, {
-      ...opts.ingest,
-      strict: opts.strict ?? false,
-      onRecord,
-      ...(drain ? { onChunk: drain } : {}),
-      onHashLine: (text) => {
-        if (inHeader) header.push(text);
-      },
-    });
+    if (opts.read) {
+      header.push(...opts.read.header);
+      for (const sc of opts.read.scenarios) finish(deserialize(sc) as Scenario);
+      ingest = opts.read.ingest;
+      st = opts.read.stats;
+    } else
+      ingest = await ingestSource(source, {
+        ...opts.ingest,
+        strict: opts.strict ?? false,
+        onRecord,
+        ...(drain ? { onChunk: drain } : {}),
+        onHashLine: (text) => {
+          if (!inHeader) return;
+          header.push(text);
+          kept?.header.push(text);
+        },
+      });
     // An empty file, or text with no trace line in it, is not a trace that passed.
     if (ingest.records === 0) {
       throw new TraceError(
@@ -165,9 +195,11 @@ export async function replayTrace(
         },
       );
     }
-    adapted.end();
-    const last = stream.end();
-    if (last) finish(last);
+    if (!opts.read) {
+      adapted.end();
+      const last = stream.end();
+      if (last) finish(last);
+    }
   } catch (e) {
     // The receiver's failure (a store that cannot write) is not the trace's: it ends the job.
     if (sinkError !== undefined) throw sinkError;
@@ -187,7 +219,15 @@ export async function replayTrace(
   const mismatch = ingest.integrityEvents.find((r) => TRACE_WIDE_CUTS.has(r.integrity));
   const cut = mismatch ? { line: mismatch.line, kind: mismatch.integrity } : undefined;
   if (cut) for (const r of scenarios) markCut(r, cut);
-  const st = stream.stats;
+  if (kept && opts.onRead) {
+    const { durationMs: _ms, ...read } = ingest as Awaited<ReturnType<typeof ingestSource>>;
+    opts.onRead({
+      header: kept.header,
+      scenarios: kept.scenarios.map((sc) => serialize(sc)),
+      ingest: read,
+      stats: st,
+    });
+  }
   return {
     ...base,
     ...(cut && opts.onScenario ? { cut: { ...cut, reason: cutReason(cut) } } : {}),

@@ -1,5 +1,6 @@
 /** Messages between the corpus scheduler and its replay workers (plain data only). */
 import type { TraceConfig } from '../model/events.ts';
+import type { ReadCacheUse, ReadTraceCache } from './read-trace-cache.ts';
 import type { ScenarioResult } from './replay-scenario.ts';
 import type { TraceReplayResult } from './results.ts';
 
@@ -25,6 +26,8 @@ export interface ReplayJob {
    * the reply: the reply's result then holds no scenarios.
    */
   stream?: { skip: number; batch: number };
+  /** Read the trace from / keep it in the read cache (read-trace-cache.ts; `check`). */
+  readCache?: ReadTraceCache;
 }
 
 /**
@@ -58,9 +61,13 @@ export function encodeBatch(
 export function encodeResult(
   id: number,
   result: TraceReplayResult,
+  read?: ReadCacheUse,
 ): { message: WorkerReply; transfer: ArrayBuffer[] } {
   const json = encoder.encode(JSON.stringify(result));
-  return { message: { id, ok: true, json }, transfer: [json.buffer as ArrayBuffer] };
+  return {
+    message: { id, ok: true, json, ...(read ? { read } : {}) },
+    transfer: [json.buffer as ArrayBuffer],
+  };
 }
 
 export function decodeResult(json: Uint8Array): TraceReplayResult {
@@ -88,7 +95,7 @@ export interface SkippedPolicy {
 
 export type WorkerReply =
   /** The trace's result as UTF-8 JSON in a transferred buffer (encodeResult). */
-  | { id: number; ok: true; json: Uint8Array }
+  | { id: number; ok: true; json: Uint8Array; read?: ReadCacheUse }
   | { id: number; ok: false; error: { code: string; message: string; stack?: string } };
 
 /**

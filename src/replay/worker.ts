@@ -13,8 +13,8 @@ import { isPinbenchError } from '../errors.ts';
 import type { Policy } from '../model/kernel.ts';
 import { defaultAdapters } from './adapters.ts';
 import { resolvePolicies } from './load-policies.ts';
+import { replayTraceCached } from './read-trace-cache.ts';
 import type { PolicyCallGuard, ScenarioResult } from './replay-scenario.ts';
-import { replayTrace } from './replay-trace.ts';
 import { watchedCalls } from './watched-calls.ts';
 import {
   type BatchAck,
@@ -58,17 +58,24 @@ async function run(job: ReplayJob): Promise<{ message: WorkerReply; transfer?: A
     }
     const resolved = await policies;
     const sink = job.stream ? streamTo(job.id, job.stream) : undefined;
-    const result = await replayTrace(job.source, resolved, {
-      ...(sink ? { onScenario: sink.onScenario, drain: sink.drain, skipScenarios: sink.skipScenarios } : {}),
-      outcomes: job.outcomes,
-      strict: job.strict,
-      ...(job.configOverrides ? { configOverrides: job.configOverrides } : {}),
-      ...(job.matrix ? { matrix: job.matrix } : {}),
-      ...(job.adapters ? { adapters: defaultAdapters } : {}),
-      ...(resolved.some((p) => p.source !== undefined) ? { guard: guardFor(job, resolved) } : {}),
-    });
+    const { result, use } = await replayTraceCached(
+      job.source,
+      resolved,
+      {
+        ...(sink
+          ? { onScenario: sink.onScenario, drain: sink.drain, skipScenarios: sink.skipScenarios }
+          : {}),
+        outcomes: job.outcomes,
+        strict: job.strict,
+        ...(job.configOverrides ? { configOverrides: job.configOverrides } : {}),
+        ...(job.matrix ? { matrix: job.matrix } : {}),
+        ...(job.adapters ? { adapters: defaultAdapters } : {}),
+        ...(resolved.some((p) => p.source !== undefined) ? { guard: guardFor(job, resolved) } : {}),
+      },
+      job.readCache,
+    );
     await sink?.flush();
-    return encodeResult(job.id, result);
+    return encodeResult(job.id, result, use);
   } catch (e) {
     const err = e as Error & { code?: string };
     return {

@@ -25,7 +25,8 @@ export function captureIo(
     stdout,
     stderr,
     stdin: opts.stdin ?? new PassThrough(),
-    env: opts.env ?? {},
+    // No env given: nothing of the user's (no check results kept in ~/.cache/pinbench).
+    env: opts.env ?? { PINBENCH_CHECK_CACHE: 'off' },
     cwd: opts.cwd ?? process.cwd(),
   };
   return { io, out: () => o, err: () => e };

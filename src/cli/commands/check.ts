@@ -3,24 +3,33 @@
  * Exit 0 none, 1 regressions, 2 bad input (an `error` scenario on either side included), 3 the
  * environment failed. What a developer runs before posting a patch, and what CI runs.
  */
-import { writeFile } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
-import { writeCheckHtml } from '../../api/check-report.ts';
+import { CheckCache, type PolicySummary } from '../../api/check-cache.ts';
 import { typecheckPolicyModule } from '../../api/typecheck-policy.ts';
 import { fileErrorCode, PinbenchError, UsageError } from '../../errors.ts';
+import type { TraceConfig } from '../../model/events.ts';
 import type { Policy } from '../../model/kernel.ts';
 import { checkRegressions } from '../../replay/check.ts';
 import { formatCheckLkp } from '../../replay/check-lkp.ts';
 import { expandMatrix, parseConfigOverrides } from '../../replay/config-overrides.ts';
 import { traceLabel } from '../../replay/divergence-identity.ts';
-import { isModulePath } from '../../replay/load-policies.ts';
+import { isModulePath, resolvePolicies } from '../../replay/load-policies.ts';
 import type { TraceReplayResult } from '../../replay/results.ts';
 import { checkExitCode, formatCheck } from '../../replay/summary.ts';
 import { escapeTerminal } from '../../terminal-text.ts';
 import { type Command, type CommandIo, int, type ParsedValues, str, strs } from '../command.ts';
-import { corpusSources, REPLAY_OPTIONS, replayFromOptions } from './replay.ts';
+import { corpusSources, policyTimeout, REPLAY_OPTIONS, replayFromOptions } from './replay.ts';
 
 const { policy: _policy, ...shared } = REPLAY_OPTIONS;
+
+/**
+ * A small corpus replays in this thread: two workers each load every module and resolve the
+ * policies again (~0.3 s of CPU each), more than they save on the shipped corpus (measured:
+ * README, "`check` and start-up"). A user module still gets its one watched worker.
+ */
+const SMALL_CORPUS_MIB = 128;
 
 /** `trace scenario policy: reason` of every `error` verdict of the given policies. */
 function erroredScenarios(results: readonly TraceReplayResult[], policies: readonly string[]): string[] {
@@ -56,6 +65,11 @@ export const checkCommand: Command = {
         "Type-check a candidate module against the kernel table's types first (cached by module hash)",
     },
     'no-html': { type: 'boolean', description: 'Write no HTML report, also on a terminal' },
+    'no-cache': {
+      type: 'boolean',
+      description:
+        'Replay every trace, reading and keeping no results in the cache (~/.cache/pinbench/check-results; also PINBENCH_CHECK_CACHE=off)',
+    },
     coverage: {
       type: 'boolean',
       description:
@@ -68,6 +82,12 @@ export const checkCommand: Command = {
         'Also write the check as a mail-ready text (LKP style) with the command that reproduces it',
     },
     ...shared,
+    jobs: {
+      type: 'string',
+      short: 'j',
+      arg: 'N',
+      description: `Worker threads (0: none; default: none for a corpus under ${SMALL_CORPUS_MIB} MiB of trace text, where starting workers costs more than they save, else ${availableParallelism()})`,
+    },
   },
   async run(values, positionals, io) {
     const candidate = str(values, 'candidate');
@@ -85,17 +105,22 @@ export const checkCommand: Command = {
       : Object.keys(overrides).length
         ? [{ label: '', overrides }]
         : [];
-    const { policies, results } = await replayFromOptions(
-      { ...values, policy: [baseline, candidate] },
+    const htmlDir = htmlTarget(values, io);
+    const lkp = str(values, 'lkp');
+    const jobs = values.jobs ?? String(await defaultJobs(sources));
+    const { policies, summary, results, cache } = await replayWithCache(
+      { ...values, jobs, policy: [baseline, candidate] },
       sources,
+      configs.length ? configs : [{ label: '', overrides }],
       io,
-      false,
-      values.json === true,
+      values.coverage === true || htmlDir !== undefined || lkp !== undefined,
     );
-    const candidateId = policies[1]!.id;
+    if (cache) io.stderr.write(cacheLine(cache));
+    const [baselineId, candidateId] = summary.ids;
+    const sameTable = summary.sameTable;
     const report = checkRegressions(
       candidateId,
-      policies[0]!.id,
+      baselineId,
       results.flatMap((t) => t.scenarios.map((result) => ({ trace: traceLabel(t.identity), result }))),
     );
     // "no regressions" over nothing would read as a pass: checking no scenario is bad input.
@@ -105,14 +130,13 @@ export const checkCommand: Command = {
         `no scenarios in ${sources.length === 1 ? sources[0] : `the ${sources.length} traces given`}: nothing was checked${bad ? ` (${bad.message})` : ''}`,
       );
     }
-    const sameTable = sameKernelTable(policies[0]!, policies[1]!);
     const coverage =
       values.coverage === true
         ? await (await import('../../analysis/coverage-check.ts')).candidateCoverage({
             sources,
             candidateSpec: candidate,
-            candidate: policies[1]!,
-            baseline: policies[0]!,
+            candidate: policies![1]!,
+            baseline: policies![0]!,
             cwd: io.cwd,
             adapters: values['no-adapters'] !== true,
           })
@@ -124,13 +148,14 @@ export const checkCommand: Command = {
       if (coverage)
         io.stdout.write((await import('../../analysis/coverage-check.ts')).formatCandidateCoverage(coverage));
     }
-    const htmlDir = htmlTarget(values, io);
     if (htmlDir !== undefined) {
       const specs = [baseline, candidate];
+      // The HTML report needs the store and the report stage: loaded only when it is written.
+      const { writeCheckHtml } = await import('../../api/check-report.ts');
       const written = await writeCheckHtml({
         sources,
         policySpecs: specs.map((s) => (isModulePath(s) ? resolve(io.cwd, s) : s)),
-        policies,
+        policies: policies!,
         ...(configs.length ? { configs } : {}),
         strict: values.strict === true,
         adapters: values['no-adapters'] !== true,
@@ -142,9 +167,8 @@ export const checkCommand: Command = {
       if (values.json !== true)
         io.stdout.write(`html: ${join(written.dir, 'index.html')} (${written.pages} pages)\n`);
     }
-    const lkp = str(values, 'lkp');
     if (lkp !== undefined) {
-      const cand = policies[1]!;
+      const cand = policies![1]!;
       const text = formatCheckLkp(report, {
         reproduce: reproduceCommand(values, positionals),
         candidate: {
@@ -164,7 +188,7 @@ export const checkCommand: Command = {
     }
     for (const t of results) if (t.error) io.stderr.write(`pinbench check: ${t.error.message}\n`);
     // A scenario either side could not replay decides nothing: the check is not valid (exit 2).
-    const errored = erroredScenarios(results, [policies[0]!.id, candidateId]);
+    const errored = erroredScenarios(results, [baselineId, candidateId]);
     if (errored.length) {
       io.stderr.write(
         `pinbench check: ${errored.length} scenario(s) ended in error (the check is not valid), e.g. ${escapeTerminal(errored[0]!)}\n`,
@@ -173,6 +197,105 @@ export const checkCommand: Command = {
     return checkExitCode(report, results);
   },
 };
+
+/**
+ * The check's replay: traces whose result is in the cache (check-cache.ts) are read, the others
+ * replayed and kept. A trace is read only when its every configuration is in the cache. When
+ * every trace was read and nothing else needs the policies themselves (`needPolicies`: HTML,
+ * coverage, LKP text), their ids come from the cache too: a user's module is not loaded again.
+ */
+async function replayWithCache(
+  values: ParsedValues,
+  sources: string[],
+  configs: readonly { label: string; overrides: Partial<TraceConfig> }[],
+  io: CommandIo,
+  needPolicies: boolean,
+): Promise<{
+  /** Undefined only when `needPolicies` is false and the cache had everything. */
+  policies: Policy[] | undefined;
+  summary: PolicySummary;
+  results: TraceReplayResult[];
+  cache: CheckCache | null;
+}> {
+  const specs = strs(values, 'policy');
+  const adapters = values['no-adapters'] !== true;
+  const cache =
+    values['no-cache'] === true || io.env.PINBENCH_CHECK_CACHE === 'off'
+      ? null
+      : CheckCache.open(io.env, {
+          policySpecs: specs.map((s) => (isModulePath(s) ? resolve(io.cwd, s) : s)),
+          strict: values.strict === true,
+          adapters,
+          outcomes: false,
+        });
+  const json = values.json === true;
+  if (!cache) {
+    const r = await replayFromOptions(values, sources, io, false, json);
+    return { ...r, summary: summaryOf(r.policies), cache };
+  }
+  const keys = await Promise.all(
+    sources.map((s) => Promise.all(configs.map((c) => cache.key(s, c, adapters)))),
+  );
+  const found = await Promise.all(
+    keys.map(async (ks) => {
+      if (ks.some((k) => k === null)) return null;
+      const rs = await Promise.all(ks.map((k) => cache.read(k!)));
+      return rs.every((r) => r !== null) ? (rs as TraceReplayResult[]) : null;
+    }),
+  );
+  const missing = sources.filter((_, i) => found[i] === null);
+  let policies: Policy[] | undefined;
+  let replayed: TraceReplayResult[] = [];
+  let summary = missing.length === 0 && !needPolicies ? await cache.readSummary() : null;
+  if (missing.length)
+    ({ policies, results: replayed } = await replayFromOptions(values, missing, io, false, json, undefined, {
+      readCache: cache.readTraces,
+      onReadCache: (use) => cache.noteRead(use),
+    }));
+  else if (!summary) policies = await resolvePolicies(specs, io.cwd, { timeoutMs: policyTimeout(values) });
+  const writes: Promise<void>[] = [];
+  if (policies) {
+    summary = summaryOf(policies);
+    writes.push(cache.writeSummary(summary));
+  }
+  const results: TraceReplayResult[] = [];
+  let next = 0;
+  sources.forEach((_, i) => {
+    const hit = found[i];
+    if (hit) results.push(...hit);
+    else
+      for (const k of keys[i]!) {
+        const r = replayed[next++]!;
+        if (k !== null) writes.push(cache.write(k, r));
+        results.push(r);
+      }
+  });
+  await Promise.all(writes);
+  return { policies, summary: summary!, results, cache };
+}
+
+function summaryOf(policies: readonly Policy[]): PolicySummary {
+  return { ids: [policies[0]!.id, policies[1]!.id], sameTable: sameKernelTable(policies[0]!, policies[1]!) };
+}
+
+function cacheLine(cache: CheckCache): string {
+  const c = cache.counts;
+  const replayed = c.readHits + c.readMisses;
+  const reads = replayed ? `; ${c.readHits} of ${replayed} replayed trace(s) read from the read cache` : '';
+  return `pinbench check: cache: ${c.hits} result(s) read, ${c.written} kept${reads}${c.corrupt ? `, ${c.corrupt} damaged (ignored)` : ''} (${cache.dir}; --no-cache to bypass)\n`;
+}
+
+/** Gzip text is counted at a typical ratio of a trace (the shipped recordings: 28x). */
+async function defaultJobs(sources: readonly string[]): Promise<number> {
+  let text = 0;
+  for (const s of sources) {
+    const st = await stat(s).catch(() => null);
+    // Standard input or a URL: its size is unknown, so it may be large.
+    if (!st?.isFile()) return availableParallelism();
+    text += /\.gz$/i.test(s) ? st.size * 28 : st.size;
+  }
+  return text < SMALL_CORPUS_MIB * 1024 * 1024 ? 0 : availableParallelism();
+}
 
 /** The candidate runs the very same functions as the baseline: the override changes nothing. */
 function sameKernelTable(a: Policy, b: Policy): boolean {

@@ -7,7 +7,7 @@ import { expandTraceArgs, findCorpusFiles } from '../../ingest/index.ts';
 import { expandMatrix, parseConfigOverrides } from '../../replay/config-overrides.ts';
 import { isModulePath, resolvePolicies } from '../../replay/load-policies.ts';
 import { DEFAULT_POLICY_TIMEOUT_MS } from '../../replay/module-probe.ts';
-import { replayCorpus } from '../../replay/replay-corpus.ts';
+import { type CorpusOptions, replayCorpus } from '../../replay/replay-corpus.ts';
 import { formatSummary, tallyExitCode } from '../../replay/summary.ts';
 import { bool, type Command, type CommandIo, int, type ParsedValues, strs } from '../command.ts';
 import { progressFor } from '../progress.ts';
@@ -79,6 +79,8 @@ export async function replayFromOptions(
   json = outcomes,
   /** Streams every trace's scenarios here instead of keeping them in the results (replay-output.ts). */
   output?: ReplayOutput,
+  /** The read cache (`check`). */
+  readCache?: Pick<CorpusOptions, 'readCache' | 'onReadCache'>,
 ) {
   const specs = strs(values, 'policy');
   const policyTimeoutMs = policyTimeout(values);
@@ -100,6 +102,7 @@ export async function replayFromOptions(
     cwd: io.cwd,
     policyTimeoutMs,
     ...(output ? { stream: async (job) => output.sink(job) } : {}),
+    ...readCache,
     onResult: async (r, i) => {
       await output?.result(r, i);
       progress?.traceDone({ bytes: r.bytes, scenarios: r.scenarioCount ?? r.scenarios.length });
