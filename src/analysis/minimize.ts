@@ -135,7 +135,7 @@ async function readScenario(source: string, name: string, adapters: boolean): Pr
   if (sc.error !== undefined) throw new UsageError(`${source}: scenario ${name} is invalid: ${sc.error}`);
   return {
     scenario: sc,
-    configLines: read.configLines.filter((c) => c.line < sc.line),
+    configLines: read.configLines.before(sc.line),
     ...(read.scenarioLines.has(sc.line) ? { scenarioLine: read.scenarioLines.get(sc.line)! } : {}),
     retLines: read.retLines,
   };

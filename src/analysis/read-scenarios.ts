@@ -16,7 +16,9 @@ import {
   type Scenario,
   vocabularyOf,
 } from '../model/event-stream.ts';
+import { scanFields } from '../model/field-scanner.ts';
 import { defaultAdapters } from '../replay/adapters.ts';
+import { ConfigLines } from './config-lines.ts';
 
 export interface LineStamp {
   /** Exact: nanoseconds or the raw counter. */
@@ -26,7 +28,8 @@ export interface LineStamp {
 
 export interface ReadTrace {
   scenarios: Scenario[];
-  configLines: { line: number; text: string }[];
+  /** The config lines in force at each scenario's start (`before(scenario.line)`). */
+  configLines: ConfigLines;
   /** `pinbench_scenario` lines by line number. */
   scenarioLines: Map<number, string>;
   /** `<call>_ret` records by line number. */
@@ -53,6 +56,19 @@ export function sliceLineRole(
   return undefined;
 }
 
+/**
+ * The fields a config line sets (what ConfigLines needs to know which earlier lines it
+ * supersedes), or null for a line that holds whatever follows (a recording's marker).
+ */
+export function configLineKeys(
+  rec: TraceRecord & { kind: 'event' },
+  ev: AdaptedEvent | undefined,
+): string[] | null {
+  if (ev) return ev.type === 'config' ? Object.keys(ev.config) : null;
+  const v = vocabularyOf(rec);
+  return v ? scanFields(v.payload, v.payloadCol).fields.map((f) => f.key) : null;
+}
+
 export async function readScenarios(
   source: string,
   opts: { adapters: boolean; keep?: (name: string) => boolean },
@@ -61,7 +77,7 @@ export async function readScenarios(
   const ads: RecordAdapter[] = opts.adapters ? defaultAdapters(source) : [];
   const out: ReadTrace = {
     scenarios: [],
-    configLines: [],
+    configLines: new ConfigLines(),
     scenarioLines: new Map(),
     retLines: new Map(),
     stamps: new Map(),
@@ -73,7 +89,7 @@ export async function readScenarios(
     if (rec.kind === 'event') {
       out.stamps.set(rec.line, { ts: rec.ts.value, cpu: rec.cpu });
       const role = sliceLineRole(rec, ev);
-      if (role === 'config') out.configLines.push({ line: rec.line, text: rec.text });
+      if (role === 'config') out.configLines.add(rec.line, rec.text, configLineKeys(rec, ev));
       else if (role === 'scenario') out.scenarioLines.set(rec.line, rec.text);
       else if (role === 'ret') out.retLines.set(rec.line, rec.text);
     }

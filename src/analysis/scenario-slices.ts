@@ -20,7 +20,8 @@ import {
 } from '../model/event-stream.ts';
 import type { TraceConfig } from '../model/events.ts';
 import { defaultAdapters } from '../replay/adapters.ts';
-import { type LineStamp, sliceLineRole } from './read-scenarios.ts';
+import { ConfigLines } from './config-lines.ts';
+import { configLineKeys, type LineStamp, sliceLineRole } from './read-scenarios.ts';
 import { sliceText } from './slice-text.ts';
 
 export interface ScenarioSlicesOptions {
@@ -47,7 +48,7 @@ export interface ScenarioSlice {
 export async function scenarioSlices(source: string, opts: ScenarioSlicesOptions): Promise<void> {
   const stream = new EventStream(source, opts.configOverrides ?? {});
   const ads: RecordAdapter[] = opts.adapters ? defaultAdapters(source) : [];
-  const configLines: { line: number; text: string }[] = [];
+  const configLines = new ConfigLines();
   const scenarioLines = new Map<number, string>();
   const retLines = new Map<number, string>();
   const stamps = new Map<number, LineStamp>();
@@ -73,7 +74,7 @@ export async function scenarioSlices(source: string, opts: ScenarioSlicesOptions
         opts.layout,
         {
           scenario: sc,
-          configLines: configLines.filter((c) => c.line < sc.line),
+          configLines: configLines.before(sc.line),
           ...(scenarioLine !== undefined ? { scenarioLine } : {}),
         },
         lines,
@@ -86,13 +87,14 @@ export async function scenarioSlices(source: string, opts: ScenarioSlicesOptions
     for (const l of retLines.keys()) if (l < at) retLines.delete(l);
     for (const l of scenarioLines.keys()) if (l < at) scenarioLines.delete(l);
     for (const l of stamps.keys()) if (l < at) stamps.delete(l);
+    configLines.forgetBefore(at);
   };
   const feed = (rec: TraceRecord, ev?: AdaptedEvent): void => {
     if (rec.kind === 'event') {
       at = rec.line;
       stamps.set(rec.line, { ts: rec.ts.value, cpu: rec.cpu });
       const role = sliceLineRole(rec, ev);
-      if (role === 'config') configLines.push({ line: rec.line, text: rec.text });
+      if (role === 'config') configLines.add(rec.line, rec.text, configLineKeys(rec, ev));
       else if (role === 'scenario') scenarioLines.set(rec.line, rec.text);
       else if (role === 'ret') retLines.set(rec.line, rec.text);
     }
