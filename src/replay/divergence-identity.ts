@@ -53,8 +53,7 @@ const LOCATION_KEYS: ReadonlySet<string> = new Set([
  * most of a replay's identity cost), handing anything it does not know to `canonicalBy`.
  */
 export function canonical(value: unknown): string {
-  const parts: string[] = [];
-  return writeCanonical(value, parts) ? parts.join('') : canonicalBy(value);
+  return writeCanonical(value) ?? canonicalBy(value);
 }
 
 /** The reference: what `canonical` must return for every value. */
@@ -79,64 +78,56 @@ export function canonicalBy(value: unknown): string {
 const INDEX_KEY = /^(?:0|[1-9]\d*)$/;
 
 /**
- * Appends `v` (not undefined, a function or a symbol: the caller leaves those out) as
- * `canonicalBy` writes it; false for a value of a kind left to `canonicalBy` (a Map, an object
- * with toJSON or a prototype of its own, an array-index key).
+ * `v` (not undefined, a function or a symbol: the caller leaves those out) as `canonicalBy`
+ * writes it; undefined for a value of a kind left to `canonicalBy` (a Map, an object with toJSON
+ * or a prototype of its own, an array-index key).
  */
-function writeCanonical(v: unknown, out: string[]): boolean {
+function writeCanonical(v: unknown): string | undefined {
   switch (typeof v) {
     case 'string':
-      out.push(JSON.stringify(v));
-      return true;
+      return JSON.stringify(v);
     case 'number':
-      out.push(Number.isFinite(v) ? String(v) : 'null');
-      return true;
+      return Number.isFinite(v) ? String(v) : 'null';
     case 'boolean':
-      out.push(v ? 'true' : 'false');
-      return true;
+      return v ? 'true' : 'false';
     case 'bigint':
-      out.push(`"${v.toString()}"`);
-      return true;
+      return `"${v.toString()}"`;
     case 'object':
       break;
     default:
-      return false;
+      return undefined;
   }
-  if (v === null) {
-    out.push('null');
-    return true;
-  }
+  if (v === null) return 'null';
   if (Array.isArray(v)) {
-    out.push('[');
+    let out = '[';
     for (let i = 0; i < v.length; i++) {
-      if (i > 0) out.push(',');
+      if (i > 0) out += ',';
       const x: unknown = v[i];
-      if (x === undefined || typeof x === 'function' || typeof x === 'symbol') out.push('null');
-      else if (!writeCanonical(x, out)) return false;
+      if (x === undefined || typeof x === 'function' || typeof x === 'symbol') out += 'null';
+      else {
+        const text = writeCanonical(x);
+        if (text === undefined) return undefined;
+        out += text;
+      }
     }
-    out.push(']');
-    return true;
+    return `${out}]`;
   }
-  if (v instanceof Set) {
-    out.push(JSON.stringify([...(v as Set<unknown>)].map(String).sort()));
-    return true;
-  }
+  if (v instanceof Set) return JSON.stringify([...(v as Set<unknown>)].map(String).sort());
   const proto: unknown = Object.getPrototypeOf(v);
-  if (proto !== Object.prototype && proto !== null) return false;
+  if (proto !== Object.prototype && proto !== null) return undefined;
   const o = v as Record<string, unknown>;
-  if (typeof o.toJSON === 'function') return false;
+  if (typeof o.toJSON === 'function') return undefined;
   const plan = planOf(Object.keys(o));
-  if (plan === null) return false;
-  let sep = '{';
+  if (plan === null) return undefined;
+  let out = '';
   for (let i = 0; i < plan.keys.length; i++) {
     const x = o[plan.keys[i]!];
     if (x === undefined || typeof x === 'function' || typeof x === 'symbol') continue;
-    out.push(sep, plan.labels[i]!);
-    sep = ',';
-    if (!writeCanonical(x, out)) return false;
+    const text = writeCanonical(x);
+    if (text === undefined) return undefined;
+    out += out === '' ? `{${plan.labels[i]!}${text}` : `,${plan.labels[i]!}${text}`;
   }
-  out.push(sep === '{' ? '{}' : '}');
-  return true;
+  return out === '' ? '{}' : `${out}}`;
 }
 
 /** How to write an object with given own keys: its keys sorted, location keys out, each quoted once. */
@@ -195,16 +186,9 @@ export function scenarioFingerprint(sc: Scenario, config: TraceConfig, matrix: s
   const implicit = sc.index === 0 && sc.line === 1;
   h.update(implicit ? '' : sc.name).update('\0');
   // One update for all events (the same bytes as one per event).
-  const parts: string[] = [];
-  for (const ev of sc.events) {
-    const mark = parts.length;
-    if (!writeCanonical(ev, parts)) {
-      parts.length = mark;
-      parts.push(canonicalBy(ev));
-    }
-    parts.push('\n');
-  }
-  h.update(parts.join(''));
+  let text = '';
+  for (const ev of sc.events) text += `${canonical(ev)}\n`;
+  h.update(text);
   return h.digest('hex');
 }
 
