@@ -117,8 +117,8 @@ export function makeOutcome(st: State, result: CallResult, journal: Journal): Ou
   const out: Outcome = {
     ret: result.ret,
     pages: pfns === undefined || pfns.length === 0 ? [] : pfns.map((p) => st.pageName(p)),
-    refs: sorted(journal.refs),
-    pins: sorted(journal.pins),
+    refs: journal.refs ? sorted(journal.refs) : {},
+    pins: journal.pins ? sorted(journal.pins) : {},
     lockedVm: st.totalLockedVm() - journal.lockedVmBefore,
     special: journal.special,
     warn: journal.warn,
