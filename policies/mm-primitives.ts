@@ -19,8 +19,20 @@ import { type FollFlag, formatGupFlags, type VmFlag } from '../src/model/flags.t
 import type { Entry, Folio, State, Vma } from '../src/model/state.ts';
 import { LEVEL_SIZE, PAGE_SIZE } from '../src/model/state.ts';
 
+// hex() runs on most calls of every policy for why steps (a VMA's bounds, a pfn), over the few
+// addresses and pfns of a trace: the text is remembered (toString(16) costs ~10 lookups), and
+// forgotten wholesale past a bound so that it stays small.
+const hexText = new Map<number, string>();
+const HEX_TEXTS = 4096;
+
 export function hex(n: number): string {
-  return `0x${n.toString(16)}`;
+  let text = hexText.get(n);
+  if (text === undefined) {
+    text = `0x${n.toString(16)}`;
+    if (hexText.size >= HEX_TEXTS) hexText.clear();
+    hexText.set(n, text);
+  }
+  return text;
 }
 
 /** `-14 (-EFAULT)` for why steps. */

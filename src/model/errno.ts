@@ -26,7 +26,11 @@ export function err(name: ErrnoName): number {
   return -ERRNO[name];
 }
 
+// By negated value, for the why paths that name a return on every call.
+const NAME_OF: ReadonlyMap<number, ErrnoName> = new Map(
+  (Object.entries(ERRNO) as [ErrnoName, number][]).map(([name, v]) => [-v, name]),
+);
+
 export function errnoName(ret: number): ErrnoName | undefined {
-  for (const [name, v] of Object.entries(ERRNO)) if (-v === ret) return name as ErrnoName;
-  return undefined;
+  return NAME_OF.get(ret);
 }

@@ -31,7 +31,11 @@ export interface Outcome {
    * print a splat (WARN_ON_ONCE prints once per call site per boot); the `warn` kinds say which.
    */
   warnings: number;
-  /** The decision path. */
+  /**
+   * The decision path. From `makeOutcome` it is every step the policy wrote, a retry loop's
+   * rounds each; records carry it with repeats collapsed (`recordWhy`), which is built only for
+   * a record that is written (most calls' paths are never read).
+   */
   why: string[];
   /** vm_insert_pages(): pages left not inserted (the kernel's `*num` afterwards). */
   left?: number;
@@ -70,20 +74,24 @@ function sorted(m: Map<string, number>): Record<string, number> {
 export function collapseRepeats(steps: readonly string[]): string[] {
   if (steps.length < 3) return [...steps];
   // Steps equal but for a round counter (`retry #3`) count as the same step; normalise once.
-  const norm = steps.map((w) => (w.includes('#') ? w.replace(/#\d+/g, '#') : w));
+  const norm = steps.some((w) => w.includes('#')) ? steps.map((w) => w.replace(/#\d+/g, '#')) : steps;
   const out: string[] = [];
   let i = 0;
   while (i < steps.length) {
-    let best = { len: 0, times: 1 };
+    let bestLen = 0;
+    let bestTimes = 1;
     for (let len = 1; len <= 24 && i + 2 * len <= steps.length; len++) {
       let times = 1;
       while (i + (times + 1) * len <= steps.length && sameBlock(norm, i, i + times * len, len)) times++;
-      if (times >= 3 && times * len > best.times * best.len) best = { len, times };
+      if (times >= 3 && times * len > bestTimes * bestLen) {
+        bestLen = len;
+        bestTimes = times;
+      }
     }
-    if (best.len > 0) {
-      out.push(...steps.slice(i, i + best.len));
-      out.push(`(the ${best.len === 1 ? 'step' : `${best.len} steps`} above repeated ${best.times} times)`);
-      i += best.len * best.times;
+    if (bestLen > 0) {
+      for (let k = i; k < i + bestLen; k++) out.push(steps[k]!);
+      out.push(`(the ${bestLen === 1 ? 'step' : `${bestLen} steps`} above repeated ${bestTimes} times)`);
+      i += bestLen * bestTimes;
     } else {
       out.push(steps[i]!);
       i++;
@@ -97,17 +105,26 @@ function sameBlock(norm: readonly string[], a: number, b: number, len: number): 
   return true;
 }
 
+/** An outcome's decision path as records carry it: repeats collapsed (see `Outcome.why`). */
+export function recordWhy(o: Outcome): string[] {
+  return collapseRepeats(o.why);
+}
+
 export function makeOutcome(st: State, result: CallResult, journal: Journal): Outcome {
+  const pfns = result.pfns;
+  let warnings = 0;
+  for (const w of journal.warn) if (w.startsWith('WARN ')) warnings++;
   const out: Outcome = {
     ret: result.ret,
-    pages: (result.pfns ?? []).map((p) => st.pageName(p)),
-    refs: sorted(journal.refs),
-    pins: sorted(journal.pins),
+    pages: pfns === undefined || pfns.length === 0 ? [] : pfns.map((p) => st.pageName(p)),
+    refs: journal.refs ? sorted(journal.refs) : {},
+    pins: journal.pins ? sorted(journal.pins) : {},
     lockedVm: st.totalLockedVm() - journal.lockedVmBefore,
     special: journal.special,
     warn: journal.warn,
-    warnings: journal.warn.filter((w) => w.startsWith('WARN ')).length,
-    why: collapseRepeats(journal.why),
+    warnings,
+    // The journal is the call's own: its steps are handed over, not copied.
+    why: journal.why,
   };
   const pinnedVm = st.totalPinnedVm() - journal.pinnedVmBefore;
   if (pinnedVm !== 0) out.pinnedVm = pinnedVm;

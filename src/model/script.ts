@@ -14,7 +14,7 @@ import { applyDeclaration, callPolicy } from './dispatch.ts';
 import { type CallEvent, DEFAULT_CONFIG, type ModelEvent, VOCABULARY } from './events.ts';
 import type { Kernel } from './kernel.ts';
 import { type KernelVersion, parseKernelVersion } from './kernel-version.ts';
-import { type FinalChecks, finalChecks, type Outcome } from './outcome.ts';
+import { type FinalChecks, finalChecks, type Outcome, recordWhy } from './outcome.ts';
 import { parseModelEvent } from './parse-event.ts';
 import { State } from './state.ts';
 
@@ -67,7 +67,8 @@ export function runEvents(k: Kernel, events: readonly ModelEvent[]): ScriptRun {
   for (const ev of events) {
     if (ev.type === 'call') {
       calls.push(ev);
-      outcomes.push(callPolicy(k, state, ev));
+      const o = callPolicy(k, state, ev);
+      outcomes.push({ ...o, why: recordWhy(o) });
     } else applyDeclaration(state, ev);
   }
   return { outcomes, calls, state, final: finalChecks(state) };

@@ -227,13 +227,15 @@ export interface StateData {
 export interface Journal {
   why: string[];
   warn: string[];
-  refs: Map<string, number>;
-  pins: Map<string, number>;
+  /** Refcount changes per folio name; null until the call changes one (most calls change none). */
+  refs: Map<string, number> | null;
+  /** `_pincount` changes, the same way. */
+  pins: Map<string, number> | null;
   lockedVmBefore: number;
   pinnedVmBefore: number;
   special: boolean;
   /** The call's `seq` in its scenario, when the caller knows it (for `st.recordCall`). */
-  seq?: number;
+  seq: number | undefined;
 }
 
 /**
@@ -747,14 +749,24 @@ export class State {
     if (v > INT32_MAX) v -= 2 ** 32;
     else if (v < INT32_MIN) v += 2 ** 32;
     folio.refcount = v;
-    if (this.journal) this.journal.refs.set(folio.name, (this.journal.refs.get(folio.name) ?? 0) + delta);
+    const j = this.journal;
+    if (j) {
+      j.refs ??= new Map();
+      const refs = j.refs;
+      refs.set(folio.name, (refs.get(folio.name) ?? 0) + delta);
+    }
     // folio_put_testzero(): the last reference frees the folio (page-alloc.ts: freeFolio()).
     if (delta < 0 && before > 0 && v === 0) freeFolio(this, folio);
   }
 
   addPincount(folio: Folio, delta: number): void {
     folio.pincount += delta;
-    if (this.journal) this.journal.pins.set(folio.name, (this.journal.pins.get(folio.name) ?? 0) + delta);
+    const j = this.journal;
+    if (j) {
+      j.pins ??= new Map();
+      const pins = j.pins;
+      pins.set(folio.name, (pins.get(folio.name) ?? 0) + delta);
+    }
   }
 
   /** mm->locked_vm (vfio). */
@@ -784,13 +796,13 @@ export class State {
     this.journal = {
       why: [],
       warn: [],
-      refs: new Map(),
-      pins: new Map(),
+      refs: null,
+      pins: null,
       lockedVmBefore: this.totalLockedVm(),
       pinnedVmBefore: this.totalPinnedVm(),
       special: false,
+      seq,
     };
-    if (seq !== undefined) this.journal.seq = seq;
   }
 
   /** The `seq` of the call in progress (undefined outside a call or when not given). */

@@ -120,7 +120,7 @@ function sameCounts(a: Record<string, number>, b: Record<string, number>): boole
 }
 
 /** Equal in every field `outcomeKey` reads, as they are (so equal keys; the converse need not hold). */
-function sameKeyFields(a: Outcome, b: Outcome): boolean {
+export function sameKeyFields(a: Outcome, b: Outcome): boolean {
   return (
     a.ret === b.ret &&
     a.lockedVm === b.lockedVm &&

@@ -46,8 +46,18 @@ const LOCATION_KEYS: ReadonlySet<string> = new Set([
   'task',
 ]);
 
-/** JSON with sets as sorted arrays and object keys sorted, location keys left out. */
-function canonical(value: unknown): string {
+/**
+ * JSON with sets as sorted arrays and object keys sorted, location keys left out: the text the
+ * identities hash (it must not change). `canonicalBy` says it as a JSON.stringify replacer;
+ * `canonical` writes the same text directly (the replacer rebuilds every object of every event:
+ * most of a replay's identity cost), handing anything it does not know to `canonicalBy`.
+ */
+export function canonical(value: unknown): string {
+  return writeCanonical(value) ?? canonicalBy(value);
+}
+
+/** The reference: what `canonical` must return for every value. */
+export function canonicalBy(value: unknown): string {
   return JSON.stringify(value, (key, v: unknown) => {
     if (LOCATION_KEYS.has(key)) return undefined;
     if (v instanceof Set) return [...(v as Set<unknown>)].map(String).sort();
@@ -64,6 +74,105 @@ function canonical(value: unknown): string {
   });
 }
 
+// An array index as a key: Object.fromEntries would list it before the others, not sorted.
+const INDEX_KEY = /^(?:0|[1-9]\d*)$/;
+
+/**
+ * `v` (not undefined, a function or a symbol: the caller leaves those out) as `canonicalBy`
+ * writes it; undefined for a value of a kind left to `canonicalBy` (a Map, an object with toJSON
+ * or a prototype of its own, an array-index key).
+ */
+function writeCanonical(v: unknown): string | undefined {
+  switch (typeof v) {
+    case 'string':
+      return JSON.stringify(v);
+    case 'number':
+      return Number.isFinite(v) ? String(v) : 'null';
+    case 'boolean':
+      return v ? 'true' : 'false';
+    case 'bigint':
+      return `"${v.toString()}"`;
+    case 'object':
+      break;
+    default:
+      return undefined;
+  }
+  if (v === null) return 'null';
+  if (Array.isArray(v)) {
+    let out = '[';
+    for (let i = 0; i < v.length; i++) {
+      if (i > 0) out += ',';
+      const x: unknown = v[i];
+      if (x === undefined || typeof x === 'function' || typeof x === 'symbol') out += 'null';
+      else {
+        const text = writeCanonical(x);
+        if (text === undefined) return undefined;
+        out += text;
+      }
+    }
+    return `${out}]`;
+  }
+  if (v instanceof Set) return JSON.stringify([...(v as Set<unknown>)].map(String).sort());
+  const proto: unknown = Object.getPrototypeOf(v);
+  if (proto !== Object.prototype && proto !== null) return undefined;
+  const o = v as Record<string, unknown>;
+  if (typeof o.toJSON === 'function') return undefined;
+  const plan = planOf(Object.keys(o));
+  if (plan === null) return undefined;
+  let out = '';
+  for (let i = 0; i < plan.keys.length; i++) {
+    const x = o[plan.keys[i]!];
+    if (x === undefined || typeof x === 'function' || typeof x === 'symbol') continue;
+    const text = writeCanonical(x);
+    if (text === undefined) return undefined;
+    out += out === '' ? `{${plan.labels[i]!}${text}` : `,${plan.labels[i]!}${text}`;
+  }
+  return out === '' ? '{}' : `${out}}`;
+}
+
+/** How to write an object with given own keys: its keys sorted, location keys out, each quoted once. */
+interface KeyPlan {
+  keys: string[];
+  /** `"key":` for each of `keys`. */
+  labels: string[];
+}
+
+/** Plans by key list, as a trie of the keys in their order (events have few shapes). */
+interface PlanNode {
+  next: Map<string, PlanNode>;
+  /** null: a key list `writeCanonical` leaves to the replacer; undefined: not planned yet. */
+  plan?: KeyPlan | null;
+}
+
+const plans: PlanNode = { next: new Map() };
+// Objects of unforeseen shapes (keys from the input) are planned but not kept past this many nodes.
+const MAX_PLAN_NODES = 10_000;
+let planNodes = 0;
+
+function planOf(keys: readonly string[]): KeyPlan | null {
+  let node: PlanNode | undefined = plans;
+  for (let i = 0; i < keys.length && node; i++) {
+    let n: PlanNode | undefined = node.next.get(keys[i]!);
+    if (n === undefined && planNodes < MAX_PLAN_NODES) {
+      n = { next: new Map() };
+      node.next.set(keys[i]!, n);
+      planNodes++;
+    }
+    node = n;
+  }
+  if (node?.plan !== undefined) return node.plan;
+  const plan = makePlan(keys);
+  if (node) node.plan = plan;
+  return plan;
+}
+
+function makePlan(keys: readonly string[]): KeyPlan | null {
+  const sorted = [...keys].sort();
+  if (sorted.some((k) => INDEX_KEY.test(k))) return null;
+  const kept = sorted.filter((k) => !LOCATION_KEYS.has(k));
+  return { keys: kept, labels: kept.map((k) => `${JSON.stringify(k)}:`) };
+}
+
 /**
  * The part of a divergence identity that every call of one scenario shares: the configuration in
  * force when it starts (overrides applied), the matrix label and its own model events.
@@ -76,7 +185,10 @@ export function scenarioFingerprint(sc: Scenario, config: TraceConfig, matrix: s
   // tests stay apart); the implicit first scenario is named after its file, which must not count.
   const implicit = sc.index === 0 && sc.line === 1;
   h.update(implicit ? '' : sc.name).update('\0');
-  for (const ev of sc.events) h.update(canonical(ev)).update('\n');
+  // One update for all events (the same bytes as one per event).
+  let text = '';
+  for (const ev of sc.events) text += `${canonical(ev)}\n`;
+  h.update(text);
   return h.digest('hex');
 }
 

@@ -205,6 +205,16 @@ describe('replayScenario', () => {
     ]);
   });
 
+  it('a recorded call every policy answers as the kernel did is no divergence; one that differs is', () => {
+    const sc = scenario([
+      ['pinbench_scenario', 'name=obs-agree'],
+      ['pin_user_pages', 'start=0x1000 nr_pages=1 gup_flags=FOLL_LONGTERM ret=1'],
+    ]);
+    expect(replayScenario(sc, [a, b], opts).divergences).toEqual([]);
+    const r = replayScenario(sc, [a, spin], opts);
+    expect(r.divergences[0]!.classes.map((k) => k.policies)).toEqual([['A', 'observed'], ['S']]);
+  });
+
   it('unsupported policies are listed apart and get the unsupported verdict', () => {
     const sc = scenario([
       ['pinbench_scenario', 'name=walk'],

@@ -22,10 +22,10 @@ import {
   type TraceConfig,
 } from '../model/events.ts';
 import type { Policy } from '../model/kernel.ts';
-import { type FinalChecks, finalChecks, type Outcome } from '../model/outcome.ts';
+import { type FinalChecks, finalChecks, type Outcome, recordWhy } from '../model/outcome.ts';
 import { SlotTracker, sameSlots } from '../model/slot-tracker.ts';
 import { State, type StateDelta } from '../model/state.ts';
-import { classify, type OutcomeClass, outcomeKey } from './compare.ts';
+import { classify, type OutcomeClass, outcomeKey, sameKeyFields } from './compare.ts';
 import {
   divergenceSignature,
   divergenceTitle,
@@ -428,6 +428,7 @@ export function replayScenario(
             event: ev.name,
             policy,
             ...o,
+            why: recordWhy(o),
           });
         }
       }
@@ -562,6 +563,23 @@ export function markCut(result: ScenarioResult, gap: Gap): void {
   }
 }
 
+/**
+ * Whether every policy's outcome has the very fields of the first (so they form one class) and,
+ * for a recorded call, its return is the one observed: nothing to record, which is most calls.
+ * (An `unsupported` first outcome with any other, or an observed return that differs, is left to
+ * the comparison.)
+ */
+function allAgree(outcomes: ReadonlyMap<string, Outcome>, observed: Outcome['ret'] | undefined): boolean {
+  let first: Outcome | undefined;
+  for (const o of outcomes.values()) {
+    if (first === undefined) {
+      if (observed !== undefined && o.ret !== observed) return false;
+      first = o;
+    } else if (o !== first && !sameKeyFields(first, o)) return false;
+  }
+  return first === undefined ? observed === undefined : true;
+}
+
 function compareCall(
   sc: Scenario,
   ev: CallEvent,
@@ -572,6 +590,7 @@ function compareCall(
   classKeys: string[][],
   recording: string | null,
 ): void {
+  if (allAgree(outcomes, ev.observed?.ret)) return;
   const supported: { policy: string; outcome: Outcome }[] = [];
   const unsupported: string[] = [];
   for (const [policy, outcome] of outcomes) {
@@ -625,7 +644,7 @@ function compareCall(
   const recordClasses = classes.map((c) => ({
     policies: c.policies,
     outcome: stripWhy(c.outcome),
-    why: c.outcome.why,
+    why: recordWhy(c.outcome),
   }));
   classKeys.push(classes.map((c) => c.key));
   result.divergences.push({

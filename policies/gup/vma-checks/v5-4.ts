@@ -44,30 +44,31 @@ export function checkAccess(
   hugetlbForceWrite = true,
   shadowStack = false,
 ): number {
-  const at = `VMA ${hex(vma.start)}-${hex(vma.end)}`;
+  // Only a refusal names the VMA: most calls pass and build no text.
+  const at = (): string => `VMA ${hex(vma.start)}-${hex(vma.end)}`;
   if (flags.has('FOLL_WRITE')) {
     const shstk = shadowStack && vmaHas(vma, 'VM_SHADOW_STACK');
     if (!vmaHas(vma, 'VM_WRITE') || shstk) {
       if (!flags.has('FOLL_FORCE')) {
         st.why(
           shstk
-            ? `check_vma_flags: FOLL_WRITE on shadow-stack ${at} -> -EFAULT`
-            : `check_vma_flags: FOLL_WRITE on read-only ${at} -> -EFAULT`,
+            ? `check_vma_flags: FOLL_WRITE on shadow-stack ${at()} -> -EFAULT`
+            : `check_vma_flags: FOLL_WRITE on read-only ${at()} -> -EFAULT`,
         );
         return err('EFAULT');
       }
       if (!hugetlbForceWrite && vmaIsHugetlb(vma)) {
-        st.why(`check_vma_flags: FOLL_FORCE|FOLL_WRITE on read-only hugetlb ${at} -> -EFAULT`);
+        st.why(`check_vma_flags: FOLL_FORCE|FOLL_WRITE on read-only hugetlb ${at()} -> -EFAULT`);
         return err('EFAULT');
       }
       if (!isCowMapping(new Set(vma.flags))) {
-        st.why(`check_vma_flags: FOLL_FORCE write to a non-COW read-only ${at} -> -EFAULT`);
+        st.why(`check_vma_flags: FOLL_FORCE write to a non-COW read-only ${at()} -> -EFAULT`);
         return err('EFAULT');
       }
     }
   } else if (!vmaHas(vma, 'VM_READ')) {
     if (!flags.has('FOLL_FORCE') || !vmaHas(vma, 'VM_MAYREAD')) {
-      st.why(`check_vma_flags: read of unreadable ${at} -> -EFAULT`);
+      st.why(`check_vma_flags: read of unreadable ${at()} -> -EFAULT`);
       return err('EFAULT');
     }
   }
