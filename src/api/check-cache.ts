@@ -23,7 +23,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { recordingInfo } from '../replay/adapters.ts';
-import { decodeCacheEntry, encodeCacheEntry, writeCacheEntry } from '../replay/cache-entry.ts';
+import { canonical, decodeCacheEntry, encodeCacheEntry, writeCacheEntry } from '../replay/cache-entry.ts';
 import { isModulePath } from '../replay/load-policies.ts';
 import type { ReadCacheUse, ReadTraceCache } from '../replay/read-trace-cache.ts';
 import type { TraceReplayResult } from '../replay/results.ts';
@@ -153,17 +153,6 @@ export function settingsDigest(
   }
   h.update(JSON.stringify([settings.strict, settings.adapters, settings.outcomes]));
   return h.digest('hex');
-}
-
-/** Object keys sorted at every level: one text for equal overrides whatever their order. */
-function canonical(v: unknown): string {
-  if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'undefined';
-  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  const o = v as Record<string, unknown>;
-  return `{${Object.keys(o)
-    .sort()
-    .map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`)
-    .join(',')}}`;
 }
 
 /** The result of `traces` that the check must still replay, and where each result goes. */

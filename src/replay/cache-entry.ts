@@ -9,6 +9,20 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
+/**
+ * A value as JSON with object keys sorted at every level: one text (and so one cache key) for
+ * equal settings whatever the order their keys were written in.
+ */
+export function canonical(v: unknown): string {
+  if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'undefined';
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  const o = v as Record<string, unknown>;
+  return `{${Object.keys(o)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`)
+    .join(',')}}`;
+}
+
 export function encodeCacheEntry(format: string, key: string, body: Uint8Array): Buffer {
   const header = JSON.stringify({
     v: format,

@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import type { Policy } from '../model/kernel.ts';
 import { recordingInfo } from './adapters.ts';
-import { readCacheEntry, writeCacheEntry } from './cache-entry.ts';
+import { canonical, readCacheEntry, writeCacheEntry } from './cache-entry.ts';
 import { type ReadTrace, replayTrace, type TraceReplayOptions } from './replay-trace.ts';
 import type { TraceReplayResult } from './results.ts';
 
@@ -35,16 +35,6 @@ export interface ReadTraceCache {
 
 /** What the cache did for one trace, for the caller's counts. */
 export type ReadCacheUse = 'hit' | 'miss' | 'damaged' | 'none';
-
-function canonical(v: unknown): string {
-  if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'undefined';
-  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  const o = v as Record<string, unknown>;
-  return `{${Object.keys(o)
-    .sort()
-    .map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`)
-    .join(',')}}`;
-}
 
 /** The key of reading `source` under `opts`; null when it is not a local file of cacheable size. */
 export async function readTraceKey(
