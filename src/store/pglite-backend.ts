@@ -18,7 +18,7 @@ import { randomBytes } from 'node:crypto';
 import { accessSync, constants, existsSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { Kysely, PGliteDialect } from 'kysely';
+import { Kysely, PGliteDialect, sql } from 'kysely';
 import { StoreError, StoreFailure } from '../errors.ts';
 import { DataDirLock } from './data-dir-lock.ts';
 import { FailureTranslatingDialect } from './failure-translating-dialect.ts';
@@ -37,8 +37,19 @@ export const PGLITE_START_PARAMS: readonly string[] = [
   'checkpoint_timeout=60s',
 ];
 
+/**
+ * Write-ahead log written between explicit checkpoints. PGlite runs PostgreSQL as a single
+ * process, with no checkpointer: `max_wal_size` and `checkpoint_timeout` above never trigger
+ * one, and the log only grows until a CHECKPOINT or close (measured: a 4 GiB synthetic run had
+ * 4.9 GiB of pg_wal beside 3.7 GiB of tables after 40 minutes; a CHECKPOINT takes it back to
+ * min_wal_size). A run asks after each batch (`afterBatch`).
+ */
+export const PGLITE_CHECKPOINT_EVERY_BYTES = 256 * 1024 * 1024;
+
 export interface PgliteBackendOptions {
   dir: string;
+  /** Checkpoint once this much WAL was written since the last one (default PGLITE_CHECKPOINT_EVERY_BYTES). */
+  checkpointEveryBytes?: number;
   /** A `dumpDataDir()` tarball to start a new (absent or empty) directory from. */
   template?: Blob | undefined;
 }
@@ -49,10 +60,14 @@ export class PgliteBackend implements StoreBackend {
   readonly db: Kysely<StoreSchema>;
   private readonly pglite: PGlite;
   private readonly lock: DataDirLock;
+  private readonly checkpointEveryBytes: number;
+  /** WAL position (bytes) at the last checkpoint this process asked for; null until first asked. */
+  private checkpointedAt: number | null = null;
 
-  private constructor(dir: string, pglite: PGlite, lock: DataDirLock) {
+  private constructor(dir: string, pglite: PGlite, lock: DataDirLock, checkpointEveryBytes: number) {
     this.location = dir;
     this.pglite = pglite;
+    this.checkpointEveryBytes = checkpointEveryBytes;
     this.db = new Kysely<StoreSchema>({
       dialect: new FailureTranslatingDialect(new PGliteDialect({ pglite }), {
         kind: 'pglite',
@@ -83,7 +98,7 @@ export class PgliteBackend implements StoreBackend {
       } catch (e) {
         throw openFailure(dir, e);
       }
-      return new PgliteBackend(dir, pglite, lock);
+      return new PgliteBackend(dir, pglite, lock, opts.checkpointEveryBytes ?? PGLITE_CHECKPOINT_EVERY_BYTES);
     } catch (e) {
       lock.release();
       throw e;
@@ -98,6 +113,18 @@ export class PgliteBackend implements StoreBackend {
 
   async claimedElsewhere(): Promise<Set<number>> {
     return new Set();
+  }
+
+  async afterBatch(): Promise<void> {
+    const lsn = await sql<{
+      at: number;
+    }>`select pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')::float8 as at`.execute(this.db);
+    const at = lsn.rows[0]!.at;
+    if (this.checkpointedAt === null) this.checkpointedAt = at;
+    else if (at - this.checkpointedAt >= this.checkpointEveryBytes) {
+      await sql`checkpoint`.execute(this.db);
+      this.checkpointedAt = at;
+    }
   }
 
   async close(): Promise<void> {

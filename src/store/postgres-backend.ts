@@ -125,6 +125,9 @@ export class PostgresBackend implements StoreBackend {
     return new Set(r.rows.map((x) => Number(x.id)));
   }
 
+  /** The server's checkpointer keeps its write-ahead log in bounds. */
+  async afterBatch(): Promise<void> {}
+
   async close(): Promise<void> {
     const client = this.lockClient;
     this.lockClient = null;

@@ -22,5 +22,10 @@ export interface StoreBackend {
   releaseRun(runId: number): Promise<void>;
   /** Of `runIds`, those claimed by some other live process. */
   claimedElsewhere(runIds: readonly number[]): Promise<Set<number>>;
+  /**
+   * Called after each batch a run writes: housekeeping a PostgreSQL server does by itself and an
+   * embedded database must be asked for (PGlite checkpoints, so its write-ahead log stays small).
+   */
+  afterBatch(): Promise<void>;
   close(): Promise<void>;
 }

@@ -284,13 +284,14 @@ export class Store {
   }
 
   /** A batch of whole scenarios of a begun trace, `from` the position of the first: one transaction. */
-  writeScenarios(
+  async writeScenarios(
     runId: number,
     at: { traceId: number; matrix: string; from: number },
     scenarios: readonly ScenarioResult[],
   ): Promise<void> {
     const run = this.assertWriting(runId);
-    return writeScenarios(this.db, [runId, at.traceId, at.matrix], at.from, scenarios, run);
+    await writeScenarios(this.db, [runId, at.traceId, at.matrix], at.from, scenarios, run);
+    await this.backend.afterBatch();
   }
 
   /** Completes a begun trace with its replay result (whose scenarios were streamed). */
