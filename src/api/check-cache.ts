@@ -200,24 +200,36 @@ export class CheckCache {
     config: { label: string; overrides: Readonly<Record<string, unknown>> },
     adapters: boolean,
   ): Promise<string | null> {
+    return (await this.keys(source, [config], adapters))[0]!;
+  }
+
+  /** The keys of one trace under each configuration, the trace read and hashed once. */
+  async keys(
+    source: string,
+    configs: readonly { label: string; overrides: Readonly<Record<string, unknown>> }[],
+    adapters: boolean,
+  ): Promise<(string | null)[]> {
     const digest = await sourceDigest(source).catch(() => null);
     if (digest === null) {
-      this.counts.uncacheable++;
-      return null;
+      this.counts.uncacheable += configs.length;
+      return configs.map(() => null);
     }
-    return createHash('sha256')
-      .update(this.settings)
-      .update('\0')
-      .update(source)
-      .update('\0')
-      .update(`${digest.sha256}:${digest.bytes}`)
-      .update('\0')
-      .update(adapters ? canonical(recordingInfo(source)) : '-')
-      .update('\0')
-      .update(config.label)
-      .update('\0')
-      .update(canonical(config.overrides))
-      .digest('hex');
+    const info = adapters ? canonical(recordingInfo(source)) : '-';
+    return configs.map((config) =>
+      createHash('sha256')
+        .update(this.settings)
+        .update('\0')
+        .update(source)
+        .update('\0')
+        .update(`${digest.sha256}:${digest.bytes}`)
+        .update('\0')
+        .update(info)
+        .update('\0')
+        .update(config.label)
+        .update('\0')
+        .update(canonical(config.overrides))
+        .digest('hex'),
+    );
   }
 
   private file(key: string): string {

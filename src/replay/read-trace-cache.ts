@@ -26,6 +26,9 @@ const FORMAT = 'read-trace/1';
 /** Larger traces (text; gzip estimated) are read as they always are (streamed, memory flat in their size). */
 export const MAX_CACHED_BYTES = 64 << 20;
 
+/** How much text a gzip trace holds per byte, for estimates: the shipped recordings' ratio. */
+export const TRACE_GZIP_RATIO = 28;
+
 export interface ReadTraceCache {
   /** Directory of the entries (`<cache>/read-traces`). */
   dir: string;
@@ -47,8 +50,9 @@ export async function readTraceKey(
   if (!st?.isFile() || st.size > MAX_CACHED_BYTES) return null;
   const bytes = await readFile(source).catch(() => null);
   if (bytes === null) return null;
-  // Gzip: its text counted at a trace's typical ratio (the shipped recordings: 28x).
-  if (bytes[0] === 0x1f && bytes[1] === 0x8b && bytes.length * 28 > MAX_CACHED_BYTES) return null;
+  // Gzip: its text counted at a trace's typical ratio.
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b && bytes.length * TRACE_GZIP_RATIO > MAX_CACHED_BYTES)
+    return null;
   return createHash('sha256')
     .update(FORMAT)
     .update('\0')

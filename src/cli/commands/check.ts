@@ -16,6 +16,7 @@ import { formatCheckLkp } from '../../replay/check-lkp.ts';
 import { expandMatrix, parseConfigOverrides } from '../../replay/config-overrides.ts';
 import { traceLabel } from '../../replay/divergence-identity.ts';
 import { isModulePath, resolvePolicies } from '../../replay/load-policies.ts';
+import { TRACE_GZIP_RATIO } from '../../replay/read-trace-cache.ts';
 import type { TraceReplayResult } from '../../replay/results.ts';
 import { checkExitCode, formatCheck } from '../../replay/summary.ts';
 import { escapeTerminal } from '../../terminal-text.ts';
@@ -233,9 +234,7 @@ async function replayWithCache(
     const r = await replayFromOptions(values, sources, io, false, json);
     return { ...r, summary: summaryOf(r.policies), cache };
   }
-  const keys = await Promise.all(
-    sources.map((s) => Promise.all(configs.map((c) => cache.key(s, c, adapters)))),
-  );
+  const keys = await Promise.all(sources.map((s) => cache.keys(s, configs, adapters)));
   const found = await Promise.all(
     keys.map(async (ks) => {
       if (ks.some((k) => k === null)) return null;
@@ -285,14 +284,14 @@ function cacheLine(cache: CheckCache): string {
   return `pinbench check: cache: ${c.hits} result(s) read, ${c.written} kept${reads}${c.corrupt ? `, ${c.corrupt} damaged (ignored)` : ''} (${cache.dir}; --no-cache to bypass)\n`;
 }
 
-/** Gzip text is counted at a typical ratio of a trace (the shipped recordings: 28x). */
+/** Gzip text is counted at a typical ratio of a trace (TRACE_GZIP_RATIO). */
 async function defaultJobs(sources: readonly string[]): Promise<number> {
   let text = 0;
   for (const s of sources) {
     const st = await stat(s).catch(() => null);
     // Standard input or a URL: its size is unknown, so it may be large.
     if (!st?.isFile()) return availableParallelism();
-    text += /\.gz$/i.test(s) ? st.size * 28 : st.size;
+    text += /\.gz$/i.test(s) ? st.size * TRACE_GZIP_RATIO : st.size;
   }
   return text < SMALL_CORPUS_MIB * 1024 * 1024 ? 0 : availableParallelism();
 }
