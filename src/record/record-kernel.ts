@@ -25,6 +25,7 @@ import { bootQemu } from './boot-qemu.ts';
 import { type CpioEntry, cpioNewc } from './cpio-newc.ts';
 import { fetchKernel, type KernelImage } from './fetch-kernel.ts';
 import { guestInit, SECTION_BEGIN, SECTION_DONE, SECTION_END } from './guest-init.ts';
+import { hostTool } from './host-tool.ts';
 import { collectModules } from './kernel-modules.ts';
 import type { KernelSpec } from './kernel-spec.ts';
 
@@ -122,7 +123,7 @@ async function ext4Image(work: string, log: (l: string) => void): Promise<Buffer
   writeFileSync(img, Buffer.alloc(0));
   await run('truncate', ['-s', String(EXT4_IMAGE_BYTES), img]);
   try {
-    await run('mkfs.ext4', ['-q', '-F', '-O', '^has_journal', img]);
+    await run(hostTool('mkfs.ext4'), ['-q', '-F', '-O', '^has_journal', img]);
   } catch (e) {
     log(`no ext4 image (mkfs.ext4: ${(e as Error).message}); the ext4 cases will say so`);
     return null;
