@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../errors.ts';
+import { qemuArgs } from './boot-qemu.ts';
 import { bzImageRelease } from './fetch-kernel.ts';
 import { guestInit, PROBES } from './guest-init.ts';
 import { moduleDeps } from './kernel-modules.ts';
@@ -75,5 +76,27 @@ describe('guestInit', () => {
       else expect(def).toBe(`p:pb/${fn}`);
       expect(p).not.toMatch(/\+(48|52)\(/); // struct page offsets come from BTF, never hard-coded
     }
+  });
+});
+
+describe('qemuArgs', () => {
+  const base = { kernel: 'k', initrd: 'i', append: 'a', consoleFile: 'c', dataFile: 'd', timeoutMs: 1 };
+  it('runs TCG on one thread (a vCPU could run code another just live-patched) and KVM on the host CPU', () => {
+    const tcg = qemuArgs(base);
+    expect(tcg.slice(tcg.indexOf('-accel'), tcg.indexOf('-accel') + 4)).toEqual([
+      '-accel',
+      'tcg,thread=single',
+      '-cpu',
+      'max',
+    ]);
+    expect(tcg[tcg.indexOf('-smp') + 1]).toBe('2');
+    const kvm = qemuArgs({ ...base, accel: 'kvm', cpus: 1 });
+    expect(kvm.slice(kvm.indexOf('-accel'), kvm.indexOf('-accel') + 4)).toEqual([
+      '-accel',
+      'kvm',
+      '-cpu',
+      'host',
+    ]);
+    expect(kvm[kvm.indexOf('-smp') + 1]).toBe('1');
   });
 });
