@@ -10,7 +10,7 @@ import { UsageError } from '../errors.ts';
 import type { TraceConfig } from '../model/events.ts';
 import { kernelHash, type Policy } from '../model/kernel.ts';
 import { defaultAdapters } from '../replay/adapters.ts';
-import { outcomeKey } from '../replay/compare.ts';
+import { distinctOutcomeKeys, outcomeKey } from '../replay/compare.ts';
 import { outcomeBrief } from '../replay/divergence-identity.ts';
 import { policyIdentityHash } from '../replay/policy-info.ts';
 import { replayTrace } from '../replay/replay-trace.ts';
@@ -164,9 +164,7 @@ export async function replayCapsule(c: Capsule, policies: readonly Policy[]): Pr
     for (const o of sc.outcomes)
       if (o.line === line && o.ret !== 'unsupported')
         now.set(o.policy, { key: outcomeKey(o), brief: outcomeBrief(o) });
-  const outcomes = d
-    ? [...new Set(d.classes.map((cl) => outcomeKey({ ...cl.outcome, why: [] })))].sort()
-    : null;
+  const outcomes = d ? distinctOutcomeKeys(d.classes) : null;
   const same =
     outcomes !== null &&
     outcomes.length === c.divergence.outcomes.length &&

@@ -16,7 +16,7 @@ import { performance } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
 import type { Policy } from '../model/kernel.ts';
 import { defaultAdapters } from '../replay/adapters.ts';
-import { outcomeKey } from '../replay/compare.ts';
+import { distinctOutcomeKeys } from '../replay/compare.ts';
 import { policyIdentityHash } from '../replay/policy-info.ts';
 import type { PolicyCallGuard } from '../replay/replay-scenario.ts';
 import { replayTrace } from '../replay/replay-trace.ts';
@@ -90,7 +90,7 @@ async function outcomesAt(
     ...(guard ? { guard } : {}),
   });
   const d = r.scenarios.flatMap((s) => s.divergences).find((x) => x.text === at.text && x.event === at.event);
-  return d ? [...new Set(d.classes.map((c) => outcomeKey({ ...c.outcome, why: [] })))].sort() : [];
+  return d ? distinctOutcomeKeys(d.classes) : [];
 }
 
 export interface SliceMinimizer {

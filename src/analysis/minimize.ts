@@ -21,7 +21,7 @@ import type { Scenario } from '../model/event-stream.ts';
 import type { CallEvent, ModelEvent } from '../model/events.ts';
 import type { Policy } from '../model/kernel.ts';
 import { defaultAdapters } from '../replay/adapters.ts';
-import { outcomeKey } from '../replay/compare.ts';
+import { distinctOutcomeKeys, outcomeKeyWithoutWhy } from '../replay/compare.ts';
 import { traceIdentity } from '../replay/divergence-identity.ts';
 import { type PolicyCallGuard, replayScenario } from '../replay/replay-scenario.ts';
 import { replayTrace } from '../replay/replay-trace.ts';
@@ -78,7 +78,7 @@ function removable(ev: ModelEvent): boolean {
 
 /** What a divergence is, apart from where: the call's event and its distinct class outcomes. */
 function divergenceKind(d: DivergenceRecord): string[] {
-  return [...new Set(d.classes.map((c) => outcomeKey({ ...c.outcome, why: [] })))].sort();
+  return distinctOutcomeKeys(d.classes);
 }
 
 function sameKind(a: readonly string[], b: readonly string[]): boolean {
@@ -305,7 +305,7 @@ export async function minimize(source: string, opts: MinimizeOptions): Promise<M
     newSignature: again.signature,
     classes: again.classes.map((c) => ({
       policies: c.policies,
-      outcome: outcomeKey({ ...c.outcome, why: [] }),
+      outcome: outcomeKeyWithoutWhy(c.outcome),
     })),
   };
 }

@@ -9,7 +9,7 @@ import { CAPSULE_FORMAT, type Capsule, type CapsuleReplay, replayCapsule } from 
 import { recordedPolicies, todaysPolicies } from '../analysis/capsule-policies.ts';
 import { UsageError } from '../errors.ts';
 import type { TraceConfig } from '../model/events.ts';
-import { outcomeKey } from '../replay/compare.ts';
+import { outcomeKeyWithoutWhy } from '../replay/compare.ts';
 import { outcomeBrief } from '../replay/divergence-identity.ts';
 import type { ReproTarget, Store } from '../store/store.ts';
 
@@ -38,7 +38,7 @@ export function capsuleFromTarget(t: ReproTarget): Capsule {
   const config = t.configs.find((c) => c.label === t.matrix)?.overrides as Partial<TraceConfig> | undefined;
   const classes = t.classes.map((c) => ({
     policies: c.policies,
-    outcome: outcomeKey({ ...c.outcome, why: [] }),
+    outcome: outcomeKeyWithoutWhy(c.outcome),
     brief: outcomeBrief(c.outcome),
   }));
   return {

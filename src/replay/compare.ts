@@ -73,6 +73,16 @@ export function outcomeKey(o: Outcome): string {
   ]);
 }
 
+/** An outcome's key without its why path: why explains an outcome, it does not tell two apart. */
+export function outcomeKeyWithoutWhy(o: Omit<Outcome, 'why'>): string {
+  return outcomeKey({ ...o, why: [] });
+}
+
+/** The distinct outcomes of a divergence's classes, sorted: what it is, whichever policy fell where. */
+export function distinctOutcomeKeys(classes: readonly { outcome: Omit<Outcome, 'why'> }[]): string[] {
+  return [...new Set(classes.map((c) => outcomeKeyWithoutWhy(c.outcome)))].sort();
+}
+
 export interface OutcomeClass {
   key: string;
   policies: string[];
