@@ -12,7 +12,6 @@ import { PinbenchError } from '../errors.ts';
 import type { TraceConfig } from '../model/events.ts';
 import type { Policy } from '../model/kernel.ts';
 import { escapeTerminal } from '../terminal-text.ts';
-import { defaultAdapters } from './adapters.ts';
 import { isModulePath } from './load-policies.ts';
 import { DEFAULT_POLICY_TIMEOUT_MS } from './module-probe.ts';
 import { type ReadCacheUse, type ReadTraceCache, replayTraceCached } from './read-trace-cache.ts';
@@ -22,6 +21,7 @@ import {
   type BatchAck,
   decodeBatch,
   decodeResult,
+  jobReplayOptions,
   LOADING,
   type ReplayJob,
   type ScenarioBatch,
@@ -371,11 +371,7 @@ export async function replayCorpus(
         opts.policies,
         {
           ...(local ? { onScenario: local.onScenario, drain: local.drain, skipScenarios: sink!.skip } : {}),
-          outcomes: j.outcomes,
-          strict: j.strict,
-          ...(j.configOverrides ? { configOverrides: j.configOverrides } : {}),
-          ...(j.matrix ? { matrix: j.matrix } : {}),
-          ...(j.adapters ? { adapters: defaultAdapters } : {}),
+          ...jobReplayOptions(j),
         },
         opts.readCache,
       );

@@ -1,7 +1,9 @@
 /** Messages between the corpus scheduler and its replay workers (plain data only). */
 import type { TraceConfig } from '../model/events.ts';
+import { defaultAdapters } from './adapters.ts';
 import type { ReadCacheUse, ReadTraceCache } from './read-trace-cache.ts';
 import type { ScenarioResult } from './replay-scenario.ts';
+import type { TraceReplayOptions } from './replay-trace.ts';
 import type { TraceReplayResult } from './results.ts';
 
 export interface ReplayJob {
@@ -28,6 +30,19 @@ export interface ReplayJob {
   stream?: { skip: number; batch: number };
   /** Read the trace from / keep it in the read cache (read-trace-cache.ts; `check`). */
   readCache?: ReadTraceCache;
+}
+
+/** What a job asks of replayTrace, the same whether a worker or the scheduler's own thread runs it. */
+export function jobReplayOptions(
+  job: Pick<ReplayJob, 'outcomes' | 'strict' | 'configOverrides' | 'matrix' | 'adapters'>,
+): Pick<TraceReplayOptions, 'outcomes' | 'strict' | 'configOverrides' | 'matrix' | 'adapters'> {
+  return {
+    outcomes: job.outcomes,
+    strict: job.strict,
+    ...(job.configOverrides ? { configOverrides: job.configOverrides } : {}),
+    ...(job.matrix ? { matrix: job.matrix } : {}),
+    ...(job.adapters ? { adapters: defaultAdapters } : {}),
+  };
 }
 
 /**

@@ -11,7 +11,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { isPinbenchError } from '../errors.ts';
 import type { Policy } from '../model/kernel.ts';
-import { defaultAdapters } from './adapters.ts';
 import { resolvePolicies } from './load-policies.ts';
 import { replayTraceCached } from './read-trace-cache.ts';
 import type { PolicyCallGuard, ScenarioResult } from './replay-scenario.ts';
@@ -20,6 +19,7 @@ import {
   type BatchAck,
   encodeBatch,
   encodeResult,
+  jobReplayOptions,
   LOADING,
   type ReplayJob,
   type WorkerReply,
@@ -65,11 +65,7 @@ async function run(job: ReplayJob): Promise<{ message: WorkerReply; transfer?: A
         ...(sink
           ? { onScenario: sink.onScenario, drain: sink.drain, skipScenarios: sink.skipScenarios }
           : {}),
-        outcomes: job.outcomes,
-        strict: job.strict,
-        ...(job.configOverrides ? { configOverrides: job.configOverrides } : {}),
-        ...(job.matrix ? { matrix: job.matrix } : {}),
-        ...(job.adapters ? { adapters: defaultAdapters } : {}),
+        ...jobReplayOptions(job),
         ...(resolved.some((p) => p.source !== undefined) ? { guard: guardFor(job, resolved) } : {}),
       },
       job.readCache,
