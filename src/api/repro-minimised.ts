@@ -16,6 +16,7 @@ import { type SliceMinimizer, sliceMinimizer } from '../analysis/minimize-slice.
 import { isPinbenchError } from '../errors.ts';
 import { outcomeKey } from '../replay/compare.ts';
 import type { MinimisedSlice, SliceMinimiser } from '../report/minimised-slices.ts';
+import type { ReproTarget } from '../store/repro-slices.ts';
 import type { Store, StoredDivergence } from '../store/store.ts';
 import { cacheDirectory } from './typecheck-policy.ts';
 
@@ -31,11 +32,17 @@ export interface ReportMinimiserOptions {
   sliceBudgetMs?: number;
   /** Time for every slice of the report together (ms); past it, slices are not minimised. */
   totalBudgetMs?: number;
+  /** Whose budget that is, as a page says when it was spent (default "the report's"). */
+  budgetOwner?: string;
   policyTimeoutMs?: number;
 }
 
 export const DEFAULT_SLICE_BUDGET_MS = 2000;
 export const DEFAULT_TOTAL_BUDGET_MS = 10_000;
+/** Signatures per batched read of their repro targets (one statement's parameters). */
+const PREPARE_BATCH = 500;
+/** Cache files read at once. */
+const CACHE_READS = 32;
 
 type Cached = Extract<MinimisedSlice, { kind: 'minimised' }>;
 
@@ -49,6 +56,12 @@ export class ReportMinimiser implements SliceMinimiser {
   private spent = 0;
   /** Slices minimised and found in the cache, for the caller's summary. */
   readonly counts = { minimised: 0, cached: 0, none: 0 };
+  /** Each signature's slice once made (or found missing): asked again, it costs nothing and counts once. */
+  private readonly made = new Map<string, MinimisedSlice>();
+  /** Repro targets read ahead in batches (`prepare`), by signature. */
+  private readonly targets = new Map<string, ReproTarget>();
+  /** Cache entries read ahead, by cache key (null: not cached). */
+  private readonly cachedAhead = new Map<string, Cached | null>();
 
   constructor(opts: ReportMinimiserOptions) {
     this.opts = opts;
@@ -56,19 +69,71 @@ export class ReportMinimiser implements SliceMinimiser {
   }
 
   async slice(d: StoredDivergence): Promise<MinimisedSlice> {
+    const known = this.made.get(d.signature);
+    if (known) return known;
     const m = await this.make(d);
     if (m.kind === 'none') this.counts.none++;
+    this.made.set(d.signature, m);
     return m;
   }
 
-  private async make(d: StoredDivergence): Promise<MinimisedSlice> {
-    let t: Awaited<ReturnType<Store['reproTarget']>>;
-    try {
-      t = await this.opts.store.reproTarget(d.signature, this.opts.runId);
-    } catch (e) {
-      if (isPinbenchError(e)) return { kind: 'none', reason: e.detail };
-      throw e;
+  /**
+   * Reads ahead what `slice` needs for these divergences: their repro targets in batches and
+   * their cache entries, so that a report whose slices are all cached does not read the
+   * database and a file once per slice, one after the other.
+   */
+  async prepare(ds: readonly StoredDivergence[]): Promise<void> {
+    const wanted = [...new Set(ds.map((d) => d.signature))].filter(
+      (s) => !this.made.has(s) && !this.targets.has(s),
+    );
+    for (let i = 0; i < wanted.length; i += PREPARE_BATCH) {
+      const got = await this.opts.store.reproTargets(this.opts.runId, wanted.slice(i, i + PREPARE_BATCH));
+      for (const [sig, t] of got) this.targets.set(sig, t);
     }
+    const keys = wanted.flatMap((s) => {
+      const t = this.targets.get(s);
+      return t?.slice != null ? [cacheKey(t, t.slice)] : [];
+    });
+    for (let i = 0; i < keys.length; i += CACHE_READS) {
+      const part = keys.slice(i, i + CACHE_READS);
+      const hits = await Promise.all(
+        part.map(async (k) => [k, await readCached(this.cacheFile(k))] as const),
+      );
+      for (const [k, hit] of hits) this.cachedAhead.set(k, hit);
+    }
+  }
+
+  /**
+   * Makes (or finds in the cache) the slice of every divergence given, in order, within the
+   * total budget: what `run` does before its report, so that the report only reads them.
+   * `onSlice` is told after each one (for a progress line).
+   */
+  async sliceAll(
+    ds: readonly StoredDivergence[],
+    onSlice?: (done: number, total: number) => void,
+  ): Promise<void> {
+    await this.prepare(ds);
+    let done = 0;
+    for (const d of ds) {
+      await this.slice(d);
+      onSlice?.(++done, ds.length);
+    }
+  }
+
+  private cacheFile(key: string): string {
+    return join(this.dir, key.slice(0, 2), `${key}.json`);
+  }
+
+  private async make(d: StoredDivergence): Promise<MinimisedSlice> {
+    let t = this.targets.get(d.signature);
+    // Not read ahead (or absent from the batch): read alone, which also says why it is missing.
+    if (!t)
+      try {
+        t = await this.opts.store.reproTarget(d.signature, this.opts.runId);
+      } catch (e) {
+        if (isPinbenchError(e)) return { kind: 'none', reason: e.detail };
+        throw e;
+      }
     if (t.slice === null)
       return {
         kind: 'none',
@@ -82,19 +147,10 @@ export class ReportMinimiser implements SliceMinimiser {
         reason: `it was replayed under the configuration ${t.matrix || '--config'}; the minimize command above takes --config`,
       };
     const outcomes = [...new Set(t.classes.map((c) => outcomeKey({ ...c.outcome, why: [] })))].sort();
-    const key = createHash('sha256')
-      .update(CACHE_VERSION)
-      .update('\0')
-      .update(t.slice)
-      .update('\0')
-      .update(t.event)
-      .update('\0')
-      .update(t.text)
-      .update('\0')
-      .update(t.policies.map((p) => `${p.id}=${p.identityHash}`).join(','))
-      .digest('hex');
-    const file = join(this.dir, key.slice(0, 2), `${key}.json`);
-    const hit = await readCached(file);
+    const key = cacheKey(t, t.slice);
+    const file = this.cacheFile(key);
+    const hit = this.cachedAhead.has(key) ? this.cachedAhead.get(key)! : await readCached(file);
+    this.cachedAhead.delete(key);
     if (hit) {
       this.counts.cached++;
       return hit;
@@ -103,7 +159,7 @@ export class ReportMinimiser implements SliceMinimiser {
     if (this.spent >= total)
       return {
         kind: 'none',
-        reason: `the report's time budget for minimising (${total / 1000} s) was spent; the minimize command above makes it`,
+        reason: `${this.opts.budgetOwner ?? "the report's"} time budget for minimising (${total / 1000} s) was spent; the minimize command above makes it`,
         budget: true,
       };
     const recorded: CapsulePolicy[] = t.policies.map((p) => ({
@@ -179,6 +235,21 @@ export class ReportMinimiser implements SliceMinimiser {
   async close(): Promise<void> {
     await this.engine?.close();
   }
+}
+
+/** The cache key of a target's slice: the slice, the call, and every policy's identity. */
+function cacheKey(t: ReproTarget, slice: string): string {
+  return createHash('sha256')
+    .update(CACHE_VERSION)
+    .update('\0')
+    .update(slice)
+    .update('\0')
+    .update(t.event)
+    .update('\0')
+    .update(t.text)
+    .update('\0')
+    .update(t.policies.map((p) => `${p.id}=${p.identityHash}`).join(','))
+    .digest('hex');
 }
 
 async function readCached(file: string): Promise<Cached | null> {

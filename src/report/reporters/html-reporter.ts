@@ -320,6 +320,8 @@ export class HtmlReporter implements Reporter {
     if (ctx.kinds.length === 0) return;
     const full = this.all ? undefined : ctx.kinds.slice(0, KIND_FULL_PAGES).map((k) => k.kind);
     const examples = await reportReads(this.store).kindExamples(ctx.run.id, KIND_EXAMPLES, full);
+    // The kinds' slices are read ahead together (cached ones cost no read each).
+    await this.minimiser?.prepare?.(ctx.kinds.flatMap((k) => examples.get(k.kind)?.first ?? []));
     for (const k of ctx.kinds) {
       const first = examples.get(k.kind)?.first;
       const slice = first ? await this.minimisedSlice(kindPath(k.kind), first) : undefined;
