@@ -15,7 +15,7 @@ import type { CapsulePolicy } from '../analysis/capsule.ts';
 import { type SliceMinimizer, sliceMinimizer } from '../analysis/minimize-slice.ts';
 import { isPinbenchError } from '../errors.ts';
 import { outcomeKey } from '../replay/compare.ts';
-import type { MinimisedSlice, SliceMinimiser } from '../report/minimised-slices.ts';
+import { kindSliceTargets, type MinimisedSlice, type SliceMinimiser } from '../report/minimised-slices.ts';
 import type { ReproTarget } from '../store/repro-slices.ts';
 import type { Store, StoredDivergence } from '../store/store.ts';
 import { cacheDirectory } from './typecheck-policy.ts';
@@ -39,6 +39,11 @@ export interface ReportMinimiserOptions {
 
 export const DEFAULT_SLICE_BUDGET_MS = 2000;
 export const DEFAULT_TOTAL_BUDGET_MS = 10_000;
+/**
+ * `run`'s budget for the kinds' slices it makes before its report (`makeKindSlices`): a run
+ * already spends minutes on a large trace, and a report should find them made.
+ */
+export const RUN_TOTAL_BUDGET_MS = 60_000;
 /** Signatures per batched read of their repro targets (one statement's parameters). */
 const PREPARE_BATCH = 500;
 /** Cache files read at once. */
@@ -114,6 +119,7 @@ export class ReportMinimiser implements SliceMinimiser {
   ): Promise<void> {
     await this.prepare(ds);
     let done = 0;
+    onSlice?.(0, ds.length);
     for (const d of ds) {
       await this.slice(d);
       onSlice?.(++done, ds.length);
@@ -286,4 +292,18 @@ async function writeCached(file: string, m: Cached): Promise<void> {
   } catch {
     // Not cached: the next report minimises it again.
   }
+}
+
+/**
+ * What `run` does after storing a run and before its report: makes (or finds in the cache) the
+ * minimised slice of every divergence the kinds report links, with `m`'s budget, so that the
+ * report, written now (with `m`) or later by `pinbench report` (from the cache), only reads them.
+ */
+export async function makeKindSlices(
+  m: ReportMinimiser,
+  store: Store,
+  runId: number,
+  onSlice?: (done: number, total: number) => void,
+): Promise<void> {
+  await m.sliceAll(await kindSliceTargets(store, runId), onSlice);
 }
