@@ -222,7 +222,9 @@ export const runCommand: Command = {
         if (report)
           io.stdout.write(`report: ${report.path} (${report.pages} pages)${minimisedSummary(minimiser)}\n`);
         else if (sliced && minimiser)
-          io.stdout.write(`for the report of run ${result.run.id}: ${minimisedCounts(minimiser)}\n`);
+          io.stdout.write(
+            `for the report of run ${result.run.id}: ${minimisedCounts(minimiser)} in ${(minimiser.spentMs / 1000).toFixed(1)} s\n`,
+          );
       }
       if (reportFailure) throw reportFailure;
       // Bad input (2) or the environment (3) first; failures the trace headers expect (known
