@@ -6,7 +6,7 @@
  * takes every slice from the cache (outside the checkout), and a spent budget is said on the
  * page instead of hiding the slice.
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -142,6 +142,36 @@ describe('minimised slices in the report', () => {
         await readFile(join(first.dir, file), 'utf8'),
       );
     }
+
+    // A cached slice its budget stopped: a report takes it as it is (and says so), a run makes it again.
+    const entries = await readdir(join(dir, 'run-cache', 'minimised'), { recursive: true });
+    const files = entries
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => join(dir, 'run-cache', 'minimised', f));
+    expect(files.length).toBe(n);
+    for (const f of files) {
+      const v = JSON.parse(await readFile(f, 'utf8')) as { complete: boolean };
+      await writeFile(f, JSON.stringify({ ...v, complete: false }));
+    }
+    const report = new ReportMinimiser({ store, runId, cwd: process.cwd(), env: cache });
+    const stopped = await writeRunReport(store, runId, {
+      reportsDir: join(dir, 'run-stopped'),
+      minimiser: report,
+    });
+    expect(report.counts).toEqual({ minimised: 0, cached: n, none: 0 });
+    expect(await readFile(join(stopped.dir, kindPath(ctx.kinds[0]!.kind)), 'utf8')).toContain(
+      'stopped by its time budget, so not 1-minimal',
+    );
+    const rerun = new ReportMinimiser({
+      store,
+      runId,
+      cwd: process.cwd(),
+      env: cache,
+      retryIncomplete: true,
+    });
+    await makeKindSlices(rerun, store, runId).finally(() => rerun.close());
+    expect(rerun.counts).toEqual({ minimised: n, cached: 0, none: 0 });
+    for (const f of files) expect(JSON.parse(await readFile(f, 'utf8')).complete).toBe(true);
 
     // The run's budget spent: its pages say whose budget it was.
     const spent = new ReportMinimiser({

@@ -34,6 +34,11 @@ export interface ReportMinimiserOptions {
   totalBudgetMs?: number;
   /** Whose budget that is, as a page says when it was spent (default "the report's"). */
   budgetOwner?: string;
+  /**
+   * Minimise again a slice whose cached one its time budget stopped (not 1-minimal): what `run`
+   * does with its larger budget. A report takes such a slice from the cache as it is.
+   */
+  retryIncomplete?: boolean;
   policyTimeoutMs?: number;
 }
 
@@ -157,7 +162,7 @@ export class ReportMinimiser implements SliceMinimiser {
     const file = this.cacheFile(key);
     const hit = this.cachedAhead.has(key) ? this.cachedAhead.get(key)! : await readCached(file);
     this.cachedAhead.delete(key);
-    if (hit) {
+    if (hit && (hit.complete || !this.opts.retryIncomplete)) {
       this.counts.cached++;
       return hit;
     }
@@ -215,7 +220,8 @@ export class ReportMinimiser implements SliceMinimiser {
       this.counts.minimised++;
       // Only a slice minimised with the run's very policies is the run's to cache.
       const same = t.policies.every((p) => this.today?.get(p.id) === p.identityHash);
-      if (same && m.complete) await writeCached(file, m);
+      // Stopped by its budget or not: a report takes it as it is, a run makes it again.
+      if (same) await writeCached(file, m);
       return m;
     } finally {
       this.spent += performance.now() - t0;
@@ -280,7 +286,7 @@ async function readCached(file: string): Promise<Cached | null> {
       before: v.before,
       after: v.after,
       replays: v.replays,
-      complete: true,
+      complete: v.complete !== false,
     };
   } catch {
     return null;

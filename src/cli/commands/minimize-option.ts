@@ -28,7 +28,7 @@ export function reportMinimiser(
     cwd: io.cwd,
     env: io.env,
     ...(policyTimeoutMs !== undefined ? { policyTimeoutMs } : {}),
-    ...(run ? { totalBudgetMs: run.totalBudgetMs, budgetOwner: "the run's" } : {}),
+    ...(run ? { totalBudgetMs: run.totalBudgetMs, budgetOwner: "the run's", retryIncomplete: true } : {}),
   });
 }
 
