@@ -157,7 +157,7 @@ describe('minimised slices in the report', () => {
     const stopped = await writeRunReport(store, runId, {
       reportsDir: join(dir, 'run-stopped'),
       minimiser: report,
-    });
+    }).finally(() => report.close());
     expect(report.counts).toEqual({ minimised: 0, cached: n, none: 0 });
     expect(await readFile(join(stopped.dir, kindPath(ctx.kinds[0]!.kind)), 'utf8')).toContain(
       'stopped by its time budget, so not 1-minimal',
