@@ -39,6 +39,11 @@ export interface ReportMinimiserOptions {
    * does with its larger budget. A report takes such a slice from the cache as it is.
    */
   retryIncomplete?: boolean;
+  /**
+   * Worker threads that minimise at once in `sliceAll` (run's `-j`); 0 (the default): one at a
+   * time, in this thread when every policy is pinbench's own.
+   */
+  workers?: number;
   policyTimeoutMs?: number;
 }
 
@@ -59,7 +64,12 @@ type Cached = Extract<MinimisedSlice, { kind: 'minimised' }>;
 export class ReportMinimiser implements SliceMinimiser {
   private readonly opts: ReportMinimiserOptions;
   private readonly dir: string;
-  private engine: SliceMinimizer | null = null;
+  /** Set up once (a worker per slot); `idle` holds those not minimising now. */
+  private engines: Promise<SliceMinimizer[] | null> | null = null;
+  private idle: SliceMinimizer[] = [];
+  private readonly waiting: ((e: SliceMinimizer) => void)[] = [];
+  /** Slices being made now, by signature (`sliceAll` makes several at once). */
+  private readonly making = new Map<string, Promise<MinimisedSlice>>();
   private today: Map<string, string> | null = null;
   /** Why today's policies cannot be had, once that is known. */
   private unavailable: string | null = null;
@@ -79,12 +89,18 @@ export class ReportMinimiser implements SliceMinimiser {
   }
 
   async slice(d: StoredDivergence): Promise<MinimisedSlice> {
-    const known = this.made.get(d.signature);
+    const known = this.made.get(d.signature) ?? (await this.making.get(d.signature));
     if (known) return known;
-    const m = await this.make(d);
-    if (m.kind === 'none') this.counts.none++;
-    this.made.set(d.signature, m);
-    return m;
+    const p = this.make(d);
+    this.making.set(d.signature, p);
+    try {
+      const m = await p;
+      if (m.kind === 'none') this.counts.none++;
+      this.made.set(d.signature, m);
+      return m;
+    } finally {
+      this.making.delete(d.signature);
+    }
   }
 
   /**
@@ -124,11 +140,16 @@ export class ReportMinimiser implements SliceMinimiser {
   ): Promise<void> {
     await this.prepare(ds);
     let done = 0;
+    let next = 0;
     onSlice?.(0, ds.length);
-    for (const d of ds) {
-      await this.slice(d);
-      onSlice?.(++done, ds.length);
-    }
+    // In order, as many at once as there are workers: each lane takes the next divergence.
+    const lane = async () => {
+      while (next < ds.length) {
+        await this.slice(ds[next++]!);
+        onSlice?.(++done, ds.length);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, this.opts.workers ?? 0) }, lane));
   }
 
   private cacheFile(key: string): string {
@@ -180,20 +201,27 @@ export class ReportMinimiser implements SliceMinimiser {
       ...(p.path !== null ? { source: p.path } : {}),
       ...(p.moduleText !== null ? { moduleText: p.moduleText } : {}),
     }));
+    let engine: SliceMinimizer | null;
+    try {
+      engine = await this.acquire(recorded);
+    } catch (e) {
+      // A user's module that no longer loads (or loops at load): no slices, the report goes on.
+      if (!isPinbenchError(e)) throw e;
+      this.today = null;
+      this.unavailable = e.detail;
+      engine = null;
+    }
+    if (engine === null)
+      return { kind: 'none', reason: this.unavailable ?? "some of the run's policies cannot be had today" };
     const t0 = performance.now();
     try {
-      let engine: SliceMinimizer | null;
-      try {
-        engine = await this.engineFor(recorded);
-      } catch (e) {
-        // A user's module that no longer loads (or loops at load): no slices, the report goes on.
-        if (!isPinbenchError(e)) throw e;
-        this.today = null;
-        this.unavailable = e.detail;
-        engine = null;
-      }
-      if (engine === null)
-        return { kind: 'none', reason: this.unavailable ?? "some of the run's policies cannot be had today" };
+      // Another lane may have spent the budget while this one waited for a worker.
+      if (this.spent >= total)
+        return {
+          kind: 'none',
+          reason: `${this.opts.budgetOwner ?? "the report's"} time budget for minimising (${total / 1000} s) was spent; the minimize command above makes it`,
+          budget: true,
+        };
       const budgetMs = Math.min(this.opts.sliceBudgetMs ?? DEFAULT_SLICE_BUDGET_MS, total - this.spent);
       const r = await engine.minimize({
         slice: t.slice,
@@ -225,32 +253,56 @@ export class ReportMinimiser implements SliceMinimiser {
       return m;
     } finally {
       this.spent += performance.now() - t0;
+      this.release(engine);
     }
   }
 
-  /** The minimiser for the run's policies (one per report: every divergence of a run has the same). */
-  private async engineFor(recorded: CapsulePolicy[]): Promise<SliceMinimizer | null> {
-    if (!this.engine) {
-      this.engine = sliceMinimizer({
+  /**
+   * A minimiser for the run's policies (every divergence of a run has the same), once free; null
+   * when today's policies are not the run's. Set up once: one in this thread, or `workers` threads.
+   */
+  private async acquire(recorded: CapsulePolicy[]): Promise<SliceMinimizer | null> {
+    this.engines ??= this.setUp(recorded);
+    if ((await this.engines) === null) return null;
+    const free = this.idle.pop();
+    if (free) return free;
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  private release(engine: SliceMinimizer): void {
+    const waiter = this.waiting.shift();
+    if (waiter) waiter(engine);
+    else this.idle.push(engine);
+  }
+
+  private async setUp(recorded: CapsulePolicy[]): Promise<SliceMinimizer[] | null> {
+    const t0 = performance.now();
+    const workers = this.opts.workers ?? 0;
+    const all = Array.from({ length: Math.max(1, workers) }, () =>
+      sliceMinimizer({
         recorded,
         cwd: this.opts.cwd,
         ...(this.opts.policyTimeoutMs !== undefined ? { policyTimeoutMs: this.opts.policyTimeoutMs } : {}),
-      });
-      const ready = await this.engine.ready();
-      if (ready.missing.length)
-        this.unavailable = `not replayable today: ${ready.missing.map((m) => `${m.id} (${m.why})`).join(', ')}`;
-      this.today = ready.missing.length ? null : new Map(ready.policies.map((p) => [p.id, p.identityHash]));
+        ...(workers > 0 ? { thread: true } : {}),
+      }),
+    );
+    this.idle = [...all];
+    try {
+      // Each thread loads the policies; the first says which are today's.
+      const [ready] = await Promise.all(all.map((e) => e.ready()));
+      if (ready!.missing.length)
+        this.unavailable = `not replayable today: ${ready!.missing.map((m) => `${m.id} (${m.why})`).join(', ')}`;
+      this.today = ready!.missing.length ? null : new Map(ready!.policies.map((p) => [p.id, p.identityHash]));
+      return this.today === null ? null : all;
+    } finally {
+      // Loading counts against the budget, as it did when it came with the first slice.
+      this.spent += performance.now() - t0;
     }
-    return this.today === null ? null : this.engine;
-  }
-
-  /** Time spent making slices so far (ms; cache hits cost none of it). */
-  get spentMs(): number {
-    return this.spent;
   }
 
   async close(): Promise<void> {
-    await this.engine?.close();
+    const all = this.engines ? await this.engines.catch(() => null) : null;
+    await Promise.all((all ?? this.idle).map((e) => e.close()));
   }
 }
 

@@ -19,7 +19,7 @@ export function reportMinimiser(
   io: CommandIo,
   policyTimeoutMs?: number,
   /** `run`'s own budget for the slices it makes before its report (RUN_TOTAL_BUDGET_MS). */
-  run?: { totalBudgetMs: number },
+  run?: { totalBudgetMs: number; workers: number },
 ): ReportMinimiser | undefined {
   if (bool(values, 'no-minimize')) return undefined;
   return new ReportMinimiser({
@@ -28,7 +28,14 @@ export function reportMinimiser(
     cwd: io.cwd,
     env: io.env,
     ...(policyTimeoutMs !== undefined ? { policyTimeoutMs } : {}),
-    ...(run ? { totalBudgetMs: run.totalBudgetMs, budgetOwner: "the run's", retryIncomplete: true } : {}),
+    ...(run
+      ? {
+          totalBudgetMs: run.totalBudgetMs,
+          budgetOwner: "the run's",
+          retryIncomplete: true,
+          workers: run.workers,
+        }
+      : {}),
   });
 }
 
