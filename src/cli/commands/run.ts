@@ -158,7 +158,8 @@ export const runCommand: Command = {
           })
         : undefined;
       const status = minimiser ? statusLineFor(io, { json: bool(values, 'json'), label: 'run' }) : null;
-      let slicing = performance.now();
+      const slicingFrom = performance.now();
+      let slicingMs = 0;
       const sliced = !minimiser
         ? false
         : await makeKindSlices(minimiser, store, result.run.id, (done, total) =>
@@ -166,7 +167,7 @@ export const runCommand: Command = {
           )
             .finally(() => {
               status?.end();
-              slicing = performance.now() - slicing;
+              slicingMs = performance.now() - slicingFrom;
             })
             .then(
               () => true,
@@ -229,7 +230,7 @@ export const runCommand: Command = {
           io.stdout.write(`report: ${report.path} (${report.pages} pages)${minimisedSummary(minimiser)}\n`);
         else if (sliced && minimiser)
           io.stdout.write(
-            `for the report of run ${result.run.id}: ${minimisedCounts(minimiser)} in ${(slicing / 1000).toFixed(1)} s\n`,
+            `for the report of run ${result.run.id}: ${minimisedCounts(minimiser)} in ${(slicingMs / 1000).toFixed(1)} s\n`,
           );
       }
       if (reportFailure) throw reportFailure;
