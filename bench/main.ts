@@ -61,7 +61,8 @@ export const BENCHMARKS: Benchmark[] = [
       }),
   },
   { name: 'lockstep', defaultSizeMiB: LOCKSTEP_DEFAULT_MIB, run: benchLockstep },
-  // The report of a synthetic run of --size-mib (default 64): size, pages, wall and CPU time.
+  // The report of a synthetic run of --size-mib (default 64): run (which makes the kinds' minimised
+  // slices), then the first, a later, a --no-minimize and an empty-cache report: size, pages, times.
   { name: 'report-synth', defaultSizeMiB: 64, run: ({ dir, sizeMiB }) => benchReportSynth({ dir, sizeMiB }) },
 ];
 

@@ -109,8 +109,10 @@ export function sliceMinimizer(opts: {
   recorded: CapsulePolicy[];
   cwd: string;
   policyTimeoutMs?: number;
+  /** In a worker thread even when every policy is pinbench's own (several minimise in parallel). */
+  thread?: boolean;
 }): SliceMinimizer {
-  if (opts.recorded.some((p) => p.kind === 'user')) {
+  if (opts.thread || opts.recorded.some((p) => p.kind === 'user')) {
     const watched = new WatchedAnalysis({
       policies: { kind: 'recorded', recorded: opts.recorded },
       cwd: opts.cwd,

@@ -6,7 +6,7 @@
  * takes every slice from the cache (outside the checkout), and a spent budget is said on the
  * page instead of hiding the slice.
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -18,11 +18,12 @@ import { defaultAdapters } from '../replay/adapters.ts';
 import { divergenceKind } from '../replay/divergence-kind.ts';
 import { resolvePolicies } from '../replay/load-policies.ts';
 import { replayTrace } from '../replay/replay-trace.ts';
+import { kindSliceTargets } from '../report/minimised-slices.ts';
 import { loadReportContext } from '../report/report-context.ts';
 import { divergencePath, kindPath } from '../report/report-paths.ts';
 import { writeRunReport } from '../report/write-html-report.ts';
 import { openStore, type Store } from '../store/store.ts';
-import { ReportMinimiser } from './repro-minimised.ts';
+import { makeKindSlices, ReportMinimiser } from './repro-minimised.ts';
 import { runJob } from './run-job.ts';
 
 const TRACES = ['traces/01-vfio-zero-ro.trace', 'traces/05-cow-ro-longterm.trace'];
@@ -101,6 +102,106 @@ describe('minimised slices in the report', () => {
       again.close(),
     );
     expect(again.counts).toEqual({ minimised: 0, cached: ctx.kinds.length, none: 0 });
+  }, 120_000);
+
+  it("makes the kinds' slices before the report, as run does; the report then only reads them", async () => {
+    const ctx = await loadReportContext(store, runId);
+    const cache = { PINBENCH_CACHE: join(dir, 'run-cache') };
+    const run = new ReportMinimiser({
+      store,
+      runId,
+      cwd: process.cwd(),
+      env: cache,
+      budgetOwner: "the run's",
+    });
+    const progress: string[] = [];
+    await makeKindSlices(run, store, runId, (done, total) => progress.push(`${done}/${total}`));
+    const n = ctx.kinds.length;
+    expect(progress[0]).toBe(`0/${n}`);
+    expect(progress.at(-1)).toBe(`${n}/${n}`);
+    expect(run.counts).toEqual({ minimised: n, cached: 0, none: 0 });
+    // The report run writes with it asks for each slice again: made once, counted once.
+    const first = await writeRunReport(store, runId, {
+      reportsDir: join(dir, 'run-first'),
+      minimiser: run,
+    }).finally(() => run.close());
+    expect(run.counts).toEqual({ minimised: n, cached: 0, none: 0 });
+    // A later `pinbench report` (a new process, the same cache): every slice from the cache, the same pages.
+    const later = new ReportMinimiser({ store, runId, cwd: process.cwd(), env: cache });
+    const second = await writeRunReport(store, runId, {
+      reportsDir: join(dir, 'run-later'),
+      minimiser: later,
+    }).finally(() => later.close());
+    expect(later.counts).toEqual({ minimised: 0, cached: n, none: 0 });
+    for (const k of ctx.kinds) {
+      const a = LINK.exec(await readFile(join(first.dir, kindPath(k.kind)), 'utf8'));
+      const b = LINK.exec(await readFile(join(second.dir, kindPath(k.kind)), 'utf8'));
+      expect(a, k.title).not.toBeNull();
+      expect(b?.[0]).toBe(a![0]);
+      const file = join('k', 'xx', a![1]!);
+      expect(await readFile(join(second.dir, file), 'utf8')).toBe(
+        await readFile(join(first.dir, file), 'utf8'),
+      );
+    }
+
+    // In two worker threads (run's -j 2): the same slices. (Not cached here: under vitest a
+    // policy's code, so its identity hash, differs between this thread and a worker's.)
+    const threads = new ReportMinimiser({
+      store,
+      runId,
+      cwd: process.cwd(),
+      env: { PINBENCH_CACHE: join(dir, 'run-cache-threads') },
+      workers: 2,
+    });
+    await makeKindSlices(threads, store, runId).finally(() => threads.close());
+    expect(threads.counts).toEqual({ minimised: n, cached: 0, none: 0 });
+    for (const d of await kindSliceTargets(store, runId))
+      expect(await threads.slice(d)).toEqual(await run.slice(d));
+    const files = (await readdir(join(dir, 'run-cache', 'minimised'), { recursive: true }))
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => join(dir, 'run-cache', 'minimised', f));
+    expect(files.length).toBe(n);
+
+    // A cached slice its budget stopped: a report takes it as it is (and says so), a run makes it again.
+    for (const f of files) {
+      const v = JSON.parse(await readFile(f, 'utf8')) as { complete: boolean };
+      await writeFile(f, JSON.stringify({ ...v, complete: false }));
+    }
+    const report = new ReportMinimiser({ store, runId, cwd: process.cwd(), env: cache });
+    const stopped = await writeRunReport(store, runId, {
+      reportsDir: join(dir, 'run-stopped'),
+      minimiser: report,
+    }).finally(() => report.close());
+    expect(report.counts).toEqual({ minimised: 0, cached: n, none: 0 });
+    expect(await readFile(join(stopped.dir, kindPath(ctx.kinds[0]!.kind)), 'utf8')).toContain(
+      'stopped by its time budget, so not 1-minimal',
+    );
+    const rerun = new ReportMinimiser({
+      store,
+      runId,
+      cwd: process.cwd(),
+      env: cache,
+      retryIncomplete: true,
+    });
+    await makeKindSlices(rerun, store, runId).finally(() => rerun.close());
+    expect(rerun.counts).toEqual({ minimised: n, cached: 0, none: 0 });
+    for (const f of files) expect(JSON.parse(await readFile(f, 'utf8')).complete).toBe(true);
+
+    // The run's budget spent: its pages say whose budget it was.
+    const spent = new ReportMinimiser({
+      store,
+      runId,
+      cwd: process.cwd(),
+      env: { PINBENCH_CACHE: join(dir, 'run-empty-cache') },
+      totalBudgetMs: 0,
+      budgetOwner: "the run's",
+    });
+    await makeKindSlices(spent, store, runId);
+    const none = await writeRunReport(store, runId, { reportsDir: join(dir, 'run-spent'), minimiser: spent });
+    expect(spent.counts).toEqual({ minimised: 0, cached: 0, none: n });
+    expect(await readFile(join(none.dir, kindPath(ctx.kinds[0]!.kind)), 'utf8')).toContain(
+      'Minimised slice: none in this report (the run&#39;s time budget for minimising (0 s) was spent',
+    );
   }, 120_000);
 
   it('says on the page when the budget left a slice unminimised', async () => {

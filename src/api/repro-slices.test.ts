@@ -64,11 +64,18 @@ describe('slices and order dependence stored with a run', () => {
     expect(zeroDivs.length).toBeGreaterThan(0);
     const marks = new Set(marked.map((o) => o.signature));
     expect(zeroDivs.some((d) => marks.has(d.signature))).toBe(false);
+    // The report's batched read gives each signature what the read of one gives.
+    const batch = await store.reproTargets(
+      runId,
+      [...raceDivs, ...zeroDivs, { signature: 'ffffffffffffffff' }].map((d) => d.signature),
+    );
+    expect(batch.size).toBe(new Set([...raceDivs, ...zeroDivs].map((d) => d.signature)).size);
     for (const d of [...raceDivs, ...zeroDivs]) {
       const t = await store.reproTarget(d.signature.slice(0, 10), runId);
       expect(t.signature).toBe(d.signature);
       expect(t.slice).toContain(`pinbench_scenario: name=${d.scenario}`);
       expect(t.slice).toContain(d.text);
+      expect(batch.get(d.signature)).toEqual(t);
     }
 
     // A slice replays its divergence by itself, the trace file gone.

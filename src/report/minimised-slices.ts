@@ -6,8 +6,10 @@
  * `SliceMinimiser` its caller gives (src/api/repro-minimised.ts), bounded in time and cached;
  * a page says so when it has no minimised slice, and why.
  */
-import type { StoredDivergence } from '../store/store.ts';
+import { reportReads } from '../store/report-queries.ts';
+import type { Store, StoredDivergence } from '../store/store.ts';
 import { html, type SafeHtml } from './html.ts';
+import { KIND_FULL_PAGES } from './pages/kind-pages.ts';
 import { relativeUrl, signatureSlug } from './report-paths.ts';
 
 export type MinimisedSlice =
@@ -27,6 +29,23 @@ export type MinimisedSlice =
 /** Makes the minimised slice of a stored divergence (the report's caller provides one). */
 export interface SliceMinimiser {
   slice(d: StoredDivergence): Promise<MinimisedSlice>;
+  /** Told first the divergences whose slices a report is about to ask for, in order (to read ahead). */
+  prepare?(ds: readonly StoredDivergence[]): Promise<void>;
+}
+
+/**
+ * The divergences whose minimised slices the kinds report links, in the order it asks for them:
+ * the first occurrence of each of the `KIND_FULL_PAGES` most frequent kinds (the kind pages that
+ * show their first occurrence in full). `run` makes these before its report (api/repro-minimised.ts).
+ */
+export async function kindSliceTargets(store: Store, runId: number): Promise<StoredDivergence[]> {
+  const reads = reportReads(store);
+  const kinds = (await reads.kinds(runId)).slice(0, KIND_FULL_PAGES).map((k) => k.kind);
+  const firsts = await reads.kindFirsts(runId, kinds);
+  return kinds.flatMap((k) => {
+    const d = firsts.get(k);
+    return d ? [d] : [];
+  });
 }
 
 export function minimisedSlicePath(signature: string): string {

@@ -66,6 +66,33 @@ export interface KindExamples {
 }
 
 /**
+ * The first occurrence in full (why paths, context) of each kind of a run (of `kinds`, when
+ * given), in list order (trace, matrix, scenario, seq): the key of each kind's first occurrence
+ * first (a sort of slim rows), then those rows in full. Keyed by kind.
+ */
+export async function kindFirsts(
+  db: Kysely<StoreSchema>,
+  runId: number,
+  kinds?: readonly string[],
+): Promise<Map<string, StoredDivergence>> {
+  const full = await sql<Parameters<typeof toDivergence>[0]>`
+    select x.*, rt.source, rt.trace_source, rt.trace_name, t.sha256, s.name from (
+      select distinct on (d.kind) d.trace_id, d.matrix, d.sidx, d.seq from divergences d
+      where d.run_id = ${runId} and d.kind is not null
+        and (${kinds === undefined} or d.kind = any(${[...(kinds ?? [])]}::text[]))
+      order by d.kind, d.trace_id, d.matrix, d.sidx, d.seq
+    ) f
+    join divergences x on x.run_id = ${runId} and x.trace_id = f.trace_id and x.matrix = f.matrix
+      and x.sidx = f.sidx and x.seq = f.seq
+    join run_traces rt on rt.run_id = x.run_id and rt.trace_id = x.trace_id and rt.matrix = x.matrix
+    join traces t on t.id = x.trace_id
+    join scenarios s on s.run_id = x.run_id and s.trace_id = x.trace_id and s.matrix = x.matrix and s.sidx = x.sidx`.execute(
+    db,
+  );
+  return new Map(full.rows.map((r) => [r.kind!, toDivergence(r)]));
+}
+
+/**
  * The first `perKind` occurrences of each kind of a run in list order (trace, matrix, scenario,
  * seq), and the very first in full (why paths, context): two reads, the full one of one row per
  * kind only. Keyed by kind.
@@ -78,26 +105,9 @@ export async function kindExamples(
   fullKinds?: readonly string[],
 ): Promise<Map<string, KindExamples>> {
   const n = Math.max(1, Math.floor(perKind));
-  // The key of each kind's first occurrence first (a sort of slim rows), then those rows in full.
-  const full = await sql<Parameters<typeof toDivergence>[0]>`
-    select x.*, rt.source, rt.trace_source, rt.trace_name, t.sha256, s.name from (
-      select distinct on (d.kind) d.trace_id, d.matrix, d.sidx, d.seq from divergences d
-      where d.run_id = ${runId} and d.kind is not null
-        and (${fullKinds === undefined} or d.kind = any(${[...(fullKinds ?? [])]}::text[]))
-      order by d.kind, d.trace_id, d.matrix, d.sidx, d.seq
-    ) f
-    join divergences x on x.run_id = ${runId} and x.trace_id = f.trace_id and x.matrix = f.matrix
-      and x.sidx = f.sidx and x.seq = f.seq
-    join run_traces rt on rt.run_id = x.run_id and rt.trace_id = x.trace_id and rt.matrix = x.matrix
-    join traces t on t.id = x.trace_id
-    join scenarios s on s.run_id = x.run_id and s.trace_id = x.trace_id and s.matrix = x.matrix and s.sidx = x.sidx`.execute(
-    db,
-  );
   const out = new Map<string, KindExamples>();
-  for (const r of full.rows) {
-    const d = toDivergence(r);
-    out.set(r.kind!, { first: d, rows: [divergenceRow(d)] });
-  }
+  for (const [kind, d] of await kindFirsts(db, runId, fullKinds))
+    out.set(kind, { first: d, rows: [divergenceRow(d)] });
   if (n === 1 && fullKinds === undefined) return out;
   const rest = await sql<{
     rn: number;

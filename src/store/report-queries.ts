@@ -10,7 +10,14 @@ import type { TraceIdentity } from '../replay/divergence-identity.ts';
 import type { Verdict } from '../replay/results.ts';
 import { type StoredDivergence, toDivergence } from './divergence-queries.ts';
 import { type DivergenceRow, PARTITION_SQL, parsePartition, ROW_TEXT_MAX } from './divergence-row.ts';
-import { type KindExamples, type KindSummary, kindExamples, kindsNotIn, runKinds } from './kind-queries.ts';
+import {
+  type KindExamples,
+  type KindSummary,
+  kindExamples,
+  kindFirsts,
+  kindsNotIn,
+  runKinds,
+} from './kind-queries.ts';
 import type { Store } from './store.ts';
 import type { StoreSchema } from './store-schema.ts';
 
@@ -313,6 +320,8 @@ export interface ReportReads {
     perKind: number,
     fullKinds?: readonly string[],
   ): Promise<Map<string, KindExamples>>;
+  /** The first occurrence in full of each kind (of `kinds`, when given), by kind. */
+  kindFirsts(runId: number, kinds?: readonly string[]): Promise<Map<string, StoredDivergence>>;
   /** Kinds of run `of` that run `other` lacks. */
   kindsNotIn(of: number, other: number): Promise<string[]>;
 }
@@ -326,6 +335,7 @@ export function reportReads(store: Store): ReportReads {
     streamDivergenceRows: (runId, pageSize) => streamDivergenceRows(store.db, runId, pageSize),
     kinds: (runId) => runKinds(store.db, runId),
     kindExamples: (runId, perKind, fullKinds) => kindExamples(store.db, runId, perKind, fullKinds),
+    kindFirsts: (runId, kinds) => kindFirsts(store.db, runId, kinds),
     kindsNotIn: (of, other) => kindsNotIn(store.db, of, other),
   };
 }

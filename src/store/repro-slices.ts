@@ -280,7 +280,42 @@ export async function findReproTarget(
       .executeTakeFirstOrThrow();
     run = Number(r.run_id);
   }
-  const rows = await joinTraceScenario(db.selectFrom('divergences as d'), 'd')
+  const rows = await occurrencesWithSlices(db, run, [signature]);
+  const first = rows[0];
+  if (!first) throw new UsageError(`no divergence ${identity} in run ${run}`);
+  const [policies, configs] = await Promise.all([runPolicies(db, run), runConfigs(db, run)]);
+  return toReproTarget(run, first, rows.length, policies, configs);
+}
+
+/**
+ * `findReproTarget` of many full signatures of one run at once (the report's minimised slices:
+ * three reads for a batch instead of five per divergence). A signature the run does not have is
+ * left out of the map.
+ */
+export async function findReproTargets(
+  db: Kysely<StoreSchema>,
+  runId: number,
+  signatures: readonly string[],
+): Promise<Map<string, ReproTarget>> {
+  const out = new Map<string, ReproTarget>();
+  if (signatures.length === 0) return out;
+  const rows = await occurrencesWithSlices(db, runId, signatures);
+  const [policies, configs] = await Promise.all([runPolicies(db, runId), runConfigs(db, runId)]);
+  const bySignature = new Map<string, OccurrenceRow[]>();
+  for (const r of rows) {
+    const list = bySignature.get(r.signature);
+    if (list) list.push(r);
+    else bySignature.set(r.signature, [r]);
+  }
+  // Within a signature, rows come in findReproTarget's order: its first is the one it takes.
+  for (const [signature, list] of bySignature)
+    out.set(signature, toReproTarget(runId, list[0]!, list.length, policies, configs));
+  return out;
+}
+
+/** Every occurrence of the signatures in the run: by signature, those with a stored slice first, then in list order. */
+function occurrencesWithSlices(db: Kysely<StoreSchema>, run: number, signatures: readonly string[]) {
+  return joinTraceScenario(db.selectFrom('divergences as d'), 'd')
     .leftJoin('scenario_slices as sl', (j) =>
       j
         .onRef('sl.run_id', '=', 'd.run_id')
@@ -290,8 +325,9 @@ export async function findReproTarget(
     )
     .leftJoin('stored_texts as st', 'st.sha256', 'sl.text_sha256')
     .where('d.run_id', '=', run)
-    .where('d.signature', '=', signature)
+    .where('d.signature', 'in', [...signatures])
     .select([
+      'd.signature',
       'd.title',
       'd.line',
       'd.event',
@@ -303,15 +339,19 @@ export async function findReproTarget(
       's.name',
       'st.text as slice',
     ])
+    .orderBy('d.signature')
     .orderBy(sql`st.text is null`)
     .orderBy('d.trace_id')
     .orderBy('d.matrix')
     .orderBy('d.sidx')
     .orderBy('d.seq')
     .execute();
-  const first = rows[0];
-  if (!first) throw new UsageError(`no divergence ${identity} in run ${run}`);
-  const policies = await db
+}
+
+type OccurrenceRow = Awaited<ReturnType<typeof occurrencesWithSlices>>[number];
+
+async function runPolicies(db: Kysely<StoreSchema>, run: number): Promise<ReproPolicy[]> {
+  const rows = await db
     .selectFrom('policies as p')
     .leftJoin('policy_sources as ps', (j) =>
       j.onRef('ps.run_id', '=', 'p.run_id').onRef('ps.policy', '=', 'p.id'),
@@ -321,17 +361,34 @@ export async function findReproTarget(
     .select(['p.id', 'p.kind', 'p.module_hash', 'p.source', 'st.text'])
     .orderBy('p.ord')
     .execute();
+  return rows.map((p) => ({
+    id: p.id,
+    kind: p.kind,
+    identityHash: p.module_hash,
+    path: p.source,
+    moduleText: p.text ?? null,
+  }));
+}
+
+async function runConfigs(db: Kysely<StoreSchema>, run: number): Promise<ReproTarget['configs']> {
   const runRow = await db
     .selectFrom('runs')
     .where('id', '=', run)
     .select('options')
     .executeTakeFirstOrThrow();
-  const configs = Array.isArray(runRow.options.configs)
-    ? (runRow.options.configs as ReproTarget['configs'])
-    : [];
+  return Array.isArray(runRow.options.configs) ? (runRow.options.configs as ReproTarget['configs']) : [];
+}
+
+function toReproTarget(
+  runId: number,
+  first: OccurrenceRow,
+  occurrences: number,
+  policies: ReproPolicy[],
+  configs: ReproTarget['configs'],
+): ReproTarget {
   return {
-    runId: run,
-    signature,
+    runId,
+    signature: first.signature,
     title: first.title,
     trace: first.source,
     sha256: first.sha256,
@@ -342,14 +399,8 @@ export async function findReproTarget(
     text: first.text,
     classes: first.classes as DivergenceClass[],
     slice: first.slice ?? null,
-    occurrences: rows.length,
-    policies: policies.map((p) => ({
-      id: p.id,
-      kind: p.kind,
-      identityHash: p.module_hash,
-      path: p.source,
-      moduleText: p.text ?? null,
-    })),
+    occurrences,
+    policies,
     configs,
   };
 }

@@ -31,6 +31,7 @@ import { pgJson, pgText } from './recordset-insert.ts';
 import {
   divergingScenarios,
   findReproTarget,
+  findReproTargets,
   type OrderDependence,
   type OrderDependentDivergence,
   orderDependentDivergences,
@@ -606,6 +607,12 @@ export class Store {
   reproTarget(identity: string, runId?: number): Promise<ReproTarget> {
     this.assertOpen();
     return findReproTarget(this.db, identity, runId);
+  }
+
+  /** `reproTarget` of many full signatures of run `runId` in three reads; absent ones are left out. */
+  reproTargets(runId: number, signatures: readonly string[]): Promise<Map<string, ReproTarget>> {
+    this.assertOpen();
+    return findReproTargets(this.db, runId, signatures);
   }
 
   // ---- lifecycle ----------------------------------------------------------------------------

@@ -7,7 +7,7 @@ export const NO_MINIMIZE_OPTION = {
   'no-minimize': {
     type: 'boolean',
     description:
-      "HTML report: do not minimise each divergence kind's example into a slice file its page links (cached; at most 10 s a report)",
+      "HTML report: do not minimise each divergence kind's example into a slice file its page links (cached; at most 10 s a report; run makes them before its report, at most 60 s)",
   },
 } as const satisfies Command['options'];
 
@@ -18,6 +18,8 @@ export function reportMinimiser(
   runId: number,
   io: CommandIo,
   policyTimeoutMs?: number,
+  /** `run`'s own budget for the slices it makes before its report (RUN_TOTAL_BUDGET_MS). */
+  run?: { totalBudgetMs: number; workers: number },
 ): ReportMinimiser | undefined {
   if (bool(values, 'no-minimize')) return undefined;
   return new ReportMinimiser({
@@ -26,15 +28,27 @@ export function reportMinimiser(
     cwd: io.cwd,
     env: io.env,
     ...(policyTimeoutMs !== undefined ? { policyTimeoutMs } : {}),
+    ...(run
+      ? {
+          totalBudgetMs: run.totalBudgetMs,
+          budgetOwner: "the run's",
+          retryIncomplete: true,
+          workers: run.workers,
+        }
+      : {}),
   });
 }
 
 /** `; 119 minimised slice(s) (112 from the cache)`: after the line that names the report. */
 export function minimisedSummary(m: ReportMinimiser | undefined): string {
-  if (!m) return '';
+  return m ? `; ${minimisedCounts(m)}` : '';
+}
+
+/** `119 minimised slice(s) (112 from the cache, 1 not minimised)`. */
+export function minimisedCounts(m: ReportMinimiser): string {
   const c = m.counts;
   const made = c.minimised + c.cached;
   const parts = [c.cached ? `${c.cached} from the cache` : '', c.none ? `${c.none} not minimised` : ''];
   const more = parts.filter(Boolean).join(', ');
-  return `; ${made} minimised slice(s)${more ? ` (${more})` : ''}`;
+  return `${made} minimised slice(s)${more ? ` (${more})` : ''}`;
 }

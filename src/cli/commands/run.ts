@@ -5,6 +5,7 @@
  */
 import { fidelityOfRecordings } from '../../api/fidelity.ts';
 import { policiesRevision } from '../../api/git-revision.ts';
+import { makeKindSlices, RUN_TOTAL_BUDGET_MS } from '../../api/repro-minimised.ts';
 import { runJob } from '../../api/run-job.ts';
 import { formatShard, parseRunId, parseShard, type ShardSpec, sourcesHash } from '../../api/shard.ts';
 import { isEnvironmentError, UsageError } from '../../errors.ts';
@@ -16,9 +17,9 @@ import { writeRunReport } from '../../report/write-html-report.ts';
 import { createShardedRun } from '../../store/shard-runs.ts';
 import { openStore } from '../../store/store.ts';
 import { bool, type Command, int, str, strs } from '../command.ts';
-import { progressFor, storingJobProgress } from '../progress.ts';
+import { progressFor, statusLineFor, storingJobProgress } from '../progress.ts';
 import { fidelityBrief } from './fidelity.ts';
-import { minimisedSummary, NO_MINIMIZE_OPTION, reportMinimiser } from './minimize-option.ts';
+import { minimisedCounts, minimisedSummary, NO_MINIMIZE_OPTION, reportMinimiser } from './minimize-option.ts';
 import { corpusSources, policyTimeout, REPLAY_OPTIONS } from './replay.ts';
 import { DB_OPTION } from './store-options.ts';
 
@@ -120,12 +121,13 @@ export const runCommand: Command = {
         sources,
         configs: configs?.length ?? 1,
       });
+      const jobs = int(values, 'jobs') ?? 2;
       const result = await runJob({
         store,
         sources,
         policySpecs: specs,
         policies,
-        jobs: int(values, 'jobs') ?? 2,
+        jobs,
         cwd: io.cwd,
         policyTimeoutMs,
         ...(configs ? { configs } : {}),
@@ -146,22 +148,51 @@ export const runCommand: Command = {
       const finished = !(result.shard && !result.shard.finishedRun);
       const writeReport = !bool(values, 'no-report') && finished;
       const recorded = finished ? await fidelityOfRecordings(sources, io.cwd) : null;
-      const minimiser = writeReport
-        ? reportMinimiser(values, store, result.run.id, io, policyTimeoutMs)
-        : undefined;
-      const report = !writeReport
-        ? undefined
-        : await writeRunReport(store, result.run.id, {
-            cwd: io.cwd,
-            ...(recorded ? { fidelity: recorded } : {}),
-            ...(minimiser ? { minimiser } : {}),
+      // The kinds' minimised slices are made here, with the run's budget, whether or not the
+      // report is written now: a report (this one, or `pinbench report` later, from the cache)
+      // then only reads them.
+      const minimiser = finished
+        ? reportMinimiser(values, store, result.run.id, io, policyTimeoutMs, {
+            totalBudgetMs: RUN_TOTAL_BUDGET_MS,
+            workers: jobs,
           })
-            .finally(() => minimiser?.close())
-            .catch((e: unknown) => {
-              if (!isEnvironmentError(e)) throw e;
-              reportFailure = e;
-              return undefined;
-            });
+        : undefined;
+      const status = minimiser ? statusLineFor(io, { json: bool(values, 'json'), label: 'run' }) : null;
+      const slicingFrom = performance.now();
+      let slicingMs = 0;
+      const sliced = !minimiser
+        ? false
+        : await makeKindSlices(minimiser, store, result.run.id, (done, total) =>
+            status?.phase(`minimising the divergence kinds' slices for the report: ${done}/${total}`),
+          )
+            .finally(() => {
+              status?.end();
+              slicingMs = performance.now() - slicingFrom;
+            })
+            .then(
+              () => true,
+              async (e: unknown) => {
+                await minimiser.close();
+                if (!isEnvironmentError(e)) throw e;
+                reportFailure = e;
+                return false;
+              },
+            );
+      const report =
+        !writeReport || (minimiser && !sliced)
+          ? undefined
+          : await writeRunReport(store, result.run.id, {
+              cwd: io.cwd,
+              ...(recorded ? { fidelity: recorded } : {}),
+              ...(minimiser ? { minimiser } : {}),
+            })
+              .finally(() => minimiser?.close())
+              .catch((e: unknown) => {
+                if (!isEnvironmentError(e)) throw e;
+                reportFailure = e;
+                return undefined;
+              });
+      if (!writeReport) await minimiser?.close();
       const kinds = await store.kindCount(result.run.id);
       if (bool(values, 'json')) {
         const { results: _results, summary: _summary, ...rest } = result;
@@ -197,6 +228,10 @@ export const runCommand: Command = {
         }
         if (report)
           io.stdout.write(`report: ${report.path} (${report.pages} pages)${minimisedSummary(minimiser)}\n`);
+        else if (sliced && minimiser)
+          io.stdout.write(
+            `for the report of run ${result.run.id}: ${minimisedCounts(minimiser)} in ${(slicingMs / 1000).toFixed(1)} s\n`,
+          );
       }
       if (reportFailure) throw reportFailure;
       // Bad input (2) or the environment (3) first; failures the trace headers expect (known
