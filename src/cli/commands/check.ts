@@ -15,13 +15,15 @@ import { checkRegressions } from '../../replay/check.ts';
 import { formatCheckLkp } from '../../replay/check-lkp.ts';
 import { expandMatrix, parseConfigOverrides } from '../../replay/config-overrides.ts';
 import { traceLabel } from '../../replay/divergence-identity.ts';
-import { isModulePath, resolvePolicies } from '../../replay/load-policies.ts';
+import { absoluteSpecs, isModulePath, resolvePolicies, sameKernelTable } from '../../replay/load-policies.ts';
+import { type PolicyWorker, startPolicyWorkers } from '../../replay/module-probe.ts';
 import { TRACE_GZIP_RATIO } from '../../replay/read-trace-cache.ts';
+import type { CorpusOptions } from '../../replay/replay-corpus.ts';
 import type { TraceReplayResult } from '../../replay/results.ts';
 import { checkExitCode, formatCheck } from '../../replay/summary.ts';
 import { escapeTerminal } from '../../terminal-text.ts';
 import { type Command, type CommandIo, int, type ParsedValues, str, strs } from '../command.ts';
-import { corpusSources, policyTimeout, REPLAY_OPTIONS, replayFromOptions } from './replay.ts';
+import { corpusSources, policyTimeout, REPLAY_OPTIONS, replayFromOptions, replayLoaded } from './replay.ts';
 
 const { policy: _policy, ...shared } = REPLAY_OPTIONS;
 
@@ -204,6 +206,8 @@ export const checkCommand: Command = {
  * replayed and kept. A trace is read only when its every configuration is in the cache. When
  * every trace was read and nothing else needs the policies themselves (`needPolicies`: HTML,
  * coverage, LKP text), their ids come from the cache too: a user's module is not loaded again.
+ * Nor does this thread ever load a user's module when nothing here needs it: the replay workers
+ * load it, watched as a probe is (module-probe.ts startPolicyWorker), and tell its id.
  */
 async function replayWithCache(
   values: ParsedValues,
@@ -212,7 +216,7 @@ async function replayWithCache(
   io: CommandIo,
   needPolicies: boolean,
 ): Promise<{
-  /** Undefined only when `needPolicies` is false and the cache had everything. */
+  /** Undefined when `needPolicies` is false and the cache had everything, or a module was replayed. */
   policies: Policy[] | undefined;
   summary: PolicySummary;
   results: TraceReplayResult[];
@@ -220,20 +224,57 @@ async function replayWithCache(
 }> {
   const specs = strs(values, 'policy');
   const adapters = values['no-adapters'] !== true;
+  const timeoutMs = policyTimeout(values);
   const cache =
     values['no-cache'] === true || io.env.PINBENCH_CHECK_CACHE === 'off'
       ? null
       : CheckCache.open(io.env, {
-          policySpecs: specs.map((s) => (isModulePath(s) ? resolve(io.cwd, s) : s)),
+          policySpecs: absoluteSpecs(specs, io.cwd),
           strict: values.strict === true,
           adapters,
           outcomes: false,
         });
   const json = values.json === true;
+  const inWorkers = !needPolicies && specs.some(isModulePath);
+  // As many as the replay takes (at least one: a user module only runs in a watched worker).
+  const startWorkers = () =>
+    startPolicyWorkers(
+      specs,
+      io.cwd,
+      timeoutMs,
+      Math.min(Math.max(1, int(values, 'jobs') ?? 1), sources.length * configs.length),
+    );
+  const replay = async (
+    todo: string[],
+    workers: Promise<PolicyWorker[]> | undefined,
+    readCache?: Pick<CorpusOptions, 'readCache' | 'onReadCache'>,
+  ) => {
+    if (!inWorkers) {
+      const r = await replayFromOptions(values, todo, io, false, json, undefined, readCache);
+      return { ...r, summary: summaryOf(r.policies) };
+    }
+    const loaded = await (workers ?? startWorkers());
+    const results = await replayLoaded(
+      values,
+      todo,
+      io,
+      { workers: loaded },
+      false,
+      json,
+      undefined,
+      readCache,
+    );
+    return { policies: undefined, results, summary: loadedSummary(loaded) };
+  };
   if (!cache) {
-    const r = await replayFromOptions(values, sources, io, false, json);
-    return { ...r, summary: summaryOf(r.policies), cache };
+    const r = await replay(sources, undefined);
+    return { ...r, cache };
   }
+  const kept = needPolicies ? null : await cache.readSummary();
+  // A module not checked before as it is now (edited: no summary kept for it) replays every
+  // trace: its workers load it while this thread looks the results up.
+  const early = inWorkers && kept === null ? startWorkers() : undefined;
+  early?.catch(() => {});
   const keys = await Promise.all(sources.map((s) => cache.keys(s, configs, adapters)));
   const found = await Promise.all(
     keys.map(async (ks) => {
@@ -245,18 +286,28 @@ async function replayWithCache(
   const missing = sources.filter((_, i) => found[i] === null);
   let policies: Policy[] | undefined;
   let replayed: TraceReplayResult[] = [];
-  let summary = missing.length === 0 && !needPolicies ? await cache.readSummary() : null;
+  let summary: PolicySummary | null = null;
   if (missing.length)
-    ({ policies, results: replayed } = await replayFromOptions(values, missing, io, false, json, undefined, {
+    ({
+      policies,
+      results: replayed,
+      summary,
+    } = await replay(missing, early, {
       readCache: cache.readTraces,
       onReadCache: (use) => cache.noteRead(use),
     }));
-  else if (!summary) policies = await resolvePolicies(specs, io.cwd, { timeoutMs: policyTimeout(values) });
-  const writes: Promise<void>[] = [];
-  if (policies) {
+  else if (early) {
+    // Every result was there but not the summary: the workers loaded the module for nothing else.
+    const loaded = await early;
+    summary = loadedSummary(loaded);
+    await Promise.all(loaded.map((w) => w.close()));
+  } else if (kept) summary = kept;
+  else {
+    policies = await resolvePolicies(specs, io.cwd, { timeoutMs });
     summary = summaryOf(policies);
-    writes.push(cache.writeSummary(summary));
   }
+  const writes: Promise<void>[] = [];
+  if (summary !== kept) writes.push(cache.writeSummary(summary));
   const results: TraceReplayResult[] = [];
   let next = 0;
   sources.forEach((_, i) => {
@@ -270,11 +321,17 @@ async function replayWithCache(
       }
   });
   await Promise.all(writes);
-  return { policies, summary: summary!, results, cache };
+  return { policies, summary, results, cache };
 }
 
 function summaryOf(policies: readonly Policy[]): PolicySummary {
   return { ids: [policies[0]!.id, policies[1]!.id], sameTable: sameKernelTable(policies[0]!, policies[1]!) };
+}
+
+/** The summary as the workers that loaded the policies tell it. */
+function loadedSummary(workers: readonly PolicyWorker[]): PolicySummary {
+  const { ids, tables } = workers[0]!.policies;
+  return { ids: [ids[0]!, ids[1]!], sameTable: tables[1] === tables[0] };
 }
 
 function cacheLine(cache: CheckCache): string {
@@ -294,14 +351,6 @@ async function defaultJobs(sources: readonly string[]): Promise<number> {
     text += /\.gz$/i.test(s) ? st.size * TRACE_GZIP_RATIO : st.size;
   }
   return text < SMALL_CORPUS_MIB * 1024 * 1024 ? 0 : availableParallelism();
-}
-
-/** The candidate runs the very same functions as the baseline: the override changes nothing. */
-function sameKernelTable(a: Policy, b: Policy): boolean {
-  const ka = Object.keys(a.ops);
-  if (ka.length !== Object.keys(b.ops).length) return false;
-  const ops = (p: Policy) => p.ops as unknown as Record<string, unknown>;
-  return ka.every((k) => ops(a)[k] === ops(b)[k]);
 }
 
 /** The command line that repeats this check, for the mail. */

@@ -5,9 +5,10 @@ import { ReplayOutput } from '../../api/replay-output.ts';
 import { UsageError } from '../../errors.ts';
 import { expandTraceArgs, findCorpusFiles } from '../../ingest/index.ts';
 import { expandMatrix, parseConfigOverrides } from '../../replay/config-overrides.ts';
-import { isModulePath, resolvePolicies } from '../../replay/load-policies.ts';
+import { absoluteSpecs, resolvePolicies } from '../../replay/load-policies.ts';
 import { DEFAULT_POLICY_TIMEOUT_MS } from '../../replay/module-probe.ts';
 import { type CorpusOptions, replayCorpus } from '../../replay/replay-corpus.ts';
+import type { TraceReplayResult } from '../../replay/results.ts';
 import { formatSummary, tallyExitCode } from '../../replay/summary.ts';
 import { bool, type Command, type CommandIo, int, type ParsedValues, strs } from '../command.ts';
 import { progressFor } from '../progress.ts';
@@ -82,25 +83,44 @@ export async function replayFromOptions(
   /** The read cache (`check`). */
   readCache?: Pick<CorpusOptions, 'readCache' | 'onReadCache'>,
 ) {
+  const policies = await resolvePolicies(strs(values, 'policy'), io.cwd, {
+    timeoutMs: policyTimeout(values),
+  });
+  const results = await replayLoaded(values, sources, io, { policies }, outcomes, json, output, readCache);
+  return { policies, results };
+}
+
+/**
+ * replayFromOptions with the policies loaded already: in this thread (`policies`), or only in
+ * replay workers that loaded them (`workers`, module-probe.ts startPolicyWorker; `check`).
+ */
+export async function replayLoaded(
+  values: ParsedValues,
+  sources: string[],
+  io: CommandIo,
+  loaded: Pick<CorpusOptions, 'policies' | 'workers'>,
+  outcomes: boolean,
+  json = outcomes,
+  output?: ReplayOutput,
+  readCache?: Pick<CorpusOptions, 'readCache' | 'onReadCache'>,
+): Promise<TraceReplayResult[]> {
   const specs = strs(values, 'policy');
-  const policyTimeoutMs = policyTimeout(values);
-  const policies = await resolvePolicies(specs, io.cwd, { timeoutMs: policyTimeoutMs });
   const overrides = parseConfigOverrides(strs(values, 'config'));
   const matrix = strs(values, 'matrix');
   const configs = matrix.length
     ? expandMatrix(matrix).map((c) => ({ label: c.label, overrides: { ...overrides, ...c.overrides } }))
     : [{ label: '', overrides }];
   const progress = await progressFor(io, { json, label: 'replay', sources, configs: configs.length });
-  const results = await replayCorpus(sources, {
-    policySpecs: specs.map((s) => (isModulePath(s) ? resolve(io.cwd, s) : s)),
-    policies,
+  return replayCorpus(sources, {
+    policySpecs: absoluteSpecs(specs, io.cwd),
+    ...loaded,
     jobs: int(values, 'jobs') ?? availableParallelism(),
     outcomes,
     strict: bool(values, 'strict'),
     configs,
     adapters: !bool(values, 'no-adapters'),
     cwd: io.cwd,
-    policyTimeoutMs,
+    policyTimeoutMs: policyTimeout(values),
     ...(output ? { stream: async (job) => output.sink(job) } : {}),
     ...readCache,
     onResult: async (r, i) => {
@@ -111,7 +131,6 @@ export async function replayFromOptions(
     progress?.end();
     output?.dispose();
   });
-  return { policies, results };
 }
 
 export const replayCommand: Command = {
