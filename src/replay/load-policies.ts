@@ -29,14 +29,6 @@ import { policyIdentityHash } from './policy-info.ts';
 
 export { absoluteSpecs, isModulePath } from './policy-spec.ts';
 
-/** The two policies run the very same kernel functions (an override that changes nothing). */
-export function sameKernelTable(a: Policy, b: Policy): boolean {
-  const ka = Object.keys(a.ops);
-  if (ka.length !== Object.keys(b.ops).length) return false;
-  const ops = (p: Policy) => p.ops as unknown as Record<string, unknown>;
-  return ka.every((k) => ops(a)[k] === ops(b)[k]);
-}
-
 export async function loadPolicyModule(
   path: string,
   cwd = process.cwd(),

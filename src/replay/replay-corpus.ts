@@ -12,9 +12,9 @@ import { PinbenchError } from '../errors.ts';
 import type { TraceConfig } from '../model/events.ts';
 import type { Policy } from '../model/kernel.ts';
 import { escapeTerminal } from '../terminal-text.ts';
-import { isModulePath } from './load-policies.ts';
 import { DEFAULT_POLICY_TIMEOUT_MS, type PolicyWorker } from './module-probe.ts';
-import { type ReadCacheUse, type ReadTraceCache, replayTraceCached } from './read-trace-cache.ts';
+import { isModulePath } from './policy-spec.ts';
+import type { ReadCacheUse, ReadTraceCache } from './read-trace-cache.ts';
 import type { ScenarioResult } from './replay-scenario.ts';
 import type { TraceReplayResult } from './results.ts';
 import {
@@ -387,6 +387,8 @@ export async function replayCorpus(
   if (concurrency === 0) {
     const policies = opts.policies;
     if (!policies && jobs.length) throw new Error('replayCorpus: no policies to replay in this thread');
+    // The replay engine loads in this thread only to replay here: workers load their own.
+    const { replayTraceCached } = await import('./read-trace-cache.ts');
     for (let i = 0; i < jobs.length; i++) {
       const j = jobs[i]!;
       const sink = await opts.stream?.({ source: j.source, matrix: j.matrix ?? '', index: i });

@@ -11,10 +11,11 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { isPinbenchError } from '../errors.ts';
 import type { Policy } from '../model/kernel.ts';
-import { absoluteSpecs, type LoadPolicyOptions, resolvePolicies, sameKernelTable } from './load-policies.ts';
+import { absoluteSpecs, type LoadPolicyOptions, resolvePolicies } from './load-policies.ts';
 import { loadError } from './module-probe.ts';
 import { replayTraceCached } from './read-trace-cache.ts';
 import type { PolicyCallGuard, ScenarioResult } from './replay-scenario.ts';
+import { sameKernelTable } from './same-kernel-table.ts';
 import { watchedCalls } from './watched-calls.ts';
 import {
   type BatchAck,

@@ -15,12 +15,13 @@ import { checkRegressions } from '../../replay/check.ts';
 import { formatCheckLkp } from '../../replay/check-lkp.ts';
 import { expandMatrix, parseConfigOverrides } from '../../replay/config-overrides.ts';
 import { traceLabel } from '../../replay/divergence-identity.ts';
-import { absoluteSpecs, isModulePath, resolvePolicies, sameKernelTable } from '../../replay/load-policies.ts';
 import { type PolicyWorker, startPolicyWorkers } from '../../replay/module-probe.ts';
-import { TRACE_GZIP_RATIO } from '../../replay/read-trace-cache.ts';
+import { absoluteSpecs, isModulePath } from '../../replay/policy-spec.ts';
 import type { CorpusOptions } from '../../replay/replay-corpus.ts';
 import type { TraceReplayResult } from '../../replay/results.ts';
+import { sameKernelTable } from '../../replay/same-kernel-table.ts';
 import { checkExitCode, formatCheck } from '../../replay/summary.ts';
+import { TRACE_GZIP_RATIO } from '../../replay/trace-gzip-ratio.ts';
 import { escapeTerminal } from '../../terminal-text.ts';
 import { type Command, type CommandIo, int, type ParsedValues, str, strs } from '../command.ts';
 import { corpusSources, policyTimeout, REPLAY_OPTIONS, replayFromOptions, replayLoaded } from './replay.ts';
@@ -33,6 +34,13 @@ const { policy: _policy, ...shared } = REPLAY_OPTIONS;
  * README, "`check` and start-up"). A user module still gets its one watched worker.
  */
 const SMALL_CORPUS_MIB = 128;
+
+/**
+ * A user module always replays in watched workers, each of which starts and loads the policies
+ * (~0.15 s of CPU): another one pays for itself on an idle core from about this much trace text
+ * (~0.2 s of replay; measured: README, "`check` and start-up").
+ */
+const MODULE_MIB_PER_WORKER = 8;
 
 /** `trace scenario policy: reason` of every `error` verdict of the given policies. */
 function erroredScenarios(results: readonly TraceReplayResult[], policies: readonly string[]): string[] {
@@ -89,7 +97,7 @@ export const checkCommand: Command = {
       type: 'string',
       short: 'j',
       arg: 'N',
-      description: `Worker threads (0: none; default: none for a corpus under ${SMALL_CORPUS_MIB} MiB of trace text, where starting workers costs more than they save, else ${availableParallelism()})`,
+      description: `Worker threads (0: none; default: none for a corpus under ${SMALL_CORPUS_MIB} MiB of trace text, where starting workers costs more than they save, else ${availableParallelism()}; a policy module always replays in workers: one per ${MODULE_MIB_PER_WORKER} MiB, up to ${availableParallelism()})`,
     },
   },
   async run(values, positionals, io) {
@@ -110,7 +118,8 @@ export const checkCommand: Command = {
         : [];
     const htmlDir = htmlTarget(values, io);
     const lkp = str(values, 'lkp');
-    const jobs = values.jobs ?? String(await defaultJobs(sources));
+    const jobs =
+      values.jobs ?? String(await defaultJobs(sources, isModulePath(candidate) || isModulePath(baseline)));
     const { policies, summary, results, cache } = await replayWithCache(
       { ...values, jobs, policy: [baseline, candidate] },
       sources,
@@ -303,6 +312,7 @@ async function replayWithCache(
     await Promise.all(loaded.map((w) => w.close()));
   } else if (kept) summary = kept;
   else {
+    const { resolvePolicies } = await import('../../replay/load-policies.ts');
     policies = await resolvePolicies(specs, io.cwd, { timeoutMs });
     summary = summaryOf(policies);
   }
@@ -341,16 +351,25 @@ function cacheLine(cache: CheckCache): string {
   return `pinbench check: cache: ${c.hits} result(s) read, ${c.written} kept${reads}${c.corrupt ? `, ${c.corrupt} damaged (ignored)` : ''} (${cache.dir}; --no-cache to bypass)\n`;
 }
 
-/** Gzip text is counted at a typical ratio of a trace (TRACE_GZIP_RATIO). */
-async function defaultJobs(sources: readonly string[]): Promise<number> {
+/**
+ * By the corpus' trace text (SMALL_CORPUS_MIB, MODULE_MIB_PER_WORKER); gzip text is counted at a
+ * typical ratio of a trace (TRACE_GZIP_RATIO).
+ */
+async function defaultJobs(sources: readonly string[], userModule: boolean): Promise<number> {
   let text = 0;
   for (const s of sources) {
     const st = await stat(s).catch(() => null);
     // Standard input or a URL: its size is unknown, so it may be large.
-    if (!st?.isFile()) return availableParallelism();
+    if (!st?.isFile()) {
+      text = Number.POSITIVE_INFINITY;
+      break;
+    }
     text += /\.gz$/i.test(s) ? st.size * TRACE_GZIP_RATIO : st.size;
   }
-  return text < SMALL_CORPUS_MIB * 1024 * 1024 ? 0 : availableParallelism();
+  const mib = text / (1024 * 1024);
+  if (userModule)
+    return Math.max(1, Math.min(availableParallelism(), Math.floor(mib / MODULE_MIB_PER_WORKER)));
+  return mib < SMALL_CORPUS_MIB ? 0 : availableParallelism();
 }
 
 /** The command line that repeats this check, for the mail. */

@@ -1,12 +1,12 @@
 /** `pinbench replay`: traces against policies; a summary, or the NDJSON contract with --json. */
 import { availableParallelism } from 'node:os';
 import { relative, resolve } from 'node:path';
-import { ReplayOutput } from '../../api/replay-output.ts';
+import type { ReplayOutput } from '../../api/replay-output.ts';
 import { UsageError } from '../../errors.ts';
 import { expandTraceArgs, findCorpusFiles } from '../../ingest/index.ts';
 import { expandMatrix, parseConfigOverrides } from '../../replay/config-overrides.ts';
-import { absoluteSpecs, resolvePolicies } from '../../replay/load-policies.ts';
 import { DEFAULT_POLICY_TIMEOUT_MS } from '../../replay/module-probe.ts';
+import { absoluteSpecs } from '../../replay/policy-spec.ts';
 import { type CorpusOptions, replayCorpus } from '../../replay/replay-corpus.ts';
 import type { TraceReplayResult } from '../../replay/results.ts';
 import { formatSummary, tallyExitCode } from '../../replay/summary.ts';
@@ -83,6 +83,8 @@ export async function replayFromOptions(
   /** The read cache (`check`). */
   readCache?: Pick<CorpusOptions, 'readCache' | 'onReadCache'>,
 ) {
+  // The releases and the model load with it: `check`, which often needs neither here, starts faster.
+  const { resolvePolicies } = await import('../../replay/load-policies.ts');
   const policies = await resolvePolicies(strs(values, 'policy'), io.cwd, {
     timeoutMs: policyTimeout(values),
   });
@@ -161,6 +163,7 @@ export const replayCommand: Command = {
     if (bool(values, 'explore-ties')) return runExploreTies(values, sources, io);
     const maxDivergences = int(values, 'max-divergences') ?? 10;
     // Streamed: NDJSON lines go out trace by trace, the summary comes from a bounded tally.
+    const { ReplayOutput } = await import('../../api/replay-output.ts');
     const output = new ReplayOutput({
       json: json ? io.stdout : undefined,
       rootsKept: Math.max(0, maxDivergences),
