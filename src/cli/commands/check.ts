@@ -40,7 +40,7 @@ const SMALL_CORPUS_MIB = 128;
  * (~0.15 s of CPU): another one pays for itself on an idle core from about this much trace text
  * (~0.2 s of replay; measured: README, "`check` and start-up").
  */
-const MODULE_MIB_PER_WORKER = 8;
+const MODULE_MIB_PER_WORKER = 4;
 
 /** `trace scenario policy: reason` of every `error` verdict of the given policies. */
 function erroredScenarios(results: readonly TraceReplayResult[], policies: readonly string[]): string[] {
@@ -283,15 +283,24 @@ async function replayWithCache(
   // A module not checked before as it is now (edited: no summary kept for it) replays every
   // trace: its workers load it while this thread looks the results up.
   const early = inWorkers && kept === null ? startWorkers() : undefined;
+  // A load that fails is thrown where the workers are awaited, not as an unhandled rejection.
   early?.catch(() => {});
-  const keys = await Promise.all(sources.map((s) => cache.keys(s, configs, adapters)));
-  const found = await Promise.all(
-    keys.map(async (ks) => {
-      if (ks.some((k) => k === null)) return null;
-      const rs = await Promise.all(ks.map((k) => cache.read(k!)));
-      return rs.every((r) => r !== null) ? (rs as TraceReplayResult[]) : null;
-    }),
-  );
+  const lookUp = async () => {
+    const keys = await Promise.all(sources.map((s) => cache.keys(s, configs, adapters)));
+    const found = await Promise.all(
+      keys.map(async (ks) => {
+        if (ks.some((k) => k === null)) return null;
+        const rs = await Promise.all(ks.map((k) => cache.read(k!)));
+        return rs.every((r) => r !== null) ? (rs as TraceReplayResult[]) : null;
+      }),
+    );
+    return { keys, found };
+  };
+  const { keys, found } = await lookUp().catch(async (e: unknown) => {
+    // Nothing will replay: the workers must not keep the process alive.
+    await early?.then((ws) => Promise.all(ws.map((w) => w.close()))).catch(() => {});
+    throw e;
+  });
   const missing = sources.filter((_, i) => found[i] === null);
   let policies: Policy[] | undefined;
   let replayed: TraceReplayResult[] = [];
