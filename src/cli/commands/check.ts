@@ -3,6 +3,7 @@
  * Exit 0 none, 1 regressions, 2 bad input (an `error` scenario on either side included), 3 the
  * environment failed. What a developer runs before posting a patch, and what CI runs.
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import { stat, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -37,8 +38,10 @@ const SMALL_CORPUS_MIB = 128;
 
 /**
  * A user module always replays in watched workers, each of which starts and loads the policies
- * (~0.15 s of CPU): another one pays for itself on an idle core from about this much trace text
- * (~0.2 s of replay; measured: README, "`check` and start-up").
+ * (~0.1 s of CPU) and warms its own code up: on an idle core another one saves about half the
+ * replay less ~30 ms, and from this much trace text per worker (~0.15 s of replay) clearly more
+ * than it costs. On cores other processes keep busy it saves nothing and costs its start-up
+ * (measured: README, "`check` and start-up").
  */
 const MODULE_MIB_PER_WORKER = 4;
 
@@ -97,7 +100,7 @@ export const checkCommand: Command = {
       type: 'string',
       short: 'j',
       arg: 'N',
-      description: `Worker threads (0: none; default: none for a corpus under ${SMALL_CORPUS_MIB} MiB of trace text, where starting workers costs more than they save, else ${availableParallelism()}; a policy module always replays in workers: one per ${MODULE_MIB_PER_WORKER} MiB, up to ${availableParallelism()})`,
+      description: `Worker threads (0: none; default: none for a corpus under ${SMALL_CORPUS_MIB} MiB of trace text, where starting workers costs more than they save, else ${availableParallelism()}; a policy module always replays in workers: one per ${MODULE_MIB_PER_WORKER} MiB, up to the idle cores)`,
     },
   },
   async run(values, positionals, io) {
@@ -376,9 +379,33 @@ async function defaultJobs(sources: readonly string[], userModule: boolean): Pro
     text += /\.gz$/i.test(s) ? st.size * TRACE_GZIP_RATIO : st.size;
   }
   const mib = text / (1024 * 1024);
-  if (userModule)
-    return Math.max(1, Math.min(availableParallelism(), Math.floor(mib / MODULE_MIB_PER_WORKER)));
-  return mib < SMALL_CORPUS_MIB ? 0 : availableParallelism();
+  if (!userModule) return mib < SMALL_CORPUS_MIB ? 0 : availableParallelism();
+  const idle = availableParallelism() - busyCores();
+  return Math.max(1, Math.min(idle, Math.floor(mib / MODULE_MIB_PER_WORKER)));
+}
+
+/**
+ * How many cores other processes are running on now: the kernel's count of runnable threads
+ * (Linux, /proc/loadavg) less this process' own (/proc/self/task); 0 where unknown. Only the
+ * number of workers depends on it, never a result.
+ */
+function busyCores(): number {
+  // Read synchronously: by this thread, not by a thread of the I/O pool that would count itself.
+  try {
+    const runnable = /^\S+ \S+ \S+ (\d+)\//.exec(readFileSync('/proc/loadavg', 'utf8'))?.[1];
+    if (runnable === undefined) return 0;
+    // The state follows the command name in parentheses: `R` is running or runnable.
+    const own = readdirSync('/proc/self/task').filter((t) => {
+      try {
+        return /\) R /.test(readFileSync(`/proc/self/task/${t}/stat`, 'utf8'));
+      } catch {
+        return false; // a thread that has ended since
+      }
+    }).length;
+    return Math.max(0, Number(runnable) - Math.max(1, own));
+  } catch {
+    return 0;
+  }
 }
 
 /** The command line that repeats this check, for the mail. */
