@@ -38,9 +38,9 @@ export interface PolicyWorker {
   /** The memory it shares with a watchdog (WATCH in worker-protocol.ts). */
   watch: SharedArrayBuffer;
   policies: LoadedPolicies;
-  /** Set when the thread ended after loading (a module's timer ended it); `crash` its error. */
-  ended: boolean;
-  crash?: string;
+  /** Whether the thread ended after loading (a module's timer ended it); `crash` its error. */
+  readonly ended: boolean;
+  readonly crash: string | undefined;
   /** Takes the thread over: the caller's own listeners replace the ones kept since loading. */
   adopt(): void;
   close(): Promise<void>;
@@ -59,6 +59,17 @@ export async function startPolicyWorker(
   const watch = new SharedArrayBuffer(WATCH.length * Int32Array.BYTES_PER_ELEMENT);
   const load: PolicyLoad = { specs: [...specs], cwd };
   const worker = new Worker(new URL('./worker.ts', import.meta.url), { workerData: { watch, load } });
+  // From the start until a pool takes it over, an uncaught error or an exit of the thread is
+  // noted here too: after loading, an `error` event nobody listens to would end this process.
+  const state: { ended: boolean; crash?: string } = { ended: false };
+  const onError = (e: unknown) => {
+    state.crash = escapeTerminal((e as Error)?.message ?? String(e));
+  };
+  const onExit = () => {
+    state.ended = true;
+  };
+  worker.on('error', onError);
+  worker.on('exit', onExit);
   let policies: LoadedPolicies;
   try {
     policies = (await watchLoading(worker, specs, timeoutMs, specs.findIndex(isModulePath)))!;
@@ -66,21 +77,16 @@ export async function startPolicyWorker(
     await worker.terminate();
     throw e;
   }
-  // Until a pool takes it over, an uncaught error or an exit of the thread is only noted: an
-  // `error` event nobody listens to would end this process.
-  const onError = (e: unknown) => {
-    started.crash = escapeTerminal((e as Error)?.message ?? String(e));
-  };
-  const onExit = () => {
-    started.ended = true;
-  };
-  worker.on('error', onError);
-  worker.on('exit', onExit);
   const started: PolicyWorker = {
     worker,
     watch,
     policies,
-    ended: false,
+    get ended() {
+      return state.ended;
+    },
+    get crash() {
+      return state.crash;
+    },
     adopt() {
       worker.off('error', onError);
       worker.off('exit', onExit);
