@@ -9,6 +9,8 @@
  *     warm        every result read from the cache
  *   module      a user module (v6.11 with one function overridden) against v6.11
  *     edited      the module changed since the last check: every trace replayed, read from the read cache
+ *                 (by default in one watched worker per 4 MiB of trace text, up to the cores)
+ *     edited -j 1 the same in one worker
  *     warm        the same module again: every result read from the cache
  *
  * Median of 5 each (min and max beside it), wall and CPU (user + sys of the child, by
@@ -107,6 +109,7 @@ export async function benchCheck({ dir }: { dir: string }): Promise<Record<strin
     'release, cold': [],
     'release, warm': [],
     'module, edited (read cache warm)': [],
+    'module, edited, one worker (-j 1)': [],
     'module, warm': [],
   };
   const want = { release: check(['--no-cache', ...release], cache, dir).stdout, module: '' };
@@ -121,6 +124,8 @@ export async function benchCheck({ dir }: { dir: string }): Promise<Record<strin
     writeFileSync(module, moduleText(edit++));
     rows['module, edited (read cache warm)']!.push(check(mod, cache, dir));
     rows['module, warm']!.push(check(mod, cache, dir));
+    writeFileSync(module, moduleText(edit++));
+    rows['module, edited, one worker (-j 1)']!.push(check(['-j', '1', ...mod], cache, dir));
   }
   const out: Record<string, number | string> = { 'load average at start (1, 5, 15 min)': load };
   let same = true;

@@ -24,7 +24,7 @@ import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { recordingInfo } from '../replay/adapters.ts';
 import { canonical, decodeCacheEntry, encodeCacheEntry, writeCacheEntry } from '../replay/cache-entry.ts';
-import { isModulePath } from '../replay/load-policies.ts';
+import { isModulePath } from '../replay/policy-spec.ts';
 import type { ReadCacheUse, ReadTraceCache } from '../replay/read-trace-cache.ts';
 import type { TraceReplayResult } from '../replay/results.ts';
 import { sourceDigest } from './source-digest.ts';

@@ -15,19 +15,19 @@ import { canonicalSlot, DEPRECATED_SLOT_NAMES, type Policy } from '../model/kern
 import { escapeTerminal } from '../terminal-text.ts';
 import { DEFAULT_POLICY_TIMEOUT_MS, probePolicyModule } from './module-probe.ts';
 import { guardOverrides, restorePrototypes, snapshotPrototypes } from './policy-guard.ts';
+import { isModulePath } from './policy-spec.ts';
 
 export interface LoadPolicyOptions {
   /** How long a module's code may run at load (ms); see module-probe.ts. */
   timeoutMs?: number;
+  /** Told before each module spec is loaded (its index in the specs): a watcher's budget starts. */
+  onModule?: (index: number) => void;
 }
 
 import { moduleGraphHash } from './module-graph.ts';
 import { policyIdentityHash } from './policy-info.ts';
 
-/** A policy spec naming a module file (`./fix.ts`, `patches/fix.mjs`) rather than a registry id. */
-export function isModulePath(spec: string): boolean {
-  return /\.[mc]?[jt]s$/.test(spec) || spec.includes('/');
-}
+export { absoluteSpecs, isModulePath } from './policy-spec.ts';
 
 export async function loadPolicyModule(
   path: string,
@@ -94,8 +94,14 @@ export async function resolvePolicies(
 ): Promise<Policy[]> {
   if (specs.length === 0) return releases();
   const out: Policy[] = [];
-  for (const spec of specs)
-    out.push(isModulePath(spec) ? await loadPolicyModule(spec, cwd, opts) : getPolicy(spec));
+  for (const [i, spec] of specs.entries()) {
+    if (!isModulePath(spec)) {
+      out.push(getPolicy(spec));
+      continue;
+    }
+    opts.onModule?.(i);
+    out.push(await loadPolicyModule(spec, cwd, opts));
+  }
   const ids = new Set<string>();
   for (const p of out) {
     if (ids.has(p.id)) throw new PolicyError('PB_POLICY', `policy '${p.id}' given twice`);

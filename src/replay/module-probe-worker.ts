@@ -5,25 +5,16 @@
  * runs any of its code.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { isPinbenchError, type SourceLocation } from '../errors.ts';
-import { escapeTerminal } from '../terminal-text.ts';
 import { loadPolicyModule } from './load-policies.ts';
+import { loadError } from './module-probe.ts';
+import type { LoadMessage } from './worker-protocol.ts';
 
 const { path, cwd } = workerData as { path: string; cwd: string };
-parentPort?.postMessage({ type: 'importing' });
-let reply: { type: 'done'; error?: { code: string; detail: string; location?: SourceLocation } };
+const post = (m: LoadMessage) => parentPort?.postMessage(m);
+post({ type: 'importing', spec: 0 });
 try {
   await loadPolicyModule(path, cwd);
-  reply = { type: 'done' };
+  post({ type: 'done' });
 } catch (e) {
-  reply = {
-    type: 'done',
-    error: isPinbenchError(e)
-      ? { code: e.code, detail: e.detail, ...(e.location ? { location: e.location } : {}) }
-      : {
-          code: 'PB_POLICY_LOAD',
-          detail: `policy module ${path}: cannot load: ${escapeTerminal((e as Error)?.message ?? String(e))}`,
-        },
-  };
+  post({ type: 'done', error: loadError(e, path) });
 }
-parentPort?.postMessage(reply);

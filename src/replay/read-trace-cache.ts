@@ -20,14 +20,14 @@ import { recordingInfo } from './adapters.ts';
 import { canonical, readCacheEntry, writeCacheEntry } from './cache-entry.ts';
 import { type ReadTrace, replayTrace, type TraceReplayOptions } from './replay-trace.ts';
 import type { TraceReplayResult } from './results.ts';
+import { TRACE_GZIP_RATIO } from './trace-gzip-ratio.ts';
 
 const FORMAT = 'read-trace/1';
 
 /** Larger traces (text; gzip estimated) are read as they always are (streamed, memory flat in their size). */
 export const MAX_CACHED_BYTES = 64 << 20;
 
-/** How much text a gzip trace holds per byte, for estimates: the shipped recordings' ratio. */
-export const TRACE_GZIP_RATIO = 28;
+export { TRACE_GZIP_RATIO };
 
 export interface ReadTraceCache {
   /** Directory of the entries (`<cache>/read-traces`). */

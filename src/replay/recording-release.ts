@@ -22,6 +22,9 @@ export function releaseForKernel(kernel: string): string {
   return best;
 }
 
+/** Every policy id: the registry is fixed once loaded, and this is asked once per scenario of a recording. */
+let policyIds: Set<string> | undefined;
+
 /**
  * The release model for a recording: the stable id `vX.Y.Z` of a kernel package's upstream
  * version (`5.10.262-1` -> `v5.10.262`) of the kernel's own series when pinbench has it, else
@@ -29,7 +32,8 @@ export function releaseForKernel(kernel: string): string {
  */
 export function releaseForRecording(kernel: string, packageVersions: readonly string[]): string {
   const v = parseKernelVersion(kernel);
-  const ids = new Set(allPolicies().map((p) => p.id));
+  policyIds ??= new Set(allPolicies().map((p) => p.id));
+  const ids = policyIds;
   for (const pv of packageVersions) {
     const m = /^(\d+)\.(\d+)\.(\d+)(?:[-+~]|$)/.exec(pv);
     if (!m || Number(m[1]) !== v.major || Number(m[2]) !== v.minor) continue;

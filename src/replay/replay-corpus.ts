@@ -12,9 +12,9 @@ import { PinbenchError } from '../errors.ts';
 import type { TraceConfig } from '../model/events.ts';
 import type { Policy } from '../model/kernel.ts';
 import { escapeTerminal } from '../terminal-text.ts';
-import { isModulePath } from './load-policies.ts';
-import { DEFAULT_POLICY_TIMEOUT_MS } from './module-probe.ts';
-import { type ReadCacheUse, type ReadTraceCache, replayTraceCached } from './read-trace-cache.ts';
+import { DEFAULT_POLICY_TIMEOUT_MS, type PolicyWorker } from './module-probe.ts';
+import { isModulePath } from './policy-spec.ts';
+import type { ReadCacheUse, ReadTraceCache } from './read-trace-cache.ts';
 import type { ScenarioResult } from './replay-scenario.ts';
 import type { TraceReplayResult } from './results.ts';
 import {
@@ -30,9 +30,18 @@ import {
 } from './worker-protocol.ts';
 
 export interface CorpusOptions {
-  /** Policy ids / module paths (resolved in each worker) and the same policies resolved here. */
+  /**
+   * Policy ids / module paths (resolved in each worker) and the same policies resolved here;
+   * these only replay in this thread (`jobs: 0` and no user module), so they may be left out
+   * when user modules are replayed.
+   */
   policySpecs: readonly string[];
-  policies: readonly Policy[];
+  policies?: readonly Policy[];
+  /**
+   * Replay workers that have loaded `policySpecs` already (module-probe.ts startPolicyWorker): the
+   * pool starts with them instead of threads that load the policies on their first job.
+   */
+  workers?: readonly PolicyWorker[];
   /** Worker threads; 0 replays in this thread (no workers). Default: available cores. */
   jobs?: number;
   outcomes?: boolean;
@@ -106,17 +115,28 @@ class WorkerPool {
   private readonly budgetMs: number;
   private readonly modules: readonly string[];
 
-  constructor(size: number, budgetMs: number, modules: readonly string[]) {
+  constructor(
+    size: number,
+    budgetMs: number,
+    modules: readonly string[],
+    loaded: readonly PolicyWorker[] = [],
+  ) {
     this.budgetMs = budgetMs;
     this.modules = modules;
-    for (let i = 0; i < size; i++) this.idle.push(this.spawn());
+    for (let i = 0; i < size; i++) this.idle.push(this.spawn(loaded[i]));
     this.timer = setInterval(() => this.tick(), Math.max(10, Math.min(250, budgetMs / 4)));
   }
 
-  private spawn(): Slot {
-    const shared = new SharedArrayBuffer(WATCH.length * Int32Array.BYTES_PER_ELEMENT);
-    const worker = new Worker(new URL('./worker.ts', import.meta.url), { workerData: { watch: shared } });
+  /** A new thread, or one that has loaded the policies already (unless it has ended since). */
+  private spawn(loaded?: PolicyWorker): Slot {
+    const live = loaded && !loaded.ended ? loaded : undefined;
+    live?.adopt();
+    const shared = live?.watch ?? new SharedArrayBuffer(WATCH.length * Int32Array.BYTES_PER_ELEMENT);
+    const worker =
+      live?.worker ?? new Worker(new URL('./worker.ts', import.meta.url), { workerData: { watch: shared } });
     const slot: Slot = { worker, watch: new Int32Array(shared), seen: { state: 0, seq: 0, since: 0 } };
+    // An uncaught error of its time between loading and now: reported with its exit, if it comes.
+    if (live?.crash !== undefined) slot.crash = live.crash;
     worker.on('message', (reply: WorkerReply | ScenarioBatch) => {
       if (slot.job?.id !== reply.id) return;
       if ('batch' in reply) {
@@ -361,14 +381,21 @@ export async function replayCorpus(
     return delivering;
   };
 
+  const loaded = opts.workers ?? [];
+  // More threads loaded than the pool takes (few traces) are not needed.
+  await Promise.all(loaded.slice(concurrency).map((w) => w.close()));
   if (concurrency === 0) {
+    const policies = opts.policies;
+    if (!policies && jobs.length) throw new Error('replayCorpus: no policies to replay in this thread');
+    // The replay engine loads in this thread only to replay here: workers load their own.
+    const { replayTraceCached } = await import('./read-trace-cache.ts');
     for (let i = 0; i < jobs.length; i++) {
       const j = jobs[i]!;
       const sink = await opts.stream?.({ source: j.source, matrix: j.matrix ?? '', index: i });
       const local = sink ? streamLocally(sink) : undefined;
       const { result, use } = await replayTraceCached(
         j.source,
-        opts.policies,
+        policies!,
         {
           ...(local ? { onScenario: local.onScenario, drain: local.drain, skipScenarios: sink!.skip } : {}),
           ...jobReplayOptions(j),
@@ -384,7 +411,12 @@ export async function replayCorpus(
     return results as TraceReplayResult[];
   }
 
-  const pool = new WorkerPool(concurrency, opts.policyTimeoutMs ?? DEFAULT_POLICY_TIMEOUT_MS, modules);
+  const pool = new WorkerPool(
+    concurrency,
+    opts.policyTimeoutMs ?? DEFAULT_POLICY_TIMEOUT_MS,
+    modules,
+    loaded.slice(0, concurrency),
+  );
   const queue = new PQueue({ concurrency });
   let failure: unknown;
   try {

@@ -1,4 +1,5 @@
 /** Messages between the corpus scheduler and its replay workers (plain data only). */
+import type { SourceLocation } from '../errors.ts';
 import type { TraceConfig } from '../model/events.ts';
 import { defaultAdapters } from './adapters.ts';
 import type { ReadCacheUse, ReadTraceCache } from './read-trace-cache.ts';
@@ -120,3 +121,33 @@ export type WorkerReply =
  */
 export const WATCH = { state: 0, seq: 1, scenario: 2, length: 3 } as const;
 export const LOADING = -1;
+
+/**
+ * A worker started with `load` in its workerData loads these policies at once, watched as
+ * module-probe.ts watches a probe (LoadMessage), and keeps them for its jobs: the probe and the
+ * replay worker are one thread, and the main thread need not import the module at all.
+ */
+export interface PolicyLoad {
+  /** The specs as given (messages name them so) and the directory they are relative to. */
+  specs: string[];
+  cwd: string;
+}
+
+/** What the main thread needs of policies a worker loaded: ids, and which tables are the same. */
+export interface LoadedPolicies {
+  ids: string[];
+  /** For each policy, the index of the first policy with the very same kernel functions. */
+  tables: number[];
+}
+
+/** A load error as it crosses threads (a PinbenchError's code, detail and location). */
+export interface LoadError {
+  code: string;
+  detail: string;
+  location?: SourceLocation;
+}
+
+/** What a loading thread posts: before each module's own code runs, then once when done. */
+export type LoadMessage =
+  | { type: 'importing'; spec: number }
+  | { type: 'done'; error?: LoadError; policies?: LoadedPolicies };

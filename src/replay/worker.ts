@@ -11,9 +11,11 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { isPinbenchError } from '../errors.ts';
 import type { Policy } from '../model/kernel.ts';
-import { resolvePolicies } from './load-policies.ts';
+import { absoluteSpecs, type LoadPolicyOptions, resolvePolicies } from './load-policies.ts';
+import { loadError } from './module-probe.ts';
 import { replayTraceCached } from './read-trace-cache.ts';
 import type { PolicyCallGuard, ScenarioResult } from './replay-scenario.ts';
+import { sameKernelTable } from './same-kernel-table.ts';
 import { watchedCalls } from './watched-calls.ts';
 import {
   type BatchAck,
@@ -21,13 +23,51 @@ import {
   encodeResult,
   jobReplayOptions,
   LOADING,
+  type LoadMessage,
+  type PolicyLoad,
   type ReplayJob,
   type WorkerReply,
 } from './worker-protocol.ts';
 
+const { watch, load } = workerData as { watch: SharedArrayBuffer; load?: PolicyLoad };
 // Created before any user module is imported (it snapshots the shared prototypes).
-const watched = watchedCalls((workerData as { watch: SharedArrayBuffer }).watch);
+const watched = watchedCalls(watch);
 const policyCache = new Map<string, Promise<Policy[]>>();
+
+/** The policies of a spec list, loaded once per thread (watched: LOADING) and kept for its jobs. */
+function policiesFor(specs: readonly string[], cwd: string, opts: LoadPolicyOptions = {}): Promise<Policy[]> {
+  // Jobs name modules by absolute path; a load at start as given (its messages name them so).
+  const key = `${cwd}\0${absoluteSpecs(specs, cwd).join('\0')}`;
+  let policies = policyCache.get(key);
+  if (!policies) {
+    watched.enter(LOADING);
+    policies = resolvePolicies(specs, cwd, opts).finally(() => watched.leave());
+    policyCache.set(key, policies);
+  }
+  return policies;
+}
+
+// Started to load its policies at once (module-probe.ts startPolicyWorker): the probe's messages.
+if (load) {
+  const post = (m: LoadMessage) => parentPort?.postMessage(m);
+  let current = -1;
+  policiesFor(load.specs, load.cwd, {
+    onModule: (spec) => {
+      current = spec;
+      post({ type: 'importing', spec });
+    },
+  }).then(
+    (ps) =>
+      post({
+        type: 'done',
+        policies: {
+          ids: ps.map((p) => p.id),
+          tables: ps.map((p) => ps.findIndex((q) => sameKernelTable(p, q))),
+        },
+      }),
+    (e: unknown) => post({ type: 'done', error: loadError(e, load.specs[current] ?? '?') }),
+  );
+}
 
 function guardFor(job: ReplayJob, policies: readonly Policy[]): PolicyCallGuard {
   // Ordinals in the trace, also when a streamed job skips scenarios already stored.
@@ -49,14 +89,7 @@ function guardFor(job: ReplayJob, policies: readonly Policy[]): PolicyCallGuard 
 
 async function run(job: ReplayJob): Promise<{ message: WorkerReply; transfer?: ArrayBuffer[] }> {
   try {
-    const key = `${job.cwd}\0${job.policySpecs.join('\0')}`;
-    let policies = policyCache.get(key);
-    if (!policies) {
-      watched.enter(LOADING);
-      policies = resolvePolicies(job.policySpecs, job.cwd).finally(() => watched.leave());
-      policyCache.set(key, policies);
-    }
-    const resolved = await policies;
+    const resolved = await policiesFor(job.policySpecs, job.cwd);
     const sink = job.stream ? streamTo(job.id, job.stream) : undefined;
     const { result, use } = await replayTraceCached(
       job.source,

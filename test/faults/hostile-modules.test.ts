@@ -150,6 +150,19 @@ describe('hostile policy modules', { timeout: 60_000 }, () => {
     expect(Object.hasOwn(Object.prototype, 'x')).toBe(false);
   });
 
+  it("check runs a module's code only in watched workers, unless this thread needs its functions (--lkp)", async () => {
+    const marker = '__pinbenchModuleRanHere';
+    const file = module('marks-thread', '', `(globalThis as any).${marker} = true;`);
+    const r = await check(file);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('candidate marks-thread against baseline v6.0-rc3');
+    expect(marker in globalThis).toBe(false);
+    // The LKP text names the candidate's source and subject: loaded here, after a watched worker did.
+    const lkp = await check(file, '--lkp', join(DIR, 'marks-thread.txt'));
+    expect(lkp.code).toBe(0);
+    expect(marker in globalThis).toBe(true);
+  });
+
   it('check exits 2 when scenarios error on both sides (a bad field value in the trace)', async () => {
     const bad = join(DIR, 'bad-field.trace');
     writeFileSync(

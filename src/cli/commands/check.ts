@@ -3,6 +3,7 @@
  * Exit 0 none, 1 regressions, 2 bad input (an `error` scenario on either side included), 3 the
  * environment failed. What a developer runs before posting a patch, and what CI runs.
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import { stat, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -15,13 +16,16 @@ import { checkRegressions } from '../../replay/check.ts';
 import { formatCheckLkp } from '../../replay/check-lkp.ts';
 import { expandMatrix, parseConfigOverrides } from '../../replay/config-overrides.ts';
 import { traceLabel } from '../../replay/divergence-identity.ts';
-import { isModulePath, resolvePolicies } from '../../replay/load-policies.ts';
-import { TRACE_GZIP_RATIO } from '../../replay/read-trace-cache.ts';
+import { type PolicyWorker, startPolicyWorkers } from '../../replay/module-probe.ts';
+import { absoluteSpecs, isModulePath } from '../../replay/policy-spec.ts';
+import type { CorpusOptions } from '../../replay/replay-corpus.ts';
 import type { TraceReplayResult } from '../../replay/results.ts';
+import { sameKernelTable } from '../../replay/same-kernel-table.ts';
 import { checkExitCode, formatCheck } from '../../replay/summary.ts';
+import { TRACE_GZIP_RATIO } from '../../replay/trace-gzip-ratio.ts';
 import { escapeTerminal } from '../../terminal-text.ts';
 import { type Command, type CommandIo, int, type ParsedValues, str, strs } from '../command.ts';
-import { corpusSources, policyTimeout, REPLAY_OPTIONS, replayFromOptions } from './replay.ts';
+import { corpusSources, policyTimeout, REPLAY_OPTIONS, replayFromOptions, replayLoaded } from './replay.ts';
 
 const { policy: _policy, ...shared } = REPLAY_OPTIONS;
 
@@ -31,6 +35,15 @@ const { policy: _policy, ...shared } = REPLAY_OPTIONS;
  * README, "`check` and start-up"). A user module still gets its one watched worker.
  */
 const SMALL_CORPUS_MIB = 128;
+
+/**
+ * A user module always replays in watched workers, each of which starts and loads the policies
+ * (~0.1 s of CPU) and warms its own code up: on an idle core another one saves about half the
+ * replay less ~30 ms, and from this much trace text per worker (~0.15 s of replay) clearly more
+ * than it costs. On cores other processes keep busy it saves nothing and costs its start-up
+ * (measured: README, "`check` and start-up").
+ */
+const MODULE_MIB_PER_WORKER = 4;
 
 /** `trace scenario policy: reason` of every `error` verdict of the given policies. */
 function erroredScenarios(results: readonly TraceReplayResult[], policies: readonly string[]): string[] {
@@ -87,7 +100,7 @@ export const checkCommand: Command = {
       type: 'string',
       short: 'j',
       arg: 'N',
-      description: `Worker threads (0: none; default: none for a corpus under ${SMALL_CORPUS_MIB} MiB of trace text, where starting workers costs more than they save, else ${availableParallelism()})`,
+      description: `Worker threads (0: none; default: none for a corpus under ${SMALL_CORPUS_MIB} MiB of trace text, where starting workers costs more than they save, else ${availableParallelism()}; a policy module always replays in workers: one per ${MODULE_MIB_PER_WORKER} MiB, up to the idle cores)`,
     },
   },
   async run(values, positionals, io) {
@@ -108,7 +121,8 @@ export const checkCommand: Command = {
         : [];
     const htmlDir = htmlTarget(values, io);
     const lkp = str(values, 'lkp');
-    const jobs = values.jobs ?? String(await defaultJobs(sources));
+    const jobs =
+      values.jobs ?? String(await defaultJobs(sources, isModulePath(candidate) || isModulePath(baseline)));
     const { policies, summary, results, cache } = await replayWithCache(
       { ...values, jobs, policy: [baseline, candidate] },
       sources,
@@ -204,6 +218,8 @@ export const checkCommand: Command = {
  * replayed and kept. A trace is read only when its every configuration is in the cache. When
  * every trace was read and nothing else needs the policies themselves (`needPolicies`: HTML,
  * coverage, LKP text), their ids come from the cache too: a user's module is not loaded again.
+ * Nor does this thread ever load a user's module when nothing here needs it: the replay workers
+ * load it, watched as a probe is (module-probe.ts startPolicyWorker), and tell its id.
  */
 async function replayWithCache(
   values: ParsedValues,
@@ -212,7 +228,7 @@ async function replayWithCache(
   io: CommandIo,
   needPolicies: boolean,
 ): Promise<{
-  /** Undefined only when `needPolicies` is false and the cache had everything. */
+  /** Undefined when `needPolicies` is false and the cache had everything, or a module was replayed. */
   policies: Policy[] | undefined;
   summary: PolicySummary;
   results: TraceReplayResult[];
@@ -220,43 +236,100 @@ async function replayWithCache(
 }> {
   const specs = strs(values, 'policy');
   const adapters = values['no-adapters'] !== true;
+  const timeoutMs = policyTimeout(values);
   const cache =
     values['no-cache'] === true || io.env.PINBENCH_CHECK_CACHE === 'off'
       ? null
       : CheckCache.open(io.env, {
-          policySpecs: specs.map((s) => (isModulePath(s) ? resolve(io.cwd, s) : s)),
+          policySpecs: absoluteSpecs(specs, io.cwd),
           strict: values.strict === true,
           adapters,
           outcomes: false,
         });
   const json = values.json === true;
+  const inWorkers = !needPolicies && specs.some(isModulePath);
+  // As many as the replay takes (at least one: a user module only runs in a watched worker).
+  const startWorkers = () =>
+    startPolicyWorkers(
+      specs,
+      io.cwd,
+      timeoutMs,
+      Math.min(Math.max(1, int(values, 'jobs') ?? 1), sources.length * configs.length),
+    );
+  const replay = async (
+    todo: string[],
+    workers: Promise<PolicyWorker[]> | undefined,
+    readCache?: Pick<CorpusOptions, 'readCache' | 'onReadCache'>,
+  ) => {
+    if (!inWorkers) {
+      const r = await replayFromOptions(values, todo, io, false, json, undefined, readCache);
+      return { ...r, summary: summaryOf(r.policies) };
+    }
+    const loaded = await (workers ?? startWorkers());
+    const results = await replayLoaded(
+      values,
+      todo,
+      io,
+      { workers: loaded },
+      false,
+      json,
+      undefined,
+      readCache,
+    );
+    return { policies: undefined, results, summary: loadedSummary(loaded) };
+  };
   if (!cache) {
-    const r = await replayFromOptions(values, sources, io, false, json);
-    return { ...r, summary: summaryOf(r.policies), cache };
+    const r = await replay(sources, undefined);
+    return { ...r, cache };
   }
-  const keys = await Promise.all(sources.map((s) => cache.keys(s, configs, adapters)));
-  const found = await Promise.all(
-    keys.map(async (ks) => {
-      if (ks.some((k) => k === null)) return null;
-      const rs = await Promise.all(ks.map((k) => cache.read(k!)));
-      return rs.every((r) => r !== null) ? (rs as TraceReplayResult[]) : null;
-    }),
-  );
+  const kept = needPolicies ? null : await cache.readSummary();
+  // A module not checked before as it is now (edited: no summary kept for it) replays every
+  // trace: its workers load it while this thread looks the results up.
+  const early = inWorkers && kept === null ? startWorkers() : undefined;
+  // A load that fails is thrown where the workers are awaited, not as an unhandled rejection.
+  early?.catch(() => {});
+  const lookUp = async () => {
+    const keys = await Promise.all(sources.map((s) => cache.keys(s, configs, adapters)));
+    const found = await Promise.all(
+      keys.map(async (ks) => {
+        if (ks.some((k) => k === null)) return null;
+        const rs = await Promise.all(ks.map((k) => cache.read(k!)));
+        return rs.every((r) => r !== null) ? (rs as TraceReplayResult[]) : null;
+      }),
+    );
+    return { keys, found };
+  };
+  const { keys, found } = await lookUp().catch(async (e: unknown) => {
+    // Nothing will replay: the workers must not keep the process alive.
+    await early?.then((ws) => Promise.all(ws.map((w) => w.close()))).catch(() => {});
+    throw e;
+  });
   const missing = sources.filter((_, i) => found[i] === null);
   let policies: Policy[] | undefined;
   let replayed: TraceReplayResult[] = [];
-  let summary = missing.length === 0 && !needPolicies ? await cache.readSummary() : null;
+  let summary: PolicySummary | null = null;
   if (missing.length)
-    ({ policies, results: replayed } = await replayFromOptions(values, missing, io, false, json, undefined, {
+    ({
+      policies,
+      results: replayed,
+      summary,
+    } = await replay(missing, early, {
       readCache: cache.readTraces,
       onReadCache: (use) => cache.noteRead(use),
     }));
-  else if (!summary) policies = await resolvePolicies(specs, io.cwd, { timeoutMs: policyTimeout(values) });
-  const writes: Promise<void>[] = [];
-  if (policies) {
+  else if (early) {
+    // Every result was there but not the summary: the workers loaded the module for nothing else.
+    const loaded = await early;
+    summary = loadedSummary(loaded);
+    await Promise.all(loaded.map((w) => w.close()));
+  } else if (kept) summary = kept;
+  else {
+    const { resolvePolicies } = await import('../../replay/load-policies.ts');
+    policies = await resolvePolicies(specs, io.cwd, { timeoutMs });
     summary = summaryOf(policies);
-    writes.push(cache.writeSummary(summary));
   }
+  const writes: Promise<void>[] = [];
+  if (summary !== kept) writes.push(cache.writeSummary(summary));
   const results: TraceReplayResult[] = [];
   let next = 0;
   sources.forEach((_, i) => {
@@ -270,11 +343,17 @@ async function replayWithCache(
       }
   });
   await Promise.all(writes);
-  return { policies, summary: summary!, results, cache };
+  return { policies, summary, results, cache };
 }
 
 function summaryOf(policies: readonly Policy[]): PolicySummary {
   return { ids: [policies[0]!.id, policies[1]!.id], sameTable: sameKernelTable(policies[0]!, policies[1]!) };
+}
+
+/** The summary as the workers that loaded the policies tell it. */
+function loadedSummary(workers: readonly PolicyWorker[]): PolicySummary {
+  const { ids, tables } = workers[0]!.policies;
+  return { ids: [ids[0]!, ids[1]!], sameTable: tables[1] === tables[0] };
 }
 
 function cacheLine(cache: CheckCache): string {
@@ -284,24 +363,49 @@ function cacheLine(cache: CheckCache): string {
   return `pinbench check: cache: ${c.hits} result(s) read, ${c.written} kept${reads}${c.corrupt ? `, ${c.corrupt} damaged (ignored)` : ''} (${cache.dir}; --no-cache to bypass)\n`;
 }
 
-/** Gzip text is counted at a typical ratio of a trace (TRACE_GZIP_RATIO). */
-async function defaultJobs(sources: readonly string[]): Promise<number> {
+/**
+ * By the corpus' trace text (SMALL_CORPUS_MIB, MODULE_MIB_PER_WORKER); gzip text is counted at a
+ * typical ratio of a trace (TRACE_GZIP_RATIO).
+ */
+async function defaultJobs(sources: readonly string[], userModule: boolean): Promise<number> {
   let text = 0;
   for (const s of sources) {
     const st = await stat(s).catch(() => null);
     // Standard input or a URL: its size is unknown, so it may be large.
-    if (!st?.isFile()) return availableParallelism();
+    if (!st?.isFile()) {
+      text = Number.POSITIVE_INFINITY;
+      break;
+    }
     text += /\.gz$/i.test(s) ? st.size * TRACE_GZIP_RATIO : st.size;
   }
-  return text < SMALL_CORPUS_MIB * 1024 * 1024 ? 0 : availableParallelism();
+  const mib = text / (1024 * 1024);
+  if (!userModule) return mib < SMALL_CORPUS_MIB ? 0 : availableParallelism();
+  const idle = availableParallelism() - busyCores();
+  return Math.max(1, Math.min(idle, Math.floor(mib / MODULE_MIB_PER_WORKER)));
 }
 
-/** The candidate runs the very same functions as the baseline: the override changes nothing. */
-function sameKernelTable(a: Policy, b: Policy): boolean {
-  const ka = Object.keys(a.ops);
-  if (ka.length !== Object.keys(b.ops).length) return false;
-  const ops = (p: Policy) => p.ops as unknown as Record<string, unknown>;
-  return ka.every((k) => ops(a)[k] === ops(b)[k]);
+/**
+ * How many cores other processes are running on now: the kernel's count of runnable threads
+ * (Linux, /proc/loadavg) less this process' own (/proc/self/task); 0 where unknown. Only the
+ * number of workers depends on it, never a result.
+ */
+function busyCores(): number {
+  // Read synchronously: by this thread, not by a thread of the I/O pool that would count itself.
+  try {
+    const runnable = /^\S+ \S+ \S+ (\d+)\//.exec(readFileSync('/proc/loadavg', 'utf8'))?.[1];
+    if (runnable === undefined) return 0;
+    // The state follows the command name in parentheses: `R` is running or runnable.
+    const own = readdirSync('/proc/self/task').filter((t) => {
+      try {
+        return /\) R /.test(readFileSync(`/proc/self/task/${t}/stat`, 'utf8'));
+      } catch {
+        return false; // a thread that has ended since
+      }
+    }).length;
+    return Math.max(0, Number(runnable) - Math.max(1, own));
+  } catch {
+    return 0;
+  }
 }
 
 /** The command line that repeats this check, for the mail. */

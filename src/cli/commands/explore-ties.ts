@@ -1,9 +1,7 @@
 /** `pinbench replay <trace> --explore-ties`: every order of events the trace leaves unordered. */
 import { resolve } from 'node:path';
-import { formatTies } from '../../analysis/explore-ties-text.ts';
-import { exploreTraceTies, tieExplorer } from '../../analysis/tie-explorer.ts';
 import { UsageError } from '../../errors.ts';
-import { isModulePath } from '../../replay/load-policies.ts';
+import { isModulePath } from '../../replay/policy-spec.ts';
 import { bool, type Command, type CommandIo, int, type ParsedValues, str, strs } from '../command.ts';
 
 export const EXPLORE_TIES_OPTIONS = {
@@ -35,6 +33,9 @@ export async function runExploreTies(
 ): Promise<number> {
   const maxOrders = int(values, 'max-orders') ?? 1000;
   if (maxOrders < 1) throw new UsageError('--max-orders must be at least 1');
+  // Loaded when asked for: `replay` and `check`, which import this file for its options, start faster.
+  const { formatTies } = await import('../../analysis/explore-ties-text.ts');
+  const { exploreTraceTies, tieExplorer } = await import('../../analysis/tie-explorer.ts');
   // A user's module runs in a watched worker (--policy-timeout-ms), as replay runs it.
   const explorer = await tieExplorer({
     specs: strs(values, 'policy').map((s) => (isModulePath(s) ? resolve(io.cwd, s) : s)),

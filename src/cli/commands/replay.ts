@@ -1,13 +1,14 @@
 /** `pinbench replay`: traces against policies; a summary, or the NDJSON contract with --json. */
 import { availableParallelism } from 'node:os';
 import { relative, resolve } from 'node:path';
-import { ReplayOutput } from '../../api/replay-output.ts';
+import type { ReplayOutput } from '../../api/replay-output.ts';
 import { UsageError } from '../../errors.ts';
 import { expandTraceArgs, findCorpusFiles } from '../../ingest/index.ts';
 import { expandMatrix, parseConfigOverrides } from '../../replay/config-overrides.ts';
-import { isModulePath, resolvePolicies } from '../../replay/load-policies.ts';
 import { DEFAULT_POLICY_TIMEOUT_MS } from '../../replay/module-probe.ts';
+import { absoluteSpecs } from '../../replay/policy-spec.ts';
 import { type CorpusOptions, replayCorpus } from '../../replay/replay-corpus.ts';
+import type { TraceReplayResult } from '../../replay/results.ts';
 import { formatSummary, tallyExitCode } from '../../replay/summary.ts';
 import { bool, type Command, type CommandIo, int, type ParsedValues, strs } from '../command.ts';
 import { progressFor } from '../progress.ts';
@@ -82,25 +83,46 @@ export async function replayFromOptions(
   /** The read cache (`check`). */
   readCache?: Pick<CorpusOptions, 'readCache' | 'onReadCache'>,
 ) {
+  // The releases and the model load with it: `check`, which often needs neither here, starts faster.
+  const { resolvePolicies } = await import('../../replay/load-policies.ts');
+  const policies = await resolvePolicies(strs(values, 'policy'), io.cwd, {
+    timeoutMs: policyTimeout(values),
+  });
+  const results = await replayLoaded(values, sources, io, { policies }, outcomes, json, output, readCache);
+  return { policies, results };
+}
+
+/**
+ * replayFromOptions with the policies loaded already: in this thread (`policies`), or only in
+ * replay workers that loaded them (`workers`, module-probe.ts startPolicyWorker; `check`).
+ */
+export async function replayLoaded(
+  values: ParsedValues,
+  sources: string[],
+  io: CommandIo,
+  loaded: Pick<CorpusOptions, 'policies' | 'workers'>,
+  outcomes: boolean,
+  json = outcomes,
+  output?: ReplayOutput,
+  readCache?: Pick<CorpusOptions, 'readCache' | 'onReadCache'>,
+): Promise<TraceReplayResult[]> {
   const specs = strs(values, 'policy');
-  const policyTimeoutMs = policyTimeout(values);
-  const policies = await resolvePolicies(specs, io.cwd, { timeoutMs: policyTimeoutMs });
   const overrides = parseConfigOverrides(strs(values, 'config'));
   const matrix = strs(values, 'matrix');
   const configs = matrix.length
     ? expandMatrix(matrix).map((c) => ({ label: c.label, overrides: { ...overrides, ...c.overrides } }))
     : [{ label: '', overrides }];
   const progress = await progressFor(io, { json, label: 'replay', sources, configs: configs.length });
-  const results = await replayCorpus(sources, {
-    policySpecs: specs.map((s) => (isModulePath(s) ? resolve(io.cwd, s) : s)),
-    policies,
+  return replayCorpus(sources, {
+    policySpecs: absoluteSpecs(specs, io.cwd),
+    ...loaded,
     jobs: int(values, 'jobs') ?? availableParallelism(),
     outcomes,
     strict: bool(values, 'strict'),
     configs,
     adapters: !bool(values, 'no-adapters'),
     cwd: io.cwd,
-    policyTimeoutMs,
+    policyTimeoutMs: policyTimeout(values),
     ...(output ? { stream: async (job) => output.sink(job) } : {}),
     ...readCache,
     onResult: async (r, i) => {
@@ -111,7 +133,6 @@ export async function replayFromOptions(
     progress?.end();
     output?.dispose();
   });
-  return { policies, results };
 }
 
 export const replayCommand: Command = {
@@ -142,6 +163,7 @@ export const replayCommand: Command = {
     if (bool(values, 'explore-ties')) return runExploreTies(values, sources, io);
     const maxDivergences = int(values, 'max-divergences') ?? 10;
     // Streamed: NDJSON lines go out trace by trace, the summary comes from a bounded tally.
+    const { ReplayOutput } = await import('../../api/replay-output.ts');
     const output = new ReplayOutput({
       json: json ? io.stdout : undefined,
       rootsKept: Math.max(0, maxDivergences),
