@@ -659,7 +659,14 @@ export class State {
    * change a VMA, take it from `vmaToChange`.
    */
   findVma(mmId: number, addr: number): Vma | undefined {
-    const v = peekGet(this.mmMap, mmId)?.vmas.find((x) => addr >= x.start && addr < x.end);
+    const vmas = peekGet(this.mmMap, mmId)?.vmas;
+    let v: Vma | undefined;
+    if (vmas)
+      for (const x of vmas)
+        if (addr >= x.start && addr < x.end) {
+          v = x;
+          break;
+        }
     if (v && this.log && !Object.isFrozen(v)) {
       Object.freeze(v.flags);
       Object.freeze(v.ops);
@@ -690,9 +697,11 @@ export class State {
   entryAt(mmId: number, addr: number): Entry | undefined {
     const mm = peekGet(this.mmMap, mmId);
     if (!mm) return undefined;
+    // Most mms have no PUD or PMD entries: an empty level is not asked (its key, an address
+    // above 2^31, would be a new heap number per lookup).
     return (
-      mm.pud.get(addr - (addr % PUD_SIZE)) ??
-      mm.pmd.get(addr - (addr % PMD_SIZE)) ??
+      (mm.pud.size === 0 ? undefined : mm.pud.get(addr - (addr % PUD_SIZE))) ??
+      (mm.pmd.size === 0 ? undefined : mm.pmd.get(addr - (addr % PMD_SIZE))) ??
       mm.pte.get(addr - (addr % PAGE_SIZE))
     );
   }
