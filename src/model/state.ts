@@ -219,8 +219,12 @@ export interface StateData {
   zones?: ZoneFree[];
   /** hugetlb pools by size (`pinbench_hugetlb`); a size without a line has an unlimited pool. */
   hugetlb?: Partial<Record<HugetlbSize, HugetlbPool>>;
-  /** current->flags allocation scope, set by __gup_longterm_locked() around the pinning. */
-  memalloc?: MemallocScope;
+  /**
+   * current->flags allocation scope, set by __gup_longterm_locked() around the pinning (undefined:
+   * none). Present from the start and never deleted: adding and deleting a field on every
+   * long-term call made `data` a slow (dictionary-mode) object for the rest of the scenario.
+   */
+  memalloc: MemallocScope | undefined;
 }
 
 /** Per-call journal: the outcome's why path, warnings and ref/pin deltas. */
@@ -332,6 +336,7 @@ export class State {
           userLockedVm: 0,
           counters: { pinsAcquired: 0, pinsReleased: 0, warnings: 0, bugs: 0, badPageMaps: 0 },
           nextAlloc: 1,
+          memalloc: undefined,
         };
     this.pfnMap = this.data.pfns;
     this.folioMap = this.data.folios;
