@@ -269,8 +269,23 @@ export function encodeGupFlags(flags: GupFlags, kernel: KernelVersion): number {
   return v;
 }
 
+// formatGupFlags runs for why steps on most GUP calls of every policy, over the few flag
+// combinations of a trace: the text is remembered by the set's bits in FOLL_FLAGS order.
+const FOLL_FLAG_BIT = new Map<FollFlag, number>(FOLL_FLAGS.map((f, i) => [f, 2 ** i]));
+const gupFlagsText = new Map<number, string>();
+const GUP_FLAGS_TEXTS = 1024;
+
 export function formatGupFlags(flags: GupFlags): string {
-  return flags.size === 0 ? '0' : FOLL_FLAGS.filter((f) => flags.has(f)).join('|');
+  if (flags.size === 0) return '0';
+  let bits = 0;
+  for (const f of flags) bits += FOLL_FLAG_BIT.get(f) ?? 0;
+  let text = gupFlagsText.get(bits);
+  if (text === undefined) {
+    text = FOLL_FLAGS.filter((f) => flags.has(f)).join('|');
+    if (gupFlagsText.size >= GUP_FLAGS_TEXTS) gupFlagsText.clear();
+    gupFlagsText.set(bits, text);
+  }
+  return text;
 }
 
 /** VM_* bits: the same numbers in every release read (facts/pinning.md §5.2), plus x86's shadow stack. */
@@ -332,4 +347,9 @@ export function decodeVmFlags(raw: number): { flags: Set<VmFlag>; unknownBits: n
 /** `is_cow_mapping()`: private and may become writable (same text in every release read). */
 export function isCowMapping(flags: VmFlags): boolean {
   return flags.has('VM_MAYWRITE') && !flags.has('VM_SHARED');
+}
+
+/** `isCowMapping` of a VMA's flag array (state.ts `Vma.flags`), without making a set of it per call. */
+export function isCowMappingFlags(flags: readonly VmFlag[]): boolean {
+  return flags.includes('VM_MAYWRITE') && !flags.includes('VM_SHARED');
 }

@@ -53,19 +53,66 @@ export interface CallResult {
 export const LIVELOCK: CallResult = Object.freeze({ ret: 'livelock' as const });
 export const UNSUPPORTED: CallResult = Object.freeze({ ret: 'unsupported' as const });
 
-function sorted(m: Map<string, number>): Record<string, number> {
-  const out: Record<string, number> = {};
-  // Most calls change no count or one page's: nothing to sort.
-  if (m.size <= 1) {
-    for (const [k, v] of m) if (v !== 0) out[k] = v;
+/**
+ * The counts of an outcome that changed none (most calls' pins, many calls' refs): one shared
+ * object, frozen since every outcome holds it, so that comparing two of them is one identity test.
+ */
+const NO_COUNTS: Record<string, number> = Object.freeze({});
+const NO_PAGES: string[] = Object.freeze([]) as unknown as string[];
+
+/**
+ * The counts objects `sorted` built last, by their keys and values in order. The policies of a
+ * replay step the same call one after the other and mostly change the same counts: they share
+ * one object (frozen), which costs no build (an object keyed by page names takes a new hidden
+ * class transition per name) and compares by identity (compare.ts sameCounts). One memo for
+ * refs and one for pins, each remembering a few objects (releases fall into a few classes).
+ */
+class CountsMemo {
+  private readonly keys: string[][] = [];
+  private readonly values: number[][] = [];
+  private readonly objects: Record<string, number>[] = [];
+  private next = 0;
+
+  /** The non-zero counts of `m`, keys in ascending order (what `Object.keys` then lists). */
+  sorted(m: Map<string, number> | null): Record<string, number> {
+    if (m === null) return NO_COUNTS;
+    // A call touches a few pages: their names are put in order by insertion, without the array
+    // copy and comparator calls of `sort` (same order: UTF-16 code units, names are distinct).
+    const keys: string[] = [];
+    for (const k of m.keys()) {
+      if (m.get(k) === 0) continue;
+      let i = keys.length;
+      keys.push(k);
+      for (; i > 0 && keys[i - 1]! > k; i--) keys[i] = keys[i - 1]!;
+      keys[i] = k;
+    }
+    if (keys.length === 0) return NO_COUNTS;
+    for (let slot = 0; slot < this.objects.length; slot++) {
+      const ks = this.keys[slot]!;
+      if (ks.length !== keys.length) continue;
+      const vs = this.values[slot]!;
+      let same = true;
+      for (let i = 0; i < keys.length && same; i++) same = keys[i] === ks[i] && m.get(keys[i]!) === vs[i];
+      if (same) return this.objects[slot]!;
+    }
+    const values: number[] = [];
+    const out: Record<string, number> = {};
+    for (const k of keys) {
+      const v = m.get(k)!;
+      values.push(v);
+      out[k] = v;
+    }
+    const slot = this.next;
+    this.next = (slot + 1) % COUNTS_MEMO_SLOTS;
+    this.keys[slot] = keys;
+    this.values[slot] = values;
+    this.objects[slot] = Object.freeze(out);
     return out;
   }
-  for (const k of [...m.keys()].sort()) {
-    const v = m.get(k)!;
-    if (v !== 0) out[k] = v;
-  }
-  return out;
 }
+const COUNTS_MEMO_SLOTS = 4;
+const refsMemo = new CountsMemo();
+const pinsMemo = new CountsMemo();
 
 /**
  * Collapses a block of steps repeated back to back (a retry loop going round) into one copy and
@@ -116,9 +163,9 @@ export function makeOutcome(st: State, result: CallResult, journal: Journal): Ou
   for (const w of journal.warn) if (w.startsWith('WARN ')) warnings++;
   const out: Outcome = {
     ret: result.ret,
-    pages: pfns === undefined || pfns.length === 0 ? [] : pfns.map((p) => st.pageName(p)),
-    refs: journal.refs ? sorted(journal.refs) : {},
-    pins: journal.pins ? sorted(journal.pins) : {},
+    pages: pfns === undefined || pfns.length === 0 ? NO_PAGES : pfns.map((p) => st.pageName(p)),
+    refs: refsMemo.sorted(journal.refs),
+    pins: pinsMemo.sorted(journal.pins),
     lockedVm: st.totalLockedVm() - journal.lockedVmBefore,
     special: journal.special,
     warn: journal.warn,

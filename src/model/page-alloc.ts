@@ -96,8 +96,8 @@ export function withMemallocScope<T>(st: State, scope: MemallocScope, body: () =
   try {
     return body();
   } finally {
-    if (saved === undefined) delete st.data.memalloc;
-    else st.data.memalloc = saved;
+    // Assigned back, never deleted: see StateData.memalloc.
+    st.data.memalloc = saved;
   }
 }
 

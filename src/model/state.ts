@@ -219,8 +219,12 @@ export interface StateData {
   zones?: ZoneFree[];
   /** hugetlb pools by size (`pinbench_hugetlb`); a size without a line has an unlimited pool. */
   hugetlb?: Partial<Record<HugetlbSize, HugetlbPool>>;
-  /** current->flags allocation scope, set by __gup_longterm_locked() around the pinning. */
-  memalloc?: MemallocScope;
+  /**
+   * current->flags allocation scope, set by __gup_longterm_locked() around the pinning (undefined:
+   * none). Present from the start and never deleted: adding and deleting a field on every
+   * long-term call made `data` a slow (dictionary-mode) object for the rest of the scenario.
+   */
+  memalloc: MemallocScope | undefined;
 }
 
 /** Per-call journal: the outcome's why path, warnings and ref/pin deltas. */
@@ -289,6 +293,19 @@ type Fields = Record<string, unknown>;
 export class State {
   readonly data: StateData;
   private journal: Journal | null = null;
+  // `data`'s maps, which are never replaced: read through the State (one hidden class) rather
+  // than through `data`, whose shape varies with the optional fields a scenario sets.
+  private readonly pfnMap: Map<number, string>;
+  private readonly folioMap: Map<string, Folio>;
+  private readonly mmMap: Map<number, Mm>;
+  private readonly longtermMap: Map<number, number>;
+  private readonly callMap: Map<number, CallRecord>;
+  // folioOf's last answer (a step asks for the same pfn's folio several times). Forgotten by
+  // every change of the two maps, which happen here only (ensureZeroPage, declarePage,
+  // allocPage); never kept in a journaled state, whose maps also change by rollback and whose
+  // logged reads hand out copies.
+  private memoPfn = -1;
+  private memoFolio: Folio | undefined = undefined;
 
   /** The write log of a journaled state (null: plain Maps, nothing can be taken back). */
   private readonly log: WriteLog | null;
@@ -319,7 +336,13 @@ export class State {
           userLockedVm: 0,
           counters: { pinsAcquired: 0, pinsReleased: 0, warnings: 0, bugs: 0, badPageMaps: 0 },
           nextAlloc: 1,
+          memalloc: undefined,
         };
+    this.pfnMap = this.data.pfns;
+    this.folioMap = this.data.folios;
+    this.mmMap = this.data.mms;
+    this.longtermMap = this.data.longterm;
+    this.callMap = this.data.calls;
     if (!data) this.ensureZeroPage();
   }
 
@@ -435,9 +458,10 @@ export class State {
 
   private ensureZeroPage(): void {
     const pfn = this.data.config.zero_pfn;
-    const existing = this.data.folios.get('zero');
+    this.memoPfn = -1;
+    const existing = this.folioMap.get('zero');
     if (existing && existing.pfn === pfn) return;
-    if (existing) this.data.pfns.delete(existing.pfn);
+    if (existing) this.pfnMap.delete(existing.pfn);
     const zero: Folio = existing ?? {
       name: 'zero',
       pfn,
@@ -457,8 +481,8 @@ export class State {
       allocated: false,
     };
     zero.pfn = pfn;
-    this.data.folios.set('zero', zero);
-    this.data.pfns.set(pfn, 'zero');
+    this.folioMap.set('zero', zero);
+    this.pfnMap.set(pfn, 'zero');
   }
 
   resolvePfn(ref: PfnRef): number {
@@ -471,12 +495,18 @@ export class State {
 
   /** The folio of a pfn, or undefined for a pfn with no declared page. */
   folioOf(pfn: number): Folio | undefined {
-    const name = this.data.pfns.get(pfn);
-    return name === undefined ? undefined : this.data.folios.get(name);
+    if (pfn === this.memoPfn) return this.memoFolio;
+    const name = this.pfnMap.get(pfn);
+    const folio = name === undefined ? undefined : this.folioMap.get(name);
+    if (this.log === null) {
+      this.memoPfn = pfn;
+      this.memoFolio = folio;
+    }
+    return folio;
   }
 
   folio(name: string): Folio | undefined {
-    return this.data.folios.get(name);
+    return this.folioMap.get(name);
   }
 
   /** pfn_valid(): declared pages and any pfn up to highest_memmap_pfn have a struct page, mmio does not. */
@@ -497,6 +527,7 @@ export class State {
   // ---- declarations ---------------------------------------------------------------------------
 
   declarePage(ev: PageEvent): void {
+    this.memoPfn = -1;
     const head = this.resolvePfn(ev.pfn);
     const order = ev.order ?? (ev.kind === 'thp' ? 9 : 0);
     const perFolio = 2 ** order;
@@ -538,16 +569,16 @@ export class State {
         allocated: false,
       };
       if (ev.node) folio.node = ev.node;
-      this.data.folios.set(name, folio);
-      for (let j = 0; j < perFolio && i + j < ev.nr; j++) this.data.pfns.set(pfn + j, name);
+      this.folioMap.set(name, folio);
+      for (let j = 0; j < perFolio && i + j < ev.nr; j++) this.pfnMap.set(pfn + j, name);
     }
   }
 
   mm(id: number): Mm {
-    let mm = this.data.mms.get(id);
+    let mm = this.mmMap.get(id);
     if (!mm) {
       mm = emptyMm(id, this.log);
-      this.data.mms.set(id, mm);
+      this.mmMap.set(id, mm);
     }
     return mm;
   }
@@ -557,7 +588,7 @@ export class State {
    * mm itself is not handed out for change, so a journaled state need not copy it (its VMAs).
    */
   private tables(id: number): Mm {
-    return peekGet(this.data.mms, id) ?? this.mm(id);
+    return peekGet(this.mmMap, id) ?? this.mm(id);
   }
 
   declareVma(ev: VmaEvent): void {
@@ -633,7 +664,14 @@ export class State {
    * change a VMA, take it from `vmaToChange`.
    */
   findVma(mmId: number, addr: number): Vma | undefined {
-    const v = peekGet(this.data.mms, mmId)?.vmas.find((x) => addr >= x.start && addr < x.end);
+    const vmas = peekGet(this.mmMap, mmId)?.vmas;
+    let v: Vma | undefined;
+    if (vmas)
+      for (const x of vmas)
+        if (addr >= x.start && addr < x.end) {
+          v = x;
+          break;
+        }
     if (v && this.log && !Object.isFrozen(v)) {
       Object.freeze(v.flags);
       Object.freeze(v.ops);
@@ -648,7 +686,7 @@ export class State {
    * replaced in it by a copy first. Read the VMA from here on through what this returns.
    */
   vmaToChange(mmId: number, addr: number): Vma | undefined {
-    const mm = this.data.mms.get(mmId);
+    const mm = this.mmMap.get(mmId);
     if (!mm) return undefined;
     const i = mm.vmas.findIndex((x) => addr >= x.start && addr < x.end);
     if (i < 0) return undefined;
@@ -662,11 +700,13 @@ export class State {
 
   /** The entry mapping `addr`, looking at PUD, then PMD, then PTE level. */
   entryAt(mmId: number, addr: number): Entry | undefined {
-    const mm = peekGet(this.data.mms, mmId);
+    const mm = peekGet(this.mmMap, mmId);
     if (!mm) return undefined;
+    // Most mms have no PUD or PMD entries: an empty level is not asked (its key, an address
+    // above 2^31, would be a new heap number per lookup).
     return (
-      mm.pud.get(addr - (addr % PUD_SIZE)) ??
-      mm.pmd.get(addr - (addr % PMD_SIZE)) ??
+      (mm.pud.size === 0 ? undefined : mm.pud.get(addr - (addr % PUD_SIZE))) ??
+      (mm.pmd.size === 0 ? undefined : mm.pmd.get(addr - (addr % PMD_SIZE))) ??
       mm.pte.get(addr - (addr % PAGE_SIZE))
     );
   }
@@ -694,7 +734,7 @@ export class State {
 
   /** Every entry of an mm inside [start, end), with its address. */
   entriesIn(mmId: number, start: number, end: number): { addr: number; entry: Entry }[] {
-    const mm = peekGet(this.data.mms, mmId);
+    const mm = peekGet(this.mmMap, mmId);
     if (!mm) return [];
     const out: { addr: number; entry: Entry }[] = [];
     for (const level of ['pud', 'pmd', 'pte'] as const) {
@@ -710,6 +750,7 @@ export class State {
 
   /** A fresh page (COW, unshare, migration target), named new1, new2... in allocation order. */
   allocPage(init: { kind: PageKind; zone?: Zone; mt?: Migratetype; order?: number; node?: number }): Folio {
+    this.memoPfn = -1;
     const n = this.data.nextAlloc++;
     const order = init.order ?? 0;
     const pfn = ALLOC_PFN_BASE + (n - 1) * 512;
@@ -732,8 +773,8 @@ export class State {
       allocated: true,
     };
     if (init.node) folio.node = init.node;
-    this.data.folios.set(folio.name, folio);
-    for (let j = 0; j < 2 ** order; j++) this.data.pfns.set(pfn + j, folio.name);
+    this.folioMap.set(folio.name, folio);
+    for (let j = 0; j < 2 ** order; j++) this.pfnMap.set(pfn + j, folio.name);
     return folio;
   }
 
@@ -786,7 +827,7 @@ export class State {
 
   totalPinnedVm(): number {
     let n = 0;
-    for (const mm of peekValues(this.data.mms)) n += mm.pinnedVm;
+    for (const mm of peekValues(this.mmMap)) n += mm.pinnedVm;
     return n;
   }
 
@@ -855,30 +896,30 @@ export class State {
 
   /** Records a FOLL_LONGTERM pin taken (+1) or dropped (-1) on a pfn. */
   noteLongterm(pfn: number, delta: 1 | -1): void {
-    const n = (this.data.longterm.get(pfn) ?? 0) + delta;
-    if (n <= 0) this.data.longterm.delete(pfn);
-    else this.data.longterm.set(pfn, n);
+    const n = (this.longtermMap.get(pfn) ?? 0) + delta;
+    if (n <= 0) this.longtermMap.delete(pfn);
+    else this.longtermMap.set(pfn, n);
   }
 
   /** Every locked_vm counter: each mm's (vfio) plus the user's (io_uring). */
   totalLockedVm(): number {
     let n = this.data.userLockedVm;
-    for (const mm of peekValues(this.data.mms)) n += mm.lockedVm;
+    for (const mm of peekValues(this.mmMap)) n += mm.lockedVm;
     return n;
   }
 
   recordCall(seq: number, rec: CallRecord): void {
-    this.data.calls.set(seq, rec);
+    this.callMap.set(seq, rec);
   }
 
   callRecord(seq: number): CallRecord | undefined {
-    return this.data.calls.get(seq);
+    return this.callMap.get(seq);
   }
 
   /** Non-special entries mapping each folio now (for leak checks). */
   liveMappings(): Map<string, number> {
     const out = new Map<string, number>();
-    for (const mm of peekValues(this.data.mms)) {
+    for (const mm of peekValues(this.mmMap)) {
       for (const level of ['pte', 'pmd', 'pud'] as const) {
         for (const e of peekValues(mm[level])) {
           if (e.special) continue;

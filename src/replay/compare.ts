@@ -116,12 +116,15 @@ export function classify(entries: readonly { policy: string; outcome: Outcome }[
 }
 
 function sameStrings(a: readonly string[], b: readonly string[]): boolean {
+  if (a === b) return true;
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }
 
 function sameCounts(a: Record<string, number>, b: Record<string, number>): boolean {
+  // Outcomes that changed no count share one object (outcome.ts).
+  if (a === b) return true;
   const ka = Object.keys(a);
   const kb = Object.keys(b);
   if (ka.length !== kb.length) return false;

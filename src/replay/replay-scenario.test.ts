@@ -88,6 +88,10 @@ describe('replayScenario', () => {
   const c = policy('C', toyKernel(1));
   const spin = policy('S', toyKernel(0, true));
 
+  it('refuses two policies with one id (outcomes are kept by position and named by id)', () => {
+    expect(() => replayScenario(scenario(pinZero), [a, policy('A', toyKernel(1))], opts)).toThrow(/same id/);
+  });
+
   it('agreeing policies give outcomes, finals and pass verdicts, no divergence', () => {
     const r = replayScenario(scenario(pinZero), [a, b], opts);
     expect(r.outcomes.map((o) => [o.policy, o.seq, o.ret, o.refs])).toEqual([

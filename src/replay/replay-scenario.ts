@@ -106,6 +106,8 @@ export interface ScenarioResult {
 
 interface PolicyRun {
   policy: Policy;
+  /** Its index in `policies` (and in a call's `byRun`). */
+  pos: number;
   /** A policy made of the very same functions replays once; its twins copy the outcomes. */
   twinOf?: PolicyRun;
   scopeIds: string[];
@@ -248,11 +250,15 @@ export function replayScenario(
   const lockstep = opts.lockstep ?? false;
   const groups: Group[] = [];
   let shared: Group | undefined;
+  // A call's outcomes are kept by position, and records name them by policy id.
+  if (new Set(policies.map((p) => p.id)).size !== policies.length)
+    throw new Error('replayScenario: two policies with the same id');
   const runs: PolicyRun[] = policies.map((policy, index) => {
     const table = tableIdentity(policy.ops);
     const twinOf = byTable.get(table);
     const run: PolicyRun = {
       policy,
+      pos: index,
       scopeIds: [policy.id, policy.scopeRelease],
       // A twin never steps its own state: it reads its original's.
       state: twinOf ? twinOf.state : new State(config, undefined, lockstep && policy.source === undefined),
@@ -330,6 +336,27 @@ export function replayScenario(
   };
 
   /**
+   * `stepPart` for one policy stepped alone (every policy when `lockstep` is off): the same
+   * outcome or error, without the part bookkeeping a group needs.
+   */
+  const stepAlone = (m: PolicyRun, state: State, ev: CallEvent): void => {
+    let o: Outcome;
+    try {
+      o =
+        opts.guard && m.index !== undefined
+          ? opts.guard.call(m.index, () => callPolicy(m.policy.ops, state, ev))
+          : callPolicy(m.policy.ops, state, ev);
+    } catch (e) {
+      if (steps) steps.stepped++;
+      m.error = `${m.policy.id} threw on ${ev.name} (line ${ev.line}): ${(e as Error).message}`;
+      return;
+    }
+    if (steps) steps.stepped++;
+    m.outcome = o;
+    if (o.ret === 'unsupported') m.unsupported = true;
+  };
+
+  /**
    * Steps call `ev` for group `g`. The first member steps on the group's state under its write
    * log; when no member went another way, that is all. Otherwise the step is taken back and the
    * members that went another way step, in turn, from the state before the call: a part that
@@ -343,7 +370,11 @@ export function replayScenario(
       g.watch = undefined;
     }
     if (g.members.length === 0) return;
-    if (g.members.length === 1 || !tracker) {
+    if (g.members.length === 1) {
+      stepAlone(g.members[0]!, g.state, ev);
+      return;
+    }
+    if (!tracker) {
       stepPart(g.members, g.state, ev, undefined);
       return;
     }
@@ -390,7 +421,7 @@ export function replayScenario(
   const seenPartitions = new Set<string>();
   // `final.*` assertions are collected while stepping and evaluated at the end.
   const finalsPending: { a: Assertion; scope: string | undefined }[] = [];
-  let lastCall: { ev: CallEvent; outcomes: Map<string, Outcome> } | null = null;
+  let lastCall: { ev: CallEvent; byRun: (Outcome | undefined)[] } | null = null;
   let kernel = config.kernel;
   let recording = recordingRelease(kernel, sc);
 
@@ -400,25 +431,37 @@ export function replayScenario(
     if (ev.type === 'call') {
       result.calls++;
       if (steps) for (const run of runs) if (!run.twinOf && !run.error) steps.alone++;
-      // Groups split while stepping; a group split off steps this call as it is made.
-      for (const g of [...groups]) stepGroup(g, ev);
-      const outcomes = new Map<string, Outcome>();
+      // Groups split while stepping; a group split off (pushed at the end) steps this call as it
+      // is made, so only the groups there were before the call are stepped here.
+      for (let i = 0, n = groups.length; i < n; i++) stepGroup(groups[i]!, ev);
+      // The outcomes of the policies that have one, in policy order (`ids`, `outs`), and by run.
+      const ids: string[] = [];
+      const outs: Outcome[] = [];
+      const byRun: (Outcome | undefined)[] = new Array(runs.length);
       for (const run of runs) {
         if (run.twinOf) {
-          const o = outcomes.get(run.twinOf.policy.id);
+          const o = byRun[run.twinOf.pos];
           if (run.twinOf.error !== undefined)
             run.error = run.twinOf.error.replace(run.twinOf.policy.id, run.policy.id);
-          else if (o) outcomes.set(run.policy.id, o);
+          else if (o) {
+            byRun[run.pos] = o;
+            ids.push(run.policy.id);
+            outs.push(o);
+          }
           run.unsupported = run.twinOf.unsupported;
           continue;
         }
         const o = run.outcome;
         run.outcome = undefined;
         if (run.error || !o) continue;
-        outcomes.set(run.policy.id, o);
+        byRun[run.pos] = o;
+        ids.push(run.policy.id);
+        outs.push(o);
       }
       if (opts.outcomes) {
-        for (const [policy, o] of outcomes) {
+        for (let i = 0; i < outs.length; i++) {
+          const policy = ids[i]!;
+          const o = outs[i]!;
           result.outcomes.push({
             type: 'outcome',
             trace: label,
@@ -432,8 +475,8 @@ export function replayScenario(
           });
         }
       }
-      compareCall(sc, ev, outcomes, label, seenPartitions, result, classKeys, recording);
-      lastCall = { ev, outcomes };
+      compareCall(sc, ev, ids, outs, label, seenPartitions, result, classKeys, recording);
+      lastCall = { ev, byRun };
       continue;
     }
     if (ev.type === 'expect') {
@@ -441,7 +484,7 @@ export function replayScenario(
         if (run.error || !scopeMatches(ev.scope, run.scopeIds)) continue;
         for (const a of ev.assertions) {
           if (a.final) continue;
-          const o = lastCall?.outcomes.get(run.policy.id);
+          const o = lastCall?.byRun[run.pos];
           if (!o) {
             if (!lastCall) run.failures.push({ text: `${a.text} (no call before it)`, line: ev.line });
             continue;
@@ -569,9 +612,9 @@ export function markCut(result: ScenarioResult, gap: Gap): void {
  * (An `unsupported` first outcome with any other, or an observed return that differs, is left to
  * the comparison.)
  */
-function allAgree(outcomes: ReadonlyMap<string, Outcome>, observed: Outcome['ret'] | undefined): boolean {
+function allAgree(outcomes: readonly Outcome[], observed: Outcome['ret'] | undefined): boolean {
   let first: Outcome | undefined;
-  for (const o of outcomes.values()) {
+  for (const o of outcomes) {
     if (first === undefined) {
       if (observed !== undefined && o.ret !== observed) return false;
       first = o;
@@ -583,7 +626,8 @@ function allAgree(outcomes: ReadonlyMap<string, Outcome>, observed: Outcome['ret
 function compareCall(
   sc: Scenario,
   ev: CallEvent,
-  outcomes: Map<string, Outcome>,
+  ids: readonly string[],
+  outcomes: readonly Outcome[],
   label: string,
   seenPartitions: Set<string>,
   result: ScenarioResult,
@@ -593,7 +637,9 @@ function compareCall(
   if (allAgree(outcomes, ev.observed?.ret)) return;
   const supported: { policy: string; outcome: Outcome }[] = [];
   const unsupported: string[] = [];
-  for (const [policy, outcome] of outcomes) {
+  for (let i = 0; i < outcomes.length; i++) {
+    const policy = ids[i]!;
+    const outcome = outcomes[i]!;
     if (outcome.ret === 'unsupported') unsupported.push(policy);
     else supported.push({ policy, outcome });
   }

@@ -147,12 +147,15 @@ function release(
 // ---- __get_user_pages ------------------------------------------------------------------------------
 
 function getUserPages(k: Kernel, st: State, req: GupRequest): GupResult {
-  const flags = new Set(req.flags);
-  // __get_user_pages_locked(): a pages[] array means the caller gets references.
-  if (req.pages && !flags.has('FOLL_PIN')) flags.add('FOLL_GET');
-  if (!req.pages) {
-    flags.delete('FOLL_GET');
-    flags.delete('FOLL_PIN');
+  // __get_user_pages_locked(): a pages[] array means the caller gets references. The caller's
+  // set is copied only when that changes it (the flags are read-only from here on).
+  let flags: ReadonlySet<FollFlag> = req.flags;
+  if (req.pages && !flags.has('FOLL_PIN') && !flags.has('FOLL_GET')) flags = withFlags(flags, 'FOLL_GET');
+  if (!req.pages && (flags.has('FOLL_GET') || flags.has('FOLL_PIN'))) {
+    const out = new Set(flags);
+    out.delete('FOLL_GET');
+    out.delete('FOLL_PIN');
+    flags = out;
   }
   const pfns: number[] = [];
   let done = 0;
@@ -278,7 +281,7 @@ function followOrFault(
   mm: number,
   vma: Vma,
   addr: number,
-  flags: Set<FollFlag>,
+  flags: ReadonlySet<FollFlag>,
 ): number {
   let foll = flags;
   for (let round = 0; round < FOLLOW_ROUNDS; round++) {

@@ -37,6 +37,7 @@
  */
 import { err } from '../../../src/model/errno.ts';
 import type { GupCallName, IoUringArgs } from '../../../src/model/events.ts';
+import type { GupFlags } from '../../../src/model/flags.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { GupResult } from '../../../src/model/ops/gup-ops.ts';
 import type { CallResult } from '../../../src/model/outcome.ts';
@@ -67,6 +68,9 @@ export function bufferVmas(st: State, mm: number, base: number, nr: number): Vma
   return out;
 }
 
+// io_pin_pages()'s gup_flags: GupArgs.gupFlags is read-only, so one set serves every call.
+const IO_PIN_FLAGS: GupFlags = new Set(['FOLL_WRITE', 'FOLL_LONGTERM']);
+
 /** io_pin_pages(): `api` is the GUP entry used, `pinned` whether its references are pins. */
 export function ioPinPagesWith(
   k: Kernel,
@@ -86,7 +90,7 @@ export function ioPinPagesWith(
     mm,
     start: base,
     nrPages: nr,
-    gupFlags: new Set(['FOLL_WRITE', 'FOLL_LONGTERM']),
+    gupFlags: IO_PIN_FLAGS,
     locked: null,
     pages: true,
   });

@@ -43,6 +43,9 @@ function gupPutFolio(_k: Kernel, st: State, folio: Folio, refs: number, flags: R
   if (flags.has('FOLL_PIN')) st.pinReleased(refs);
 }
 
+// gupPutFolio's flags: read-only, so one set serves every call.
+const FOLL_PIN_ONLY: ReadonlySet<FollFlag> = new Set<FollFlag>(['FOLL_PIN']);
+
 /** unpin_user_page() is put_page(); the dirty_lock variant sets the page dirty first. */
 export function unpinUserPageCommon(k: Kernel, st: State, pfn: number, makeDirty: boolean): void {
   const folio = st.folioOf(pfn);
@@ -51,7 +54,7 @@ export function unpinUserPageCommon(k: Kernel, st: State, pfn: number, makeDirty
     return;
   }
   if (makeDirty) addFlag(folio, 'dirty');
-  k.gupPutFolio(k, st, folio, 1, new Set<FollFlag>(['FOLL_PIN']));
+  k.gupPutFolio(k, st, folio, 1, FOLL_PIN_ONLY);
 }
 
 export const pinAccountingEddb1c228f79: FamilyVersion = {

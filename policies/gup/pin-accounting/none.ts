@@ -53,12 +53,15 @@ function gupPutFolio(_k: Kernel, st: State, folio: Folio, refs: number): void {
   st.addRef(folio, -refs);
 }
 
+// gupPutFolio's flags: read-only, so one set serves every call.
+const FOLL_GET_ONLY: ReadonlySet<FollFlag> = new Set<FollFlag>(['FOLL_GET']);
+
 /** No unpin_user_page() in v5.4: only reached from compositions that add the API elsewhere. */
 function unpinUserPage(k: Kernel, st: State, pfn: number, makeDirty: boolean): void {
   const folio = st.folioOf(pfn);
   if (!folio) return;
   if (makeDirty) addFlag(folio, 'dirty');
-  k.gupPutFolio(k, st, folio, 1, new Set<FollFlag>(['FOLL_GET']));
+  k.gupPutFolio(k, st, folio, 1, FOLL_GET_ONLY);
 }
 
 export const pinAccountingNone: FamilyVersion = {

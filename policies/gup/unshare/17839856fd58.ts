@@ -31,14 +31,14 @@
  * would have set FOLL_COW leaves behind (the v6.0-style rule of gup-core without its FOLL_FORCE
  * test).
  */
-import { type FollFlag, isCowMapping } from '../../../src/model/flags.ts';
+import { type FollFlag, isCowMappingFlags } from '../../../src/model/flags.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { Entry, Folio, State, Vma } from '../../../src/model/state.ts';
 import { folioIsAnon, vmaHas } from '../../mm-primitives.ts';
 import { unshareNone } from './none.ts';
 
 function shouldForceCowBreak(_k: Kernel, st: State, vma: Vma, flags: ReadonlySet<FollFlag>): boolean {
-  if (!isCowMapping(new Set(vma.flags))) return false;
+  if (!isCowMappingFlags(vma.flags)) return false;
   if (!flags.has('FOLL_GET') && !flags.has('FOLL_PIN')) return false;
   if (!flags.has('FOLL_WRITE'))
     st.why('should_force_cow_break: COW mapping and FOLL_GET|FOLL_PIN -> FOLL_WRITE');

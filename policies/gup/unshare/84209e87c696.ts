@@ -30,7 +30,7 @@
  * moved, its text differs only by comments and the smp_rmb() guard); 6.13.7 .. 7.1.5 as 7.2.13.
  * v6.7, v6.10 and v6.15 .. v6.17 were not read.
  */
-import { type FollFlag, isCowMapping } from '../../../src/model/flags.ts';
+import { type FollFlag, isCowMappingFlags } from '../../../src/model/flags.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { Folio, State, Vma } from '../../../src/model/state.ts';
 import { isZeroFolio } from '../../mm-primitives.ts';
@@ -46,7 +46,7 @@ function gupMustUnshare(
   if (!isRoPin(flags)) return false;
   if (pageIsAnon(st, vma, folio)) return anonMustUnshare(st, folio);
   if (!flags.has('FOLL_LONGTERM')) return false;
-  if (!isCowMapping(new Set(vma.flags))) return false;
+  if (!isCowMappingFlags(vma.flags)) return false;
   const what = isZeroFolio(st, folio) ? 'zero page' : `${folio.kind} page ${folio.name}`;
   st.why(`${what} in a COW mapping, R/O long-term pin -> must unshare (84209e87c696)`);
   return true;

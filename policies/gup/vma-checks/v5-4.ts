@@ -25,7 +25,7 @@
  * on hugetlb (split-pmd-hugetlb, v6.15, and the v6.12.118 variant).
  */
 import { err } from '../../../src/model/errno.ts';
-import { type FollFlag, isCowMapping } from '../../../src/model/flags.ts';
+import { type FollFlag, isCowMappingFlags } from '../../../src/model/flags.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { GupRequest } from '../../../src/model/ops/gup-ops.ts';
 import type { State, Vma } from '../../../src/model/state.ts';
@@ -61,7 +61,7 @@ export function checkAccess(
         st.why(`check_vma_flags: FOLL_FORCE|FOLL_WRITE on read-only hugetlb ${at()} -> -EFAULT`);
         return err('EFAULT');
       }
-      if (!isCowMapping(new Set(vma.flags))) {
+      if (!isCowMappingFlags(vma.flags)) {
         st.why(`check_vma_flags: FOLL_FORCE write to a non-COW read-only ${at()} -> -EFAULT`);
         return err('EFAULT');
       }

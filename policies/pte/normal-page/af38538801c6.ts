@@ -36,7 +36,7 @@
  * 10d83d7781a8; 6.15 .. 6.17 were not read, no source for them was found).
  */
 import type { Level } from '../../../src/model/events.ts';
-import { isCowMapping } from '../../../src/model/flags.ts';
+import { isCowMappingFlags } from '../../../src/model/flags.ts';
 import type { FamilyVersion } from '../../../src/model/kernel.ts';
 import { vmaHas as hasFlag, hex, pageIndex, pxxSpecial } from '../../mm-primitives.ts';
 import { normalPage10d83d7781a8 } from './10d83d7781a8.ts';
@@ -99,7 +99,7 @@ export const normalPageAf38538801c6: FamilyVersion = {
             st.why(`${fn}: no ${level} special bit, VM_PFNMAP, pfn == vm_pgoff+idx -> NULL`);
             return null;
           }
-          if (!isCowMapping(new Set(vma.flags))) {
+          if (!isCowMappingFlags(vma.flags)) {
             st.why(`${fn}: no ${level} special bit, VM_PFNMAP, pfn != vm_pgoff+idx, !COW -> NULL`);
             return null;
           }

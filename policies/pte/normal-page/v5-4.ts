@@ -51,7 +51,7 @@
  * mm/huge_memory.c:1031), so munmap and fork are unaffected (mm-core does the same).
  */
 import type { Level, LookupCallName } from '../../../src/model/events.ts';
-import { isCowMapping } from '../../../src/model/flags.ts';
+import { isCowMappingFlags } from '../../../src/model/flags.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import { type CallResult, UNSUPPORTED } from '../../../src/model/outcome.ts';
 import type { Entry, State, Vma } from '../../../src/model/state.ts';
@@ -65,7 +65,7 @@ import {
 } from '../../mm-primitives.ts';
 
 function cow(vma: Vma): boolean {
-  return isCowMapping(new Set(vma.flags));
+  return isCowMappingFlags(vma.flags);
 }
 
 /** The PFNMAP/MIXEDMAP rules of an arch without a special bit; 'fallthrough' means keep checking. */

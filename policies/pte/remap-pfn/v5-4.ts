@@ -56,7 +56,7 @@
 
 import { err } from '../../../src/model/errno.ts';
 import type { Level } from '../../../src/model/events.ts';
-import { isCowMapping } from '../../../src/model/flags.ts';
+import { isCowMappingFlags } from '../../../src/model/flags.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { VmFault } from '../../../src/model/ops/pte-ops.ts';
 import { LEVEL_SIZE, PAGE_SIZE, PMD_SIZE, PUD_SIZE, type State, type Vma } from '../../../src/model/state.ts';
@@ -64,7 +64,7 @@ import { entryAtLevel, vmaHas as hasFlag, hex, makeEntry, setFlags } from '../..
 import { pfnTDevmap } from '../zeropage-insert/v5-4.ts';
 
 export function cow(vma: Vma): boolean {
-  return isCowMapping(new Set(vma.flags));
+  return isCowMappingFlags(vma.flags);
 }
 
 /** The level a vmf_insert_pfn call with this size inserts at. */

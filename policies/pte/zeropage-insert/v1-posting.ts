@@ -22,7 +22,7 @@
  * ("Mappings that do not allow for writable PTEs are unproblematic.") where v1 returned false.
  */
 import { err } from '../../../src/model/errno.ts';
-import { isCowMapping } from '../../../src/model/flags.ts';
+import { isCowMappingFlags } from '../../../src/model/flags.ts';
 import type { FamilyVersion } from '../../../src/model/kernel.ts';
 import type { State, Vma } from '../../../src/model/state.ts';
 import {
@@ -44,7 +44,7 @@ export function zeropageAllowed(st: State, vma: Vma, neverWritable: boolean, tag
     st.why(`zero pfn, mm_forbids_zeropage -> not allowed (${tag})`);
     return false;
   }
-  if (isCowMapping(new Set(vma.flags))) {
+  if (isCowMappingFlags(vma.flags)) {
     st.why(`zero pfn in COW mapping -> allowed (${tag})`);
     return true;
   }
