@@ -31,6 +31,16 @@ const POLICIES = ['v5.6', 'v5.18', 'v6.1', 'v6.5'].map(getPolicy);
 const LINK =
   /Minimised slice: <a href="([^"]+)" download><code>[0-9a-f]+\.trace<\/code><\/a>, (\d+) -> (\d+) declarations and calls/;
 
+/** Writes a run's report with minimiser `m` into `reportsDir`, and closes `m` whatever happens. */
+function reportClosing(
+  store: Parameters<typeof writeRunReport>[0],
+  runId: Parameters<typeof writeRunReport>[1],
+  reportsDir: string,
+  m: ReportMinimiser,
+  extra: Omit<Parameters<typeof writeRunReport>[2], 'reportsDir' | 'minimiser'> = {},
+): ReturnType<typeof writeRunReport> {
+  return writeRunReport(store, runId, { ...extra, reportsDir, minimiser: m }).finally(() => m.close());
+}
 describe('minimised slices in the report', () => {
   let dir: string;
   let store: Store;
@@ -53,24 +63,21 @@ describe('minimised slices in the report', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const minimiser = (totalBudgetMs?: number) =>
+  /** A minimiser of the run, with the shared cache unless `extra` says otherwise. */
+  const minimiser = (extra: Partial<ConstructorParameters<typeof ReportMinimiser>[0]> = {}) =>
     new ReportMinimiser({
       store,
       runId,
       cwd: process.cwd(),
       env: { PINBENCH_CACHE: join(dir, 'cache') },
-      ...(totalBudgetMs !== undefined ? { totalBudgetMs } : {}),
+      ...extra,
     });
 
   it('links a slice from every kind page that diverges with the same kind by itself', async () => {
     const ctx = await loadReportContext(store, runId);
     expect(ctx.kinds.length).toBeGreaterThan(2);
     const m = minimiser();
-    const report = await writeRunReport(store, runId, {
-      reportsDir: join(dir, 'reports'),
-      pages: 'all',
-      minimiser: m,
-    }).finally(() => m.close());
+    const report = await reportClosing(store, runId, join(dir, 'reports'), m, { pages: 'all' });
     // A slice per kind's example and per divergence page (`--pages all`), each made once.
     expect(m.counts.minimised).toBeGreaterThanOrEqual(ctx.kinds.length);
     expect(m.counts).toEqual({ minimised: m.counts.minimised, cached: 0, none: 0 });
@@ -98,22 +105,14 @@ describe('minimised slices in the report', () => {
 
     // Written again: every slice from the cache, none minimised.
     const again = minimiser();
-    await writeRunReport(store, runId, { reportsDir: join(dir, 'reports'), minimiser: again }).finally(() =>
-      again.close(),
-    );
+    await reportClosing(store, runId, join(dir, 'reports'), again);
     expect(again.counts).toEqual({ minimised: 0, cached: ctx.kinds.length, none: 0 });
   }, 120_000);
 
   it("makes the kinds' slices before the report, as run does; the report then only reads them", async () => {
     const ctx = await loadReportContext(store, runId);
     const cache = { PINBENCH_CACHE: join(dir, 'run-cache') };
-    const run = new ReportMinimiser({
-      store,
-      runId,
-      cwd: process.cwd(),
-      env: cache,
-      budgetOwner: "the run's",
-    });
+    const run = minimiser({ env: cache, budgetOwner: "the run's" });
     const progress: string[] = [];
     await makeKindSlices(run, store, runId, (done, total) => progress.push(`${done}/${total}`));
     const n = ctx.kinds.length;
@@ -121,17 +120,11 @@ describe('minimised slices in the report', () => {
     expect(progress.at(-1)).toBe(`${n}/${n}`);
     expect(run.counts).toEqual({ minimised: n, cached: 0, none: 0 });
     // The report run writes with it asks for each slice again: made once, counted once.
-    const first = await writeRunReport(store, runId, {
-      reportsDir: join(dir, 'run-first'),
-      minimiser: run,
-    }).finally(() => run.close());
+    const first = await reportClosing(store, runId, join(dir, 'run-first'), run);
     expect(run.counts).toEqual({ minimised: n, cached: 0, none: 0 });
     // A later `pinbench report` (a new process, the same cache): every slice from the cache, the same pages.
-    const later = new ReportMinimiser({ store, runId, cwd: process.cwd(), env: cache });
-    const second = await writeRunReport(store, runId, {
-      reportsDir: join(dir, 'run-later'),
-      minimiser: later,
-    }).finally(() => later.close());
+    const later = minimiser({ env: cache });
+    const second = await reportClosing(store, runId, join(dir, 'run-later'), later);
     expect(later.counts).toEqual({ minimised: 0, cached: n, none: 0 });
     for (const k of ctx.kinds) {
       const a = LINK.exec(await readFile(join(first.dir, kindPath(k.kind)), 'utf8'));
@@ -146,13 +139,7 @@ describe('minimised slices in the report', () => {
 
     // In two worker threads (run's -j 2): the same slices. (Not cached here: under vitest a
     // policy's code, so its identity hash, differs between this thread and a worker's.)
-    const threads = new ReportMinimiser({
-      store,
-      runId,
-      cwd: process.cwd(),
-      env: { PINBENCH_CACHE: join(dir, 'run-cache-threads') },
-      workers: 2,
-    });
+    const threads = minimiser({ env: { PINBENCH_CACHE: join(dir, 'run-cache-threads') }, workers: 2 });
     await makeKindSlices(threads, store, runId).finally(() => threads.close());
     expect(threads.counts).toEqual({ minimised: n, cached: 0, none: 0 });
     for (const d of await kindSliceTargets(store, runId))
@@ -167,31 +154,19 @@ describe('minimised slices in the report', () => {
       const v = JSON.parse(await readFile(f, 'utf8')) as { complete: boolean };
       await writeFile(f, JSON.stringify({ ...v, complete: false }));
     }
-    const report = new ReportMinimiser({ store, runId, cwd: process.cwd(), env: cache });
-    const stopped = await writeRunReport(store, runId, {
-      reportsDir: join(dir, 'run-stopped'),
-      minimiser: report,
-    }).finally(() => report.close());
+    const report = minimiser({ env: cache });
+    const stopped = await reportClosing(store, runId, join(dir, 'run-stopped'), report);
     expect(report.counts).toEqual({ minimised: 0, cached: n, none: 0 });
     expect(await readFile(join(stopped.dir, kindPath(ctx.kinds[0]!.kind)), 'utf8')).toContain(
       'stopped by its time budget, so not 1-minimal',
     );
-    const rerun = new ReportMinimiser({
-      store,
-      runId,
-      cwd: process.cwd(),
-      env: cache,
-      retryIncomplete: true,
-    });
+    const rerun = minimiser({ env: cache, retryIncomplete: true });
     await makeKindSlices(rerun, store, runId).finally(() => rerun.close());
     expect(rerun.counts).toEqual({ minimised: n, cached: 0, none: 0 });
     for (const f of files) expect(JSON.parse(await readFile(f, 'utf8')).complete).toBe(true);
 
     // The run's budget spent: its pages say whose budget it was.
-    const spent = new ReportMinimiser({
-      store,
-      runId,
-      cwd: process.cwd(),
+    const spent = minimiser({
       env: { PINBENCH_CACHE: join(dir, 'run-empty-cache') },
       totalBudgetMs: 0,
       budgetOwner: "the run's",
@@ -205,13 +180,7 @@ describe('minimised slices in the report', () => {
   }, 120_000);
 
   it('says on the page when the budget left a slice unminimised', async () => {
-    const m = new ReportMinimiser({
-      store,
-      runId,
-      cwd: process.cwd(),
-      env: { PINBENCH_CACHE: join(dir, 'empty-cache') },
-      totalBudgetMs: 0,
-    });
+    const m = minimiser({ env: { PINBENCH_CACHE: join(dir, 'empty-cache') }, totalBudgetMs: 0 });
     const report = await writeRunReport(store, runId, { reportsDir: join(dir, 'budget'), minimiser: m });
     const ctx = await loadReportContext(store, runId);
     expect(m.counts.none).toBe(ctx.kinds.length);
@@ -244,19 +213,14 @@ describe('minimised slices in the report', () => {
         ...(policyTimeoutMs !== undefined ? { policyTimeoutMs } : {}),
       });
     const ok = mine('user-cache');
-    await writeRunReport(store, run.run.id, { reportsDir: join(dir, 'user'), minimiser: ok }).finally(() =>
-      ok.close(),
-    );
+    await reportClosing(store, run.run.id, join(dir, 'user'), ok);
     expect(ok.counts.minimised).toBeGreaterThan(0);
     expect(ok.counts.none).toBe(0);
 
     // The module now loops in the function the divergence turns on: stopped, said on the page.
     await writeFile(mod, pinnabilityModuleText(false).replace('() => false', '() => { for (;;) {} }'));
     const looped = mine('loop-cache', 2000);
-    const report = await writeRunReport(store, run.run.id, {
-      reportsDir: join(dir, 'loop'),
-      minimiser: looped,
-    }).finally(() => looped.close());
+    const report = await reportClosing(store, run.run.id, join(dir, 'loop'), looped);
     expect(looped.counts.minimised).toBe(0);
     const ctx = await loadReportContext(store, run.run.id);
     const page = await readFile(join(report.dir, kindPath(ctx.kinds[0]!.kind)), 'utf8');

@@ -81,22 +81,15 @@ describe('guestInit', () => {
 
 describe('qemuArgs', () => {
   const base = { kernel: 'k', initrd: 'i', append: 'a', consoleFile: 'c', dataFile: 'd', timeoutMs: 1 };
+  /** The `n` arguments that follow `flag`. */
+  const argsAfter = (args: string[], flag: string, n: number): string[] =>
+    args.slice(args.indexOf(flag) + 1, args.indexOf(flag) + 1 + n);
   it('runs TCG on one thread (a vCPU could run code another just live-patched) and KVM on the host CPU', () => {
     const tcg = qemuArgs(base);
-    expect(tcg.slice(tcg.indexOf('-accel'), tcg.indexOf('-accel') + 4)).toEqual([
-      '-accel',
-      'tcg,thread=single',
-      '-cpu',
-      'max',
-    ]);
-    expect(tcg[tcg.indexOf('-smp') + 1]).toBe('2');
+    expect(argsAfter(tcg, '-accel', 3)).toEqual(['tcg,thread=single', '-cpu', 'max']);
+    expect(argsAfter(tcg, '-smp', 1)).toEqual(['2']);
     const kvm = qemuArgs({ ...base, accel: 'kvm', cpus: 1 });
-    expect(kvm.slice(kvm.indexOf('-accel'), kvm.indexOf('-accel') + 4)).toEqual([
-      '-accel',
-      'kvm',
-      '-cpu',
-      'host',
-    ]);
-    expect(kvm[kvm.indexOf('-smp') + 1]).toBe('1');
+    expect(argsAfter(kvm, '-accel', 3)).toEqual(['kvm', '-cpu', 'host']);
+    expect(argsAfter(kvm, '-smp', 1)).toEqual(['1']);
   });
 });
