@@ -2,6 +2,8 @@
 // Entry point. pinbench runs its TypeScript sources directly with Node's type stripping
 // (Node >= 22.18). `npm start`, `npm test` and `npx pinbench` use the Node 24 that the `node`
 // devDependency puts first on PATH, so a machine with an older system Node still works there.
+import { WASM_WRAPPER_FLAG } from './v8-flags.js';
+
 const [major, minor] = process.versions.node.split('.').map(Number);
 if (major < 22 || (major === 22 && minor < 18)) {
   process.stderr.write(
@@ -10,6 +12,15 @@ if (major < 22 || (major === 22 && minor < 18)) {
   );
   process.exit(2);
 }
+// V8 in Node 24.9 shares its compiled wasm-to-JS call wrappers between threads, and a test
+// process running PGlite's wasm beside worker threads (whose type stripping is wasm too) was
+// aborted in one: `Check failed: jit_page_->allocations_.erase(addr) == 1` under
+// Runtime_TierUpWasmToJSWrapper. Never tiering those wrappers up keeps that path unused (a plain
+// `pinbench runs` tiers up 15 of them); a run of the corpus cost the same CPU with it. Set before
+// any wasm is instantiated, and process-wide, so worker threads have it too. vitest.config.ts gives
+// test processes the same flag.
+const { setFlagsFromString } = await import('node:v8');
+setFlagsFromString(WASM_WRAPPER_FLAG);
 // `pinbench runs --json | head` closes the pipe early: that is the reader's choice, not an error.
 for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (e) => {
