@@ -1,5 +1,4 @@
 import { defineConfig } from 'vitest/config';
-import { WASM_WRAPPER_FLAG } from './bin/v8-flags.js';
 
 // Two projects: `unit` is the fast loop (pure model, policy, ingest, replay and report logic: seconds),
 // `e2e` is everything that starts databases, servers, browsers, child processes or qemu.
@@ -19,7 +18,7 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: 'forks',
     // The V8 flag the CLI sets for itself (bin/pinbench.js says why), for in-process tests.
-    execArgv: [WASM_WRAPPER_FLAG],
+    setupFiles: ['test/support/v8-flags.setup.ts'],
     // The CLI children of the e2e tests keep no check results in the user's cache; the check
     // cache's own tests give their own PINBENCH_CACHE.
     env: { PINBENCH_CHECK_CACHE: 'off' },

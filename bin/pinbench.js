@@ -17,8 +17,8 @@ if (major < 22 || (major === 22 && minor < 18)) {
 // aborted in one: `Check failed: jit_page_->allocations_.erase(addr) == 1` under
 // Runtime_TierUpWasmToJSWrapper. Never tiering those wrappers up keeps that path unused (a plain
 // `pinbench runs` tiers up 15 of them); a run of the corpus cost the same CPU with it. Set before
-// any wasm is instantiated, and process-wide, so worker threads have it too. vitest.config.ts gives
-// test processes the same flag.
+// any wasm is instantiated, and process-wide, so worker threads have it too. Test processes set it
+// in test/support/v8-flags.setup.ts.
 const { setFlagsFromString } = await import('node:v8');
 setFlagsFromString(WASM_WRAPPER_FLAG);
 // `pinbench runs --json | head` closes the pipe early: that is the reader's choice, not an error.

@@ -1,2 +1,2 @@
-/** The types of bin/v8-flags.js, for vitest.config.ts. */
+/** The types of bin/v8-flags.js, for the test setup. */
 export declare const WASM_WRAPPER_FLAG: string;

@@ -3,7 +3,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { WASM_WRAPPER_FLAG } from '../bin/v8-flags.js';
 
 const BIN = new URL('../bin/pinbench.js', import.meta.url).pathname;
 
@@ -23,9 +22,5 @@ describe('V8 flags', () => {
     const trace = r.stdout + r.stderr;
     expect(trace).toMatch(/Compiled function .* using Liftoff/);
     expect(trace).not.toContain('WasmToJS wrapper');
-  });
-
-  it('test processes run with the same flag', () => {
-    expect(process.execArgv).toContain(WASM_WRAPPER_FLAG);
   });
 });
