@@ -14,7 +14,7 @@ import { performance } from 'node:perf_hooks';
 import type { CapsulePolicy } from '../analysis/capsule.ts';
 import { type SliceMinimizer, sliceMinimizer } from '../analysis/minimize-slice.ts';
 import { isPinbenchError } from '../errors.ts';
-import { outcomeKey } from '../replay/compare.ts';
+import { distinctOutcomeKeys } from '../replay/compare.ts';
 import { kindSliceTargets, type MinimisedSlice, type SliceMinimiser } from '../report/minimised-slices.ts';
 import type { ReproTarget } from '../store/repro-slices.ts';
 import type { Store, StoredDivergence } from '../store/store.ts';
@@ -152,6 +152,15 @@ export class ReportMinimiser implements SliceMinimiser {
     await Promise.all(Array.from({ length: Math.max(1, this.opts.workers ?? 0) }, lane));
   }
 
+  /** What a page says of a slice not made because the budget of `total` ms was spent. */
+  private budgetSpent(total: number): MinimisedSlice {
+    return {
+      kind: 'none',
+      reason: `${this.opts.budgetOwner ?? "the report's"} time budget for minimising (${total / 1000} s) was spent; the minimize command above makes it`,
+      budget: true,
+    };
+  }
+
   private cacheFile(key: string): string {
     return join(this.dir, key.slice(0, 2), `${key}.json`);
   }
@@ -178,7 +187,7 @@ export class ReportMinimiser implements SliceMinimiser {
         kind: 'none',
         reason: `it was replayed under the configuration ${t.matrix || '--config'}; the minimize command above takes --config`,
       };
-    const outcomes = [...new Set(t.classes.map((c) => outcomeKey({ ...c.outcome, why: [] })))].sort();
+    const outcomes = distinctOutcomeKeys(t.classes);
     const key = cacheKey(t, t.slice);
     const file = this.cacheFile(key);
     const hit = this.cachedAhead.has(key) ? this.cachedAhead.get(key)! : await readCached(file);
@@ -188,12 +197,7 @@ export class ReportMinimiser implements SliceMinimiser {
       return hit;
     }
     const total = this.opts.totalBudgetMs ?? DEFAULT_TOTAL_BUDGET_MS;
-    if (this.spent >= total)
-      return {
-        kind: 'none',
-        reason: `${this.opts.budgetOwner ?? "the report's"} time budget for minimising (${total / 1000} s) was spent; the minimize command above makes it`,
-        budget: true,
-      };
+    if (this.spent >= total) return this.budgetSpent(total);
     const recorded: CapsulePolicy[] = t.policies.map((p) => ({
       id: p.id,
       kind: p.kind,
@@ -216,12 +220,7 @@ export class ReportMinimiser implements SliceMinimiser {
     const t0 = performance.now();
     try {
       // Another lane may have spent the budget while this one waited for a worker.
-      if (this.spent >= total)
-        return {
-          kind: 'none',
-          reason: `${this.opts.budgetOwner ?? "the report's"} time budget for minimising (${total / 1000} s) was spent; the minimize command above makes it`,
-          budget: true,
-        };
+      if (this.spent >= total) return this.budgetSpent(total);
       const budgetMs = Math.min(this.opts.sliceBudgetMs ?? DEFAULT_SLICE_BUDGET_MS, total - this.spent);
       const r = await engine.minimize({
         slice: t.slice,
