@@ -791,11 +791,7 @@ export class State {
     else if (v < INT32_MIN) v += 2 ** 32;
     folio.refcount = v;
     const j = this.journal;
-    if (j) {
-      j.refs ??= new Map();
-      const refs = j.refs;
-      refs.set(folio.name, (refs.get(folio.name) ?? 0) + delta);
-    }
+    if (j) j.refs = addCount(j.refs, folio.name, delta);
     // folio_put_testzero(): the last reference frees the folio (page-alloc.ts: freeFolio()).
     if (delta < 0 && before > 0 && v === 0) freeFolio(this, folio);
   }
@@ -803,11 +799,7 @@ export class State {
   addPincount(folio: Folio, delta: number): void {
     folio.pincount += delta;
     const j = this.journal;
-    if (j) {
-      j.pins ??= new Map();
-      const pins = j.pins;
-      pins.set(folio.name, (pins.get(folio.name) ?? 0) + delta);
-    }
+    if (j) j.pins = addCount(j.pins, folio.name, delta);
   }
 
   /** mm->locked_vm (vfio). */
@@ -951,3 +943,10 @@ const toPlainMap: JournalMapCopy = (m) =>
 const shareJournalMap: JournalMapCopy = (m) => m;
 
 export type { FollFlag };
+
+/** A call's count changes with `delta` added for `name`; the map is made by the first change. */
+function addCount(counts: Map<string, number> | null, name: string, delta: number): Map<string, number> {
+  const m = counts ?? new Map<string, number>();
+  m.set(name, (m.get(name) ?? 0) + delta);
+  return m;
+}
