@@ -111,6 +111,14 @@ export class TraceWriter {
   readonly replayed: number[] = [];
   storeMs = 0;
   private readonly open = new Map<number, Open>();
+  /**
+   * The last trace's begin, which the next one's waits for. A trace's content row gets its id at
+   * its begin, and a run lists its divergences in trace-id order (a kind's first occurrence, the
+   * JSON report, paging): begins in the order the corpus gives the traces (replayCorpus asks for
+   * sinks in that order) make two runs of the same corpus list them alike, whichever worker
+   * finishes hashing first. Files are still hashed concurrently; only the row inserts wait.
+   */
+  private beginTurn: Promise<unknown> = Promise.resolve();
   private readonly kept = { roots: 0 };
   private readonly opts: Pick<RunJobOptions, 'displayNames'>;
   private readonly writes: TraceWrites;
@@ -131,10 +139,20 @@ export class TraceWriter {
 
   /** replayCorpus's `stream`: a sink for a local file the run does not have completely yet. */
   async sink(job: { source: string; matrix: string; index: number }): Promise<ScenarioSink | null> {
-    const digest = await sourceDigest(job.source);
-    if (!digest) return null;
+    const hashing = sourceDigest(job.source);
+    // Awaited in its turn below; until then a failed read must not count as unhandled.
+    hashing.catch(() => {});
     const identity = storedIdentity(this.opts, job.source, job.matrix);
-    const progress = await this.timed(() => this.writes.begin({ identity, ...digest }));
+    const begun = this.beginTurn.then(async () => {
+      const digest = await hashing;
+      return digest
+        ? { digest, progress: await this.timed(() => this.writes.begin({ identity, ...digest })) }
+        : null;
+    });
+    this.beginTurn = begun.catch(() => {});
+    const started = await begun;
+    if (!started) return null;
+    const { digest, progress } = started;
     // The run has it all (the same file given twice): replayed again, stored never (as before streaming).
     if (progress.complete) return null;
     const open: Open = {
