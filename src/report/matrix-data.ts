@@ -10,6 +10,7 @@ import { jsonForScript } from './html.ts';
 import { cellNote, columns } from './pages/matrix-page.ts';
 import type { ReportContext } from './report-context.ts';
 import { MATRIX_ROWS_PER_PAGE } from './report-paths.ts';
+import { traceNumber } from './trace-numbers.ts';
 
 /** A verdict as one character (`.`: no verdict). */
 export const VERDICT_CODES = {
@@ -25,8 +26,8 @@ export interface MatrixData {
   policies: string[];
   /** Column order per matrix order: [policy index, 1 if it starts a group]. */
   columns: { grouped: [number, number][]; release: [number, number][] };
-  /** [label, matrix] per trace; rows name theirs by index. */
-  traces: [string, string][];
+  /** [label, matrix, trace number (trace-numbers.ts)] per trace and matrix; rows name theirs by index. */
+  traces: [string, string, number][];
   rows: { name: string[]; trace: number[]; divergences: number[]; roots: number[]; verdicts: string[] };
   /** Distinct detail texts (` (warns=0 (got 1))`), notes name theirs by index. */
   details: string[];
@@ -35,7 +36,7 @@ export interface MatrixData {
 }
 
 export function matrixData(ctx: ReportContext): MatrixData {
-  const traces: [string, string][] = [];
+  const traces: [string, string, number][] = [];
   const traceIndex = new Map<string, number>();
   const details: string[] = [];
   const detailIndex = new Map<string, number>();
@@ -46,7 +47,7 @@ export function matrixData(ctx: ReportContext): MatrixData {
     let ti = traceIndex.get(tk);
     if (ti === undefined) {
       ti = traces.length;
-      traces.push([r.trace, r.matrix]);
+      traces.push([r.trace, r.matrix, traceNumber(ctx, r.trace)!]);
       traceIndex.set(tk, ti);
     }
     rows.name.push(r.name);

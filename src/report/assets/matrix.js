@@ -36,7 +36,8 @@
     return q ? `${list}#${q}` : list;
   }
 
-  function cell(ri, name, trace, divergences, code, col) {
+  /** `t`: the row's trace number, as the list's filter names it (trace-numbers.ts). */
+  function cell(ri, name, t, divergences, code, col) {
     const pi = col[0];
     const policy = data.policies[pi];
     const gs = col[1] ? ' gstart' : '';
@@ -70,7 +71,7 @@
     parts.push(el('span', 'sr', `${v}${kind ? ` (${kind})` : ''}`));
     if (v !== 'pass' && divergences > 0) {
       const a = el('a');
-      a.href = listHref({ scenario: name, trace, policy });
+      a.href = listHref({ scenario: name, t, policy });
       a.append(...parts);
       td.append(a);
     } else td.append(...parts);
@@ -84,10 +85,12 @@
     let lastTrace = -1;
     for (let ri = from; ri < to; ri++) {
       const ti = rows.trace[ri];
-      const [trace, matrix] = data.traces[ti];
+      const [trace, matrix, traceNo] = data.traces[ti];
+      const t = String(traceNo);
       if (ti !== lastTrace) {
         lastTrace = ti;
         const tr = el('tr', 'trace-row');
+        tr.dataset.trace = trace;
         const th = el('th');
         th.scope = 'rowgroup';
         th.colSpan = cols.length + 2;
@@ -100,22 +103,21 @@
       const divergences = rows.divergences[ri];
       const tr = el('tr');
       tr.dataset.scenario = name;
-      tr.dataset.trace = trace;
       const th = el('th', 'sname');
       th.scope = 'row';
       const a = el('a', '', name);
-      a.href = listHref({ scenario: name, trace });
+      a.href = listHref({ scenario: name, t });
       th.append(a);
       const count = el('td', 'dcount num');
       if (divergences) {
         const c = el('a', '', divergences.toLocaleString('en-US'));
-        c.href = listHref({ scenario: name, trace });
+        c.href = listHref({ scenario: name, t });
         c.title = `${rows.roots[ri]} root`;
         count.append(c);
       }
       tr.append(th, count);
       const verdicts = rows.verdicts[ri];
-      for (const col of cols) tr.append(cell(ri, name, trace, divergences, verdicts[col[0]] ?? '.', col));
+      for (const col of cols) tr.append(cell(ri, name, t, divergences, verdicts[col[0]] ?? '.', col));
       tbody.append(tr);
     }
     return tbody;

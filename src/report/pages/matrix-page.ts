@@ -16,6 +16,7 @@ import {
   policyPath,
   relativeUrl,
 } from '../report-paths.ts';
+import { traceFilter } from '../trace-numbers.ts';
 import { divergenceListHref, pager } from './fragments.ts';
 import type { PageEnv } from './page-env.ts';
 import { formatCount, renderPage, VERDICT_MARKS, verdictLegend } from './page-layout.ts';
@@ -73,7 +74,8 @@ export function cellNote(
   return { kind, expected, detail };
 }
 
-function cell(here: string, row: ScenarioRow, col: Column): SafeHtml {
+/** `trace`: the row's trace as a list filter (trace-numbers.ts). */
+function cell(here: string, row: ScenarioRow, trace: Record<string, string>, col: Column): SafeHtml {
   const v = row.verdicts[col.index];
   const cls = col.first ? ' gstart' : '';
   if (!v) {
@@ -86,7 +88,7 @@ function cell(here: string, row: ScenarioRow, col: Column): SafeHtml {
   const content = html`<span class="sym" aria-hidden="true">${m.symbol}</span>${kind === 'unexpected' ? html`<sup class="unexp" aria-hidden="true">!</sup>` : ''}<span class="sr">${m.label}${kind ? ` (${kind})` : ''}</span>`;
   const linked =
     v !== 'pass' && row.divergences > 0
-      ? html`<a href="${divergenceListHref(here, { scenario: row.name, trace: row.trace, policy: col.policy })}">${content}</a>`
+      ? html`<a href="${divergenceListHref(here, { scenario: row.name, ...trace, policy: col.policy })}">${content}</a>`
       : content;
   // A plain cell (no expectation, nothing failed) carries no title or data-expected: a large run
   // has hundreds of thousands of cells, and the column header and symbol already say it all.
@@ -133,18 +135,20 @@ export function renderMatrixPage(
   let lastTrace: string | null = null;
   for (const r of rows) {
     const traceKey = `${r.trace}\0${r.matrix}`;
+    // The trace is named once, in the heading row of its scenarios (data-trace there), and its
+    // rows' links name it by number: a path in every row made a large run's matrix grow with it.
     if (traceKey !== lastTrace) {
       lastTrace = traceKey;
       body.push(
-        html`<tr class="trace-row"><th scope="rowgroup" colspan="${cols.length + 2}"><code>${r.trace}</code>${r.matrix ? html` <span class="muted">[${r.matrix}]</span>` : ''}</th></tr>`,
+        html`<tr class="trace-row" data-trace="${r.trace}"><th scope="rowgroup" colspan="${cols.length + 2}"><code>${r.trace}</code>${r.matrix ? html` <span class="muted">[${r.matrix}]</span>` : ''}</th></tr>`,
       );
     }
+    const trace = traceFilter(ctx, r.trace);
+    const list = divergenceListHref(here, { scenario: r.name, ...trace });
     body.push(
-      html`<tr data-scenario="${r.name}" data-trace="${r.trace}"><th scope="row" class="sname"><a href="${divergenceListHref(here, { scenario: r.name, trace: r.trace })}">${r.name}</a></th><td class="dcount num">${
-        r.divergences
-          ? html`<a href="${divergenceListHref(here, { scenario: r.name, trace: r.trace })}" title="${r.roots} root">${formatCount(r.divergences)}</a>`
-          : ''
-      }</td>${cols.map((c) => cell(here, r, c))}</tr>`,
+      html`<tr data-scenario="${r.name}"><th scope="row" class="sname"><a href="${list}">${r.name}</a></th><td class="dcount num">${
+        r.divergences ? html`<a href="${list}" title="${r.roots} root">${formatCount(r.divergences)}</a>` : ''
+      }</td>${cols.map((c) => cell(here, r, trace, c))}</tr>`,
     );
   }
   const other = order === 'grouped' ? 'release' : 'grouped';
