@@ -13,14 +13,22 @@
   const pages = Math.max(1, Math.ceil(rows.name.length / data.perPage));
   const NAMES = { p: 'pass', f: 'fail', i: 'inconclusive', u: 'unsupported', e: 'error' };
   const SYMBOLS = { p: '✓', f: '✗', i: '?', u: '–', e: '!' };
+  // Notes: five numbers each (matrix-data.ts): rows since the last note, policy, kind (0, 1
+  // known, 2 unexpected), expected verdict (0, else 1 + its place in 'pfiue'), detail.
   const notes = new Map();
-  for (const [r, p, k, e, d] of data.notes) {
+  for (let i = 0, r = 0; i + 4 < data.notes.length; i += 5) {
+    r += data.notes[i];
     let m = notes.get(r);
     if (!m) {
       m = new Map();
       notes.set(r, m);
     }
-    m.set(p, [k, e, d]);
+    const e = data.notes[i + 3];
+    m.set(data.notes[i + 1], [
+      ['', 'k', 'u'][data.notes[i + 2]] ?? '',
+      e ? 'pfiue'[e - 1] : '',
+      data.notes[i + 4],
+    ]);
   }
   const staticBody = table.tBodies[0];
 
@@ -45,7 +53,6 @@
     td.dataset.policy = policy;
     if (code === '.' || !NAMES[code]) {
       td.className = `v v-none${gs}`;
-      td.dataset.verdict = 'none';
       td.title = `${policy}: no verdict`;
       td.append(el('span', 'sym', '·'));
       return td;
@@ -54,7 +61,6 @@
     const note = notes.get(ri)?.get(pi);
     const kind = note ? (note[0] === 'k' ? 'known' : note[0] === 'u' ? 'unexpected' : '') : '';
     td.className = `v v-${v}${kind ? ` v-${kind}` : ''}${gs}`;
-    td.dataset.verdict = v;
     if (note) {
       const expected = note[1] ? NAMES[note[1]] : '';
       td.dataset.expected = expected;

@@ -55,7 +55,7 @@ const CASCADE_TITLE = 'follows an earlier divergence between the same classes';
 
 /** A table's flags column header, saying once what its rows' root and cascade badges mean. */
 export function flagsHeader(): SafeHtml {
-  return html`<th scope="col" title="${`root: ${ROOT_TITLE}; cascade: ${CASCADE_TITLE}`}">flags</th>`;
+  return html`<th scope="col" title="${`root: ${ROOT_TITLE}; else cascade`}">flags</th>`;
 }
 
 /**

@@ -73,7 +73,7 @@ ${
     ? html`<table class="data ktable"><thead><tr><th scope="col" class="num">occurrences</th><th scope="col" class="num">root</th><th scope="col" class="num">identities</th><th scope="col" class="num">traces</th><th scope="col">kind</th></tr></thead>
 <tbody>${ctx.kinds.map(
         (k) =>
-          html`<tr><td class="num"><a href="${divergenceListHref(here, { dkind: k.kind })}">${formatCount(k.count)}</a></td><td class="num">${formatCount(k.roots)}</td><td class="num">${formatCount(k.signatures)}</td><td class="num">${formatCount(k.traces.length)}</td><td><a href="${relativeUrl(here, kindPath(k.kind))}">${k.title}</a>${newBadge(ctx, k.kind)}</td></tr>`,
+          html`<tr><td><a href="${divergenceListHref(here, { dkind: k.kind })}">${formatCount(k.count)}</a></td><td>${formatCount(k.roots)}</td><td>${formatCount(k.signatures)}</td><td>${formatCount(k.traces.length)}</td><td><a href="${relativeUrl(here, kindPath(k.kind))}">${k.title}</a>${newBadge(ctx, k.kind)}</td></tr>`,
       )}</tbody></table>`
     : html`<p class="muted">No divergences: every policy behaved the same on every call.</p>`
 }`;

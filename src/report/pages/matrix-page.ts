@@ -79,7 +79,7 @@ function cell(here: string, row: ScenarioRow, trace: Record<string, string>, col
   const v = row.verdicts[col.index];
   const cls = col.first ? ' gstart' : '';
   if (!v) {
-    return html`<td class="v v-none${cls}" data-policy="${col.policy}" data-verdict="none" title="${col.policy}: no verdict"><span class="sym">·</span></td>`;
+    return html`<td class="v v-none${cls}" data-policy="${col.policy}" title="${col.policy}: no verdict"><span class="sym">·</span></td>`;
   }
   const m = VERDICT_MARKS[v];
   const { kind, expected, detail } = cellNote(row, col.index);
@@ -91,11 +91,12 @@ function cell(here: string, row: ScenarioRow, trace: Record<string, string>, col
       ? html`<a href="${divergenceListHref(here, { scenario: row.name, ...trace, policy: col.policy })}">${content}</a>`
       : content;
   // A plain cell (no expectation, nothing failed) carries no title or data-expected: a large run
-  // has hundreds of thousands of cells, and the column header and symbol already say it all.
+  // has hundreds of thousands of cells, and the column header and symbol already say it all. The
+  // verdict is the cell's class (v-pass, v-fail, ...; v-none without one), not also an attribute.
   const plain = kind === null && expected === null && detail === '';
   return plain
-    ? html`<td class="v v-${v}${cls}" data-policy="${col.policy}" data-verdict="${v}">${linked}</td>`
-    : html`<td class="v v-${v}${kind ? ` v-${kind}` : ''}${cls}" data-policy="${col.policy}" data-verdict="${v}" data-expected="${expected ?? ''}" title="${title}">${linked}</td>`;
+    ? html`<td class="v v-${v}${cls}" data-policy="${col.policy}">${linked}</td>`
+    : html`<td class="v v-${v}${kind ? ` v-${kind}` : ''}${cls}" data-policy="${col.policy}" data-expected="${expected ?? ''}" title="${title}">${linked}</td>`;
 }
 
 export interface MatrixPageOptions {
