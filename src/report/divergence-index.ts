@@ -12,6 +12,7 @@ import { jsonForScript } from './html.ts';
 import { classesText } from './pages/fragments.ts';
 import { isAccepted, isNew, type ReportContext } from './report-context.ts';
 import { DIVERGENCES_PER_PAGE, signatureSlug } from './report-paths.ts';
+import { traceLabels } from './trace-numbers.ts';
 
 export const FLAG_ROOT = 1;
 export const FLAG_NEW = 2;
@@ -80,6 +81,8 @@ export class DivergenceIndexBuilder {
     this.titleOf = new Map(ctx.kinds.map((k) => [k.kind, k.title]));
     this.policyIdx = new Map(ctx.policyIds.map((id, i) => [id, i]));
     this.matrices.id('');
+    // `traces` in the run's trace-number order: pages link the list filtered to trace N as #t=N.
+    for (const label of traceLabels(ctx)) this.traces.id(label);
   }
 
   get size(): number {

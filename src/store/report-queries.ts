@@ -178,10 +178,17 @@ function inBatchOrder<R extends ScenarioKey & { seq: number }>(
   return rows.sort((a, b) => at(a) - at(b) || a.seq - b.seq);
 }
 
-/** A run's scenarios by (trace, matrix, scenario index): their trace path, hash and name. */
-async function scenariosByKey(db: Kysely<StoreSchema>, runId: number): Promise<Map<string, ReportScenario>> {
+/**
+ * A run's scenarios by (trace, matrix, scenario index): their trace path, hash and name. `known`:
+ * the run's scenarios as the caller already read them (`reportScenarios`), not read again.
+ */
+async function scenariosByKey(
+  db: Kysely<StoreSchema>,
+  runId: number,
+  known?: readonly ReportScenario[],
+): Promise<Map<string, ReportScenario>> {
   const names = new Map<string, ReportScenario>();
-  for (const s of await reportScenarios(db, runId))
+  for (const s of known ?? (await reportScenarios(db, runId)))
     names.set(keyOf({ trace_id: s.traceId, matrix: s.matrix, sidx: s.sidx }), s);
   return names;
 }
@@ -263,8 +270,10 @@ export async function* streamDivergenceRows(
   // 20,000 rows a batch fails on PGlite ("unnamed prepared statement does not exist": a
   // statement with ~13k parameters); 5,000 works and costs no more in total.
   pageSize = 5000,
+  /** The run's scenarios, when the caller has them (a report's context): not read again. */
+  scenarios?: readonly ReportScenario[],
 ): AsyncGenerator<DivergenceRow[]> {
-  const names = await scenariosByKey(db, runId);
+  const names = await scenariosByKey(db, runId, scenarios);
   for (const batch of await scenarioBatches(db, runId, pageSize)) {
     const rows = await db
       .selectFrom('divergences as d')
@@ -311,7 +320,12 @@ export interface ReportReads {
   verdicts(runId: number): Promise<ReportVerdict[]>;
   divergencesAt(runId: number, offset: number, limit: number): Promise<StoredDivergence[]>;
   streamDivergences(runId: number, pageSize?: number): AsyncGenerator<StoredDivergence[]>;
-  streamDivergenceRows(runId: number, pageSize?: number): AsyncGenerator<DivergenceRow[]>;
+  /** `scenarios`: the run's scenarios as `scenarios(runId)` gave them, when the caller has them. */
+  streamDivergenceRows(
+    runId: number,
+    pageSize?: number,
+    scenarios?: readonly ReportScenario[],
+  ): AsyncGenerator<DivergenceRow[]>;
   /** The run's divergence kinds, most frequent first. */
   kinds(runId: number): Promise<KindSummary[]>;
   /** The first `perKind` occurrences of every kind, by kind. */
@@ -332,7 +346,8 @@ export function reportReads(store: Store): ReportReads {
     verdicts: (runId) => reportVerdicts(store.db, runId),
     divergencesAt: (runId, offset, limit) => divergencesAt(store.db, runId, offset, limit),
     streamDivergences: (runId, pageSize) => streamDivergences(store.db, runId, pageSize),
-    streamDivergenceRows: (runId, pageSize) => streamDivergenceRows(store.db, runId, pageSize),
+    streamDivergenceRows: (runId, pageSize, scenarios) =>
+      streamDivergenceRows(store.db, runId, pageSize, scenarios),
     kinds: (runId) => runKinds(store.db, runId),
     kindExamples: (runId, perKind, fullKinds) => kindExamples(store.db, runId, perKind, fullKinds),
     kindFirsts: (runId, kinds) => kindFirsts(store.db, runId, kinds),

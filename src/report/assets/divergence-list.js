@@ -48,6 +48,14 @@
 
   function readFragment() {
     const params = new URLSearchParams(location.hash.slice(1));
+    // Pages name a trace by its number in the run (#t=N: data.traces[N], trace-numbers.ts), not
+    // by its path, which a large report would repeat in every link; a number the data does not
+    // have matches nothing.
+    const t = params.get('t');
+    if (t !== null && !params.get('trace')) {
+      const n = /^\d+$/.test(t) ? Number(t) : -1;
+      params.set('trace', n >= 0 && n < data.traces.length ? data.traces[n] : `#${t}`);
+    }
     for (const name of FIELDS) {
       const el = field(name);
       if (!el) continue;

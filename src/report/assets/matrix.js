@@ -13,14 +13,22 @@
   const pages = Math.max(1, Math.ceil(rows.name.length / data.perPage));
   const NAMES = { p: 'pass', f: 'fail', i: 'inconclusive', u: 'unsupported', e: 'error' };
   const SYMBOLS = { p: '✓', f: '✗', i: '?', u: '–', e: '!' };
+  // Notes: five numbers each (matrix-data.ts): rows since the last note, policy, kind (0, 1
+  // known, 2 unexpected), expected verdict (0, else 1 + its place in 'pfiue'), detail.
   const notes = new Map();
-  for (const [r, p, k, e, d] of data.notes) {
+  for (let i = 0, r = 0; i + 4 < data.notes.length; i += 5) {
+    r += data.notes[i];
     let m = notes.get(r);
     if (!m) {
       m = new Map();
       notes.set(r, m);
     }
-    m.set(p, [k, e, d]);
+    const e = data.notes[i + 3];
+    m.set(data.notes[i + 1], [
+      ['', 'k', 'u'][data.notes[i + 2]] ?? '',
+      e ? 'pfiue'[e - 1] : '',
+      data.notes[i + 4],
+    ]);
   }
   const staticBody = table.tBodies[0];
 
@@ -36,7 +44,8 @@
     return q ? `${list}#${q}` : list;
   }
 
-  function cell(ri, name, trace, divergences, code, col) {
+  /** `t`: the row's trace number, as the list's filter names it (trace-numbers.ts). */
+  function cell(ri, name, t, divergences, code, col) {
     const pi = col[0];
     const policy = data.policies[pi];
     const gs = col[1] ? ' gstart' : '';
@@ -44,7 +53,6 @@
     td.dataset.policy = policy;
     if (code === '.' || !NAMES[code]) {
       td.className = `v v-none${gs}`;
-      td.dataset.verdict = 'none';
       td.title = `${policy}: no verdict`;
       td.append(el('span', 'sym', '·'));
       return td;
@@ -53,7 +61,6 @@
     const note = notes.get(ri)?.get(pi);
     const kind = note ? (note[0] === 'k' ? 'known' : note[0] === 'u' ? 'unexpected' : '') : '';
     td.className = `v v-${v}${kind ? ` v-${kind}` : ''}${gs}`;
-    td.dataset.verdict = v;
     if (note) {
       const expected = note[1] ? NAMES[note[1]] : '';
       td.dataset.expected = expected;
@@ -70,7 +77,7 @@
     parts.push(el('span', 'sr', `${v}${kind ? ` (${kind})` : ''}`));
     if (v !== 'pass' && divergences > 0) {
       const a = el('a');
-      a.href = listHref({ scenario: name, trace, policy });
+      a.href = listHref({ scenario: name, t, policy });
       a.append(...parts);
       td.append(a);
     } else td.append(...parts);
@@ -84,10 +91,12 @@
     let lastTrace = -1;
     for (let ri = from; ri < to; ri++) {
       const ti = rows.trace[ri];
-      const [trace, matrix] = data.traces[ti];
+      const [trace, matrix, traceNo] = data.traces[ti];
+      const t = String(traceNo);
       if (ti !== lastTrace) {
         lastTrace = ti;
         const tr = el('tr', 'trace-row');
+        tr.dataset.trace = trace;
         const th = el('th');
         th.scope = 'rowgroup';
         th.colSpan = cols.length + 2;
@@ -100,22 +109,21 @@
       const divergences = rows.divergences[ri];
       const tr = el('tr');
       tr.dataset.scenario = name;
-      tr.dataset.trace = trace;
       const th = el('th', 'sname');
       th.scope = 'row';
       const a = el('a', '', name);
-      a.href = listHref({ scenario: name, trace });
+      a.href = listHref({ scenario: name, t });
       th.append(a);
       const count = el('td', 'dcount num');
       if (divergences) {
         const c = el('a', '', divergences.toLocaleString('en-US'));
-        c.href = listHref({ scenario: name, trace });
+        c.href = listHref({ scenario: name, t });
         c.title = `${rows.roots[ri]} root`;
         count.append(c);
       }
       tr.append(th, count);
       const verdicts = rows.verdicts[ri];
-      for (const col of cols) tr.append(cell(ri, name, trace, divergences, verdicts[col[0]] ?? '.', col));
+      for (const col of cols) tr.append(cell(ri, name, t, divergences, verdicts[col[0]] ?? '.', col));
       tbody.append(tr);
     }
     return tbody;

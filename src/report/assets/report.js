@@ -1,6 +1,33 @@
 // pinbench report: keyboard shortcuts shared by every page. Every page works without this
 // script; it only adds keys. A link with data-key="x" is followed when x is pressed.
 (() => {
+  // The header's links get their keys, and the header its hint, here rather than in every page's
+  // markup (a large report has thousands of pages): they work only with this script anyway.
+  const NAV_KEYS = new Map([
+    ['Runs', 'r'],
+    ['Summary', 's'],
+    ['Matrix', 'm'],
+    ['Kinds', 'g'],
+    ['Divergences', 'd'],
+    ['Policies', 'p'],
+    ['Diff', 'f'],
+    ['Triage', 't'],
+  ]);
+  for (const a of document.querySelectorAll('header.top nav a')) {
+    const key = NAV_KEYS.get(a.textContent.trim());
+    if (key && !a.dataset.key) a.dataset.key = key;
+  }
+  const top = document.querySelector('header.top .top-inner');
+  if (top && !top.querySelector('.kbd-hint')) {
+    const hint = document.createElement('span');
+    hint.className = 'kbd-hint';
+    hint.setAttribute('aria-hidden', 'true');
+    const kbd = document.createElement('kbd');
+    kbd.textContent = '?';
+    hint.append('press ', kbd, ' for keys');
+    top.append(hint);
+  }
+
   const KEYS = [
     [['s', 'm', 'g', 'd', 'p'], 'summary, matrix, kinds (groups), divergences, policies'],
     [['/'], 'search (divergence list)'],

@@ -16,7 +16,7 @@ import {
   KINDS_PATH,
   relativeUrl,
 } from '../report-paths.ts';
-import { classesText, divergenceFlags, occurrenceHref, pager } from './fragments.ts';
+import { classesText, divergenceFlags, flagsHeader, occurrenceHref, pager } from './fragments.ts';
 import type { PageEnv } from './page-env.ts';
 import { formatCount, renderPage } from './page-layout.ts';
 
@@ -57,10 +57,10 @@ function staticRows(
   first: number,
 ): SafeHtml {
   return html`<table class="data dtable">
-<thead><tr><th scope="col" class="num">#</th><th scope="col">flags</th><th scope="col">where</th><th scope="col">scenario</th><th scope="col">call</th><th scope="col">classes</th></tr></thead>
+<thead><tr><th scope="col" class="num">#</th>${flagsHeader()}<th scope="col">where</th><th scope="col">scenario</th><th scope="col">call</th><th scope="col">classes</th></tr></thead>
 <tbody>${rows.map(
     (r, i) =>
-      html`<tr><td class="num">${first + i + 1}</td><td>${divergenceFlags(ctx, r)}</td><td><a href="${occurrenceHref(env, here, r)}"><code>${r.trace}:${r.line}</code></a>${
+      html`<tr><td class="num">${first + i + 1}</td><td>${divergenceFlags(ctx, r, false)}</td><td><a href="${occurrenceHref(env, here, r)}"><code>${r.trace}:${r.line}</code></a>${
         r.matrix ? html` <span class="muted">[${r.matrix}]</span>` : ''
       }</td><td>${r.scenario}</td><td>#${r.seq} <code>${r.event}</code></td><td class="classes">${classesText(
         r.classes.map((policies) => ({ policies })),

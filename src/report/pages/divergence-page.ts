@@ -12,6 +12,7 @@ import { commitUrl, html, type SafeHtml, safeHref } from '../html.ts';
 import { classTransitions, compressPolicySet } from '../policy-classes.ts';
 import type { ReportContext } from '../report-context.ts';
 import { divergenceListPath, divergencePath, relativeUrl } from '../report-paths.ts';
+import { traceFilter } from '../trace-numbers.ts';
 import { divergenceFlags, divergenceHref, divergenceListHref, policyLink } from './fragments.ts';
 import type { PageEnv } from './page-env.ts';
 import { formatDate, renderPage } from './page-layout.ts';
@@ -305,7 +306,7 @@ export function renderDivergencePage(
   const listHref = relativeUrl(here, divergenceListPath());
   const t = ctx.triage.get(d.signature);
   const body = html`
-<nav class="crumbs" aria-label="Breadcrumb"><a href="${listHref}" data-key="u">Divergences</a> › <a href="${divergenceListHref(here, { scenario: d.scenario, trace: d.trace })}">${d.scenario}</a> › #${d.seq}</nav>
+<nav class="crumbs" aria-label="Breadcrumb"><a href="${listHref}" data-key="u">Divergences</a> › <a href="${divergenceListHref(here, { scenario: d.scenario, ...traceFilter(ctx, d.trace) })}">${d.scenario}</a> › #${d.seq}</nav>
 <div class="prevnext">${
     neighbours.prev
       ? html`<a href="${divergenceHref(here, neighbours.prev)}" rel="prev" data-key="[">← previous</a>`

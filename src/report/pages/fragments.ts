@@ -50,9 +50,26 @@ export interface DivergenceFlagsInput {
   root: boolean;
 }
 
-export function divergenceFlags(ctx: ReportContext, d: DivergenceFlagsInput): SafeHtml {
+const ROOT_TITLE = 'the first divergence between these classes in its scenario';
+const CASCADE_TITLE = 'follows an earlier divergence between the same classes';
+
+/** A table's flags column header, saying once what its rows' root and cascade badges mean. */
+export function flagsHeader(): SafeHtml {
+  return html`<th scope="col" title="${`root: ${ROOT_TITLE}; else cascade`}">flags</th>`;
+}
+
+/**
+ * `rowTitles: false`: the root or cascade badge without its explanation, for table rows under a
+ * `flagsHeader()` (a kind page per kind, each with its example rows, repeated it ~14,000 times
+ * in a large report).
+ */
+export function divergenceFlags(ctx: ReportContext, d: DivergenceFlagsInput, rowTitles = true): SafeHtml {
   const t = ctx.triage.get(d.signature);
-  return html`${d.root ? badge('root', 'root', 'the first divergence between these classes in its scenario') : badge('cascade', 'cascade', 'follows an earlier divergence between the same classes')}${
+  return html`${
+    d.root
+      ? badge('root', 'root', rowTitles ? ROOT_TITLE : undefined)
+      : badge('cascade', 'cascade', rowTitles ? CASCADE_TITLE : undefined)
+  }${
     ctx.newSignatures !== null && isNew(ctx, d.signature)
       ? html` ${badge('new', 'new', 'not in the previous complete run')}`
       : ''

@@ -12,8 +12,15 @@ import type { StoredDivergence } from '../../store/store.ts';
 import { html, type SafeHtml } from '../html.ts';
 import type { ReportContext } from '../report-context.ts';
 import { KINDS_PATH, kindPath, relativeUrl } from '../report-paths.ts';
+import { traceFilter } from '../trace-numbers.ts';
 import { classColumns, contextTable } from './divergence-page.ts';
-import { classesText, divergenceFlags, divergenceHref, divergenceListHref } from './fragments.ts';
+import {
+  classesText,
+  divergenceFlags,
+  divergenceHref,
+  divergenceListHref,
+  flagsHeader,
+} from './fragments.ts';
 import type { PageEnv } from './page-env.ts';
 import { badge, formatCount, renderPage } from './page-layout.ts';
 import { reproSection } from './repro-section.ts';
@@ -39,9 +46,9 @@ export interface KindPageOptions {
   slice?: SafeHtml;
 }
 
-/** Where a kind's first occurrence is in full when its page leaves it out. */
+/** Where a kind's first occurrence is in full when its page leaves it out (on thousands of pages: short). */
 function firstElsewhere(): SafeHtml {
-  return html`<p class="muted">The first occurrence in full (trace context, outcomes and decision paths) is shown for the ${formatCount(KIND_FULL_PAGES)} most frequent kinds; for every kind with <code>pinbench report --pages all</code> or <code>pinbench serve</code>.</p>`;
+  return html`<p class="muted">First occurrence in full (context, outcomes, decision paths): here for the ${formatCount(KIND_FULL_PAGES)} most frequent kinds, for all with <code>pinbench report --pages all</code> or <code>pinbench serve</code>.</p>`;
 }
 
 function newBadge(ctx: ReportContext, kind: string): SafeHtml | string {
@@ -66,7 +73,7 @@ ${
     ? html`<table class="data ktable"><thead><tr><th scope="col" class="num">occurrences</th><th scope="col" class="num">root</th><th scope="col" class="num">identities</th><th scope="col" class="num">traces</th><th scope="col">kind</th></tr></thead>
 <tbody>${ctx.kinds.map(
         (k) =>
-          html`<tr><td class="num"><a href="${divergenceListHref(here, { dkind: k.kind })}">${formatCount(k.count)}</a></td><td class="num">${formatCount(k.roots)}</td><td class="num">${formatCount(k.signatures)}</td><td class="num">${formatCount(k.traces.length)}</td><td><a href="${relativeUrl(here, kindPath(k.kind))}">${k.title}</a>${newBadge(ctx, k.kind)}</td></tr>`,
+          html`<tr><td><a href="${divergenceListHref(here, { dkind: k.kind })}">${formatCount(k.count)}</a></td><td>${formatCount(k.roots)}</td><td>${formatCount(k.signatures)}</td><td>${formatCount(k.traces.length)}</td><td><a href="${relativeUrl(here, kindPath(k.kind))}">${k.title}</a>${newBadge(ctx, k.kind)}</td></tr>`,
       )}</tbody></table>`
     : html`<p class="muted">No divergences: every policy behaved the same on every call.</p>`
 }`;
@@ -82,22 +89,40 @@ ${
   });
 }
 
+/**
+ * The examples as rows, each giving its line in its trace. A kind in one trace has it named in
+ * the Traces line above; in several, a heading row names each trace before its examples. A path
+ * in every row (7,390 kinds, ~2 examples each, in a 64 MiB synthetic run) made the report's
+ * size grow with the length of the path the trace was recorded under.
+ */
 function exampleRows(
   ctx: ReportContext,
   here: string,
   examples: readonly DivergenceRow[],
+  oneTrace: boolean,
   opts: KindPageOptions,
 ): SafeHtml {
-  return html`<table class="data dtable"><thead><tr><th scope="col">flags</th><th scope="col">where</th><th scope="col">scenario</th><th scope="col">classes (this occurrence)</th><th scope="col">identity</th></tr></thead>
-<tbody>${examples.map((d) => {
-    const where = html`<code>${d.trace}:${d.line}</code>`;
-    return html`<tr><td>${divergenceFlags(ctx, d)}</td><td>${opts.occurrencePages ? html`<a href="${divergenceHref(here, d.signature)}">${where}</a>` : where}${
-      d.matrix ? html` <span class="muted">[${d.matrix}]</span>` : ''
-    }</td><td>${d.scenario} #${d.seq}</td><td class="classes">${classesText(
-      d.classes.map((policies) => ({ policies })),
-      ctx.policyIds,
-    )}</td><td><code class="sig">${d.signature}</code></td></tr>`;
-  })}</tbody></table>`;
+  const rows: SafeHtml[] = [];
+  let last: string | null = null;
+  for (const d of examples) {
+    if (!oneTrace && d.trace !== last) {
+      last = d.trace;
+      rows.push(
+        html`<tr class="trace-row" data-trace="${d.trace}"><th scope="rowgroup" colspan="5"><code>${d.trace}</code></th></tr>`,
+      );
+    }
+    const where = html`<code>line ${d.line}</code>`;
+    rows.push(
+      html`<tr><td>${divergenceFlags(ctx, d, false)}</td><td>${opts.occurrencePages ? html`<a href="${divergenceHref(here, d.signature)}">${where}</a>` : where}${
+        d.matrix ? html` <span class="muted">[${d.matrix}]</span>` : ''
+      }</td><td>${d.scenario} #${d.seq}</td><td class="classes">${classesText(
+        d.classes.map((policies) => ({ policies })),
+        ctx.policyIds,
+      )}</td><td><code class="sig">${d.signature}</code></td></tr>`,
+    );
+  }
+  return html`<table class="data dtable"><thead><tr>${flagsHeader()}<th scope="col">where</th><th scope="col">scenario</th><th scope="col">classes (this occurrence)</th><th scope="col">identity</th></tr></thead>
+<tbody>${rows}</tbody></table>`;
 }
 
 /**
@@ -118,13 +143,13 @@ export function renderKindPage(
 <nav class="crumbs" aria-label="Breadcrumb"><a href="${relativeUrl(here, KINDS_PATH)}" data-key="u">Kinds</a> › <code>${kind.event}</code></nav>
 <h1>${kind.title}</h1>
 <p class="dmeta">${newBadge(ctx, kind.kind)} <a href="${divergenceListHref(here, { dkind: kind.kind })}">${formatCount(kind.count)} ${kind.count === 1 ? 'occurrence' : 'occurrences'}</a> · ${formatCount(kind.roots)} root · ${formatCount(kind.signatures)} ${kind.signatures === 1 ? 'identity' : 'identities'} · in ${formatCount(kind.traces.length)} ${kind.traces.length === 1 ? 'trace' : 'traces'} · kind <code class="sig">${kind.kind}</code></p>
-<p class="muted">Traces: ${shownTraces.map((t, i) => html`${i ? ', ' : ''}<a href="${divergenceListHref(here, { dkind: kind.kind, trace: t })}"><code>${t}</code></a>`)}${
+<p class="muted">Traces: ${shownTraces.map((t, i) => html`${i ? ', ' : ''}<a href="${divergenceListHref(here, { dkind: kind.kind, ...traceFilter(ctx, t) })}"><code>${t}</code></a>`)}${
     kind.traces.length > shownTraces.length
       ? ` and ${formatCount(kind.traces.length - shownTraces.length)} more`
       : ''
   }. Accept every identity of this kind: <code>pinbench accept --kind ${kind.kind} --note "..."</code></p>
 <section aria-labelledby="ex-h"><h2 id="ex-h">${examples.length < kind.count ? `First ${examples.length} of ${formatCount(kind.count)} occurrences` : 'Occurrences'}</h2>
-${exampleRows(ctx, here, examples, opts)}
+${exampleRows(ctx, here, examples, kind.traces.length === 1 && examples.every((d) => d.trace === kind.traces[0]), opts)}
 ${examples.length < kind.count ? html`<p><a href="${divergenceListHref(here, { dkind: kind.kind })}">All ${formatCount(kind.count)} occurrences</a></p>` : ''}
 </section>
 ${

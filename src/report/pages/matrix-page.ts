@@ -16,6 +16,7 @@ import {
   policyPath,
   relativeUrl,
 } from '../report-paths.ts';
+import { traceFilter } from '../trace-numbers.ts';
 import { divergenceListHref, pager } from './fragments.ts';
 import type { PageEnv } from './page-env.ts';
 import { formatCount, renderPage, VERDICT_MARKS, verdictLegend } from './page-layout.ts';
@@ -73,11 +74,12 @@ export function cellNote(
   return { kind, expected, detail };
 }
 
-function cell(here: string, row: ScenarioRow, col: Column): SafeHtml {
+/** `trace`: the row's trace as a list filter (trace-numbers.ts). */
+function cell(here: string, row: ScenarioRow, trace: Record<string, string>, col: Column): SafeHtml {
   const v = row.verdicts[col.index];
   const cls = col.first ? ' gstart' : '';
   if (!v) {
-    return html`<td class="v v-none${cls}" data-policy="${col.policy}" data-verdict="none" title="${col.policy}: no verdict"><span class="sym">·</span></td>`;
+    return html`<td class="v v-none${cls}" data-policy="${col.policy}" title="${col.policy}: no verdict"><span class="sym">·</span></td>`;
   }
   const m = VERDICT_MARKS[v];
   const { kind, expected, detail } = cellNote(row, col.index);
@@ -86,14 +88,15 @@ function cell(here: string, row: ScenarioRow, col: Column): SafeHtml {
   const content = html`<span class="sym" aria-hidden="true">${m.symbol}</span>${kind === 'unexpected' ? html`<sup class="unexp" aria-hidden="true">!</sup>` : ''}<span class="sr">${m.label}${kind ? ` (${kind})` : ''}</span>`;
   const linked =
     v !== 'pass' && row.divergences > 0
-      ? html`<a href="${divergenceListHref(here, { scenario: row.name, trace: row.trace, policy: col.policy })}">${content}</a>`
+      ? html`<a href="${divergenceListHref(here, { scenario: row.name, ...trace, policy: col.policy })}">${content}</a>`
       : content;
   // A plain cell (no expectation, nothing failed) carries no title or data-expected: a large run
-  // has hundreds of thousands of cells, and the column header and symbol already say it all.
+  // has hundreds of thousands of cells, and the column header and symbol already say it all. The
+  // verdict is the cell's class (v-pass, v-fail, ...; v-none without one), not also an attribute.
   const plain = kind === null && expected === null && detail === '';
   return plain
-    ? html`<td class="v v-${v}${cls}" data-policy="${col.policy}" data-verdict="${v}">${linked}</td>`
-    : html`<td class="v v-${v}${kind ? ` v-${kind}` : ''}${cls}" data-policy="${col.policy}" data-verdict="${v}" data-expected="${expected ?? ''}" title="${title}">${linked}</td>`;
+    ? html`<td class="v v-${v}${cls}" data-policy="${col.policy}">${linked}</td>`
+    : html`<td class="v v-${v}${kind ? ` v-${kind}` : ''}${cls}" data-policy="${col.policy}" data-expected="${expected ?? ''}" title="${title}">${linked}</td>`;
 }
 
 export interface MatrixPageOptions {
@@ -133,18 +136,20 @@ export function renderMatrixPage(
   let lastTrace: string | null = null;
   for (const r of rows) {
     const traceKey = `${r.trace}\0${r.matrix}`;
+    // The trace is named once, in the heading row of its scenarios (data-trace there), and its
+    // rows' links name it by number: a path in every row made a large run's matrix grow with it.
     if (traceKey !== lastTrace) {
       lastTrace = traceKey;
       body.push(
-        html`<tr class="trace-row"><th scope="rowgroup" colspan="${cols.length + 2}"><code>${r.trace}</code>${r.matrix ? html` <span class="muted">[${r.matrix}]</span>` : ''}</th></tr>`,
+        html`<tr class="trace-row" data-trace="${r.trace}"><th scope="rowgroup" colspan="${cols.length + 2}"><code>${r.trace}</code>${r.matrix ? html` <span class="muted">[${r.matrix}]</span>` : ''}</th></tr>`,
       );
     }
+    const trace = traceFilter(ctx, r.trace);
+    const list = divergenceListHref(here, { scenario: r.name, ...trace });
     body.push(
-      html`<tr data-scenario="${r.name}" data-trace="${r.trace}"><th scope="row" class="sname"><a href="${divergenceListHref(here, { scenario: r.name, trace: r.trace })}">${r.name}</a></th><td class="dcount num">${
-        r.divergences
-          ? html`<a href="${divergenceListHref(here, { scenario: r.name, trace: r.trace })}" title="${r.roots} root">${formatCount(r.divergences)}</a>`
-          : ''
-      }</td>${cols.map((c) => cell(here, r, c))}</tr>`,
+      html`<tr data-scenario="${r.name}"><th scope="row" class="sname"><a href="${list}">${r.name}</a></th><td class="dcount num">${
+        r.divergences ? html`<a href="${list}" title="${r.roots} root">${formatCount(r.divergences)}</a>` : ''
+      }</td>${cols.map((c) => cell(here, r, trace, c))}</tr>`,
     );
   }
   const other = order === 'grouped' ? 'release' : 'grouped';

@@ -5,7 +5,7 @@
  * are separate files loaded with `defer`.
  */
 import type { RunInfo } from '../../store/store.ts';
-import { html, type SafeHtml } from '../html.ts';
+import { html, type SafeHtml, trustedHtml } from '../html.ts';
 import {
   assetPath,
   divergenceListPath,
@@ -19,6 +19,13 @@ import {
 /** The policy a static report states in a meta tag; `pinbench serve` also sends it as a header. */
 export const REPORT_CSP =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'";
+
+/**
+ * The CSP as its meta tag's attribute value: a constant whose only markup character is `'`,
+ * which a double-quoted attribute takes as it is (escaped, it cost 70 bytes on each of a large
+ * report's thousands of pages).
+ */
+const CSP_ATTRIBUTE = trustedHtml(REPORT_CSP);
 
 export type NavItem =
   | 'summary'
@@ -58,10 +65,14 @@ export interface PageSpec {
   legend?: boolean;
 }
 
-function navLink(href: string, label: string, current: boolean, key: string): SafeHtml {
+/**
+ * A header link. Its key (`s` summary, `m` matrix, ...) is given by report.js from the label:
+ * the keys work only with that script, and the header is on each of a large report's pages.
+ */
+function navLink(href: string, label: string, current: boolean): SafeHtml {
   return current
-    ? html`<a href="${href}" aria-current="page" data-key="${key}">${label}</a>`
-    : html`<a href="${href}" data-key="${key}">${label}</a>`;
+    ? html`<a href="${href}" aria-current="page">${label}</a>`
+    : html`<a href="${href}">${label}</a>`;
 }
 
 export function renderPage(spec: PageSpec): string {
@@ -71,20 +82,20 @@ export function renderPage(spec: PageSpec): string {
     inRun || !spec.site?.assets ? u(assetPath(name)) : `${spec.site.assets}${name}`;
   const run = spec.run;
   const nav: SafeHtml[] = [];
-  if (spec.site) nav.push(navLink(spec.site.runs, 'Runs', spec.nav === 'runs', 'r'));
+  if (spec.site) nav.push(navLink(spec.site.runs, 'Runs', spec.nav === 'runs'));
   if (inRun) {
     nav.push(
-      navLink(u(SUMMARY_PATH), 'Summary', spec.nav === 'summary', 's'),
-      navLink(u(matrixPath()), 'Matrix', spec.nav === 'matrix', 'm'),
-      navLink(u(KINDS_PATH), 'Kinds', spec.nav === 'kinds', 'g'),
-      navLink(u(divergenceListPath()), 'Divergences', spec.nav === 'divergences', 'd'),
-      navLink(u(POLICIES_PATH), 'Policies', spec.nav === 'policies', 'p'),
+      navLink(u(SUMMARY_PATH), 'Summary', spec.nav === 'summary'),
+      navLink(u(matrixPath()), 'Matrix', spec.nav === 'matrix'),
+      navLink(u(KINDS_PATH), 'Kinds', spec.nav === 'kinds'),
+      navLink(u(divergenceListPath()), 'Divergences', spec.nav === 'divergences'),
+      navLink(u(POLICIES_PATH), 'Policies', spec.nav === 'policies'),
     );
   }
   if (spec.site) {
     nav.push(
-      navLink(spec.site.diff, 'Diff', spec.nav === 'diff', 'f'),
-      navLink(spec.site.triage, 'Triage', spec.nav === 'triage', 't'),
+      navLink(spec.site.diff, 'Diff', spec.nav === 'diff'),
+      navLink(spec.site.triage, 'Triage', spec.nav === 'triage'),
     );
   }
   const scripts = [asset('report.js'), ...(spec.scripts ?? []).map((s) => u(s))];
@@ -93,25 +104,22 @@ export function renderPage(spec: PageSpec): string {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="${REPORT_CSP}">
+<meta http-equiv="Content-Security-Policy" content="${CSP_ATTRIBUTE}">
 <meta name="referrer" content="no-referrer">
 <title>${spec.title}${run ? ` · run ${run.id}` : ''} · pinbench</title>
 <link rel="stylesheet" href="${asset('report.css')}">
 ${scripts.map((s) => html`<script src="${s}" defer></script>\n`)}</head>
-<body class="${spec.bodyClass ?? ''}">
+${spec.bodyClass ? html`<body class="${spec.bodyClass}">` : html`<body>`}
 <a class="skip" href="#main">Skip to content</a>
-<header class="top">
-  <div class="top-inner">
-    <span class="brand">pinbench</span>
-    ${
-      run
-        ? html`<span class="run-id">run ${run.id}</span> <span class="status status-${run.status}">${run.status}</span>`
-        : ''
-    }
-    <nav aria-label="Report sections">${nav}</nav>
-    <span class="kbd-hint" aria-hidden="true">press <kbd>?</kbd> for keys</span>
-  </div>
-</header>
+<header class="top"><div class="top-inner">
+<span class="brand">pinbench</span>
+${
+  run
+    ? html`<span class="run-id">run ${run.id}</span> <span class="status status-${run.status}">${run.status}</span>`
+    : ''
+}
+<nav aria-label="Report sections">${nav}</nav>
+</div></header>
 <main id="main" tabindex="-1">
 ${spec.body}
 </main>

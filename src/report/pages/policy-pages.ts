@@ -7,8 +7,9 @@ import { FAMILIES } from '../../model/kernel.ts';
 import { VERDICTS, type Verdict } from '../../replay/results.ts';
 import type { PolicyInfo } from '../../store/store.ts';
 import { commitUrl, html, type SafeHtml, safeHref } from '../html.ts';
-import type { ReportContext } from '../report-context.ts';
+import type { ReportContext, ScenarioRow } from '../report-context.ts';
 import { matrixPath, POLICIES_PATH, policyPath, relativeUrl } from '../report-paths.ts';
+import { traceFilter } from '../trace-numbers.ts';
 import { divergenceListHref, policyLink } from './fragments.ts';
 import type { PageEnv } from './page-env.ts';
 import { formatCount, renderPage, VERDICT_MARKS, verdictBadge } from './page-layout.ts';
@@ -60,6 +61,36 @@ export function renderPolicyListPage(ctx: ReportContext, env: PageEnv): string {
 /** Failing scenarios a policy page lists (a large run has thousands; the matrix has them all). */
 const FAILING_SHOWN = 500;
 
+/**
+ * The failing scenarios as table rows, each trace named once in a heading row before its
+ * scenarios (as the matrix does) and its links naming it by number: 25 policies x 500 rows with
+ * the path in each made a large run's policy pages grow with the path's length.
+ */
+function failingRows(
+  ctx: ReportContext,
+  here: string,
+  i: number,
+  p: PolicyInfo,
+  failing: readonly ScenarioRow[],
+): SafeHtml[] {
+  const out: SafeHtml[] = [];
+  let last: string | null = null;
+  for (const s of failing) {
+    if (s.trace !== last) {
+      last = s.trace;
+      out.push(
+        html`<tr class="trace-row" data-trace="${s.trace}"><th scope="rowgroup" colspan="3"><code>${s.trace}</code></th></tr>`,
+      );
+    }
+    out.push(
+      html`<tr><td><a href="${divergenceListHref(here, { scenario: s.name, ...traceFilter(ctx, s.trace), policy: p.id })}">${s.name}</a>${
+        s.matrix ? html` <span class="muted">[${s.matrix}]</span>` : ''
+      }</td><td>${verdictBadge(s.verdicts[i]!)}</td><td>${(s.failed[i] ?? []).map((f, j) => html`${j ? html`<br>` : ''}<code>${f}</code>`)}${s.reasons[i] ? html`<br>${s.reasons[i]}` : ''}</td></tr>`,
+    );
+  }
+  return out;
+}
+
 export function renderPolicyPage(ctx: ReportContext, env: PageEnv, p: PolicyInfo): string {
   const here = policyPath(p.id);
   const i = ctx.policyIds.indexOf(p.id);
@@ -108,14 +139,13 @@ ${
         failing.length > FAILING_SHOWN
           ? html`<p class="muted">The first ${formatCount(FAILING_SHOWN)} of ${formatCount(failing.length)}; <a href="${relativeUrl(here, matrixPath())}">the matrix</a> shows every one.</p>`
           : ''
-      }<table class="data"><thead><tr><th scope="col">trace</th><th scope="col">scenario</th><th scope="col">verdict</th><th scope="col">failed expectations</th></tr></thead><tbody>${failing
-        .slice(0, FAILING_SHOWN)
-        .map(
-          (s) =>
-            html`<tr><td><code>${s.trace}</code></td><td><a href="${divergenceListHref(here, { scenario: s.name, trace: s.trace, policy: p.id })}">${s.name}</a></td><td>${verdictBadge(
-              s.verdicts[i]!,
-            )}</td><td>${(s.failed[i] ?? []).map((f, j) => html`${j ? html`<br>` : ''}<code>${f}</code>`)}${s.reasons[i] ? html`<br>${s.reasons[i]}` : ''}</td></tr>`,
-        )}</tbody></table>`
+      }<table class="data"><thead><tr><th scope="col">scenario (under its trace)</th><th scope="col">verdict</th><th scope="col">failed expectations</th></tr></thead><tbody>${failingRows(
+        ctx,
+        here,
+        i,
+        p,
+        failing.slice(0, FAILING_SHOWN),
+      )}</tbody></table>`
     : html`<p class="muted">No failing scenarios.</p>`
 }
 </section>`;

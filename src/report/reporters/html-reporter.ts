@@ -288,7 +288,12 @@ export class HtmlReporter implements Reporter {
   async onRunEnd(ctx: ReportContext): Promise<void> {
     const sink = this.sink!;
     if (!this.all) {
-      for await (const rows of reportReads(this.store).streamDivergenceRows(ctx.run.id)) {
+      // The context's scenarios name the rows' traces and scenarios (one read of them, not two).
+      for await (const rows of reportReads(this.store).streamDivergenceRows(
+        ctx.run.id,
+        undefined,
+        ctx.scenarios,
+      )) {
         for (const row of rows) await this.addListRow(row, ctx);
       }
     }

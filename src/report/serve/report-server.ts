@@ -154,7 +154,11 @@ class LiveSite {
       e.index = (async () => {
         const b = new DivergenceIndexBuilder(ctx, true);
         const sigs: string[] = [];
-        for await (const rows of reportReads(this.store).streamDivergenceRows(runId)) {
+        for await (const rows of reportReads(this.store).streamDivergenceRows(
+          runId,
+          undefined,
+          ctx.scenarios,
+        )) {
           for (const r of rows) {
             b.add(r);
             sigs.push(r.signature);
