@@ -272,10 +272,7 @@ export function encodeGupFlags(flags: GupFlags, kernel: KernelVersion): number {
 // formatGupFlags runs for why steps on most GUP calls of every policy, over the few flag
 // combinations of a trace: the text is remembered by the set's bits in FOLL_FLAGS order (bit i
 // is FOLL_FLAGS[i], the numbering foll-flags.ts's FollFlags.bits uses too).
-export const FOLL_FLAG_BIT = Object.fromEntries(FOLL_FLAGS.map((f, i) => [f, 1 << i])) as Record<
-  FollFlag,
-  number
->;
+const FOLL_FLAG_BIT = Object.fromEntries(FOLL_FLAGS.map((f, i) => [f, 1 << i])) as Record<FollFlag, number>;
 const gupFlagsText = new Map<number, string>();
 const GUP_FLAGS_TEXTS = 1024;
 
