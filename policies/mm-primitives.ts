@@ -16,6 +16,7 @@
 import { err, errnoName } from '../src/model/errno.ts';
 import type { Level } from '../src/model/events.ts';
 import { type FollFlag, formatGupFlags, type VmFlag } from '../src/model/flags.ts';
+import { FollFlags } from '../src/model/foll-flags.ts';
 import type { Entry, Folio, State, Vma } from '../src/model/state.ts';
 import { LEVEL_SIZE, PAGE_SIZE } from '../src/model/state.ts';
 
@@ -41,18 +42,21 @@ export function errText(ret: number): string {
   return name ? `-${name}` : String(ret);
 }
 
-export function flagSet(...flags: FollFlag[]): Set<FollFlag> {
-  return new Set(flags);
+/** The flags as one interned value (foll-flags.ts), in the order given. */
+export function flagSet(...flags: FollFlag[]): FollFlags {
+  return FollFlags.from(flags);
 }
 
-export function withFlags(flags: ReadonlySet<FollFlag>, ...add: FollFlag[]): Set<FollFlag> {
-  const out = new Set(flags);
-  for (const f of add) out.add(f);
+/** `flags` with `add` appended (interned: nothing is allocated once the result was made). */
+export function withFlags(flags: FollFlags, ...add: FollFlag[]): FollFlags {
+  let out = flags;
+  for (const f of add) out = out.with(f);
   return out;
 }
 
+/** gup_flags for a why step, in FOLL_FLAGS order (`FOLL_WRITE|FOLL_PIN`, `0`). */
 export function fmtFlags(flags: ReadonlySet<FollFlag>): string {
-  return formatGupFlags(flags);
+  return flags instanceof FollFlags ? flags.text() : formatGupFlags(flags);
 }
 
 export function vmaHas(vma: Vma, flag: VmFlag): boolean {

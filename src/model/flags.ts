@@ -270,18 +270,24 @@ export function encodeGupFlags(flags: GupFlags, kernel: KernelVersion): number {
 }
 
 // formatGupFlags runs for why steps on most GUP calls of every policy, over the few flag
-// combinations of a trace: the text is remembered by the set's bits in FOLL_FLAGS order.
-const FOLL_FLAG_BIT = new Map<FollFlag, number>(FOLL_FLAGS.map((f, i) => [f, 2 ** i]));
+// combinations of a trace: the text is remembered by the set's bits in FOLL_FLAGS order (bit i
+// is FOLL_FLAGS[i], the numbering foll-flags.ts's FollFlags.bits uses too).
+const FOLL_FLAG_BIT = Object.fromEntries(FOLL_FLAGS.map((f, i) => [f, 1 << i])) as Record<FollFlag, number>;
 const gupFlagsText = new Map<number, string>();
 const GUP_FLAGS_TEXTS = 1024;
 
 export function formatGupFlags(flags: GupFlags): string {
-  if (flags.size === 0) return '0';
   let bits = 0;
-  for (const f of flags) bits += FOLL_FLAG_BIT.get(f) ?? 0;
+  for (const f of flags) bits |= FOLL_FLAG_BIT[f];
+  return formatFollBits(bits);
+}
+
+/** `FOLL_WRITE|FOLL_PIN` (FOLL_FLAGS order) for a set given by its bits; `0` for none. */
+export function formatFollBits(bits: number): string {
+  if (bits === 0) return '0';
   let text = gupFlagsText.get(bits);
   if (text === undefined) {
-    text = FOLL_FLAGS.filter((f) => flags.has(f)).join('|');
+    text = FOLL_FLAGS.filter((f) => (bits & FOLL_FLAG_BIT[f]) !== 0).join('|');
     if (gupFlagsText.size >= GUP_FLAGS_TEXTS) gupFlagsText.clear();
     gupFlagsText.set(bits, text);
   }

@@ -41,6 +41,7 @@
 import { err } from '../../../src/model/errno.ts';
 import type { GupArgs, GupCallName } from '../../../src/model/events.ts';
 import type { FollFlag } from '../../../src/model/flags.ts';
+import { FollFlags } from '../../../src/model/foll-flags.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { GupRequest, GupResult } from '../../../src/model/ops/gup-ops.ts';
 import type { State } from '../../../src/model/state.ts';
@@ -75,12 +76,14 @@ export function isValidGupArgsV6_3(
 ): boolean {
   // INTERNAL_GUP_FLAGS is the replayed release's list (v6.9 adds FOLL_MADV_POPULATE).
   const internalFlags = k.gupFlagNumbering().internal;
-  const internal = [...req.flags].filter((f) => internalFlags.includes(f));
-  if (internal.length > 0) return fail(st, `${internal.join('|')} is internal to GUP`);
-  for (const f of toSet) req.flags.add(f);
+  if ((req.flags.bits & FollFlags.maskOf(internalFlags)) !== 0) {
+    const internal = [...req.flags].filter((f) => internalFlags.includes(f));
+    return fail(st, `${internal.join('|')} is internal to GUP`);
+  }
+  for (const f of toSet) req.flags = req.flags.with(f);
   if (req.locked !== null) {
     if (req.locked !== 1) return fail(st, '*locked != 1');
-    req.flags.add('FOLL_UNLOCKABLE');
+    req.flags = req.flags.with('FOLL_UNLOCKABLE');
   }
   const f = req.flags;
   if (f.has('FOLL_PIN') && f.has('FOLL_GET')) return fail(st, 'FOLL_PIN with FOLL_GET');

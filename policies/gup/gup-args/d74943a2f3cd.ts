@@ -18,7 +18,7 @@ import { gupApiV6_3, gupArgsD64e2dbc33a1, isValidGupArgsV6_3 } from './d64e2dbc3
 
 function isValidGupArgs(k: Kernel, st: State, req: GupRequest, toSet: readonly FollFlag[]): boolean {
   if (!isValidGupArgsV6_3(k, st, req, toSet)) return false;
-  req.flags.add('FOLL_HONOR_NUMA_FAULT');
+  req.flags = req.flags.with('FOLL_HONOR_NUMA_FAULT');
   st.why('is_valid_gup_args: FOLL_HONOR_NUMA_FAULT forced (d74943a2f3cd)');
   return true;
 }

@@ -24,7 +24,8 @@
  */
 import { err } from '../../../src/model/errno.ts';
 import type { GupArgs, GupCallName } from '../../../src/model/events.ts';
-import type { FollFlag } from '../../../src/model/flags.ts';
+import type { FlagNumbering, FollFlag } from '../../../src/model/flags.ts';
+import { FollFlags } from '../../../src/model/foll-flags.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { GupRequest, GupResult } from '../../../src/model/ops/gup-ops.ts';
 import type { State } from '../../../src/model/state.ts';
@@ -34,23 +35,39 @@ import { fmtFlags, hex, withFlags } from '../../mm-primitives.ts';
  * Keeps the flags the replayed release's numbering defines (k.gupFlagNumbering(), bound per
  * release by the registry); notes the raw decode and what was dropped.
  */
-export function releaseFlags(k: Kernel, st: State, a: GupArgs): Set<FollFlag> {
+export function releaseFlags(k: Kernel, st: State, a: GupArgs): FollFlags {
   if (a.rawFlags !== undefined) {
     st.why(
       `gup_flags ${hex(a.rawFlags)} decoded with the ${st.config.kernel ?? '?'} numbering = ${fmtFlags(a.gupFlags)}`,
     );
   }
   const numbering = k.gupFlagNumbering();
-  const out = new Set<FollFlag>();
-  for (const f of a.gupFlags) {
+  const given = FollFlags.from(a.gupFlags);
+  if ((given.bits & ~definedMask(numbering)) === 0) return given;
+  let out = FollFlags.EMPTY;
+  for (const f of given) {
     if (numbering.values[f] === undefined)
       st.why(`${f} is not defined in the v${numbering.from}+ numbering: ignored`);
-    else out.add(f);
+    else out = out.with(f);
   }
   return out;
 }
 
-export function request(name: GupCallName, a: GupArgs, flags: Set<FollFlag>): GupRequest {
+// The flags a numbering defines, as FollFlags bits (one numbering per release, a few in all).
+const definedMasks = new WeakMap<FlagNumbering, number>();
+
+function definedMask(numbering: FlagNumbering): number {
+  let mask = definedMasks.get(numbering);
+  if (mask === undefined) {
+    mask = FollFlags.maskOf(
+      (Object.keys(numbering.values) as FollFlag[]).filter((f) => numbering.values[f] !== undefined),
+    );
+    definedMasks.set(numbering, mask);
+  }
+  return mask;
+}
+
+export function request(name: GupCallName, a: GupArgs, flags: FollFlags): GupRequest {
   return { api: name, mm: a.mm, start: a.start, nrPages: a.nrPages, flags, locked: a.locked, pages: a.pages };
 }
 
@@ -74,9 +91,9 @@ export function lockedMustBeOne(st: State, req: GupRequest): GupResult | null {
 /** get_user_pages_fast() before v5.6: only FOLL_WRITE and FOLL_LONGTERM are accepted. */
 const FAST_ALLOWED_V5_4: readonly FollFlag[] = ['FOLL_WRITE', 'FOLL_LONGTERM'];
 
-export function fastFlagsOk(st: State, flags: ReadonlySet<FollFlag>, allowed: readonly FollFlag[]): boolean {
+export function fastFlagsOk(st: State, flags: FollFlags, allowed: readonly FollFlag[]): boolean {
+  if ((flags.bits & ~FollFlags.maskOf(allowed)) === 0) return true;
   const bad = [...flags].filter((f) => !allowed.includes(f));
-  if (bad.length === 0) return true;
   st.warn('gup_fast flags');
   st.why(`GUP-fast accepts only ${allowed.join('|')}; got ${bad.join('|')} -> WARN, -EINVAL`);
   return false;

@@ -19,7 +19,7 @@
  */
 import { err } from '../../../src/model/errno.ts';
 import type { MadviseArgs } from '../../../src/model/events.ts';
-import type { FollFlag } from '../../../src/model/flags.ts';
+import { FollFlags } from '../../../src/model/foll-flags.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { CallResult } from '../../../src/model/outcome.ts';
 import { PAGE_SIZE, type State } from '../../../src/model/state.ts';
@@ -27,6 +27,10 @@ import { gupCoreV5_4 } from './v5-4.ts';
 
 /** The GUP errors madvise_populate() passes through; any other becomes -ENOMEM. */
 const PASSED = ['EINTR', 'EINVAL', 'EHWPOISON', 'EFAULT'] as const;
+
+// faultin_vma_page_range()'s gup_flags (FOLL_WRITE added for MADV_POPULATE_WRITE).
+const POPULATE_READ_FLAGS = FollFlags.of('FOLL_TOUCH', 'FOLL_HWPOISON');
+const POPULATE_WRITE_FLAGS = POPULATE_READ_FLAGS.with('FOLL_WRITE');
 
 function madvise(k: Kernel, st: State, a: MadviseArgs): CallResult {
   const write = a.advice === 'MADV_POPULATE_WRITE';
@@ -38,8 +42,7 @@ function madvise(k: Kernel, st: State, a: MadviseArgs): CallResult {
       st.why(`${a.advice}: no VMA at 0x${start.toString(16)} -> -ENOMEM`);
       return { ret: err('ENOMEM') };
     }
-    const flags = new Set<FollFlag>(['FOLL_TOUCH', 'FOLL_HWPOISON']);
-    if (write) flags.add('FOLL_WRITE');
+    const flags = write ? POPULATE_WRITE_FLAGS : POPULATE_READ_FLAGS;
     if (k.checkVmaFlags(k, st, vma, flags) < 0) {
       st.why(`${a.advice}: check_vma_flags() refuses the VMA -> -EINVAL`);
       return { ret: err('EINVAL') };

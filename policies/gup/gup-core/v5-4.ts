@@ -66,7 +66,7 @@
  */
 import { err } from '../../../src/model/errno.ts';
 import type { MadviseArgs } from '../../../src/model/events.ts';
-import type { FollFlag } from '../../../src/model/flags.ts';
+import type { FollFlags } from '../../../src/model/foll-flags.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type {
   FaultRequest,
@@ -149,14 +149,9 @@ function release(
 function getUserPages(k: Kernel, st: State, req: GupRequest): GupResult {
   // __get_user_pages_locked(): a pages[] array means the caller gets references. The caller's
   // set is copied only when that changes it (the flags are read-only from here on).
-  let flags: ReadonlySet<FollFlag> = req.flags;
+  let flags: FollFlags = req.flags;
   if (req.pages && !flags.has('FOLL_PIN') && !flags.has('FOLL_GET')) flags = withFlags(flags, 'FOLL_GET');
-  if (!req.pages && (flags.has('FOLL_GET') || flags.has('FOLL_PIN'))) {
-    const out = new Set(flags);
-    out.delete('FOLL_GET');
-    out.delete('FOLL_PIN');
-    flags = out;
-  }
+  if (!req.pages) flags = flags.without('FOLL_GET').without('FOLL_PIN');
   const pfns: number[] = [];
   let done = 0;
   let ret = 0;
@@ -275,14 +270,7 @@ function gupFastFallback(k: Kernel, st: State, req: GupRequest): GupResult {
 }
 
 /** One page of __get_user_pages(): follow, fault on NULL/-EMLINK, follow again. Pfn or -errno. */
-function followOrFault(
-  k: Kernel,
-  st: State,
-  mm: number,
-  vma: Vma,
-  addr: number,
-  flags: ReadonlySet<FollFlag>,
-): number {
+function followOrFault(k: Kernel, st: State, mm: number, vma: Vma, addr: number, flags: FollFlags): number {
   let foll = flags;
   for (let round = 0; round < FOLLOW_ROUNDS; round++) {
     const r: FollowResult = k.followPageMask(k, st, mm, vma, addr, foll);
@@ -313,7 +301,7 @@ function canFollowWritePte(
   vma: Vma,
   entry: Entry,
   folio: Folio | undefined,
-  flags: ReadonlySet<FollFlag>,
+  flags: FollFlags,
 ): boolean {
   if (entry.write) return true;
   // FOLL_FORCE may write through a R/O entry once COW gave this mapping its own anon page.
@@ -332,7 +320,7 @@ function followPageMask(
   mm: number,
   vma: Vma,
   addr: number,
-  flags: ReadonlySet<FollFlag>,
+  flags: FollFlags,
 ): FollowResult {
   const entry = st.entryAt(mm, addr);
   if (!entry) {

@@ -37,7 +37,7 @@
  */
 import { err } from '../../../src/model/errno.ts';
 import type { GupCallName, IoUringArgs } from '../../../src/model/events.ts';
-import type { GupFlags } from '../../../src/model/flags.ts';
+import { FollFlags } from '../../../src/model/foll-flags.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { GupResult } from '../../../src/model/ops/gup-ops.ts';
 import type { CallResult } from '../../../src/model/outcome.ts';
@@ -69,7 +69,7 @@ export function bufferVmas(st: State, mm: number, base: number, nr: number): Vma
 }
 
 // io_pin_pages()'s gup_flags: GupArgs.gupFlags is read-only, so one set serves every call.
-const IO_PIN_FLAGS: GupFlags = new Set(['FOLL_WRITE', 'FOLL_LONGTERM']);
+const IO_PIN_FLAGS = FollFlags.of('FOLL_WRITE', 'FOLL_LONGTERM');
 
 /** io_pin_pages(): `api` is the GUP entry used, `pinned` whether its references are pins. */
 export function ioPinPagesWith(

@@ -38,7 +38,7 @@
  * then check_and_migrate_cma_pages() (:1577; the function at :1433), the same order.
  */
 import { err } from '../../../src/model/errno.ts';
-import type { FollFlag } from '../../../src/model/flags.ts';
+import { FollFlags } from '../../../src/model/foll-flags.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { GupRequest, GupResult } from '../../../src/model/ops/gup-ops.ts';
 import {
@@ -65,14 +65,12 @@ export function distinctFolios(st: State, pfns: readonly number[]): Folio[] {
   return out;
 }
 
+const FOLL_PIN_ONLY = FollFlags.of('FOLL_PIN');
+const FOLL_GET_ONLY = FollFlags.of('FOLL_GET');
+
 /** Drops every reference GUP took for `pfns` (unpin_user_pages() or put_page() per page). */
-export function releaseAll(
-  k: Kernel,
-  st: State,
-  flags: ReadonlySet<FollFlag>,
-  pfns: readonly number[],
-): void {
-  const how = new Set<FollFlag>([flags.has('FOLL_PIN') ? 'FOLL_PIN' : 'FOLL_GET']);
+export function releaseAll(k: Kernel, st: State, flags: FollFlags, pfns: readonly number[]): void {
+  const how = flags.has('FOLL_PIN') ? FOLL_PIN_ONLY : FOLL_GET_ONLY;
   for (const pfn of pfns) {
     const f = st.folioOf(pfn);
     if (f) k.gupPutFolio(k, st, f, 1, how);

@@ -37,7 +37,7 @@
  * 146-175 (slow path: no long-term test) and follow_huge_pmd():748.
  */
 import { err } from '../../../src/model/errno.ts';
-import type { FollFlag } from '../../../src/model/flags.ts';
+import type { FollFlags } from '../../../src/model/foll-flags.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { GrabPath } from '../../../src/model/ops/gup-ops.ts';
 import type { Folio, State } from '../../../src/model/state.ts';
@@ -56,7 +56,7 @@ export function hugetlbWalkRefusal(
   k: Kernel,
   st: State,
   folio: Folio,
-  flags: ReadonlySet<FollFlag>,
+  flags: FollFlags,
   path: GrabPath,
   pinnable: FastGrabPinnable,
   fn: string,
@@ -79,8 +79,8 @@ function notCma(_k: Kernel, st: State, folio: Folio): boolean {
 export function grabRefusedOnHugetlbWalk(
   pinnable: FastGrabPinnable,
   fn: string,
-  grab: (k: Kernel, st: State, folio: Folio, flags: ReadonlySet<FollFlag>) => number,
-): (k: Kernel, st: State, folio: Folio, flags: ReadonlySet<FollFlag>, path: GrabPath) => number {
+  grab: (k: Kernel, st: State, folio: Folio, flags: FollFlags) => number,
+): (k: Kernel, st: State, folio: Folio, flags: FollFlags, path: GrabPath) => number {
   return (k, st, folio, flags, path) =>
     hugetlbWalkRefusal(k, st, folio, flags, path, pinnable, fn) || grab(k, st, folio, flags);
 }

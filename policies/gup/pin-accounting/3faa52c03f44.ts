@@ -30,7 +30,7 @@
  */
 import { err } from '../../../src/model/errno.ts';
 import type { CallName } from '../../../src/model/events.ts';
-import type { FollFlag } from '../../../src/model/flags.ts';
+import type { FollFlags } from '../../../src/model/foll-flags.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import { type Folio, GUP_PIN_COUNTING_BIAS, type State } from '../../../src/model/state.ts';
 import { folioIsLarge, isZeroFolio } from '../../mm-primitives.ts';
@@ -43,7 +43,7 @@ function apiSupported(_k: Kernel, _st: State, _name: CallName): boolean {
 }
 
 /** try_grab_page() of v5.7 .. v6.4. */
-export function tryGrabPageV5_7(_k: Kernel, st: State, folio: Folio, flags: ReadonlySet<FollFlag>): number {
+export function tryGrabPageV5_7(_k: Kernel, st: State, folio: Folio, flags: FollFlags): number {
   if (flags.has('FOLL_GET')) {
     if (refcountOverflow(st, folio, 'try_get_page')) return err('ENOMEM');
     st.addRef(folio, 1);
@@ -64,13 +64,7 @@ export function tryGrabPageV5_7(_k: Kernel, st: State, folio: Folio, flags: Read
 }
 
 /** gup_put_folio() of v5.7 .. v6.4. */
-export function gupPutFolioV5_7(
-  _k: Kernel,
-  st: State,
-  folio: Folio,
-  refs: number,
-  flags: ReadonlySet<FollFlag>,
-): void {
+export function gupPutFolioV5_7(_k: Kernel, st: State, folio: Folio, refs: number, flags: FollFlags): void {
   if (!flags.has('FOLL_PIN')) {
     st.addRef(folio, -refs);
     return;

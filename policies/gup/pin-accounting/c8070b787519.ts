@@ -30,7 +30,7 @@
  * FOLL_PIN.
  */
 import { err } from '../../../src/model/errno.ts';
-import type { FollFlag } from '../../../src/model/flags.ts';
+import type { FollFlags } from '../../../src/model/foll-flags.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { Folio, State } from '../../../src/model/state.ts';
 import { isZeroFolio } from '../../mm-primitives.ts';
@@ -39,12 +39,7 @@ import { gupPutFolioV5_7, tryGrabPageV5_7 } from './3faa52c03f44.ts';
 import { pinAccountingD1e153fea2a8, pinnable } from './d1e153fea2a8.ts';
 import { refcountOverflow } from './none.ts';
 
-export function tryGrabPageZeroExempt(
-  k: Kernel,
-  st: State,
-  folio: Folio,
-  flags: ReadonlySet<FollFlag>,
-): number {
+export function tryGrabPageZeroExempt(k: Kernel, st: State, folio: Folio, flags: FollFlags): number {
   if (flags.has('FOLL_PIN') && isZeroFolio(st, folio)) {
     // The overflow check still comes first.
     if (refcountOverflow(st, folio, 'try_grab_page')) return err('ENOMEM');
@@ -54,7 +49,7 @@ export function tryGrabPageZeroExempt(
   return tryGrabPageV5_7(k, st, folio, flags);
 }
 
-function gupPutFolio(k: Kernel, st: State, folio: Folio, refs: number, flags: ReadonlySet<FollFlag>): void {
+function gupPutFolio(k: Kernel, st: State, folio: Folio, refs: number, flags: FollFlags): void {
   if (flags.has('FOLL_PIN') && isZeroFolio(st, folio)) {
     st.why('unpin of the zero page: no-op (c8070b787519)');
     return;

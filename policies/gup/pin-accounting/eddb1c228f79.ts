@@ -17,7 +17,7 @@
  */
 import { err } from '../../../src/model/errno.ts';
 import type { CallName } from '../../../src/model/events.ts';
-import type { FollFlag } from '../../../src/model/flags.ts';
+import { FollFlags } from '../../../src/model/foll-flags.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { Folio, State } from '../../../src/model/state.ts';
 import { addFlag, isZeroFolio } from '../../mm-primitives.ts';
@@ -27,7 +27,7 @@ function apiSupported(_k: Kernel, _st: State, name: CallName): boolean {
   return name !== 'pin_user_pages_unlocked';
 }
 
-function tryGrabPage(_k: Kernel, st: State, folio: Folio, flags: ReadonlySet<FollFlag>): number {
+function tryGrabPage(_k: Kernel, st: State, folio: Folio, flags: FollFlags): number {
   const pin = flags.has('FOLL_PIN');
   if (!pin && !flags.has('FOLL_GET')) return 0;
   if (refcountOverflow(st, folio, 'try_get_page')) return err('ENOMEM');
@@ -38,13 +38,13 @@ function tryGrabPage(_k: Kernel, st: State, folio: Folio, flags: ReadonlySet<Fol
   return 0;
 }
 
-function gupPutFolio(_k: Kernel, st: State, folio: Folio, refs: number, flags: ReadonlySet<FollFlag>): void {
+function gupPutFolio(_k: Kernel, st: State, folio: Folio, refs: number, flags: FollFlags): void {
   st.addRef(folio, -refs);
   if (flags.has('FOLL_PIN')) st.pinReleased(refs);
 }
 
 // gupPutFolio's flags: read-only, so one set serves every call.
-const FOLL_PIN_ONLY: ReadonlySet<FollFlag> = new Set<FollFlag>(['FOLL_PIN']);
+const FOLL_PIN_ONLY: FollFlags = FollFlags.of('FOLL_PIN');
 
 /** unpin_user_page() is put_page(); the dirty_lock variant sets the page dirty first. */
 export function unpinUserPageCommon(k: Kernel, st: State, pfn: number, makeDirty: boolean): void {

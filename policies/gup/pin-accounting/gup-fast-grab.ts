@@ -23,12 +23,12 @@
  * (page_cache_add_speculative / folio_ref_try_add_rcu); the model also leaves a negative refcount
  * to the slow path, whose try_grab_page() WARNs (the fast path's own WARN_ON_ONCE is not counted).
  */
-import type { FollFlag } from '../../../src/model/flags.ts';
+import type { FollFlags } from '../../../src/model/foll-flags.ts';
 import type { Kernel } from '../../../src/model/kernel.ts';
 import type { Folio, State } from '../../../src/model/state.ts';
 import type { FastGrabPinnable } from './0fa5bc4023c1.ts';
 
-export type TryGrabFolioFast = (k: Kernel, st: State, folio: Folio, flags: ReadonlySet<FollFlag>) => boolean;
+export type TryGrabFolioFast = (k: Kernel, st: State, folio: Folio, flags: FollFlags) => boolean;
 
 /** A fast grab refusing FOLL_PIN|FOLL_LONGTERM where `pinnable` says no, else the ordinary grab. */
 export function fastGrabWith(pinnable: FastGrabPinnable, fn: string): TryGrabFolioFast {

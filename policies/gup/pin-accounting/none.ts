@@ -21,7 +21,7 @@
  */
 import { err } from '../../../src/model/errno.ts';
 import type { CallName } from '../../../src/model/events.ts';
-import type { FollFlag } from '../../../src/model/flags.ts';
+import { FollFlags } from '../../../src/model/foll-flags.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { Folio, State } from '../../../src/model/state.ts';
 import { addFlag, isZeroFolio } from '../../mm-primitives.ts';
@@ -41,7 +41,7 @@ function apiSupported(_k: Kernel, _st: State, name: CallName): boolean {
   return !name.startsWith('pin_') && !name.startsWith('unpin_');
 }
 
-function tryGrabPage(_k: Kernel, st: State, folio: Folio, flags: ReadonlySet<FollFlag>): number {
+function tryGrabPage(_k: Kernel, st: State, folio: Folio, flags: FollFlags): number {
   if (!flags.has('FOLL_GET') && !flags.has('FOLL_PIN')) return 0;
   if (refcountOverflow(st, folio, 'try_get_page')) return err('ENOMEM');
   st.addRef(folio, 1);
@@ -54,7 +54,7 @@ function gupPutFolio(_k: Kernel, st: State, folio: Folio, refs: number): void {
 }
 
 // gupPutFolio's flags: read-only, so one set serves every call.
-const FOLL_GET_ONLY: ReadonlySet<FollFlag> = new Set<FollFlag>(['FOLL_GET']);
+const FOLL_GET_ONLY: FollFlags = FollFlags.of('FOLL_GET');
 
 /** No unpin_user_page() in v5.4: only reached from compositions that add the API elsewhere. */
 function unpinUserPage(k: Kernel, st: State, pfn: number, makeDirty: boolean): void {

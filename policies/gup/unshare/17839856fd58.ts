@@ -31,13 +31,14 @@
  * would have set FOLL_COW leaves behind (the v6.0-style rule of gup-core without its FOLL_FORCE
  * test).
  */
-import { type FollFlag, isCowMappingFlags } from '../../../src/model/flags.ts';
+import { isCowMappingFlags } from '../../../src/model/flags.ts';
+import type { FollFlags } from '../../../src/model/foll-flags.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { Entry, Folio, State, Vma } from '../../../src/model/state.ts';
 import { folioIsAnon, vmaHas } from '../../mm-primitives.ts';
 import { unshareNone } from './none.ts';
 
-function shouldForceCowBreak(_k: Kernel, st: State, vma: Vma, flags: ReadonlySet<FollFlag>): boolean {
+function shouldForceCowBreak(_k: Kernel, st: State, vma: Vma, flags: FollFlags): boolean {
   if (!isCowMappingFlags(vma.flags)) return false;
   if (!flags.has('FOLL_GET') && !flags.has('FOLL_PIN')) return false;
   if (!flags.has('FOLL_WRITE'))
@@ -51,7 +52,7 @@ function canFollowWritePte(
   vma: Vma,
   entry: Entry,
   folio: Folio | undefined,
-  _flags: ReadonlySet<FollFlag>,
+  _flags: FollFlags,
 ): boolean {
   if (entry.write) return true;
   // FOLL_COW && pte_dirty(): the COW or reuse fault of this walk left this mapping's own page.

@@ -30,19 +30,14 @@
  * moved, its text differs only by comments and the smp_rmb() guard); 6.13.7 .. 7.1.5 as 7.2.13.
  * v6.7, v6.10 and v6.15 .. v6.17 were not read.
  */
-import { type FollFlag, isCowMappingFlags } from '../../../src/model/flags.ts';
+import { isCowMappingFlags } from '../../../src/model/flags.ts';
+import type { FollFlags } from '../../../src/model/foll-flags.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { Folio, State, Vma } from '../../../src/model/state.ts';
 import { isZeroFolio } from '../../mm-primitives.ts';
 import { anonMustUnshare, isRoPin, pageIsAnon, unshareA7f226604170 } from './a7f226604170.ts';
 
-function gupMustUnshare(
-  _k: Kernel,
-  st: State,
-  vma: Vma,
-  flags: ReadonlySet<FollFlag>,
-  folio: Folio,
-): boolean {
+function gupMustUnshare(_k: Kernel, st: State, vma: Vma, flags: FollFlags, folio: Folio): boolean {
   if (!isRoPin(flags)) return false;
   if (pageIsAnon(st, vma, folio)) return anonMustUnshare(st, folio);
   if (!flags.has('FOLL_LONGTERM')) return false;

@@ -24,13 +24,13 @@
  * tail lookup yet); 6.0-rc1 :2979 the same; 5.17-rc5 has no gup_must_unshare(). v5.19-rc1 ..
  * -rc4, v6.0-rc3 .. v6.0 were not read.
  */
-import type { FollFlag } from '../../../src/model/flags.ts';
+import type { FollFlags } from '../../../src/model/foll-flags.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { Folio, State, Vma } from '../../../src/model/state.ts';
 import { folioIsAnon, isZeroFolio, vmaHas } from '../../mm-primitives.ts';
 
 /** The R/O-pin test both versions open with. */
-export function isRoPin(flags: ReadonlySet<FollFlag>): boolean {
+export function isRoPin(flags: FollFlags): boolean {
   return flags.has('FOLL_PIN') && !flags.has('FOLL_WRITE');
 }
 
@@ -48,13 +48,7 @@ export function pageIsAnon(st: State, vma: Vma, folio: Folio): boolean {
   return folioIsAnon(folio);
 }
 
-function gupMustUnshare(
-  _k: Kernel,
-  st: State,
-  vma: Vma,
-  flags: ReadonlySet<FollFlag>,
-  folio: Folio,
-): boolean {
+function gupMustUnshare(_k: Kernel, st: State, vma: Vma, flags: FollFlags, folio: Folio): boolean {
   if (!isRoPin(flags)) return false;
   if (!pageIsAnon(st, vma, folio)) return false;
   return anonMustUnshare(st, folio);

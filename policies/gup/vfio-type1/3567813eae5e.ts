@@ -22,14 +22,18 @@
  * no fs-dax test, then the VM_PFNMAP fallback (:343) - i.e. this commit together with
  * 19fed0dae94d (no source between them: v5.5 was not read).
  */
-import type { FollFlag } from '../../../src/model/flags.ts';
+import { FollFlags } from '../../../src/model/foll-flags.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { VfioPfnResult } from '../../../src/model/ops/gup-ops.ts';
 import type { State } from '../../../src/model/state.ts';
 import { gupOnePage, pfnmapFallback, vfioType1V5_4 } from './v5-4.ts';
 
+// vaddr_get_pfn()'s gup_flags, in the order the call writes them.
+const LONGTERM = FollFlags.of('FOLL_LONGTERM');
+const WRITE_LONGTERM = FollFlags.of('FOLL_WRITE', 'FOLL_LONGTERM');
+
 function vfioVaddrGetPfn(k: Kernel, st: State, mm: number, vaddr: number, write: boolean): VfioPfnResult {
-  const flags: FollFlag[] = write ? ['FOLL_WRITE', 'FOLL_LONGTERM'] : ['FOLL_LONGTERM'];
+  const flags = write ? WRITE_LONGTERM : LONGTERM;
   const r = gupOnePage(k, st, 'get_user_pages_remote', mm, vaddr, flags);
   if (r.ret === 1) return { ret: 0, pfn: r.pfns[0]!, pinned: true };
   if (r.ret === 'livelock' || r.ret === 'BUG') return { ret: r.ret };

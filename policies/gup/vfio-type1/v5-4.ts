@@ -40,7 +40,7 @@
  */
 import { err } from '../../../src/model/errno.ts';
 import type { GupCallName, VfioArgs } from '../../../src/model/events.ts';
-import type { FollFlag } from '../../../src/model/flags.ts';
+import { FollFlags } from '../../../src/model/foll-flags.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { GupResult, VfioPfnResult } from '../../../src/model/ops/gup-ops.ts';
 import type { CallResult, RetValue } from '../../../src/model/outcome.ts';
@@ -54,15 +54,15 @@ export function gupOnePage(
   api: GupCallName,
   mm: number,
   vaddr: number,
-  flags: FollFlag[],
+  flags: FollFlags,
 ): GupResult {
-  st.why(`vfio: ${api}(${hex(vaddr)}, 1, ${flags.length ? flags.join('|') : '0'})`);
+  st.why(`vfio: ${api}(${hex(vaddr)}, 1, ${flags.listText()})`);
   return k.gupApi(k, st, api, {
     kind: 'gup',
     mm,
     start: vaddr,
     nrPages: 1,
-    gupFlags: new Set(flags),
+    gupFlags: flags,
     locked: null,
     pages: true,
   });
@@ -87,11 +87,13 @@ export function pfnmapFallback(
   return { ret: ret === 0 ? err('EFAULT') : ret };
 }
 
+const FOLL_WRITE_ONLY = FollFlags.of('FOLL_WRITE');
+
 function vfioVaddrGetPfn(k: Kernel, st: State, mm: number, vaddr: number, write: boolean): VfioPfnResult {
-  const base: FollFlag[] = write ? ['FOLL_WRITE'] : [];
+  const base = write ? FOLL_WRITE_ONLY : FollFlags.EMPTY;
   let r: GupResult;
   if (mm === 1) {
-    r = gupOnePage(k, st, 'get_user_pages', mm, vaddr, [...base, 'FOLL_LONGTERM']);
+    r = gupOnePage(k, st, 'get_user_pages', mm, vaddr, base.with('FOLL_LONGTERM'));
   } else {
     r = gupOnePage(k, st, 'get_user_pages_remote', mm, vaddr, base);
     const vma = st.findVma(mm, vaddr);

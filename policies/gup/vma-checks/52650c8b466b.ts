@@ -17,14 +17,14 @@
  * check_dax_vmas(). 5.12.9 (:891) and 5.14-rc5 (:992) the same.
  */
 import { err } from '../../../src/model/errno.ts';
-import type { FollFlag } from '../../../src/model/flags.ts';
+import type { FollFlags } from '../../../src/model/foll-flags.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { State, Vma } from '../../../src/model/state.ts';
 import { vmaIsFsdax } from '../../mm-primitives.ts';
 import { checkAccess, checkIoPfnmap, vmaChecksV5_4 } from './v5-4.ts';
 
 /** The fs-dax test inside check_vma_flags(). */
-export function checkFsdax(st: State, vma: Vma, flags: ReadonlySet<FollFlag>): number {
+export function checkFsdax(st: State, vma: Vma, flags: FollFlags): number {
   if (flags.has('FOLL_LONGTERM') && vmaIsFsdax(vma)) {
     st.why('check_vma_flags: FOLL_LONGTERM on an fs-dax VMA -> -EOPNOTSUPP (nothing pinned)');
     return err('EOPNOTSUPP');
@@ -32,7 +32,7 @@ export function checkFsdax(st: State, vma: Vma, flags: ReadonlySet<FollFlag>): n
   return 0;
 }
 
-function checkVmaFlags(_k: Kernel, st: State, vma: Vma, flags: ReadonlySet<FollFlag>): number {
+function checkVmaFlags(_k: Kernel, st: State, vma: Vma, flags: FollFlags): number {
   return checkIoPfnmap(st, vma, flags) || checkFsdax(st, vma, flags) || checkAccess(st, vma, flags);
 }
 

@@ -19,7 +19,7 @@
  * because GUP-fast falls back to this slow path for every refused folio.
  */
 import { err } from '../../../src/model/errno.ts';
-import type { FollFlag } from '../../../src/model/flags.ts';
+import type { FollFlags } from '../../../src/model/foll-flags.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { State, Vma } from '../../../src/model/state.ts';
 import { hex, vmaIsAnonymous } from '../../mm-primitives.ts';
@@ -29,12 +29,7 @@ import { checkSecretmem } from './secretmem.ts';
 import { checkAccess, checkIoPfnmap } from './v5-4.ts';
 
 /** writable_file_mapping_allowed(): refused only for FOLL_PIN|FOLL_LONGTERM needing dirty tracking. */
-export function checkWritableFileMapping(
-  k: Kernel,
-  st: State,
-  vma: Vma,
-  flags: ReadonlySet<FollFlag>,
-): number {
+export function checkWritableFileMapping(k: Kernel, st: State, vma: Vma, flags: FollFlags): number {
   if (!flags.has('FOLL_WRITE') || vmaIsAnonymous(vma)) return 0;
   if (!(flags.has('FOLL_PIN') && flags.has('FOLL_LONGTERM'))) return 0;
   if (!k.vmaNeedsDirtyTracking(k, st, vma)) return 0;
@@ -44,7 +39,7 @@ export function checkWritableFileMapping(
   return err('EFAULT');
 }
 
-function checkVmaFlags(k: Kernel, st: State, vma: Vma, flags: ReadonlySet<FollFlag>): number {
+function checkVmaFlags(k: Kernel, st: State, vma: Vma, flags: FollFlags): number {
   return (
     checkIoPfnmap(st, vma, flags) ||
     checkFsdax(st, vma, flags) ||

@@ -25,14 +25,14 @@
  * What changed from vma-checks secretmem: a FOLL_FORCE write to a read-only hugetlb VMA fails
  * with -EFAULT instead of breaking COW.
  */
-import type { FollFlag } from '../../../src/model/flags.ts';
+import type { FollFlags } from '../../../src/model/foll-flags.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { State, Vma } from '../../../src/model/state.ts';
 import { checkFsdax } from './52650c8b466b.ts';
 import { checkSecretmem, vmaChecksSecretmem } from './secretmem.ts';
 import { checkAccess, checkIoPfnmap } from './v5-4.ts';
 
-function checkVmaFlags(_k: Kernel, st: State, vma: Vma, flags: ReadonlySet<FollFlag>): number {
+function checkVmaFlags(_k: Kernel, st: State, vma: Vma, flags: FollFlags): number {
   return (
     checkIoPfnmap(st, vma, flags) ||
     checkFsdax(st, vma, flags) ||

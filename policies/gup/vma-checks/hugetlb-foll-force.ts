@@ -30,7 +30,7 @@
  * FOLL_FORCE write to a private read-only hugetlb VMA breaks COW like any other. The
  * VM_SHADOW_STACK test stays (6.14.0 .. 7.2.13 have it).
  */
-import type { FollFlag } from '../../../src/model/flags.ts';
+import type { FollFlags } from '../../../src/model/foll-flags.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { State, Vma } from '../../../src/model/state.ts';
 import { checkWritableFileMapping } from './8ac268436e6d.ts';
@@ -39,7 +39,7 @@ import { checkSecretmem } from './secretmem.ts';
 import { vmaChecksShadowStack } from './shadow-stack.ts';
 import { checkAccess, checkIoPfnmap } from './v5-4.ts';
 
-function checkVmaFlags(k: Kernel, st: State, vma: Vma, flags: ReadonlySet<FollFlag>): number {
+function checkVmaFlags(k: Kernel, st: State, vma: Vma, flags: FollFlags): number {
   return (
     checkIoPfnmap(st, vma, flags) ||
     checkFsdax(st, vma, flags) ||

@@ -16,7 +16,7 @@
  * and 5.14-rc5 only, the release taken from the review dates above.
  */
 import { err } from '../../../src/model/errno.ts';
-import type { FollFlag } from '../../../src/model/flags.ts';
+import type { FollFlags } from '../../../src/model/foll-flags.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { State, Vma } from '../../../src/model/state.ts';
 import { vmaIsSecretmem } from '../../mm-primitives.ts';
@@ -31,7 +31,7 @@ export function checkSecretmem(st: State, vma: Vma): number {
   return 0;
 }
 
-function checkVmaFlags(_k: Kernel, st: State, vma: Vma, flags: ReadonlySet<FollFlag>): number {
+function checkVmaFlags(_k: Kernel, st: State, vma: Vma, flags: FollFlags): number {
   return (
     checkIoPfnmap(st, vma, flags) ||
     checkFsdax(st, vma, flags) ||

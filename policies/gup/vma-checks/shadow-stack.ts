@@ -23,7 +23,7 @@
  *
  * What changed from vma-checks 8ac268436e6d: the VM_SHADOW_STACK test above.
  */
-import type { FollFlag } from '../../../src/model/flags.ts';
+import type { FollFlags } from '../../../src/model/foll-flags.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { State, Vma } from '../../../src/model/state.ts';
 import { checkWritableFileMapping, vmaChecks8ac268436e6d } from './8ac268436e6d.ts';
@@ -31,7 +31,7 @@ import { checkFsdax } from './52650c8b466b.ts';
 import { checkSecretmem } from './secretmem.ts';
 import { checkAccess, checkIoPfnmap } from './v5-4.ts';
 
-function checkVmaFlags(k: Kernel, st: State, vma: Vma, flags: ReadonlySet<FollFlag>): number {
+function checkVmaFlags(k: Kernel, st: State, vma: Vma, flags: FollFlags): number {
   return (
     checkIoPfnmap(st, vma, flags) ||
     checkFsdax(st, vma, flags) ||

@@ -20,7 +20,7 @@
  * What changed from vma-checks hugetlb-foll-force: the FOLL_SPLIT_PMD test above.
  */
 import { err } from '../../../src/model/errno.ts';
-import type { FollFlag } from '../../../src/model/flags.ts';
+import type { FollFlags } from '../../../src/model/foll-flags.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { State, Vma } from '../../../src/model/state.ts';
 import { vmaIsHugetlb } from '../../mm-primitives.ts';
@@ -31,7 +31,7 @@ import { checkSecretmem } from './secretmem.ts';
 import { checkAccess, checkIoPfnmap } from './v5-4.ts';
 
 /** FOLL_SPLIT_PMD on a hugetlb VMA -> -EOPNOTSUPP, before anything is walked. */
-export function checkSplitPmdHugetlb(st: State, vma: Vma, flags: ReadonlySet<FollFlag>): number {
+export function checkSplitPmdHugetlb(st: State, vma: Vma, flags: FollFlags): number {
   if (flags.has('FOLL_SPLIT_PMD') && vmaIsHugetlb(vma)) {
     st.why('check_vma_flags: FOLL_SPLIT_PMD on a hugetlb VMA -> -EOPNOTSUPP');
     return err('EOPNOTSUPP');
@@ -39,7 +39,7 @@ export function checkSplitPmdHugetlb(st: State, vma: Vma, flags: ReadonlySet<Fol
   return 0;
 }
 
-function checkVmaFlags(k: Kernel, st: State, vma: Vma, flags: ReadonlySet<FollFlag>): number {
+function checkVmaFlags(k: Kernel, st: State, vma: Vma, flags: FollFlags): number {
   return (
     checkIoPfnmap(st, vma, flags) ||
     checkFsdax(st, vma, flags) ||

@@ -10,7 +10,7 @@
  * tests with `!(vm_flags & VM_WRITE) || (vm_flags & VM_SHADOW_STACK)` (:1297) and the hugetlb
  * refusal (:1301-1302). Never a mainline release (release null): only the v6.12.118 variant.
  */
-import type { FollFlag } from '../../../src/model/flags.ts';
+import type { FollFlags } from '../../../src/model/foll-flags.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { State, Vma } from '../../../src/model/state.ts';
 import { checkWritableFileMapping } from './8ac268436e6d.ts';
@@ -20,7 +20,7 @@ import { vmaChecksShadowStack } from './shadow-stack.ts';
 import { checkSplitPmdHugetlb } from './split-pmd-hugetlb.ts';
 import { checkAccess, checkIoPfnmap } from './v5-4.ts';
 
-function checkVmaFlags(k: Kernel, st: State, vma: Vma, flags: ReadonlySet<FollFlag>): number {
+function checkVmaFlags(k: Kernel, st: State, vma: Vma, flags: FollFlags): number {
   return (
     checkIoPfnmap(st, vma, flags) ||
     checkFsdax(st, vma, flags) ||

@@ -25,7 +25,8 @@
  * on hugetlb (split-pmd-hugetlb, v6.15, and the v6.12.118 variant).
  */
 import { err } from '../../../src/model/errno.ts';
-import { type FollFlag, isCowMappingFlags } from '../../../src/model/flags.ts';
+import { isCowMappingFlags } from '../../../src/model/flags.ts';
+import type { FollFlags } from '../../../src/model/foll-flags.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { GupRequest } from '../../../src/model/ops/gup-ops.ts';
 import type { State, Vma } from '../../../src/model/state.ts';
@@ -40,7 +41,7 @@ import { hex, vmaHas, vmaIsAnonymous, vmaIsFsdax, vmaIsHugetlb, vmaIsShmem } fro
 export function checkAccess(
   st: State,
   vma: Vma,
-  flags: ReadonlySet<FollFlag>,
+  flags: FollFlags,
   hugetlbForceWrite = true,
   shadowStack = false,
 ): number {
@@ -76,7 +77,7 @@ export function checkAccess(
 }
 
 /** The head of check_vma_flags() in every version: VM_IO|VM_PFNMAP and FOLL_ANON. */
-export function checkIoPfnmap(st: State, vma: Vma, flags: ReadonlySet<FollFlag>): number {
+export function checkIoPfnmap(st: State, vma: Vma, flags: FollFlags): number {
   if (vmaHas(vma, 'VM_IO') || vmaHas(vma, 'VM_PFNMAP')) {
     st.why(`check_vma_flags: VM_IO|VM_PFNMAP VMA ${hex(vma.start)} -> -EFAULT`);
     return err('EFAULT');
@@ -88,7 +89,7 @@ export function checkIoPfnmap(st: State, vma: Vma, flags: ReadonlySet<FollFlag>)
   return 0;
 }
 
-function checkVmaFlags(_k: Kernel, st: State, vma: Vma, flags: ReadonlySet<FollFlag>): number {
+function checkVmaFlags(_k: Kernel, st: State, vma: Vma, flags: FollFlags): number {
   return checkIoPfnmap(st, vma, flags) || checkAccess(st, vma, flags);
 }
 

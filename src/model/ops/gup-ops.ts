@@ -25,6 +25,7 @@
  */
 import type { CallName, GupArgs, GupCallName } from '../events.ts';
 import type { FlagNumbering, FollFlag } from '../flags.ts';
+import type { FollFlags } from '../foll-flags.ts';
 import type { Kernel } from '../kernel.ts';
 import type { RetValue } from '../outcome.ts';
 import type { DmaMapping, Entry, Folio, RegisteredBuffer, State, Vma } from '../state.ts';
@@ -46,8 +47,11 @@ export interface GupRequest {
   mm: number;
   start: number;
   nrPages: number;
-  /** Effective gup_flags (the API's additions included: FOLL_PIN, FOLL_TOUCH, FOLL_REMOTE...). */
-  flags: Set<FollFlag>;
+  /**
+   * Effective gup_flags (the API's additions included: FOLL_PIN, FOLL_TOUCH, FOLL_REMOTE...);
+   * an interned value, so adding a flag (is_valid_gup_args()) assigns a new one.
+   */
+  flags: FollFlags;
   /** null: no `locked` pointer; 0/1: the value `*locked` holds. */
   locked: 0 | 1 | null;
   /** Whether a pages[] array was passed. */
@@ -88,14 +92,7 @@ export interface GupOps {
   /** __get_user_pages(): per page, check the VMA, follow the entry, fault, grab. */
   getUserPages(k: Kernel, st: State, req: GupRequest): GupResult;
   /** follow_page_mask() / follow_page_pte(): the page behind `addr`, or why not. */
-  followPageMask(
-    k: Kernel,
-    st: State,
-    mm: number,
-    vma: Vma,
-    addr: number,
-    flags: ReadonlySet<FollFlag>,
-  ): FollowResult;
+  followPageMask(k: Kernel, st: State, mm: number, vma: Vma, addr: number, flags: FollFlags): FollowResult;
   /** can_follow_write_pte(): may a FOLL_WRITE lookup use this read-only entry. */
   canFollowWritePte(
     k: Kernel,
@@ -103,7 +100,7 @@ export interface GupOps {
     vma: Vma,
     entry: Entry,
     folio: Folio | undefined,
-    flags: ReadonlySet<FollFlag>,
+    flags: FollFlags,
   ): boolean;
   /** faultin_page() -> handle_mm_fault(): 0, or -errno for VM_FAULT_ERROR. */
   handleMmFault(k: Kernel, st: State, mm: number, vma: Vma, addr: number, fault: FaultRequest): number;
@@ -124,7 +121,7 @@ export interface GupOps {
 
   // ---- vma-checks -------------------------------------------------------------------------------
   /** check_vma_flags(): 0 or -errno, before any page of the VMA is touched. */
-  checkVmaFlags(k: Kernel, st: State, vma: Vma, flags: ReadonlySet<FollFlag>): number;
+  checkVmaFlags(k: Kernel, st: State, vma: Vma, flags: FollFlags): number;
   /** Checks run on the VMAs of pinned pages after pinning (check_dax_vmas, <= v5.10): 0 or -errno. */
   checkDaxVmas(k: Kernel, st: State, req: GupRequest, pfnVmas: readonly Vma[]): number;
   /** vma_needs_dirty_tracking(): a shared writable file mapping whose pages must be written back. */
@@ -132,13 +129,13 @@ export interface GupOps {
 
   // ---- unshare ----------------------------------------------------------------------------------
   /** gup_must_unshare(): must this R/O pin fault with FAULT_FLAG_UNSHARE first. */
-  gupMustUnshare(k: Kernel, st: State, vma: Vma, flags: ReadonlySet<FollFlag>, folio: Folio): boolean;
+  gupMustUnshare(k: Kernel, st: State, vma: Vma, flags: FollFlags, folio: Folio): boolean;
   /**
    * should_force_cow_break() (v5.8 only, 17839856fd58 .. a308c71bf1e6): must __get_user_pages()
    * add FOLL_WRITE for this VMA (and GUP-fast take only writable entries), so that a read
    * reference breaks COW first. gup-core provides the constant false every other release has.
    */
-  shouldForceCowBreak(k: Kernel, st: State, vma: Vma, flags: ReadonlySet<FollFlag>): boolean;
+  shouldForceCowBreak(k: Kernel, st: State, vma: Vma, flags: FollFlags): boolean;
 
   // ---- pin-accounting ---------------------------------------------------------------------------
   /** Whether this release exports the API at all (pin_user_pages*, unpin_user_page* from v5.6). */
@@ -148,15 +145,15 @@ export interface GupOps {
    * (v5.12 .. v6.5 follow_hugetlb_page(): try_grab_compound_head()/try_grab_folio(), which refuse
    * FOLL_LONGTERM|FOLL_PIN on a page that is not long-term pinnable): 0, or -errno after a WARN.
    */
-  tryGrabPage(k: Kernel, st: State, folio: Folio, flags: ReadonlySet<FollFlag>, path: GrabPath): number;
+  tryGrabPage(k: Kernel, st: State, folio: Folio, flags: FollFlags, path: GrabPath): number;
   /**
    * The GUP-fast grab (try_grab_compound_head() / try_grab_folio() / try_grab_folio_fast()):
    * true when the page was grabbed, false when GUP-fast must stop and leave the rest of the
    * range to the slow path (a FOLL_LONGTERM pin of a page the release will not pin there).
    */
-  tryGrabFolioFast(k: Kernel, st: State, folio: Folio, flags: ReadonlySet<FollFlag>): boolean;
+  tryGrabFolioFast(k: Kernel, st: State, folio: Folio, flags: FollFlags): boolean;
   /** gup_put_folio(): drop `refs` references taken with these flags (FOLL_PIN or FOLL_GET). */
-  gupPutFolio(k: Kernel, st: State, folio: Folio, refs: number, flags: ReadonlySet<FollFlag>): void;
+  gupPutFolio(k: Kernel, st: State, folio: Folio, refs: number, flags: FollFlags): void;
   /** unpin_user_page() / unpin_user_pages_dirty_lock() on one page. */
   unpinUserPage(k: Kernel, st: State, pfn: number, makeDirty: boolean): void;
 
