@@ -28,12 +28,18 @@ export interface ScenarioSlicesOptions {
   /** The trace's layout, as its replay detected it (slice-text writes a header for some). */
   layout: string;
   adapters: boolean;
-  /** Scenarios to slice, by index in the trace (`sidx`). */
-  wanted: ReadonlySet<number>;
+  /** Scenarios to slice, by index in the trace (`sidx`): a Set, or anything that says membership. */
+  wanted: { has(sidx: number): boolean };
   /** `--config` overrides the replay used: they decide the config the scenario records. */
   configOverrides?: Partial<TraceConfig>;
   /** Called as each wanted scenario is complete, in trace order. */
   onSlice: (slice: ScenarioSlice) => void;
+  /**
+   * Awaited after each chunk of the trace (1 MiB) has been read and its complete scenarios handed
+   * to `onSlice`, before the next is read: work on them can keep pace with the read. What it
+   * throws ends the read and is thrown as is.
+   */
+  afterChunk?: () => Promise<void>;
 }
 
 export interface ScenarioSlice {
@@ -106,7 +112,28 @@ export async function scenarioSlices(source: string, opts: ScenarioSlicesOptions
     }
   };
   const adapted = adaptedFeed(ads, feed);
-  await ingestSource(source, { onRecord: (rec) => adapted.push(rec) });
+  const afterChunk = opts.afterChunk;
+  // The ingest wraps what a chunk callback throws as a read failure: the caller's own is kept.
+  let failed: { error: unknown } | undefined;
+  try {
+    await ingestSource(source, {
+      onRecord: (rec) => adapted.push(rec),
+      ...(afterChunk
+        ? {
+            onChunk: async () => {
+              try {
+                await afterChunk();
+              } catch (e) {
+                failed = { error: e };
+                throw e;
+              }
+            },
+          }
+        : {}),
+    });
+  } catch (e) {
+    throw failed ? failed.error : e;
+  }
   at = Number.POSITIVE_INFINITY;
   adapted.end();
   take(stream.end());

@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { hasTieGroups } from '../analysis/explore-ties.ts';
 import type { LineStamp } from '../analysis/read-scenarios.ts';
-import { scenarioSlices } from '../analysis/scenario-slices.ts';
+import { type ScenarioSlice, scenarioSlices } from '../analysis/scenario-slices.ts';
 import { ownStamps, type TieExplorer, tieExplorer } from '../analysis/tie-explorer.ts';
 import { isPinbenchError } from '../errors.ts';
 import type { Scenario } from '../model/event-stream.ts';
@@ -37,7 +37,9 @@ function isLocalFile(source: string): boolean {
  * those events (explore-ties.ts, at most MAX_TIE_ORDERS); a call that diverges in some orders
  * and not in others is stored as order-dependent, and reports mark its divergence so. With a
  * user's module among the policies that runs in a watched worker (tie-explorer.ts): a module
- * that loops is stopped after `policyTimeoutMs` and is `error` in those orders.
+ * that loops is stopped after `policyTimeoutMs` and is `error` in those orders. Tied scenarios
+ * are explored as the trace is read, each chunk's before the next chunk is read; a scenario past
+ * MAX_SLICE_BYTES_PER_TRACE has no slice and is not explored: memory stays bounded by the cap.
  */
 export async function storeReproSlices(
   store: Store,
@@ -57,49 +59,102 @@ export async function storeReproSlices(
 ): Promise<number> {
   if (result.error || !isLocalFile(source)) return 0;
   const key = { sha256: result.sha256, matrix: result.identity.matrix };
-  const wanted = new Set(await store.divergingScenarios(runId, key));
-  if (wanted.size === 0) return 0;
+  const wanted = await store.divergingScenarios(runId, key);
+  if (wanted.length === 0) return 0;
   const overrides = opts.configs?.find((c) => c.label === result.identity.matrix)?.overrides;
-  const slices: { sidx: number; text: string }[] = [];
+  const kept = new TraceSlices(MAX_SLICE_BYTES_PER_TRACE, Boolean(opts.policies?.length));
   const dependent: OrderDependence[] = [];
-  const tied: { scenario: Scenario; stamps: ReadonlyMap<number, LineStamp> }[] = [];
-  let bytes = 0;
+  // Created before the read (a worker starts only at its first scenario), so that exploring each
+  // chunk's tied scenarios as the read goes keeps at most one chunk's worth of them in memory.
+  const explorer = opts.policies?.length
+    ? await tieExplorer({
+        specs: opts.policySpecs ?? opts.policies.map((p) => p.source ?? p.id),
+        cwd: opts.cwd ?? process.cwd(),
+        maxOrders: MAX_TIE_ORDERS,
+        policies: opts.policies,
+        ...(opts.policyTimeoutMs !== undefined ? { policyTimeoutMs: opts.policyTimeoutMs } : {}),
+      })
+    : undefined;
+  const explore = async (): Promise<void> => {
+    if (!explorer) return;
+    for (const t of kept.takeTied())
+      dependent.push(...(await orderDependence(t.scenario, t.stamps, explorer)));
+  };
   try {
-    await scenarioSlices(source, {
-      layout: result.layout,
-      adapters: opts.adapters,
-      wanted,
-      ...(overrides && Object.keys(overrides).length ? { configOverrides: overrides } : {}),
-      onSlice: ({ sidx, text, scenario, stamps }) => {
-        // The reader's stamps are its own to reuse: the scenario's are copied now, explored after.
-        if (opts.policies?.length && hasTieGroups(scenario, stamps))
-          tied.push({ scenario, stamps: ownStamps(scenario, stamps) });
-        if (bytes + text.length > MAX_SLICE_BYTES_PER_TRACE) return;
-        bytes += text.length;
-        slices.push({ sidx, text });
-      },
-    });
-  } catch (e) {
-    if (isPinbenchError(e)) return 0;
-    throw e;
-  }
-  if (tied.length && opts.policies?.length) {
-    const explorer = await tieExplorer({
-      specs: opts.policySpecs ?? opts.policies.map((p) => p.source ?? p.id),
-      cwd: opts.cwd ?? process.cwd(),
-      maxOrders: MAX_TIE_ORDERS,
-      policies: opts.policies,
-      ...(opts.policyTimeoutMs !== undefined ? { policyTimeoutMs: opts.policyTimeoutMs } : {}),
-    });
     try {
-      for (const t of tied) dependent.push(...(await orderDependence(t.scenario, t.stamps, explorer)));
-    } finally {
-      await explorer.close();
+      await scenarioSlices(source, {
+        layout: result.layout,
+        adapters: opts.adapters,
+        wanted: sortedSidx(wanted),
+        ...(overrides && Object.keys(overrides).length ? { configOverrides: overrides } : {}),
+        onSlice: (slice) => kept.add(slice),
+        afterChunk: explore,
+      });
+      await explore();
+    } catch (e) {
+      if (isPinbenchError(e)) return 0;
+      throw e;
     }
+  } finally {
+    await explorer?.close();
   }
-  await store.writeScenarioSlices(runId, key, slices);
+  await store.writeScenarioSlices(runId, key, kept.slices);
   await store.writeOrderDependence(runId, key, dependent);
-  return slices.length;
+  return kept.slices.length;
+}
+
+/** Membership in an ascending array of scenario indexes (4 bytes a scenario, not a Set's entry). */
+export function sortedSidx(sorted: Int32Array): { has(sidx: number): boolean } {
+  return {
+    has(sidx) {
+      let lo = 0;
+      let hi = sorted.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (sorted[mid]! < sidx) lo = mid + 1;
+        else hi = mid;
+      }
+      return lo < sorted.length && sorted[lo] === sidx;
+    },
+  };
+}
+
+/**
+ * The slices a trace keeps, within its byte cap, and the tied scenarios among them that wait to
+ * be explored. A slice past the cap is dropped with its scenario: it is neither stored nor
+ * explored, so what is held is bounded by the cap whatever the trace's size (a later, smaller
+ * slice that still fits is kept, as before).
+ */
+export class TraceSlices {
+  readonly slices: { sidx: number; text: string }[] = [];
+  private bytes = 0;
+  private tied: { scenario: Scenario; stamps: ReadonlyMap<number, LineStamp> }[] = [];
+  private readonly maxBytes: number;
+  private readonly exploreTies: boolean;
+
+  /** `exploreTies`: keep the tied scenarios among the kept (the run has policies to explore them with). */
+  constructor(maxBytes: number, exploreTies: boolean) {
+    this.maxBytes = maxBytes;
+    this.exploreTies = exploreTies;
+  }
+
+  /** Keeps the slice if it fits; false when it does not (past the cap). */
+  add({ sidx, text, scenario, stamps }: ScenarioSlice): boolean {
+    if (this.bytes + text.length > this.maxBytes) return false;
+    this.bytes += text.length;
+    this.slices.push({ sidx, text });
+    // The reader's stamps are its own to reuse: the scenario's are copied now.
+    if (this.exploreTies && hasTieGroups(scenario, stamps))
+      this.tied.push({ scenario, stamps: ownStamps(scenario, stamps) });
+    return true;
+  }
+
+  /** The kept tied scenarios not yet taken, in trace order; the list is emptied. */
+  takeTied(): { scenario: Scenario; stamps: ReadonlyMap<number, LineStamp> }[] {
+    const out = this.tied;
+    this.tied = [];
+    return out;
+  }
 }
 
 /** The calls of a tied scenario that diverge in some of its orders only (none if a policy throws). */

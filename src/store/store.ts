@@ -563,7 +563,7 @@ export class Store {
   // ---- repro (repro-slices.ts) --------------------------------------------------------------
 
   /** The scenarios of a stored trace whose slices repro keeps: the first of each divergence signature. */
-  divergingScenarios(runId: number, trace: { sha256: string; matrix: string }): Promise<number[]> {
+  divergingScenarios(runId: number, trace: { sha256: string; matrix: string }): Promise<Int32Array> {
     this.assertOpen();
     return divergingScenarios(this.db, runId, trace);
   }
