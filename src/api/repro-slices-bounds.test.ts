@@ -25,7 +25,10 @@ async function slicesOf(source: string): Promise<ScenarioSlice[]> {
     layout: 'tracefs',
     adapters: true,
     wanted: { has: () => true },
-    onSlice: (s) => out.push({ ...s, stamps: new Map(s.stamps) }),
+    onSlice: (s) => {
+      out.push({ ...s, stamps: new Map(s.stamps) });
+      return true;
+    },
   });
   return out;
 }
@@ -50,10 +53,12 @@ describe('the bounds of the repro-slice phase', () => {
     const first = plain[0]!;
     expect(first).toBeDefined();
 
-    // After a first slice, the tied one does not fit: it is dropped with its scenario.
+    // After a first slice, the tied one does not fit: it is dropped with its scenario, and so is
+    // every later one, even one that would fit.
     const capped = new TraceSlices(first.text.length + tied!.text.length - 1, true);
     expect(capped.add(first)).toBe(true);
     expect(capped.add(tied!)).toBe(false);
+    expect(capped.add({ ...first, sidx: first.sidx + 1, text: 'x' })).toBe(false);
     expect(capped.slices.map((s) => s.sidx)).toEqual([first.sidx]);
     expect(capped.takeTied()).toEqual([]);
 
@@ -70,6 +75,24 @@ describe('the bounds of the repro-slice phase', () => {
     expect(noPolicies.takeTied()).toEqual([]);
   });
 
+  it('ends the read at the first slice its taker refuses', async () => {
+    const zero = join(dir, 'zero3.trace');
+    await copyFile(resolve('traces/01-vfio-zero-ro.trace'), zero);
+    const all = await slicesOf(zero);
+    expect(all.length).toBeGreaterThan(1);
+    const seen: number[] = [];
+    await scenarioSlices(zero, {
+      layout: 'tracefs',
+      adapters: true,
+      wanted: { has: () => true },
+      onSlice: (s) => {
+        seen.push(s.sidx);
+        return false;
+      },
+    });
+    expect(seen).toEqual([all[0]!.sidx]);
+  });
+
   it('runs the work after each chunk before reading on, and throws its error as is', async () => {
     const zero = join(dir, 'zero2.trace');
     await copyFile(resolve('traces/01-vfio-zero-ro.trace'), zero);
@@ -81,6 +104,7 @@ describe('the bounds of the repro-slice phase', () => {
       wanted: { has: () => true },
       onSlice: () => {
         seen++;
+        return true;
       },
       afterChunk: async () => {
         atChunk = seen;
@@ -95,7 +119,7 @@ describe('the bounds of the repro-slice phase', () => {
         layout: 'tracefs',
         adapters: true,
         wanted: { has: () => true },
-        onSlice: () => {},
+        onSlice: () => true,
         afterChunk: async () => {
           throw mine;
         },

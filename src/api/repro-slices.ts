@@ -16,7 +16,10 @@ import type { Policy } from '../model/kernel.ts';
 import type { TraceReplayResult } from '../replay/results.ts';
 import type { OrderDependence, Store } from '../store/store.ts';
 
-/** Slice text kept per trace at most: past it, later divergences of the trace have no slice. */
+/**
+ * Slice text kept per trace at most: the first slice that does not fit ends the trace's slices
+ * (the rest of the trace is not read), later divergences of the trace have none.
+ */
 export const MAX_SLICE_BYTES_PER_TRACE = 16 * 1024 * 1024;
 
 /** Orders of a sliced scenario's tied events replayed at most to tell an order-dependent divergence. */
@@ -39,7 +42,8 @@ function isLocalFile(source: string): boolean {
  * user's module among the policies that runs in a watched worker (tie-explorer.ts): a module
  * that loops is stopped after `policyTimeoutMs` and is `error` in those orders. Tied scenarios
  * are explored as the trace is read, each chunk's before the next chunk is read; a scenario past
- * MAX_SLICE_BYTES_PER_TRACE has no slice and is not explored: memory stays bounded by the cap.
+ * MAX_SLICE_BYTES_PER_TRACE has no slice and is not explored, and the read ends there: memory
+ * stays bounded by the cap, and a big trace is not read to its end a second time.
  */
 export async function storeReproSlices(
   store: Store,
@@ -121,14 +125,15 @@ export function sortedSidx(sorted: Int32Array): { has(sidx: number): boolean } {
 
 /**
  * The slices a trace keeps, within its byte cap, and the tied scenarios among them that wait to
- * be explored. A slice past the cap is dropped with its scenario: it is neither stored nor
- * explored, so what is held is bounded by the cap whatever the trace's size (a later, smaller
- * slice that still fits is kept, as before).
+ * be explored. The first slice that does not fit ends them: it and every later one are dropped
+ * with their scenarios, neither stored nor explored, so what is held is bounded by the cap
+ * whatever the trace's size.
  */
 export class TraceSlices {
   readonly slices: { sidx: number; text: string }[] = [];
   private bytes = 0;
   private tied: { scenario: Scenario; stamps: ReadonlyMap<number, LineStamp> }[] = [];
+  private full = false;
   private readonly maxBytes: number;
   private readonly exploreTies: boolean;
 
@@ -138,9 +143,12 @@ export class TraceSlices {
     this.exploreTies = exploreTies;
   }
 
-  /** Keeps the slice if it fits; false when it does not (past the cap). */
+  /** Keeps the slice if it fits; false when it does not, and for every slice after that. */
   add({ sidx, text, scenario, stamps }: ScenarioSlice): boolean {
-    if (this.bytes + text.length > this.maxBytes) return false;
+    if (this.full || this.bytes + text.length > this.maxBytes) {
+      this.full = true;
+      return false;
+    }
     this.bytes += text.length;
     this.slices.push({ sidx, text });
     // The reader's stamps are its own to reuse: the scenario's are copied now.
