@@ -39,10 +39,10 @@ export interface ScenarioSlicesOptions {
   onSlice: (slice: ScenarioSlice) => boolean;
   /**
    * Awaited after each chunk of the trace (1 MiB) has been read and its complete scenarios handed
-   * to `onSlice`, before the next is read: work on them can keep pace with the read. What it
-   * throws ends the read and is thrown as is.
+   * to `onSlice`, before the next is read: work on them can keep pace with the read. False ends
+   * the read there, as `onSlice` can; what it throws ends the read and is thrown as is.
    */
-  afterChunk?: () => Promise<void>;
+  afterChunk?: () => Promise<boolean>;
 }
 
 export interface ScenarioSlice {
@@ -127,7 +127,7 @@ export async function scenarioSlices(source: string, opts: ScenarioSlicesOptions
       onRecord: (rec) => adapted.push(rec),
       onChunk: async () => {
         try {
-          if (afterChunk) await afterChunk();
+          if (afterChunk && !(await afterChunk())) done = true;
         } catch (e) {
           failed = { error: e };
           throw e;

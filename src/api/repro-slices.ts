@@ -63,10 +63,16 @@ export async function storeReproSlices(
 ): Promise<number> {
   if (result.error || !isLocalFile(source)) return 0;
   const key = { sha256: result.sha256, matrix: result.identity.matrix };
-  const wanted = await store.divergingScenarios(runId, key);
-  if (wanted.length === 0) return 0;
+  const first = await store.firstDivergingScenario(runId, key);
+  if (first === null) return 0;
   const overrides = opts.configs?.find((c) => c.label === result.identity.matrix)?.overrides;
   const kept = new TraceSlices(MAX_SLICE_BYTES_PER_TRACE, Boolean(opts.policies?.length));
+  const wanted = new WantedSlices(
+    (from, to) => store.divergingScenarios(runId, key, from, to),
+    WANTED_SPAN,
+    kept,
+  );
+  await wanted.load(first);
   const dependent: OrderDependence[] = [];
   // Created before the read (a worker starts only at its first scenario), so that exploring each
   // chunk's tied scenarios as the read goes keeps at most one chunk's worth of them in memory.
@@ -89,11 +95,17 @@ export async function storeReproSlices(
       await scenarioSlices(source, {
         layout: result.layout,
         adapters: opts.adapters,
-        wanted: sortedSidx(wanted),
+        wanted,
         ...(overrides && Object.keys(overrides).length ? { configOverrides: overrides } : {}),
-        onSlice: (slice) => kept.add(slice),
-        afterChunk: explore,
+        onSlice: (slice) => wanted.offer(slice),
+        afterChunk: async () => {
+          const more = await wanted.settle();
+          await explore();
+          return more;
+        },
       });
+      // The last scenario completes at the trace's end, after the last chunk.
+      await wanted.settle();
       await explore();
     } catch (e) {
       if (isPinbenchError(e)) return 0;
@@ -107,20 +119,85 @@ export async function storeReproSlices(
   return kept.slices.length;
 }
 
-/** Membership in an ascending array of scenario indexes (4 bytes a scenario, not a Set's entry). */
-export function sortedSidx(sorted: Int32Array): { has(sidx: number): boolean } {
-  return {
-    has(sidx) {
-      let lo = 0;
-      let hi = sorted.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (sorted[mid]! < sidx) lo = mid + 1;
-        else hi = mid;
-      }
-      return lo < sorted.length && sorted[lo] === sidx;
-    },
-  };
+/** Scenarios whose diverging ones are read from the store at a time. */
+export const WANTED_SPAN = 16_384;
+
+/**
+ * Which scenarios a trace's read slices, read from the store a window of `span` scenarios at a
+ * time as the read reaches them (the first of each divergence signature; see
+ * `divergingScenarios`), so that neither this nor the store's query holds more than a window
+ * whatever the trace's size. The read asks synchronously and may complete scenarios past the
+ * window within one chunk: those wait, as slices, until `settle` loads their window (at most a
+ * chunk's worth). Slices go to `kept` in trace order.
+ */
+export class WantedSlices {
+  private from = 0;
+  private to = 0;
+  private sidx: Int32Array = new Int32Array(0);
+  private waiting: ScenarioSlice[] = [];
+  private open = true;
+  private readonly read: (from: number, to: number) => Promise<Int32Array>;
+  private readonly span: number;
+  private readonly kept: TraceSlices;
+
+  constructor(read: (from: number, to: number) => Promise<Int32Array>, span: number, kept: TraceSlices) {
+    this.read = read;
+    this.span = span;
+    this.kept = kept;
+  }
+
+  /** Loads the window that starts at scenario `from`. */
+  async load(from: number): Promise<void> {
+    this.from = from;
+    this.to = from + this.span;
+    this.sidx = await this.read(from, this.to);
+  }
+
+  /** For the reader: whether to slice scenario `sidx` (true past the window: not known yet). */
+  has(sidx: number): boolean {
+    if (sidx < this.from || sidx >= this.to) return true;
+    return sortedHas(this.sidx, sidx);
+  }
+
+  /** A slice the reader made: kept, dropped, or waiting for its window; false once the cap is reached. */
+  offer(slice: ScenarioSlice): boolean {
+    if (!this.open) return false;
+    if (this.waiting.length === 0 && slice.sidx >= this.from && slice.sidx < this.to) return this.take(slice);
+    // The reader's stamps are its own to reuse: a waiting scenario's are copied.
+    this.waiting.push({ ...slice, stamps: ownStamps(slice.scenario, slice.stamps) });
+    return true;
+  }
+
+  /** Loads the windows of the waiting slices and takes them; false once the cap is reached. */
+  async settle(): Promise<boolean> {
+    while (this.open && this.waiting.length > 0) {
+      await this.load(this.waiting[0]!.sidx);
+      let n = 0;
+      while (this.open && n < this.waiting.length && this.waiting[n]!.sidx < this.to)
+        this.take(this.waiting[n++]!);
+      this.waiting.splice(0, n);
+    }
+    this.waiting = [];
+    return this.open;
+  }
+
+  private take(slice: ScenarioSlice): boolean {
+    if (!sortedHas(this.sidx, slice.sidx)) return true;
+    this.open = this.kept.add(slice);
+    return this.open;
+  }
+}
+
+/** Whether the ascending `sorted` holds `sidx`. */
+function sortedHas(sorted: Int32Array, sidx: number): boolean {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! < sidx) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < sorted.length && sorted[lo] === sidx;
 }
 
 /**

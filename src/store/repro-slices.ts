@@ -73,30 +73,64 @@ export async function writeScenarioSlices(
   });
 }
 
+/** The divergences of a stored trace in a run. */
+function traceDivergences(db: Kysely<StoreSchema>, runId: number, trace: { sha256: string; matrix: string }) {
+  return db
+    .selectFrom('divergences as d')
+    .innerJoin('traces as t', 't.id', 'd.trace_id')
+    .where('d.run_id', '=', runId)
+    .where('t.sha256', '=', trace.sha256)
+    .where('d.matrix', '=', trace.matrix);
+}
+
+/** The first scenario (sidx) of a stored trace that diverges, or null when none does. */
+export async function firstDivergingScenario(
+  db: Kysely<StoreSchema>,
+  runId: number,
+  trace: { sha256: string; matrix: string },
+): Promise<number | null> {
+  const row = await traceDivergences(db, runId, trace)
+    .select(sql<number | null>`min(d.sidx)`.as('sidx'))
+    .executeTakeFirst();
+  return row?.sidx === null || row?.sidx === undefined ? null : Number(row.sidx);
+}
+
 /**
- * The scenarios (sidx) of a stored trace that diverge, the first one of each signature: those
- * whose slices a run keeps. Ascending, each once, as one array in one row (4 bytes a scenario
- * here, not a row object per signature: a 4 GiB trace has some 100,000 signatures).
+ * The scenarios (sidx) in [from, to) of a stored trace that diverge, the first one of each
+ * signature: those whose slices a run keeps. Ascending, each once. Reads the divergences of
+ * those scenarios only (a range of the primary key) and, for each, whether an earlier scenario
+ * of the trace has its signature (a probe of the run-and-signature index), so that a window
+ * costs what its scenarios hold, not what the trace does (a 4 GiB trace has millions of
+ * divergences; reading them all took hundreds of MB).
  */
 export async function divergingScenarios(
   db: Kysely<StoreSchema>,
   runId: number,
   trace: { sha256: string; matrix: string },
+  from: number,
+  to: number,
 ): Promise<Int32Array> {
-  const firsts = db
-    .selectFrom('divergences as d')
-    .innerJoin('traces as t', 't.id', 'd.trace_id')
-    .where('d.run_id', '=', runId)
-    .where('t.sha256', '=', trace.sha256)
-    .where('d.matrix', '=', trace.matrix)
-    .select([sql<number>`min(d.sidx)`.as('sidx')])
-    .groupBy('d.signature')
-    .as('f');
-  const row = await db
-    .selectFrom(firsts)
-    .select(sql<number[] | null>`array_agg(distinct f.sidx order by f.sidx)`.as('sidx'))
-    .executeTakeFirst();
-  return Int32Array.from(row?.sidx ?? [], Number);
+  const rows = await traceDivergences(db, runId, trace)
+    .where('d.sidx', '>=', from)
+    .where('d.sidx', '<', to)
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('divergences as e')
+            .select(sql`1`.as('one'))
+            .whereRef('e.run_id', '=', 'd.run_id')
+            .whereRef('e.signature', '=', 'd.signature')
+            .whereRef('e.trace_id', '=', 'd.trace_id')
+            .whereRef('e.matrix', '=', 'd.matrix')
+            .whereRef('e.sidx', '<', 'd.sidx'),
+        ),
+      ),
+    )
+    .select('d.sidx')
+    .distinct()
+    .orderBy('d.sidx')
+    .execute();
+  return Int32Array.from(rows, (r) => Number(r.sidx));
 }
 
 /** Stores the source of each user module of a run (a resumed run keeps the first). */
