@@ -120,7 +120,7 @@ export async function storeReproSlices(
 }
 
 /** Scenarios whose diverging ones are read from the store at a time. */
-export const WANTED_SPAN = 16_384;
+export const WANTED_SPAN = 4096;
 
 /**
  * Which scenarios a trace's read slices, read from the store a window of `span` scenarios at a

@@ -73,13 +73,22 @@ export async function writeScenarioSlices(
   });
 }
 
-/** The divergences of a stored trace in a run. */
-function traceDivergences(db: Kysely<StoreSchema>, runId: number, trace: { sha256: string; matrix: string }) {
+/**
+ * The divergences of a stored trace in a run, by the trace's id (one read by its unique hash
+ * first): so the primary key (run, trace, matrix, sidx) answers ranges and the minimum, where a
+ * join on the hash made the planner scan every divergence.
+ */
+async function traceDivergences(
+  db: Kysely<StoreSchema>,
+  runId: number,
+  trace: { sha256: string; matrix: string },
+) {
+  const t = await db.selectFrom('traces').where('sha256', '=', trace.sha256).select('id').executeTakeFirst();
+  if (!t) return null;
   return db
     .selectFrom('divergences as d')
-    .innerJoin('traces as t', 't.id', 'd.trace_id')
     .where('d.run_id', '=', runId)
-    .where('t.sha256', '=', trace.sha256)
+    .where('d.trace_id', '=', t.id)
     .where('d.matrix', '=', trace.matrix);
 }
 
@@ -89,19 +98,20 @@ export async function firstDivergingScenario(
   runId: number,
   trace: { sha256: string; matrix: string },
 ): Promise<number | null> {
-  const row = await traceDivergences(db, runId, trace)
-    .select(sql<number | null>`min(d.sidx)`.as('sidx'))
+  const row = await (await traceDivergences(db, runId, trace))
+    ?.select('d.sidx')
+    .orderBy('d.sidx')
+    .limit(1)
     .executeTakeFirst();
-  return row?.sidx === null || row?.sidx === undefined ? null : Number(row.sidx);
+  return row ? Number(row.sidx) : null;
 }
 
 /**
  * The scenarios (sidx) in [from, to) of a stored trace that diverge, the first one of each
  * signature: those whose slices a run keeps. Ascending, each once. Reads the divergences of
  * those scenarios only (a range of the primary key) and, for each, whether an earlier scenario
- * of the trace has its signature (a probe of the run-and-signature index), so that a window
- * costs what its scenarios hold, not what the trace does (a 4 GiB trace has millions of
- * divergences; reading them all took hundreds of MB).
+ * of the trace has its signature (a probe of the signature index), so that a window costs what
+ * its scenarios hold, not what the trace does (a 4 GiB trace has millions of divergences).
  */
 export async function divergingScenarios(
   db: Kysely<StoreSchema>,
@@ -110,7 +120,9 @@ export async function divergingScenarios(
   from: number,
   to: number,
 ): Promise<Int32Array> {
-  const rows = await traceDivergences(db, runId, trace)
+  const divergences = await traceDivergences(db, runId, trace);
+  if (!divergences) return new Int32Array(0);
+  const rows = await divergences
     .where('d.sidx', '>=', from)
     .where('d.sidx', '<', to)
     .where(({ not, exists, selectFrom }) =>
@@ -122,7 +134,10 @@ export async function divergingScenarios(
             .whereRef('e.signature', '=', 'd.signature')
             .whereRef('e.trace_id', '=', 'd.trace_id')
             .whereRef('e.matrix', '=', 'd.matrix')
-            .whereRef('e.sidx', '<', 'd.sidx'),
+            .whereRef('e.sidx', '<', 'd.sidx')
+            // A fence: the probe stays one per divergence of the window (an index lookup), where
+            // the planner would rather hash every divergence of the run once the window is large.
+            .offset(0),
         ),
       ),
     )
