@@ -28,12 +28,21 @@ export interface ScenarioSlicesOptions {
   /** The trace's layout, as its replay detected it (slice-text writes a header for some). */
   layout: string;
   adapters: boolean;
-  /** Scenarios to slice, by index in the trace (`sidx`). */
-  wanted: ReadonlySet<number>;
+  /** Scenarios to slice, by index in the trace (`sidx`): a Set, or anything that says membership. */
+  wanted: { has(sidx: number): boolean };
   /** `--config` overrides the replay used: they decide the config the scenario records. */
   configOverrides?: Partial<TraceConfig>;
-  /** Called as each wanted scenario is complete, in trace order. */
-  onSlice: (slice: ScenarioSlice) => void;
+  /**
+   * Called as each wanted scenario is complete, in trace order: true to read on, false to end the
+   * read there (nothing more is wanted; the rest of the trace is not read).
+   */
+  onSlice: (slice: ScenarioSlice) => boolean;
+  /**
+   * Awaited after each chunk of the trace (1 MiB) has been read and its complete scenarios handed
+   * to `onSlice`, before the next is read: work on them can keep pace with the read. False ends
+   * the read there, as `onSlice` can; what it throws ends the read and is thrown as is.
+   */
+  afterChunk?: () => Promise<boolean>;
 }
 
 export interface ScenarioSlice {
@@ -56,9 +65,10 @@ export async function scenarioSlices(source: string, opts: ScenarioSlicesOptions
   // Position among the scenarios the stream completes, as replay-trace numbers them (sidx);
   // Scenario.index also counts an implicit first scenario that never completes.
   let sidx = 0;
+  let done = false;
 
   const take = (sc: Scenario | null): void => {
-    if (!sc) return;
+    if (!sc || done) return;
     const index = sidx++;
     if (opts.wanted.has(index) && sc.error === undefined) {
       const lines: { line: number; text: string }[] = [];
@@ -80,7 +90,7 @@ export async function scenarioSlices(source: string, opts: ScenarioSlicesOptions
         lines,
         [`pinbench: scenario ${sc.name} of ${source}, as stored for pinbench repro`],
       );
-      opts.onSlice({ sidx: index, text, scenario: sc, stamps });
+      if (!opts.onSlice({ sidx: index, text, scenario: sc, stamps })) done = true;
     }
     // What the finished scenario needed is no longer needed: the record being read belongs to
     // the next one.
@@ -90,6 +100,7 @@ export async function scenarioSlices(source: string, opts: ScenarioSlicesOptions
     configLines.forgetBefore(at);
   };
   const feed = (rec: TraceRecord, ev?: AdaptedEvent): void => {
+    if (done) return;
     if (rec.kind === 'event') {
       at = rec.line;
       stamps.set(rec.line, { ts: rec.ts.value, cpu: rec.cpu });
@@ -106,7 +117,31 @@ export async function scenarioSlices(source: string, opts: ScenarioSlicesOptions
     }
   };
   const adapted = adaptedFeed(ads, feed);
-  await ingestSource(source, { onRecord: (rec) => adapted.push(rec) });
+  const afterChunk = opts.afterChunk;
+  // The ingest wraps what a chunk callback throws as a read failure: the caller's own is kept,
+  // and the end of a read nothing more is wanted from is no failure.
+  let failed: { error: unknown } | undefined;
+  const stop = new Error('scenario slices: nothing more wanted');
+  try {
+    await ingestSource(source, {
+      onRecord: (rec) => adapted.push(rec),
+      onChunk: async () => {
+        try {
+          if (afterChunk && !(await afterChunk())) done = true;
+        } catch (e) {
+          failed = { error: e };
+          throw e;
+        }
+        if (done) {
+          failed = { error: stop };
+          throw stop;
+        }
+      },
+    });
+  } catch (e) {
+    if (failed?.error === stop) return;
+    throw failed ? failed.error : e;
+  }
   at = Number.POSITIVE_INFINITY;
   adapted.end();
   take(stream.end());

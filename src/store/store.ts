@@ -32,6 +32,7 @@ import {
   divergingScenarios,
   findReproTarget,
   findReproTargets,
+  firstDivergingScenario,
   type OrderDependence,
   type OrderDependentDivergence,
   orderDependentDivergences,
@@ -562,10 +563,24 @@ export class Store {
 
   // ---- repro (repro-slices.ts) --------------------------------------------------------------
 
-  /** The scenarios of a stored trace whose slices repro keeps: the first of each divergence signature. */
-  divergingScenarios(runId: number, trace: { sha256: string; matrix: string }): Promise<number[]> {
+  /** The first scenario of a stored trace that diverges, or null. */
+  firstDivergingScenario(runId: number, trace: { sha256: string; matrix: string }): Promise<number | null> {
     this.assertOpen();
-    return divergingScenarios(this.db, runId, trace);
+    return firstDivergingScenario(this.db, runId, trace);
+  }
+
+  /**
+   * The scenarios in [from, to) of a stored trace whose slices repro keeps: the first of each
+   * divergence signature, ascending.
+   */
+  divergingScenarios(
+    runId: number,
+    trace: { sha256: string; matrix: string },
+    from: number,
+    to: number,
+  ): Promise<Int32Array> {
+    this.assertOpen();
+    return divergingScenarios(this.db, runId, trace, from, to);
   }
 
   /** Stores the slices of a trace's diverging scenarios (before or after its results). */
