@@ -68,7 +68,8 @@ export interface ReportContext {
   orderDependent: Map<string, OrderDependentDivergence>;
 }
 
-function placeholderPolicy(id: string, ord: number): PolicyInfo {
+/** A policy known by its id and place only (one a verdict names that the run's policy rows lack). */
+export function placeholderPolicy(id: string, ord: number): PolicyInfo {
   return {
     id,
     ord,

@@ -15,28 +15,13 @@ import { renderMatrixPage } from './pages/matrix-page.ts';
 import { STATIC_ENV } from './pages/page-env.ts';
 import { renderPolicyPage } from './pages/policy-pages.ts';
 import { FamilyResolver, groupByVerdicts, type PolicyGroup } from './policy-classes.ts';
-import type { ReportContext, ScenarioRow } from './report-context.ts';
+import { placeholderPolicy, type ReportContext, type ScenarioRow } from './report-context.ts';
 import { traceFilter, traceLabels, traceNumber } from './trace-numbers.ts';
 
 const POLICIES = ['v5.4', 'v5.10', 'v6.0'];
 
 function policy(id: string, ord: number): PolicyInfo {
-  return {
-    id,
-    ord,
-    kind: 'release',
-    title: id,
-    scopeRelease: id,
-    moduleHash: '',
-    sourceHash: null,
-    source: null,
-    commit: null,
-    subject: null,
-    summary: null,
-    link: null,
-    families: {},
-    overrides: [],
-  };
+  return { ...placeholderPolicy(id, ord), kind: 'release', scopeRelease: id };
 }
 
 /** A run of `traces` traces, 400 scenarios each, every one failing on v5.10. */
