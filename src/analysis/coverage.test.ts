@@ -145,9 +145,11 @@ describe('pinbench coverage', () => {
     );
     expect(cap.out()).toContain('unreached:');
     const page = readFileSync(join(dir, 'vma-checks.html'), 'utf8');
-    // Source text is escaped: `<` of generics and comparisons never reaches the page raw.
-    expect(page).toContain('ReadonlySet&lt;FollFlag&gt;');
-    expect(page).not.toContain('ReadonlySet<FollFlag>');
+    // Source text is escaped: `<`, `&` and quotes of comments and code never reach the page raw.
+    expect(page).toContain('from &lt;= 5.14-rc5');
+    expect(page).not.toContain('from <= 5.14-rc5');
+    expect(page).toContain('flags.has(&#39;FOLL_LONGTERM&#39;) &amp;&amp; vmaIsFsdax(vma)');
+    expect(page).not.toContain('&& vmaIsFsdax(vma)');
     expect(readFileSync(join(dir, 'index.html'), 'utf8')).toContain('href="vma-checks.html"');
     const json = captureIo({ cwd: ROOT });
     await coverageCommand.run(
