@@ -147,10 +147,9 @@ function release(
 // ---- __get_user_pages ------------------------------------------------------------------------------
 
 function getUserPages(k: Kernel, st: State, req: GupRequest): GupResult {
-  // __get_user_pages_locked(): a pages[] array means the caller gets references. The caller's
-  // set is copied only when that changes it (the flags are read-only from here on).
+  // __get_user_pages_locked(): a pages[] array means the caller gets references.
   let flags: FollFlags = req.flags;
-  if (req.pages && !flags.has('FOLL_PIN') && !flags.has('FOLL_GET')) flags = withFlags(flags, 'FOLL_GET');
+  if (req.pages && !flags.has('FOLL_PIN')) flags = flags.with('FOLL_GET');
   if (!req.pages) flags = flags.without('FOLL_GET').without('FOLL_PIN');
   const pfns: number[] = [];
   let done = 0;

@@ -21,21 +21,15 @@
  * invalid/reserved); 5.7.14, 5.8.1, 5.9.1 the same. 5.10.262 and later batch it in
  * vaddr_get_pfns() (same flags). v5.5 was not read.
  */
-import { FollFlags } from '../../../src/model/foll-flags.ts';
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { VfioPfnResult } from '../../../src/model/ops/gup-ops.ts';
 import type { State } from '../../../src/model/state.ts';
-import { vfioType13567813eae5e } from './3567813eae5e.ts';
+import { vaddrGetPfnFlags, vfioType13567813eae5e } from './3567813eae5e.ts';
 import { gupOnePage, pfnmapFallback } from './v5-4.ts';
-
-// vaddr_get_pfn()'s gup_flags, in the order the call writes them.
-const LONGTERM = FollFlags.of('FOLL_LONGTERM');
-const WRITE_LONGTERM = FollFlags.of('FOLL_WRITE', 'FOLL_LONGTERM');
 
 /** vaddr_get_pfn(s)() from v5.6: one page through pin_user_pages_remote(). */
 export function pinOnePageRemote(k: Kernel, st: State, mm: number, vaddr: number, write: boolean) {
-  const flags = write ? WRITE_LONGTERM : LONGTERM;
-  return gupOnePage(k, st, 'pin_user_pages_remote', mm, vaddr, flags);
+  return gupOnePage(k, st, 'pin_user_pages_remote', mm, vaddr, vaddrGetPfnFlags(write));
 }
 
 function vfioVaddrGetPfn(k: Kernel, st: State, mm: number, vaddr: number, write: boolean): VfioPfnResult {

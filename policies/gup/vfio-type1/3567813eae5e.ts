@@ -28,13 +28,16 @@ import type { VfioPfnResult } from '../../../src/model/ops/gup-ops.ts';
 import type { State } from '../../../src/model/state.ts';
 import { gupOnePage, pfnmapFallback, vfioType1V5_4 } from './v5-4.ts';
 
-// vaddr_get_pfn()'s gup_flags, in the order the call writes them.
 const LONGTERM = FollFlags.of('FOLL_LONGTERM');
 const WRITE_LONGTERM = FollFlags.of('FOLL_WRITE', 'FOLL_LONGTERM');
 
+/** vaddr_get_pfn()'s gup_flags from v5.6, in the order the call writes them: [FOLL_WRITE|]FOLL_LONGTERM. */
+export function vaddrGetPfnFlags(write: boolean): FollFlags {
+  return write ? WRITE_LONGTERM : LONGTERM;
+}
+
 function vfioVaddrGetPfn(k: Kernel, st: State, mm: number, vaddr: number, write: boolean): VfioPfnResult {
-  const flags = write ? WRITE_LONGTERM : LONGTERM;
-  const r = gupOnePage(k, st, 'get_user_pages_remote', mm, vaddr, flags);
+  const r = gupOnePage(k, st, 'get_user_pages_remote', mm, vaddr, vaddrGetPfnFlags(write));
   if (r.ret === 1) return { ret: 0, pfn: r.pfns[0]!, pinned: true };
   if (r.ret === 'livelock' || r.ret === 'BUG') return { ret: r.ret };
   return pfnmapFallback(k, st, mm, vaddr, r.ret);
