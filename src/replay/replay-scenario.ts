@@ -214,6 +214,11 @@ function differingSlots(members: readonly PolicyRun[]): Set<string> {
   return out;
 }
 
+/** What a policy that threw on a call is marked with (its `error`). */
+function threwOn(run: PolicyRun, ev: CallEvent, message: string): string {
+  return `${run.policy.id} threw on ${ev.name} (line ${ev.line}): ${message}`;
+}
+
 /**
  * One tracker for every scenario (a replay is synchronous): the recording tables it builds per
  * table and watch set are then built once per replay process, not once per scenario.
@@ -294,6 +299,12 @@ export function replayScenario(
     else applyDeclaration(st, ev);
   };
 
+  /** One step of `run`'s policy on `state`: under the guard for a user module, else directly. */
+  const invoke = (run: PolicyRun, state: State, ev: CallEvent, track: SlotTracker | undefined): Outcome =>
+    opts.guard && run.index !== undefined
+      ? opts.guard.call(run.index, () => callPolicy(run.policy.ops, state, ev))
+      : callPolicy(run.policy.ops, state, ev, track);
+
   /**
    * Steps call `ev` once for `members` (sharing `state`): the first steps, watched by `track`;
    * the members whose tables hold the same functions in every slot it reached (`same`) take its
@@ -310,10 +321,7 @@ export function replayScenario(
     let o: Outcome | undefined;
     let thrown: string | undefined;
     try {
-      o =
-        opts.guard && rep.index !== undefined
-          ? opts.guard.call(rep.index, () => callPolicy(rep.policy.ops, state, ev))
-          : callPolicy(rep.policy.ops, state, ev, track);
+      o = invoke(rep, state, ev, track);
     } catch (e) {
       thrown = (e as Error).message;
     }
@@ -326,7 +334,7 @@ export function replayScenario(
     }
     for (const m of same) {
       if (thrown !== undefined) {
-        m.error = `${m.policy.id} threw on ${ev.name} (line ${ev.line}): ${thrown}`;
+        m.error = threwOn(m, ev, thrown);
         continue;
       }
       m.outcome = o;
@@ -342,13 +350,10 @@ export function replayScenario(
   const stepAlone = (m: PolicyRun, state: State, ev: CallEvent): void => {
     let o: Outcome;
     try {
-      o =
-        opts.guard && m.index !== undefined
-          ? opts.guard.call(m.index, () => callPolicy(m.policy.ops, state, ev))
-          : callPolicy(m.policy.ops, state, ev);
+      o = invoke(m, state, ev, undefined);
     } catch (e) {
       if (steps) steps.stepped++;
-      m.error = `${m.policy.id} threw on ${ev.name} (line ${ev.line}): ${(e as Error).message}`;
+      m.error = threwOn(m, ev, (e as Error).message);
       return;
     }
     if (steps) steps.stepped++;
