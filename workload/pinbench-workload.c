@@ -50,6 +50,7 @@
 #define SMALL_PAGES 4
 #define HUGE_SIZE (2UL << 20)
 #define VFIO_CYCLES 3
+#define DEVMEM_BASE 0xA0000UL
 
 static int marker_fd = -1;
 static int major_v, minor_v;
@@ -277,6 +278,7 @@ struct mapping {
   const char *backing, *fs, *ops;
   int huge; /* folio order of THP/hugetlb mappings, 0 for small pages */
   int hugetlb;
+  uint64_t pfnmap; /* first pfn of a /dev/mem mapping (remap_pfn_range), 0 otherwise */
 };
 
 static void describe_vma(const struct mapping *m) {
@@ -288,6 +290,15 @@ static void describe_vma(const struct mapping *m) {
   if (!m->shared && m->prot_write && !m->hugetlb) strcat(flags, "|VM_ACCOUNT");
   if (m->hugetlb) strcat(flags, "|VM_DONTEXPAND|VM_HUGETLB");
   if (m->huge && !m->hugetlb) strcat(flags, "|VM_HUGEPAGE");
+  if (m->pfnmap) {
+    /* remap_pfn_range() adds these; a COW mapping also gets vm_pgoff = the first pfn (it was
+     * already that: /dev/mem's offset is the physical address). mmap_mem() sets no VM_ACCOUNT
+     * flag of its own, but a private writable mapping is accounted by mmap_region(). */
+    strcat(flags, "|VM_IO|VM_PFNMAP|VM_DONTEXPAND|VM_DONTDUMP");
+    mark("pinbench_vma mm=1 start=%p end=%p flags=%s pgoff=0x%lx backing=pfnmap remapped=1", m->addr,
+         m->addr + m->len, flags, m->pfnmap);
+    return;
+  }
   mark("pinbench_vma mm=1 start=%p end=%p flags=%s backing=%s%s%s%s%s", m->addr, m->addr + m->len,
        flags, m->backing, m->fs ? " fs=" : "", m->fs ? m->fs : "", m->ops ? " ops=" : "",
        m->ops ? m->ops : "");
@@ -302,6 +313,22 @@ static void describe_vma(const struct mapping *m) {
  */
 static void describe_pages(const struct mapping *m) {
   int zero_declared = 0;
+  if (m->pfnmap) {
+    /* Page walks skip VM_PFNMAP VMAs (walk_page_test()), pagemap's included, so the entries
+     * are the ones remap_pfn_range() wrote: pfn after pfn from the mapped offset, special PTEs
+     * (x86 has pte_special), writable in a shared mapping, read-only in a COW one. The legacy
+     * VGA window has struct pages (the memmap covers the first MiB) with PG_reserved, and a
+     * reserved page keeps the refcount of 1 it was initialised with. */
+    for (size_t i = 0; i < m->len / PAGE; i++) {
+      uint64_t pfn = m->pfnmap + i;
+      uint64_t fl = read_u64_at("/proc/kpageflags", pfn);
+      mark("pinbench_page pfn=0x%lx zone=%s kind=reserved refcount=1 mapcount=0 flags=%s isolatable=0", pfn,
+           zone_of(pfn), (fl >> KPF_RESERVED) & 1 ? "reserved" : "0");
+      mark("pinbench_pte mm=1 addr=%p pfn=0x%lx level=pte special=1 write=%d dirty=0", m->addr + i * PAGE, pfn,
+           m->shared);
+    }
+    return;
+  }
   size_t step = m->huge ? (PAGE << m->huge) : PAGE;
   for (char *a = m->addr; a < m->addr + m->len; a += step) {
     uint64_t pfn = pfn_of(a);
@@ -354,7 +381,7 @@ static void describe_pages(const struct mapping *m) {
 static const char *ext4_dir;
 
 static const char *const MAPPINGS[] = {"zero_ro", "zero_rw", "anon", "memfd", "shm", "ext4_shared",
-                                       "ext4_private", "hugetlb", "thp"};
+                                       "ext4_private", "hugetlb", "thp", "devmem", "devmem_private"};
 #define NMAPPINGS (sizeof MAPPINGS / sizeof *MAPPINGS)
 
 static void touch(struct mapping *m, int write) {
@@ -456,6 +483,22 @@ static int setup_mapping(struct mapping *m, const char *name, const char **why) 
     m->addr[0] = 1; /* one fault maps the whole PMD when a huge page is available */
     if (!(read_u64_at("/proc/kpageflags", pfn_of(m->addr)) >> KPF_THP & 1))
       return *why = "the fault did not get a transparent huge page", -ENOMEM;
+  } else if (!strcmp(name, "devmem") || !strcmp(name, "devmem_private")) {
+    /* The legacy VGA window: not System RAM, so CONFIG_STRICT_DEVMEM lets root map it, and
+     * mmap_mem() maps it with remap_pfn_range(): VM_IO|VM_PFNMAP, special PTEs, no references.
+     * MAP_PRIVATE makes it a COW mapping (is_cow_mapping(), vm_pgoff the first pfn), left
+     * unwritten: a write fault would put anon copies there, whose pfns no page walk can read. */
+    int cow = name[6] == '_';
+    m->title = cow ? "/dev/mem MAP_PRIVATE at 0xA0000 (COW pfnmap, not written)"
+                   : "/dev/mem MAP_SHARED at 0xA0000 (pfnmap, remap_pfn_range)";
+    m->prot_write = 1;
+    m->shared = !cow;
+    m->backing = "pfnmap";
+    m->pfnmap = DEVMEM_BASE / PAGE;
+    m->fd = open("/dev/mem", O_RDWR | O_SYNC);
+    if (m->fd < 0) return *why = "open /dev/mem (CONFIG_DEVMEM)", -errno;
+    m->addr = mmap(NULL, m->len, PROT_READ | PROT_WRITE, cow ? MAP_PRIVATE : MAP_SHARED, m->fd, DEVMEM_BASE);
+    if (m->addr == MAP_FAILED) return *why = "mmap /dev/mem at 0xA0000", -errno;
   } else {
     return *why = "unknown mapping", -EINVAL;
   }
@@ -655,6 +698,41 @@ static int api_populate(struct mapping *m, int write) {
   return 0;
 }
 
+/* move_pages(2) with no target nodes only reports where each page is: do_pages_stat_array()
+ * walks to the folio with folio_walk_start(FW_ZEROPAGE) from 6.12 (aa39ca6940f1 moved it off
+ * follow_page()). Its status tells what the walk returned: a node (>= 0) for a folio, -EFAULT
+ * for the zero page (or no VMA, which cannot happen here), -ENOENT for NULL (or a ZONE_DEVICE
+ * folio, which no mapping here has). The call is written as the walk it makes, with the page it
+ * returned named as the model names it: the pfn of the leaf entry (a huge folio's head). */
+static int pagewalk_ready(const char **why) {
+  if (major_v > 6 || (major_v == 6 && minor_v >= 12)) return 0;
+  return *why = "move_pages() walks with follow_page() before 6.12: folio_walk_start() came in 6.12 (aa39ca6940f1)", -ENOSYS;
+}
+
+static int api_pagewalk(struct mapping *m, int arg) {
+  (void)arg;
+  size_t step = m->huge ? (PAGE << m->huge) : PAGE;
+  for (char *a = m->addr; a < m->addr + m->len && a < m->addr + IO_PAGES * step; a += step) {
+    void *page = a;
+    int status = 0;
+    long r = ret_of(syscall(SYS_move_pages, 0, 1UL, &page, NULL, &status, 0));
+    char ret[32];
+    if (r != 0) {
+      mark("pinbench_note syscall=move_pages ret=%ld", r);
+      return 0;
+    }
+    uint64_t pfn = pfn_of(a);
+    if (status >= 0) snprintf(ret, sizeof ret, "0x%lx", (uint64_t)(m->huge ? pfn & ~((1ULL << m->huge) - 1) : pfn));
+    else if (status == -EFAULT) snprintf(ret, sizeof ret, "zero");
+    else if (status == -ENOENT) snprintf(ret, sizeof ret, "NULL");
+    else snprintf(ret, sizeof ret, "%d", status);
+    mark("pinbench_note syscall=move_pages status=%d", status);
+    mark("folio_walk_start mm=1 addr=%p flags=FW_ZEROPAGE ret=%s", a, ret);
+    mark("pinbench_expect ret=%s scope=%s", ret, expect_scope);
+  }
+  return 0;
+}
+
 struct api {
   const char *name;
   int (*ready)(const char **why);
@@ -676,6 +754,7 @@ static const struct api APIS[] = {
     {"vmsplice", NULL, api_vmsplice, 0, "vmsplice of the mapping's first 4 pages into a pipe"},
     {"populate_read", populate_ready, api_populate, 0, "madvise(MADV_POPULATE_READ) of the first 4 pages"},
     {"populate_write", populate_ready, api_populate, 1, "madvise(MADV_POPULATE_WRITE) of the first 4 pages"},
+    {"pagewalk", pagewalk_ready, api_pagewalk, 0, "move_pages() status query (folio_walk_start) of the first 4 pages"},
 };
 #define NAPIS (sizeof APIS / sizeof *APIS)
 

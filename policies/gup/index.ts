@@ -50,6 +50,7 @@ import { unshare17839856fd58 } from './unshare/17839856fd58.ts';
 import { unshareA7f226604170 } from './unshare/a7f226604170.ts';
 import { unshareA308c71bf1e6 } from './unshare/a308c71bf1e6.ts';
 import { unshareNone } from './unshare/none.ts';
+import { vfioType107956b6269d3 } from './vfio-type1/07956b6269d3.ts';
 import { vfioType15b992412776c } from './vfio-type1/5b992412776c.ts';
 import { vfioType119fed0dae94d } from './vfio-type1/19fed0dae94d.ts';
 import { vfioType1873aefb376bb } from './vfio-type1/873aefb376bb.ts';
@@ -110,6 +111,7 @@ export const GUP_FAMILY_VERSIONS: readonly FamilyVersion[] = [
   vfioType1V5_4,
   vfioType13567813eae5e,
   vfioType119fed0dae94d,
+  vfioType107956b6269d3,
   vfioType1873aefb376bb,
   vfioType15b992412776c,
   ioUringBuffersV5_4,
