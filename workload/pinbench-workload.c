@@ -52,6 +52,10 @@
 #define VFIO_CYCLES 3
 #define DEVMEM_BASE 0xA0000UL
 
+/* How mem_rw() sets FOLL_FORCE for a write to /proc/self/mem (host facts, from the kernel config:
+ * CONFIG_PROC_MEM_ALWAYS_FORCE, _FORCE_PTRACE, _NO_FORCE; "always" before the option existed). */
+static char proc_mem_force[16] = "unknown";
+
 static int marker_fd = -1;
 static int major_v, minor_v;
 /* The policy id an expectation of this kernel holds for: the exact upstream version (a Debian
@@ -698,6 +702,45 @@ static int api_populate(struct mapping *m, int write) {
   return 0;
 }
 
+/* pread/pwrite of /proc/self/mem, a page at a time: mem_rw() -> access_remote_vm() takes the page
+ * with get_user_pages_remote(mm, addr, 1, flags, &page, NULL) (5.10 and 6.1 pass a vmas array
+ * too; from 6.5 through get_user_page_vma_remote()), locked NULL, copies, and puts it. flags is
+ * FOLL_WRITE for a write, plus FOLL_FORCE where proc_mem_foll_force() allows it (the kernel's
+ * CONFIG_PROC_MEM_*: Debian's 5.10, 6.1 and 6.12 force always, its 7.2 only for a tracer), so a
+ * forced write to a read-only private mapping breaks COW and an unforced one is refused. A page GUP refuses (VM_IO|VM_PFNMAP) is
+ * copied through the VMA's ->access (/dev/mem: generic_access_phys()) and the syscall succeeds
+ * all the same: only the kretprobe says what GUP returned, and no page is put there. */
+static int procmem_ready(const char **why) {
+  if (strcmp(proc_mem_force, "unknown")) return 0;
+  return *why = "whether /proc/self/mem writes get FOLL_FORCE depends on CONFIG_PROC_MEM_*, and this kernel's config is not known", -ENOENT;
+}
+
+static int api_procmem(struct mapping *m, int write) {
+  /* FOLL_FORCE only where proc_mem_foll_force() gives it to a process writing its own memory:
+   * "ptrace" needs a tracer, and this process has none. */
+  int force = !strcmp(proc_mem_force, "always");
+  const char *flags = write ? (force ? "FOLL_FORCE|FOLL_WRITE" : "FOLL_WRITE") : (force ? "FOLL_FORCE" : "0");
+  int fd = open("/proc/self/mem", O_RDWR);
+  if (fd < 0) return -errno;
+  char buf[PAGE];
+  memset(buf, 'm', sizeof buf);
+  int seq = 0;
+  for (int i = 0; i < IO_PAGES; i++) {
+    char *a = m->addr + i * PAGE;
+    mark("get_user_pages_remote mm=1 start=%p nr_pages=1 gup_flags=%s locked=null pages=1", a, flags);
+    long n = ret_of(write ? pwrite(fd, buf, PAGE, (off_t)(uintptr_t)a) : pread(fd, buf, PAGE, (off_t)(uintptr_t)a));
+    mark("pinbench_note syscall=%s ret=%ld", write ? "pwrite(/proc/self/mem)" : "pread(/proc/self/mem)", n);
+    if (n > 0 && !m->pfnmap) {
+      mark("put_page of=%d", seq);
+      seq += 2;
+    } else {
+      seq += 1;
+    }
+  }
+  close(fd);
+  return 0;
+}
+
 /* move_pages(2) with no target nodes only reports where each page is: do_pages_stat_array()
  * walks to the folio with folio_walk_start(FW_ZEROPAGE) from 6.12 (aa39ca6940f1 moved it off
  * follow_page()). Its status tells what the walk returned: a node (>= 0) for a folio, -EFAULT
@@ -754,6 +797,8 @@ static const struct api APIS[] = {
     {"vmsplice", NULL, api_vmsplice, 0, "vmsplice of the mapping's first 4 pages into a pipe"},
     {"populate_read", populate_ready, api_populate, 0, "madvise(MADV_POPULATE_READ) of the first 4 pages"},
     {"populate_write", populate_ready, api_populate, 1, "madvise(MADV_POPULATE_WRITE) of the first 4 pages"},
+    {"procmem_read", procmem_ready, api_procmem, 0, "pread of /proc/self/mem (FOLL_FORCE), a page at a time, first 4 pages"},
+    {"procmem_write", procmem_ready, api_procmem, 1, "pwrite of /proc/self/mem (FOLL_FORCE|FOLL_WRITE), a page at a time, first 4 pages"},
     {"pagewalk", pagewalk_ready, api_pagewalk, 0, "move_pages() status query (folio_walk_start) of the first 4 pages"},
 };
 #define NAPIS (sizeof APIS / sizeof *APIS)
@@ -769,6 +814,17 @@ static int selected(const char *list, const char *api, const char *map) {
   for (char *t = strtok_r(copy, ",", &save); t && !hit; t = strtok_r(NULL, ",", &save))
     hit = !strcmp(t, name) || !strcmp(t, api) || !strcmp(t, map);
   free(copy);
+  return hit;
+}
+
+/* Whether a /proc file has a line starting with `key`. */
+static int proc_has(const char *path, const char *key) {
+  FILE *f = fopen(path, "r");
+  char line[256];
+  int hit = 0;
+  if (!f) return 0;
+  while (!hit && fgets(line, sizeof line, f)) hit = !strncmp(line, key, strlen(key));
+  fclose(f);
   return hit;
 }
 
@@ -789,12 +845,17 @@ static void config_line(const char *facts) {
       pkg[strcspn(pkg, "\n")] = 0;
       mark("recording %s", pkg);
     }
+    char force[64];
+    if (fgets(force, sizeof force, f)) sscanf(force, "proc_mem_force=%15s", proc_mem_force);
     fclose(f);
   }
+  /* CONFIG_CMA and CONFIG_MIGRATION as the running kernel shows them, not as a package says:
+   * /proc/meminfo has CmaTotal only with CMA, /proc/vmstat pgmigrate_success only with MIGRATION. */
+  int cma = proc_has("/proc/meminfo", "CmaTotal:"), migration = proc_has("/proc/vmstat", "pgmigrate_success ");
   /* Root in the guest holds CAP_IPC_LOCK: io_uring and VFIO then skip the memlock limit. */
-  mark("pinbench_config kernel=%s arch=x86_64 zero_pfn=0x%lx memlock_pages=%lu lock_cap=%d %s",
+  mark("pinbench_config kernel=%s arch=x86_64 zero_pfn=0x%lx memlock_pages=%lu lock_cap=%d cma=%d migration=%d %s",
        u.release, zero_pfn, rl.rlim_cur == RLIM_INFINITY ? 0x7fffffffUL : rl.rlim_cur / PAGE,
-       geteuid() == 0, extra);
+       geteuid() == 0, cma, migration, extra);
 }
 
 int main(int argc, char **argv) {
