@@ -78,7 +78,7 @@ describe('real recordings against their release models', () => {
     ).toEqual(new Set([-22]));
   }, 120_000);
 
-  it('covers /dev/mem pfnmaps through every API on every kernel, and folio_walk_start from 6.12', async () => {
+  it('covers /dev/mem pfnmaps through every API on every kernel, /proc/self/mem, and folio_walk_start from 6.12', async () => {
     const r = await fidelity(recordings, []);
     const series = [...new Set(r.traces.map((t) => t.series))].sort();
     const seen = (scenario: string) =>
@@ -99,6 +99,13 @@ describe('real recordings against their release models', () => {
     expect(seen('pagewalk.devmem')).toEqual(walked);
     expect(observed('pagewalk.devmem', 'folio_walk_start')).toEqual(new Set(['NULL']));
     expect(observed('pagewalk.zero_ro', 'folio_walk_start')).toEqual(new Set(['zero']));
+    // /proc/self/mem: FOLL_FORCE breaks COW of a PROT_READ private page where the config forces
+    // (5.10.262, 6.1.192, 6.12.118); 7.2.13 forces only for a tracer, so its write is refused.
+    for (const s of series) {
+      const write = r.cells.filter((c) => c.scenario === 'procmem_write.zero_ro' && c.series === s);
+      expect(new Set(write.map((c) => c.observed)), s).toEqual(new Set([s === '7.2' ? -14 : 1]));
+    }
+    expect(observed('procmem_read.devmem', 'get_user_pages_remote')).toEqual(new Set([-14]));
     const early = r.skipped.filter((s) => s.scenario === 'pagewalk.anon');
     expect(early.map((s) => s.series).sort()).toEqual(
       series.filter((s) => !walked.includes(s)).flatMap((s) => [s, s]),
