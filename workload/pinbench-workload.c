@@ -707,9 +707,10 @@ static int api_populate(struct mapping *m, int write) {
  * too; from 6.5 through get_user_page_vma_remote()), locked NULL, copies, and puts it. flags is
  * FOLL_WRITE for a write, plus FOLL_FORCE where proc_mem_foll_force() allows it (the kernel's
  * CONFIG_PROC_MEM_*: Debian's 5.10, 6.1 and 6.12 force always, its 7.2 only for a tracer), so a
- * forced write to a read-only private mapping breaks COW and an unforced one is refused. A page GUP refuses (VM_IO|VM_PFNMAP) is
- * copied through the VMA's ->access (/dev/mem: generic_access_phys()) and the syscall succeeds
- * all the same: only the kretprobe says what GUP returned, and no page is put there. */
+ * forced write to a read-only private mapping breaks COW and an unforced one is refused. A page
+ * GUP refuses (VM_IO|VM_PFNMAP) is copied through the VMA's ->access (/dev/mem:
+ * generic_access_phys()) and the syscall succeeds all the same: only the kretprobe says what GUP
+ * returned, and no page is put there. */
 static int procmem_ready(const char **why) {
   if (strcmp(proc_mem_force, "unknown")) return 0;
   return *why = "whether /proc/self/mem writes get FOLL_FORCE depends on CONFIG_PROC_MEM_*, and this kernel's config is not known", -ENOENT;
@@ -742,8 +743,9 @@ static int api_procmem(struct mapping *m, int write) {
 }
 
 /* move_pages(2) with no target nodes only reports where each page is: do_pages_stat_array()
- * walks to the folio with folio_walk_start(FW_ZEROPAGE) from 6.12 (aa39ca6940f1 moved it off
- * follow_page()). Its status tells what the walk returned: a node (>= 0) for a folio, -EFAULT
+ * walks to the folio with folio_walk_start(FW_ZEROPAGE) from 6.12 (6.12.118 mm/migrate.c:2424;
+ * 6.1.192 still uses follow_page(), and folio_walk_start() itself, aa39ca6940f1, is new in 6.12).
+ * Its status tells what the walk returned: a node (>= 0) for a folio, -EFAULT
  * for the zero page (or no VMA, which cannot happen here), -ENOENT for NULL (or a ZONE_DEVICE
  * folio, which no mapping here has). The call is written as the walk it makes, with the page it
  * returned named as the model names it: the pfn of the leaf entry (a huge folio's head). */
