@@ -78,6 +78,41 @@ describe('real recordings against their release models', () => {
     ).toEqual(new Set([-22]));
   }, 120_000);
 
+  it('covers /dev/mem pfnmaps through every API on every kernel, /proc/self/mem, and folio_walk_start from 6.12', async () => {
+    const r = await fidelity(recordings, []);
+    const series = [...new Set(r.traces.map((t) => t.series))].sort();
+    const seen = (scenario: string) =>
+      [...new Set(r.cells.filter((c) => c.scenario === scenario).map((c) => c.series))].sort();
+    const observed = (scenario: string, event: string) =>
+      new Set(r.cells.filter((c) => c.scenario === scenario && c.event === event).map((c) => c.observed));
+    for (const api of ['io_uring', 'vfio_ro', 'vfio_rw', 'pvm_readv', 'odirect_read', 'vmsplice'])
+      for (const map of ['devmem', 'devmem_private'])
+        expect(seen(`${api}.${map}`), `${api}.${map}`).toEqual(series);
+    // GUP refuses VM_IO|VM_PFNMAP (check_vma_flags()); vfio falls back to the reserved pfns, but
+    // from 07956b6269d3 (in every recorded kernel) not for a WRITE map of read-only PTEs.
+    expect(observed('io_uring.devmem', 'io_uring_register_buffers')).toEqual(new Set([-14]));
+    expect(observed('vfio_rw.devmem', 'vfio_map_dma')).toEqual(new Set([0]));
+    expect(observed('vfio_ro.devmem_private', 'vfio_map_dma')).toEqual(new Set([0]));
+    expect(observed('vfio_rw.devmem_private', 'vfio_map_dma')).toEqual(new Set([-14]));
+    // move_pages()'s status walk: NULL on a pfnmap (special PTEs), the zero page with FW_ZEROPAGE.
+    const walked: string[] = series.filter((s) => s === '6.12' || s === '7.2');
+    expect(seen('pagewalk.devmem')).toEqual(walked);
+    expect(observed('pagewalk.devmem', 'folio_walk_start')).toEqual(new Set(['NULL']));
+    expect(observed('pagewalk.zero_ro', 'folio_walk_start')).toEqual(new Set(['zero']));
+    // /proc/self/mem: FOLL_FORCE breaks COW of a PROT_READ private page where the config forces
+    // (5.10.262, 6.1.192, 6.12.118); 7.2.13 forces only for a tracer, so its write is refused.
+    for (const s of series) {
+      const write = r.cells.filter((c) => c.scenario === 'procmem_write.zero_ro' && c.series === s);
+      expect(new Set(write.map((c) => c.observed)), s).toEqual(new Set([s === '7.2' ? -14 : 1]));
+    }
+    expect(observed('procmem_read.devmem', 'get_user_pages_remote')).toEqual(new Set([-14]));
+    const early = r.skipped.filter((s) => s.scenario === 'pagewalk.anon');
+    expect(early.map((s) => s.series).sort()).toEqual(
+      series.filter((s) => !walked.includes(s)).flatMap((s) => [s, s]),
+    );
+    expect(early.every((s) => /6\.12/.test(s.reason))).toBe(true);
+  }, 120_000);
+
   it('compares refcount effects beside the returns: small-page pins are +1024 in kernel and model', async () => {
     const r = await fidelity(recordings, []);
     const refcount = r.cells.flatMap((c) =>
@@ -146,6 +181,9 @@ describe("replay's own fidelity records: the release model pinbench fidelity use
         'io_uring.memfd #1 v5.10 -6/0',
         'io_uring.shm #0 v5.10 -95/0',
         'io_uring.shm #1 v5.10 -6/0',
+        // Mainline v5.10 predates 07956b6269d3 (v5.12), which 5.10.262 backports: it maps a
+        // read-only pfnmap entry READ|WRITE where the kernel refused it.
+        'vfio_rw.devmem_private #0 v5.10 0/-14',
       ]);
       // pinbench fidelity reads the packages from the marker when there is no sidecar.
       const withMarker = join(dir, 'marker.trace');

@@ -50,6 +50,11 @@
 #define SMALL_PAGES 4
 #define HUGE_SIZE (2UL << 20)
 #define VFIO_CYCLES 3
+#define DEVMEM_BASE 0xA0000UL
+
+/* How mem_rw() sets FOLL_FORCE for a write to /proc/self/mem (host facts, from the kernel config:
+ * CONFIG_PROC_MEM_ALWAYS_FORCE, _FORCE_PTRACE, _NO_FORCE; "always" before the option existed). */
+static char proc_mem_force[16] = "unknown";
 
 static int marker_fd = -1;
 static int major_v, minor_v;
@@ -277,6 +282,7 @@ struct mapping {
   const char *backing, *fs, *ops;
   int huge; /* folio order of THP/hugetlb mappings, 0 for small pages */
   int hugetlb;
+  uint64_t pfnmap; /* first pfn of a /dev/mem mapping (remap_pfn_range), 0 otherwise */
 };
 
 static void describe_vma(const struct mapping *m) {
@@ -288,6 +294,15 @@ static void describe_vma(const struct mapping *m) {
   if (!m->shared && m->prot_write && !m->hugetlb) strcat(flags, "|VM_ACCOUNT");
   if (m->hugetlb) strcat(flags, "|VM_DONTEXPAND|VM_HUGETLB");
   if (m->huge && !m->hugetlb) strcat(flags, "|VM_HUGEPAGE");
+  if (m->pfnmap) {
+    /* remap_pfn_range() adds these; a COW mapping also gets vm_pgoff = the first pfn (it was
+     * already that: /dev/mem's offset is the physical address). mmap_mem() sets no VM_ACCOUNT
+     * flag of its own, but a private writable mapping is accounted by mmap_region(). */
+    strcat(flags, "|VM_IO|VM_PFNMAP|VM_DONTEXPAND|VM_DONTDUMP");
+    mark("pinbench_vma mm=1 start=%p end=%p flags=%s pgoff=0x%lx backing=pfnmap remapped=1", m->addr,
+         m->addr + m->len, flags, m->pfnmap);
+    return;
+  }
   mark("pinbench_vma mm=1 start=%p end=%p flags=%s backing=%s%s%s%s%s", m->addr, m->addr + m->len,
        flags, m->backing, m->fs ? " fs=" : "", m->fs ? m->fs : "", m->ops ? " ops=" : "",
        m->ops ? m->ops : "");
@@ -302,6 +317,22 @@ static void describe_vma(const struct mapping *m) {
  */
 static void describe_pages(const struct mapping *m) {
   int zero_declared = 0;
+  if (m->pfnmap) {
+    /* Page walks skip VM_PFNMAP VMAs (walk_page_test()), pagemap's included, so the entries
+     * are the ones remap_pfn_range() wrote: pfn after pfn from the mapped offset, special PTEs
+     * (x86 has pte_special), writable in a shared mapping, read-only in a COW one. The legacy
+     * VGA window has struct pages (the memmap covers the first MiB) with PG_reserved, and a
+     * reserved page keeps the refcount of 1 it was initialised with. */
+    for (size_t i = 0; i < m->len / PAGE; i++) {
+      uint64_t pfn = m->pfnmap + i;
+      uint64_t fl = read_u64_at("/proc/kpageflags", pfn);
+      mark("pinbench_page pfn=0x%lx zone=%s kind=reserved refcount=1 mapcount=0 flags=%s isolatable=0", pfn,
+           zone_of(pfn), (fl >> KPF_RESERVED) & 1 ? "reserved" : "0");
+      mark("pinbench_pte mm=1 addr=%p pfn=0x%lx level=pte special=1 write=%d dirty=0", m->addr + i * PAGE, pfn,
+           m->shared);
+    }
+    return;
+  }
   size_t step = m->huge ? (PAGE << m->huge) : PAGE;
   for (char *a = m->addr; a < m->addr + m->len; a += step) {
     uint64_t pfn = pfn_of(a);
@@ -354,7 +385,7 @@ static void describe_pages(const struct mapping *m) {
 static const char *ext4_dir;
 
 static const char *const MAPPINGS[] = {"zero_ro", "zero_rw", "anon", "memfd", "shm", "ext4_shared",
-                                       "ext4_private", "hugetlb", "thp"};
+                                       "ext4_private", "hugetlb", "thp", "devmem", "devmem_private"};
 #define NMAPPINGS (sizeof MAPPINGS / sizeof *MAPPINGS)
 
 static void touch(struct mapping *m, int write) {
@@ -456,6 +487,22 @@ static int setup_mapping(struct mapping *m, const char *name, const char **why) 
     m->addr[0] = 1; /* one fault maps the whole PMD when a huge page is available */
     if (!(read_u64_at("/proc/kpageflags", pfn_of(m->addr)) >> KPF_THP & 1))
       return *why = "the fault did not get a transparent huge page", -ENOMEM;
+  } else if (!strcmp(name, "devmem") || !strcmp(name, "devmem_private")) {
+    /* The legacy VGA window: not System RAM, so CONFIG_STRICT_DEVMEM lets root map it, and
+     * mmap_mem() maps it with remap_pfn_range(): VM_IO|VM_PFNMAP, special PTEs, no references.
+     * MAP_PRIVATE makes it a COW mapping (is_cow_mapping(), vm_pgoff the first pfn), left
+     * unwritten: a write fault would put anon copies there, whose pfns no page walk can read. */
+    int cow = name[6] == '_';
+    m->title = cow ? "/dev/mem MAP_PRIVATE at 0xA0000 (COW pfnmap, not written)"
+                   : "/dev/mem MAP_SHARED at 0xA0000 (pfnmap, remap_pfn_range)";
+    m->prot_write = 1;
+    m->shared = !cow;
+    m->backing = "pfnmap";
+    m->pfnmap = DEVMEM_BASE / PAGE;
+    m->fd = open("/dev/mem", O_RDWR | O_SYNC);
+    if (m->fd < 0) return *why = "open /dev/mem (CONFIG_DEVMEM)", -errno;
+    m->addr = mmap(NULL, m->len, PROT_READ | PROT_WRITE, cow ? MAP_PRIVATE : MAP_SHARED, m->fd, DEVMEM_BASE);
+    if (m->addr == MAP_FAILED) return *why = "mmap /dev/mem at 0xA0000", -errno;
   } else {
     return *why = "unknown mapping", -EINVAL;
   }
@@ -655,6 +702,82 @@ static int api_populate(struct mapping *m, int write) {
   return 0;
 }
 
+/* pread/pwrite of /proc/self/mem, a page at a time: mem_rw() -> access_remote_vm() takes the page
+ * with get_user_pages_remote(mm, addr, 1, flags, &page, NULL) (5.10 and 6.1 pass a vmas array
+ * too; from 6.5 through get_user_page_vma_remote()), locked NULL, copies, and puts it. flags is
+ * FOLL_WRITE for a write, plus FOLL_FORCE where proc_mem_foll_force() allows it (the kernel's
+ * CONFIG_PROC_MEM_*: Debian's 5.10, 6.1 and 6.12 force always, its 7.2 only for a tracer), so a
+ * forced write to a read-only private mapping breaks COW and an unforced one is refused. A page
+ * GUP refuses (VM_IO|VM_PFNMAP) is copied through the VMA's ->access (/dev/mem:
+ * generic_access_phys()) and the syscall succeeds all the same: only the kretprobe says what GUP
+ * returned, and no page is put there. */
+static int procmem_ready(const char **why) {
+  if (strcmp(proc_mem_force, "unknown")) return 0;
+  return *why = "whether /proc/self/mem writes get FOLL_FORCE depends on CONFIG_PROC_MEM_*, and this kernel's config is not known", -ENOENT;
+}
+
+static int api_procmem(struct mapping *m, int write) {
+  /* FOLL_FORCE only where proc_mem_foll_force() gives it to a process writing its own memory:
+   * "ptrace" needs a tracer, and this process has none. */
+  int force = !strcmp(proc_mem_force, "always");
+  const char *flags = write ? (force ? "FOLL_FORCE|FOLL_WRITE" : "FOLL_WRITE") : (force ? "FOLL_FORCE" : "0");
+  int fd = open("/proc/self/mem", O_RDWR);
+  if (fd < 0) return -errno;
+  char buf[PAGE];
+  memset(buf, 'm', sizeof buf);
+  int seq = 0;
+  for (int i = 0; i < IO_PAGES; i++) {
+    char *a = m->addr + i * PAGE;
+    mark("get_user_pages_remote mm=1 start=%p nr_pages=1 gup_flags=%s locked=null pages=1", a, flags);
+    long n = ret_of(write ? pwrite(fd, buf, PAGE, (off_t)(uintptr_t)a) : pread(fd, buf, PAGE, (off_t)(uintptr_t)a));
+    mark("pinbench_note syscall=%s ret=%ld", write ? "pwrite(/proc/self/mem)" : "pread(/proc/self/mem)", n);
+    if (n > 0 && !m->pfnmap) {
+      mark("put_page of=%d", seq);
+      seq += 2;
+    } else {
+      seq += 1;
+    }
+  }
+  close(fd);
+  return 0;
+}
+
+/* move_pages(2) with no target nodes only reports where each page is: do_pages_stat_array()
+ * walks to the folio with folio_walk_start(FW_ZEROPAGE) from 6.12 (6.12.118 mm/migrate.c:2424;
+ * 6.1.192 still uses follow_page(), and folio_walk_start() itself, aa39ca6940f1, is new in 6.12).
+ * Its status tells what the walk returned: a node (>= 0) for a folio, -EFAULT
+ * for the zero page (or no VMA, which cannot happen here), -ENOENT for NULL (or a ZONE_DEVICE
+ * folio, which no mapping here has). The call is written as the walk it makes, with the page it
+ * returned named as the model names it: the pfn of the leaf entry (a huge folio's head). */
+static int pagewalk_ready(const char **why) {
+  if (major_v > 6 || (major_v == 6 && minor_v >= 12)) return 0;
+  return *why = "move_pages() walks with follow_page() before 6.12: folio_walk_start() came in 6.12 (aa39ca6940f1)", -ENOSYS;
+}
+
+static int api_pagewalk(struct mapping *m, int arg) {
+  (void)arg;
+  size_t step = m->huge ? (PAGE << m->huge) : PAGE;
+  for (char *a = m->addr; a < m->addr + m->len && a < m->addr + IO_PAGES * step; a += step) {
+    void *page = a;
+    int status = 0;
+    long r = ret_of(syscall(SYS_move_pages, 0, 1UL, &page, NULL, &status, 0));
+    char ret[32];
+    if (r != 0) {
+      mark("pinbench_note syscall=move_pages ret=%ld", r);
+      return 0;
+    }
+    uint64_t pfn = pfn_of(a);
+    if (status >= 0) snprintf(ret, sizeof ret, "0x%lx", (uint64_t)(m->huge ? pfn & ~((1ULL << m->huge) - 1) : pfn));
+    else if (status == -EFAULT) snprintf(ret, sizeof ret, "zero");
+    else if (status == -ENOENT) snprintf(ret, sizeof ret, "NULL");
+    else snprintf(ret, sizeof ret, "%d", status);
+    mark("pinbench_note syscall=move_pages status=%d", status);
+    mark("folio_walk_start mm=1 addr=%p flags=FW_ZEROPAGE ret=%s", a, ret);
+    mark("pinbench_expect ret=%s scope=%s", ret, expect_scope);
+  }
+  return 0;
+}
+
 struct api {
   const char *name;
   int (*ready)(const char **why);
@@ -676,6 +799,9 @@ static const struct api APIS[] = {
     {"vmsplice", NULL, api_vmsplice, 0, "vmsplice of the mapping's first 4 pages into a pipe"},
     {"populate_read", populate_ready, api_populate, 0, "madvise(MADV_POPULATE_READ) of the first 4 pages"},
     {"populate_write", populate_ready, api_populate, 1, "madvise(MADV_POPULATE_WRITE) of the first 4 pages"},
+    {"procmem_read", procmem_ready, api_procmem, 0, "pread of /proc/self/mem (FOLL_FORCE), a page at a time, first 4 pages"},
+    {"procmem_write", procmem_ready, api_procmem, 1, "pwrite of /proc/self/mem (FOLL_FORCE|FOLL_WRITE), a page at a time, first 4 pages"},
+    {"pagewalk", pagewalk_ready, api_pagewalk, 0, "move_pages() status query (folio_walk_start) of the first 4 pages"},
 };
 #define NAPIS (sizeof APIS / sizeof *APIS)
 
@@ -690,6 +816,17 @@ static int selected(const char *list, const char *api, const char *map) {
   for (char *t = strtok_r(copy, ",", &save); t && !hit; t = strtok_r(NULL, ",", &save))
     hit = !strcmp(t, name) || !strcmp(t, api) || !strcmp(t, map);
   free(copy);
+  return hit;
+}
+
+/* Whether a /proc file has a line starting with `key`. */
+static int proc_has(const char *path, const char *key) {
+  FILE *f = fopen(path, "r");
+  char line[256];
+  int hit = 0;
+  if (!f) return 0;
+  while (!hit && fgets(line, sizeof line, f)) hit = !strncmp(line, key, strlen(key));
+  fclose(f);
   return hit;
 }
 
@@ -710,12 +847,17 @@ static void config_line(const char *facts) {
       pkg[strcspn(pkg, "\n")] = 0;
       mark("recording %s", pkg);
     }
+    char force[64];
+    if (fgets(force, sizeof force, f)) sscanf(force, "proc_mem_force=%15s", proc_mem_force);
     fclose(f);
   }
+  /* CONFIG_CMA and CONFIG_MIGRATION as the running kernel shows them, not as a package says:
+   * /proc/meminfo has CmaTotal only with CMA, /proc/vmstat pgmigrate_success only with MIGRATION. */
+  int cma = proc_has("/proc/meminfo", "CmaTotal:"), migration = proc_has("/proc/vmstat", "pgmigrate_success ");
   /* Root in the guest holds CAP_IPC_LOCK: io_uring and VFIO then skip the memlock limit. */
-  mark("pinbench_config kernel=%s arch=x86_64 zero_pfn=0x%lx memlock_pages=%lu lock_cap=%d %s",
+  mark("pinbench_config kernel=%s arch=x86_64 zero_pfn=0x%lx memlock_pages=%lu lock_cap=%d cma=%d migration=%d %s",
        u.release, zero_pfn, rl.rlim_cur == RLIM_INFINITY ? 0x7fffffffUL : rl.rlim_cur / PAGE,
-       geteuid() == 0, extra);
+       geteuid() == 0, cma, migration, extra);
 }
 
 int main(int argc, char **argv) {

@@ -53,6 +53,7 @@ import { unshareNone } from './unshare/none.ts';
 import { vfioType15b992412776c } from './vfio-type1/5b992412776c.ts';
 import { vfioType119fed0dae94d } from './vfio-type1/19fed0dae94d.ts';
 import { vfioType1873aefb376bb } from './vfio-type1/873aefb376bb.ts';
+import { vfioType107956b6269d3 } from './vfio-type1/07956b6269d3.ts';
 import { vfioType13567813eae5e } from './vfio-type1/3567813eae5e.ts';
 import { vfioType1V5_4 } from './vfio-type1/v5-4.ts';
 import { vmaChecks8ac268436e6d } from './vma-checks/8ac268436e6d.ts';
@@ -110,6 +111,7 @@ export const GUP_FAMILY_VERSIONS: readonly FamilyVersion[] = [
   vfioType1V5_4,
   vfioType13567813eae5e,
   vfioType119fed0dae94d,
+  vfioType107956b6269d3,
   vfioType1873aefb376bb,
   vfioType15b992412776c,
   ioUringBuffersV5_4,

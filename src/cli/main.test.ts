@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { captureIo } from '../../test/support/cli-io.ts';
-import { PinbenchError, StoreError, UsageError } from '../errors.ts';
+import { IoError, PinbenchError, StoreError, UsageError } from '../errors.ts';
 import type { Command } from './command.ts';
 import { COMMANDS } from './commands/index.ts';
 import { main } from './main.ts';
@@ -55,6 +55,27 @@ describe('cli main', () => {
     expect(e.err()).toContain("unknown command 'frobnicate'");
   });
 
+  it('exit 3 points to --resume only where the command has it', async () => {
+    const failing = (name: string, options: Command['options']): Command => ({
+      name,
+      summary: 'fails',
+      options,
+      async run() {
+        throw new IoError('no Debian kernel matches debian:bullseye');
+      },
+    });
+    const c = capture();
+    expect(await main(['record'], c.io, [failing('record', {})])).toBe(3);
+    expect(c.err()).toContain(
+      'The environment failed (exit 3): fix the cause above and run the command again.\n',
+    );
+    expect(c.err()).not.toContain('--resume');
+    const d = capture();
+    const run = failing('run', { resume: { type: 'string', arg: 'RUN', description: 'Finish a run' } });
+    expect(await main(['run'], d.io, [run])).toBe(3);
+    expect(d.err()).toContain('an interrupted run continues with --resume.');
+  });
+
   it('lists each command by the summary its own module declares (loaded only when it runs)', async () => {
     for (const entry of COMMANDS) {
       const cmd = await entry.load();
@@ -95,7 +116,7 @@ describe('cli main', () => {
     );
     expect(disk.code).toBe(3);
     expect(disk.err).toContain('cannot write /x: no space left [PB_STORE]');
-    expect(disk.err).toContain('--resume');
+    expect(disk.err).toContain('fix the cause above and run the command again');
     expect((await run(new PinbenchError('PB_IO', 'read failed'))).code).toBe(3);
     expect((await run(new PinbenchError('PB_HTTP', 'connection refused'))).code).toBe(3);
     // A store error about what was asked (no such run) is bad input, not the environment.

@@ -36,8 +36,11 @@ function topHelp(commands: readonly Pick<Command, 'name' | 'summary'>[]): string
   ].join('\n');
 }
 
-const ENVIRONMENT_HINT =
-  'The environment failed (exit 3): fix the cause above and run the command again; an interrupted run continues with --resume.\n';
+/** What exit 3 asks of the user; --resume only where the command has it (`record` has not). */
+function environmentHint(cmd: Command): string {
+  const resume = 'resume' in cmd.options ? '; an interrupted run continues with --resume' : '';
+  return `The environment failed (exit 3): fix the cause above and run the command again${resume}.\n`;
+}
 const REPORT_REQUEST =
   'This is a bug in pinbench (exit 70). Please report it with the command line and the output above.\n';
 
@@ -92,7 +95,7 @@ export async function main(
     if (isPinbenchError(e) && code !== EXIT.internal) {
       io.stderr.write(`pinbench ${cmd.name}: ${e.message}\n`);
       if (e instanceof UsageError) io.stderr.write(`Run 'pinbench ${cmd.name} --help' for usage.\n`);
-      if (code === EXIT.environment) io.stderr.write(ENVIRONMENT_HINT);
+      if (code === EXIT.environment) io.stderr.write(environmentHint(cmd));
       return code;
     }
     const what = isPinbenchError(e) ? e.message : ((e as Error)?.stack ?? String(e));

@@ -86,6 +86,16 @@ describe('parseModelEvent', () => {
     );
   });
 
+  it("reads a page-table lookup's observed ret as the page it names, a GUP call's as a number", () => {
+    // move_pages()'s status walk recorded as folio_walk_start (pinbench-workload.c): the folio
+    // is named by pfn, as the model's outcome names it; a count in hex stays a count.
+    const walk = parse('folio_walk_start', 'mm=1 addr=0x7f00 flags=FW_ZEROPAGE ret=0x2e3f5');
+    expect(walk).toMatchObject({ type: 'call', observed: { ret: '0x2e3f5', line: 7 } });
+    expect(parse('vm_normal_page', 'addr=0x7f00 ret=NULL')).toMatchObject({ observed: { ret: 'NULL' } });
+    const gup = parse('get_user_pages_fast', 'start=0x7f00 nr_pages=16 gup_flags=0 ret=0x10');
+    expect(gup).toMatchObject({ type: 'call', observed: { ret: 16 } });
+  });
+
   it('reads a call with observed ret, default mm and locked=null', () => {
     const ev = parse(
       'pin_user_pages_remote',

@@ -615,7 +615,10 @@ export function parseModelEvent(event: string, payload: string, ctx: ParseContex
       };
       if (retField) {
         const v = retField.value;
-        const ret = /^-?(0x[0-9a-fA-F]+|\d+)$/.test(v) ? r.parseNumber(retField, v) : v;
+        // A page-table lookup returns a page (or NULL), never a count: its `ret=0x2e3f5` names
+        // the page by pfn, as the model's outcome does, and must not turn into the number.
+        const ret =
+          args.kind !== 'lookup' && /^-?(0x[0-9a-fA-F]+|\d+)$/.test(v) ? r.parseNumber(retField, v) : v;
         ev.observed = { ret, line: ctx.line };
         if (pagesField) ev.observed.pages = pagesField.value.split(',');
       }

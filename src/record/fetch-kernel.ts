@@ -74,14 +74,24 @@ async function pickMeta(apt: DebianApt, spec: KernelSpec): Promise<MadisonRow> {
   return best;
 }
 
-/** The packages holding the image: one linux-image-*, or (7.x) its linux-binary-* + linux-modules-*. */
+/**
+ * The packages holding the image: one linux-image-*, or (7.x) its linux-binary-* +
+ * linux-modules-* + linux-base-<release> (the last holds the kernel's config and System.map, which
+ * the recording reads: without it a 7.x recording stated cma=0 migration=0 for a kernel with both).
+ * The unversioned `linux-base` an older image depends on is Debian's scripts package, not this.
+ */
+export function splitImagePackages(depends: readonly string[]): string[] {
+  const of = (prefix: string) => depends.filter((d) => d.startsWith(prefix));
+  return [...of('linux-binary-'), ...of('linux-modules-'), ...of('linux-base-')];
+}
+
 async function imagePackages(apt: DebianApt, meta: MadisonRow): Promise<PackageRecord[]> {
   const metaRec = await apt.show(meta.pkg, meta.version);
   const image = metaRec.depends.find((d) => d.startsWith('linux-image-'));
   if (!image)
     throw new PinbenchError('PB_IO', `${meta.pkg} ${meta.version} depends on no linux-image-* package`);
   const rec = await apt.show(image, meta.version);
-  const split = rec.depends.filter((d) => d.startsWith('linux-binary-') || d.startsWith('linux-modules-'));
+  const split = splitImagePackages(rec.depends);
   if (split.length === 0) return [rec];
   return Promise.all(split.map((p) => apt.show(p, meta.version)));
 }
@@ -157,7 +167,8 @@ async function fetchDebian(spec: KernelSpec, cache: string, log: (l: string) => 
   const updated = await apt.ensureLists();
   // apt-cache reads every list on each call (seconds with sid's): the answer for a spec is kept
   // until the lists are next refreshed.
-  const resolvedFile = join(cache, 'resolved', `${formatKernelSpec(spec).replace(/[^\w.-]/g, '_')}.json`);
+  // `v2-`: the answers kept before linux-base-<release> was fetched lack it (splitImagePackages).
+  const resolvedFile = join(cache, 'resolved', `v2-${formatKernelSpec(spec).replace(/[^\w.-]/g, '_')}.json`);
   let meta: MadisonRow;
   let recs: PackageRecord[];
   if (!updated && existsSync(resolvedFile)) {
@@ -171,10 +182,11 @@ async function fetchDebian(spec: KernelSpec, cache: string, log: (l: string) => 
     mkdirSync(dirname(resolvedFile), { recursive: true });
     writeFileSync(resolvedFile, JSON.stringify({ meta, recs }));
   }
-  const key = recs
-    .map((r) => r.sha256)
-    .join('-')
-    .slice(0, 64);
+  // Every package's checksum counts: the first 64 characters of the joined list were the first
+  // package's alone, so an image that gained a package (linux-base-*) reused the old unpacking.
+  const key = createHash('sha256')
+    .update(recs.map((r) => r.sha256).join('-'))
+    .digest('hex');
   const root = join(cache, 'kernels', key);
   const packages = recs.map((r) => ({ pkg: r.pkg, version: r.version, sha256: r.sha256, suite: meta.suite }));
   if (!existsSync(root)) {

@@ -27,6 +27,8 @@ export const PROBE_GROUP = 'pb';
 export const PROBES: readonly string[] = [
   'p:pb/pin_user_pages_remote pin_user_pages_remote mm=$arg1:x64 start=$arg2:x64 nr_pages=$arg3:u64 gup_flags=$arg4:x32',
   'r:pb/pin_user_pages_remote_ret pin_user_pages_remote ret=$retval:s64',
+  'p:pb/get_user_pages_remote get_user_pages_remote mm=$arg1:x64 start=$arg2:x64 nr_pages=$arg3:u64 gup_flags=$arg4:x32',
+  'r:pb/get_user_pages_remote_ret get_user_pages_remote ret=$retval:s64',
   'p:pb/pin_user_pages pin_user_pages start=$arg1:x64 nr_pages=$arg2:u64 gup_flags=$arg3:x32',
   'r:pb/pin_user_pages_ret pin_user_pages ret=$retval:s64',
   'p:pb/pin_user_pages_fast pin_user_pages_fast start=$arg1:x64 nr_pages=$arg2:s32 gup_flags=$arg3:x32',

@@ -69,6 +69,22 @@ export interface Recording {
   console: string;
 }
 
+/**
+ * How mem_rw() gives FOLL_FORCE to a write to /proc/PID/mem, from the kernel config: the choice of
+ * "proc: add config & param to block forcing mem writes" (CONFIG_PROC_MEM_ALWAYS_FORCE,
+ * _FORCE_PTRACE, _NO_FORCE; Debian's 5.10.262, 6.1.192 and 6.12.118 force always, its 7.2.13 only
+ * for a tracer), "always" for a config without the choice (the kernel predates it and always
+ * forced), "unknown" without a config (the workload then skips the /proc/self/mem cases).
+ */
+export function procMemForce(
+  config: Record<string, string> | null,
+): 'always' | 'ptrace' | 'never' | 'unknown' {
+  if (!config) return 'unknown';
+  if (config.CONFIG_PROC_MEM_FORCE_PTRACE === 'y') return 'ptrace';
+  if (config.CONFIG_PROC_MEM_NO_FORCE === 'y') return 'never';
+  return 'always';
+}
+
 /** `CONFIG_X=y` lines of a kernel config, for the options the models care about. */
 export function readKernelConfig(path: string | null): Record<string, string> {
   const wanted = [
@@ -83,6 +99,9 @@ export function readKernelConfig(path: string | null): Record<string, string> {
     'CONFIG_ARCH_HAS_PTE_SPECIAL',
     'CONFIG_MEMORY_HOTPLUG',
     'CONFIG_ZONE_DEVICE',
+    'CONFIG_PROC_MEM_ALWAYS_FORCE',
+    'CONFIG_PROC_MEM_FORCE_PTRACE',
+    'CONFIG_PROC_MEM_NO_FORCE',
   ];
   const out: Record<string, string> = {};
   if (!path) return out;
@@ -167,8 +186,10 @@ export async function recordKernel(opts: RecordOptions, signal?: AbortSignal): P
     const modules = image.modulesDir ? collectModules(image.modulesDir) : [];
     const ext4 = await ext4Image(work, opts.log);
     const facts = [
-      `cma=${config.CONFIG_CMA === 'y' ? 1 : 0} migration=${config.CONFIG_MIGRATION === 'y' ? 1 : 0} pte_special=1`,
+      // cma= and migration= the workload reads from the running kernel itself.
+      'pte_special=1',
       `spec=${image.spec} packages="${image.packages.map((p) => `${p.pkg}=${p.version}`).join(',')}"`,
+      `proc_mem_force=${procMemForce(image.config ? config : null)}`,
       '',
     ].join('\n');
     const entries: CpioEntry[] = [

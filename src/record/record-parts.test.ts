@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../errors.ts';
 import { qemuArgs } from './boot-qemu.ts';
-import { bzImageRelease } from './fetch-kernel.ts';
+import { bzImageRelease, splitImagePackages } from './fetch-kernel.ts';
 import { guestInit, PROBES } from './guest-init.ts';
 import { moduleDeps } from './kernel-modules.ts';
 import { parseKernelSpec } from './kernel-spec.ts';
-import { serialSections } from './record-kernel.ts';
+import { procMemForce, readKernelConfig, serialSections } from './record-kernel.ts';
 
 describe('parseKernelSpec', () => {
   it('reads suites, series and paths', () => {
@@ -91,5 +91,47 @@ describe('qemuArgs', () => {
     const kvm = qemuArgs({ ...base, accel: 'kvm', cpus: 1 });
     expect(argsAfter(kvm, '-accel', 3)).toEqual(['kvm', '-cpu', 'host']);
     expect(argsAfter(kvm, '-smp', 1)).toEqual(['1']);
+  });
+});
+
+describe('kernel facts the recording states', () => {
+  it("fetches a split 7.x image's linux-base-<release> (config, System.map), never the scripts package", () => {
+    // linux-image-7.2.13+deb14-amd64's Depends (sid, 2026-12); 6.12's image depends on `linux-base`.
+    const depends = [
+      'dracut',
+      'linux-base-7.2.13+deb14-amd64',
+      'linux-binary-7.2.13+deb14-amd64',
+      'linux-modules-7.2.13+deb14-amd64',
+    ];
+    expect(splitImagePackages(depends)).toEqual([
+      'linux-binary-7.2.13+deb14-amd64',
+      'linux-modules-7.2.13+deb14-amd64',
+      'linux-base-7.2.13+deb14-amd64',
+    ]);
+    expect(splitImagePackages(['kmod', 'linux-base', 'initramfs-tools'])).toEqual([]);
+  });
+
+  it("reads how /proc/PID/mem writes are forced from the config's CONFIG_PROC_MEM_* choice", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pinbench-config-'));
+    try {
+      const config = (lines: string) => {
+        const path = join(dir, 'config');
+        writeFileSync(path, lines);
+        return readKernelConfig(path);
+      };
+      // Debian 7.2.13's /usr/lib/modules/7.2.13+deb14-amd64/config; 6.12.118's boot/config.
+      expect(
+        procMemForce(config('# CONFIG_PROC_MEM_ALWAYS_FORCE is not set\nCONFIG_PROC_MEM_FORCE_PTRACE=y\n')),
+      ).toBe('ptrace');
+      expect(
+        procMemForce(config('CONFIG_PROC_MEM_ALWAYS_FORCE=y\n# CONFIG_PROC_MEM_FORCE_PTRACE is not set\n')),
+      ).toBe('always');
+      expect(procMemForce(config('CONFIG_PROC_MEM_NO_FORCE=y\n'))).toBe('never');
+      // A kernel from before the choice forced every write.
+      expect(procMemForce(config('CONFIG_CMA=y\n'))).toBe('always');
+      expect(procMemForce(null)).toBe('unknown');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -36,7 +36,7 @@ function vfioVaddrGetPfn(k: Kernel, st: State, mm: number, vaddr: number, write:
   const r = pinOnePageRemote(k, st, mm, vaddr, write);
   if (r.ret === 1) return { ret: 0, pfn: r.pfns[0]!, pinned: true };
   if (r.ret === 'livelock' || r.ret === 'BUG' || r.ret === 'unsupported') return { ret: r.ret };
-  return pfnmapFallback(k, st, mm, vaddr, r.ret);
+  return pfnmapFallback(k, st, mm, vaddr, write, r.ret);
 }
 
 /** put_pfn() from v5.6: unpin_user_pages_dirty_lock(). */

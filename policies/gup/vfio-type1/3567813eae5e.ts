@@ -40,7 +40,7 @@ function vfioVaddrGetPfn(k: Kernel, st: State, mm: number, vaddr: number, write:
   const r = gupOnePage(k, st, 'get_user_pages_remote', mm, vaddr, vaddrGetPfnFlags(write));
   if (r.ret === 1) return { ret: 0, pfn: r.pfns[0]!, pinned: true };
   if (r.ret === 'livelock' || r.ret === 'BUG') return { ret: r.ret };
-  return pfnmapFallback(k, st, mm, vaddr, r.ret);
+  return pfnmapFallback(k, st, mm, vaddr, write, r.ret);
 }
 
 export const vfioType13567813eae5e: FamilyVersion = {

@@ -8,8 +8,9 @@
  * returned page that is the zero pfn is unpin_user_page()d at once; the pfn is still used (and,
  * being reserved, neither charged nor put by put_pfn()).
  *
- * What changed from vfio-type1 19fed0dae94d: the zero page is unpinned right after pinning, so a
- * R/O map/unmap cycle of zero-page memory leaks nothing.
+ * What changed from vfio-type1 07956b6269d3 (19fed0dae94d with follow_fault_pfn()'s write check):
+ * the zero page is unpinned right after pinning, so a R/O map/unmap cycle of zero-page memory
+ * leaks nothing.
  *
  * Source read: 5.10.262 and 6.1.192 drivers/vfio/vfio_iommu_type1.c:vaddr_get_pfns(): the
  * is_zero_pfn() unpin loop after pin_user_pages_remote() (5.10.262 :526, 6.1.192 :580; backported
@@ -21,7 +22,8 @@
 import type { FamilyVersion, Kernel } from '../../../src/model/kernel.ts';
 import type { VfioPfnResult } from '../../../src/model/ops/gup-ops.ts';
 import type { State } from '../../../src/model/state.ts';
-import { pinOnePageRemote, vfioType119fed0dae94d } from './19fed0dae94d.ts';
+import { pinOnePageRemote } from './19fed0dae94d.ts';
+import { vfioType107956b6269d3 } from './07956b6269d3.ts';
 import { pfnmapFallback } from './v5-4.ts';
 
 function vfioVaddrGetPfn(k: Kernel, st: State, mm: number, vaddr: number, write: boolean): VfioPfnResult {
@@ -37,7 +39,7 @@ function vfioVaddrGetPfn(k: Kernel, st: State, mm: number, vaddr: number, write:
     return { ret: 0, pfn, pinned: true };
   }
   if (r.ret === 'livelock' || r.ret === 'BUG' || r.ret === 'unsupported') return { ret: r.ret };
-  return pfnmapFallback(k, st, mm, vaddr, r.ret);
+  return pfnmapFallback(k, st, mm, vaddr, write, r.ret);
 }
 
 export const vfioType1873aefb376bb: FamilyVersion = {
@@ -48,5 +50,5 @@ export const vfioType1873aefb376bb: FamilyVersion = {
   subject: 'vfio/type1: Unpin zero pages',
   release: 'v6.0-rc5',
   summary: 'Zero pages returned by pin_user_pages_remote() are unpinned at once: no leak per map.',
-  ops: { ...vfioType119fed0dae94d.ops, vfioVaddrGetPfn },
+  ops: { ...vfioType107956b6269d3.ops, vfioVaddrGetPfn },
 };

@@ -74,17 +74,29 @@ export function pfnmapFallback(
   st: State,
   mm: number,
   vaddr: number,
+  write: boolean,
   ret: RetValue,
 ): VfioPfnResult {
   const vma = st.findVma(mm, vaddr);
   if (vma && vmaHas(vma, 'VM_PFNMAP')) {
-    const pfn = st.pfnAt(mm, vaddr);
-    if (pfn !== undefined && k.vfioIsInvalidReservedPfn(k, st, pfn)) {
+    const pfn = k.vfioFollowPfn(k, st, mm, vaddr, write);
+    if (pfn >= 0 && k.vfioIsInvalidReservedPfn(k, st, pfn)) {
       st.why(`vfio: VM_PFNMAP, follow_pfn -> ${hex(pfn)} (invalid/reserved, not pinned)`);
       return { ret: 0, pfn, pinned: false };
     }
+    // No usable pfn: GUP's error stands (from v5.8 the kernel returns follow_fault_pfn()'s
+    // instead, -EFAULT for every entry modelled, as GUP's is on a VM_PFNMAP VMA).
+    if (pfn < 0) st.why(`vfio: VM_PFNMAP, follow_pfn -> ${errText(pfn)}`);
   }
   return { ret: ret === 0 ? err('EFAULT') : ret };
+}
+
+/**
+ * follow_pfn() of v5.4: the pfn of the present entry at `vaddr`, whatever its protection (-EFAULT
+ * when none: the fault-in of follow_fault_pfn(), v5.8, is not modelled: declared entries are present).
+ */
+function vfioFollowPfn(_k: Kernel, st: State, mm: number, vaddr: number, _write: boolean): number {
+  return st.pfnAt(mm, vaddr) ?? err('EFAULT');
 }
 
 const FOLL_WRITE_ONLY = FollFlags.of('FOLL_WRITE');
@@ -111,7 +123,7 @@ function vfioVaddrGetPfn(k: Kernel, st: State, mm: number, vaddr: number, write:
     return { ret: 0, pfn, pinned: true };
   }
   if (r.ret === 'livelock' || r.ret === 'BUG') return { ret: r.ret };
-  return pfnmapFallback(k, st, mm, vaddr, r.ret);
+  return pfnmapFallback(k, st, mm, vaddr, write, r.ret);
 }
 
 function vfioIsInvalidReservedPfn(_k: Kernel, st: State, pfn: number): boolean {
@@ -244,6 +256,7 @@ export const vfioType1V5_4: FamilyVersion = {
     vfioPinPagesRemote,
     vfioVaddrGetPfn,
     vfioPutPfn,
+    vfioFollowPfn,
     vfioIsInvalidReservedPfn,
   },
 };

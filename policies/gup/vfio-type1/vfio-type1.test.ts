@@ -169,6 +169,42 @@ vfio_unmap_dma: container=1 iova=0x0 size=0x1000`;
   });
 });
 
+describe('vfio-type1: follow_fault_pfn() checks the PTE from 07956b6269d3 (v5.12)', () => {
+  // /dev/mem mapped MAP_PRIVATE: remap_pfn_range() writes read-only special PTEs of reserved
+  // pages (the workload's devmem_private case). follow_fault_pfn() 5.10.262 :490 and 6.1.192 :544
+  // `if (write_fault && !pte_write(*ptep)) ret = -EFAULT;`, 6.12.118 :538 and 7.2.13 :566 test
+  // args.writable; mainline v5.10 predates it and uses follow_pfn()'s pfn whatever the PTE.
+  const cow = (
+    flags: string,
+  ) => `pinbench_page: pfn=0xa0 nr=2 zone=DMA kind=reserved refcount=1 flags=reserved
+pinbench_vma: start=${A} end=${A + 0x2000} flags=${VMF.privateRw}|VM_IO|VM_PFNMAP|VM_DONTEXPAND|VM_DONTDUMP pgoff=0xa0 backing=pfnmap remapped=1
+pinbench_pte: addr=${A} pfn=0xa0 special=1 write=0
+pinbench_pte: addr=${A + 0x1000} pfn=0xa1 special=1 write=0
+vfio_map_dma: container=1 mm=1 iova=0x0 vaddr=${A} size=0x2000 flags=${flags}
+vfio_unmap_dma: container=1 iova=0x0 size=0x2000`;
+
+  it('a READ|WRITE map of read-only pfnmap entries: 0 before v5.12, -EFAULT from it (and in 5.10.262)', () => {
+    for (const id of ['v5.4', 'v5.6', 'v5.10']) expect(call(id, cow('READ|WRITE'), 0).ret, id).toBe(0);
+    for (const id of ['v5.10.262', 'v5.12', 'v5.13', 'v6.1', 'v6.9', 'v6.12', 'v7.2']) {
+      const o = call(id, cow('READ|WRITE'), 0);
+      expect(o.ret, id).toBe(-14);
+      expect(o.why.join('\n'), id).toContain('a WRITE map of a read-only entry -> -EFAULT (07956b6269d3)');
+    }
+  });
+
+  it('a READ map of the same entries uses the reserved pfns unpinned in every release', () => {
+    for (const id of ['v5.4', 'v5.10', 'v5.12', 'v6.12', 'v7.2']) {
+      const r = run(id, cow('READ'));
+      expect(
+        r.outcomes.map((o) => o.ret),
+        id,
+      ).toEqual([0, 0]);
+      expect(r.outcomes[0]!.pages, id).toEqual([]);
+      expect(r.outcomes[0]!.lockedVm, id).toBe(0);
+    }
+  });
+});
+
 describe('vfio-type1: the Debian 5.10.262 stable id', () => {
   // 5.10.262 drivers/vfio/vfio_iommu_type1.c:vaddr_get_pfns(): after pin_user_pages_remote(),
   // `if (unlikely(is_zero_pfn(page_to_pfn(pages[i])))) unpin_user_page(pages[i]);`

@@ -202,6 +202,11 @@ export interface GupOps {
   vfioPutPfn(k: Kernel, st: State, pfn: number, write: boolean): 0 | 1;
   /** is_invalid_reserved_pfn(). */
   vfioIsInvalidReservedPfn(k: Kernel, st: State, pfn: number): boolean;
+  /**
+   * The VM_PFNMAP fallback's lookup of the pfn at `vaddr` (follow_pfn(), later follow_fault_pfn()):
+   * the pfn, or -errno when there is none or (from 07956b6269d3) a write finds the entry read-only.
+   */
+  vfioFollowPfn(k: Kernel, st: State, mm: number, vaddr: number, write: boolean): number;
 
   // ---- io-uring-buffers -------------------------------------------------------------------------
   /** io_pin_pages() (io_sqe_buffer_register's pinning before it): pin a buffer's pages. */
