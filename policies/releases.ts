@@ -13,8 +13,8 @@
  * (zeropage-insert 8cd3984d81d5, pin-accounting 3faa52c03f44), v5.8 (unshare 17839856fd58,
  * should_force_cow_break), v5.9 (unshare a308c71bf1e6 removes it; longterm-migrate
  * alloc_migration_target; remap-pfn align-warn), v5.11 (vma-checks 52650c8b466b),
- * v5.12 (pin-accounting 0fa5bc4023c1, vfio-type1 07956b6269d3), v5.14 (gup-core 4ca9b3859dac, vma-checks secretmem,
- * io-uring-buffers shmem-exempt), v6.2-rc1 (vma-checks f347454d0341, replayed as part of v6.2),
+ * v5.12 (pin-accounting 0fa5bc4023c1, vfio-type1 07956b6269d3), v5.14 (gup-core 4ca9b3859dac,
+ * vma-checks secretmem, io-uring-buffers shmem-exempt), v6.2-rc1 (vma-checks f347454d0341, replayed as part of v6.2),
  * v6.6 (gup-args v6.6, pin-accounting retire-follow-hugetlb-page, vma-checks shadow-stack), v6.14
  * (vma-checks hugetlb-foll-force) and v6.17 (zeropage-insert and remap-pfn pfn-t-removal). All
  * resolve when named. Default ids at which no family changes: v5.18 and v6.0 (kept from the
