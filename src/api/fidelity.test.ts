@@ -101,3 +101,30 @@ describe('fidelity: refcount effects', () => {
     expect(r.cells[0]!.effects).toBeUndefined();
   });
 });
+
+describe('fidelity: the recorded gup_flags against the GUP function entry probe', () => {
+  /** The same pin with the kernel's entry probe of pin_user_pages_remote() showing `raw`. */
+  const withEntry = (raw: string) =>
+    trace(1026).replace(
+      /(\n[^\n]*try_grab_folio: )/,
+      `\n${line('pin_user_pages_remote', `(pin_user_pages_remote+0x4/0x80) mm=0xffff0001 start=${A} nr_pages=1 gup_flags=${raw}`)}$1`,
+    );
+
+  it('flags the kernel was called with as the trace says agree (6.12 numbering: FOLL_WRITE 0x1)', async () => {
+    const path = join(dir, 'flags-agree.trace');
+    writeFileSync(path, withEntry('0x1'));
+    const r = await fidelity([path], []);
+    expect(r.cells[0]!.agree).toBe(true);
+    expect(r.cells[0]!.effects).toContainEqual({ what: 'gup_flags', kernel: 1, model: 1 });
+  });
+
+  it('a call the kernel made with other flags than the trace says is a disagreement', async () => {
+    // FOLL_WRITE|FOLL_FORCE (0x9 from 6.3): the trace's FOLL_WRITE alone would replay another call.
+    const path = join(dir, 'flags-differ.trace');
+    writeFileSync(path, withEntry('0x9'));
+    const r = await fidelity([path], []);
+    expect(r.cells[0]).toMatchObject({ observed: 1, model: 1, agree: false });
+    expect(r.cells[0]!.effects).toContainEqual({ what: 'gup_flags', kernel: 9, model: 1 });
+    expect(r.unexpected).toHaveLength(1);
+  });
+});

@@ -22,8 +22,9 @@ import { markerText } from '../ingest/probe-payload.ts';
 import type { TraceRecord } from '../ingest/trace-record.ts';
 import { createPinbenchRecordingAdapter } from '../model/adapters/pinbench-recording.ts';
 import { adaptedFeed, EventStream, type Scenario } from '../model/event-stream.ts';
-import { CALL_EVENTS, GUP_CALLS } from '../model/events.ts';
-import { parseKernelVersion } from '../model/kernel-version.ts';
+import { CALL_EVENTS, type CallEvent, GUP_CALLS } from '../model/events.ts';
+import { encodeGupFlags } from '../model/flags.ts';
+import { type KernelVersion, parseKernelVersion } from '../model/kernel-version.ts';
 import type { Outcome } from '../model/outcome.ts';
 import { traceIdentity } from '../replay/divergence-identity.ts';
 import type {
@@ -90,6 +91,8 @@ interface GrabWindow {
   measured?: boolean;
   /** The GUP function's kretprobe fired: a release read after it is the caller's. */
   returned?: boolean;
+  /** gup_flags of the GUP function's first entry probe after the call's marker (raw). */
+  flags?: number;
 }
 
 const GRABS: ReadonlySet<string> = new Set(['try_grab_page', 'try_grab_folio']);
@@ -140,6 +143,10 @@ class ProbeEffects {
       return;
     }
     if (this.owner && event === `${this.owner.name}_ret`) this.owner.returned = true;
+    if (this.owner && event === this.owner.name && this.owner.flags === undefined && !this.owner.returned) {
+      const raw = /\bgup_flags=(0x[0-9a-fA-F]+)/.exec(payload)?.[1];
+      if (raw !== undefined) this.owner.flags = Number.parseInt(raw, 16);
+    }
     const grab = GRABS.has(event);
     if (!grab && !READINGS.has(event)) return;
     const ptr = /\b(?:page|folio|page0)=(0x[0-9a-f]+)/.exec(payload)?.[1];
@@ -176,10 +183,12 @@ class ProbeEffects {
     if (!this.measuredOne) w.measured = this.measuredOne = true;
   }
 
-  effectsOf(key: string, o: Outcome): FidelityEffect[] {
+  effectsOf(key: string, o: Outcome, ev: CallEvent, kernel: KernelVersion): FidelityEffect[] {
     const w = this.windows.get(key);
     if (!w) return [];
     const out: FidelityEffect[] = [];
+    if (w.flags !== undefined && ev.args.kind === 'gup')
+      out.push({ what: 'gup_flags', kernel: w.flags, model: encodeGupFlags(ev.args.gupFlags, kernel) });
     if (w.name === 'vfio_unmap_dma' && w.unlocked !== undefined)
       out.push({ what: 'locked_vm', kernel: -w.unlocked, model: o.lockedVm });
     // A page the call itself allocated (a fault's new page: the model names it `new<N>`) has a
@@ -267,7 +276,9 @@ async function traceCells(trace: string, report: FidelityReport): Promise<void> 
       if (ev.type !== 'call' || !ev.observed) continue;
       const o = bySeq.get(ev.seq);
       const model = o ? o.ret : (r.verdicts[0]?.reason ?? 'no outcome');
-      const effects = o ? probes.effectsOf(`${sc.name}#${ev.seq}`, o) : [];
+      const effects = o
+        ? probes.effectsOf(`${sc.name}#${ev.seq}`, o, ev, parseKernelVersion(info.kernel))
+        : [];
       report.cells.push({
         series: info.series,
         boot,

@@ -35,14 +35,25 @@ export interface FidelityCell {
    *   scenario's first grabbing call only (see ProbeEffects.close()). Grabs on
    *   paths without a probe (GUP-fast) give no evidence; neither does a tail page (its own
    *   _refcount reads 0: the count lives in the head).
+   * - `gup_flags` (a GUP call whose function has an entry probe): the gup_flags the kernel's GUP
+   *   function was called with, raw, against the trace's `gup_flags=` for the call as the model
+   *   reads it, encoded in that kernel's numbering. Not a model result: it checks the recording
+   *   itself, whose workload writes the flags before the syscall (a wrong guess, such as
+   *   FOLL_FORCE for a /proc/self/mem write on a kernel that forces only for a tracer, would
+   *   otherwise replay a call the kernel never made).
    */
   effects?: FidelityEffect[];
 }
 
 export interface FidelityEffect {
-  what: 'locked_vm' | 'refcount';
+  what: 'locked_vm' | 'refcount' | 'gup_flags';
   kernel: number;
   model: number;
+}
+
+/** An effect's value as people read it: gup_flags in hex (the kernel's own numbering), counts as numbers. */
+export function effectValue(e: FidelityEffect, v: number): string {
+  return e.what === 'gup_flags' ? `0x${v.toString(16)}` : String(v);
 }
 
 export interface FidelitySkip {

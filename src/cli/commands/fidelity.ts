@@ -13,6 +13,7 @@ import {
   knownFileFor,
   readKnownDisagreements,
 } from '../../api/fidelity.ts';
+import { effectValue } from '../../replay/fidelity-report.ts';
 import { bool, type Command, str } from '../command.ts';
 
 /** Recording text is untrusted: control characters never reach the terminal. */
@@ -24,13 +25,13 @@ function cellText(c: FidelityCell): string {
   if (c.agree) return `ok ${c.observed}`;
   if (c.observed !== c.model) return `DIFF ${c.observed}/${c.model}`;
   const e = c.effects?.find((x) => x.kernel !== x.model);
-  return `DIFF ${e?.what} ${e?.kernel}/${e?.model}`;
+  return e ? `DIFF ${e.what} ${effectValue(e, e.kernel)}/${effectValue(e, e.model)}` : 'DIFF';
 }
 
 /** `; refcount kernel +1025, model +1024` for a cell whose return agrees but an effect does not. */
 function effectText(c: FidelityCell): string {
   const e = c.effects?.find((x) => x.kernel !== x.model);
-  return e ? `; ${e.what} kernel ${e.kernel}, model ${e.model}` : '';
+  return e ? `; ${e.what} kernel ${effectValue(e, e.kernel)}, model ${effectValue(e, e.model)}` : '';
 }
 
 function effectCount(r: FidelityReport, what: FidelityEffect['what']): number {
@@ -103,7 +104,8 @@ export function fidelityText(r: FidelityReport): string {
   lines.push(
     ...countLines(r),
     `  returns compared for every call; locked_vm changes of ${effectCount(r, 'locked_vm')} vfio_unmap_dma calls compared with the kernel's vfio_unpin_pages_remote() returns; ` +
-      `refcount changes of ${effectCount(r, 'refcount')} calls' first page compared with the kernel's _refcount at the grab and at its release`,
+      `refcount changes of ${effectCount(r, 'refcount')} calls' first page compared with the kernel's _refcount at the grab and at its release; ` +
+      `the gup_flags of ${effectCount(r, 'gup_flags')} GUP calls compared with the flags the kernel's GUP function was called with`,
   );
   lines.push('', 'recordings:');
   for (const t of r.traces) {

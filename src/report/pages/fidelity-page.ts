@@ -9,11 +9,12 @@
 import { lstat, mkdir, readdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PinbenchError } from '../../errors.ts';
-import type {
-  FidelityCell,
-  FidelitySkip,
-  FidelityTrace,
-  KnownDisagreement,
+import {
+  effectValue,
+  type FidelityCell,
+  type FidelitySkip,
+  type FidelityTrace,
+  type KnownDisagreement,
 } from '../../replay/fidelity-report.ts';
 import { html, type SafeHtml } from '../html.ts';
 import { ASSET_NAMES, loadAssets } from '../report-assets.ts';
@@ -94,7 +95,9 @@ export function fidelityPageHtml(r: FidelityPageInput, generatedAt?: Date): stri
           ? 'known'
           : 'new';
     if (rank[state] > rank[x.state]) x.state = state;
-    const effect = (c.effects ?? []).map((e) => ` ${e.what} ${e.kernel}/${e.model}`).join('');
+    const effect = (c.effects ?? [])
+      .map((e) => ` ${e.what} ${effectValue(e, e.kernel)}/${effectValue(e, e.model)}`)
+      .join('');
     x.text.push(`#${c.seq} ${c.event}: ${c.observed}${c.agree ? '' : ` (model ${c.model})`}${effect}`);
   }
   for (const s of r.skipped) {
@@ -119,7 +122,7 @@ export function fidelityPageHtml(r: FidelityPageInput, generatedAt?: Date): stri
 <p>${r.traces.length} recordings, ${r.cells.length} calls with the kernel's own return: ${agree} agree,
 ${r.known.length} known disagreements, ${r.unexpected.length} new, ${r.skipped.length} cases the kernel could not run,
 ${r.stale.length} stale entries in the known list. A cell agrees when every call of the case returned what the model returns
-and every recorded effect (locked_vm, refcount) matches; hover a cell for its calls.</p>
+and every recorded effect (locked_vm, refcount, gup_flags) matches; hover a cell for its calls.</p>
 <table class="matrix fidelity"><thead>${head}</thead><tbody>${body}</tbody></table>
 ${
   r.known.length
