@@ -128,3 +128,60 @@ describe('fidelity: the recorded gup_flags against the GUP function entry probe'
     expect(r.unexpected).toHaveLength(1);
   });
 });
+
+describe("fidelity: pages migrated for a long-term pin against the kernel's mm_migrate_pages", () => {
+  // An io_uring registration of one ZONE_MOVABLE anon page as Debian's 6.12.118 records it
+  // (movablecore=50%): the kernel migrates it out first (nr_succeeded=1, reason=longterm_pin).
+  const B = '0x7fe3f62e7000';
+  const registration = (migration: 0 | 1) =>
+    `${[
+      '# tracer: nop',
+      mark(
+        `pinbench_config kernel=6.12.118+deb13-amd64 arch=x86_64 zero_pfn=0x2cf3e lock_cap=1 cma=0 migration=${migration}`,
+      ),
+      mark('pinbench_scenario name=io_uring.anon title="t"'),
+      mark(
+        `pinbench_vma mm=1 start=${B} end=0x7fe3f62e8000 flags=VM_READ|VM_WRITE|VM_MAYREAD|VM_MAYWRITE|VM_MAYEXEC|VM_ACCOUNT backing=anon`,
+      ),
+      mark(
+        'pinbench_page pfn=0x21c56 nr=1 zone=Movable kind=anon order=0 refcount=2 mapcount=1 flags=exclusive,swapbacked isolatable=1',
+      ),
+      mark(`pinbench_pte mm=1 addr=${B} pfn=0x21c56 level=pte special=0 write=1 dirty=0`),
+      line('mm_migrate_pages_start', 'mode=MIGRATE_SYNC reason=longterm_pin'),
+      line(
+        'mm_migrate_pages',
+        'nr_succeeded=1 nr_failed=0 nr_thp_succeeded=0 nr_thp_failed=0 nr_thp_split=0 nr_split=0 mode=MIGRATE_SYNC reason=longterm_pin',
+      ),
+      mark(`io_uring_register_buffers mm=1 addr=${B} len=4096 ret=0`),
+    ].join('\n')}\n`;
+  const write = (name: string, migration: 0 | 1, traced: boolean) => {
+    const path = join(dir, `${name}.trace`);
+    writeFileSync(path, registration(migration));
+    const status = traced ? ['tracepoint migrate/mm_migrate_pages enabled'] : [];
+    writeFileSync(`${path}.json`, JSON.stringify({ guest: { status } }));
+    return path;
+  };
+
+  it('a model that migrates the page as the kernel did agrees', async () => {
+    const r = await fidelity([write('migrates', 1, true)], []);
+    expect(r.cells[0]).toMatchObject({
+      event: 'io_uring_register_buffers',
+      observed: 0,
+      model: 0,
+      agree: true,
+    });
+    expect(r.cells[0]!.effects).toContainEqual({ what: 'migrated', kernel: 1, model: 1 });
+  });
+
+  it('pinned in place where the kernel migrated (a recording that says migration=0): a disagreement', async () => {
+    const r = await fidelity([write('in-place', 0, true)], []);
+    expect(r.cells[0]).toMatchObject({ observed: 0, model: 0, agree: false });
+    expect(r.cells[0]!.effects).toContainEqual({ what: 'migrated', kernel: 1, model: 0 });
+  });
+
+  it('a guest that did not trace mm_migrate_pages gives no migration evidence', async () => {
+    const r = await fidelity([write('untraced', 0, false)], []);
+    expect(r.cells[0]!.agree).toBe(true);
+    expect(r.cells[0]!.effects ?? []).not.toContainEqual(expect.objectContaining({ what: 'migrated' }));
+  });
+});

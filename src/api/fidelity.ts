@@ -24,6 +24,7 @@ import { createPinbenchRecordingAdapter } from '../model/adapters/pinbench-recor
 import { adaptedFeed, EventStream, type Scenario } from '../model/event-stream.ts';
 import { CALL_EVENTS, type CallEvent, GUP_CALLS } from '../model/events.ts';
 import { encodeGupFlags } from '../model/flags.ts';
+import type { Policy } from '../model/kernel.ts';
 import { type KernelVersion, parseKernelVersion } from '../model/kernel-version.ts';
 import type { Outcome } from '../model/outcome.ts';
 import { traceIdentity } from '../replay/divergence-identity.ts';
@@ -53,9 +54,11 @@ export function sidecarPath(trace: string): string {
   return `${trace.replace(/\.gz$/, '')}.json`;
 }
 
-function sidecar(
-  trace: string,
-): { append?: string; kernel?: { packages?: { pkg: string; version: string }[] } } | null {
+function sidecar(trace: string): {
+  append?: string;
+  kernel?: { packages?: { pkg: string; version: string }[] };
+  guest?: { status?: string[] };
+} | null {
   const p = sidecarPath(trace);
   if (!existsSync(p)) return null;
   try {
@@ -93,6 +96,8 @@ interface GrabWindow {
   returned?: boolean;
   /** gup_flags of the GUP function's first entry probe after the call's marker (raw). */
   flags?: number;
+  /** Pages the kernel migrated for a long-term pin in the call (mm_migrate_pages nr_succeeded). */
+  migrated?: number;
 }
 
 const GRABS: ReadonlySet<string> = new Set(['try_grab_page', 'try_grab_folio']);
@@ -137,6 +142,12 @@ class ProbeEffects {
   }
 
   probe(event: string, payload: string): void {
+    if (event === 'mm_migrate_pages' && /\breason=longterm_pin\b/.test(payload)) {
+      const n = Number(/\bnr_succeeded=(\d+)/.exec(payload)?.[1] ?? Number.NaN);
+      const w = this.owner ?? this.pending;
+      if (Number.isFinite(n)) w.migrated = (w.migrated ?? 0) + n;
+      return;
+    }
     if (event === 'vfio_unpin_pages_remote_ret') {
       const n = Number(/\bret=(-?\d+)/.exec(payload)?.[1] ?? Number.NaN);
       this.pending.unlocked = (this.pending.unlocked ?? 0) + (Number.isFinite(n) && n > 0 ? n : 0);
@@ -183,10 +194,23 @@ class ProbeEffects {
     if (!this.measuredOne) w.measured = this.measuredOne = true;
   }
 
-  effectsOf(key: string, o: Outcome, ev: CallEvent, kernel: KernelVersion): FidelityEffect[] {
+  /**
+   * `migration`: the recording traced mm_migrate_pages (its guest says so), and the pages the
+   * model migrated in this call; compared when either side migrated something.
+   */
+  effectsOf(
+    key: string,
+    o: Outcome,
+    ev: CallEvent,
+    kernel: KernelVersion,
+    migration: { traced: boolean; model: number },
+  ): FidelityEffect[] {
     const w = this.windows.get(key);
     if (!w) return [];
     const out: FidelityEffect[] = [];
+    const migrated = w.migrated ?? 0;
+    if (migration.traced && (migrated > 0 || migration.model > 0))
+      out.push({ what: 'migrated', kernel: migrated, model: migration.model });
     if (w.flags !== undefined && ev.args.kind === 'gup')
       out.push({ what: 'gup_flags', kernel: w.flags, model: encodeGupFlags(ev.args.gupFlags, kernel) });
     if (w.name === 'vfio_unmap_dma' && w.unlocked !== undefined)
@@ -206,6 +230,28 @@ class ProbeEffects {
       out.push({ what: 'refcount', kernel: w.after - w.before, model: o.refs[first] ?? 0 });
     return out;
   }
+}
+
+/**
+ * The release's table with allocMigrationTarget() counting, per call (`seq`), the pages it found a
+ * target for: the model's migrate_pages() moves every folio it gets a target for (longterm-migrate
+ * v5-4.ts migratePages), so these are the pages the call migrated, as the kernel's
+ * mm_migrate_pages nr_succeeded counts them (a huge folio's every page).
+ */
+function countingMigrations(policy: Policy, counts: Map<number, number>): Policy {
+  const alloc = policy.ops.allocMigrationTarget;
+  return {
+    ...policy,
+    ops: {
+      ...policy.ops,
+      allocMigrationTarget(k, st, src) {
+        const target = alloc(k, st, src);
+        const seq = st.callSeq;
+        if (target && seq !== undefined) counts.set(seq, (counts.get(seq) ?? 0) + 2 ** src.order);
+        return target;
+      },
+    },
+  };
 }
 
 async function traceCells(trace: string, report: FidelityReport): Promise<void> {
@@ -256,6 +302,11 @@ async function traceCells(trace: string, report: FidelityReport): Promise<void> 
   const last = stream.end();
   if (last) scenarios.push(last);
 
+  // Pages the model migrated per call of the scenario being replayed (countingMigrations).
+  const migrated = new Map<number, number>();
+  let policy: Policy | undefined;
+  // Whether the guest traced mm_migrate_pages: without it, no migration is evidence of none.
+  const migrationTraced = (side?.guest?.status ?? []).includes('tracepoint migrate/mm_migrate_pages enabled');
   for (const sc of scenarios) {
     const kernel = sc.config.kernel;
     if (!kernel) continue;
@@ -269,7 +320,8 @@ async function traceCells(trace: string, report: FidelityReport): Promise<void> 
       );
     }
     if (skips.has(sc.name)) continue;
-    const policy = getPolicy(info.release);
+    policy ??= countingMigrations(getPolicy(info.release), migrated);
+    migrated.clear();
     const r = replayScenario(sc, [policy], { trace: traceIdentity(trace), outcomes: true });
     const bySeq = new Map(r.outcomes.map((o) => [o.seq, o]));
     for (const ev of sc.events) {
@@ -277,7 +329,10 @@ async function traceCells(trace: string, report: FidelityReport): Promise<void> 
       const o = bySeq.get(ev.seq);
       const model = o ? o.ret : (r.verdicts[0]?.reason ?? 'no outcome');
       const effects = o
-        ? probes.effectsOf(`${sc.name}#${ev.seq}`, o, ev, parseKernelVersion(info.kernel))
+        ? probes.effectsOf(`${sc.name}#${ev.seq}`, o, ev, parseKernelVersion(info.kernel), {
+            traced: migrationTraced,
+            model: migrated.get(ev.seq) ?? 0,
+          })
         : [];
       report.cells.push({
         series: info.series,

@@ -41,12 +41,15 @@ export interface FidelityCell {
    *   itself, whose workload writes the flags before the syscall (a wrong guess, such as
    *   FOLL_FORCE for a /proc/self/mem write on a kernel that forces only for a tracer, would
    *   otherwise replay a call the kernel never made).
+   * - `migrated` (where the guest traced mm_migrate_pages): the pages the kernel migrated for a
+   *   long-term pin during the call (nr_succeeded of its `reason=longterm_pin` events) against the
+   *   pages the model migrated; compared when either migrated something.
    */
   effects?: FidelityEffect[];
 }
 
 export interface FidelityEffect {
-  what: 'locked_vm' | 'refcount' | 'gup_flags';
+  what: 'locked_vm' | 'refcount' | 'gup_flags' | 'migrated';
   kernel: number;
   model: number;
 }

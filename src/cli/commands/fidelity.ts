@@ -105,7 +105,8 @@ export function fidelityText(r: FidelityReport): string {
     ...countLines(r),
     `  returns compared for every call; locked_vm changes of ${effectCount(r, 'locked_vm')} vfio_unmap_dma calls compared with the kernel's vfio_unpin_pages_remote() returns; ` +
       `refcount changes of ${effectCount(r, 'refcount')} calls' first page compared with the kernel's _refcount at the grab and at its release; ` +
-      `the gup_flags of ${effectCount(r, 'gup_flags')} GUP calls compared with the flags the kernel's GUP function was called with`,
+      `the gup_flags of ${effectCount(r, 'gup_flags')} GUP calls compared with the flags the kernel's GUP function was called with; ` +
+      `pages migrated for a long-term pin by ${effectCount(r, 'migrated')} calls compared with the kernel's mm_migrate_pages`,
   );
   lines.push('', 'recordings:');
   for (const t of r.traces) {

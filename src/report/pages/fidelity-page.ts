@@ -122,7 +122,7 @@ export function fidelityPageHtml(r: FidelityPageInput, generatedAt?: Date): stri
 <p>${r.traces.length} recordings, ${r.cells.length} calls with the kernel's own return: ${agree} agree,
 ${r.known.length} known disagreements, ${r.unexpected.length} new, ${r.skipped.length} cases the kernel could not run,
 ${r.stale.length} stale entries in the known list. A cell agrees when every call of the case returned what the model returns
-and every recorded effect (locked_vm, refcount, gup_flags) matches; hover a cell for its calls.</p>
+and every recorded effect (locked_vm, refcount, gup_flags, migrated pages) matches; hover a cell for its calls.</p>
 <table class="matrix fidelity"><thead>${head}</thead><tbody>${body}</tbody></table>
 ${
   r.known.length
