@@ -17,7 +17,7 @@ import {
 import type { TraceConfig } from '../model/events.ts';
 import type { Policy } from '../model/kernel.ts';
 import { traceIdentity } from './divergence-identity.ts';
-import type { PolicyCallGuard, ScenarioResult } from './replay-scenario.ts';
+import type { PolicyCallGuard, ScenarioReplayOptions, ScenarioResult } from './replay-scenario.ts';
 import {
   cutReason,
   type LockstepSteps,
@@ -64,6 +64,8 @@ export interface TraceReplayOptions {
   read?: ReadTrace;
   /** What this read of the trace gave, for read-trace-cache.ts (not called when reading failed). */
   onRead?: (read: ReadTrace) => void;
+  /** Per scenario (by position): policies replayed from a record, or a run to record (baseline-records.ts). */
+  records?: (index: number, sc: Scenario) => Pick<ScenarioReplayOptions, 'recorded' | 'record'>;
 }
 
 /**
@@ -125,6 +127,7 @@ export async function replayTrace(
       ...(opts.guard ? { guard: opts.guard } : {}),
       ...(opts.lockstep !== undefined ? { lockstep: opts.lockstep } : {}),
       ...(opts.steps ? { steps: opts.steps } : {}),
+      ...opts.records?.(at, sc),
     });
     if (opts.onScenario) opts.onScenario(r, at);
     else scenarios.push(r);
