@@ -155,8 +155,7 @@ export async function baselineRecordsFor(
         if (!r) return use; // the baseline ended in error somewhere (or a scenario was not replayed)
         scenarios.push(r);
       }
-      if (ok)
-        await writeCacheEntry(file, FORMAT, key, serialize({ scenarios } satisfies TraceRecord));
+      if (ok) await writeCacheEntry(file, FORMAT, key, serialize({ scenarios } satisfies TraceRecord));
       return use;
     },
   };
