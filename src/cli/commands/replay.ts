@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { relative, resolve } from 'node:path';
 import type { ReplayOutput } from '../../api/replay-output.ts';
 import { UsageError } from '../../errors.ts';
-import { expandTraceArgs, findCorpusFiles } from '../../ingest/index.ts';
+import { expandTraceArgs, findCorpusFiles } from '../../ingest/corpus.ts';
 import { expandMatrix, parseConfigOverrides } from '../../replay/config-overrides.ts';
 import { DEFAULT_POLICY_TIMEOUT_MS } from '../../replay/module-probe.ts';
 import { absoluteSpecs } from '../../replay/policy-spec.ts';
