@@ -5,7 +5,7 @@
 import { performance } from 'node:perf_hooks';
 import { deserialize, serialize } from 'node:v8';
 import { isPinbenchError, TraceError } from '../errors.ts';
-import { type IngestOptions, ingestSource } from '../ingest/index.ts';
+import type { IngestOptions, IngestResult } from '../ingest/index.ts';
 import type { TraceRecord } from '../ingest/trace-record.ts';
 import {
   type AdaptedEvent,
@@ -76,7 +76,7 @@ export interface TraceReplayOptions {
 export interface ReadTrace {
   header: string[];
   scenarios: Uint8Array[];
-  ingest: Omit<Awaited<ReturnType<typeof ingestSource>>, 'durationMs'>;
+  ingest: Omit<IngestResult, 'durationMs'>;
   stats: EventStream['stats'];
 }
 
@@ -176,8 +176,10 @@ export async function replayTrace(
       for (const sc of opts.read.scenarios) finish(deserialize(sc) as Scenario);
       ingest = opts.read.ingest;
       st = opts.read.stats;
-    } else
-      ingest = await ingestSource(source, {
+    }
+    // Loaded when a trace is read: a replay from the read cache (check's workers) needs none of ingest.
+    else
+      ingest = await (await import('../ingest/ingest-source.ts')).ingestSource(source, {
         ...opts.ingest,
         strict: opts.strict ?? false,
         onRecord,
@@ -223,7 +225,7 @@ export async function replayTrace(
   const cut = mismatch ? { line: mismatch.line, kind: mismatch.integrity } : undefined;
   if (cut) for (const r of scenarios) markCut(r, cut);
   if (kept && opts.onRead) {
-    const { durationMs: _ms, ...read } = ingest as Awaited<ReturnType<typeof ingestSource>>;
+    const { durationMs: _ms, ...read } = ingest as IngestResult;
     opts.onRead({
       header: kept.header,
       scenarios: kept.scenarios.map((sc) => serialize(sc)),
