@@ -1,16 +1,18 @@
 /**
  * `pinbench check` over the shipped corpus as a developer runs it (a child process, start to
  * exit; issue 16's target is < 0.5 s wall on an idle machine), with its caches (check-cache.ts,
- * read-trace-cache.ts) in a scratch PINBENCH_CACHE:
+ * read-trace-cache.ts, baseline-records.ts) in a scratch PINBENCH_CACHE:
  *
  *   release     --candidate v6.0-rc1 --baseline v5.19
  *     no cache    --no-cache: every trace read and replayed (what check did before the caches)
- *     cold        empty result and read caches (Node's compile cache warm)
+ *     cold        empty result and read caches and no baseline records (Node's compile cache warm)
  *     warm        every result read from the cache
  *   module      a user module (v6.11 with one function overridden) against v6.11
- *     edited      the module changed since the last check: every trace replayed, read from the read cache
+ *     edited      the module changed since the last check: every trace replayed, read from the read cache,
+ *                 the baseline (and the module where it cannot differ) from its records
  *                 (by default in one watched worker per 4 MiB of trace text, up to the cores)
  *     edited -j 1 the same in one worker
+ *     edited, no records  the same with the baseline's records removed (a first check against v6.11)
  *     warm        the same module again: every result read from the cache
  *
  * Median of 5 each (min and max beside it), wall and CPU (user + sys of the child, by
@@ -73,10 +75,12 @@ function summary(runs: Run[]): string {
 }
 
 export async function benchCheck({ dir }: { dir: string }): Promise<Record<string, number | string>> {
+  // The release's cold runs empty their own cache directory; the module's keeps its records.
   const cache = join(dir, 'cache');
+  const releaseCache = join(dir, 'cache-release');
   const clear = () => {
-    rmSync(join(cache, 'check-results'), { recursive: true, force: true });
-    rmSync(join(cache, 'read-traces'), { recursive: true, force: true });
+    for (const sub of ['check-results', 'read-traces', 'baseline-records'])
+      rmSync(join(releaseCache, sub), { recursive: true, force: true });
   };
   mkdirSync(dir, { recursive: true });
   const module = join(dir, 'my-fix.ts');
@@ -102,30 +106,38 @@ export async function benchCheck({ dir }: { dir: string }): Promise<Record<strin
     .map((x) => x.toFixed(2))
     .join(' ');
 
-  // Warms Node's compile cache in the scratch cache directory (every case below needs it warm).
+  // Warms Node's compile cache in the scratch cache directories (every case below needs it warm).
   check(release, cache, dir);
+  check(release, releaseCache, dir);
   const rows: Record<string, Run[]> = {
     'release, no cache': [],
     'release, cold': [],
     'release, warm': [],
     'module, edited (read cache warm)': [],
     'module, edited, one worker (-j 1)': [],
+    'module, edited, no baseline records': [],
     'module, warm': [],
   };
   const want = { release: check(['--no-cache', ...release], cache, dir).stdout, module: '' };
   want.module = check(['--no-cache', ...mod], cache, dir).stdout;
   let edit = 1;
+  // The baseline's records, as every check against v6.11 after the first finds them.
+  writeFileSync(module, moduleText(edit++));
+  check(mod, cache, dir);
   // Interleaved, so that a change in the machine's load touches every case alike.
   for (let i = 0; i < RUNS; i++) {
-    rows['release, no cache']!.push(check(['--no-cache', ...release], cache, dir));
+    rows['release, no cache']!.push(check(['--no-cache', ...release], releaseCache, dir));
     clear();
-    rows['release, cold']!.push(check(release, cache, dir));
-    rows['release, warm']!.push(check(release, cache, dir));
+    rows['release, cold']!.push(check(release, releaseCache, dir));
+    rows['release, warm']!.push(check(release, releaseCache, dir));
     writeFileSync(module, moduleText(edit++));
     rows['module, edited (read cache warm)']!.push(check(mod, cache, dir));
     rows['module, warm']!.push(check(mod, cache, dir));
     writeFileSync(module, moduleText(edit++));
     rows['module, edited, one worker (-j 1)']!.push(check(['-j', '1', ...mod], cache, dir));
+    writeFileSync(module, moduleText(edit++));
+    rmSync(join(cache, 'baseline-records'), { recursive: true, force: true });
+    rows['module, edited, no baseline records']!.push(check(mod, cache, dir));
   }
   const out: Record<string, number | string> = { 'load average at start (1, 5, 15 min)': load };
   let same = true;

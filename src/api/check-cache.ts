@@ -23,6 +23,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { recordingInfo } from '../replay/adapters.ts';
+import type { BaselineRecords, RecordUse } from '../replay/baseline-records.ts';
 import { canonical, decodeCacheEntry, encodeCacheEntry, writeCacheEntry } from '../replay/cache-entry.ts';
 import { isModulePath } from '../replay/policy-spec.ts';
 import type { ReadCacheUse, ReadTraceCache } from '../replay/read-trace-cache.ts';
@@ -56,6 +57,12 @@ export interface CheckCacheCounts {
   /** Traces replayed: read from the read cache (read-trace-cache.ts), or read and kept there. */
   readHits: number;
   readMisses: number;
+  /** Traces replayed with the baseline's record (baseline-records.ts), or recording it. */
+  recordHits: number;
+  recordMisses: number;
+  /** Scenarios replayed, and those where the candidate too took the baseline's record. */
+  scenarios: number;
+  shared: number;
 }
 
 let codeDigestMemo: string | undefined;
@@ -167,14 +174,33 @@ export class CheckCache {
     uncacheable: 0,
     readHits: 0,
     readMisses: 0,
+    recordHits: 0,
+    recordMisses: 0,
+    scenarios: 0,
+    shared: 0,
   };
   /** Where the traces the check replays are read from (shared by every check: no policy in its key). */
   readonly readTraces: ReadTraceCache;
+  /** The baseline's records (the first policy's; every candidate checked against it shares them). */
+  readonly baselineRecords: BaselineRecords | undefined;
 
-  private constructor(dir: string, settings: string, code: string) {
+  private constructor(dir: string, settings: string, code: string, baseline: string | null) {
     this.dir = dir;
     this.settings = settings;
     this.readTraces = { dir: join(dir, '..', 'read-traces'), code };
+    this.baselineRecords =
+      baseline === null
+        ? undefined
+        : { dir: join(dir, '..', 'baseline-records'), settings: baseline, policy: 0 };
+  }
+
+  /** What the baseline's records did for a replayed trace. */
+  noteRecords(use: RecordUse): void {
+    if (use.use === 'hit') this.counts.recordHits++;
+    else if (use.use !== 'none') this.counts.recordMisses++;
+    if (use.use === 'damaged') this.counts.corrupt++;
+    this.counts.scenarios += use.scenarios;
+    this.counts.shared += use.shared;
   }
 
   /** What the read cache did for a replayed trace. */
@@ -191,7 +217,13 @@ export class CheckCache {
     codeDigest = pinbenchCodeDigest(),
   ): CheckCache | null {
     const s = settingsDigest(settings, codeDigest);
-    return s === null ? null : new CheckCache(join(cacheDirectory(env), 'check-results'), s, codeDigest);
+    if (s === null) return null;
+    // The baseline's records depend on the baseline alone (the read key covers the rest).
+    const baseline =
+      settings.policySpecs.length > 1
+        ? settingsDigest({ ...settings, policySpecs: settings.policySpecs.slice(0, 1) }, codeDigest)
+        : null;
+    return new CheckCache(join(cacheDirectory(env), 'check-results'), s, codeDigest, baseline);
   }
 
   /** The key of one trace under one configuration; null when the trace cannot be cached. */

@@ -8,8 +8,8 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { sourceKind } from '../ingest/index.ts';
 import { HASH_WORKER_MIN_BYTES, sha256FileInWorker } from '../ingest/sha256-file.ts';
+import { sourceKind } from '../ingest/source-kind.ts';
 
 export interface SourceDigest {
   sha256: string;

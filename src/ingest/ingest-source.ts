@@ -12,6 +12,7 @@ import { createGunzip } from 'node:zlib';
 import { fileErrorCode, PinbenchError, TraceError } from '../errors.ts';
 import { downloadToTemp, type HttpOptions } from './http-download.ts';
 import { HASH_WORKER_MIN_BYTES, type PendingDigest, sha256FileInWorker } from './sha256-file.ts';
+import { type SourceKind, sourceKind } from './source-kind.ts';
 import type { TraceRecord } from './trace-record.ts';
 import { type TokenizeSummary, TraceTokenizer } from './trace-tokenizer.ts';
 
@@ -60,13 +61,8 @@ export interface IngestResult extends TokenizeSummary {
   download?: { finalUrl: string; redirects: number; attempts: number };
 }
 
-export type SourceKind = 'stdin' | 'url' | 'file';
-
-export function sourceKind(source: string): SourceKind {
-  if (source === '-') return 'stdin';
-  if (/^https?:\/\//i.test(source)) return 'url';
-  return 'file';
-}
+// Re-exported: callers that read sources name it from here.
+export { type SourceKind, sourceKind };
 
 const GZIP_MAGIC = [0x1f, 0x8b];
 const DEFAULT_MAX_DECOMPRESSED = 4 * 1024 ** 3;

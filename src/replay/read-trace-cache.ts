@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import type { Policy } from '../model/kernel.ts';
 import { recordingInfo } from './adapters.ts';
+import { type BaselineRecords, baselineRecordsFor, type RecordUse } from './baseline-records.ts';
 import { canonical, readCacheEntry, writeCacheEntry } from './cache-entry.ts';
 import { type ReadTrace, replayTrace, type TraceReplayOptions } from './replay-trace.ts';
 import type { TraceReplayResult } from './results.ts';
@@ -77,12 +78,19 @@ export async function replayTraceCached(
   policies: readonly Policy[],
   opts: TraceReplayOptions,
   cache: ReadTraceCache | undefined,
-): Promise<{ result: TraceReplayResult; use: ReadCacheUse }> {
+  /** The baseline's records (baseline-records.ts), keyed by the trace's read key: only with `cache`. */
+  records?: BaselineRecords,
+): Promise<{ result: TraceReplayResult; use: ReadCacheUse; records?: RecordUse }> {
   const key =
     cache && !opts.onScenario
       ? await readTraceKey(source, { ...opts, adapters: opts.adapters !== undefined }, cache.code)
       : null;
   if (!cache || key === null) return { result: await replayTrace(source, policies, opts), use: 'none' };
+  const plan = records ? await baselineRecordsFor(records, key, opts.matrix ?? '', policies) : undefined;
+  const replay = async (o: TraceReplayOptions) => {
+    const result = await replayTrace(source, policies, { ...o, ...plan?.options });
+    return { result, ...(plan ? { records: await plan.finish(!result.error) } : {}) };
+  };
   const file = join(cache.dir, key.slice(0, 2), `${key}.v8`);
   const entry = await readCacheEntry(file, FORMAT, key);
   if (entry.body !== null) {
@@ -92,15 +100,15 @@ export async function replayTraceCached(
     } catch {
       read = undefined;
     }
-    if (read) return { result: await replayTrace(source, policies, { ...opts, read }), use: 'hit' };
+    if (read) return { ...(await replay({ ...opts, read })), use: 'hit' };
   }
   let read: ReadTrace | undefined;
-  const result = await replayTrace(source, policies, {
+  const replayed = await replay({
     ...opts,
     onRead: (r) => {
       read = r;
     },
   });
-  if (read && !result.error) await writeCacheEntry(file, FORMAT, key, serialize(read));
-  return { result, use: entry.body === null && entry.why === 'absent' ? 'miss' : 'damaged' };
+  if (read && !replayed.result.error) await writeCacheEntry(file, FORMAT, key, serialize(read));
+  return { ...replayed, use: entry.body === null && entry.why === 'absent' ? 'miss' : 'damaged' };
 }

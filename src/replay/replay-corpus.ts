@@ -12,6 +12,7 @@ import { PinbenchError } from '../errors.ts';
 import type { TraceConfig } from '../model/events.ts';
 import type { Policy } from '../model/kernel.ts';
 import { escapeTerminal } from '../terminal-text.ts';
+import type { BaselineRecords, RecordUse } from './baseline-records.ts';
 import { DEFAULT_POLICY_TIMEOUT_MS, type PolicyWorker } from './module-probe.ts';
 import { isModulePath } from './policy-spec.ts';
 import type { ReadCacheUse, ReadTraceCache } from './read-trace-cache.ts';
@@ -68,6 +69,9 @@ export interface CorpusOptions {
   /** Read traces from / keep them in this read cache (read-trace-cache.ts); what it did, per trace. */
   readCache?: ReadTraceCache;
   onReadCache?: (use: ReadCacheUse) => void;
+  /** With `readCache`: the baseline's records (baseline-records.ts); what they did, per trace. */
+  baselineRecords?: BaselineRecords;
+  onRecords?: (use: RecordUse) => void;
 }
 
 /** Where a streamed trace's scenarios go, `batch` at a time; the replay waits for each write. */
@@ -356,6 +360,7 @@ export async function replayCorpus(
         policyTimeoutMs: opts.policyTimeoutMs ?? DEFAULT_POLICY_TIMEOUT_MS,
         skip: [],
         ...(opts.readCache ? { readCache: opts.readCache } : {}),
+        ...(opts.readCache && opts.baselineRecords ? { baselineRecords: opts.baselineRecords } : {}),
       });
     }
   }
@@ -393,7 +398,7 @@ export async function replayCorpus(
       const j = jobs[i]!;
       const sink = await opts.stream?.({ source: j.source, matrix: j.matrix ?? '', index: i });
       const local = sink ? streamLocally(sink) : undefined;
-      const { result, use } = await replayTraceCached(
+      const { result, use, records } = await replayTraceCached(
         j.source,
         policies!,
         {
@@ -401,9 +406,11 @@ export async function replayCorpus(
           ...jobReplayOptions(j),
         },
         opts.readCache,
+        j.baselineRecords,
       );
       results[i] = result;
       if (opts.readCache) opts.onReadCache?.(use);
+      if (records) opts.onRecords?.(records);
       await local?.flush();
       opts.onProgress?.(++finished, jobs.length);
       await deliver();
@@ -447,6 +454,7 @@ export async function replayCorpus(
           }
           results[i] = decodeResult(reply.json);
           if (opts.readCache) opts.onReadCache?.(reply.read ?? 'none');
+          if (reply.records) opts.onRecords?.(reply.records);
           opts.onProgress?.(++finished, jobs.length);
           await deliver();
         }),

@@ -68,6 +68,30 @@ export interface ScenarioReplayOptions {
   lockstep?: boolean;
   /** Counts model steps into this object (benchmarks). */
   steps?: LockstepSteps;
+  /**
+   * Policies (by index) that do not step: each call's outcome and the final checks are the
+   * record's, made by a run of the very same functions over this very scenario (a policy's
+   * results depend only on the functions its calls reach and the scenario: baseline-records.ts).
+   * Everything else (comparison, expectations under the policy's own scopes, verdicts, errors
+   * named with its own id) is as when it steps. A recorded policy never shares a lockstep group.
+   */
+  recorded?: { record: ScenarioRecord; policies: readonly number[] };
+  /**
+   * Records the run of policy `index` (stepped alone, every slot its calls reach tracked): `done`
+   * gets the record when the scenario ends, or null when that policy ended in error.
+   */
+  record?: { index: number; done: (record: ScenarioRecord | null) => void };
+}
+
+/** What a policy's run over one scenario gave (see `recorded`, `record`). */
+export interface ScenarioRecord {
+  scenario: string;
+  /** Each call's outcome, in call order. */
+  outcomes: Outcome[];
+  /** The final checks (absent when the scenario itself was in error: nothing stepped). */
+  final?: FinalChecks;
+  /** Every kernel-table slot its calls reached. */
+  reached: string[];
 }
 
 /** How many model steps a replay took, and how many stepping every policy alone would take. */
@@ -122,6 +146,10 @@ interface PolicyRun {
   final?: FinalChecks;
   /** Index in `policies` of a user policy, whose calls go through the guard. */
   index?: number;
+  /** Its outcomes and final come from `opts.recorded` (it never steps). */
+  fromRecord?: true;
+  /** Notes the slots its steps reach (`opts.record`). */
+  track?: SlotTracker;
 }
 
 /**
@@ -224,6 +252,8 @@ function threwOn(run: PolicyRun, ev: CallEvent, message: string): string {
  * table and watch set are then built once per replay process, not once per scenario.
  */
 const lockstepTracker = new SlotTracker();
+/** The slots a recorded run reaches (`opts.record`): every slot, over the whole scenario. */
+const recordTracker = new SlotTracker();
 
 function stripWhy(o: Outcome): Omit<Outcome, 'why'> {
   const { why: _why, ...rest } = o;
@@ -258,24 +288,44 @@ export function replayScenario(
   // A call's outcomes are kept by position, and records name them by policy id.
   if (new Set(policies.map((p) => p.id)).size !== policies.length)
     throw new Error('replayScenario: two policies with the same id');
+  const recorded = opts.recorded;
+  const making = opts.record;
+  // Recorded runs step nothing: they share one state no event is applied to.
+  const unstepped = recorded ? new State(config) : undefined;
+  const fromRecord: PolicyRun[] = [];
   const runs: PolicyRun[] = policies.map((policy, index) => {
     const table = tableIdentity(policy.ops);
     const twinOf = byTable.get(table);
+    const isRecorded = !twinOf && recorded !== undefined && recorded.policies.includes(index);
+    const alone = policy.source !== undefined || making?.index === index;
     const run: PolicyRun = {
       policy,
       pos: index,
       scopeIds: [policy.id, policy.scopeRelease],
       // A twin never steps its own state: it reads its original's.
-      state: twinOf ? twinOf.state : new State(config, undefined, lockstep && policy.source === undefined),
+      state: twinOf
+        ? twinOf.state
+        : isRecorded
+          ? unstepped!
+          : new State(config, undefined, lockstep && !alone),
       failures: [],
       deferred: 0,
       unsupported: false,
     };
     if (twinOf) run.twinOf = twinOf;
-    else {
+    else if (isRecorded) {
       byTable.set(table, run);
+      run.fromRecord = true;
+      fromRecord.push(run);
+    } else {
+      byTable.set(table, run);
+      if (making?.index === index) {
+        recordTracker.watchOnly(undefined);
+        recordTracker.reset();
+        run.track = recordTracker;
+      }
       // Every policy starts from the same state; user policies step alone, under the guard.
-      if (lockstep && policy.source === undefined) {
+      if (lockstep && !alone) {
         if (shared) {
           shared.members.push(run);
           run.state = shared.state;
@@ -302,7 +352,7 @@ export function replayScenario(
   /** One step of `run`'s policy on `state`: under the guard for a user module, else directly. */
   const invoke = (run: PolicyRun, state: State, ev: CallEvent, track: SlotTracker | undefined): Outcome =>
     opts.guard && run.index !== undefined
-      ? opts.guard.call(run.index, () => callPolicy(run.policy.ops, state, ev))
+      ? opts.guard.call(run.index, () => callPolicy(run.policy.ops, state, ev, track))
       : callPolicy(run.policy.ops, state, ev, track);
 
   /**
@@ -350,7 +400,7 @@ export function replayScenario(
   const stepAlone = (m: PolicyRun, state: State, ev: CallEvent): void => {
     let o: Outcome;
     try {
-      o = invoke(m, state, ev, undefined);
+      o = invoke(m, state, ev, m.track);
     } catch (e) {
       if (steps) steps.stepped++;
       m.error = threwOn(m, ev, (e as Error).message);
@@ -429,6 +479,7 @@ export function replayScenario(
   let lastCall: { ev: CallEvent; byRun: (Outcome | undefined)[] } | null = null;
   let kernel = config.kernel;
   let recording = recordingRelease(kernel, sc);
+  const madeOutcomes: Outcome[] = [];
 
   for (let at = 0; at < sc.events.length; at++) {
     const ev = sc.events[at]!;
@@ -439,6 +490,15 @@ export function replayScenario(
       // Groups split while stepping; a group split off (pushed at the end) steps this call as it
       // is made, so only the groups there were before the call are stepped here.
       for (let i = 0, n = groups.length; i < n; i++) stepGroup(groups[i]!, ev);
+      if (recorded) {
+        const o = recorded.record.outcomes[result.calls - 1];
+        if (!o) throw new Error(`replayScenario: the record of ${sc.name} has fewer calls than the scenario`);
+        for (const run of fromRecord) {
+          if (run.error) continue;
+          run.outcome = o;
+          if (o.ret === 'unsupported') run.unsupported = true;
+        }
+      }
       // The outcomes of the policies that have one, in policy order (`ids`, `outs`), and by run.
       const ids: string[] = [];
       const outs: Outcome[] = [];
@@ -481,6 +541,10 @@ export function replayScenario(
         }
       }
       compareCall(sc, ev, ids, outs, label, seenPartitions, result, classKeys, recording);
+      if (making) {
+        const o = byRun[making.index];
+        if (o) madeOutcomes.push(o);
+      }
       lastCall = { ev, byRun };
       continue;
     }
@@ -515,7 +579,9 @@ export function replayScenario(
   const finalOf = new Map<State, FinalChecks>();
   for (const run of runs) {
     if (run.error || opts.error) continue;
-    let final = run.twinOf?.final ?? finalOf.get(run.state);
+    let final = run.twinOf?.final ?? (run.fromRecord ? recorded!.record.final : finalOf.get(run.state));
+    if (!final && run.fromRecord)
+      throw new Error(`replayScenario: the record of ${sc.name} has no final checks`);
     if (!final) {
       final = finalChecks(run.state);
       finalOf.set(run.state, final);
@@ -542,6 +608,21 @@ export function replayScenario(
       if (Number.isFinite(firstGapLine)) run.deferred++;
       else if (fail) run.failures.push({ text: fail, line: Number.POSITIVE_INFINITY });
     }
+  }
+
+  if (making) {
+    const run = runs[making.index]!;
+    // Only a run that stepped itself, tracked, from start to end makes a record.
+    making.done(
+      run.error !== undefined || run.track === undefined
+        ? null
+        : {
+            scenario: sc.name,
+            outcomes: madeOutcomes,
+            ...(run.final ? { final: run.final } : {}),
+            reached: [...recordTracker.reached],
+          },
+    );
   }
 
   if (result.divergences.length > 0) {

@@ -5,7 +5,7 @@
 import { performance } from 'node:perf_hooks';
 import { deserialize, serialize } from 'node:v8';
 import { isPinbenchError, TraceError } from '../errors.ts';
-import { type IngestOptions, ingestSource } from '../ingest/index.ts';
+import type { IngestOptions, IngestResult } from '../ingest/index.ts';
 import type { TraceRecord } from '../ingest/trace-record.ts';
 import {
   type AdaptedEvent,
@@ -17,7 +17,7 @@ import {
 import type { TraceConfig } from '../model/events.ts';
 import type { Policy } from '../model/kernel.ts';
 import { traceIdentity } from './divergence-identity.ts';
-import type { PolicyCallGuard, ScenarioResult } from './replay-scenario.ts';
+import type { PolicyCallGuard, ScenarioReplayOptions, ScenarioResult } from './replay-scenario.ts';
 import {
   cutReason,
   type LockstepSteps,
@@ -64,6 +64,8 @@ export interface TraceReplayOptions {
   read?: ReadTrace;
   /** What this read of the trace gave, for read-trace-cache.ts (not called when reading failed). */
   onRead?: (read: ReadTrace) => void;
+  /** Per scenario (by position): policies replayed from a record, or a run to record (baseline-records.ts). */
+  records?: (index: number, sc: Scenario) => Pick<ScenarioReplayOptions, 'recorded' | 'record'>;
 }
 
 /**
@@ -74,7 +76,7 @@ export interface TraceReplayOptions {
 export interface ReadTrace {
   header: string[];
   scenarios: Uint8Array[];
-  ingest: Omit<Awaited<ReturnType<typeof ingestSource>>, 'durationMs'>;
+  ingest: Omit<IngestResult, 'durationMs'>;
   stats: EventStream['stats'];
 }
 
@@ -125,6 +127,7 @@ export async function replayTrace(
       ...(opts.guard ? { guard: opts.guard } : {}),
       ...(opts.lockstep !== undefined ? { lockstep: opts.lockstep } : {}),
       ...(opts.steps ? { steps: opts.steps } : {}),
+      ...opts.records?.(at, sc),
     });
     if (opts.onScenario) opts.onScenario(r, at);
     else scenarios.push(r);
@@ -173,8 +176,10 @@ export async function replayTrace(
       for (const sc of opts.read.scenarios) finish(deserialize(sc) as Scenario);
       ingest = opts.read.ingest;
       st = opts.read.stats;
-    } else
-      ingest = await ingestSource(source, {
+    }
+    // Loaded when a trace is read: a replay from the read cache (check's workers) needs none of ingest.
+    else
+      ingest = await (await import('../ingest/ingest-source.ts')).ingestSource(source, {
         ...opts.ingest,
         strict: opts.strict ?? false,
         onRecord,
@@ -220,7 +225,7 @@ export async function replayTrace(
   const cut = mismatch ? { line: mismatch.line, kind: mismatch.integrity } : undefined;
   if (cut) for (const r of scenarios) markCut(r, cut);
   if (kept && opts.onRead) {
-    const { durationMs: _ms, ...read } = ingest as Awaited<ReturnType<typeof ingestSource>>;
+    const { durationMs: _ms, ...read } = ingest as IngestResult;
     opts.onRead({
       header: kept.header,
       scenarios: kept.scenarios.map((sc) => serialize(sc)),

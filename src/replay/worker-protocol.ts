@@ -2,6 +2,7 @@
 import type { SourceLocation } from '../errors.ts';
 import type { TraceConfig } from '../model/events.ts';
 import { defaultAdapters } from './adapters.ts';
+import type { BaselineRecords, RecordUse } from './baseline-records.ts';
 import type { ReadCacheUse, ReadTraceCache } from './read-trace-cache.ts';
 import type { ScenarioResult } from './replay-scenario.ts';
 import type { TraceReplayOptions } from './replay-trace.ts';
@@ -31,6 +32,8 @@ export interface ReplayJob {
   stream?: { skip: number; batch: number };
   /** Read the trace from / keep it in the read cache (read-trace-cache.ts; `check`). */
   readCache?: ReadTraceCache;
+  /** Replay the baseline from its records, or record it (baseline-records.ts; `check`, with `readCache`). */
+  baselineRecords?: BaselineRecords;
 }
 
 /** What a job asks of replayTrace, the same whether a worker or the scheduler's own thread runs it. */
@@ -78,10 +81,11 @@ export function encodeResult(
   id: number,
   result: TraceReplayResult,
   read?: ReadCacheUse,
+  records?: RecordUse,
 ): { message: WorkerReply; transfer: ArrayBuffer[] } {
   const json = encoder.encode(JSON.stringify(result));
   return {
-    message: { id, ok: true, json, ...(read ? { read } : {}) },
+    message: { id, ok: true, json, ...(read ? { read } : {}), ...(records ? { records } : {}) },
     transfer: [json.buffer as ArrayBuffer],
   };
 }
@@ -111,7 +115,7 @@ export interface SkippedPolicy {
 
 export type WorkerReply =
   /** The trace's result as UTF-8 JSON in a transferred buffer (encodeResult). */
-  | { id: number; ok: true; json: Uint8Array; read?: ReadCacheUse }
+  | { id: number; ok: true; json: Uint8Array; read?: ReadCacheUse; records?: RecordUse }
   | { id: number; ok: false; error: { code: string; message: string; stack?: string } };
 
 /**

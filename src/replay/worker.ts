@@ -91,7 +91,7 @@ async function run(job: ReplayJob): Promise<{ message: WorkerReply; transfer?: A
   try {
     const resolved = await policiesFor(job.policySpecs, job.cwd);
     const sink = job.stream ? streamTo(job.id, job.stream) : undefined;
-    const { result, use } = await replayTraceCached(
+    const { result, use, records } = await replayTraceCached(
       job.source,
       resolved,
       {
@@ -102,9 +102,10 @@ async function run(job: ReplayJob): Promise<{ message: WorkerReply; transfer?: A
         ...(resolved.some((p) => p.source !== undefined) ? { guard: guardFor(job, resolved) } : {}),
       },
       job.readCache,
+      job.baselineRecords,
     );
     await sink?.flush();
-    return encodeResult(job.id, result, use);
+    return encodeResult(job.id, result, use, records);
   } catch (e) {
     const err = e as Error & { code?: string };
     return {

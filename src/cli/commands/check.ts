@@ -18,14 +18,20 @@ import { expandMatrix, parseConfigOverrides } from '../../replay/config-override
 import { traceLabel } from '../../replay/divergence-identity.ts';
 import { type PolicyWorker, startPolicyWorkers } from '../../replay/module-probe.ts';
 import { absoluteSpecs, isModulePath } from '../../replay/policy-spec.ts';
-import type { CorpusOptions } from '../../replay/replay-corpus.ts';
 import type { TraceReplayResult } from '../../replay/results.ts';
 import { sameKernelTable } from '../../replay/same-kernel-table.ts';
 import { checkExitCode, formatCheck } from '../../replay/summary.ts';
 import { TRACE_GZIP_RATIO } from '../../replay/trace-gzip-ratio.ts';
 import { escapeTerminal } from '../../terminal-text.ts';
 import { type Command, type CommandIo, int, type ParsedValues, str, strs } from '../command.ts';
-import { corpusSources, policyTimeout, REPLAY_OPTIONS, replayFromOptions, replayLoaded } from './replay.ts';
+import {
+  corpusSources,
+  policyTimeout,
+  REPLAY_OPTIONS,
+  type ReadCacheOptions,
+  replayFromOptions,
+  replayLoaded,
+} from './replay.ts';
 
 const { policy: _policy, ...shared } = REPLAY_OPTIONS;
 
@@ -259,7 +265,7 @@ async function replayWithCache(
   const replay = async (
     todo: string[],
     workers: Promise<PolicyWorker[]> | undefined,
-    readCache?: Pick<CorpusOptions, 'readCache' | 'onReadCache'>,
+    readCache?: ReadCacheOptions,
   ) => {
     if (!inWorkers) {
       const r = await replayFromOptions(values, todo, io, false, json, undefined, readCache);
@@ -316,6 +322,9 @@ async function replayWithCache(
     } = await replay(missing, early, {
       readCache: cache.readTraces,
       onReadCache: (use) => cache.noteRead(use),
+      ...(cache.baselineRecords
+        ? { baselineRecords: cache.baselineRecords, onRecords: (use) => cache.noteRecords(use) }
+        : {}),
     }));
   else if (early) {
     // Every result was there but not the summary: the workers loaded the module for nothing else.
@@ -360,7 +369,11 @@ function cacheLine(cache: CheckCache): string {
   const c = cache.counts;
   const replayed = c.readHits + c.readMisses;
   const reads = replayed ? `; ${c.readHits} of ${replayed} replayed trace(s) read from the read cache` : '';
-  return `pinbench check: cache: ${c.hits} result(s) read, ${c.written} kept${reads}${c.corrupt ? `, ${c.corrupt} damaged (ignored)` : ''} (${cache.dir}; --no-cache to bypass)\n`;
+  const recorded = c.recordHits + c.recordMisses;
+  const records = recorded
+    ? `; baseline from its records in ${c.recordHits} of ${recorded} (candidate too in ${c.shared} of ${c.scenarios} scenarios)`
+    : '';
+  return `pinbench check: cache: ${c.hits} result(s) read, ${c.written} kept${reads}${records}${c.corrupt ? `, ${c.corrupt} damaged (ignored)` : ''} (${cache.dir}; --no-cache to bypass)\n`;
 }
 
 /**

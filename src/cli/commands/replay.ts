@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { relative, resolve } from 'node:path';
 import type { ReplayOutput } from '../../api/replay-output.ts';
 import { UsageError } from '../../errors.ts';
-import { expandTraceArgs, findCorpusFiles } from '../../ingest/index.ts';
+import { expandTraceArgs, findCorpusFiles } from '../../ingest/corpus.ts';
 import { expandMatrix, parseConfigOverrides } from '../../replay/config-overrides.ts';
 import { DEFAULT_POLICY_TIMEOUT_MS } from '../../replay/module-probe.ts';
 import { absoluteSpecs } from '../../replay/policy-spec.ts';
@@ -71,6 +71,12 @@ export function policyTimeout(values: ParsedValues): number {
   return ms;
 }
 
+/** `check`'s caches of what replaying reads (read-trace-cache.ts, baseline-records.ts). */
+export type ReadCacheOptions = Pick<
+  CorpusOptions,
+  'readCache' | 'onReadCache' | 'baselineRecords' | 'onRecords'
+>;
+
 export async function replayFromOptions(
   values: ParsedValues,
   sources: string[],
@@ -81,7 +87,7 @@ export async function replayFromOptions(
   /** Streams every trace's scenarios here instead of keeping them in the results (replay-output.ts). */
   output?: ReplayOutput,
   /** The read cache (`check`). */
-  readCache?: Pick<CorpusOptions, 'readCache' | 'onReadCache'>,
+  readCache?: ReadCacheOptions,
 ) {
   // The releases and the model load with it: `check`, which often needs neither here, starts faster.
   const { resolvePolicies } = await import('../../replay/load-policies.ts');
@@ -104,7 +110,7 @@ export async function replayLoaded(
   outcomes: boolean,
   json = outcomes,
   output?: ReplayOutput,
-  readCache?: Pick<CorpusOptions, 'readCache' | 'onReadCache'>,
+  readCache?: ReadCacheOptions,
 ): Promise<TraceReplayResult[]> {
   const specs = strs(values, 'policy');
   const overrides = parseConfigOverrides(strs(values, 'config'));
