@@ -152,6 +152,38 @@ describe('check with baseline records', () => {
     });
   }
 
+  it('never keeps a record made beside a module that patched pinbench at load', {
+    timeout: 120_000,
+  }, async () => {
+    // A candidate's top-level code runs in the thread that steps the baseline; this one changes a
+    // model class there (not a built-in prototype, which the guard puts back): every call's
+    // locked_vm change reads 0. A record made in that thread would hand the patched baseline to
+    // the next candidate, whose own steps (vfio: it wraps vfio_pin_pages_remote) are not patched.
+    const dir = mkdtempSync(join(tmpdir(), 'pinbench-baseline-records-'));
+    const env = { PINBENCH_CACHE: join(dir, 'cache') };
+    const wrapper = 'vfioPinPagesRemote(...a) { return base.vfioPinPagesRemote(...a); },';
+    const poison = join(dir, 'poison.ts');
+    writeFileSync(
+      poison,
+      [
+        `import { State } from '${resolve('src/model/state.ts')}';`,
+        'State.prototype.totalLockedVm = function () { return 0; };',
+        moduleText('v6.11', wrapper),
+      ].join('\n'),
+    );
+    const benign = module(dir, 'v6.11', wrapper);
+    const args = (candidate: string) => ['--candidate', candidate, '--baseline', 'v6.11'];
+    const bypassed = await check(env, '--no-cache', ...args(benign));
+    const poisoned = await check(env, ...args(poison));
+    expect(poisoned.err).toMatch(
+      new RegExp(`${TRACES.length} baseline record\\(s\\) made apart from the candidate`),
+    );
+    const clean = await check(env, ...args(benign));
+    expect(shared(clean.err)?.[0]).toBe(TRACES.length);
+    expect(clean.out).toBe(bypassed.out);
+    expect(clean.code).toBe(bypassed.code);
+  });
+
   it('ignores and replaces a damaged record', { timeout: 120_000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pinbench-baseline-records-'));
     const env = { PINBENCH_CACHE: join(dir, 'cache') };

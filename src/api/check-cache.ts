@@ -60,6 +60,8 @@ export interface CheckCacheCounts {
   /** Traces replayed with the baseline's record (baseline-records.ts), or recording it. */
   recordHits: number;
   recordMisses: number;
+  /** Records made after the check, apart from the candidate (recordBaseline). */
+  recordsMade: number;
   /** Scenarios replayed, and those where the candidate too took the baseline's record. */
   scenarios: number;
   shared: number;
@@ -176,6 +178,7 @@ export class CheckCache {
     readMisses: 0,
     recordHits: 0,
     recordMisses: 0,
+    recordsMade: 0,
     scenarios: 0,
     shared: 0,
   };
@@ -192,6 +195,11 @@ export class CheckCache {
       baseline === null
         ? undefined
         : { dir: join(dir, '..', 'baseline-records'), settings: baseline, policy: 0 };
+  }
+
+  /** A baseline record made apart, in a thread with the baseline alone (check.ts recordBaseline). */
+  noteRecordsMade(): void {
+    this.counts.recordsMade++;
   }
 
   /** What the baseline's records did for a replayed trace. */

@@ -46,6 +46,12 @@ export interface RecordUse {
   scenarios: number;
   /** Of those, the scenarios where every other policy took the record too (stepped nothing). */
   shared: number;
+  /**
+   * A record was missing and this replay kept none: `beside-module` when it ran beside a user
+   * module other than the baseline (see `baselineRecordsFor`), `error` when the baseline ended in
+   * error somewhere (no record is kept for such a trace).
+   */
+  unmade?: 'beside-module' | 'error';
 }
 
 /** A trace's record: one per scenario, in trace order. */
@@ -133,6 +139,13 @@ export async function baselineRecordsFor(
       finish: async () => use,
     };
   }
+  // A record stands for the baseline in every later check, whatever its candidate: it is made
+  // only where nothing but the baseline's own code ran in the thread. A user module loaded beside
+  // it runs its top-level code there first and could change a release's shared tables or
+  // pinbench's own objects (only the built-in prototypes are put back, policy-guard.ts), which
+  // would then stand in the record for every candidate. check makes such a trace's record in a
+  // thread of its own (check.ts recordBaseline).
+  const alone = policies.every((p, i) => i === records.policy || p.source === undefined);
   const made: (ScenarioRecord | null)[] = [];
   return {
     options: {
@@ -152,10 +165,13 @@ export async function baselineRecordsFor(
       const scenarios: ScenarioRecord[] = [];
       for (let i = 0; i < made.length; i++) {
         const r = made[i];
-        if (!r) return use; // the baseline ended in error somewhere (or a scenario was not replayed)
+        // The baseline ended in error somewhere (or a scenario was not replayed).
+        if (!r) return { ...use, unmade: 'error' };
         scenarios.push(r);
       }
-      if (ok) await writeCacheEntry(file, FORMAT, key, serialize({ scenarios } satisfies TraceRecord));
+      if (!ok) return { ...use, unmade: 'error' };
+      if (!alone) return { ...use, unmade: 'beside-module' };
+      await writeCacheEntry(file, FORMAT, key, serialize({ scenarios } satisfies TraceRecord));
       return use;
     },
   };

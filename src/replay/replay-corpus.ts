@@ -71,7 +71,8 @@ export interface CorpusOptions {
   onReadCache?: (use: ReadCacheUse) => void;
   /** With `readCache`: the baseline's records (baseline-records.ts); what they did, per trace. */
   baselineRecords?: BaselineRecords;
-  onRecords?: (use: RecordUse) => void;
+  /** What the baseline's records did for each replayed trace (`source` as the job names it). */
+  onRecords?: (use: RecordUse, source: string) => void;
 }
 
 /** Where a streamed trace's scenarios go, `batch` at a time; the replay waits for each write. */
@@ -410,7 +411,7 @@ export async function replayCorpus(
       );
       results[i] = result;
       if (opts.readCache) opts.onReadCache?.(use);
-      if (records) opts.onRecords?.(records);
+      if (records) opts.onRecords?.(records, j.source);
       await local?.flush();
       opts.onProgress?.(++finished, jobs.length);
       await deliver();
@@ -454,7 +455,7 @@ export async function replayCorpus(
           }
           results[i] = decodeResult(reply.json);
           if (opts.readCache) opts.onReadCache?.(reply.read ?? 'none');
-          if (reply.records) opts.onRecords?.(reply.records);
+          if (reply.records) opts.onRecords?.(reply.records, j.source);
           opts.onProgress?.(++finished, jobs.length);
           await deliver();
         }),

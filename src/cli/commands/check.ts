@@ -311,6 +311,8 @@ async function replayWithCache(
     throw e;
   });
   const missing = sources.filter((_, i) => found[i] === null);
+  // Traces whose baseline record this check could not make (it ran beside the candidate module).
+  const unrecorded = new Set<string>();
   let policies: Policy[] | undefined;
   let replayed: TraceReplayResult[] = [];
   let summary: PolicySummary | null = null;
@@ -323,7 +325,13 @@ async function replayWithCache(
       readCache: cache.readTraces,
       onReadCache: (use) => cache.noteRead(use),
       ...(cache.baselineRecords
-        ? { baselineRecords: cache.baselineRecords, onRecords: (use) => cache.noteRecords(use) }
+        ? {
+            baselineRecords: cache.baselineRecords,
+            onRecords: (use, source) => {
+              cache.noteRecords(use);
+              if (use.unmade === 'beside-module') unrecorded.add(source);
+            },
+          }
         : {}),
     }));
   else if (early) {
@@ -352,7 +360,41 @@ async function replayWithCache(
       }
   });
   await Promise.all(writes);
+  if (unrecorded.size > 0) await recordBaseline(values, [...unrecorded], io, cache, timeoutMs);
   return { policies, summary, results, cache };
+}
+
+/**
+ * Makes the baseline's records of `sources` in worker threads that load the baseline alone: a
+ * record is never made beside a user module (baseline-records.ts), and the next check of any
+ * candidate against this baseline reads them. This check already has its results; a failure
+ * here costs only the records, and says so.
+ */
+async function recordBaseline(
+  values: ParsedValues,
+  sources: string[],
+  io: CommandIo,
+  cache: CheckCache,
+  timeoutMs: number,
+): Promise<void> {
+  const records = cache.baselineRecords;
+  const baseline = strs(values, 'policy')[0];
+  if (!records || baseline === undefined) return;
+  try {
+    // In worker threads even with -j 0: a baseline module runs only in a watched thread.
+    const jobs = Math.min(Math.max(1, int(values, 'jobs') ?? 1), sources.length);
+    const workers = await startPolicyWorkers([baseline], io.cwd, timeoutMs, jobs);
+    const only = { ...values, policy: [baseline], jobs: String(jobs) };
+    await replayLoaded(only, sources, io, { workers }, false, true, undefined, {
+      readCache: cache.readTraces,
+      baselineRecords: { ...records, policy: 0 },
+      onRecords: (use) => {
+        if (!use.unmade) cache.noteRecordsMade();
+      },
+    });
+  } catch (e) {
+    io.stderr.write(`pinbench check: the baseline's records were not made: ${(e as Error).message}\n`);
+  }
 }
 
 function summaryOf(policies: readonly Policy[]): PolicySummary {
@@ -373,7 +415,8 @@ function cacheLine(cache: CheckCache): string {
   const records = recorded
     ? `; baseline from its records in ${c.recordHits} of ${recorded} (candidate too in ${c.shared} of ${c.scenarios} scenarios)`
     : '';
-  return `pinbench check: cache: ${c.hits} result(s) read, ${c.written} kept${reads}${records}${c.corrupt ? `, ${c.corrupt} damaged (ignored)` : ''} (${cache.dir}; --no-cache to bypass)\n`;
+  const made = c.recordsMade ? `; ${c.recordsMade} baseline record(s) made apart from the candidate` : '';
+  return `pinbench check: cache: ${c.hits} result(s) read, ${c.written} kept${reads}${records}${made}${c.corrupt ? `, ${c.corrupt} damaged (ignored)` : ''} (${cache.dir}; --no-cache to bypass)\n`;
 }
 
 /**
