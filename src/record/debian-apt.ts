@@ -4,7 +4,7 @@
  * apt configuration (and works on any Debian-like host with apt-get and dpkg-deb).
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { PinbenchError } from '../errors.ts';
@@ -100,12 +100,16 @@ export class DebianApt {
   async ensureLists(): Promise<boolean> {
     const lists = join(this.dir, 'lists');
     const packages = readdirSync(lists).filter((f) => f.endsWith('_Packages') || f.includes('_Packages.'));
+    // Freshness is the last update's own stamp: an update that finds a list unchanged on the
+    // mirror leaves the file's mtime as it was, so judging by the lists alone re-ran the update
+    // on every record once they were 12 hours old.
+    const stamp = join(this.dir, 'lists-updated');
     const fresh =
-      packages.length > 0 &&
-      packages.every((f) => Date.now() - statSync(join(lists, f)).mtimeMs < LIST_MAX_AGE_MS);
+      packages.length > 0 && existsSync(stamp) && Date.now() - statSync(stamp).mtimeMs < LIST_MAX_AGE_MS;
     if (fresh) return false;
     this.log(`apt-get update (lists under ${lists})`);
     await this.apt('apt-get', ['-qq', 'update']);
+    writeFileSync(stamp, `${new Date().toISOString()}\n`);
     return true;
   }
 

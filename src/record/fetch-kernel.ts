@@ -20,6 +20,7 @@ import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { PinbenchError } from '../errors.ts';
 import { DebianApt, debVersionGreater, type MadisonRow, type PackageRecord } from './debian-apt.ts';
+import { withFetchLock } from './fetch-lock.ts';
 import { formatKernelSpec, type KernelSpec } from './kernel-spec.ts';
 
 const run = promisify(execFile);
@@ -245,6 +246,8 @@ export async function fetchKernel(
   opts: { cache: string; modules?: string; log: (line: string) => void },
 ): Promise<KernelImage> {
   if (spec.kind === 'path') return fromPath(spec.path, opts.modules);
-  const image = await fetchDebian(spec, opts.cache, opts.log);
+  const image = await withFetchLock(opts.cache, () => fetchDebian(spec, opts.cache, opts.log), {
+    log: opts.log,
+  });
   return opts.modules ? { ...image, modulesDir: opts.modules } : image;
 }
