@@ -305,6 +305,7 @@ async function traceCells(trace: string, report: FidelityReport): Promise<void> 
   // Pages the model migrated per call of the scenario being replayed (countingMigrations).
   const migrated = new Map<number, number>();
   let policy: Policy | undefined;
+  let kernelVersion: KernelVersion | undefined;
   // Whether the guest traced mm_migrate_pages: without it, no migration is evidence of none.
   const migrationTraced = (side?.guest?.status ?? []).includes('tracepoint migrate/mm_migrate_pages enabled');
   for (const sc of scenarios) {
@@ -312,6 +313,7 @@ async function traceCells(trace: string, report: FidelityReport): Promise<void> 
     if (!kernel) continue;
     if (!info.kernel) {
       const v = parseKernelVersion(kernel);
+      kernelVersion = v;
       info.kernel = kernel;
       info.series = `${v.major}.${v.minor}`;
       info.release = releaseForRecording(
@@ -329,7 +331,7 @@ async function traceCells(trace: string, report: FidelityReport): Promise<void> 
       const o = bySeq.get(ev.seq);
       const model = o ? o.ret : (r.verdicts[0]?.reason ?? 'no outcome');
       const effects = o
-        ? probes.effectsOf(`${sc.name}#${ev.seq}`, o, ev, parseKernelVersion(info.kernel), {
+        ? probes.effectsOf(`${sc.name}#${ev.seq}`, o, ev, kernelVersion!, {
             traced: migrationTraced,
             model: migrated.get(ev.seq) ?? 0,
           })

@@ -139,6 +139,24 @@ export class SlotTracker {
 }
 
 /**
+ * The slots where table `b` holds another function than `a` (or `a` has one `b` lacks), added to
+ * `out`: the only slots where a call can run different code under the two. Users: the grouped
+ * lockstep's watch set, `check`'s baseline records.
+ */
+export function differingSlots(
+  a: Readonly<Kernel>,
+  b: Readonly<Kernel>,
+  out: Set<string> = new Set<string>(),
+): Set<string> {
+  if (a === b) return out;
+  const ra = a as unknown as Record<string, unknown>;
+  const rb = b as unknown as Record<string, unknown>;
+  for (const s in rb) if (rb[s] !== ra[s]) out.add(s);
+  for (const s in ra) if (!(s in rb)) out.add(s);
+  return out;
+}
+
+/**
  * Whether tables `a` and `b` hold the very same function (or the same absence) in each of
  * `slots`: then a call that reached only those slots runs the same code under both.
  */

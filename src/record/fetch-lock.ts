@@ -6,12 +6,14 @@
  * the cache; the boots themselves still run at once.
  *
  * The lock is a directory made with mkdir (atomic) holding the owner's pid. A lock whose process
- * is gone (crash, kill -9) is stale and taken over; one held by a live process is waited for.
+ * is gone (crash, kill -9; process-alive.ts) is stale and taken over; one held by a live process
+ * is waited for.
  */
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PinbenchError } from '../errors.ts';
+import { pidAlive } from '../process-alive.ts';
 
 export interface FetchLockOptions {
   /** How long to wait for another process's fetch before giving up (default 20 minutes). */
@@ -26,15 +28,6 @@ function ownerPid(dir: string): number | null {
     return Number.isInteger(pid) && pid > 0 ? pid : null;
   } catch {
     return null;
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
@@ -57,7 +50,7 @@ export async function withFetchLock<T>(
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
     const pid = ownerPid(dir);
-    if (pid !== null && !alive(pid)) {
+    if (pid !== null && !pidAlive(pid)) {
       // Stale: move it aside under a name of our own (of two processes recovering at once, only
       // one moves it), then try again.
       const aside = `${dir}.stale.${process.pid}`;

@@ -21,7 +21,8 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
-import type { Kernel, Policy } from '../model/kernel.ts';
+import type { Policy } from '../model/kernel.ts';
+import { differingSlots } from '../model/slot-tracker.ts';
 import { readCacheEntry, writeCacheEntry } from './cache-entry.ts';
 import type { ReadCacheUse } from './read-trace-cache.ts';
 import type { ScenarioRecord, ScenarioReplayOptions } from './replay-scenario.ts';
@@ -57,17 +58,6 @@ export interface RecordUse {
 /** A trace's record: one per scenario, in trace order. */
 interface TraceRecord {
   scenarios: ScenarioRecord[];
-}
-
-/** The slots where table `b` holds another function than `a` (as replay-scenario.ts `differingSlots`). */
-export function differingSlots(a: Readonly<Kernel>, b: Readonly<Kernel>): Set<string> {
-  const out = new Set<string>();
-  if (a === b) return out;
-  const ra = a as unknown as Record<string, unknown>;
-  const rb = b as unknown as Record<string, unknown>;
-  for (const s in rb) if (rb[s] !== ra[s]) out.add(s);
-  for (const s in ra) if (!(s in rb)) out.add(s);
-  return out;
 }
 
 /** Calls in a scenario's events: a record must hold exactly as many outcomes. */

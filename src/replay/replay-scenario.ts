@@ -23,7 +23,7 @@ import {
 } from '../model/events.ts';
 import type { Policy } from '../model/kernel.ts';
 import { type FinalChecks, finalChecks, type Outcome, recordWhy } from '../model/outcome.ts';
-import { SlotTracker, sameSlots } from '../model/slot-tracker.ts';
+import { differingSlots, SlotTracker, sameSlots } from '../model/slot-tracker.ts';
 import { State, type StateDelta } from '../model/state.ts';
 import { classify, type OutcomeClass, outcomeKey, sameKeyFields } from './compare.ts';
 import {
@@ -223,22 +223,17 @@ function watchOf(members: readonly PolicyRun[]): Set<string> {
   let set = watchSets.get(key);
   if (!set) {
     if (watchSets.size >= WATCH_SETS_MAX) watchSets.clear();
-    set = differingSlots(members);
+    set = membersDifferingSlots(members);
     watchSets.set(key, set);
   }
   return set;
 }
 
 /** The slots in which some member's table differs from the first member's. */
-function differingSlots(members: readonly PolicyRun[]): Set<string> {
+function membersDifferingSlots(members: readonly PolicyRun[]): Set<string> {
   const out = new Set<string>();
-  const first = members[0]!.policy.ops as unknown as Record<string, unknown>;
-  for (const m of members) {
-    const ops = m.policy.ops as unknown as Record<string, unknown>;
-    if (ops === first) continue;
-    for (const s in ops) if (ops[s] !== first[s]) out.add(s);
-    for (const s in first) if (!(s in ops)) out.add(s);
-  }
+  const first = members[0]!.policy.ops;
+  for (const m of members) differingSlots(first, m.policy.ops, out);
   return out;
 }
 

@@ -13,6 +13,7 @@ import { linkSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSyn
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { StoreError } from '../errors.ts';
+import { pidAlive, procStat } from '../process-alive.ts';
 
 interface LockOwner {
   pid: number;
@@ -22,30 +23,8 @@ interface LockOwner {
   since: string;
 }
 
-/** Fields 3.. of /proc/<pid>/stat (state, ppid, ...), or null where there is no /proc. */
-function procStat(pid: number): string[] | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name (field 2) is in parentheses and may contain spaces: count after the last ')'.
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  } catch {
-    return null;
-  }
-}
-
 function processStart(pid: number): string | null {
   return procStat(pid)?.[19] ?? null;
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  // A process killed with -9 whose parent has not reaped it yet is a zombie: it answers signal 0
-  // but will never write again, so its lock is stale.
-  return procStat(pid)?.[0] !== 'Z';
 }
 
 /** Whether the lock's owner still runs: same host, pid alive, and (where known) same start time. */
